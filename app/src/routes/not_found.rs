@@ -1,0 +1,18 @@
+use leptos::prelude::*;
+
+#[component]
+pub fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(http::StatusCode::NOT_FOUND);
+    }
+    view! {
+        <section class="empty">
+            <h1>"Page not found"</h1>
+            <p>
+                "There is nothing at this address. "
+                <a href="/">"Go to your invoices"</a>
+            </p>
+        </section>
+    }
+}

@@ -1,0 +1,54 @@
+// Reports to the edge that a person is reading the invoice: the page was
+// visible and focused for a moment, or someone scrolled, pointed, touched or
+// typed. A bare page load proves nothing (mail scanners load pages too).
+(() => {
+  "use strict";
+  const sheet = document.querySelector("main[data-token]");
+  if (!sheet) return;
+  const base = "/i/" + encodeURIComponent(sheet.dataset.token);
+  const MIN_VISIBLE_MS = 1500;
+  const TICK_MS = 250;
+  let visibleMs = 0;
+  let interacted = false;
+  let reported = false;
+
+  const post = (path, body) =>
+    fetch(base + path, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+      keepalive: true,
+      credentials: "omit",
+    }).catch(() => {});
+
+  const report = () => {
+    if (reported) return;
+    reported = true;
+    clearInterval(timer);
+    post("/presence", {
+      visible_ms: Math.round(visibleMs),
+      interacted,
+      webdriver: navigator.webdriver === true,
+    });
+  };
+
+  const timer = setInterval(() => {
+    if (document.visibilityState === "visible" && document.hasFocus()) {
+      visibleMs += TICK_MS;
+      if (visibleMs >= MIN_VISIBLE_MS) report();
+    }
+  }, TICK_MS);
+
+  for (const type of ["scroll", "pointerdown", "pointermove", "touchstart", "keydown"]) {
+    addEventListener(type, () => { interacted = true; report(); }, { passive: true, once: true });
+  }
+
+  let lastPrint = 0;
+  addEventListener("beforeprint", () => {
+    const now = Date.now();
+    if (now - lastPrint > 2000) post("/printed", {});
+    lastPrint = now;
+  });
+  const printButton = document.getElementById("print-invoice");
+  if (printButton) printButton.addEventListener("click", () => window.print());
+})();

@@ -1,0 +1,465 @@
+//! The worker's behaviour as a plain async function over a storage trait, so
+//! it runs in native tests with a fake store and in workerd with KV.
+
+use base64::Engine;
+use invoice::events::{DeviceClass, EdgeEvent, EdgeEventKind, LinkRecord, Publication};
+use invoice::i18n::Language;
+use invoice::link::{KeyRing, LinkId};
+use invoice::signing::{self, SIGNATURE_HEADER, TIMESTAMP_HEADER};
+use invoice::tracking::{self, Actor, PresenceReport, RequestSignals};
+use invoice::PublicDocument;
+
+use crate::page;
+use crate::routes::{route, Route};
+
+/// Key/value storage (KV in production). The worker runs one request per
+/// isolate thread, so the futures need not be `Send`.
+#[allow(async_fn_in_trait)]
+pub trait Store {
+    async fn get_text(&self, key: &str) -> Result<Option<String>, StoreError>;
+    async fn get_bytes(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
+    async fn put_text(&self, key: &str, value: &str) -> Result<(), StoreError>;
+    async fn put_bytes(&self, key: &str, value: &[u8]) -> Result<(), StoreError>;
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreError(pub String);
+
+pub fn link_key(link_id: &str) -> String {
+    format!("link:{link_id}")
+}
+pub fn document_key(invoice_key: &str) -> String {
+    format!("doc:{invoice_key}")
+}
+pub fn pdf_key(invoice_key: &str) -> String {
+    format!("pdf:{invoice_key}")
+}
+
+/// The secrets the worker is configured with.
+pub struct Secrets {
+    pub link_keys: KeyRing,
+    pub edge_secret: Vec<u8>,
+}
+
+/// A request reduced to what the handler reads.
+pub struct EdgeRequest {
+    pub method: String,
+    pub path: String,
+    /// Header names in lower case.
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+    pub now_ms: i64,
+    /// Fresh randomness for this request's event id.
+    pub random_id: [u8; 16],
+}
+
+impl EdgeRequest {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    }
+
+    fn signals(&self) -> RequestSignals<'_> {
+        RequestSignals {
+            method: &self.method,
+            user_agent: self.header("user-agent"),
+            purpose: self.header("sec-purpose").or(self.header("purpose")),
+            fetch_user: self.header("sec-fetch-user"),
+        }
+    }
+
+    fn language(&self) -> Language {
+        self.header("accept-language")
+            .and_then(|accepted| accepted.split(',').find_map(|tag| Language::parse(tag.split(';').next().unwrap_or(""))))
+            .unwrap_or_default()
+    }
+}
+
+#[derive(Debug)]
+pub struct EdgeResponse {
+    pub status: u16,
+    pub headers: Vec<(&'static str, String)>,
+    pub body: Vec<u8>,
+    /// Events to forward to the server after the response is sent.
+    pub events: Vec<EdgeEvent>,
+}
+
+/// Headers on every customer-facing response.
+const CUSTOMER_HEADERS: [(&str, &str); 6] = [
+    ("referrer-policy", "no-referrer"),
+    ("x-robots-tag", "noindex"),
+    ("cache-control", "private, no-store"),
+    ("x-content-type-options", "nosniff"),
+    ("x-frame-options", "DENY"),
+    (
+        "content-security-policy",
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'none'; base-uri 'none'; frame-ancestors 'none'",
+    ),
+];
+
+const CUSTOMER_CSS: &str = include_str!("../../style/customer.css");
+const CUSTOMER_JS: &str = include_str!("customer.js");
+
+impl EdgeResponse {
+    fn new(status: u16, content_type: &str, body: Vec<u8>) -> Self {
+        let mut headers: Vec<(&'static str, String)> =
+            CUSTOMER_HEADERS.iter().map(|(name, value)| (*name, (*value).to_owned())).collect();
+        headers.push(("content-type", content_type.to_owned()));
+        Self { status, headers, body, events: Vec::new() }
+    }
+
+    fn html(status: u16, html: String) -> Self {
+        Self::new(status, "text/html; charset=utf-8", html.into_bytes())
+    }
+
+    fn empty(status: u16) -> Self {
+        Self::new(status, "text/plain; charset=utf-8", Vec::new())
+    }
+
+    fn with_event(mut self, event: Option<EdgeEvent>) -> Self {
+        self.events.extend(event);
+        self
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn event(request: &EdgeRequest, link_id: LinkId, kind: EdgeEventKind, actor: Actor) -> EdgeEvent {
+    let user_agent = request.header("user-agent");
+    EdgeEvent {
+        id: hex(&request.random_id),
+        link_id: link_id.to_hex(),
+        kind,
+        automated: actor == Actor::Automated,
+        at_ms: request.now_ms,
+        device: if user_agent.is_some() { tracking::device_class(user_agent) } else { DeviceClass::Unknown },
+        browser: tracking::browser_family(user_agent).to_owned(),
+    }
+}
+
+pub async fn respond(request: &EdgeRequest, store: &impl Store, secrets: &Secrets) -> Result<EdgeResponse, StoreError> {
+    let not_found = || EdgeResponse::html(404, page::not_found_page(request.language()));
+    // The token is checked before anything is read, so a guessed or tampered
+    // link costs no storage read and no call to the server.
+    let verify = |token: &str| secrets.link_keys.verify(token);
+    Ok(match route(&request.method, &request.path) {
+        Route::Page(token) => match verify(token) {
+            None => not_found(),
+            Some(link_id) => match load_document(store, link_id).await? {
+                None => not_found(),
+                Some((_, document)) => {
+                    let actor = request.signals().page_fetch();
+                    EdgeResponse::html(200, page::invoice_page(&document, token))
+                        .with_event(Some(event(request, link_id, EdgeEventKind::LinkFetched, actor)))
+                }
+            },
+        },
+        Route::Pdf(token) => match verify(token) {
+            None => not_found(),
+            Some(link_id) => match load_pdf(store, link_id).await? {
+                None => not_found(),
+                Some((document, pdf)) => {
+                    let actor = request.signals().download();
+                    let mut response = EdgeResponse::new(200, "application/pdf", pdf)
+                        .with_event(Some(event(request, link_id, EdgeEventKind::PdfDownloaded, actor)));
+                    response.headers.push((
+                        "content-disposition",
+                        format!("attachment; filename=\"invoice-{}.pdf\"", document.number.replace(['"', '\\', '/'], "-")),
+                    ));
+                    response
+                }
+            },
+        },
+        Route::Presence(token) => match verify(token) {
+            None => not_found(),
+            Some(link_id) => match serde_json::from_slice::<PresenceReport>(&request.body) {
+                Err(_) => EdgeResponse::empty(400),
+                Ok(report) => {
+                    let actor = tracking::presence(&report, request.header("user-agent"));
+                    EdgeResponse::empty(204).with_event(Some(event(request, link_id, EdgeEventKind::Opened, actor)))
+                }
+            },
+        },
+        Route::Printed(token) => match verify(token) {
+            None => not_found(),
+            Some(link_id) => {
+                let actor = if tracking::is_automated_agent(request.header("user-agent")) {
+                    Actor::Automated
+                } else {
+                    Actor::Person
+                };
+                EdgeResponse::empty(204).with_event(Some(event(request, link_id, EdgeEventKind::Printed, actor)))
+            }
+        },
+        Route::Asset("customer.css") => EdgeResponse::new(200, "text/css; charset=utf-8", CUSTOMER_CSS.into()),
+        Route::Asset("customer.js") => EdgeResponse::new(200, "text/javascript; charset=utf-8", CUSTOMER_JS.into()),
+        Route::Asset(_) | Route::NotFound => not_found(),
+        Route::MethodNotAllowed => EdgeResponse::empty(405),
+        Route::Publish => publish(request, store, secrets).await?,
+    })
+}
+
+async fn load_document(store: &impl Store, link_id: LinkId) -> Result<Option<(String, PublicDocument)>, StoreError> {
+    let Some(link) = store.get_text(&link_key(&link_id.to_hex())).await? else {
+        return Ok(None);
+    };
+    let Ok(link) = serde_json::from_str::<LinkRecord>(&link) else {
+        return Err(StoreError(format!("corrupt link record {}", link_id.to_hex())));
+    };
+    let Some(document) = store.get_text(&document_key(&link.invoice_key)).await? else {
+        return Ok(None);
+    };
+    serde_json::from_str(&document)
+        .map(|document| Some((link.invoice_key.clone(), document)))
+        .map_err(|_| StoreError(format!("corrupt document {}", link.invoice_key)))
+}
+
+async fn load_pdf(store: &impl Store, link_id: LinkId) -> Result<Option<(PublicDocument, Vec<u8>)>, StoreError> {
+    let Some((invoice_key, document)) = load_document(store, link_id).await? else {
+        return Ok(None);
+    };
+    Ok(store.get_bytes(&pdf_key(&invoice_key)).await?.map(|pdf| (document, pdf)))
+}
+
+/// Stores what the server published. Only a correctly signed, fresh request
+/// is accepted.
+async fn publish(request: &EdgeRequest, store: &impl Store, secrets: &Secrets) -> Result<EdgeResponse, StoreError> {
+    if signing::verify(
+        &secrets.edge_secret,
+        &request.method,
+        &request.path,
+        request.header(TIMESTAMP_HEADER),
+        request.header(SIGNATURE_HEADER),
+        &request.body,
+        request.now_ms / 1000,
+    )
+    .is_err()
+    {
+        return Ok(EdgeResponse::empty(401));
+    }
+    let Ok(publication) = serde_json::from_slice::<Publication>(&request.body) else {
+        return Ok(EdgeResponse::empty(400));
+    };
+    let Ok(pdf) = base64::engine::general_purpose::STANDARD.decode(&publication.pdf_base64) else {
+        return Ok(EdgeResponse::empty(400));
+    };
+    if publication.links.iter().any(|link| LinkId::from_hex(&link.link_id).is_none()) {
+        return Ok(EdgeResponse::empty(400));
+    }
+    let document = serde_json::to_string(&publication.document).map_err(|e| StoreError(e.to_string()))?;
+    // The document before the links: a link must never point at nothing.
+    store.put_bytes(&pdf_key(&publication.invoice_key), &pdf).await?;
+    store.put_text(&document_key(&publication.invoice_key), &document).await?;
+    for link in &publication.links {
+        let record = LinkRecord {
+            invoice_key: publication.invoice_key.clone(),
+            recipient: link.recipient,
+        };
+        let record = serde_json::to_string(&record).map_err(|e| StoreError(e.to_string()))?;
+        store.put_text(&link_key(&link.link_id), &record).await?;
+    }
+    Ok(EdgeResponse::empty(204))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::{Cell, RefCell};
+    use std::collections::HashMap;
+
+    use futures::executor::block_on;
+    use invoice::events::{PublishedLink, Recipient, PUBLISH_PATH};
+
+    use super::*;
+
+    const KEYS: &str = "1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+    const SECRET: &[u8] = b"edge-secret-edge-secret-edge-secret!";
+    const NOW_MS: i64 = 1_795_355_400_000;
+    const CHROME: &str = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36";
+
+    #[derive(Default)]
+    struct CountingStore {
+        values: RefCell<HashMap<String, Vec<u8>>>,
+        reads: Cell<usize>,
+    }
+
+    impl Store for CountingStore {
+        async fn get_text(&self, key: &str) -> Result<Option<String>, StoreError> {
+            self.reads.set(self.reads.get() + 1);
+            Ok(self.values.borrow().get(key).map(|v| String::from_utf8_lossy(v).into_owned()))
+        }
+        async fn get_bytes(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+            self.reads.set(self.reads.get() + 1);
+            Ok(self.values.borrow().get(key).cloned())
+        }
+        async fn put_text(&self, key: &str, value: &str) -> Result<(), StoreError> {
+            self.put_bytes(key, value.as_bytes()).await
+        }
+        async fn put_bytes(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
+            self.values.borrow_mut().insert(key.to_owned(), value.to_vec());
+            Ok(())
+        }
+    }
+
+    fn secrets() -> Secrets {
+        Secrets {
+            link_keys: KeyRing::parse(KEYS).expect("keys"),
+            edge_secret: SECRET.to_vec(),
+        }
+    }
+
+    fn request(method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> EdgeRequest {
+        EdgeRequest {
+            method: method.into(),
+            path: path.into(),
+            headers: headers.iter().map(|(k, v)| ((*k).into(), (*v).into())).collect(),
+            body: body.to_vec(),
+            now_ms: NOW_MS,
+            random_id: [5; 16],
+        }
+    }
+
+    fn document() -> PublicDocument {
+        let lines = vec![invoice::DocumentLine {
+            description: "Consulenza".into(),
+            quantity_milli: 1_000,
+            unit_price_minor: 10_000,
+            tax_rate_bp: 2_200,
+        }];
+        PublicDocument {
+            language: Language::It,
+            number: "2026-0001".into(),
+            issue_date: invoice::dates::Date { year: 2026, month: 11, day: 22 },
+            due_date: None,
+            currency: invoice::Currency::Eur,
+            seller: invoice::document::Party { name: "Bottega".into(), ..Default::default() },
+            customer: invoice::document::Party { name: "Maria".into(), ..Default::default() },
+            totals: invoice::document::totals(&lines, invoice::Currency::Eur).expect("totals"),
+            lines,
+        }
+    }
+
+    fn publish(store: &CountingStore, link: LinkId) -> EdgeResponse {
+        let body = serde_json::to_vec(&Publication {
+            invoice_key: "inv1".into(),
+            document: document(),
+            pdf_base64: base64::engine::general_purpose::STANDARD.encode(b"%PDF-1.7 test"),
+            links: vec![PublishedLink { link_id: link.to_hex(), recipient: Recipient::Customer }],
+        })
+        .expect("json");
+        let timestamp = (NOW_MS / 1000).to_string();
+        let signature = signing::sign(SECRET, "PUT", PUBLISH_PATH, NOW_MS / 1000, &body);
+        let headers = [(TIMESTAMP_HEADER, timestamp.as_str()), (SIGNATURE_HEADER, signature.as_str())];
+        block_on(respond(&request("PUT", PUBLISH_PATH, &headers, &body), store, &secrets())).expect("publish")
+    }
+
+    fn header<'a>(response: &'a EdgeResponse, name: &str) -> Option<&'a str> {
+        response.headers.iter().find(|(n, _)| *n == name).map(|(_, v)| v.as_str())
+    }
+
+    #[test]
+    fn a_tampered_token_gets_404_without_reading_storage() {
+        let store = CountingStore::default();
+        let link = LinkId([1; 16]);
+        assert_eq!(publish(&store, link).status, 204);
+        let token = secrets().link_keys.sign(link);
+        let mut tampered = token.clone().into_bytes();
+        tampered[40] = if tampered[40] == b'A' { b'B' } else { b'A' };
+        let tampered = String::from_utf8(tampered).expect("ascii");
+        for path in [format!("/i/{tampered}"), format!("/i/{tampered}/pdf"), "/i/garbage".into()] {
+            let response = block_on(respond(&request("GET", &path, &[], b""), &store, &secrets())).expect("respond");
+            assert_eq!(response.status, 404, "{path}");
+            assert!(response.events.is_empty(), "no event is forwarded for {path}");
+        }
+        assert_eq!(store.reads.get(), 0);
+    }
+
+    #[test]
+    fn a_genuine_link_shows_the_invoice_in_the_customers_language_with_strict_headers() {
+        let store = CountingStore::default();
+        let link = LinkId([2; 16]);
+        publish(&store, link);
+        let token = secrets().link_keys.sign(link);
+        let response = block_on(respond(
+            &request("GET", &format!("/i/{token}"), &[("user-agent", CHROME)], b""),
+            &store,
+            &secrets(),
+        ))
+        .expect("respond");
+        assert_eq!(response.status, 200);
+        let html = String::from_utf8(response.body.clone()).expect("utf-8");
+        assert!(html.contains("Fattura 2026-0001"));
+        assert!(html.contains("122,00\u{a0}€"));
+        assert_eq!(header(&response, "referrer-policy"), Some("no-referrer"));
+        assert_eq!(header(&response, "cache-control"), Some("private, no-store"));
+        assert_eq!(header(&response, "x-robots-tag"), Some("noindex"));
+        assert!(header(&response, "content-security-policy").is_some_and(|csp| csp.contains("script-src 'self'")));
+        assert_eq!(response.events.len(), 1);
+        assert_eq!(response.events[0].kind, EdgeEventKind::LinkFetched);
+        assert!(!response.events[0].automated);
+    }
+
+    #[test]
+    fn a_head_request_is_an_automated_fetch_and_the_pdf_needs_a_gesture() {
+        let store = CountingStore::default();
+        let link = LinkId([3; 16]);
+        publish(&store, link);
+        let token = secrets().link_keys.sign(link);
+        let head = block_on(respond(&request("HEAD", &format!("/i/{token}"), &[("user-agent", CHROME)], b""), &store, &secrets()))
+            .expect("respond");
+        assert!(head.events[0].automated);
+        let scanner_pdf = block_on(respond(&request("GET", &format!("/i/{token}/pdf"), &[("user-agent", CHROME)], b""), &store, &secrets()))
+            .expect("respond");
+        assert_eq!(scanner_pdf.body, b"%PDF-1.7 test");
+        assert!(scanner_pdf.events[0].automated);
+        let clicked = block_on(respond(
+            &request("GET", &format!("/i/{token}/pdf"), &[("user-agent", CHROME), ("sec-fetch-user", "?1")], b""),
+            &store,
+            &secrets(),
+        ))
+        .expect("respond");
+        assert_eq!(clicked.events[0].kind, EdgeEventKind::PdfDownloaded);
+        assert!(!clicked.events[0].automated);
+    }
+
+    #[test]
+    fn an_open_is_recorded_only_from_a_presence_report() {
+        let store = CountingStore::default();
+        let link = LinkId([4; 16]);
+        let token = secrets().link_keys.sign(link);
+        let report = br#"{"visible_ms":2000,"interacted":false,"webdriver":false}"#;
+        let person = block_on(respond(&request("POST", &format!("/i/{token}/presence"), &[("user-agent", CHROME)], report), &store, &secrets()))
+            .expect("respond");
+        assert_eq!(person.status, 204);
+        assert_eq!(person.events[0].kind, EdgeEventKind::Opened);
+        assert!(!person.events[0].automated);
+        let driven = br#"{"visible_ms":2000,"interacted":false,"webdriver":true}"#;
+        let robot = block_on(respond(&request("POST", &format!("/i/{token}/presence"), &[("user-agent", CHROME)], driven), &store, &secrets()))
+            .expect("respond");
+        assert!(robot.events[0].automated);
+        let garbage = block_on(respond(&request("POST", &format!("/i/{token}/presence"), &[], b"nope"), &store, &secrets()))
+            .expect("respond");
+        assert_eq!(garbage.status, 400);
+    }
+
+    #[test]
+    fn unsigned_stale_or_malformed_publications_are_refused() {
+        let store = CountingStore::default();
+        let unsigned = block_on(respond(&request("PUT", PUBLISH_PATH, &[], b"{}"), &store, &secrets())).expect("respond");
+        assert_eq!(unsigned.status, 401);
+        let old = NOW_MS / 1000 - 3_600;
+        let signature = signing::sign(SECRET, "PUT", PUBLISH_PATH, old, b"{}");
+        let old_text = old.to_string();
+        let stale = block_on(respond(
+            &request("PUT", PUBLISH_PATH, &[(TIMESTAMP_HEADER, &old_text), (SIGNATURE_HEADER, &signature)], b"{}"),
+            &store,
+            &secrets(),
+        ))
+        .expect("respond");
+        assert_eq!(stale.status, 401);
+        assert!(store.values.borrow().is_empty());
+    }
+}

@@ -1,0 +1,142 @@
+//! Invio's edge: the Cloudflare Worker that serves the customer's link.
+//!
+//! This file is the I/O shell: it turns workers-rs types into the plain ones
+//! of [`handler`], reads KV, and forwards events to the server after the
+//! response (`wait_until`). When the server cannot be reached, the batch goes
+//! to a Queue whose consumer retries it; after the last retry the queue's
+//! dead-letter queue keeps it.
+
+pub mod handler;
+pub mod page;
+pub mod routes;
+
+use handler::{EdgeRequest, Secrets, Store, StoreError};
+use invoice::events::{EventBatch, EVENTS_PATH};
+use invoice::link::KeyRing;
+use invoice::signing::{self, SIGNATURE_HEADER, TIMESTAMP_HEADER};
+use worker::{
+    event, Context, Env, Fetch, Headers, KvStore, MessageBatch, MessageExt, Method, Request, RequestInit, Response, Result,
+};
+
+/// Binding names, as in wrangler.toml.
+const KV_BINDING: &str = "INVOICES";
+const QUEUE_BINDING: &str = "EVENTS";
+
+struct Kv(KvStore);
+
+impl Store for Kv {
+    async fn get_text(&self, key: &str) -> std::result::Result<Option<String>, StoreError> {
+        self.0.get(key).text().await.map_err(|e| StoreError(e.to_string()))
+    }
+    async fn get_bytes(&self, key: &str) -> std::result::Result<Option<Vec<u8>>, StoreError> {
+        self.0.get(key).bytes().await.map_err(|e| StoreError(e.to_string()))
+    }
+    async fn put_text(&self, key: &str, value: &str) -> std::result::Result<(), StoreError> {
+        let put = self.0.put(key, value).map_err(|e| StoreError(e.to_string()))?;
+        put.execute().await.map_err(|e| StoreError(e.to_string()))
+    }
+    async fn put_bytes(&self, key: &str, value: &[u8]) -> std::result::Result<(), StoreError> {
+        let put = self.0.put_bytes(key, value).map_err(|e| StoreError(e.to_string()))?;
+        put.execute().await.map_err(|e| StoreError(e.to_string()))
+    }
+}
+
+fn secrets(env: &Env) -> Result<Secrets> {
+    let link_keys = KeyRing::parse(&env.secret("LINK_SIGNING_KEYS")?.to_string())
+        .map_err(|error| worker::Error::RustError(format!("LINK_SIGNING_KEYS: {error}")))?;
+    Ok(Secrets {
+        link_keys,
+        edge_secret: env.secret("EDGE_SHARED_SECRET")?.to_string().into_bytes(),
+    })
+}
+
+fn now_ms() -> i64 {
+    worker::Date::now().as_millis() as i64
+}
+
+#[event(fetch)]
+async fn fetch(mut request: Request, env: Env, ctx: Context) -> Result<Response> {
+    let mut random_id = [0_u8; 16];
+    getrandom::getrandom(&mut random_id).map_err(|e| worker::Error::RustError(e.to_string()))?;
+    let edge_request = EdgeRequest {
+        method: request.method().to_string(),
+        path: request.path(),
+        headers: request.headers().entries().map(|(k, v)| (k.to_ascii_lowercase(), v)).collect(),
+        body: request.bytes().await.unwrap_or_default(),
+        now_ms: now_ms(),
+        random_id,
+    };
+    let store = Kv(env.kv(KV_BINDING)?);
+    let response = match handler::respond(&edge_request, &store, &secrets(&env)?).await {
+        Ok(response) => response,
+        Err(StoreError(reason)) => {
+            worker::console_error!("storage failed: {reason}");
+            return Ok(Response::error("Service temporarily unavailable", 503)?);
+        }
+    };
+    if !response.events.is_empty() {
+        let batch = EventBatch { events: response.events };
+        ctx.wait_until(async move {
+            if let Err(error) = forward_or_queue(&env, batch).await {
+                worker::console_error!("an event batch could not be forwarded nor queued: {error}");
+            }
+        });
+    }
+    let headers = Headers::new();
+    for (name, value) in &response.headers {
+        headers.set(name, value)?;
+    }
+    let body = if edge_request.method == "HEAD" { Vec::new() } else { response.body };
+    Ok(Response::from_bytes(body)?.with_status(response.status).with_headers(headers))
+}
+
+/// Sends a batch to the server, signed; on any failure puts it on the Queue.
+async fn forward_or_queue(env: &Env, batch: EventBatch) -> Result<()> {
+    match forward(env, &batch).await {
+        Ok(()) => Ok(()),
+        Err(error) => {
+            worker::console_warn!("forwarding events failed ({error}); queueing them");
+            env.queue(QUEUE_BINDING)?.send(&batch).await
+        }
+    }
+}
+
+async fn forward(env: &Env, batch: &EventBatch) -> Result<()> {
+    let server_url = env.var("SERVER_URL")?.to_string();
+    let secret = env.secret("EDGE_SHARED_SECRET")?.to_string();
+    let body = serde_json::to_string(batch).map_err(|e| worker::Error::RustError(e.to_string()))?;
+    let timestamp = now_ms() / 1000;
+    let headers = Headers::new();
+    headers.set("content-type", "application/json")?;
+    headers.set(TIMESTAMP_HEADER, &timestamp.to_string())?;
+    headers.set(
+        SIGNATURE_HEADER,
+        &signing::sign(secret.as_bytes(), "POST", EVENTS_PATH, timestamp, body.as_bytes()),
+    )?;
+    let mut init = RequestInit::new();
+    init.with_method(Method::Post)
+        .with_headers(headers)
+        .with_body(Some(body.into()));
+    let request = Request::new_with_init(&format!("{}{EVENTS_PATH}", server_url.trim_end_matches('/')), &init)?;
+    let response = Fetch::Request(request).send().await?;
+    match response.status_code() {
+        200..=299 => Ok(()),
+        status => Err(worker::Error::RustError(format!("the server answered {status}"))),
+    }
+}
+
+/// Retries queued batches; a message that keeps failing goes to the
+/// dead-letter queue after the retries configured in wrangler.toml.
+#[event(queue)]
+async fn queue(batch: MessageBatch<EventBatch>, env: Env, _ctx: Context) -> Result<()> {
+    for message in batch.messages()? {
+        match forward(&env, message.body()).await {
+            Ok(()) => message.ack(),
+            Err(error) => {
+                worker::console_warn!("a queued event batch failed again: {error}");
+                message.retry();
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,154 @@
+//! The customer's invoice page and the not-found page, as HTML strings.
+//! No inline script or style: the Content-Security-Policy forbids both.
+
+use invoice::dates::Date;
+use invoice::document::{format_quantity, format_tax_rate, PublicDocument};
+use invoice::email::escape_html as e;
+use invoice::i18n::{text, Language, Text};
+use invoice::Money;
+
+fn head(language: Language, title: &str) -> String {
+    format!(
+        r#"<!DOCTYPE html>
+<html lang="{lang}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex">
+<title>{title}</title>
+<link rel="stylesheet" href="/assets/customer.css">
+</head>
+"#,
+        lang = language.code(),
+        title = e(title)
+    )
+}
+
+pub fn invoice_page(document: &PublicDocument, token: &str) -> String {
+    let language = document.language;
+    let t = |key| text(language, key);
+    let money = |minor: i64| Money::new(minor, document.currency).format(language);
+    let title = format!("{} {} · {}", t(Text::Invoice), document.number, document.seller.name);
+    let date = |date: Date| date.format(language);
+
+    let mut lines = String::new();
+    for line in &document.lines {
+        lines.push_str(&format!(
+            r#"<tr><td>{description}</td><td class="num">{quantity}</td><td class="num">{price}</td><td class="num">{rate}</td><td class="num">{amount}</td></tr>
+"#,
+            description = e(&line.description),
+            quantity = format_quantity(line.quantity_milli, language),
+            price = money(line.unit_price_minor),
+            rate = format_tax_rate(line.tax_rate_bp, language),
+            amount = money(line.net_minor()),
+        ));
+    }
+    let mut taxes = String::new();
+    for tax in &document.totals.taxes {
+        taxes.push_str(&format!(
+            r#"<tr><th scope="row">{label} {rate}</th><td class="num">{amount}</td></tr>
+"#,
+            label = t(Text::Tax),
+            rate = format_tax_rate(tax.rate_bp, language),
+            amount = tax.tax.format(language),
+        ));
+    }
+    let seller_lines: Vec<String> = document
+        .seller
+        .address
+        .iter()
+        .chain(document.seller.tax_id.as_ref())
+        .map(|line| e(line))
+        .collect();
+    let due = document
+        .due_date
+        .map(|due| format!("<div><dt>{}</dt><dd>{}</dd></div>", t(Text::DueDate), date(due)))
+        .unwrap_or_default();
+
+    format!(
+        r#"{head}<body>
+<main class="sheet" data-token="{token}">
+<header class="seller">
+<p class="store">{store}</p>
+<p class="muted">{seller_lines}</p>
+</header>
+<section class="summary" aria-labelledby="invoice-title">
+<h1 id="invoice-title">{invoice} {number}</h1>
+<p class="status">{status}</p>
+<p class="due-label">{amount_due_label}</p>
+<p class="due-amount">{amount_due}</p>
+<div class="actions no-print">
+<a class="button primary" href="/i/{token}/pdf" download="{file_name}">{download}</a>
+<button type="button" class="button" id="print-invoice">{print}</button>
+</div>
+</section>
+<section class="details">
+<dl class="facts">
+<div><dt>{billed_to}</dt><dd>{customer}</dd></div>
+<div><dt>{number_label}</dt><dd>{number}</dd></div>
+<div><dt>{issue_date_label}</dt><dd>{issue_date}</dd></div>
+{due}
+</dl>
+<div class="table-wrap">
+<table class="lines">
+<thead><tr><th scope="col">{description}</th><th scope="col" class="num">{quantity}</th><th scope="col" class="num">{unit_price}</th><th scope="col" class="num">{tax_rate}</th><th scope="col" class="num">{amount}</th></tr></thead>
+<tbody>
+{lines}</tbody>
+</table>
+</div>
+<table class="totals">
+<tr><th scope="row">{subtotal_label}</th><td class="num">{subtotal}</td></tr>
+{taxes}<tr class="grand"><th scope="row">{total_label}</th><td class="num">{total}</td></tr>
+</table>
+</section>
+</main>
+<script src="/assets/customer.js" defer></script>
+</body>
+</html>
+"#,
+        head = head(language, &title),
+        token = e(token),
+        store = e(&document.seller.name),
+        seller_lines = seller_lines.join("<br>"),
+        invoice = t(Text::Invoice),
+        number = e(&document.number),
+        status = t(Text::StatusIssued),
+        amount_due_label = t(Text::AmountDue),
+        amount_due = document.totals.total.format(language),
+        file_name = e(&format!("{}-{}.pdf", t(Text::Invoice), document.number)),
+        download = t(Text::DownloadPdf),
+        print = t(Text::Print),
+        billed_to = t(Text::BilledTo),
+        customer = e(&document.customer.name),
+        number_label = t(Text::InvoiceNumber),
+        issue_date_label = t(Text::IssueDate),
+        issue_date = date(document.issue_date),
+        description = t(Text::Description),
+        quantity = t(Text::Quantity),
+        unit_price = t(Text::UnitPrice),
+        tax_rate = t(Text::TaxRate),
+        amount = t(Text::Amount),
+        subtotal_label = t(Text::Subtotal),
+        subtotal = document.totals.subtotal.format(language),
+        total_label = t(Text::Total),
+        total = document.totals.total.format(language),
+    )
+}
+
+/// The page for a link that does not exist or was tampered with. The
+/// language comes from the browser, since the link says nothing trustworthy.
+pub fn not_found_page(language: Language) -> String {
+    format!(
+        r#"{head}<body>
+<main class="sheet notice">
+<h1>{title}</h1>
+<p>{body}</p>
+</main>
+</body>
+</html>
+"#,
+        head = head(language, text(language, Text::LinkNotFoundTitle)),
+        title = text(language, Text::LinkNotFoundTitle),
+        body = text(language, Text::LinkNotFoundBody),
+    )
+}

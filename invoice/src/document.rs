@@ -1,0 +1,509 @@
+//! The invoice as a merchant drafts it and as a customer receives it.
+//!
+//! [`InvoiceDraft::validate`] turns what a person typed into checked lines;
+//! [`PublicDocument`] is the frozen document that the PDF, the email and the
+//! customer's page are all rendered from.
+
+use serde::{Deserialize, Serialize};
+
+use crate::dates::Date;
+use crate::i18n::Language;
+use crate::money::{div_round_half_away, Currency, Money, MoneyError};
+
+/// Quantities carry up to three decimals, stored as thousandths.
+pub const QUANTITY_SCALE: i64 = 1000;
+/// Tax rates are stored in basis points: 2200 is 22 %.
+pub const TAX_RATE_SCALE: i64 = 10_000;
+/// The largest quantity accepted on one line (a million units).
+const MAX_QUANTITY_MILLI: i64 = 1_000_000 * QUANTITY_SCALE;
+/// The largest unit price accepted (ten billion major units); keeps every total inside i64.
+const MAX_UNIT_PRICE_MINOR: i64 = 1_000_000_000_000;
+
+/// One line as typed in the form.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LineInput {
+    pub description: String,
+    pub quantity: String,
+    pub unit_price: String,
+    pub tax_rate: String,
+}
+
+/// A draft as typed in the form, before validation.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct InvoiceDraft {
+    pub customer_name: String,
+    pub customer_email: String,
+    pub customer_language: String,
+    pub currency: String,
+    pub lines: Vec<LineInput>,
+}
+
+/// A validated line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocumentLine {
+    pub description: String,
+    pub quantity_milli: i64,
+    pub unit_price_minor: i64,
+    pub tax_rate_bp: i64,
+}
+
+impl DocumentLine {
+    /// Quantity × unit price, rounded half away from zero to the minor unit.
+    pub fn net_minor(&self) -> i64 {
+        let exact = i128::from(self.quantity_milli) * i128::from(self.unit_price_minor);
+        // Bounded by MAX_QUANTITY_MILLI × MAX_UNIT_PRICE_MINOR / 1000, well inside i64.
+        div_round_half_away(exact, i128::from(QUANTITY_SCALE)) as i64
+    }
+}
+
+/// Tax owed at one rate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaxLine {
+    pub rate_bp: i64,
+    pub base: Money,
+    pub tax: Money,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Totals {
+    pub subtotal: Money,
+    pub taxes: Vec<TaxLine>,
+    pub total: Money,
+}
+
+/// Totals of a set of lines: tax is computed once per rate on the sum of that
+/// rate's line amounts (not per line), which is how Italian and Spanish
+/// invoices state VAT. Sums are done in i128; a total beyond i64 is refused.
+pub fn totals(lines: &[DocumentLine], currency: Currency) -> Result<Totals, MoneyError> {
+    let mut bases: Vec<(i64, i128)> = Vec::new();
+    for line in lines {
+        let net = i128::from(line.net_minor());
+        match bases.iter_mut().find(|(rate, _)| *rate == line.tax_rate_bp) {
+            Some((_, base)) => *base += net,
+            None => bases.push((line.tax_rate_bp, net)),
+        }
+    }
+    bases.sort_by_key(|(rate, _)| std::cmp::Reverse(*rate));
+    let to_money = |minor: i128| {
+        i64::try_from(minor)
+            .map(|minor| Money::new(minor, currency))
+            .map_err(|_| MoneyError::Overflow)
+    };
+    let mut taxes = Vec::with_capacity(bases.len());
+    let (mut subtotal, mut tax_total) = (0_i128, 0_i128);
+    for (rate_bp, base) in bases {
+        let tax = div_round_half_away(base * i128::from(rate_bp), i128::from(TAX_RATE_SCALE));
+        subtotal += base;
+        tax_total += tax;
+        taxes.push(TaxLine {
+            rate_bp,
+            base: to_money(base)?,
+            tax: to_money(tax)?,
+        });
+    }
+    Ok(Totals {
+        subtotal: to_money(subtotal)?,
+        taxes,
+        total: to_money(subtotal + tax_total)?,
+    })
+}
+
+/// A problem with one field of a form, shown beside that field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    /// The form field's name, e.g. `customer_email` or `lines[0].quantity`.
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// A draft whose every field has been checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidDraft {
+    pub customer_name: String,
+    pub customer_email: EmailAddress,
+    pub customer_language: Language,
+    pub currency: Currency,
+    pub lines: Vec<DocumentLine>,
+}
+
+impl InvoiceDraft {
+    /// Checks every field and reports every problem at once, so the form can
+    /// show all of them beside their fields.
+    pub fn validate(&self) -> Result<ValidDraft, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let customer_name = self.customer_name.trim().to_owned();
+        if customer_name.is_empty() {
+            errors.push(FieldError::new("customer_name", "Enter the customer's name."));
+        } else if customer_name.chars().count() > 200 {
+            errors.push(FieldError::new("customer_name", "The name is longer than 200 characters."));
+        }
+        let customer_email = EmailAddress::parse(&self.customer_email)
+            .map_err(|message| errors.push(FieldError::new("customer_email", message)))
+            .ok();
+        let customer_language = Language::parse(&self.customer_language);
+        if customer_language.is_none() {
+            errors.push(FieldError::new("customer_language", "Choose Italian, Spanish or English."));
+        }
+        let currency = Currency::parse(&self.currency)
+            .map_err(|e| errors.push(FieldError::new("currency", e.to_string())))
+            .ok();
+        if self.lines.is_empty() {
+            errors.push(FieldError::new("lines", "Add at least one line."));
+        }
+        let lines: Vec<Option<DocumentLine>> = self
+            .lines
+            .iter()
+            .enumerate()
+            .map(|(index, line)| validate_line(index, line, currency.unwrap_or(Currency::Eur), &mut errors))
+            .collect();
+        let lines: Vec<DocumentLine> = lines.into_iter().flatten().collect();
+        if let Some(currency) = currency {
+            if errors.is_empty() && totals(&lines, currency).is_err() {
+                errors.push(FieldError::new("lines", "The invoice total is too large."));
+            }
+        }
+        match (customer_email, customer_language, currency) {
+            (Some(customer_email), Some(customer_language), Some(currency)) if errors.is_empty() => Ok(ValidDraft {
+                customer_name,
+                customer_email,
+                customer_language,
+                currency,
+                lines,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+fn validate_line(
+    index: usize,
+    line: &LineInput,
+    currency: Currency,
+    errors: &mut Vec<FieldError>,
+) -> Option<DocumentLine> {
+    let field = |name: &str| format!("lines[{index}].{name}");
+    let description = line.description.trim().to_owned();
+    if description.is_empty() {
+        errors.push(FieldError::new(field("description"), "Describe what is invoiced."));
+    }
+    let quantity = parse_quantity(&line.quantity)
+        .map_err(|message| errors.push(FieldError::new(field("quantity"), message)))
+        .ok();
+    let unit_price = Money::parse(&line.unit_price, currency)
+        .map_err(|e| match e {
+            MoneyError::NotAnAmount(_) => "Enter a price, e.g. 12.50.".to_owned(),
+            other => capitalise(&other.to_string()),
+        })
+        .and_then(|price| match price.minor {
+            minor if minor < 0 => Err("The price cannot be negative.".to_owned()),
+            minor if minor > MAX_UNIT_PRICE_MINOR => Err("The price is too large.".to_owned()),
+            _ => Ok(price),
+        })
+        .map_err(|message| errors.push(FieldError::new(field("unit_price"), message)))
+        .ok();
+    let tax_rate = parse_tax_rate(&line.tax_rate)
+        .map_err(|message| errors.push(FieldError::new(field("tax_rate"), message)))
+        .ok();
+    Some(DocumentLine {
+        description: (!description.is_empty()).then_some(description)?,
+        quantity_milli: quantity?,
+        unit_price_minor: unit_price?.minor,
+        tax_rate_bp: tax_rate?,
+    })
+}
+
+fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect::<String>() + ".")
+        .unwrap_or_default()
+}
+
+/// Reads a decimal with at most `decimals` digits after `.` or `,` into an
+/// integer scaled by 10^decimals.
+fn parse_scaled(text: &str, decimals: u32) -> Option<i64> {
+    let text = text.trim();
+    let (whole, fraction) = text.split_once(['.', ',']).unwrap_or((text, ""));
+    if whole.is_empty() && fraction.is_empty()
+        || fraction.len() > decimals as usize
+        || !whole.chars().chain(fraction.chars()).all(|c| c.is_ascii_digit())
+    {
+        return None;
+    }
+    let scale = 10_i64.pow(decimals);
+    let whole: i64 = if whole.is_empty() { 0 } else { whole.parse().ok()? };
+    let fraction: i64 = if fraction.is_empty() {
+        0
+    } else {
+        fraction.parse::<i64>().ok()? * 10_i64.pow(decimals - fraction.len() as u32)
+    };
+    whole.checked_mul(scale)?.checked_add(fraction)
+}
+
+/// A quantity with up to three decimals, more than zero.
+pub fn parse_quantity(text: &str) -> Result<i64, String> {
+    match parse_scaled(text, 3) {
+        None => Err("Enter a quantity, e.g. 1 or 2.5 (up to 3 decimals).".into()),
+        Some(0) => Err("The quantity must be more than zero.".into()),
+        Some(milli) if milli > MAX_QUANTITY_MILLI => Err("The quantity is too large.".into()),
+        Some(milli) => Ok(milli),
+    }
+}
+
+/// A tax rate in percent (`22`, `5.5`), returned in basis points.
+pub fn parse_tax_rate(text: &str) -> Result<i64, String> {
+    match parse_scaled(text, 2) {
+        Some(bp) if bp <= 100 * 100 => Ok(bp),
+        _ => Err("Enter a tax rate between 0 and 100 %, e.g. 22.".into()),
+    }
+}
+
+/// Formats basis points as a percentage: 2200 → `22 %`, 550 → `5,5 %` (it/es).
+pub fn format_tax_rate(rate_bp: i64, language: Language) -> String {
+    let whole = rate_bp / 100;
+    let fraction = rate_bp % 100;
+    let decimal = if language == Language::En { '.' } else { ',' };
+    match fraction {
+        0 => format!("{whole}%"),
+        f if f % 10 == 0 => format!("{whole}{decimal}{}%", f / 10),
+        f => format!("{whole}{decimal}{f:02}%"),
+    }
+}
+
+/// Formats thousandths as a quantity: 2500 → `2,5` (it/es) or `2.5` (en).
+pub fn format_quantity(quantity_milli: i64, language: Language) -> String {
+    let decimal = if language == Language::En { "." } else { "," };
+    let whole = quantity_milli / QUANTITY_SCALE;
+    let fraction = quantity_milli % QUANTITY_SCALE;
+    if fraction == 0 {
+        whole.to_string()
+    } else {
+        let digits = format!("{fraction:03}");
+        format!("{whole}{decimal}{}", digits.trim_end_matches('0'))
+    }
+}
+
+/// An email address that is safe to put in a header.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmailAddress(String);
+
+impl EmailAddress {
+    /// Accepts `local@domain.tld`; refuses anything with spaces, control
+    /// characters or header syntax (`<>,;:"`) that could inject a recipient.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let address = text.trim();
+        if address.is_empty() {
+            return Err("Enter an email address.".into());
+        }
+        let invalid = || format!("“{address}” is not a valid email address.");
+        if address.len() > 254
+            || address
+                .chars()
+                .any(|c| c.is_control() || c.is_whitespace() || "<>,;:\"()[]\\".contains(c))
+        {
+            return Err(invalid());
+        }
+        let (local, domain) = address.rsplit_once('@').ok_or_else(invalid)?;
+        let labels_ok = domain.split('.').all(|label| {
+            !label.is_empty()
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label.chars().all(|c| c.is_alphanumeric() || c == '-')
+        });
+        if local.is_empty() || local.len() > 64 || local.contains('@') || !domain.contains('.') || !labels_ok {
+            return Err(invalid());
+        }
+        Ok(Self(address.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A party named on the document (the store that sells, the customer who buys).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Party {
+    pub name: String,
+    pub address: Vec<String>,
+    pub tax_id: Option<String>,
+}
+
+/// The frozen document of an issued invoice. Once issued it never changes:
+/// the PDF, the email and the customer's page are all rendered from it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublicDocument {
+    pub language: Language,
+    pub number: String,
+    pub issue_date: Date,
+    pub due_date: Option<Date>,
+    pub currency: Currency,
+    pub seller: Party,
+    pub customer: Party,
+    pub lines: Vec<DocumentLine>,
+    pub totals: Totals,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn line(quantity_milli: i64, unit_price_minor: i64, tax_rate_bp: i64) -> DocumentLine {
+        DocumentLine {
+            description: "Item".into(),
+            quantity_milli,
+            unit_price_minor,
+            tax_rate_bp,
+        }
+    }
+
+    fn draft() -> InvoiceDraft {
+        InvoiceDraft {
+            customer_name: "Maria Rossi".into(),
+            customer_email: "maria@example.it".into(),
+            customer_language: "it".into(),
+            currency: "EUR".into(),
+            lines: vec![LineInput {
+                description: "Consulenza".into(),
+                quantity: "2,5".into(),
+                unit_price: "100".into(),
+                tax_rate: "22".into(),
+            }],
+        }
+    }
+
+    #[test]
+    fn a_line_amount_is_quantity_times_price_rounded_to_the_cent() {
+        assert_eq!(line(2_500, 10_000, 2200).net_minor(), 25_000);
+        // 0.333 × 0.10 € = 0.0333 € → 0.03 €
+        assert_eq!(line(333, 10, 0).net_minor(), 3);
+        // 1.5 × 0.01 € = 0.015 € → 0.02 € (half away from zero)
+        assert_eq!(line(1_500, 1, 0).net_minor(), 2);
+    }
+
+    #[test]
+    fn tax_is_computed_once_per_rate_on_the_sum_of_that_rates_lines() {
+        let lines = [line(1_000, 333, 2200), line(1_000, 333, 2200), line(1_000, 1_000, 1000)];
+        let totals = totals(&lines, Currency::Eur).expect("small totals");
+        assert_eq!(totals.subtotal.minor, 1_666);
+        assert_eq!(totals.taxes.len(), 2);
+        // 6.66 € × 22 % = 1.4652 € → 1.47 €; per line it would have been 0.73 + 0.73 = 1.46 €.
+        assert_eq!(totals.taxes[0].tax.minor, 147);
+        assert_eq!(totals.taxes[1].tax.minor, 100);
+        assert_eq!(totals.total.minor, 1_666 + 147 + 100);
+    }
+
+    #[test]
+    fn a_valid_draft_becomes_checked_lines() {
+        let valid = draft().validate().expect("valid draft");
+        assert_eq!(valid.lines[0].quantity_milli, 2_500);
+        assert_eq!(valid.lines[0].unit_price_minor, 10_000);
+        assert_eq!(valid.lines[0].tax_rate_bp, 2_200);
+        assert_eq!(valid.customer_email.as_str(), "maria@example.it");
+    }
+
+    #[test]
+    fn every_bad_field_is_reported_beside_its_own_name() {
+        let mut bad = draft();
+        bad.customer_name = "  ".into();
+        bad.customer_email = "maria@example".into();
+        bad.lines[0].quantity = "-1".into();
+        bad.lines[0].unit_price = "12,3456".into();
+        bad.lines[0].tax_rate = "150".into();
+        let fields: Vec<String> = bad.validate().unwrap_err().into_iter().map(|e| e.field).collect();
+        assert_eq!(
+            fields,
+            [
+                "customer_name",
+                "customer_email",
+                "lines[0].quantity",
+                "lines[0].unit_price",
+                "lines[0].tax_rate"
+            ]
+        );
+    }
+
+    #[test]
+    fn totals_beyond_the_largest_amount_are_refused_not_wrapped() {
+        let mut huge = draft();
+        huge.lines = vec![
+            LineInput {
+                description: "Big".into(),
+                quantity: "1000000".into(),
+                unit_price: "10000000000".into(),
+                tax_rate: "100".into(),
+            };
+            10
+        ];
+        let errors = huge.validate().unwrap_err();
+        assert_eq!(errors, [FieldError::new("lines", "The invoice total is too large.")]);
+    }
+
+    #[test]
+    fn unknown_currencies_and_empty_invoices_are_refused() {
+        let mut bad = draft();
+        bad.currency = "XYZ".into();
+        bad.lines.clear();
+        let fields: Vec<String> = bad.validate().unwrap_err().into_iter().map(|e| e.field).collect();
+        assert_eq!(fields, ["currency", "lines"]);
+    }
+
+    #[test]
+    fn addresses_that_could_inject_headers_are_refused() {
+        for bad in [
+            "a@b.it\r\nBcc: x@y.z",
+            "a@b.it, c@d.it",
+            "Maria <a@b.it>",
+            "a b@c.it",
+            "@b.it",
+            "a@b",
+            "a@-b.it",
+        ] {
+            assert!(EmailAddress::parse(bad).is_err(), "{bad:?}");
+        }
+        assert!(EmailAddress::parse(" maria.rossi+fatture@example.co.uk ").is_ok());
+    }
+
+    #[test]
+    fn quantities_and_rates_are_shown_in_the_documents_language() {
+        assert_eq!(format_quantity(2_500, Language::It), "2,5");
+        assert_eq!(format_quantity(1_250, Language::En), "1.25");
+        assert_eq!(format_quantity(3_000, Language::Es), "3");
+        assert_eq!(format_tax_rate(2200, Language::It), "22%");
+        assert_eq!(format_tax_rate(550, Language::Es), "5,5%");
+        assert_eq!(format_tax_rate(1025, Language::En), "10.25%");
+    }
+
+    proptest! {
+        #[test]
+        fn total_is_subtotal_plus_taxes_and_never_overflows(
+            raw in proptest::collection::vec((1..MAX_QUANTITY_MILLI, 0..MAX_UNIT_PRICE_MINOR, 0..=10_000_i64), 1..20)
+        ) {
+            let lines: Vec<DocumentLine> = raw.into_iter().map(|(q, p, r)| line(q, p, r)).collect();
+            let exact_subtotal: i128 = lines.iter().map(|l| i128::from(l.net_minor())).sum();
+            match totals(&lines, Currency::Eur) {
+                Ok(totals) => {
+                    let taxes: i64 = totals.taxes.iter().map(|t| t.tax.minor).sum();
+                    prop_assert_eq!(i128::from(totals.subtotal.minor), exact_subtotal);
+                    prop_assert_eq!(totals.total.minor, totals.subtotal.minor + taxes);
+                }
+                // Refused only when the exact total really leaves i64.
+                Err(error) => {
+                    prop_assert_eq!(error, MoneyError::Overflow);
+                    prop_assert!(exact_subtotal * 2 > i128::from(i64::MAX));
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,55 @@
+//! Invio's domain, shared by the server, the merchant admin and the edge worker.
+//!
+//! Everything here is plain data and pure functions: no database, HTTP, SMTP or
+//! clock. Callers pass in the time and the keys; that is what lets the same
+//! rules run natively on the server and as wasm at the edge.
+
+pub mod dates;
+pub mod document;
+pub mod email;
+pub mod events;
+pub mod i18n;
+pub mod link;
+pub mod money;
+#[cfg(feature = "pdf")]
+pub mod pdf;
+pub mod signing;
+pub mod tracking;
+
+pub use document::{DocumentLine, InvoiceDraft, LineInput, PublicDocument, Totals};
+pub use i18n::Language;
+pub use money::{Currency, Money};
+
+#[cfg(test)]
+pub(crate) mod test_support {
+    use crate::dates::Date;
+    use crate::document::{totals, DocumentLine, Party, PublicDocument};
+    use crate::{Currency, Language};
+
+    pub fn sample_document() -> PublicDocument {
+        let lines = vec![DocumentLine {
+            description: "Consulenza — giugno".into(),
+            quantity_milli: 2_000,
+            unit_price_minor: 10_000,
+            tax_rate_bp: 2_200,
+        }];
+        PublicDocument {
+            language: Language::En,
+            number: "2026-0001".into(),
+            issue_date: Date { year: 2026, month: 11, day: 22 },
+            due_date: None,
+            currency: Currency::Eur,
+            seller: Party {
+                name: "Bottega <Rossi>".into(),
+                address: vec!["Via Roma 1".into(), "20121 Milano".into()],
+                tax_id: Some("IT01234567890".into()),
+            },
+            customer: Party {
+                name: "Maria Pérez".into(),
+                ..Party::default()
+            },
+            totals: totals(&lines, Currency::Eur).expect("small totals"),
+            lines,
+        }
+    }
+}

@@ -1,0 +1,71 @@
+//! The append-only history of each invoice. Every event has a unique id, so
+//! a batch delivered twice is recorded once.
+
+use app::api::OrganisationId;
+use invoice::events::EdgeEvent;
+use sqlx::{Any, Row, Transaction};
+
+use super::{random_id, Db};
+use crate::error::ServerError;
+
+/// Records something the server itself did (issued, email queued, sent, failed).
+pub async fn record_server_event(
+    tx: &mut Transaction<'_, Any>,
+    organisation: OrganisationId,
+    invoice_id: i64,
+    kind: &str,
+    detail: Option<&str>,
+    at_ms: i64,
+) -> Result<(), ServerError> {
+    sqlx::query(
+        "INSERT INTO events (id, organisation_id, invoice_id, kind, automated, detail, at) VALUES ($1, $2, $3, $4, 0, $5, $6)",
+    )
+    .bind(random_id())
+    .bind(organisation.0)
+    .bind(invoice_id)
+    .bind(kind)
+    .bind(detail)
+    .bind(at_ms)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Records events forwarded by the edge; returns how many were new. Events
+/// of links the server does not know are dropped (and logged): they cannot
+/// belong to any organisation.
+pub async fn ingest(db: &Db, events: &[EdgeEvent]) -> Result<usize, ServerError> {
+    let mut tx = db.pool.begin().await?;
+    let mut recorded = 0;
+    for event in events {
+        let Some(link) = sqlx::query("SELECT organisation_id, invoice_id, recipient FROM links WHERE id = $1")
+            .bind(&event.link_id)
+            .fetch_optional(&mut *tx)
+            .await?
+        else {
+            tracing::warn!(link = %event.link_id, "event for an unknown link dropped");
+            continue;
+        };
+        let device = serde_json::to_value(event.device)?;
+        let result = sqlx::query(
+            "INSERT INTO events (id, organisation_id, invoice_id, link_id, kind, automated, recipient, device, browser, at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+             ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(&event.id)
+        .bind(link.try_get::<i64, _>("organisation_id")?)
+        .bind(link.try_get::<i64, _>("invoice_id")?)
+        .bind(&event.link_id)
+        .bind(event.kind.as_str())
+        .bind(i64::from(event.automated))
+        .bind(link.try_get::<String, _>("recipient")?)
+        .bind(device.as_str().unwrap_or("unknown"))
+        .bind(&event.browser)
+        .bind(event.at_ms)
+        .execute(&mut *tx)
+        .await?;
+        recorded += result.rows_affected() as usize;
+    }
+    tx.commit().await?;
+    Ok(recorded)
+}

@@ -1,0 +1,89 @@
+//! The server's side of the edge: publishing invoices to the worker and
+//! receiving the events it forwards. Both directions are signed with the
+//! shared secret (see `invoice::signing`).
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use invoice::events::{EventBatch, Publication, PUBLISH_PATH};
+use invoice::signing::{self, SIGNATURE_HEADER, TIMESTAMP_HEADER};
+
+use crate::db::now_ms;
+use crate::error::ServerError;
+use crate::state::AppState;
+
+#[derive(Clone)]
+pub struct EdgeClient {
+    http: reqwest::Client,
+    edge_url: String,
+    secret: Vec<u8>,
+}
+
+impl EdgeClient {
+    pub fn new(edge_url: &str, secret: Vec<u8>) -> Self {
+        let http = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(10))
+            .build()
+            .unwrap_or_default();
+        Self {
+            http,
+            edge_url: edge_url.trim_end_matches('/').to_owned(),
+            secret,
+        }
+    }
+
+    /// Sends an issued invoice, its PDF and its links to the worker's KV.
+    pub async fn publish(&self, publication: &Publication) -> Result<(), ServerError> {
+        let body = serde_json::to_vec(publication)?;
+        let timestamp = now_ms() / 1000;
+        let signature = signing::sign(&self.secret, "PUT", PUBLISH_PATH, timestamp, &body);
+        let response = self
+            .http
+            .put(format!("{}{PUBLISH_PATH}", self.edge_url))
+            .header(TIMESTAMP_HEADER, timestamp.to_string())
+            .header(SIGNATURE_HEADER, signature)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .map_err(|error| ServerError::Publish(error.to_string()))?;
+        if response.status().is_success() {
+            Ok(())
+        } else {
+            Err(ServerError::Publish(format!("the edge answered {}", response.status())))
+        }
+    }
+}
+
+/// `POST /api/edge/events`: a signed batch of events from the worker.
+/// Answers 204 once every event is stored (again or for the first time), so
+/// the worker may drop its copy; 401 for a bad signature; 400 for a body that
+/// is not a batch; 503 when the database is down, so the worker retries.
+pub async fn ingest_events(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> StatusCode {
+    let header = |name| headers.get(name).and_then(|value| value.to_str().ok());
+    if let Err(error) = signing::verify(
+        &state.services.config.edge_secret,
+        "POST",
+        invoice::events::EVENTS_PATH,
+        header(TIMESTAMP_HEADER),
+        header(SIGNATURE_HEADER),
+        &body,
+        now_ms() / 1000,
+    ) {
+        tracing::warn!(%error, "refused an event batch");
+        return StatusCode::UNAUTHORIZED;
+    }
+    let Ok(batch) = serde_json::from_slice::<EventBatch>(&body) else {
+        return StatusCode::BAD_REQUEST;
+    };
+    match crate::db::events::ingest(&state.services.db, &batch.events).await {
+        Ok(recorded) => {
+            tracing::info!(received = batch.events.len(), recorded, "edge events ingested");
+            StatusCode::NO_CONTENT
+        }
+        Err(error) => {
+            tracing::error!(%error, "storing edge events failed");
+            StatusCode::SERVICE_UNAVAILABLE
+        }
+    }
+}

@@ -1,0 +1,15 @@
+use std::sync::Arc;
+
+use app::api::OrganisationId;
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+
+use crate::services::Services;
+
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub services: Arc<Services>,
+    /// The organisation every request acts for until accounts exist.
+    pub organisation: OrganisationId,
+}
