@@ -136,7 +136,18 @@ export async function startStack({
         "--var", `EDGE_SHARED_SECRET:${edgeSharedSecret}`,
         "--log-level", "warn",
       ],
-      { cwd: path.join(root, "edge"), env: { ...process.env, CI: "true" } },
+      {
+        cwd: path.join(root, "edge"),
+        // Offline: no metrics, no error reports, no fetch of the `cf` object.
+        env: {
+          ...process.env,
+          CI: "true",
+          WRANGLER_SEND_METRICS: "false",
+          WRANGLER_SEND_ERROR_REPORTS: "false",
+          WRANGLER_HIDE_BANNER: "true",
+          CLOUDFLARE_CF_FETCH_ENABLED: "false",
+        },
+      },
       log,
     );
     children.push(services.edge);

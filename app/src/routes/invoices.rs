@@ -149,7 +149,7 @@ fn NewInvoiceForm(action: ServerAction<CreateInvoice>) -> impl IntoView {
                 <label class="field">
                     <span>"Currency"</span>
                     <select name="currency" prop:value=move || currency.get() on:change=move |ev| currency.set(event_target_value(&ev))>
-                        {Currency::ALL.map(|c| view! { <option value=c.code()>{c.code()}</option> }).to_vec()}
+                        {Currency::ALL.into_iter().map(|c| view! { <option value=c.code()>{c.code()}</option> }).collect_view()}
                     </select>
                 </label>
                 <Field label="Description" name="description" value=description error=error_for("lines[0].description") wide=true />
