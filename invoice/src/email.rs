@@ -45,7 +45,7 @@ pub fn invoice_email(document: &PublicDocument, link_url: &str) -> EmailContent 
     let plain_link = say(Text::EmailPlainLink);
     let store = &document.seller.name;
 
-    let text_body = format!("{greeting}\n\n{intro}\n\n{button}: {link_url}\n\n{store}\n");
+    let text_body = format!("{greeting}\n\n{intro}\n\n{button}:\n{link_url}\n\n{store}\n");
     let link = escape_html(link_url);
     let html_body = format!(
         r#"<!DOCTYPE html>
@@ -92,7 +92,7 @@ mod tests {
         document.language = Language::It;
         let email = invoice_email(&document, "https://edge.example/i/TOKEN");
         assert_eq!(email.subject, "Fattura 2026-0001 da Bottega <Rossi>");
-        assert!(email.text.contains("Visualizza la fattura: https://edge.example/i/TOKEN"));
+        assert!(email.text.contains("Visualizza la fattura:\nhttps://edge.example/i/TOKEN\n"));
         assert!(email.html.contains(r#"href="https://edge.example/i/TOKEN""#));
         assert!(email.html.contains("244,00\u{a0}€"));
     }
