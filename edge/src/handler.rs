@@ -72,7 +72,11 @@ impl EdgeRequest {
 
     fn language(&self) -> Language {
         self.header("accept-language")
-            .and_then(|accepted| accepted.split(',').find_map(|tag| Language::parse(tag.split(';').next().unwrap_or(""))))
+            .and_then(|accepted| {
+                accepted
+                    .split(',')
+                    .find_map(|tag| Language::parse(tag.split(';').next().unwrap_or("")))
+            })
             .unwrap_or_default()
     }
 }
@@ -104,10 +108,17 @@ const CUSTOMER_JS: &str = include_str!("customer.js");
 
 impl EdgeResponse {
     fn new(status: u16, content_type: &str, body: Vec<u8>) -> Self {
-        let mut headers: Vec<(&'static str, String)> =
-            CUSTOMER_HEADERS.iter().map(|(name, value)| (*name, (*value).to_owned())).collect();
+        let mut headers: Vec<(&'static str, String)> = CUSTOMER_HEADERS
+            .iter()
+            .map(|(name, value)| (*name, (*value).to_owned()))
+            .collect();
         headers.push(("content-type", content_type.to_owned()));
-        Self { status, headers, body, events: Vec::new() }
+        Self {
+            status,
+            headers,
+            body,
+            events: Vec::new(),
+        }
     }
 
     fn html(status: u16, html: String) -> Self {
@@ -136,12 +147,20 @@ fn event(request: &EdgeRequest, link_id: LinkId, kind: EdgeEventKind, actor: Act
         kind,
         automated: actor == Actor::Automated,
         at_ms: request.now_ms,
-        device: if user_agent.is_some() { tracking::device_class(user_agent) } else { DeviceClass::Unknown },
+        device: if user_agent.is_some() {
+            tracking::device_class(user_agent)
+        } else {
+            DeviceClass::Unknown
+        },
         browser: tracking::browser_family(user_agent).to_owned(),
     }
 }
 
-pub async fn respond(request: &EdgeRequest, store: &impl Store, secrets: &Secrets) -> Result<EdgeResponse, StoreError> {
+pub async fn respond(
+    request: &EdgeRequest,
+    store: &impl Store,
+    secrets: &Secrets,
+) -> Result<EdgeResponse, StoreError> {
     let not_found = || EdgeResponse::html(404, page::not_found_page(request.language()));
     // The token is checked before anything is read, so a guessed or tampered
     // link costs no storage read and no call to the server.
@@ -153,8 +172,9 @@ pub async fn respond(request: &EdgeRequest, store: &impl Store, secrets: &Secret
                 None => not_found(),
                 Some((_, document)) => {
                     let actor = request.signals().page_fetch();
-                    EdgeResponse::html(200, page::invoice_page(&document, token))
-                        .with_event(Some(event(request, link_id, EdgeEventKind::LinkFetched, actor)))
+                    EdgeResponse::html(200, page::invoice_page(&document, token)).with_event(Some(
+                        event(request, link_id, EdgeEventKind::LinkFetched, actor),
+                    ))
                 }
             },
         },
@@ -164,11 +184,15 @@ pub async fn respond(request: &EdgeRequest, store: &impl Store, secrets: &Secret
                 None => not_found(),
                 Some((document, pdf)) => {
                     let actor = request.signals().download();
-                    let mut response = EdgeResponse::new(200, "application/pdf", pdf)
-                        .with_event(Some(event(request, link_id, EdgeEventKind::PdfDownloaded, actor)));
+                    let mut response = EdgeResponse::new(200, "application/pdf", pdf).with_event(
+                        Some(event(request, link_id, EdgeEventKind::PdfDownloaded, actor)),
+                    );
                     response.headers.push((
                         "content-disposition",
-                        format!("attachment; filename=\"invoice-{}.pdf\"", document.number.replace(['"', '\\', '/'], "-")),
+                        format!(
+                            "attachment; filename=\"invoice-{}.pdf\"",
+                            document.number.replace(['"', '\\', '/'], "-")
+                        ),
                     ));
                     response
                 }
@@ -180,7 +204,12 @@ pub async fn respond(request: &EdgeRequest, store: &impl Store, secrets: &Secret
                 Err(_) => EdgeResponse::empty(400),
                 Ok(report) => {
                     let actor = tracking::presence(&report, request.header("user-agent"));
-                    EdgeResponse::empty(204).with_event(Some(event(request, link_id, EdgeEventKind::Opened, actor)))
+                    EdgeResponse::empty(204).with_event(Some(event(
+                        request,
+                        link_id,
+                        EdgeEventKind::Opened,
+                        actor,
+                    )))
                 }
             },
         },
@@ -192,23 +221,38 @@ pub async fn respond(request: &EdgeRequest, store: &impl Store, secrets: &Secret
                 } else {
                     Actor::Person
                 };
-                EdgeResponse::empty(204).with_event(Some(event(request, link_id, EdgeEventKind::Printed, actor)))
+                EdgeResponse::empty(204).with_event(Some(event(
+                    request,
+                    link_id,
+                    EdgeEventKind::Printed,
+                    actor,
+                )))
             }
         },
-        Route::Asset("customer.css") => EdgeResponse::new(200, "text/css; charset=utf-8", CUSTOMER_CSS.into()),
-        Route::Asset("customer.js") => EdgeResponse::new(200, "text/javascript; charset=utf-8", CUSTOMER_JS.into()),
+        Route::Asset("customer.css") => {
+            EdgeResponse::new(200, "text/css; charset=utf-8", CUSTOMER_CSS.into())
+        }
+        Route::Asset("customer.js") => {
+            EdgeResponse::new(200, "text/javascript; charset=utf-8", CUSTOMER_JS.into())
+        }
         Route::Asset(_) | Route::NotFound => not_found(),
         Route::MethodNotAllowed => EdgeResponse::empty(405),
         Route::Publish => publish(request, store, secrets).await?,
     })
 }
 
-async fn load_document(store: &impl Store, link_id: LinkId) -> Result<Option<(String, PublicDocument)>, StoreError> {
+async fn load_document(
+    store: &impl Store,
+    link_id: LinkId,
+) -> Result<Option<(String, PublicDocument)>, StoreError> {
     let Some(link) = store.get_text(&link_key(&link_id.to_hex())).await? else {
         return Ok(None);
     };
     let Ok(link) = serde_json::from_str::<LinkRecord>(&link) else {
-        return Err(StoreError(format!("corrupt link record {}", link_id.to_hex())));
+        return Err(StoreError(format!(
+            "corrupt link record {}",
+            link_id.to_hex()
+        )));
     };
     let Some(document) = store.get_text(&document_key(&link.invoice_key)).await? else {
         return Ok(None);
@@ -218,16 +262,26 @@ async fn load_document(store: &impl Store, link_id: LinkId) -> Result<Option<(St
         .map_err(|_| StoreError(format!("corrupt document {}", link.invoice_key)))
 }
 
-async fn load_pdf(store: &impl Store, link_id: LinkId) -> Result<Option<(PublicDocument, Vec<u8>)>, StoreError> {
+async fn load_pdf(
+    store: &impl Store,
+    link_id: LinkId,
+) -> Result<Option<(PublicDocument, Vec<u8>)>, StoreError> {
     let Some((invoice_key, document)) = load_document(store, link_id).await? else {
         return Ok(None);
     };
-    Ok(store.get_bytes(&pdf_key(&invoice_key)).await?.map(|pdf| (document, pdf)))
+    Ok(store
+        .get_bytes(&pdf_key(&invoice_key))
+        .await?
+        .map(|pdf| (document, pdf)))
 }
 
 /// Stores what the server published. Only a correctly signed, fresh request
 /// is accepted.
-async fn publish(request: &EdgeRequest, store: &impl Store, secrets: &Secrets) -> Result<EdgeResponse, StoreError> {
+async fn publish(
+    request: &EdgeRequest,
+    store: &impl Store,
+    secrets: &Secrets,
+) -> Result<EdgeResponse, StoreError> {
     if signing::verify(
         &secrets.edge_secret,
         &request.method,
@@ -247,13 +301,22 @@ async fn publish(request: &EdgeRequest, store: &impl Store, secrets: &Secrets) -
     let Ok(pdf) = base64::engine::general_purpose::STANDARD.decode(&publication.pdf_base64) else {
         return Ok(EdgeResponse::empty(400));
     };
-    if publication.links.iter().any(|link| LinkId::from_hex(&link.link_id).is_none()) {
+    if publication
+        .links
+        .iter()
+        .any(|link| LinkId::from_hex(&link.link_id).is_none())
+    {
         return Ok(EdgeResponse::empty(400));
     }
-    let document = serde_json::to_string(&publication.document).map_err(|e| StoreError(e.to_string()))?;
+    let document =
+        serde_json::to_string(&publication.document).map_err(|e| StoreError(e.to_string()))?;
     // The document before the links: a link must never point at nothing.
-    store.put_bytes(&pdf_key(&publication.invoice_key), &pdf).await?;
-    store.put_text(&document_key(&publication.invoice_key), &document).await?;
+    store
+        .put_bytes(&pdf_key(&publication.invoice_key), &pdf)
+        .await?;
+    store
+        .put_text(&document_key(&publication.invoice_key), &document)
+        .await?;
     for link in &publication.links {
         let record = LinkRecord {
             invoice_key: publication.invoice_key.clone(),
@@ -289,7 +352,11 @@ mod tests {
     impl Store for CountingStore {
         async fn get_text(&self, key: &str) -> Result<Option<String>, StoreError> {
             self.reads.set(self.reads.get() + 1);
-            Ok(self.values.borrow().get(key).map(|v| String::from_utf8_lossy(v).into_owned()))
+            Ok(self
+                .values
+                .borrow()
+                .get(key)
+                .map(|v| String::from_utf8_lossy(v).into_owned()))
         }
         async fn get_bytes(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
             self.reads.set(self.reads.get() + 1);
@@ -299,7 +366,9 @@ mod tests {
             self.put_bytes(key, value.as_bytes()).await
         }
         async fn put_bytes(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
-            self.values.borrow_mut().insert(key.to_owned(), value.to_vec());
+            self.values
+                .borrow_mut()
+                .insert(key.to_owned(), value.to_vec());
             Ok(())
         }
     }
@@ -315,7 +384,10 @@ mod tests {
         EdgeRequest {
             method: method.into(),
             path: path.into(),
-            headers: headers.iter().map(|(k, v)| ((*k).into(), (*v).into())).collect(),
+            headers: headers
+                .iter()
+                .map(|(k, v)| ((*k).into(), (*v).into()))
+                .collect(),
             body: body.to_vec(),
             now_ms: NOW_MS,
             random_id: [5; 16],
@@ -332,11 +404,21 @@ mod tests {
         PublicDocument {
             language: Language::It,
             number: "2026-0001".into(),
-            issue_date: invoice::dates::Date { year: 2026, month: 11, day: 22 },
+            issue_date: invoice::dates::Date {
+                year: 2026,
+                month: 11,
+                day: 22,
+            },
             due_date: None,
             currency: invoice::Currency::Eur,
-            seller: invoice::document::Party { name: "Bottega".into(), ..Default::default() },
-            customer: invoice::document::Party { name: "Maria".into(), ..Default::default() },
+            seller: invoice::document::Party {
+                name: "Bottega".into(),
+                ..Default::default()
+            },
+            customer: invoice::document::Party {
+                name: "Maria".into(),
+                ..Default::default()
+            },
             totals: invoice::document::totals(&lines, invoice::Currency::Eur).expect("totals"),
             lines,
         }
@@ -347,17 +429,32 @@ mod tests {
             invoice_key: "inv1".into(),
             document: document(),
             pdf_base64: base64::engine::general_purpose::STANDARD.encode(b"%PDF-1.7 test"),
-            links: vec![PublishedLink { link_id: link.to_hex(), recipient: Recipient::Customer }],
+            links: vec![PublishedLink {
+                link_id: link.to_hex(),
+                recipient: Recipient::Customer,
+            }],
         })
         .expect("json");
         let timestamp = (NOW_MS / 1000).to_string();
         let signature = signing::sign(SECRET, "PUT", PUBLISH_PATH, NOW_MS / 1000, &body);
-        let headers = [(TIMESTAMP_HEADER, timestamp.as_str()), (SIGNATURE_HEADER, signature.as_str())];
-        block_on(respond(&request("PUT", PUBLISH_PATH, &headers, &body), store, &secrets())).expect("publish")
+        let headers = [
+            (TIMESTAMP_HEADER, timestamp.as_str()),
+            (SIGNATURE_HEADER, signature.as_str()),
+        ];
+        block_on(respond(
+            &request("PUT", PUBLISH_PATH, &headers, &body),
+            store,
+            &secrets(),
+        ))
+        .expect("publish")
     }
 
     fn header<'a>(response: &'a EdgeResponse, name: &str) -> Option<&'a str> {
-        response.headers.iter().find(|(n, _)| *n == name).map(|(_, v)| v.as_str())
+        response
+            .headers
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.as_str())
     }
 
     #[test]
@@ -369,10 +466,22 @@ mod tests {
         let mut tampered = token.clone().into_bytes();
         tampered[40] = if tampered[40] == b'A' { b'B' } else { b'A' };
         let tampered = String::from_utf8(tampered).expect("ascii");
-        for path in [format!("/i/{tampered}"), format!("/i/{tampered}/pdf"), "/i/garbage".into()] {
-            let response = block_on(respond(&request("GET", &path, &[], b""), &store, &secrets())).expect("respond");
+        for path in [
+            format!("/i/{tampered}"),
+            format!("/i/{tampered}/pdf"),
+            "/i/garbage".into(),
+        ] {
+            let response = block_on(respond(
+                &request("GET", &path, &[], b""),
+                &store,
+                &secrets(),
+            ))
+            .expect("respond");
             assert_eq!(response.status, 404, "{path}");
-            assert!(response.events.is_empty(), "no event is forwarded for {path}");
+            assert!(
+                response.events.is_empty(),
+                "no event is forwarded for {path}"
+            );
         }
         assert_eq!(store.reads.get(), 0);
     }
@@ -384,7 +493,12 @@ mod tests {
         publish(&store, link);
         let token = secrets().link_keys.sign(link);
         let response = block_on(respond(
-            &request("GET", &format!("/i/{token}"), &[("user-agent", CHROME)], b""),
+            &request(
+                "GET",
+                &format!("/i/{token}"),
+                &[("user-agent", CHROME)],
+                b"",
+            ),
             &store,
             &secrets(),
         ))
@@ -394,9 +508,13 @@ mod tests {
         assert!(html.contains("Fattura 2026-0001"));
         assert!(html.contains("122,00\u{a0}€"));
         assert_eq!(header(&response, "referrer-policy"), Some("no-referrer"));
-        assert_eq!(header(&response, "cache-control"), Some("private, no-store"));
+        assert_eq!(
+            header(&response, "cache-control"),
+            Some("private, no-store")
+        );
         assert_eq!(header(&response, "x-robots-tag"), Some("noindex"));
-        assert!(header(&response, "content-security-policy").is_some_and(|csp| csp.contains("script-src 'self'")));
+        assert!(header(&response, "content-security-policy")
+            .is_some_and(|csp| csp.contains("script-src 'self'")));
         assert_eq!(response.events.len(), 1);
         assert_eq!(response.events[0].kind, EdgeEventKind::LinkFetched);
         assert!(!response.events[0].automated);
@@ -408,15 +526,38 @@ mod tests {
         let link = LinkId([3; 16]);
         publish(&store, link);
         let token = secrets().link_keys.sign(link);
-        let head = block_on(respond(&request("HEAD", &format!("/i/{token}"), &[("user-agent", CHROME)], b""), &store, &secrets()))
-            .expect("respond");
+        let head = block_on(respond(
+            &request(
+                "HEAD",
+                &format!("/i/{token}"),
+                &[("user-agent", CHROME)],
+                b"",
+            ),
+            &store,
+            &secrets(),
+        ))
+        .expect("respond");
         assert!(head.events[0].automated);
-        let scanner_pdf = block_on(respond(&request("GET", &format!("/i/{token}/pdf"), &[("user-agent", CHROME)], b""), &store, &secrets()))
-            .expect("respond");
+        let scanner_pdf = block_on(respond(
+            &request(
+                "GET",
+                &format!("/i/{token}/pdf"),
+                &[("user-agent", CHROME)],
+                b"",
+            ),
+            &store,
+            &secrets(),
+        ))
+        .expect("respond");
         assert_eq!(scanner_pdf.body, b"%PDF-1.7 test");
         assert!(scanner_pdf.events[0].automated);
         let clicked = block_on(respond(
-            &request("GET", &format!("/i/{token}/pdf"), &[("user-agent", CHROME), ("sec-fetch-user", "?1")], b""),
+            &request(
+                "GET",
+                &format!("/i/{token}/pdf"),
+                &[("user-agent", CHROME), ("sec-fetch-user", "?1")],
+                b"",
+            ),
             &store,
             &secrets(),
         ))
@@ -431,30 +572,65 @@ mod tests {
         let link = LinkId([4; 16]);
         let token = secrets().link_keys.sign(link);
         let report = br#"{"visible_ms":2000,"interacted":false,"webdriver":false}"#;
-        let person = block_on(respond(&request("POST", &format!("/i/{token}/presence"), &[("user-agent", CHROME)], report), &store, &secrets()))
-            .expect("respond");
+        let person = block_on(respond(
+            &request(
+                "POST",
+                &format!("/i/{token}/presence"),
+                &[("user-agent", CHROME)],
+                report,
+            ),
+            &store,
+            &secrets(),
+        ))
+        .expect("respond");
         assert_eq!(person.status, 204);
         assert_eq!(person.events[0].kind, EdgeEventKind::Opened);
         assert!(!person.events[0].automated);
         let driven = br#"{"visible_ms":2000,"interacted":false,"webdriver":true}"#;
-        let robot = block_on(respond(&request("POST", &format!("/i/{token}/presence"), &[("user-agent", CHROME)], driven), &store, &secrets()))
-            .expect("respond");
+        let robot = block_on(respond(
+            &request(
+                "POST",
+                &format!("/i/{token}/presence"),
+                &[("user-agent", CHROME)],
+                driven,
+            ),
+            &store,
+            &secrets(),
+        ))
+        .expect("respond");
         assert!(robot.events[0].automated);
-        let garbage = block_on(respond(&request("POST", &format!("/i/{token}/presence"), &[], b"nope"), &store, &secrets()))
-            .expect("respond");
+        let garbage = block_on(respond(
+            &request("POST", &format!("/i/{token}/presence"), &[], b"nope"),
+            &store,
+            &secrets(),
+        ))
+        .expect("respond");
         assert_eq!(garbage.status, 400);
     }
 
     #[test]
     fn unsigned_stale_or_malformed_publications_are_refused() {
         let store = CountingStore::default();
-        let unsigned = block_on(respond(&request("PUT", PUBLISH_PATH, &[], b"{}"), &store, &secrets())).expect("respond");
+        let unsigned = block_on(respond(
+            &request("PUT", PUBLISH_PATH, &[], b"{}"),
+            &store,
+            &secrets(),
+        ))
+        .expect("respond");
         assert_eq!(unsigned.status, 401);
         let old = NOW_MS / 1000 - 3_600;
         let signature = signing::sign(SECRET, "PUT", PUBLISH_PATH, old, b"{}");
         let old_text = old.to_string();
         let stale = block_on(respond(
-            &request("PUT", PUBLISH_PATH, &[(TIMESTAMP_HEADER, &old_text), (SIGNATURE_HEADER, &signature)], b"{}"),
+            &request(
+                "PUT",
+                PUBLISH_PATH,
+                &[
+                    (TIMESTAMP_HEADER, &old_text),
+                    (SIGNATURE_HEADER, &signature),
+                ],
+                b"{}",
+            ),
             &store,
             &secrets(),
         ))

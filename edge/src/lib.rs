@@ -15,7 +15,8 @@ use invoice::events::{EventBatch, EVENTS_PATH};
 use invoice::link::KeyRing;
 use invoice::signing::{self, SIGNATURE_HEADER, TIMESTAMP_HEADER};
 use worker::{
-    event, Context, Env, Fetch, Headers, KvStore, MessageBatch, MessageExt, Method, Request, RequestInit, Response, Result,
+    event, Context, Env, Fetch, Headers, KvStore, MessageBatch, MessageExt, Method, Request,
+    RequestInit, Response, Result,
 };
 
 /// Binding names, as in wrangler.toml.
@@ -26,17 +27,31 @@ struct Kv(KvStore);
 
 impl Store for Kv {
     async fn get_text(&self, key: &str) -> std::result::Result<Option<String>, StoreError> {
-        self.0.get(key).text().await.map_err(|e| StoreError(e.to_string()))
+        self.0
+            .get(key)
+            .text()
+            .await
+            .map_err(|e| StoreError(e.to_string()))
     }
     async fn get_bytes(&self, key: &str) -> std::result::Result<Option<Vec<u8>>, StoreError> {
-        self.0.get(key).bytes().await.map_err(|e| StoreError(e.to_string()))
+        self.0
+            .get(key)
+            .bytes()
+            .await
+            .map_err(|e| StoreError(e.to_string()))
     }
     async fn put_text(&self, key: &str, value: &str) -> std::result::Result<(), StoreError> {
-        let put = self.0.put(key, value).map_err(|e| StoreError(e.to_string()))?;
+        let put = self
+            .0
+            .put(key, value)
+            .map_err(|e| StoreError(e.to_string()))?;
         put.execute().await.map_err(|e| StoreError(e.to_string()))
     }
     async fn put_bytes(&self, key: &str, value: &[u8]) -> std::result::Result<(), StoreError> {
-        let put = self.0.put_bytes(key, value).map_err(|e| StoreError(e.to_string()))?;
+        let put = self
+            .0
+            .put_bytes(key, value)
+            .map_err(|e| StoreError(e.to_string()))?;
         put.execute().await.map_err(|e| StoreError(e.to_string()))
     }
 }
@@ -61,7 +76,11 @@ async fn fetch(mut request: Request, env: Env, ctx: Context) -> Result<Response>
     let edge_request = EdgeRequest {
         method: request.method().to_string(),
         path: request.path(),
-        headers: request.headers().entries().map(|(k, v)| (k.to_ascii_lowercase(), v)).collect(),
+        headers: request
+            .headers()
+            .entries()
+            .map(|(k, v)| (k.to_ascii_lowercase(), v))
+            .collect(),
         body: request.bytes().await.unwrap_or_default(),
         now_ms: now_ms(),
         random_id,
@@ -71,11 +90,13 @@ async fn fetch(mut request: Request, env: Env, ctx: Context) -> Result<Response>
         Ok(response) => response,
         Err(StoreError(reason)) => {
             worker::console_error!("storage failed: {reason}");
-            return Ok(Response::error("Service temporarily unavailable", 503)?);
+            return Response::error("Service temporarily unavailable", 503);
         }
     };
     if !response.events.is_empty() {
-        let batch = EventBatch { events: response.events };
+        let batch = EventBatch {
+            events: response.events,
+        };
         ctx.wait_until(async move {
             if let Err(error) = forward_or_queue(&env, batch).await {
                 worker::console_error!("an event batch could not be forwarded nor queued: {error}");
@@ -86,8 +107,14 @@ async fn fetch(mut request: Request, env: Env, ctx: Context) -> Result<Response>
     for (name, value) in &response.headers {
         headers.set(name, value)?;
     }
-    let body = if edge_request.method == "HEAD" { Vec::new() } else { response.body };
-    Ok(Response::from_bytes(body)?.with_status(response.status).with_headers(headers))
+    let body = if edge_request.method == "HEAD" {
+        Vec::new()
+    } else {
+        response.body
+    };
+    Ok(Response::from_bytes(body)?
+        .with_status(response.status)
+        .with_headers(headers))
 }
 
 /// Sends a batch to the server, signed; on any failure puts it on the Queue.
@@ -111,17 +138,28 @@ async fn forward(env: &Env, batch: &EventBatch) -> Result<()> {
     headers.set(TIMESTAMP_HEADER, &timestamp.to_string())?;
     headers.set(
         SIGNATURE_HEADER,
-        &signing::sign(secret.as_bytes(), "POST", EVENTS_PATH, timestamp, body.as_bytes()),
+        &signing::sign(
+            secret.as_bytes(),
+            "POST",
+            EVENTS_PATH,
+            timestamp,
+            body.as_bytes(),
+        ),
     )?;
     let mut init = RequestInit::new();
     init.with_method(Method::Post)
         .with_headers(headers)
         .with_body(Some(body.into()));
-    let request = Request::new_with_init(&format!("{}{EVENTS_PATH}", server_url.trim_end_matches('/')), &init)?;
+    let request = Request::new_with_init(
+        &format!("{}{EVENTS_PATH}", server_url.trim_end_matches('/')),
+        &init,
+    )?;
     let response = Fetch::Request(request).send().await?;
     match response.status_code() {
         200..=299 => Ok(()),
-        status => Err(worker::Error::RustError(format!("the server answered {status}"))),
+        status => Err(worker::Error::RustError(format!(
+            "the server answered {status}"
+        ))),
     }
 }
 

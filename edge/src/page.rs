@@ -28,7 +28,12 @@ pub fn invoice_page(document: &PublicDocument, token: &str) -> String {
     let language = document.language;
     let t = |key| text(language, key);
     let money = |minor: i64| Money::new(minor, document.currency).format(language);
-    let title = format!("{} {} · {}", t(Text::Invoice), document.number, document.seller.name);
+    let title = format!(
+        "{} {} · {}",
+        t(Text::Invoice),
+        document.number,
+        document.seller.name
+    );
     let date = |date: Date| date.format(language);
 
     let mut lines = String::new();
@@ -62,7 +67,13 @@ pub fn invoice_page(document: &PublicDocument, token: &str) -> String {
         .collect();
     let due = document
         .due_date
-        .map(|due| format!("<div><dt>{}</dt><dd>{}</dd></div>", t(Text::DueDate), date(due)))
+        .map(|due| {
+            format!(
+                "<div><dt>{}</dt><dd>{}</dd></div>",
+                t(Text::DueDate),
+                date(due)
+            )
+        })
         .unwrap_or_default();
 
     format!(

@@ -28,9 +28,13 @@ pub fn route<'a>(method: &str, path: &'a str) -> Route<'a> {
         ("POST", ["i", token, "printed"]) => Route::Printed(token),
         (_, ["assets", name]) if reading => Route::Asset(name),
         ("PUT", ["_invio", "publish"]) => Route::Publish,
-        (_, ["i", _] | ["i", _, "pdf" | "presence" | "printed"] | ["assets", _] | ["_invio", "publish"]) => {
-            Route::MethodNotAllowed
-        }
+        (
+            _,
+            ["i", _]
+            | ["i", _, "pdf" | "presence" | "printed"]
+            | ["assets", _]
+            | ["_invio", "publish"],
+        ) => Route::MethodNotAllowed,
         _ => Route::NotFound,
     }
 }
@@ -47,7 +51,10 @@ mod tests {
         assert_eq!(route("POST", "/i/abc/presence"), Route::Presence("abc"));
         assert_eq!(route("POST", "/i/abc/printed"), Route::Printed("abc"));
         assert_eq!(route("PUT", "/_invio/publish"), Route::Publish);
-        assert_eq!(route("GET", "/assets/customer.css"), Route::Asset("customer.css"));
+        assert_eq!(
+            route("GET", "/assets/customer.css"),
+            Route::Asset("customer.css")
+        );
         assert_eq!(route("DELETE", "/i/abc"), Route::MethodNotAllowed);
         assert_eq!(route("GET", "/"), Route::NotFound);
         assert_eq!(route("GET", "/i/abc/other"), Route::NotFound);

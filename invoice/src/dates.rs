@@ -31,7 +31,11 @@ impl Date {
             month: month.parse().map_err(|_| error())?,
             day: day.parse().map_err(|_| error())?,
         };
-        if date.month == 0 || date.month > 12 || date.day == 0 || date.day > days_in_month(date.year, date.month) {
+        if date.month == 0
+            || date.month > 12
+            || date.day == 0
+            || date.day > days_in_month(date.year, date.month)
+        {
             return Err(error());
         }
         Ok(date)
@@ -61,7 +65,12 @@ impl Date {
             Language::It | Language::Es => {
                 format!("{:02}/{:02}/{}", self.day, self.month, self.year)
             }
-            Language::En => format!("{} {} {}", self.day, MONTHS[(self.month - 1) as usize], self.year),
+            Language::En => format!(
+                "{} {} {}",
+                self.day,
+                MONTHS[(self.month - 1) as usize],
+                self.year
+            ),
         }
     }
 }
@@ -124,11 +133,16 @@ fn civil_from_days(days: i64) -> (i32, u32, u32) {
     let days = days + 719_468;
     let era = days.div_euclid(146_097);
     let day_of_era = days - era * 146_097;
-    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
     let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
     let month_index = (5 * day_of_year + 2) / 153;
     let day = (day_of_year - (153 * month_index + 2) / 5 + 1) as u32;
-    let month = if month_index < 10 { month_index + 3 } else { month_index - 9 } as u32;
+    let month = if month_index < 10 {
+        month_index + 3
+    } else {
+        month_index - 9
+    } as u32;
     let year = year_of_era + era * 400 + i64::from(month <= 2);
     (year as i32, month, day)
 }
@@ -140,8 +154,18 @@ mod tests {
 
     #[test]
     fn dates_are_parsed_strictly() {
-        assert_eq!(Date::parse("2026-11-22").map(|d| d.to_string()), Ok("2026-11-22".into()));
-        for bad in ["2026-02-29", "2026-13-01", "26-1-1", "2026/11/22", "", "2024-02-30"] {
+        assert_eq!(
+            Date::parse("2026-11-22").map(|d| d.to_string()),
+            Ok("2026-11-22".into())
+        );
+        for bad in [
+            "2026-02-29",
+            "2026-13-01",
+            "26-1-1",
+            "2026/11/22",
+            "",
+            "2024-02-30",
+        ] {
             assert!(Date::parse(bad).is_err(), "{bad}");
         }
         assert!(Date::parse("2024-02-29").is_ok());
@@ -151,8 +175,14 @@ mod tests {
     fn instants_are_shown_in_utc_in_the_readers_convention() {
         // 2026-11-22T13:50:00Z
         let instant = 1_795_355_400_000;
-        assert_eq!(format_instant(instant, Language::It), "22/11/2026 13:50 UTC");
-        assert_eq!(format_instant(instant, Language::En), "22 Nov 2026 13:50 UTC");
+        assert_eq!(
+            format_instant(instant, Language::It),
+            "22/11/2026 13:50 UTC"
+        );
+        assert_eq!(
+            format_instant(instant, Language::En),
+            "22 Nov 2026 13:50 UTC"
+        );
     }
 
     proptest! {

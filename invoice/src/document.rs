@@ -142,16 +142,25 @@ impl InvoiceDraft {
         let mut errors = Vec::new();
         let customer_name = self.customer_name.trim().to_owned();
         if customer_name.is_empty() {
-            errors.push(FieldError::new("customer_name", "Enter the customer's name."));
+            errors.push(FieldError::new(
+                "customer_name",
+                "Enter the customer's name.",
+            ));
         } else if customer_name.chars().count() > 200 {
-            errors.push(FieldError::new("customer_name", "The name is longer than 200 characters."));
+            errors.push(FieldError::new(
+                "customer_name",
+                "The name is longer than 200 characters.",
+            ));
         }
         let customer_email = EmailAddress::parse(&self.customer_email)
             .map_err(|message| errors.push(FieldError::new("customer_email", message)))
             .ok();
         let customer_language = Language::parse(&self.customer_language);
         if customer_language.is_none() {
-            errors.push(FieldError::new("customer_language", "Choose Italian, Spanish or English."));
+            errors.push(FieldError::new(
+                "customer_language",
+                "Choose Italian, Spanish or English.",
+            ));
         }
         let currency = Currency::parse(&self.currency)
             .map_err(|e| errors.push(FieldError::new("currency", e.to_string())))
@@ -163,7 +172,9 @@ impl InvoiceDraft {
             .lines
             .iter()
             .enumerate()
-            .map(|(index, line)| validate_line(index, line, currency.unwrap_or(Currency::Eur), &mut errors))
+            .map(|(index, line)| {
+                validate_line(index, line, currency.unwrap_or(Currency::Eur), &mut errors)
+            })
             .collect();
         let lines: Vec<DocumentLine> = lines.into_iter().flatten().collect();
         if let Some(currency) = currency {
@@ -172,13 +183,17 @@ impl InvoiceDraft {
             }
         }
         match (customer_email, customer_language, currency) {
-            (Some(customer_email), Some(customer_language), Some(currency)) if errors.is_empty() => Ok(ValidDraft {
-                customer_name,
-                customer_email,
-                customer_language,
-                currency,
-                lines,
-            }),
+            (Some(customer_email), Some(customer_language), Some(currency))
+                if errors.is_empty() =>
+            {
+                Ok(ValidDraft {
+                    customer_name,
+                    customer_email,
+                    customer_language,
+                    currency,
+                    lines,
+                })
+            }
             _ => Err(errors),
         }
     }
@@ -193,7 +208,10 @@ fn validate_line(
     let field = |name: &str| format!("lines[{index}].{name}");
     let description = line.description.trim().to_owned();
     if description.is_empty() {
-        errors.push(FieldError::new(field("description"), "Describe what is invoiced."));
+        errors.push(FieldError::new(
+            field("description"),
+            "Describe what is invoiced.",
+        ));
     }
     let quantity = parse_quantity(&line.quantity)
         .map_err(|message| errors.push(FieldError::new(field("quantity"), message)))
@@ -236,12 +254,19 @@ fn parse_scaled(text: &str, decimals: u32) -> Option<i64> {
     let (whole, fraction) = text.split_once(['.', ',']).unwrap_or((text, ""));
     if whole.is_empty() && fraction.is_empty()
         || fraction.len() > decimals as usize
-        || !whole.chars().chain(fraction.chars()).all(|c| c.is_ascii_digit())
+        || !whole
+            .chars()
+            .chain(fraction.chars())
+            .all(|c| c.is_ascii_digit())
     {
         return None;
     }
     let scale = 10_i64.pow(decimals);
-    let whole: i64 = if whole.is_empty() { 0 } else { whole.parse().ok()? };
+    let whole: i64 = if whole.is_empty() {
+        0
+    } else {
+        whole.parse().ok()?
+    };
     let fraction: i64 = if fraction.is_empty() {
         0
     } else {
@@ -320,7 +345,12 @@ impl EmailAddress {
                 && !label.ends_with('-')
                 && label.chars().all(|c| c.is_alphanumeric() || c == '-')
         });
-        if local.is_empty() || local.len() > 64 || local.contains('@') || !domain.contains('.') || !labels_ok {
+        if local.is_empty()
+            || local.len() > 64
+            || local.contains('@')
+            || !domain.contains('.')
+            || !labels_ok
+        {
             return Err(invalid());
         }
         Ok(Self(address.to_owned()))
@@ -394,7 +424,11 @@ mod tests {
 
     #[test]
     fn tax_is_computed_once_per_rate_on_the_sum_of_that_rates_lines() {
-        let lines = [line(1_000, 333, 2200), line(1_000, 333, 2200), line(1_000, 1_000, 1000)];
+        let lines = [
+            line(1_000, 333, 2200),
+            line(1_000, 333, 2200),
+            line(1_000, 1_000, 1000),
+        ];
         let totals = totals(&lines, Currency::Eur).expect("small totals");
         assert_eq!(totals.subtotal.minor, 1_666);
         assert_eq!(totals.taxes.len(), 2);
@@ -421,7 +455,12 @@ mod tests {
         bad.lines[0].quantity = "-1".into();
         bad.lines[0].unit_price = "12,3456".into();
         bad.lines[0].tax_rate = "150".into();
-        let fields: Vec<String> = bad.validate().unwrap_err().into_iter().map(|e| e.field).collect();
+        let fields: Vec<String> = bad
+            .validate()
+            .unwrap_err()
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
         assert_eq!(
             fields,
             [
@@ -447,7 +486,10 @@ mod tests {
             10
         ];
         let errors = huge.validate().unwrap_err();
-        assert_eq!(errors, [FieldError::new("lines", "The invoice total is too large.")]);
+        assert_eq!(
+            errors,
+            [FieldError::new("lines", "The invoice total is too large.")]
+        );
     }
 
     #[test]
@@ -455,7 +497,12 @@ mod tests {
         let mut bad = draft();
         bad.currency = "XYZ".into();
         bad.lines.clear();
-        let fields: Vec<String> = bad.validate().unwrap_err().into_iter().map(|e| e.field).collect();
+        let fields: Vec<String> = bad
+            .validate()
+            .unwrap_err()
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
         assert_eq!(fields, ["currency", "lines"]);
     }
 

@@ -92,8 +92,12 @@ mod tests {
         document.language = Language::It;
         let email = invoice_email(&document, "https://edge.example/i/TOKEN");
         assert_eq!(email.subject, "Fattura 2026-0001 da Bottega <Rossi>");
-        assert!(email.text.contains("Visualizza la fattura:\nhttps://edge.example/i/TOKEN\n"));
-        assert!(email.html.contains(r#"href="https://edge.example/i/TOKEN""#));
+        assert!(email
+            .text
+            .contains("Visualizza la fattura:\nhttps://edge.example/i/TOKEN\n"));
+        assert!(email
+            .html
+            .contains(r#"href="https://edge.example/i/TOKEN""#));
         assert!(email.html.contains("244,00\u{a0}€"));
     }
 

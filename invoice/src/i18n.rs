@@ -217,7 +217,10 @@ mod tests {
     #[test]
     fn placeholders_are_filled_and_unknown_ones_kept() {
         assert_eq!(
-            fill("Invoice {number} from {store} {x}", &[("number", "7"), ("store", "Bottega")]),
+            fill(
+                "Invoice {number} from {store} {x}",
+                &[("number", "7"), ("store", "Bottega")]
+            ),
             "Invoice 7 from Bottega {x}"
         );
     }

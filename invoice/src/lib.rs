@@ -36,7 +36,11 @@ pub(crate) mod test_support {
         PublicDocument {
             language: Language::En,
             number: "2026-0001".into(),
-            issue_date: Date { year: 2026, month: 11, day: 22 },
+            issue_date: Date {
+                year: 2026,
+                month: 11,
+                day: 22,
+            },
             due_date: None,
             currency: Currency::Eur,
             seller: Party {

@@ -71,7 +71,8 @@ impl KeyRing {
     pub fn parse(text: &str) -> Result<Self, KeyRingError> {
         let mut keys: Vec<(u8, Vec<u8>)> = Vec::new();
         for entry in text.split(',').map(str::trim).filter(|e| !e.is_empty()) {
-            let malformed = || KeyRingError::Malformed(entry.chars().take(8).collect::<String>() + "…");
+            let malformed =
+                || KeyRingError::Malformed(entry.chars().take(8).collect::<String>() + "…");
             let (id, key) = entry.split_once(':').ok_or_else(malformed)?;
             let id: u8 = id.trim().parse().map_err(|_| malformed())?;
             let key = URL_SAFE_NO_PAD
@@ -94,7 +95,8 @@ impl KeyRing {
 
     fn mac(key: &[u8], id: &LinkId, key_id: u8) -> Hmac<Sha256> {
         // HMAC accepts keys of any length, so this cannot fail.
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes any key length");
+        let mut mac =
+            <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes any key length");
         mac.update(&id.0);
         mac.update(&[key_id]);
         mac
@@ -123,7 +125,10 @@ impl KeyRing {
         }
         let id = LinkId(bytes[..ID_LEN].try_into().ok()?);
         let key_id = bytes[ID_LEN];
-        let (_, key) = self.keys.iter().find(|(candidate, _)| *candidate == key_id)?;
+        let (_, key) = self
+            .keys
+            .iter()
+            .find(|(candidate, _)| *candidate == key_id)?;
         Self::mac(key, &id, key_id)
             .verify_truncated_left(&bytes[ID_LEN + 1..])
             .ok()
@@ -181,8 +186,14 @@ mod tests {
     #[test]
     fn weak_or_malformed_key_rings_are_refused() {
         assert_eq!(KeyRing::parse("").unwrap_err(), KeyRingError::Empty);
-        assert_eq!(KeyRing::parse("1:c2hvcnQ").unwrap_err(), KeyRingError::TooShort(1));
-        assert!(matches!(KeyRing::parse("x:abc").unwrap_err(), KeyRingError::Malformed(_)));
+        assert_eq!(
+            KeyRing::parse("1:c2hvcnQ").unwrap_err(),
+            KeyRingError::TooShort(1)
+        );
+        assert!(matches!(
+            KeyRing::parse("x:abc").unwrap_err(),
+            KeyRingError::Malformed(_)
+        ));
         assert_eq!(
             KeyRing::parse(&format!("1:{KEY_A},1:{KEY_B}")).unwrap_err(),
             KeyRingError::Duplicate(1)

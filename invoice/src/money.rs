@@ -88,11 +88,7 @@ impl Money {
     /// or `1,234.56` (en). The last `.` or `,` followed by at most the currency's
     /// number of decimals is the decimal separator; the other one groups thousands.
     pub fn parse(text: &str, currency: Currency) -> Result<Self, MoneyError> {
-        let cleaned: String = text
-            .trim()
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .collect();
+        let cleaned: String = text.trim().chars().filter(|c| !c.is_whitespace()).collect();
         let not_an_amount = || MoneyError::NotAnAmount(text.trim().to_owned());
         let (negative, digits) = match cleaned.strip_prefix('-') {
             Some(rest) => (true, rest),
@@ -169,7 +165,10 @@ fn is_thousands_group(digits: &str, at: usize) -> bool {
         || (!head.contains(other)
             && tail.len() == 3
             && !head.is_empty()
-            && head.trim_start_matches('0').chars().any(|c| c.is_ascii_digit()))
+            && head
+                .trim_start_matches('0')
+                .chars()
+                .any(|c| c.is_ascii_digit()))
 }
 
 fn format_number(minor: i64, exponent: u32, group: char, decimal: char) -> String {
@@ -181,7 +180,7 @@ fn format_number(minor: i64, exponent: u32, group: char, decimal: char) -> Strin
         grouped.push('-');
     }
     for (index, digit) in whole.chars().enumerate() {
-        if index > 0 && (whole.len() - index) % 3 == 0 {
+        if index > 0 && (whole.len() - index).is_multiple_of(3) {
             grouped.push(group);
         }
         grouped.push(digit);
@@ -236,18 +235,31 @@ mod tests {
     #[test]
     fn amounts_typed_in_either_convention_parse_to_the_same_minor_units() {
         for typed in ["1234.56", "1234,56", "1.234,56", "1,234.56", " 1 234,56 "] {
-            assert_eq!(Money::parse(typed, Currency::Eur), Ok(eur(123_456)), "{typed}");
+            assert_eq!(
+                Money::parse(typed, Currency::Eur),
+                Ok(eur(123_456)),
+                "{typed}"
+            );
         }
         assert_eq!(Money::parse("12,5", Currency::Eur), Ok(eur(1250)));
         assert_eq!(Money::parse("1.234", Currency::Eur), Ok(eur(123_400)));
         assert_eq!(Money::parse("-3", Currency::Eur), Ok(eur(-300)));
-        assert_eq!(Money::parse("1.234.567", Currency::Eur), Ok(eur(123_456_700)));
+        assert_eq!(
+            Money::parse("1.234.567", Currency::Eur),
+            Ok(eur(123_456_700))
+        );
     }
 
     #[test]
     fn garbage_and_excess_precision_are_refused_with_a_reason() {
-        assert!(matches!(Money::parse("", Currency::Eur), Err(MoneyError::NotAnAmount(_))));
-        assert!(matches!(Money::parse("12a", Currency::Eur), Err(MoneyError::NotAnAmount(_))));
+        assert!(matches!(
+            Money::parse("", Currency::Eur),
+            Err(MoneyError::NotAnAmount(_))
+        ));
+        assert!(matches!(
+            Money::parse("12a", Currency::Eur),
+            Err(MoneyError::NotAnAmount(_))
+        ));
         assert_eq!(
             Money::parse("0,125", Currency::Eur),
             Err(MoneyError::TooManyDecimals("EUR"))

@@ -6,8 +6,8 @@
 //! the it/es/en documents use.
 
 use printpdf::{
-    BuiltinFont, Color, Line, LinePoint, Mm, Op, PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions, Point, Pt,
-    Rgb, TextItem,
+    BuiltinFont, Color, Line, LinePoint, Mm, Op, PdfDocument, PdfFontHandle, PdfPage,
+    PdfSaveOptions, Point, Pt, Rgb, TextItem,
 };
 
 use crate::document::{format_quantity, format_tax_rate, PublicDocument};
@@ -33,11 +33,11 @@ const COL_AMOUNT_RIGHT: f32 = PAGE_WIDTH - MARGIN;
 
 /// Helvetica advance widths (1/1000 em) of printable ASCII, from its AFM.
 const HELVETICA_WIDTHS: [u16; 95] = [
-    278, 278, 355, 556, 556, 889, 667, 191, 333, 333, 389, 584, 278, 333, 278, 278, 556, 556, 556, 556, 556, 556,
-    556, 556, 556, 556, 278, 278, 584, 584, 584, 556, 1015, 667, 667, 722, 722, 667, 611, 778, 722, 278, 500, 667,
-    556, 833, 722, 778, 667, 778, 722, 667, 611, 722, 667, 944, 667, 667, 611, 278, 278, 278, 469, 556, 333, 556,
-    556, 500, 556, 556, 278, 556, 556, 222, 222, 500, 222, 833, 556, 556, 556, 556, 333, 500, 278, 556, 500, 722,
-    500, 500, 500, 334, 260, 334, 584,
+    278, 278, 355, 556, 556, 889, 667, 191, 333, 333, 389, 584, 278, 333, 278, 278, 556, 556, 556,
+    556, 556, 556, 556, 556, 556, 556, 278, 278, 584, 584, 584, 556, 1015, 667, 667, 722, 722, 667,
+    611, 778, 722, 278, 500, 667, 556, 833, 722, 778, 667, 778, 722, 667, 611, 722, 667, 944, 667,
+    667, 611, 278, 278, 278, 469, 556, 333, 556, 556, 500, 556, 556, 278, 556, 556, 222, 222, 500,
+    222, 833, 556, 556, 556, 556, 333, 500, 278, 556, 500, 722, 500, 500, 500, 334, 260, 334, 584,
 ];
 
 #[derive(Clone, Copy, PartialEq)]
@@ -78,25 +78,49 @@ impl Canvas {
         };
         self.ops.extend([
             Op::StartTextSection,
-            Op::SetFont { font: PdfFontHandle::Builtin(font), size: Pt(size) },
-            Op::SetTextCursor { pos: Point { x: Pt(x), y: Pt(PAGE_HEIGHT - top) } },
-            Op::ShowText { items: vec![TextItem::Text(content.to_owned())] },
+            Op::SetFont {
+                font: PdfFontHandle::Builtin(font),
+                size: Pt(size),
+            },
+            Op::SetTextCursor {
+                pos: Point {
+                    x: Pt(x),
+                    y: Pt(PAGE_HEIGHT - top),
+                },
+            },
+            Op::ShowText {
+                items: vec![TextItem::Text(content.to_owned())],
+            },
             Op::EndTextSection,
         ]);
     }
 
     fn text_right(&mut self, right: f32, top: f32, size: f32, weight: Weight, content: &str) {
-        self.text(right - text_width(content, size, weight), top, size, weight, content);
+        self.text(
+            right - text_width(content, size, weight),
+            top,
+            size,
+            weight,
+            content,
+        );
     }
 
     fn rule(&mut self, top: f32, thickness: f32, grey: f32) {
         self.ops.extend([
-            Op::SetOutlineColor { col: Color::Rgb(Rgb::new(grey, grey, grey, None)) },
+            Op::SetOutlineColor {
+                col: Color::Rgb(Rgb::new(grey, grey, grey, None)),
+            },
             Op::SetOutlineThickness { pt: Pt(thickness) },
             Op::DrawLine {
                 line: Line {
                     points: [MARGIN, PAGE_WIDTH - MARGIN]
-                        .map(|x| LinePoint { p: Point { x: Pt(x), y: Pt(PAGE_HEIGHT - top) }, bezier: false })
+                        .map(|x| LinePoint {
+                            p: Point {
+                                x: Pt(x),
+                                y: Pt(PAGE_HEIGHT - top),
+                            },
+                            bezier: false,
+                        })
                         .to_vec(),
                     is_closed: false,
                 },
@@ -123,8 +147,20 @@ fn fit(description: &str, width: f32) -> String {
 
 fn table_header(canvas: &mut Canvas, document: &PublicDocument, top: f32) -> f32 {
     let t = |key| text(document.language, key);
-    canvas.text(COL_DESCRIPTION, top, 8.5, Weight::Bold, t(Text::Description));
-    canvas.text_right(COL_QUANTITY_RIGHT, top, 8.5, Weight::Bold, t(Text::Quantity));
+    canvas.text(
+        COL_DESCRIPTION,
+        top,
+        8.5,
+        Weight::Bold,
+        t(Text::Description),
+    );
+    canvas.text_right(
+        COL_QUANTITY_RIGHT,
+        top,
+        8.5,
+        Weight::Bold,
+        t(Text::Quantity),
+    );
     canvas.text_right(COL_PRICE_RIGHT, top, 8.5, Weight::Bold, t(Text::UnitPrice));
     canvas.text_right(COL_TAX_RIGHT, top, 8.5, Weight::Bold, t(Text::TaxRate));
     canvas.text_right(COL_AMOUNT_RIGHT, top, 8.5, Weight::Bold, t(Text::Amount));
@@ -138,7 +174,12 @@ fn first_page_header(canvas: &mut Canvas, document: &PublicDocument) -> f32 {
     let t = |key| text(language, key);
     canvas.text(MARGIN, 70.0, 16.0, Weight::Bold, &document.seller.name);
     let mut top = 88.0;
-    for line in document.seller.address.iter().chain(document.seller.tax_id.as_ref()) {
+    for line in document
+        .seller
+        .address
+        .iter()
+        .chain(document.seller.tax_id.as_ref())
+    {
         canvas.text(MARGIN, top, BODY_SIZE, Weight::Regular, line);
         top += 12.0;
     }
@@ -153,7 +194,13 @@ fn first_page_header(canvas: &mut Canvas, document: &PublicDocument) -> f32 {
     }
     let mut fact_top = 92.0;
     for (label, value) in facts {
-        canvas.text_right(right, fact_top, BODY_SIZE, Weight::Regular, &format!("{label}: {value}"));
+        canvas.text_right(
+            right,
+            fact_top,
+            BODY_SIZE,
+            Weight::Regular,
+            &format!("{label}: {value}"),
+        );
         fact_top += 13.0;
     }
     top = top.max(fact_top) + 24.0;
@@ -161,7 +208,12 @@ fn first_page_header(canvas: &mut Canvas, document: &PublicDocument) -> f32 {
     top += 14.0;
     canvas.text(MARGIN, top, 11.0, Weight::Regular, &document.customer.name);
     top += 13.0;
-    for line in document.customer.address.iter().chain(document.customer.tax_id.as_ref()) {
+    for line in document
+        .customer
+        .address
+        .iter()
+        .chain(document.customer.tax_id.as_ref())
+    {
         canvas.text(MARGIN, top, BODY_SIZE, Weight::Regular, line);
         top += 12.0;
     }
@@ -170,7 +222,12 @@ fn first_page_header(canvas: &mut Canvas, document: &PublicDocument) -> f32 {
 
 /// A later page's header: who and which invoice, then the table header.
 fn continuation_header(canvas: &mut Canvas, document: &PublicDocument) -> f32 {
-    let title = format!("{} {} · {}", text(document.language, Text::Invoice), document.number, document.seller.name);
+    let title = format!(
+        "{} {} · {}",
+        text(document.language, Text::Invoice),
+        document.number,
+        document.seller.name
+    );
     canvas.text(MARGIN, 60.0, 10.0, Weight::Bold, &title);
     90.0
 }
@@ -182,16 +239,44 @@ fn totals_block(canvas: &mut Canvas, document: &PublicDocument, mut top: f32) {
     canvas.rule(top - ROW_HEIGHT + 6.0, 0.5, 0.75);
     let mut row = |canvas: &mut Canvas, label: String, amount: Money, weight: Weight, size: f32| {
         canvas.text_right(label_right, top, size, weight, &label);
-        canvas.text_right(COL_AMOUNT_RIGHT, top, size, weight, &amount.format(language));
+        canvas.text_right(
+            COL_AMOUNT_RIGHT,
+            top,
+            size,
+            weight,
+            &amount.format(language),
+        );
         top += ROW_HEIGHT;
     };
-    row(canvas, t(Text::Subtotal).to_owned(), document.totals.subtotal, Weight::Regular, BODY_SIZE);
+    row(
+        canvas,
+        t(Text::Subtotal).to_owned(),
+        document.totals.subtotal,
+        Weight::Regular,
+        BODY_SIZE,
+    );
     for tax in &document.totals.taxes {
-        let label = format!("{} {}", t(Text::Tax), format_tax_rate(tax.rate_bp, language));
+        let label = format!(
+            "{} {}",
+            t(Text::Tax),
+            format_tax_rate(tax.rate_bp, language)
+        );
         row(canvas, label, tax.tax, Weight::Regular, BODY_SIZE);
     }
-    row(canvas, t(Text::Total).to_owned(), document.totals.total, Weight::Bold, 12.0);
-    row(canvas, t(Text::AmountDue).to_owned(), document.totals.total, Weight::Bold, 10.0);
+    row(
+        canvas,
+        t(Text::Total).to_owned(),
+        document.totals.total,
+        Weight::Bold,
+        12.0,
+    );
+    row(
+        canvas,
+        t(Text::AmountDue).to_owned(),
+        document.totals.total,
+        Weight::Bold,
+        10.0,
+    );
 }
 
 pub fn render(document: &PublicDocument) -> Vec<u8> {
@@ -206,17 +291,51 @@ pub fn render(document: &PublicDocument) -> Vec<u8> {
 
     for (index, line) in document.lines.iter().enumerate() {
         let is_last = index + 1 == document.lines.len();
-        let needed = if is_last { ROW_HEIGHT + TOTALS_SPACE } else { ROW_HEIGHT };
+        let needed = if is_last {
+            ROW_HEIGHT + TOTALS_SPACE
+        } else {
+            ROW_HEIGHT
+        };
         if top + needed > bottom {
             pages.push(std::mem::replace(&mut canvas, Canvas::new()));
             top = continuation_header(&mut canvas, document);
             top = table_header(&mut canvas, document, top);
         }
-        canvas.text(COL_DESCRIPTION, top, BODY_SIZE, Weight::Regular, &fit(&line.description, description_width));
-        canvas.text_right(COL_QUANTITY_RIGHT, top, BODY_SIZE, Weight::Regular, &format_quantity(line.quantity_milli, language));
-        canvas.text_right(COL_PRICE_RIGHT, top, BODY_SIZE, Weight::Regular, &money(line.unit_price_minor));
-        canvas.text_right(COL_TAX_RIGHT, top, BODY_SIZE, Weight::Regular, &format_tax_rate(line.tax_rate_bp, language));
-        canvas.text_right(COL_AMOUNT_RIGHT, top, BODY_SIZE, Weight::Regular, &money(line.net_minor()));
+        canvas.text(
+            COL_DESCRIPTION,
+            top,
+            BODY_SIZE,
+            Weight::Regular,
+            &fit(&line.description, description_width),
+        );
+        canvas.text_right(
+            COL_QUANTITY_RIGHT,
+            top,
+            BODY_SIZE,
+            Weight::Regular,
+            &format_quantity(line.quantity_milli, language),
+        );
+        canvas.text_right(
+            COL_PRICE_RIGHT,
+            top,
+            BODY_SIZE,
+            Weight::Regular,
+            &money(line.unit_price_minor),
+        );
+        canvas.text_right(
+            COL_TAX_RIGHT,
+            top,
+            BODY_SIZE,
+            Weight::Regular,
+            &format_tax_rate(line.tax_rate_bp, language),
+        );
+        canvas.text_right(
+            COL_AMOUNT_RIGHT,
+            top,
+            BODY_SIZE,
+            Weight::Regular,
+            &money(line.net_minor()),
+        );
         top += ROW_HEIGHT;
     }
     totals_block(&mut canvas, document, top + 8.0);
@@ -228,7 +347,13 @@ pub fn render(document: &PublicDocument) -> Vec<u8> {
         .enumerate()
         .map(|(index, mut canvas)| {
             let footer = format!("{} {}/{count}", text(language, Text::Page), index + 1);
-            canvas.text_right(PAGE_WIDTH - MARGIN, PAGE_HEIGHT - 30.0, 8.0, Weight::Regular, &footer);
+            canvas.text_right(
+                PAGE_WIDTH - MARGIN,
+                PAGE_HEIGHT - 30.0,
+                8.0,
+                Weight::Regular,
+                &footer,
+            );
             PdfPage::new(Mm(210.0), Mm(297.0), canvas.ops)
         })
         .collect();
@@ -248,7 +373,11 @@ mod tests {
 
     /// Text of a PDF as poppler's pdftotext reads it (poppler-utils is installed by `make test`).
     fn pdftotext(pdf: &[u8]) -> String {
-        let dir = std::env::temp_dir().join(format!("invio-pdf-{}-{:?}", std::process::id(), std::thread::current().id()));
+        let dir = std::env::temp_dir().join(format!(
+            "invio-pdf-{}-{:?}",
+            std::process::id(),
+            std::thread::current().id()
+        ));
         std::fs::create_dir_all(&dir).expect("temp dir");
         let path = dir.join("invoice.pdf");
         std::fs::write(&path, pdf).expect("write pdf");
@@ -267,7 +396,15 @@ mod tests {
         let mut document = sample_document();
         document.language = Language::Es;
         let text = pdftotext(&render(&document));
-        for expected in ["Factura", "2026-0001", "Maria Pérez", "Consulenza — giugno", "244,00 €", "IVA 22%", "Página 1/1"] {
+        for expected in [
+            "Factura",
+            "2026-0001",
+            "Maria Pérez",
+            "Consulenza — giugno",
+            "244,00 €",
+            "IVA 22%",
+            "Página 1/1",
+        ] {
             assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
         }
     }
@@ -276,7 +413,10 @@ mod tests {
     fn helvetica_widths_right_align_amounts_exactly() {
         // Digits are 556/1000 em; a comma 278; the no-break space 278; € counted as a digit.
         let width = text_width("1.234,56\u{a0}€", 10.0, Weight::Regular);
-        assert!((width - (6.0 * 5.56 + 2.0 * 2.78 + 2.78 + 5.56)).abs() < 0.01, "{width}");
+        assert!(
+            (width - (6.0 * 5.56 + 2.0 * 2.78 + 2.78 + 5.56)).abs() < 0.01,
+            "{width}"
+        );
     }
 
     #[test]
@@ -300,10 +440,17 @@ mod tests {
             .collect();
         document.totals = totals(&document.lines, document.currency).expect("totals");
         let text = pdftotext(&render(&document));
-        let pages: Vec<&str> = text.split('\u{c}').filter(|page| !page.trim().is_empty()).collect();
+        let pages: Vec<&str> = text
+            .split('\u{c}')
+            .filter(|page| !page.trim().is_empty())
+            .collect();
         assert!(pages.len() >= 3, "{} pages", pages.len());
         for (index, page) in pages.iter().enumerate() {
-            assert!(page.contains("Descrizione"), "page {} repeats the table header", index + 1);
+            assert!(
+                page.contains("Descrizione"),
+                "page {} repeats the table header",
+                index + 1
+            );
             assert!(page.contains(&format!("Pagina {}/{}", index + 1, pages.len())));
         }
         assert!(text.contains("Articolo 100"));

@@ -41,7 +41,7 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 fn unhex(text: &str) -> Option<Vec<u8>> {
-    if text.len() % 2 != 0 || !text.is_ascii() {
+    if !text.len().is_multiple_of(2) || !text.is_ascii() {
         return None;
     }
     (0..text.len())
@@ -52,7 +52,9 @@ fn unhex(text: &str) -> Option<Vec<u8>> {
 
 /// The signature header value for a request sent at `timestamp` (Unix seconds).
 pub fn sign(secret: &[u8], method: &str, path: &str, timestamp: i64, body: &[u8]) -> String {
-    hex(&mac(secret, method, path, timestamp, body).finalize().into_bytes())
+    hex(&mac(secret, method, path, timestamp, body)
+        .finalize()
+        .into_bytes())
 }
 
 /// Checks the two headers of a received request against `now` (Unix seconds).
@@ -68,7 +70,10 @@ pub fn verify(
     let (Some(timestamp), Some(signature)) = (timestamp_header, signature_header) else {
         return Err(SignatureError::Missing);
     };
-    let timestamp: i64 = timestamp.trim().parse().map_err(|_| SignatureError::Mismatch)?;
+    let timestamp: i64 = timestamp
+        .trim()
+        .parse()
+        .map_err(|_| SignatureError::Mismatch)?;
     if (now - timestamp).abs() > MAX_SKEW_SECONDS {
         return Err(SignatureError::Stale);
     }
@@ -85,30 +90,65 @@ mod tests {
     const SECRET: &[u8] = b"0123456789abcdef0123456789abcdef";
     const NOW: i64 = 1_795_355_400;
 
-    fn check(method: &str, path: &str, ts: i64, signature: &str, body: &[u8]) -> Result<(), SignatureError> {
-        verify(SECRET, method, path, Some(&ts.to_string()), Some(signature), body, NOW)
+    fn check(
+        method: &str,
+        path: &str,
+        ts: i64,
+        signature: &str,
+        body: &[u8],
+    ) -> Result<(), SignatureError> {
+        verify(
+            SECRET,
+            method,
+            path,
+            Some(&ts.to_string()),
+            Some(signature),
+            body,
+            NOW,
+        )
     }
 
     #[test]
     fn a_signed_request_verifies() {
         let signature = sign(SECRET, "PUT", "/_invio/publish", NOW, b"{}");
-        assert_eq!(check("PUT", "/_invio/publish", NOW, &signature, b"{}"), Ok(()));
+        assert_eq!(
+            check("PUT", "/_invio/publish", NOW, &signature, b"{}"),
+            Ok(())
+        );
     }
 
     #[test]
     fn changing_the_body_path_or_method_breaks_the_signature() {
         let signature = sign(SECRET, "PUT", "/_invio/publish", NOW, b"{}");
-        assert_eq!(check("PUT", "/_invio/publish", NOW, &signature, b"{ }"), Err(SignatureError::Mismatch));
-        assert_eq!(check("PUT", "/_invio/other", NOW, &signature, b"{}"), Err(SignatureError::Mismatch));
-        assert_eq!(check("POST", "/_invio/publish", NOW, &signature, b"{}"), Err(SignatureError::Mismatch));
-        assert_eq!(check("PUT", "/_invio/publish", NOW, "zz", b"{}"), Err(SignatureError::Mismatch));
+        assert_eq!(
+            check("PUT", "/_invio/publish", NOW, &signature, b"{ }"),
+            Err(SignatureError::Mismatch)
+        );
+        assert_eq!(
+            check("PUT", "/_invio/other", NOW, &signature, b"{}"),
+            Err(SignatureError::Mismatch)
+        );
+        assert_eq!(
+            check("POST", "/_invio/publish", NOW, &signature, b"{}"),
+            Err(SignatureError::Mismatch)
+        );
+        assert_eq!(
+            check("PUT", "/_invio/publish", NOW, "zz", b"{}"),
+            Err(SignatureError::Mismatch)
+        );
     }
 
     #[test]
     fn stale_and_unsigned_requests_are_refused() {
         let old = NOW - MAX_SKEW_SECONDS - 1;
         let signature = sign(SECRET, "PUT", "/p", old, b"");
-        assert_eq!(check("PUT", "/p", old, &signature, b""), Err(SignatureError::Stale));
-        assert_eq!(verify(SECRET, "PUT", "/p", None, None, b"", NOW), Err(SignatureError::Missing));
+        assert_eq!(
+            check("PUT", "/p", old, &signature, b""),
+            Err(SignatureError::Stale)
+        );
+        assert_eq!(
+            verify(SECRET, "PUT", "/p", None, None, b"", NOW),
+            Err(SignatureError::Missing)
+        );
     }
 }

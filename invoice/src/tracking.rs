@@ -16,11 +16,41 @@ pub const MIN_VISIBLE_MS: u32 = 1_500;
 /// Substrings (lower case) of user agents that belong to scanners, previewers
 /// and scripts rather than to a person's browser.
 const AUTOMATED_AGENT_MARKERS: &[&str] = &[
-    "bot", "crawler", "spider", "preview", "scanner", "headless", "phantomjs", "python", "curl",
-    "wget", "go-http-client", "java/", "okhttp", "libwww", "httpclient", "axios", "node-fetch",
-    "facebookexternalhit", "slurp", "whatsapp", "skypeuripreview", "microsoft office", "ms-office",
-    "outlook", "barracuda", "mimecast", "proofpoint", "safelinks", "googleimageproxy",
-    "yahoomailproxy", "symantec", "trendmicro", "forcepoint", "cisco", "sophos",
+    "bot",
+    "crawler",
+    "spider",
+    "preview",
+    "scanner",
+    "headless",
+    "phantomjs",
+    "python",
+    "curl",
+    "wget",
+    "go-http-client",
+    "java/",
+    "okhttp",
+    "libwww",
+    "httpclient",
+    "axios",
+    "node-fetch",
+    "facebookexternalhit",
+    "slurp",
+    "whatsapp",
+    "skypeuripreview",
+    "microsoft office",
+    "ms-office",
+    "outlook",
+    "barracuda",
+    "mimecast",
+    "proofpoint",
+    "safelinks",
+    "googleimageproxy",
+    "yahoomailproxy",
+    "symantec",
+    "trendmicro",
+    "forcepoint",
+    "cisco",
+    "sophos",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -35,7 +65,9 @@ pub fn is_automated_agent(user_agent: Option<&str>) -> bool {
         None | Some("") => true,
         Some(agent) => {
             let agent = agent.to_ascii_lowercase();
-            AUTOMATED_AGENT_MARKERS.iter().any(|marker| agent.contains(marker))
+            AUTOMATED_AGENT_MARKERS
+                .iter()
+                .any(|marker| agent.contains(marker))
         }
     }
 }
@@ -54,7 +86,9 @@ pub struct RequestSignals<'a> {
 impl RequestSignals<'_> {
     fn looks_automated(&self) -> bool {
         !self.method.eq_ignore_ascii_case("GET")
-            || self.purpose.is_some_and(|p| p.to_ascii_lowercase().contains("prefetch"))
+            || self
+                .purpose
+                .is_some_and(|p| p.to_ascii_lowercase().contains("prefetch"))
             || is_automated_agent(self.user_agent)
     }
 
@@ -147,8 +181,14 @@ mod tests {
 
     #[test]
     fn head_requests_prefetches_and_scanners_are_automated() {
-        let head = RequestSignals { method: "HEAD", ..get(CHROME) };
-        let prefetch = RequestSignals { purpose: Some("prefetch;prerender"), ..get(CHROME) };
+        let head = RequestSignals {
+            method: "HEAD",
+            ..get(CHROME)
+        };
+        let prefetch = RequestSignals {
+            purpose: Some("prefetch;prerender"),
+            ..get(CHROME)
+        };
         assert_eq!(head.page_fetch(), Actor::Automated);
         assert_eq!(prefetch.page_fetch(), Actor::Automated);
         for agent in [
@@ -167,21 +207,40 @@ mod tests {
     #[test]
     fn a_pdf_counts_as_downloaded_only_after_a_persons_gesture() {
         assert_eq!(get(CHROME).download(), Actor::Automated);
-        let clicked = RequestSignals { fetch_user: Some("?1"), ..get(CHROME) };
+        let clicked = RequestSignals {
+            fetch_user: Some("?1"),
+            ..get(CHROME)
+        };
         assert_eq!(clicked.download(), Actor::Person);
-        let scanner_click = RequestSignals { fetch_user: Some("?1"), ..get("curl/8") };
+        let scanner_click = RequestSignals {
+            fetch_user: Some("?1"),
+            ..get("curl/8")
+        };
         assert_eq!(scanner_click.download(), Actor::Automated);
     }
 
     #[test]
     fn an_open_needs_visible_time_or_interaction_and_no_automation() {
-        let seen = PresenceReport { visible_ms: 2_000, interacted: false, webdriver: false };
+        let seen = PresenceReport {
+            visible_ms: 2_000,
+            interacted: false,
+            webdriver: false,
+        };
         assert_eq!(presence(&seen, Some(CHROME)), Actor::Person);
-        let glimpse = PresenceReport { visible_ms: 200, ..seen };
+        let glimpse = PresenceReport {
+            visible_ms: 200,
+            ..seen
+        };
         assert_eq!(presence(&glimpse, Some(CHROME)), Actor::Automated);
-        let scrolled = PresenceReport { interacted: true, ..glimpse };
+        let scrolled = PresenceReport {
+            interacted: true,
+            ..glimpse
+        };
         assert_eq!(presence(&scrolled, Some(CHROME)), Actor::Person);
-        let driven = PresenceReport { webdriver: true, ..seen };
+        let driven = PresenceReport {
+            webdriver: true,
+            ..seen
+        };
         assert_eq!(presence(&driven, Some(CHROME)), Actor::Automated);
     }
 

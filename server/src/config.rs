@@ -38,7 +38,8 @@ impl Config {
         Ok(Self {
             database_url: var("DATABASE_URL").unwrap_or_else(|| "sqlite://data/invio.db".into()),
             smtp_url: var("SMTP_URL").unwrap_or_else(|| "smtp://127.0.0.1:1025".into()),
-            mail_from_address: var("MAIL_FROM").unwrap_or_else(|| "invoices@invio.localhost".into()),
+            mail_from_address: var("MAIL_FROM")
+                .unwrap_or_else(|| "invoices@invio.localhost".into()),
             edge_url: var("EDGE_URL")
                 .unwrap_or_else(|| "http://127.0.0.1:8787".into())
                 .trim_end_matches('/')

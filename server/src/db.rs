@@ -8,7 +8,7 @@ pub mod outbox;
 
 use std::str::FromStr;
 
-use sqlx::any::{AnyPoolOptions, AnyConnectOptions};
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
 use crate::error::ServerError;
@@ -77,9 +77,13 @@ fn prepare_sqlite_url(url: &str) -> Result<String, ServerError> {
         .next()
         .unwrap_or_default();
     if path != ":memory:" && !path.is_empty() {
-        if let Some(folder) = std::path::Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(folder)
-                .map_err(|error| ServerError::Corrupt(format!("cannot create {}: {error}", folder.display())))?;
+        if let Some(folder) = std::path::Path::new(path)
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+        {
+            std::fs::create_dir_all(folder).map_err(|error| {
+                ServerError::Corrupt(format!("cannot create {}: {error}", folder.display()))
+            })?;
         }
     }
     Ok(if url.contains("mode=") {

@@ -50,7 +50,10 @@ impl EdgeClient {
         if response.status().is_success() {
             Ok(())
         } else {
-            Err(ServerError::Publish(format!("the edge answered {}", response.status())))
+            Err(ServerError::Publish(format!(
+                "the edge answered {}",
+                response.status()
+            )))
         }
     }
 }
@@ -59,7 +62,11 @@ impl EdgeClient {
 /// Answers 204 once every event is stored (again or for the first time), so
 /// the worker may drop its copy; 401 for a bad signature; 400 for a body that
 /// is not a batch; 503 when the database is down, so the worker retries.
-pub async fn ingest_events(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> StatusCode {
+pub async fn ingest_events(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> StatusCode {
     let header = |name| headers.get(name).and_then(|value| value.to_str().ok());
     if let Err(error) = signing::verify(
         &state.services.config.edge_secret,
@@ -78,7 +85,11 @@ pub async fn ingest_events(State(state): State<AppState>, headers: HeaderMap, bo
     };
     match crate::db::events::ingest(&state.services.db, &batch.events).await {
         Ok(recorded) => {
-            tracing::info!(received = batch.events.len(), recorded, "edge events ingested");
+            tracing::info!(
+                received = batch.events.len(),
+                recorded,
+                "edge events ingested"
+            );
             StatusCode::NO_CONTENT
         }
         Err(error) => {

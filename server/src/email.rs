@@ -53,22 +53,39 @@ impl Mailer {
         let from_address = from_address
             .parse()
             .map_err(|_| MailerError::From(from_address.to_owned()))?;
-        Ok(Self { transport, from_address })
+        Ok(Self {
+            transport,
+            from_address,
+        })
     }
 
     fn message(&self, email: &ClaimedEmail) -> Result<Message, String> {
         let from = Mailbox::new(Some(email.sender_name.clone()), self.from_address.clone());
-        let to: Mailbox = email.to_address.parse().map_err(|_| format!("invalid recipient {}", email.to_address))?;
+        let to: Mailbox = email
+            .to_address
+            .parse()
+            .map_err(|_| format!("invalid recipient {}", email.to_address))?;
         let mut builder = Message::builder()
             .from(from)
             .to(to)
             .subject(email.subject.clone())
-            .message_id(Some(format!("<invio-outbox-{}@{}>", email.id, self.from_address.domain())));
+            .message_id(Some(format!(
+                "<invio-outbox-{}@{}>",
+                email.id,
+                self.from_address.domain()
+            )));
         if let Some(reply_to) = email.reply_to.as_deref() {
-            builder = builder.reply_to(reply_to.parse().map_err(|_| format!("invalid reply-to {reply_to}"))?);
+            builder = builder.reply_to(
+                reply_to
+                    .parse()
+                    .map_err(|_| format!("invalid reply-to {reply_to}"))?,
+            );
         }
         builder
-            .multipart(MultiPart::alternative_plain_html(email.body_text.clone(), email.body_html.clone()))
+            .multipart(MultiPart::alternative_plain_html(
+                email.body_text.clone(),
+                email.body_html.clone(),
+            ))
             .map_err(|error| error.to_string())
     }
 
@@ -78,7 +95,11 @@ impl Mailer {
             Err(reason) => return Delivery::Failed(reason),
         };
         match self.transport.send(message).await {
-            Ok(response) => Delivery::Sent(format!("{} {}", response.code(), response.message().collect::<Vec<_>>().join(" "))),
+            Ok(response) => Delivery::Sent(format!(
+                "{} {}",
+                response.code(),
+                response.message().collect::<Vec<_>>().join(" ")
+            )),
             Err(error) => classify(&error),
         }
     }
@@ -108,7 +129,13 @@ pub async fn deliver_due(db: &Db, mailer: &Mailer) -> Result<usize, ServerError>
             Delivery::Sent(reply) => outbox::mark_sent(db, &email, &reply, now_ms()).await?,
             Delivery::Retry(reply) if email.attempts < MAX_ATTEMPTS => {
                 tracing::warn!(email = email.id, attempts = email.attempts, %reply, "email will be retried");
-                outbox::schedule_retry(db, &email, &reply, now_ms() + retry_delay_ms(email.attempts)).await?
+                outbox::schedule_retry(
+                    db,
+                    &email,
+                    &reply,
+                    now_ms() + retry_delay_ms(email.attempts),
+                )
+                .await?
             }
             Delivery::Retry(reply) | Delivery::Failed(reply) => {
                 tracing::warn!(email = email.id, %reply, "email failed");

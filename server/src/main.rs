@@ -12,7 +12,10 @@ use tokio::sync::Notify;
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
         .init();
     let config = Config::from_env()?;
     let leptos_options = get_configuration(None)?.leptos_options;
@@ -22,7 +25,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let organisation = invoices::ensure_default_organisation(&db).await?;
     let mailer = Mailer::new(&config.smtp_url, &config.mail_from_address)?;
     let outbox_wake = Arc::new(Notify::new());
-    tokio::spawn(run_dispatcher(db.clone(), mailer.clone(), outbox_wake.clone()));
+    tokio::spawn(run_dispatcher(
+        db.clone(),
+        mailer.clone(),
+        outbox_wake.clone(),
+    ));
 
     let services = Arc::new(Services {
         edge: EdgeClient::new(&config.edge_url, config.edge_secret.clone()),
@@ -31,7 +38,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         mailer,
         outbox_wake,
     });
-    let app = server::router(AppState { leptos_options, services, organisation });
+    let app = server::router(AppState {
+        leptos_options,
+        services,
+        organisation,
+    });
 
     let listener = tokio::net::TcpListener::bind(address).await?;
     tracing::info!("admin listening on http://{address}");

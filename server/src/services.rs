@@ -28,7 +28,12 @@ pub struct Services {
 impl Services {
     /// Publishes the invoice with a new link for the customer, then queues the
     /// email. Publishing comes first so no email ever carries a dead link.
-    pub async fn send(&self, organisation: OrganisationId, invoice_id: i64, idempotency_key: &str) -> Result<(), ServerError> {
+    pub async fn send(
+        &self,
+        organisation: OrganisationId,
+        invoice_id: i64,
+        idempotency_key: &str,
+    ) -> Result<(), ServerError> {
         if outbox::key_used(&self.db, organisation, idempotency_key).await? {
             return Ok(());
         }
@@ -50,7 +55,10 @@ impl Services {
                 }],
             })
             .await?;
-        let content = invoice::email::invoice_email(&invoice.document, &format!("{}/i/{token}", self.config.edge_url));
+        let content = invoice::email::invoice_email(
+            &invoice.document,
+            &format!("{}/i/{token}", self.config.edge_url),
+        );
         let link_id = link_id.to_hex();
         outbox::enqueue(
             &self.db,
@@ -76,12 +84,21 @@ impl Services {
 
 #[async_trait::async_trait]
 impl AdminBackend for Services {
-    async fn list_invoices(&self, organisation: OrganisationId) -> Result<Vec<InvoiceRow>, AdminError> {
+    async fn list_invoices(
+        &self,
+        organisation: OrganisationId,
+    ) -> Result<Vec<InvoiceRow>, AdminError> {
         Ok(invoices::list(&self.db, organisation).await?)
     }
 
-    async fn create_invoice(&self, organisation: OrganisationId, draft: InvoiceDraft) -> Result<i64, AdminError> {
-        let valid = draft.validate().map_err(|fields| ServerError::from(InvalidInput(fields)))?;
+    async fn create_invoice(
+        &self,
+        organisation: OrganisationId,
+        draft: InvoiceDraft,
+    ) -> Result<i64, AdminError> {
+        let valid = draft
+            .validate()
+            .map_err(|fields| ServerError::from(InvalidInput(fields)))?;
         Ok(invoices::create_issued(&self.db, organisation, valid).await?)
     }
 
@@ -91,6 +108,8 @@ impl AdminBackend for Services {
         invoice_id: i64,
         idempotency_key: String,
     ) -> Result<(), AdminError> {
-        Ok(self.send(organisation, invoice_id, &idempotency_key).await?)
+        Ok(self
+            .send(organisation, invoice_id, &idempotency_key)
+            .await?)
     }
 }

@@ -22,7 +22,9 @@ async fn sending_twice_with_the_same_key_publishes_a_link_and_delivers_one_email
         let (edge, edge_url) = FakeEdge::start().await;
         let (sink, smtp_port) = SmtpSink::start().await;
         let services = services(db.clone(), &edge_url, smtp_port);
-        let organisation = invoices::ensure_default_organisation(&db).await.expect("organisation");
+        let organisation = invoices::ensure_default_organisation(&db)
+            .await
+            .expect("organisation");
         let id = services
             .create_invoice(organisation, draft("maria@example.it"))
             .await
@@ -34,7 +36,10 @@ async fn sending_twice_with_the_same_key_publishes_a_link_and_delivers_one_email
                 .await
                 .expect("sent");
         }
-        assert_eq!(deliver_due(&db, &services.mailer).await.expect("delivered"), 1);
+        assert_eq!(
+            deliver_due(&db, &services.mailer).await.expect("delivered"),
+            1
+        );
 
         let received = sink.received.lock().expect("lock").clone();
         assert_eq!(received.len(), 1, "{:?} engine", db.engine);
@@ -46,14 +51,21 @@ async fn sending_twice_with_the_same_key_publishes_a_link_and_delivers_one_email
             .nth(1)
             .map(|rest| rest.chars().take(44).collect::<String>())
             .expect("the email carries the link");
-        let link_id = KeyRing::parse(LINK_KEYS).expect("keys").verify(&token).expect("a genuine token");
+        let link_id = KeyRing::parse(LINK_KEYS)
+            .expect("keys")
+            .verify(&token)
+            .expect("a genuine token");
 
         let publications = edge.publications.lock().expect("lock").clone();
         assert_eq!(publications[0].links[0].link_id, link_id.to_hex());
         assert_eq!(publications[0].document.customer.name, "Maria Rossi");
 
         let rows = services.list_invoices(organisation).await.expect("list");
-        assert!(matches!(rows[0].email, EmailState::Sent { .. }), "{:?}", rows[0].email);
+        assert!(
+            matches!(rows[0].email, EmailState::Sent { .. }),
+            "{:?}",
+            rows[0].email
+        );
         assert_eq!(rows[0].total, "€244.00");
     }
 }
@@ -67,13 +79,27 @@ async fn an_smtp_server_that_is_down_leaves_the_email_queued_for_a_retry() {
             listener.local_addr().expect("address").port()
         };
         let services = services(db.clone(), &edge_url, closed_port);
-        let organisation = invoices::ensure_default_organisation(&db).await.expect("organisation");
-        let id = services.create_invoice(organisation, draft("juan@example.es")).await.expect("created");
-        services.send_invoice(organisation, id, "first".into()).await.expect("queued");
+        let organisation = invoices::ensure_default_organisation(&db)
+            .await
+            .expect("organisation");
+        let id = services
+            .create_invoice(organisation, draft("juan@example.es"))
+            .await
+            .expect("created");
+        services
+            .send_invoice(organisation, id, "first".into())
+            .await
+            .expect("queued");
 
-        assert_eq!(deliver_due(&db, &services.mailer).await.expect("attempted"), 1);
+        assert_eq!(
+            deliver_due(&db, &services.mailer).await.expect("attempted"),
+            1
+        );
         // The retry is scheduled in the future, so nothing more is due now.
-        assert_eq!(deliver_due(&db, &services.mailer).await.expect("attempted"), 0);
+        assert_eq!(
+            deliver_due(&db, &services.mailer).await.expect("attempted"),
+            0
+        );
         let rows = services.list_invoices(organisation).await.expect("list");
         assert_eq!(rows[0].email, EmailState::Queued);
     }
@@ -84,8 +110,13 @@ async fn nothing_is_queued_when_the_edge_cannot_publish_the_link() {
     for db in databases().await {
         let (_sink, smtp_port) = SmtpSink::start().await;
         let services = services(db.clone(), "http://127.0.0.1:9", smtp_port);
-        let organisation = invoices::ensure_default_organisation(&db).await.expect("organisation");
-        let id = services.create_invoice(organisation, draft("ana@example.es")).await.expect("created");
+        let organisation = invoices::ensure_default_organisation(&db)
+            .await
+            .expect("organisation");
+        let id = services
+            .create_invoice(organisation, draft("ana@example.es"))
+            .await
+            .expect("created");
         let result = services.send_invoice(organisation, id, "k".into()).await;
         assert_eq!(result, Err(AdminError::EdgeUnavailable));
         let rows = services.list_invoices(organisation).await.expect("list");
@@ -99,14 +130,23 @@ async fn an_invoice_of_another_organisation_is_not_found() {
         let (_edge, edge_url) = FakeEdge::start().await;
         let (_sink, smtp_port) = SmtpSink::start().await;
         let services = services(db.clone(), &edge_url, smtp_port);
-        let mine = invoices::ensure_default_organisation(&db).await.expect("organisation");
-        let id = services.create_invoice(mine, draft("maria@example.it")).await.expect("created");
+        let mine = invoices::ensure_default_organisation(&db)
+            .await
+            .expect("organisation");
+        let id = services
+            .create_invoice(mine, draft("maria@example.it"))
+            .await
+            .expect("created");
         let stranger = OrganisationId(mine.0 + 1000);
         assert_eq!(
             services.send_invoice(stranger, id, "k".into()).await,
             Err(AdminError::NotFound)
         );
-        assert!(services.list_invoices(stranger).await.expect("list").is_empty());
+        assert!(services
+            .list_invoices(stranger)
+            .await
+            .expect("list")
+            .is_empty());
     }
 }
 
@@ -115,13 +155,19 @@ async fn invalid_drafts_are_refused_field_by_field_and_nothing_is_saved() {
     for db in databases().await {
         let (_edge, edge_url) = FakeEdge::start().await;
         let services = services(db.clone(), &edge_url, 9);
-        let organisation = invoices::ensure_default_organisation(&db).await.expect("organisation");
+        let organisation = invoices::ensure_default_organisation(&db)
+            .await
+            .expect("organisation");
         let error = services
             .create_invoice(organisation, draft("not-an-address"))
             .await
             .expect_err("refused");
         assert!(error.field("customer_email").is_some(), "{error:?}");
-        assert!(services.list_invoices(organisation).await.expect("list").is_empty());
+        assert!(services
+            .list_invoices(organisation)
+            .await
+            .expect("list")
+            .is_empty());
     }
 }
 
@@ -129,7 +175,10 @@ fn signed(body: &[u8], secret: &[u8]) -> Request<Body> {
     let timestamp = now_ms() / 1000;
     Request::post(EVENTS_PATH)
         .header(TIMESTAMP_HEADER, timestamp.to_string())
-        .header(SIGNATURE_HEADER, signing::sign(secret, "POST", EVENTS_PATH, timestamp, body))
+        .header(
+            SIGNATURE_HEADER,
+            signing::sign(secret, "POST", EVENTS_PATH, timestamp, body),
+        )
         .body(Body::from(body.to_vec()))
         .expect("request")
 }
@@ -140,9 +189,17 @@ async fn edge_events_are_recorded_once_and_only_a_persons_open_counts() {
         let (_edge, edge_url) = FakeEdge::start().await;
         let (sink, smtp_port) = SmtpSink::start().await;
         let services = Arc::new(services(db.clone(), &edge_url, smtp_port));
-        let organisation = invoices::ensure_default_organisation(&db).await.expect("organisation");
-        let id = services.create_invoice(organisation, draft("maria@example.it")).await.expect("created");
-        services.send_invoice(organisation, id, "k".into()).await.expect("sent");
+        let organisation = invoices::ensure_default_organisation(&db)
+            .await
+            .expect("organisation");
+        let id = services
+            .create_invoice(organisation, draft("maria@example.it"))
+            .await
+            .expect("created");
+        services
+            .send_invoice(organisation, id, "k".into())
+            .await
+            .expect("sent");
         deliver_due(&db, &services.mailer).await.expect("delivered");
         assert_eq!(sink.received.lock().expect("lock").len(), 1);
         let link_id: String = sqlx::query_scalar("SELECT id FROM links")
@@ -168,24 +225,38 @@ async fn edge_events_are_recorded_once_and_only_a_persons_open_counts() {
         };
         let body = serde_json::to_vec(&batch).expect("json");
         let router = server::router(AppState {
-            leptos_options: leptos::config::LeptosOptions::builder().output_name("invio").build(),
+            leptos_options: leptos::config::LeptosOptions::builder()
+                .output_name("invio")
+                .build(),
             services: services.clone(),
             organisation,
         });
-        let forged = router.clone().oneshot(signed(&body, b"not-the-secret-not-the-secret-!!!!")).await.expect("response");
+        let forged = router
+            .clone()
+            .oneshot(signed(&body, b"not-the-secret-not-the-secret-!!!!"))
+            .await
+            .expect("response");
         assert_eq!(forged.status(), StatusCode::UNAUTHORIZED);
         for _ in 0..2 {
-            let response = router.clone().oneshot(signed(&body, EDGE_SECRET)).await.expect("response");
+            let response = router
+                .clone()
+                .oneshot(signed(&body, EDGE_SECRET))
+                .await
+                .expect("response");
             assert_eq!(response.status(), StatusCode::NO_CONTENT);
         }
 
         let rows = services.list_invoices(organisation).await.expect("list");
-        assert_eq!(rows[0].open_count, 1, "the automated open and the repeat are not counted");
+        assert_eq!(
+            rows[0].open_count, 1,
+            "the automated open and the repeat are not counted"
+        );
         assert!(rows[0].first_opened_ms.is_some());
-        let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM events WHERE link_id IS NOT NULL")
-            .fetch_one(&db.pool)
-            .await
-            .expect("count");
+        let stored: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM events WHERE link_id IS NOT NULL")
+                .fetch_one(&db.pool)
+                .await
+                .expect("count");
         assert_eq!(stored, 3);
     }
 }

@@ -23,7 +23,9 @@ pub fn InvoicesPage() -> impl IntoView {
     let (tick, set_tick) = signal(0_u64);
     // Effects run only in the browser: the server renders once, the hydrated page polls.
     Effect::new(move |_| {
-        if let Ok(handle) = set_interval_with_handle(move || set_tick.update(|t| *t += 1), REFRESH_EVERY) {
+        if let Ok(handle) =
+            set_interval_with_handle(move || set_tick.update(|t| *t += 1), REFRESH_EVERY)
+        {
             on_cleanup(move || handle.clear());
         }
     });
@@ -120,8 +122,13 @@ fn NewInvoiceForm(action: ServerAction<CreateInvoice>) -> impl IntoView {
         }
     };
     let total = move || {
-        live_total(&currency.get(), &quantity.get(), &unit_price.get(), &tax_rate.get())
-            .unwrap_or_else(|| "—".into())
+        live_total(
+            &currency.get(),
+            &quantity.get(),
+            &unit_price.get(),
+            &tax_rate.get(),
+        )
+        .unwrap_or_else(|| "—".into())
     };
     let general_error = move || {
         action

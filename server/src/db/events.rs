@@ -38,10 +38,11 @@ pub async fn ingest(db: &Db, events: &[EdgeEvent]) -> Result<usize, ServerError>
     let mut tx = db.pool.begin().await?;
     let mut recorded = 0;
     for event in events {
-        let Some(link) = sqlx::query("SELECT organisation_id, invoice_id, recipient FROM links WHERE id = $1")
-            .bind(&event.link_id)
-            .fetch_optional(&mut *tx)
-            .await?
+        let Some(link) =
+            sqlx::query("SELECT organisation_id, invoice_id, recipient FROM links WHERE id = $1")
+                .bind(&event.link_id)
+                .fetch_optional(&mut *tx)
+                .await?
         else {
             tracing::warn!(link = %event.link_id, "event for an unknown link dropped");
             continue;

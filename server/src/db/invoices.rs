@@ -19,12 +19,13 @@ pub async fn ensure_default_organisation(db: &Db) -> Result<OrganisationId, Serv
     }
     let mut tx = db.pool.begin().await?;
     let now = now_ms();
-    let organisation: i64 = sqlx::query("INSERT INTO organisations (name, created_at) VALUES ($1, $2) RETURNING id")
-        .bind("My business")
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await?
-        .try_get(0)?;
+    let organisation: i64 =
+        sqlx::query("INSERT INTO organisations (name, created_at) VALUES ($1, $2) RETURNING id")
+            .bind("My business")
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get(0)?;
     sqlx::query(
         "INSERT INTO stores (organisation_id, name, address, tax_id, currency, language, reply_to, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, NULL, $7)",
@@ -53,7 +54,11 @@ pub struct IssuedInvoice {
 
 /// Creates the customer if new, assigns the store's next number for the year
 /// and stores the frozen document, all in one transaction.
-pub async fn create_issued(db: &Db, organisation: OrganisationId, draft: ValidDraft) -> Result<i64, ServerError> {
+pub async fn create_issued(
+    db: &Db,
+    organisation: OrganisationId,
+    draft: ValidDraft,
+) -> Result<i64, ServerError> {
     let now = now_ms();
     let issue_date = Date::from_unix_millis(now);
     let mut tx = db.pool.begin().await?;
@@ -67,15 +72,20 @@ pub async fn create_issued(db: &Db, organisation: OrganisationId, draft: ValidDr
     let store_id: i64 = store.try_get("id")?;
     let seller = Party {
         name: store.try_get("name")?,
-        address: store.try_get::<String, _>("address")?.lines().map(str::to_owned).collect(),
+        address: store
+            .try_get::<String, _>("address")?
+            .lines()
+            .map(str::to_owned)
+            .collect(),
         tax_id: store.try_get("tax_id")?,
     };
 
-    let existing = sqlx::query("SELECT id FROM customers WHERE organisation_id = $1 AND email = $2")
-        .bind(organisation.0)
-        .bind(draft.customer_email.as_str())
-        .fetch_optional(&mut *tx)
-        .await?;
+    let existing =
+        sqlx::query("SELECT id FROM customers WHERE organisation_id = $1 AND email = $2")
+            .bind(organisation.0)
+            .bind(draft.customer_email.as_str())
+            .fetch_optional(&mut *tx)
+            .await?;
     let customer_id: i64 = match existing {
         Some(row) => {
             let id: i64 = row.try_get(0)?;
@@ -126,7 +136,8 @@ pub async fn create_issued(db: &Db, organisation: OrganisationId, draft: ValidDr
             name: draft.customer_name.clone(),
             ..Party::default()
         },
-        totals: totals(&draft.lines, draft.currency).map_err(|e| ServerError::Corrupt(e.to_string()))?,
+        totals: totals(&draft.lines, draft.currency)
+            .map_err(|e| ServerError::Corrupt(e.to_string()))?,
         lines: draft.lines,
     };
     let id: i64 = sqlx::query(
@@ -151,7 +162,11 @@ pub async fn create_issued(db: &Db, organisation: OrganisationId, draft: ValidDr
     Ok(id)
 }
 
-pub async fn find_issued(db: &Db, organisation: OrganisationId, invoice_id: i64) -> Result<IssuedInvoice, ServerError> {
+pub async fn find_issued(
+    db: &Db,
+    organisation: OrganisationId,
+    invoice_id: i64,
+) -> Result<IssuedInvoice, ServerError> {
     let row = sqlx::query(
         "SELECT i.id, i.edge_key, i.document, c.email, s.reply_to
          FROM invoices i
@@ -201,10 +216,14 @@ pub async fn list(db: &Db, organisation: OrganisationId) -> Result<Vec<InvoiceRo
             let email = match row.try_get::<Option<String>, _>("email_status")?.as_deref() {
                 None => EmailState::NotSent,
                 Some("sent") => EmailState::Sent {
-                    at_ms: row.try_get::<Option<i64>, _>("email_sent_at")?.unwrap_or_default(),
+                    at_ms: row
+                        .try_get::<Option<i64>, _>("email_sent_at")?
+                        .unwrap_or_default(),
                 },
                 Some("failed") => EmailState::Failed {
-                    reason: row.try_get::<Option<String>, _>("email_reply")?.unwrap_or_default(),
+                    reason: row
+                        .try_get::<Option<String>, _>("email_reply")?
+                        .unwrap_or_default(),
                 },
                 Some(_) => EmailState::Queued,
             };
@@ -216,7 +235,8 @@ pub async fn list(db: &Db, organisation: OrganisationId) -> Result<Vec<InvoiceRo
                     .map_err(|e| ServerError::Corrupt(e.to_string()))?,
                 customer_name: row.try_get("customer_name")?,
                 customer_email: row.try_get("customer_email")?,
-                total: invoice::Money::new(row.try_get("total_minor")?, currency).format(Language::En),
+                total: invoice::Money::new(row.try_get("total_minor")?, currency)
+                    .format(Language::En),
                 status: capitalised_status(&row.try_get::<String, _>("status")?),
                 email,
                 first_opened_ms: row.try_get("first_opened")?,

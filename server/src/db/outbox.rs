@@ -64,8 +64,15 @@ pub async fn enqueue(
         tx.rollback().await?;
         return Ok(false);
     }
-    super::events::record_server_event(&mut tx, organisation, email.invoice_id, "email_queued", Some(email.to_address), now_ms)
-        .await?;
+    super::events::record_server_event(
+        &mut tx,
+        organisation,
+        email.invoice_id,
+        "email_queued",
+        Some(email.to_address),
+        now_ms,
+    )
+    .await?;
     tx.commit().await?;
     Ok(true)
 }
@@ -134,7 +141,12 @@ pub async fn claim_next(db: &Db, now_ms: i64) -> Result<Option<ClaimedEmail>, Se
     }))
 }
 
-pub async fn mark_sent(db: &Db, email: &ClaimedEmail, reply: &str, now_ms: i64) -> Result<(), ServerError> {
+pub async fn mark_sent(
+    db: &Db,
+    email: &ClaimedEmail,
+    reply: &str,
+    now_ms: i64,
+) -> Result<(), ServerError> {
     let mut tx = db.pool.begin().await?;
     sqlx::query("UPDATE outbox SET status = 'sent', sent_at = $1, lease_until = NULL, last_reply = $2 WHERE id = $3")
         .bind(now_ms)
@@ -142,40 +154,74 @@ pub async fn mark_sent(db: &Db, email: &ClaimedEmail, reply: &str, now_ms: i64) 
         .bind(email.id)
         .execute(&mut *tx)
         .await?;
-    super::events::record_server_event(&mut tx, email.organisation, email.invoice_id, "email_sent", Some(reply), now_ms)
-        .await?;
+    super::events::record_server_event(
+        &mut tx,
+        email.organisation,
+        email.invoice_id,
+        "email_sent",
+        Some(reply),
+        now_ms,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
 
-pub async fn schedule_retry(db: &Db, email: &ClaimedEmail, reply: &str, next_attempt_ms: i64) -> Result<(), ServerError> {
-    sqlx::query("UPDATE outbox SET next_attempt_at = $1, lease_until = NULL, last_reply = $2 WHERE id = $3")
-        .bind(next_attempt_ms)
-        .bind(reply)
-        .bind(email.id)
-        .execute(&db.pool)
-        .await?;
+pub async fn schedule_retry(
+    db: &Db,
+    email: &ClaimedEmail,
+    reply: &str,
+    next_attempt_ms: i64,
+) -> Result<(), ServerError> {
+    sqlx::query(
+        "UPDATE outbox SET next_attempt_at = $1, lease_until = NULL, last_reply = $2 WHERE id = $3",
+    )
+    .bind(next_attempt_ms)
+    .bind(reply)
+    .bind(email.id)
+    .execute(&db.pool)
+    .await?;
     Ok(())
 }
 
-pub async fn mark_failed(db: &Db, email: &ClaimedEmail, reply: &str, now_ms: i64) -> Result<(), ServerError> {
+pub async fn mark_failed(
+    db: &Db,
+    email: &ClaimedEmail,
+    reply: &str,
+    now_ms: i64,
+) -> Result<(), ServerError> {
     let mut tx = db.pool.begin().await?;
-    sqlx::query("UPDATE outbox SET status = 'failed', lease_until = NULL, last_reply = $1 WHERE id = $2")
-        .bind(reply)
-        .bind(email.id)
-        .execute(&mut *tx)
-        .await?;
-    super::events::record_server_event(&mut tx, email.organisation, email.invoice_id, "email_failed", Some(reply), now_ms)
-        .await?;
+    sqlx::query(
+        "UPDATE outbox SET status = 'failed', lease_until = NULL, last_reply = $1 WHERE id = $2",
+    )
+    .bind(reply)
+    .bind(email.id)
+    .execute(&mut *tx)
+    .await?;
+    super::events::record_server_event(
+        &mut tx,
+        email.organisation,
+        email.invoice_id,
+        "email_failed",
+        Some(reply),
+        now_ms,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
 
 /// Whether this organisation already used an idempotency key.
-pub async fn key_used(db: &Db, organisation: OrganisationId, idempotency_key: &str) -> Result<bool, ServerError> {
-    Ok(sqlx::query("SELECT 1 FROM outbox WHERE idempotency_key = $1")
-        .bind(format!("{}:{idempotency_key}", organisation.0))
-        .fetch_optional(&db.pool)
-        .await?
-        .is_some())
+pub async fn key_used(
+    db: &Db,
+    organisation: OrganisationId,
+    idempotency_key: &str,
+) -> Result<bool, ServerError> {
+    Ok(
+        sqlx::query("SELECT 1 FROM outbox WHERE idempotency_key = $1")
+            .bind(format!("{}:{idempotency_key}", organisation.0))
+            .fetch_optional(&db.pool)
+            .await?
+            .is_some(),
+    )
 }

@@ -37,7 +37,9 @@ pub async fn databases() -> Vec<Db> {
                 .execute(&mut admin)
                 .await
                 .expect("create database");
-            let base = admin_url.rsplit_once('/').map_or(admin_url.as_str(), |(base, _)| base);
+            let base = admin_url
+                .rsplit_once('/')
+                .map_or(admin_url.as_str(), |(base, _)| base);
             urls.push(format!("{base}/{name}"));
         }
         Err(_) if std::env::var_os("CI").is_some() => {
@@ -80,7 +82,8 @@ impl FakeEdge {
                     if verified.is_err() {
                         return StatusCode::UNAUTHORIZED;
                     }
-                    let publication: Publication = serde_json::from_slice(&body).expect("a publication");
+                    let publication: Publication =
+                        serde_json::from_slice(&body).expect("a publication");
                     publications.lock().expect("lock").push(publication);
                     StatusCode::NO_CONTENT
                 }
