@@ -147,18 +147,42 @@ pub async fn mark_sent(
     reply: &str,
     now_ms: i64,
 ) -> Result<(), ServerError> {
+    finish(db, email, "sent", Some(now_ms), reply, now_ms).await
+}
+
+pub async fn mark_failed(
+    db: &Db,
+    email: &ClaimedEmail,
+    reply: &str,
+    now_ms: i64,
+) -> Result<(), ServerError> {
+    finish(db, email, "failed", None, reply, now_ms).await
+}
+
+/// Closes an email for good, recording `email_{status}` in its invoice's
+/// history in the same transaction.
+async fn finish(
+    db: &Db,
+    email: &ClaimedEmail,
+    status: &str,
+    sent_at: Option<i64>,
+    reply: &str,
+    now_ms: i64,
+) -> Result<(), ServerError> {
     let mut tx = db.pool.begin().await?;
-    sqlx::query("UPDATE outbox SET status = 'sent', sent_at = $1, lease_until = NULL, last_reply = $2 WHERE id = $3")
-        .bind(now_ms)
+    sqlx::query("UPDATE outbox SET status = $1, sent_at = $2, lease_until = NULL, last_reply = $3 WHERE id = $4")
+        .bind(status)
+        .bind(sent_at)
         .bind(reply)
         .bind(email.id)
         .execute(&mut *tx)
         .await?;
+    let event = format!("email_{status}");
     super::events::record_server_event(
         &mut tx,
         email.organisation,
         email.invoice_id,
-        "email_sent",
+        &event,
         Some(reply),
         now_ms,
     )
@@ -181,33 +205,6 @@ pub async fn schedule_retry(
     .bind(email.id)
     .execute(&db.pool)
     .await?;
-    Ok(())
-}
-
-pub async fn mark_failed(
-    db: &Db,
-    email: &ClaimedEmail,
-    reply: &str,
-    now_ms: i64,
-) -> Result<(), ServerError> {
-    let mut tx = db.pool.begin().await?;
-    sqlx::query(
-        "UPDATE outbox SET status = 'failed', lease_until = NULL, last_reply = $1 WHERE id = $2",
-    )
-    .bind(reply)
-    .bind(email.id)
-    .execute(&mut *tx)
-    .await?;
-    super::events::record_server_event(
-        &mut tx,
-        email.organisation,
-        email.invoice_id,
-        "email_failed",
-        Some(reply),
-        now_ms,
-    )
-    .await?;
-    tx.commit().await?;
     Ok(())
 }
 
