@@ -421,6 +421,7 @@ mod tests {
             },
             totals: invoice::document::totals(&lines, invoice::Currency::Eur).expect("totals"),
             lines,
+            notes: String::new(),
         }
     }
 

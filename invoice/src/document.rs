@@ -382,6 +382,33 @@ pub struct PublicDocument {
     pub customer: Party,
     pub lines: Vec<DocumentLine>,
     pub totals: Totals,
+    /// Free text the merchant adds under the lines (payment terms, thanks).
+    #[serde(default)]
+    pub notes: String,
+}
+
+/// The layout of a rendered document: a full A4 page or an 80 mm till receipt.
+/// A store picks one for the email attachment and one for printing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum DocumentLayout {
+    #[default]
+    A4,
+    Receipt80mm,
+}
+
+impl DocumentLayout {
+    pub const ALL: [DocumentLayout; 2] = [DocumentLayout::A4, DocumentLayout::Receipt80mm];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            DocumentLayout::A4 => "a4",
+            DocumentLayout::Receipt80mm => "receipt",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|layout| layout.code() == code)
+    }
 }
 
 #[cfg(test)]

@@ -54,6 +54,7 @@ pub(crate) mod test_support {
             },
             totals: totals(&lines, Currency::Eur).expect("small totals"),
             lines,
+            notes: String::new(),
         }
     }
 }

@@ -139,6 +139,7 @@ pub async fn create_issued(
         totals: totals(&draft.lines, draft.currency)
             .map_err(|e| ServerError::Corrupt(e.to_string()))?,
         lines: draft.lines,
+        notes: String::new(),
     };
     let id: i64 = sqlx::query(
         "INSERT INTO invoices (organisation_id, store_id, customer_id, status, number, issue_date, currency, total_minor, document, edge_key, created_at)
