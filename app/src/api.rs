@@ -1,7 +1,17 @@
 //! What the admin asks of the server: the data it shows, the typed error that
 //! survives the network, and the server functions.
+//!
+//! Every server function acts for the signed-in user; the server resolves the
+//! session before the function runs and every query is scoped to that user's
+//! organisation.
 
-use invoice::document::FieldError;
+use invoice::customer::CustomerInput;
+use invoice::dates::Date;
+use invoice::document::{DraftInput, FieldError};
+use invoice::payment::PaymentMethod;
+use invoice::status::{InvoiceStatus, Lifecycle};
+use invoice::store::StoreInput;
+use invoice::{Language, Money};
 use leptos::prelude::*;
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
@@ -10,6 +20,49 @@ use serde::{Deserialize, Serialize};
 /// The organisation a request acts for. Every query is scoped by it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrganisationId(pub i64);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Role {
+    /// Created the organisation; adds staff.
+    Owner,
+    Staff,
+}
+
+impl Role {
+    pub fn code(self) -> &'static str {
+        match self {
+            Role::Owner => "owner",
+            Role::Staff => "staff",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Self> {
+        match code {
+            "owner" => Some(Role::Owner),
+            "staff" => Some(Role::Staff),
+            _ => None,
+        }
+    }
+}
+
+/// The signed-in user, resolved by the server from the session cookie.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CurrentUser {
+    pub id: i64,
+    pub organisation: OrganisationId,
+    pub organisation_name: String,
+    pub name: String,
+    pub email: String,
+    pub role: Role,
+    pub language: Language,
+}
+
+/// Who is looking at the admin, known before the first byte is rendered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Viewer {
+    pub user: Option<CurrentUser>,
+    pub language: Language,
+}
 
 /// Where an invoice's latest email stands.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -24,12 +77,15 @@ pub enum EmailState {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InvoiceRow {
     pub id: i64,
-    pub number: String,
-    pub issue_date: String,
+    /// None while a draft.
+    pub number: Option<String>,
+    pub issue_date: Option<Date>,
+    pub due_date: Option<Date>,
     pub customer_name: String,
-    pub customer_email: String,
-    pub total: String,
-    pub status: String,
+    pub customer_email: Option<String>,
+    pub total: Money,
+    pub amount_due: Money,
+    pub status: InvoiceStatus,
     pub email: EmailState,
     /// When the customer (never a copy, never a machine) first opened it.
     pub first_opened_ms: Option<i64>,
@@ -38,32 +94,176 @@ pub struct InvoiceRow {
     pub sends: i64,
 }
 
+/// Which invoices the list shows. `status` is a status code, `unpaid`, or
+/// empty for all.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct InvoiceFilter {
+    #[serde(default)]
+    pub status: String,
+    #[serde(default)]
+    pub text: String,
+    #[serde(default)]
+    pub sort: InvoiceSort,
+    #[serde(default)]
+    pub ascending: bool,
+    /// The keyset cursor of the page to show: the last row of the page before.
+    #[serde(default)]
+    pub after: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum InvoiceSort {
+    #[default]
+    Date,
+    Customer,
+    Total,
+}
+
+impl InvoiceSort {
+    pub const ALL: [InvoiceSort; 3] =
+        [InvoiceSort::Date, InvoiceSort::Customer, InvoiceSort::Total];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            InvoiceSort::Date => "date",
+            InvoiceSort::Customer => "customer",
+            InvoiceSort::Total => "total",
+        }
+    }
+
+    pub fn parse(code: &str) -> Self {
+        Self::ALL
+            .into_iter()
+            .find(|sort| sort.code() == code)
+            .unwrap_or_default()
+    }
+}
+
+/// Invoices per page of the list.
+pub const INVOICE_PAGE_SIZE: usize = 25;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvoicePage {
+    pub rows: Vec<InvoiceRow>,
+    /// The cursor of the next page, if there is one.
+    pub next: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaymentRow {
+    pub id: i64,
+    pub amount: Money,
+    pub date: Date,
+    pub method: PaymentMethod,
+    pub reference: String,
+    pub deleted: bool,
+}
+
+/// One entry of an invoice's history, newest last.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryEntry {
+    pub at_ms: i64,
+    pub kind: String,
+    pub detail: Option<String>,
+    pub automated: bool,
+}
+
+/// Everything the invoice page shows and edits.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvoiceDetail {
+    pub id: i64,
+    pub lifecycle: Lifecycle,
+    pub status: InvoiceStatus,
+    pub number: Option<String>,
+    pub store_name: String,
+    pub customer_name: String,
+    pub customer_email: Option<String>,
+    pub draft: DraftInput,
+    pub version: i64,
+    pub total: Money,
+    pub paid: Money,
+    pub amount_due: Money,
+    pub payments: Vec<PaymentRow>,
+    pub history: Vec<HistoryEntry>,
+    pub email: EmailState,
+    pub sends: i64,
+    /// The server's date (UTC), the payment form's default.
+    pub today: Date,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoreRow {
+    pub id: i64,
+    pub name: String,
+    pub currency: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerRow {
+    pub id: i64,
+    pub name: String,
+    pub email: Option<String>,
+    pub language: Language,
+    pub email_invoices: bool,
+}
+
+/// Customers per page of the customer list.
+pub const CUSTOMER_PAGE_SIZE: usize = 25;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerPage {
+    pub rows: Vec<CustomerRow>,
+    pub next: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserRow {
+    pub id: i64,
+    pub name: String,
+    pub email: String,
+    pub role: Role,
+}
+
+/// The stores and customers an invoice can be written for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DraftOptions {
+    pub stores: Vec<StoreRow>,
+    pub customers: Vec<CustomerRow>,
+}
+
 /// The errors a merchant can see. Internals are logged on the server and
-/// shown only as [`AdminError::Unavailable`].
+/// shown only as [`AdminError::Unavailable`]; the words are in
+/// `crate::i18n`, in the merchant's language.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 pub enum AdminError {
-    #[error("Please correct the highlighted fields.")]
+    #[error("invalid input")]
     Invalid(Vec<FieldError>),
-    #[error("That invoice does not exist.")]
+    #[error("not found")]
     NotFound,
-    #[error("The customer page could not be updated, so nothing was sent. Please try again in a minute.")]
+    #[error("not signed in")]
+    SignedOut,
+    #[error("only the owner may do this")]
+    OwnerOnly,
+    #[error("the edge is unavailable")]
     EdgeUnavailable,
-    #[error("Something went wrong on our side. Your data is safe; please try again.")]
+    #[error("unavailable")]
     Unavailable,
-    #[error("Could not reach the server: {0}")]
+    #[error("request failed: {0}")]
     Request(String),
 }
 
 impl AdminError {
-    /// The message for one form field, if that field is wrong.
-    pub fn field(&self, name: &str) -> Option<String> {
+    /// The problem with one form field, if that field is wrong.
+    pub fn field(&self, name: &str) -> Option<&FieldError> {
         match self {
-            AdminError::Invalid(errors) => errors
-                .iter()
-                .find(|error| error.field == name)
-                .map(|error| error.message.clone()),
+            AdminError::Invalid(errors) => errors.iter().find(|error| error.field == name),
             _ => None,
         }
+    }
+
+    /// One problem on one field: the shape of most refusals.
+    pub fn invalid(field: &str, problem: invoice::problem::Problem) -> Self {
+        AdminError::Invalid(vec![FieldError::new(field, problem)])
     }
 }
 
@@ -76,21 +276,88 @@ impl FromServerFnError for AdminError {
 }
 
 /// The server's side of the admin, provided as context by the server binary.
+/// Each method acts for `user` and touches only `user.organisation`'s data.
 #[cfg(feature = "ssr")]
 #[async_trait::async_trait]
 pub trait AdminBackend: Send + Sync + 'static {
+    async fn signup(&self, input: invoice::account::SignupInput) -> Result<String, AdminError>;
+    /// Returns the new session's token and the user's language.
+    async fn login(
+        &self,
+        email: String,
+        password: String,
+        client_ip: String,
+    ) -> Result<(String, Language), AdminError>;
+    async fn logout(&self, session_token: &str) -> Result<(), AdminError>;
+    async fn set_language(&self, user: &CurrentUser, language: Language) -> Result<(), AdminError>;
+    async fn list_users(&self, user: &CurrentUser) -> Result<Vec<UserRow>, AdminError>;
+    async fn add_user(
+        &self,
+        user: &CurrentUser,
+        input: invoice::account::NewUserInput,
+    ) -> Result<i64, AdminError>;
+
+    async fn list_stores(&self, user: &CurrentUser) -> Result<Vec<StoreRow>, AdminError>;
+    async fn get_store(&self, user: &CurrentUser, id: i64) -> Result<StoreInput, AdminError>;
+    async fn save_store(
+        &self,
+        user: &CurrentUser,
+        id: Option<i64>,
+        input: StoreInput,
+    ) -> Result<i64, AdminError>;
+
+    async fn list_customers(
+        &self,
+        user: &CurrentUser,
+        query: String,
+        after: Option<String>,
+    ) -> Result<CustomerPage, AdminError>;
+    async fn get_customer(&self, user: &CurrentUser, id: i64) -> Result<CustomerInput, AdminError>;
+    async fn save_customer(
+        &self,
+        user: &CurrentUser,
+        id: Option<i64>,
+        input: CustomerInput,
+    ) -> Result<i64, AdminError>;
+
+    async fn draft_choices(&self, user: &CurrentUser) -> Result<DraftOptions, AdminError>;
     async fn list_invoices(
         &self,
-        organisation: OrganisationId,
-    ) -> Result<Vec<InvoiceRow>, AdminError>;
-    async fn create_invoice(
+        user: &CurrentUser,
+        filter: InvoiceFilter,
+    ) -> Result<InvoicePage, AdminError>;
+    async fn get_invoice(&self, user: &CurrentUser, id: i64) -> Result<InvoiceDetail, AdminError>;
+    /// Creates a draft (`id` None) or saves one whose `version` is current.
+    async fn save_draft(
         &self,
-        organisation: OrganisationId,
-        draft: invoice::InvoiceDraft,
+        user: &CurrentUser,
+        id: Option<i64>,
+        version: i64,
+        draft: DraftInput,
     ) -> Result<i64, AdminError>;
+    async fn issue_invoice(
+        &self,
+        user: &CurrentUser,
+        id: i64,
+        version: i64,
+    ) -> Result<(), AdminError>;
+    async fn void_invoice(&self, user: &CurrentUser, id: i64) -> Result<(), AdminError>;
+    async fn duplicate_invoice(&self, user: &CurrentUser, id: i64) -> Result<i64, AdminError>;
+    async fn record_payment(
+        &self,
+        user: &CurrentUser,
+        invoice_id: i64,
+        payment: invoice::payment::PaymentInput,
+    ) -> Result<(), AdminError>;
+    async fn delete_payment(
+        &self,
+        user: &CurrentUser,
+        invoice_id: i64,
+        payment_id: i64,
+    ) -> Result<(), AdminError>;
     async fn send_invoice(
         &self,
-        organisation: OrganisationId,
+        user: &CurrentUser,
         invoice_id: i64,
         idempotency_key: String,
     ) -> Result<(), AdminError>;
@@ -103,6 +370,19 @@ pub mod ssr {
 
     pub type Backend = Arc<dyn AdminBackend>;
 
+    /// The session cookie's name.
+    pub const SESSION_COOKIE: &str = "invio_session";
+    /// Remembers the language of someone not signed in.
+    pub const LANGUAGE_COOKIE: &str = "invio_lang";
+
+    /// Whether cookies get `Secure`: set by the server when it is served over https.
+    #[derive(Debug, Clone, Copy)]
+    pub struct SecureCookies(pub bool);
+
+    /// The client's address, put in the request by the server for rate limits.
+    #[derive(Debug, Clone)]
+    pub struct ClientIp(pub String);
+
     pub fn backend() -> Result<Backend, AdminError> {
         use_context::<Backend>().ok_or_else(|| {
             tracing::error!("the admin backend is missing from the server function context");
@@ -110,60 +390,279 @@ pub mod ssr {
         })
     }
 
-    /// The organisation of the current request, provided by the server.
-    pub fn organisation() -> Result<OrganisationId, AdminError> {
-        use_context::<OrganisationId>().ok_or(AdminError::Unavailable)
+    fn parts() -> Option<http::request::Parts> {
+        use_context::<http::request::Parts>()
+    }
+
+    /// Who is asking, as resolved by the server's session middleware.
+    pub fn viewer() -> Viewer {
+        parts()
+            .and_then(|parts| parts.extensions.get::<Viewer>().cloned())
+            .unwrap_or(Viewer {
+                user: None,
+                language: Language::En,
+            })
+    }
+
+    /// The signed-in user, or [`AdminError::SignedOut`].
+    pub fn user() -> Result<CurrentUser, AdminError> {
+        viewer().user.ok_or(AdminError::SignedOut)
+    }
+
+    pub fn client_ip() -> String {
+        parts()
+            .and_then(|parts| parts.extensions.get::<ClientIp>().cloned())
+            .map_or_else(|| "unknown".to_owned(), |ip| ip.0)
+    }
+
+    pub fn session_token() -> Option<String> {
+        let parts = parts()?;
+        cookie(&parts.headers, SESSION_COOKIE)
+    }
+
+    /// Reads one cookie from the request's headers.
+    pub fn cookie(headers: &http::HeaderMap, name: &str) -> Option<String> {
+        headers
+            .get_all(http::header::COOKIE)
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .flat_map(|value| value.split(';'))
+            .filter_map(|pair| pair.trim().split_once('='))
+            .find(|(key, _)| *key == name)
+            .map(|(_, value)| value.to_owned())
+    }
+
+    /// Adds a `Set-Cookie` to the response: `HttpOnly`, `SameSite=Lax`,
+    /// `Secure` over https.
+    pub fn set_cookie(name: &str, value: &str, max_age_seconds: i64) {
+        let secure = use_context::<SecureCookies>().is_some_and(|secure| secure.0);
+        let cookie = format!(
+            "{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_seconds}{}",
+            if secure { "; Secure" } else { "" }
+        );
+        if let (Some(response), Ok(header)) = (
+            use_context::<leptos_axum::ResponseOptions>(),
+            http::HeaderValue::from_str(&cookie),
+        ) {
+            response.append_header(http::header::SET_COOKIE, header);
+        }
+    }
+}
+
+/// How long a session lasts.
+pub const SESSION_DAYS: i64 = 30;
+
+pub use forms::*;
+
+mod forms {
+    // One argument per form field is what lets a plain form post reach the
+    // function; the macro expands them twice.
+    #![allow(clippy::too_many_arguments)]
+    use super::*;
+
+    #[server]
+    pub async fn signup(
+        business_name: String,
+        name: String,
+        email: String,
+        password: String,
+        language: String,
+    ) -> Result<(), AdminError> {
+        use self::ssr::*;
+        let token = backend()?
+            .signup(invoice::account::SignupInput {
+                business_name,
+                name,
+                email,
+                password,
+                language,
+            })
+            .await?;
+        set_cookie(SESSION_COOKIE, &token, SESSION_DAYS * 86_400);
+        leptos_axum::redirect("/invoices");
+        Ok(())
+    }
+
+    #[server]
+    pub async fn login(email: String, password: String) -> Result<Language, AdminError> {
+        use self::ssr::*;
+        let (token, language) = backend()?.login(email, password, client_ip()).await?;
+        set_cookie(SESSION_COOKIE, &token, SESSION_DAYS * 86_400);
+        set_cookie(LANGUAGE_COOKIE, language.code(), 365 * 86_400);
+        leptos_axum::redirect("/invoices");
+        Ok(language)
+    }
+
+    #[server]
+    pub async fn logout() -> Result<(), AdminError> {
+        use self::ssr::*;
+        if let Some(token) = session_token() {
+            backend()?.logout(&token).await?;
+        }
+        set_cookie(SESSION_COOKIE, "", 0);
+        leptos_axum::redirect("/login");
+        Ok(())
+    }
+
+    /// Switches the admin's language and remembers it for the user (and, for
+    /// the sign-in page, in a cookie).
+    #[server]
+    pub async fn set_language(language: String) -> Result<Language, AdminError> {
+        use self::ssr::*;
+        let language = Language::parse(&language).unwrap_or_default();
+        if let Some(user) = viewer().user {
+            backend()?.set_language(&user, language).await?;
+        }
+        set_cookie(LANGUAGE_COOKIE, language.code(), 365 * 86_400);
+        Ok(language)
+    }
+
+    #[server]
+    pub async fn add_user(
+        name: String,
+        email: String,
+        password: String,
+    ) -> Result<i64, AdminError> {
+        use self::ssr::*;
+        backend()?
+            .add_user(
+                &user()?,
+                invoice::account::NewUserInput {
+                    name,
+                    email,
+                    password,
+                },
+            )
+            .await
+    }
+
+    #[server]
+    pub async fn record_payment(
+        invoice_id: i64,
+        amount: String,
+        date: String,
+        method: String,
+        reference: String,
+    ) -> Result<(), AdminError> {
+        use self::ssr::*;
+        backend()?
+            .record_payment(
+                &user()?,
+                invoice_id,
+                invoice::payment::PaymentInput {
+                    amount,
+                    date,
+                    method,
+                    reference,
+                },
+            )
+            .await
     }
 }
 
 #[server]
-pub async fn list_invoices() -> Result<Vec<InvoiceRow>, AdminError> {
+pub async fn list_users() -> Result<Vec<UserRow>, AdminError> {
     use self::ssr::*;
-    backend()?.list_invoices(organisation()?).await
+    backend()?.list_users(&user()?).await
 }
 
-pub use create::*;
+#[server]
+pub async fn list_stores() -> Result<Vec<StoreRow>, AdminError> {
+    use self::ssr::*;
+    backend()?.list_stores(&user()?).await
+}
 
-mod create {
-    // One argument per form field is what lets a plain form post (before
-    // hydration) reach the function; the macro expands it twice.
-    #![allow(clippy::too_many_arguments)]
-    use super::*;
+#[server]
+pub async fn get_store(id: i64) -> Result<StoreInput, AdminError> {
+    use self::ssr::*;
+    backend()?.get_store(&user()?, id).await
+}
 
-    /// Creates and issues an invoice with one line. The field names are those of
-    /// the form, so it works before the page is hydrated.
-    #[server]
-    pub async fn create_invoice(
-        customer_name: String,
-        customer_email: String,
-        customer_language: String,
-        currency: String,
-        description: String,
-        quantity: String,
-        unit_price: String,
-        tax_rate: String,
-    ) -> Result<i64, AdminError> {
-        use self::ssr::*;
-        let draft = invoice::InvoiceDraft {
-            customer_name,
-            customer_email,
-            customer_language,
-            currency,
-            lines: vec![invoice::LineInput {
-                description,
-                quantity,
-                unit_price,
-                tax_rate,
-            }],
-        };
-        backend()?.create_invoice(organisation()?, draft).await
-    }
+#[server]
+pub async fn save_store(id: Option<i64>, input: StoreInput) -> Result<i64, AdminError> {
+    use self::ssr::*;
+    backend()?.save_store(&user()?, id, input).await
+}
+
+#[server]
+pub async fn list_customers(
+    query: String,
+    after: Option<String>,
+) -> Result<CustomerPage, AdminError> {
+    use self::ssr::*;
+    backend()?.list_customers(&user()?, query, after).await
+}
+
+#[server]
+pub async fn get_customer(id: i64) -> Result<CustomerInput, AdminError> {
+    use self::ssr::*;
+    backend()?.get_customer(&user()?, id).await
+}
+
+#[server]
+pub async fn save_customer(id: Option<i64>, input: CustomerInput) -> Result<i64, AdminError> {
+    use self::ssr::*;
+    backend()?.save_customer(&user()?, id, input).await
+}
+
+#[server]
+pub async fn draft_choices() -> Result<DraftOptions, AdminError> {
+    use self::ssr::*;
+    backend()?.draft_choices(&user()?).await
+}
+
+#[server]
+pub async fn list_invoices(filter: InvoiceFilter) -> Result<InvoicePage, AdminError> {
+    use self::ssr::*;
+    backend()?.list_invoices(&user()?, filter).await
+}
+
+#[server]
+pub async fn get_invoice(id: i64) -> Result<InvoiceDetail, AdminError> {
+    use self::ssr::*;
+    backend()?.get_invoice(&user()?, id).await
+}
+
+#[server]
+pub async fn save_draft(
+    id: Option<i64>,
+    version: i64,
+    draft: DraftInput,
+) -> Result<i64, AdminError> {
+    use self::ssr::*;
+    backend()?.save_draft(&user()?, id, version, draft).await
+}
+
+#[server]
+pub async fn issue_invoice(id: i64, version: i64) -> Result<(), AdminError> {
+    use self::ssr::*;
+    backend()?.issue_invoice(&user()?, id, version).await
+}
+
+#[server]
+pub async fn void_invoice(id: i64) -> Result<(), AdminError> {
+    use self::ssr::*;
+    backend()?.void_invoice(&user()?, id).await
+}
+
+#[server]
+pub async fn duplicate_invoice(id: i64) -> Result<i64, AdminError> {
+    use self::ssr::*;
+    backend()?.duplicate_invoice(&user()?, id).await
+}
+
+#[server]
+pub async fn delete_payment(invoice_id: i64, payment_id: i64) -> Result<(), AdminError> {
+    use self::ssr::*;
+    backend()?
+        .delete_payment(&user()?, invoice_id, payment_id)
+        .await
 }
 
 #[server]
 pub async fn send_invoice(invoice_id: i64, idempotency_key: String) -> Result<(), AdminError> {
     use self::ssr::*;
     backend()?
-        .send_invoice(organisation()?, invoice_id, idempotency_key)
+        .send_invoice(&user()?, invoice_id, idempotency_key)
         .await
 }

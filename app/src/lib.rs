@@ -6,6 +6,8 @@
 //! context.
 
 pub mod api;
+pub mod components;
+pub mod i18n;
 pub mod routes;
 
 use leptos::prelude::*;
@@ -13,11 +15,17 @@ use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
+use crate::i18n::{provide_language, t, T};
+
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    let language = api::ssr::viewer().language.code();
+    #[cfg(not(feature = "ssr"))]
+    let language = "en";
     view! {
         <!DOCTYPE html>
-        <html lang="en">
+        <html lang=language>
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
@@ -35,21 +43,42 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    // Resolved by the server's session middleware; serialised into the page
+    // so the hydrated app starts from the same user and language.
+    let viewer = SharedValue::new(|| {
+        #[cfg(feature = "ssr")]
+        {
+            api::ssr::viewer()
+        }
+        #[cfg(not(feature = "ssr"))]
+        {
+            api::Viewer {
+                user: None,
+                language: invoice::Language::En,
+            }
+        }
+    })
+    .into_inner();
+    provide_language(viewer.language);
+    provide_context(viewer.clone());
     view! {
         <Stylesheet id="leptos" href="/pkg/invio.css" />
         <Title text="Invio" />
         <Router>
-            <header class="topbar">
-                <a class="brand" href="/">"Invio"</a>
-                <nav aria-label="Main">
-                    <span class="crumb">"Sales"</span>
-                    <span aria-hidden="true">" › "</span>
-                    <a href="/" aria-current="page">"Customer invoices"</a>
-                </nav>
-            </header>
-            <main>
+            <a class="skip-link" href="#main">{t(T::SkipToContent)}</a>
+            {viewer.user.clone().map(|user| view! { <routes::nav::TopBar user /> })}
+            <main id="main">
                 <Routes fallback=routes::not_found::NotFound>
-                    <Route path=path!("/") view=routes::invoices::InvoicesPage />
+                    <Route path=path!("/login") view=routes::auth::LoginPage />
+                    <Route path=path!("/signup") view=routes::auth::SignupPage />
+                    <Route path=path!("/invoices") view=routes::invoices::InvoicesPage />
+                    <Route path=path!("/invoices/new") view=routes::invoice::NewInvoicePage />
+                    <Route path=path!("/invoices/:id") view=routes::invoice::InvoicePage />
+                    <Route path=path!("/customers") view=routes::customers::CustomersPage />
+                    <Route path=path!("/customers/:id") view=routes::customers::CustomerPage />
+                    <Route path=path!("/stores") view=routes::stores::StoresPage />
+                    <Route path=path!("/stores/:id") view=routes::stores::StorePage />
+                    <Route path=path!("/team") view=routes::team::TeamPage />
                 </Routes>
             </main>
         </Router>
@@ -61,4 +90,8 @@ pub fn App() -> impl IntoView {
 pub fn hydrate() {
     console_error_panic_hook::set_once();
     leptos::mount::hydrate_body(App);
+    // Tells tests (and scripts) that the forms now run in the browser.
+    if let Some(body) = leptos::prelude::document().body() {
+        let _ = body.set_attribute("data-hydrated", "");
+    }
 }

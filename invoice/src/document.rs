@@ -1,6 +1,6 @@
 //! The invoice as a merchant drafts it and as a customer receives it.
 //!
-//! [`InvoiceDraft::validate`] turns what a person typed into checked lines;
+//! [`DraftInput::validate`] turns what a person typed into checked lines;
 //! [`PublicDocument`] is the frozen document that the PDF, the email and the
 //! customer's page are all rendered from.
 
@@ -9,6 +9,8 @@ use serde::{Deserialize, Serialize};
 use crate::dates::Date;
 use crate::i18n::Language;
 use crate::money::{div_round_half_away, Currency, Money, MoneyError};
+pub use crate::problem::FieldError;
+use crate::problem::{FieldError as Error, Problem};
 
 /// Quantities carry up to three decimals, stored as thousandths.
 pub const QUANTITY_SCALE: i64 = 1000;
@@ -20,7 +22,7 @@ const MAX_QUANTITY_MILLI: i64 = 1_000_000 * QUANTITY_SCALE;
 const MAX_UNIT_PRICE_MINOR: i64 = 1_000_000_000_000;
 
 /// One line as typed in the form.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LineInput {
     pub description: String,
     pub quantity: String,
@@ -28,15 +30,38 @@ pub struct LineInput {
     pub tax_rate: String,
 }
 
-/// A draft as typed in the form, before validation.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct InvoiceDraft {
-    pub customer_name: String,
-    pub customer_email: String,
-    pub customer_language: String,
-    pub currency: String,
+impl LineInput {
+    /// A line the merchant left entirely empty: skipped, not an error.
+    pub fn is_blank(&self) -> bool {
+        [
+            &self.description,
+            &self.quantity,
+            &self.unit_price,
+            &self.tax_rate,
+        ]
+        .iter()
+        .all(|field| field.trim().is_empty())
+    }
+}
+
+/// A draft as typed in the form, before validation. The customer and the
+/// store are chosen by id; the currency is the store's.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DraftInput {
+    pub customer_id: String,
+    pub store_id: String,
+    /// `YYYY-MM-DD`, or empty for "the day it is issued".
+    pub issue_date: String,
+    /// `YYYY-MM-DD`, or empty for none.
+    pub due_date: String,
+    pub notes: String,
     pub lines: Vec<LineInput>,
 }
+
+/// The most lines one invoice may have.
+pub const MAX_LINES: usize = 500;
+/// The longest notes accepted.
+pub const MAX_NOTES_CHARS: usize = 2000;
 
 /// A validated line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -53,6 +78,18 @@ impl DocumentLine {
         let exact = i128::from(self.quantity_milli) * i128::from(self.unit_price_minor);
         // Bounded by MAX_QUANTITY_MILLI × MAX_UNIT_PRICE_MINOR / 1000, well inside i64.
         div_round_half_away(exact, i128::from(QUANTITY_SCALE)) as i64
+    }
+
+    /// The line as the form shows it, so a saved draft can be edited again.
+    pub fn to_input(&self, currency: Currency) -> LineInput {
+        LineInput {
+            description: self.description.clone(),
+            quantity: format_quantity(self.quantity_milli, Language::En),
+            unit_price: Money::new(self.unit_price_minor, currency).to_plain(),
+            tax_rate: format_tax_rate(self.tax_rate_bp, Language::En)
+                .trim_end_matches('%')
+                .to_owned(),
+        }
     }
 }
 
@@ -108,92 +145,101 @@ pub fn totals(lines: &[DocumentLine], currency: Currency) -> Result<Totals, Mone
     })
 }
 
-/// A problem with one field of a form, shown beside that field.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FieldError {
-    /// The form field's name, e.g. `customer_email` or `lines[0].quantity`.
-    pub field: String,
-    pub message: String,
-}
-
-impl FieldError {
-    fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self {
-            field: field.into(),
-            message: message.into(),
-        }
-    }
-}
-
 /// A draft whose every field has been checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ValidDraft {
-    pub customer_name: String,
-    pub customer_email: EmailAddress,
-    pub customer_language: Language,
-    pub currency: Currency,
+    pub customer_id: i64,
+    pub store_id: i64,
+    pub issue_date: Option<Date>,
+    pub due_date: Option<Date>,
+    pub notes: String,
     pub lines: Vec<DocumentLine>,
+    pub totals: Totals,
 }
 
-impl InvoiceDraft {
+fn positive_id(text: &str) -> Option<i64> {
+    text.trim().parse::<i64>().ok().filter(|id| *id > 0)
+}
+
+fn optional_date(field: &str, text: &str, errors: &mut Vec<Error>) -> Option<Date> {
+    let text = text.trim();
+    if text.is_empty() {
+        return None;
+    }
+    Date::parse(text)
+        .map_err(|_| errors.push(Error::new(field, Problem::InvalidDate)))
+        .ok()
+}
+
+impl DraftInput {
     /// Checks every field and reports every problem at once, so the form can
-    /// show all of them beside their fields.
-    pub fn validate(&self) -> Result<ValidDraft, Vec<FieldError>> {
+    /// show all of them beside their fields. Line errors name the line's
+    /// position in the form, blank lines included.
+    pub fn validate(&self, currency: Currency) -> Result<ValidDraft, Vec<FieldError>> {
         let mut errors = Vec::new();
-        let customer_name = self.customer_name.trim().to_owned();
-        if customer_name.is_empty() {
-            errors.push(FieldError::new(
-                "customer_name",
-                "Enter the customer's name.",
-            ));
-        } else if customer_name.chars().count() > 200 {
-            errors.push(FieldError::new(
-                "customer_name",
-                "The name is longer than 200 characters.",
+        let customer_id = positive_id(&self.customer_id);
+        if customer_id.is_none() {
+            errors.push(Error::new("customer_id", Problem::ChooseCustomer));
+        }
+        let store_id = positive_id(&self.store_id);
+        if store_id.is_none() {
+            errors.push(Error::new("store_id", Problem::ChooseStore));
+        }
+        let issue_date = optional_date("issue_date", &self.issue_date, &mut errors);
+        let due_date = optional_date("due_date", &self.due_date, &mut errors);
+        if let (Some(issue), Some(due)) = (issue_date, due_date) {
+            if due < issue {
+                errors.push(Error::new("due_date", Problem::DueBeforeIssue));
+            }
+        }
+        let notes = self.notes.trim().to_owned();
+        if notes.chars().count() > MAX_NOTES_CHARS {
+            errors.push(Error::new(
+                "notes",
+                Problem::TooLong {
+                    max: MAX_NOTES_CHARS,
+                },
             ));
         }
-        let customer_email = EmailAddress::parse(&self.customer_email)
-            .map_err(|message| errors.push(FieldError::new("customer_email", message)))
-            .ok();
-        let customer_language = Language::parse(&self.customer_language);
-        if customer_language.is_none() {
-            errors.push(FieldError::new(
-                "customer_language",
-                "Choose Italian, Spanish or English.",
-            ));
-        }
-        let currency = Currency::parse(&self.currency)
-            .map_err(|e| errors.push(FieldError::new("currency", e.to_string())))
-            .ok();
-        if self.lines.is_empty() {
-            errors.push(FieldError::new("lines", "Add at least one line."));
-        }
-        let lines: Vec<Option<DocumentLine>> = self
+        let filled: Vec<(usize, &LineInput)> = self
             .lines
             .iter()
             .enumerate()
-            .map(|(index, line)| {
-                validate_line(index, line, currency.unwrap_or(Currency::Eur), &mut errors)
-            })
+            .filter(|(_, line)| !line.is_blank())
             .collect();
-        let lines: Vec<DocumentLine> = lines.into_iter().flatten().collect();
-        if let Some(currency) = currency {
-            if errors.is_empty() && totals(&lines, currency).is_err() {
-                errors.push(FieldError::new("lines", "The invoice total is too large."));
-            }
+        if filled.is_empty() {
+            errors.push(Error::new("lines", Problem::NoLines));
+        } else if filled.len() > MAX_LINES {
+            errors.push(Error::new(
+                "lines",
+                Problem::TooManyLines { max: MAX_LINES },
+            ));
         }
-        match (customer_email, customer_language, currency) {
-            (Some(customer_email), Some(customer_language), Some(currency))
-                if errors.is_empty() =>
-            {
-                Ok(ValidDraft {
-                    customer_name,
-                    customer_email,
-                    customer_language,
-                    currency,
-                    lines,
-                })
+        let lines: Vec<Option<DocumentLine>> = filled
+            .iter()
+            .map(|(index, line)| validate_line(*index, line, currency, &mut errors))
+            .collect();
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let lines: Vec<DocumentLine> = lines.into_iter().flatten().collect();
+        let totals = match totals(&lines, currency) {
+            Ok(totals) if totals.total.minor < 0 => {
+                return Err(vec![Error::new("lines", Problem::NegativeTotal)])
             }
+            Ok(totals) => totals,
+            Err(_) => return Err(vec![Error::new("lines", Problem::TotalTooLarge)]),
+        };
+        match (customer_id, store_id) {
+            (Some(customer_id), Some(store_id)) => Ok(ValidDraft {
+                customer_id,
+                store_id,
+                issue_date,
+                due_date,
+                notes,
+                lines,
+                totals,
+            }),
             _ => Err(errors),
         }
     }
@@ -208,28 +254,30 @@ fn validate_line(
     let field = |name: &str| format!("lines[{index}].{name}");
     let description = line.description.trim().to_owned();
     if description.is_empty() {
-        errors.push(FieldError::new(
+        errors.push(Error::new(field("description"), Problem::Required));
+    } else if description.chars().count() > 500 {
+        errors.push(Error::new(
             field("description"),
-            "Describe what is invoiced.",
+            Problem::TooLong { max: 500 },
         ));
     }
     let quantity = parse_quantity(&line.quantity)
-        .map_err(|message| errors.push(FieldError::new(field("quantity"), message)))
+        .map_err(|problem| errors.push(Error::new(field("quantity"), problem)))
         .ok();
+    // A negative price is a discount line; the invoice total is checked apart.
     let unit_price = Money::parse(&line.unit_price, currency)
-        .map_err(|e| match e {
-            MoneyError::NotAnAmount(_) => "Enter a price, e.g. 12.50.".to_owned(),
-            other => capitalise(&other.to_string()),
+        .map_err(|error| match error {
+            MoneyError::Overflow => Problem::PriceTooLarge,
+            _ => Problem::InvalidPrice,
         })
-        .and_then(|price| match price.minor {
-            minor if minor < 0 => Err("The price cannot be negative.".to_owned()),
-            minor if minor > MAX_UNIT_PRICE_MINOR => Err("The price is too large.".to_owned()),
-            _ => Ok(price),
+        .and_then(|price| match price.minor.checked_abs() {
+            Some(magnitude) if magnitude <= MAX_UNIT_PRICE_MINOR => Ok(price),
+            _ => Err(Problem::PriceTooLarge),
         })
-        .map_err(|message| errors.push(FieldError::new(field("unit_price"), message)))
+        .map_err(|problem| errors.push(Error::new(field("unit_price"), problem)))
         .ok();
     let tax_rate = parse_tax_rate(&line.tax_rate)
-        .map_err(|message| errors.push(FieldError::new(field("tax_rate"), message)))
+        .map_err(|problem| errors.push(Error::new(field("tax_rate"), problem)))
         .ok();
     Some(DocumentLine {
         description: (!description.is_empty()).then_some(description)?,
@@ -237,14 +285,6 @@ fn validate_line(
         unit_price_minor: unit_price?.minor,
         tax_rate_bp: tax_rate?,
     })
-}
-
-fn capitalise(text: &str) -> String {
-    let mut chars = text.chars();
-    chars
-        .next()
-        .map(|first| first.to_uppercase().chain(chars).collect::<String>() + ".")
-        .unwrap_or_default()
 }
 
 /// Reads a decimal with at most `decimals` digits after `.` or `,` into an
@@ -276,20 +316,23 @@ fn parse_scaled(text: &str, decimals: u32) -> Option<i64> {
 }
 
 /// A quantity with up to three decimals, more than zero.
-pub fn parse_quantity(text: &str) -> Result<i64, String> {
+pub fn parse_quantity(text: &str) -> Result<i64, Problem> {
+    if text.trim().starts_with('-') {
+        return Err(Problem::QuantityNotPositive);
+    }
     match parse_scaled(text, 3) {
-        None => Err("Enter a quantity, e.g. 1 or 2.5 (up to 3 decimals).".into()),
-        Some(0) => Err("The quantity must be more than zero.".into()),
-        Some(milli) if milli > MAX_QUANTITY_MILLI => Err("The quantity is too large.".into()),
+        None => Err(Problem::InvalidQuantity),
+        Some(0) => Err(Problem::QuantityNotPositive),
+        Some(milli) if milli > MAX_QUANTITY_MILLI => Err(Problem::QuantityTooLarge),
         Some(milli) => Ok(milli),
     }
 }
 
 /// A tax rate in percent (`22`, `5.5`), returned in basis points.
-pub fn parse_tax_rate(text: &str) -> Result<i64, String> {
-    match parse_scaled(text, 2) {
+pub fn parse_tax_rate(text: &str) -> Result<i64, Problem> {
+    match parse_scaled(text.trim().trim_end_matches('%'), 2) {
         Some(bp) if bp <= 100 * 100 => Ok(bp),
-        _ => Err("Enter a tax rate between 0 and 100 %, e.g. 22.".into()),
+        _ => Err(Problem::InvalidTaxRate),
     }
 }
 
@@ -325,12 +368,14 @@ pub struct EmailAddress(String);
 impl EmailAddress {
     /// Accepts `local@domain.tld`; refuses anything with spaces, control
     /// characters or header syntax (`<>,;:"`) that could inject a recipient.
-    pub fn parse(text: &str) -> Result<Self, String> {
+    pub fn parse(text: &str) -> Result<Self, Problem> {
         let address = text.trim();
         if address.is_empty() {
-            return Err("Enter an email address.".into());
+            return Err(Problem::Required);
         }
-        let invalid = || format!("“{address}” is not a valid email address.");
+        let invalid = || Problem::InvalidEmail {
+            address: address.to_owned(),
+        };
         if address.len() > 254
             || address
                 .chars()
@@ -425,12 +470,13 @@ mod tests {
         }
     }
 
-    fn draft() -> InvoiceDraft {
-        InvoiceDraft {
-            customer_name: "Maria Rossi".into(),
-            customer_email: "maria@example.it".into(),
-            customer_language: "it".into(),
-            currency: "EUR".into(),
+    fn draft() -> DraftInput {
+        DraftInput {
+            customer_id: "7".into(),
+            store_id: "3".into(),
+            issue_date: "2026-11-22".into(),
+            due_date: "2026-12-22".into(),
+            notes: " Grazie! ".into(),
             lines: vec![LineInput {
                 description: "Consulenza".into(),
                 quantity: "2,5".into(),
@@ -438,6 +484,10 @@ mod tests {
                 tax_rate: "22".into(),
             }],
         }
+    }
+
+    fn fields(errors: Vec<FieldError>) -> Vec<String> {
+        errors.into_iter().map(|error| error.field).collect()
     }
 
     #[test]
@@ -466,37 +516,79 @@ mod tests {
     }
 
     #[test]
-    fn a_valid_draft_becomes_checked_lines() {
-        let valid = draft().validate().expect("valid draft");
+    fn a_valid_draft_becomes_checked_lines_and_totals() {
+        let valid = draft().validate(Currency::Eur).expect("valid draft");
+        assert_eq!(valid.customer_id, 7);
         assert_eq!(valid.lines[0].quantity_milli, 2_500);
         assert_eq!(valid.lines[0].unit_price_minor, 10_000);
         assert_eq!(valid.lines[0].tax_rate_bp, 2_200);
-        assert_eq!(valid.customer_email.as_str(), "maria@example.it");
+        assert_eq!(valid.totals.total.minor, 30_500);
+        assert_eq!(valid.notes, "Grazie!");
+        assert_eq!(
+            valid.due_date.map(|date| date.to_string()).as_deref(),
+            Some("2026-12-22")
+        );
     }
 
     #[test]
     fn every_bad_field_is_reported_beside_its_own_name() {
         let mut bad = draft();
-        bad.customer_name = "  ".into();
-        bad.customer_email = "maria@example".into();
+        bad.customer_id = String::new();
+        bad.store_id = "x".into();
+        bad.issue_date = "22/11/2026".into();
         bad.lines[0].quantity = "-1".into();
         bad.lines[0].unit_price = "12,3456".into();
         bad.lines[0].tax_rate = "150".into();
-        let fields: Vec<String> = bad
-            .validate()
-            .unwrap_err()
-            .into_iter()
-            .map(|e| e.field)
-            .collect();
         assert_eq!(
-            fields,
+            fields(bad.validate(Currency::Eur).unwrap_err()),
             [
-                "customer_name",
-                "customer_email",
+                "customer_id",
+                "store_id",
+                "issue_date",
                 "lines[0].quantity",
                 "lines[0].unit_price",
                 "lines[0].tax_rate"
             ]
+        );
+    }
+
+    #[test]
+    fn blank_lines_are_skipped_and_errors_name_the_line_as_the_form_shows_it() {
+        let mut input = draft();
+        input.lines.insert(0, LineInput::default());
+        input.lines.push(LineInput {
+            description: "Sconto".into(),
+            quantity: "1".into(),
+            unit_price: "-10".into(),
+            tax_rate: "22".into(),
+        });
+        let valid = input.validate(Currency::Eur).expect("valid");
+        assert_eq!(valid.lines.len(), 2);
+        assert_eq!(valid.totals.subtotal.minor, 24_000);
+        input.lines[2].quantity = "0".into();
+        let errors = input.validate(Currency::Eur).unwrap_err();
+        assert_eq!(
+            errors,
+            [FieldError::new(
+                "lines[2].quantity",
+                Problem::QuantityNotPositive
+            )]
+        );
+    }
+
+    #[test]
+    fn a_due_date_before_the_issue_date_and_a_negative_total_are_refused() {
+        let mut early = draft();
+        early.due_date = "2026-11-01".into();
+        assert_eq!(
+            fields(early.validate(Currency::Eur).unwrap_err()),
+            ["due_date"]
+        );
+        let mut negative = draft();
+        negative.lines[0].unit_price = "-100".into();
+        assert_eq!(
+            negative.validate(Currency::Eur).unwrap_err(),
+            [FieldError::new("lines", Problem::NegativeTotal)]
         );
     }
 
@@ -512,25 +604,43 @@ mod tests {
             };
             10
         ];
-        let errors = huge.validate().unwrap_err();
         assert_eq!(
-            errors,
-            [FieldError::new("lines", "The invoice total is too large.")]
+            huge.validate(Currency::Eur).unwrap_err(),
+            [FieldError::new("lines", Problem::TotalTooLarge)]
         );
     }
 
     #[test]
-    fn unknown_currencies_and_empty_invoices_are_refused() {
+    fn an_empty_invoice_is_refused() {
         let mut bad = draft();
-        bad.currency = "XYZ".into();
-        bad.lines.clear();
-        let fields: Vec<String> = bad
-            .validate()
-            .unwrap_err()
-            .into_iter()
-            .map(|e| e.field)
-            .collect();
-        assert_eq!(fields, ["currency", "lines"]);
+        bad.lines = vec![LineInput::default()];
+        assert_eq!(fields(bad.validate(Currency::Eur).unwrap_err()), ["lines"]);
+    }
+
+    #[test]
+    fn a_saved_line_comes_back_to_the_form_as_typed() {
+        let line = DocumentLine {
+            description: "Ore".into(),
+            quantity_milli: 2_500,
+            unit_price_minor: 1_250,
+            tax_rate_bp: 550,
+        };
+        let input = line.to_input(Currency::Eur);
+        assert_eq!(
+            (
+                input.quantity.as_str(),
+                input.unit_price.as_str(),
+                input.tax_rate.as_str()
+            ),
+            ("2.5", "12.50", "5.5")
+        );
+        let back = DraftInput {
+            lines: vec![input],
+            ..draft()
+        }
+        .validate(Currency::Eur)
+        .expect("valid");
+        assert_eq!(back.lines[0], line);
     }
 
     #[test]

@@ -71,6 +71,10 @@ pub enum Text {
     EmailButton,
     EmailPlainLink,
     Page,
+    TaxSummary,
+    TaxableBase,
+    Notes,
+    Void,
 }
 
 pub fn text(language: Language, key: Text) -> &'static str {
@@ -191,6 +195,18 @@ pub fn text(language: Language, key: Text) -> &'static str {
         (Page, It) => "Pagina",
         (Page, Es) => "Página",
         (Page, En) => "Page",
+        (TaxSummary, It) => "Riepilogo IVA",
+        (TaxSummary, Es) => "Resumen de IVA",
+        (TaxSummary, En) => "Tax summary",
+        (TaxableBase, It) => "Imponibile",
+        (TaxableBase, Es) => "Base imponible",
+        (TaxableBase, En) => "Taxable amount",
+        (Notes, It) => "Note",
+        (Notes, Es) => "Notas",
+        (Notes, En) => "Notes",
+        (Void, It) => "ANNULLATA",
+        (Void, Es) => "ANULADA",
+        (Void, En) => "VOID",
     }
 }
 

@@ -4,6 +4,8 @@
 //! clock. Callers pass in the time and the keys; that is what lets the same
 //! rules run natively on the server and as wasm at the edge.
 
+pub mod account;
+pub mod customer;
 pub mod dates;
 pub mod document;
 pub mod email;
@@ -11,12 +13,16 @@ pub mod events;
 pub mod i18n;
 pub mod link;
 pub mod money;
+pub mod payment;
 #[cfg(feature = "pdf")]
 pub mod pdf;
+pub mod problem;
 pub mod signing;
+pub mod status;
+pub mod store;
 pub mod tracking;
 
-pub use document::{DocumentLine, InvoiceDraft, LineInput, PublicDocument, Totals};
+pub use document::{DocumentLine, DraftInput, LineInput, PublicDocument, Totals};
 pub use i18n::Language;
 pub use money::{Currency, Money};
 

@@ -136,6 +136,24 @@ impl Money {
 
     /// The amount as the document's language writes it: `1.234,56 €` for it/es,
     /// `€1,234.56` for en.
+    /// The amount as a form field holds it: no grouping, `.` for decimals
+    /// (`1234.50`, `-3.00`, `1500` in yen).
+    pub fn to_plain(self) -> String {
+        let exponent = self.currency.exponent();
+        let magnitude = self.minor.unsigned_abs();
+        let sign = if self.minor < 0 { "-" } else { "" };
+        if exponent == 0 {
+            return format!("{sign}{magnitude}");
+        }
+        let scale = 10_u64.pow(exponent);
+        format!(
+            "{sign}{}.{:0width$}",
+            magnitude / scale,
+            magnitude % scale,
+            width = exponent as usize
+        )
+    }
+
     pub fn format(self, language: Language) -> String {
         let (group, decimal) = match language {
             Language::En => (',', '.'),

@@ -1,16 +1,18 @@
-//! The invoice as an A4 PDF, drawn with printpdf's built-in Helvetica.
+//! The invoice as a PDF, drawn with printpdf's built-in Helvetica, in two
+//! layouts: an A4 page and an 80 mm till receipt.
 //!
-//! Lines flow onto as many pages as they need; every page repeats the table
-//! header and carries "Page n/m". Helvetica is not embedded: it covers
-//! Western European text (à é ñ ü, €) through WinAnsi encoding, which is what
-//! the it/es/en documents use.
+//! On A4, lines flow onto as many pages as they need; every page repeats the
+//! table header and carries "Page n/m". The receipt is one page as tall as
+//! its content. Helvetica is not embedded: it covers Western European text
+//! (à é ñ ü, €) through WinAnsi encoding, which is what the it/es/en
+//! documents use.
 
 use printpdf::{
     BuiltinFont, Color, Line, LinePoint, Mm, Op, PdfDocument, PdfFontHandle, PdfPage,
     PdfSaveOptions, Point, Pt, Rgb, TextItem,
 };
 
-use crate::document::{format_quantity, format_tax_rate, PublicDocument};
+use crate::document::{format_quantity, format_tax_rate, DocumentLayout, PublicDocument};
 use crate::i18n::{text, Text};
 use crate::Money;
 
@@ -21,8 +23,6 @@ const ROW_HEIGHT: f32 = 18.0;
 const BODY_SIZE: f32 = 9.5;
 /// Space kept free at the bottom of every page for the page number.
 const FOOTER_SPACE: f32 = 60.0;
-/// Room the totals block needs below the last line.
-const TOTALS_SPACE: f32 = 110.0;
 
 /// Right edges of the numeric columns, and the left edge of the description.
 const COL_DESCRIPTION: f32 = MARGIN;
@@ -64,11 +64,25 @@ fn text_width(text: &str, size: f32, weight: Weight) -> f32 {
 /// The operations of one page, with helpers that take top-down coordinates.
 struct Canvas {
     ops: Vec<Op>,
+    /// Page height in points: top-down coordinates are flipped against it.
+    height: f32,
+    /// Left and right ends of rules.
+    left: f32,
+    right: f32,
 }
 
 impl Canvas {
     fn new() -> Self {
-        Self { ops: Vec::new() }
+        Self::sized(PAGE_HEIGHT, MARGIN, PAGE_WIDTH - MARGIN)
+    }
+
+    fn sized(height: f32, left: f32, right: f32) -> Self {
+        Self {
+            ops: Vec::new(),
+            height,
+            left,
+            right,
+        }
     }
 
     fn text(&mut self, x: f32, top: f32, size: f32, weight: Weight, content: &str) {
@@ -85,7 +99,7 @@ impl Canvas {
             Op::SetTextCursor {
                 pos: Point {
                     x: Pt(x),
-                    y: Pt(PAGE_HEIGHT - top),
+                    y: Pt(self.height - top),
                 },
             },
             Op::ShowText {
@@ -113,11 +127,11 @@ impl Canvas {
             Op::SetOutlineThickness { pt: Pt(thickness) },
             Op::DrawLine {
                 line: Line {
-                    points: [MARGIN, PAGE_WIDTH - MARGIN]
+                    points: [self.left, self.right]
                         .map(|x| LinePoint {
                             p: Point {
                                 x: Pt(x),
-                                y: Pt(PAGE_HEIGHT - top),
+                                y: Pt(self.height - top),
                             },
                             bezier: false,
                         })
@@ -129,20 +143,37 @@ impl Canvas {
     }
 }
 
-/// Cuts a description to fit its column, marking the cut with an ellipsis.
-fn fit(description: &str, width: f32) -> String {
-    if text_width(description, BODY_SIZE, Weight::Regular) <= width {
-        return description.to_owned();
-    }
-    let mut fitted = String::new();
-    for c in description.chars() {
-        if text_width(&format!("{fitted}{c}…"), BODY_SIZE, Weight::Regular) > width {
-            break;
+/// Breaks text into lines no wider than `width`, at spaces where it can and
+/// inside a word only when one word alone is too wide.
+fn wrap(text: &str, width: f32, size: f32) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut current = String::new();
+    for word in text.split_whitespace() {
+        let candidate = if current.is_empty() {
+            word.to_owned()
+        } else {
+            format!("{current} {word}")
+        };
+        if text_width(&candidate, size, Weight::Regular) <= width {
+            current = candidate;
+            continue;
         }
-        fitted.push(c);
+        if !current.is_empty() {
+            lines.push(std::mem::take(&mut current));
+        }
+        for c in word.chars() {
+            if text_width(&format!("{current}{c}"), size, Weight::Regular) > width
+                && !current.is_empty()
+            {
+                lines.push(std::mem::take(&mut current));
+            }
+            current.push(c);
+        }
     }
-    fitted.push('…');
-    fitted
+    if !current.is_empty() || lines.is_empty() {
+        lines.push(current);
+    }
+    lines
 }
 
 fn table_header(canvas: &mut Canvas, document: &PublicDocument, top: f32) -> f32 {
@@ -232,54 +263,144 @@ fn continuation_header(canvas: &mut Canvas, document: &PublicDocument) -> f32 {
     90.0
 }
 
-fn totals_block(canvas: &mut Canvas, document: &PublicDocument, mut top: f32) {
-    let language = document.language;
-    let t = |key| text(language, key);
-    let label_right = COL_TAX_RIGHT;
-    canvas.rule(top - ROW_HEIGHT + 6.0, 0.5, 0.75);
-    let mut row = |canvas: &mut Canvas, label: String, amount: Money, weight: Weight, size: f32| {
-        canvas.text_right(label_right, top, size, weight, &label);
-        canvas.text_right(
-            COL_AMOUNT_RIGHT,
-            top,
-            size,
-            weight,
-            &amount.format(language),
-        );
-        top += ROW_HEIGHT;
-    };
-    row(
-        canvas,
-        t(Text::Subtotal).to_owned(),
-        document.totals.subtotal,
-        Weight::Regular,
-        BODY_SIZE,
-    );
-    for tax in &document.totals.taxes {
-        let label = format!(
-            "{} {}",
-            t(Text::Tax),
-            format_tax_rate(tax.rate_bp, language)
-        );
-        row(canvas, label, tax.tax, Weight::Regular, BODY_SIZE);
-    }
-    row(
-        canvas,
-        t(Text::Total).to_owned(),
-        document.totals.total,
-        Weight::Bold,
-        12.0,
-    );
-    row(
-        canvas,
-        t(Text::AmountDue).to_owned(),
-        document.totals.total,
-        Weight::Bold,
-        10.0,
-    );
+/// The height the totals, tax summary and notes need below the lines.
+fn totals_height(document: &PublicDocument) -> f32 {
+    let rows = 4 + document.totals.taxes.len();
+    let summary = 2 + document.totals.taxes.len();
+    let notes = notes_lines(document).len();
+    ROW_HEIGHT * rows.max(summary) as f32 + 30.0 + notes as f32 * 12.0
 }
 
-pub fn render(document: &PublicDocument) -> Vec<u8> {
+fn notes_lines(document: &PublicDocument) -> Vec<String> {
+    document
+        .notes
+        .lines()
+        .flat_map(|line| wrap(line, PAGE_WIDTH - 2.0 * MARGIN, BODY_SIZE))
+        .collect()
+}
+
+/// Subtotal, taxes, total, paid and due on the right; the tax summary by
+/// rate on the left; the notes below both.
+fn totals_block(canvas: &mut Canvas, document: &PublicDocument, paid_minor: i64, top: f32) {
+    let language = document.language;
+    let t = |key| text(language, key);
+    let money = |minor: i64| Money::new(minor, document.currency).format(language);
+    canvas.rule(top - ROW_HEIGHT + 6.0, 0.5, 0.75);
+
+    let mut summary_top = top;
+    canvas.text(MARGIN, summary_top, 8.5, Weight::Bold, t(Text::TaxSummary));
+    summary_top += 14.0;
+    canvas.text(MARGIN, summary_top, 8.0, Weight::Regular, t(Text::TaxRate));
+    canvas.text_right(
+        MARGIN + 150.0,
+        summary_top,
+        8.0,
+        Weight::Regular,
+        t(Text::TaxableBase),
+    );
+    canvas.text_right(
+        MARGIN + 220.0,
+        summary_top,
+        8.0,
+        Weight::Regular,
+        t(Text::Tax),
+    );
+    for tax in &document.totals.taxes {
+        summary_top += 13.0;
+        canvas.text(
+            MARGIN,
+            summary_top,
+            BODY_SIZE,
+            Weight::Regular,
+            &format_tax_rate(tax.rate_bp, language),
+        );
+        canvas.text_right(
+            MARGIN + 150.0,
+            summary_top,
+            BODY_SIZE,
+            Weight::Regular,
+            &tax.base.format(language),
+        );
+        canvas.text_right(
+            MARGIN + 220.0,
+            summary_top,
+            BODY_SIZE,
+            Weight::Regular,
+            &tax.tax.format(language),
+        );
+    }
+
+    let mut rows: Vec<(String, i64, Weight, f32)> = vec![(
+        t(Text::Subtotal).to_owned(),
+        document.totals.subtotal.minor,
+        Weight::Regular,
+        BODY_SIZE,
+    )];
+    for tax in &document.totals.taxes {
+        rows.push((
+            format!(
+                "{} {}",
+                t(Text::Tax),
+                format_tax_rate(tax.rate_bp, language)
+            ),
+            tax.tax.minor,
+            Weight::Regular,
+            BODY_SIZE,
+        ));
+    }
+    let total = document.totals.total.minor;
+    rows.push((t(Text::Total).to_owned(), total, Weight::Bold, 12.0));
+    rows.push((
+        t(Text::AmountPaid).to_owned(),
+        paid_minor,
+        Weight::Regular,
+        BODY_SIZE,
+    ));
+    rows.push((
+        t(Text::AmountDue).to_owned(),
+        crate::status::amount_due(total, paid_minor),
+        Weight::Bold,
+        10.0,
+    ));
+    let mut row_top = top;
+    for (label, minor, weight, size) in rows {
+        canvas.text_right(COL_TAX_RIGHT, row_top, size, weight, &label);
+        canvas.text_right(COL_AMOUNT_RIGHT, row_top, size, weight, &money(minor));
+        row_top += ROW_HEIGHT;
+    }
+
+    let notes = notes_lines(document);
+    if !notes.is_empty() {
+        let mut notes_top = row_top.max(summary_top + ROW_HEIGHT) + 6.0;
+        canvas.text(MARGIN, notes_top, 8.5, Weight::Bold, t(Text::Notes));
+        for line in notes {
+            notes_top += 12.0;
+            canvas.text(MARGIN, notes_top, BODY_SIZE, Weight::Regular, &line);
+        }
+    }
+}
+
+/// Renders the document in a layout, with what has been paid so far.
+pub fn render(document: &PublicDocument, paid_minor: i64, layout: DocumentLayout) -> Vec<u8> {
+    match layout {
+        DocumentLayout::A4 => render_a4(document, paid_minor),
+        DocumentLayout::Receipt80mm => render_receipt(document, paid_minor),
+    }
+}
+
+fn save(document: &PublicDocument, pages: Vec<PdfPage>) -> Vec<u8> {
+    let title = format!(
+        "{} {}",
+        text(document.language, Text::Invoice),
+        document.number
+    );
+    let mut warnings = Vec::new();
+    PdfDocument::new(&title)
+        .with_pages(pages)
+        .save(&PdfSaveOptions::default(), &mut warnings)
+}
+
+fn render_a4(document: &PublicDocument, paid_minor: i64) -> Vec<u8> {
     let language = document.language;
     let money = |minor: i64| Money::new(minor, document.currency).format(language);
     let description_width = COL_QUANTITY_RIGHT - 60.0 - COL_DESCRIPTION;
@@ -290,24 +411,28 @@ pub fn render(document: &PublicDocument) -> Vec<u8> {
     let bottom = PAGE_HEIGHT - FOOTER_SPACE;
 
     for (index, line) in document.lines.iter().enumerate() {
+        let description = wrap(&line.description, description_width, BODY_SIZE);
+        let height = ROW_HEIGHT + (description.len() - 1) as f32 * 11.0;
         let is_last = index + 1 == document.lines.len();
         let needed = if is_last {
-            ROW_HEIGHT + TOTALS_SPACE
+            height + totals_height(document)
         } else {
-            ROW_HEIGHT
+            height
         };
         if top + needed > bottom {
             pages.push(std::mem::replace(&mut canvas, Canvas::new()));
             top = continuation_header(&mut canvas, document);
             top = table_header(&mut canvas, document, top);
         }
-        canvas.text(
-            COL_DESCRIPTION,
-            top,
-            BODY_SIZE,
-            Weight::Regular,
-            &fit(&line.description, description_width),
-        );
+        for (offset, part) in description.iter().enumerate() {
+            canvas.text(
+                COL_DESCRIPTION,
+                top + offset as f32 * 11.0,
+                BODY_SIZE,
+                Weight::Regular,
+                part,
+            );
+        }
         canvas.text_right(
             COL_QUANTITY_RIGHT,
             top,
@@ -336,9 +461,9 @@ pub fn render(document: &PublicDocument) -> Vec<u8> {
             Weight::Regular,
             &money(line.net_minor()),
         );
-        top += ROW_HEIGHT;
+        top += height;
     }
-    totals_block(&mut canvas, document, top + 8.0);
+    totals_block(&mut canvas, document, paid_minor, top + 8.0);
     pages.push(canvas);
 
     let count = pages.len();
@@ -357,11 +482,164 @@ pub fn render(document: &PublicDocument) -> Vec<u8> {
             PdfPage::new(Mm(210.0), Mm(297.0), canvas.ops)
         })
         .collect();
-    let title = format!("{} {}", text(language, Text::Invoice), document.number);
-    let mut warnings = Vec::new();
-    PdfDocument::new(&title)
-        .with_pages(pdf_pages)
-        .save(&PdfSaveOptions::default(), &mut warnings)
+    save(document, pdf_pages)
+}
+
+/// 80 mm paper, 4 mm margins: what a till printer takes.
+const RECEIPT_WIDTH: f32 = 226.77;
+const RECEIPT_MARGIN: f32 = 11.34;
+const RECEIPT_SIZE: f32 = 8.0;
+const RECEIPT_ROW: f32 = 11.0;
+
+/// One row of the receipt: text on the left, an amount on the right.
+struct ReceiptRow {
+    left: String,
+    right: String,
+    weight: Weight,
+    /// A rule above the row.
+    rule: bool,
+}
+
+fn receipt_row(left: impl Into<String>, right: impl Into<String>, weight: Weight) -> ReceiptRow {
+    ReceiptRow {
+        left: left.into(),
+        right: right.into(),
+        weight,
+        rule: false,
+    }
+}
+
+/// A single column, as tall as its content: a receipt is never cut into pages.
+fn render_receipt(document: &PublicDocument, paid_minor: i64) -> Vec<u8> {
+    let language = document.language;
+    let t = |key| text(language, key);
+    let money = |minor: i64| Money::new(minor, document.currency).format(language);
+    let width = RECEIPT_WIDTH - 2.0 * RECEIPT_MARGIN;
+    let wrapped = |text: &str| wrap(text, width, RECEIPT_SIZE);
+
+    let mut rows: Vec<ReceiptRow> = Vec::new();
+    for line in wrapped(&document.seller.name) {
+        rows.push(receipt_row(line, "", Weight::Bold));
+    }
+    for line in document
+        .seller
+        .address
+        .iter()
+        .chain(document.seller.tax_id.as_ref())
+    {
+        rows.extend(
+            wrapped(line)
+                .into_iter()
+                .map(|part| receipt_row(part, "", Weight::Regular)),
+        );
+    }
+    let mut title = receipt_row(
+        format!("{} {}", t(Text::Invoice), document.number),
+        "",
+        Weight::Bold,
+    );
+    title.rule = true;
+    rows.push(title);
+    rows.push(receipt_row(
+        t(Text::IssueDate),
+        document.issue_date.format(language),
+        Weight::Regular,
+    ));
+    if let Some(due) = document.due_date {
+        rows.push(receipt_row(
+            t(Text::DueDate),
+            due.format(language),
+            Weight::Regular,
+        ));
+    }
+    for line in wrapped(&document.customer.name) {
+        rows.push(receipt_row(line, "", Weight::Regular));
+    }
+    let mut first_line = true;
+    for line in &document.lines {
+        for part in wrapped(&line.description) {
+            let mut row = receipt_row(part, "", Weight::Regular);
+            row.rule = std::mem::take(&mut first_line);
+            rows.push(row);
+        }
+        rows.push(receipt_row(
+            format!(
+                "  {} × {}  {}",
+                format_quantity(line.quantity_milli, language),
+                money(line.unit_price_minor),
+                format_tax_rate(line.tax_rate_bp, language)
+            ),
+            money(line.net_minor()),
+            Weight::Regular,
+        ));
+    }
+    let mut subtotal = receipt_row(
+        t(Text::Subtotal),
+        money(document.totals.subtotal.minor),
+        Weight::Regular,
+    );
+    subtotal.rule = true;
+    rows.push(subtotal);
+    for tax in &document.totals.taxes {
+        rows.push(receipt_row(
+            format!(
+                "{} {} ({})",
+                t(Text::Tax),
+                format_tax_rate(tax.rate_bp, language),
+                tax.base.format(language)
+            ),
+            tax.tax.format(language),
+            Weight::Regular,
+        ));
+    }
+    let total = document.totals.total.minor;
+    rows.push(receipt_row(t(Text::Total), money(total), Weight::Bold));
+    rows.push(receipt_row(
+        t(Text::AmountPaid),
+        money(paid_minor),
+        Weight::Regular,
+    ));
+    rows.push(receipt_row(
+        t(Text::AmountDue),
+        money(crate::status::amount_due(total, paid_minor)),
+        Weight::Bold,
+    ));
+    if !document.notes.trim().is_empty() {
+        let mut heading = receipt_row(t(Text::Notes), "", Weight::Bold);
+        heading.rule = true;
+        rows.push(heading);
+        for line in document.notes.lines() {
+            rows.extend(
+                wrapped(line)
+                    .into_iter()
+                    .map(|part| receipt_row(part, "", Weight::Regular)),
+            );
+        }
+    }
+
+    let rules = rows.iter().filter(|row| row.rule).count() as f32;
+    let height = 2.0 * RECEIPT_MARGIN + 6.0 + rows.len() as f32 * RECEIPT_ROW + rules * 6.0;
+    let mut canvas = Canvas::sized(height, RECEIPT_MARGIN, RECEIPT_WIDTH - RECEIPT_MARGIN);
+    let mut top = RECEIPT_MARGIN + RECEIPT_ROW;
+    for row in rows {
+        if row.rule {
+            canvas.rule(top - RECEIPT_ROW + 2.0, 0.4, 0.5);
+            top += 6.0;
+        }
+        canvas.text(RECEIPT_MARGIN, top, RECEIPT_SIZE, row.weight, &row.left);
+        if !row.right.is_empty() {
+            canvas.text_right(
+                RECEIPT_WIDTH - RECEIPT_MARGIN,
+                top,
+                RECEIPT_SIZE,
+                row.weight,
+                &row.right,
+            );
+        }
+        top += RECEIPT_ROW;
+    }
+    let page = PdfPage::new(Mm(80.0), Mm(height * 25.4 / 72.0), canvas.ops);
+    save(document, vec![page])
 }
 
 #[cfg(test)]
@@ -395,7 +673,7 @@ mod tests {
     fn an_invoice_renders_as_a_pdf_whose_text_a_reader_can_extract() {
         let mut document = sample_document();
         document.language = Language::Es;
-        let text = pdftotext(&render(&document));
+        let text = pdftotext(&render(&document, 4_400, DocumentLayout::A4));
         for expected in [
             "Factura",
             "2026-0001",
@@ -403,6 +681,11 @@ mod tests {
             "Consulenza — giugno",
             "244,00 €",
             "IVA 22%",
+            "Resumen de IVA",
+            "Pagado",
+            "44,00 €",
+            "Importe pendiente",
+            "200,00 €",
             "Página 1/1",
         ] {
             assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
@@ -420,10 +703,15 @@ mod tests {
     }
 
     #[test]
-    fn long_descriptions_are_cut_with_an_ellipsis() {
-        let fitted = fit(&"Consulenza ".repeat(30), 200.0);
-        assert!(fitted.ends_with('…'));
-        assert!(text_width(&fitted, BODY_SIZE, Weight::Regular) <= 200.0);
+    fn long_descriptions_wrap_onto_lines_that_fit_their_column() {
+        let lines = wrap(&"Consulenza ".repeat(30), 200.0, BODY_SIZE);
+        assert!(lines.len() > 3);
+        assert!(lines
+            .iter()
+            .all(|line| text_width(line, BODY_SIZE, Weight::Regular) <= 200.0));
+        assert_eq!(lines.join(" "), "Consulenza ".repeat(30).trim());
+        let long_word = wrap(&"x".repeat(200), 50.0, BODY_SIZE);
+        assert!(long_word.len() > 1 && long_word.concat() == "x".repeat(200));
     }
 
     #[test]
@@ -439,7 +727,7 @@ mod tests {
             })
             .collect();
         document.totals = totals(&document.lines, document.currency).expect("totals");
-        let text = pdftotext(&render(&document));
+        let text = pdftotext(&render(&document, 0, DocumentLayout::A4));
         let pages: Vec<&str> = text
             .split('\u{c}')
             .filter(|page| !page.trim().is_empty())
@@ -455,5 +743,142 @@ mod tests {
         }
         assert!(text.contains("Articolo 100"));
         assert!(pages.last().is_some_and(|page| page.contains("Totale")));
+    }
+
+    fn pdf_command(
+        program: &str,
+        args: &[&str],
+        after: &[&str],
+        pdf: &[u8],
+    ) -> std::process::Output {
+        let dir = std::env::temp_dir().join(format!(
+            "invio-{program}-{}-{:?}",
+            std::process::id(),
+            std::thread::current().id()
+        ));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let path = dir.join("invoice.pdf");
+        std::fs::write(&path, pdf).expect("write pdf");
+        let output = std::process::Command::new(program)
+            .args(args)
+            .arg(&path)
+            .args(after)
+            .current_dir(&dir)
+            .output()
+            .unwrap_or_else(|error| panic!("{program} (poppler-utils): {error}"));
+        assert!(
+            output.status.success(),
+            "{program} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        output
+    }
+
+    #[test]
+    fn each_language_has_its_labels_dates_and_amounts() {
+        for (language, expected) in [
+            (
+                Language::It,
+                ["Fattura", "Data", "Riepilogo IVA", "Da pagare", "244,00 €"],
+            ),
+            (
+                Language::Es,
+                [
+                    "Factura",
+                    "Fecha",
+                    "Resumen de IVA",
+                    "Importe pendiente",
+                    "244,00 €",
+                ],
+            ),
+            (
+                Language::En,
+                ["Invoice", "Date", "Tax summary", "Amount due", "€244.00"],
+            ),
+        ] {
+            let mut document = sample_document();
+            document.language = language;
+            document.notes = "Bonifico su IBAN IT60 X054 2811 1010 0000 0123 456".into();
+            let text = pdftotext(&render(&document, 0, DocumentLayout::A4));
+            let date = document.issue_date.format(language);
+            for word in expected.iter().chain(&["IBAN IT60", date.as_str()]) {
+                assert!(
+                    text.contains(word),
+                    "{language:?}: missing {word:?} in:\n{text}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_receipt_is_80_mm_wide_and_carries_the_totals_and_payments() {
+        let mut document = sample_document();
+        document.language = Language::It;
+        let pdf = render(&document, 10_000, DocumentLayout::Receipt80mm);
+        let info = String::from_utf8(pdf_command("pdfinfo", &[], &[], &pdf).stdout).expect("utf-8");
+        let size = info
+            .lines()
+            .find(|line| line.starts_with("Page size:"))
+            .expect("page size");
+        assert!(
+            size.contains("226.77 x") || size.contains("226.772 x"),
+            "{size}"
+        );
+        assert_eq!(
+            info.lines()
+                .find(|line| line.starts_with("Pages:"))
+                .map(str::split_whitespace)
+                .and_then(|mut words| words.nth(1)),
+            Some("1")
+        );
+        let text = pdftotext(&pdf);
+        for expected in [
+            "Fattura 2026-0001",
+            "Consulenza — giugno",
+            "Totale",
+            "244,00 €",
+            "Pagato",
+            "100,00 €",
+            "Da pagare",
+            "144,00 €",
+        ] {
+            assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
+        }
+    }
+
+    #[test]
+    fn pages_render_to_images_a_person_can_read() {
+        let mut document = sample_document();
+        document.lines = (1..=60)
+            .map(|n| DocumentLine {
+                description: format!("Articolo {n}"),
+                quantity_milli: 1_000,
+                unit_price_minor: 100 * n,
+                tax_rate_bp: 2_200,
+            })
+            .collect();
+        document.totals = totals(&document.lines, document.currency).expect("totals");
+        let pdf = render(&document, 0, DocumentLayout::A4);
+        let output = pdf_command("pdftoppm", &["-r", "40", "-png"], &["page"], &pdf);
+        assert!(output.status.success());
+        let dir = std::env::temp_dir().join(format!(
+            "invio-pdftoppm-{}-{:?}",
+            std::process::id(),
+            std::thread::current().id()
+        ));
+        let images: Vec<_> = std::fs::read_dir(&dir)
+            .expect("dir")
+            .filter_map(Result::ok)
+            .filter(|entry| entry.path().extension().is_some_and(|ext| ext == "png"))
+            .collect();
+        assert!(images.len() >= 2, "{} pages rendered", images.len());
+        for image in images {
+            // A blank A4 page at 40 dpi compresses to a few hundred bytes; text makes it larger.
+            assert!(
+                image.metadata().expect("metadata").len() > 2_000,
+                "{:?} looks blank",
+                image.path()
+            );
+        }
     }
 }

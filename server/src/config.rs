@@ -22,6 +22,8 @@ pub struct Config {
     pub mail_from_address: String,
     /// Public base URL of the edge worker: links are `{edge_url}/i/{token}`.
     pub edge_url: String,
+    /// Public base URL of the admin; over `https://` its cookies are `Secure`.
+    pub admin_url: String,
     pub link_keys: KeyRing,
     /// Shared between the server and the edge to sign the calls between them.
     pub edge_secret: Vec<u8>,
@@ -42,6 +44,10 @@ impl Config {
                 .unwrap_or_else(|| "invoices@invio.localhost".into()),
             edge_url: var("EDGE_URL")
                 .unwrap_or_else(|| "http://127.0.0.1:8787".into())
+                .trim_end_matches('/')
+                .to_owned(),
+            admin_url: var("ADMIN_URL")
+                .unwrap_or_else(|| "http://127.0.0.1:3000".into())
                 .trim_end_matches('/')
                 .to_owned(),
             link_keys: KeyRing::parse(&required("LINK_SIGNING_KEYS")?)?,

@@ -2,9 +2,12 @@
 //! driver so every repository has one code path. SQLite is the embedded
 //! default; Postgres is what several server instances share.
 
+pub mod accounts;
+pub mod customers;
 pub mod events;
 pub mod invoices;
 pub mod outbox;
+pub mod stores;
 
 use std::str::FromStr;
 

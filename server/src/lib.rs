@@ -1,8 +1,10 @@
 //! Invio's server: the merchant admin (Leptos SSR), the database, the email
 //! outbox and the sync with the edge worker.
 
+pub mod auth;
 pub mod config;
 pub mod db;
+pub mod documents;
 pub mod edge_sync;
 pub mod email;
 pub mod error;
@@ -11,9 +13,9 @@ pub mod state;
 
 use std::sync::Arc;
 
-use app::api::ssr::Backend;
+use app::api::ssr::{Backend, SecureCookies};
 use app::{shell, App};
-use axum::routing::post;
+use axum::routing::{get, post};
 use axum::Router;
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
@@ -21,23 +23,32 @@ use leptos_axum::{generate_route_list, LeptosRoutes};
 use crate::state::AppState;
 
 /// Every route of the server: the admin pages and server functions, the
-/// edge's event ingest, and the compiled assets.
+/// merchant's PDF downloads, the edge's event ingest, and the compiled assets.
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let backend: Backend = state.services.clone();
-    let organisation = state.organisation;
+    let secure_cookies = SecureCookies(state.services.config.admin_url.starts_with("https://"));
     let leptos_options = state.leptos_options.clone();
-    Router::new()
+    // The edge signs its calls; they carry no session and skip the admin's middleware.
+    let edge = Router::new()
         .route(invoice::events::EVENTS_PATH, post(edge_sync::ingest_events))
+        .with_state(state.clone());
+    let admin = Router::new()
+        .route("/invoices/{id}/pdf", get(documents::invoice_pdf))
         .leptos_routes_with_context(
             &state,
             routes,
             move || {
                 provide_context(Arc::clone(&backend));
-                provide_context(organisation);
+                provide_context(secure_cookies);
             },
             move || shell(leptos_options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
-        .with_state(state)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::session_layer,
+        ))
+        .with_state(state);
+    edge.merge(admin)
 }

@@ -2,7 +2,7 @@ use std::sync::Arc;
 
 use leptos::config::get_configuration;
 use server::config::Config;
-use server::db::{invoices, Db};
+use server::db::Db;
 use server::edge_sync::EdgeClient;
 use server::email::{run_dispatcher, Mailer};
 use server::services::Services;
@@ -22,7 +22,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let address = leptos_options.site_addr;
 
     let db = Db::connect(&config.database_url).await?;
-    let organisation = invoices::ensure_default_organisation(&db).await?;
     let mailer = Mailer::new(&config.smtp_url, &config.mail_from_address)?;
     let outbox_wake = Arc::new(Notify::new());
     tokio::spawn(run_dispatcher(
@@ -41,15 +40,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let app = server::router(AppState {
         leptos_options,
         services,
-        organisation,
     });
 
     let listener = tokio::net::TcpListener::bind(address).await?;
     tracing::info!("admin listening on http://{address}");
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await?;
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await?;
     Ok(())
 }

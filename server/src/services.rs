@@ -1,17 +1,30 @@
 //! The server's side of the merchant admin: what each server function does.
+//! Input is checked by `invoice/`'s rules before anything is written.
 
 use std::sync::Arc;
 
-use app::api::{AdminBackend, AdminError, InvoiceRow, OrganisationId};
+use app::api::{
+    AdminBackend, AdminError, CurrentUser, CustomerPage, DraftOptions, InvoiceDetail,
+    InvoiceFilter, InvoicePage, Role, StoreRow, UserRow, SESSION_DAYS,
+};
 use base64::Engine;
+use invoice::account::{normalise_login_email, NewUserInput, SignupInput};
+use invoice::customer::CustomerInput;
+use invoice::dates::Date;
+use invoice::document::{DocumentLayout, DraftInput, FieldError};
 use invoice::events::{Publication, PublishedLink, Recipient};
 use invoice::link::LinkId;
-use invoice::InvoiceDraft;
+use invoice::payment::PaymentInput;
+use invoice::problem::Problem;
+use invoice::status::{amount_due, Lifecycle};
+use invoice::store::{StoreInput, StoreSettings};
+use invoice::{Language, Money};
 use tokio::sync::Notify;
 
+use crate::auth::{self, FAILURE_WINDOW_MINUTES, MAX_FAILURES_PER_ACCOUNT, MAX_FAILURES_PER_IP};
 use crate::config::Config;
 use crate::db::outbox::{self, NewEmail};
-use crate::db::{invoices, now_ms, Db};
+use crate::db::{accounts, customers, invoices, now_ms, stores, Db};
 use crate::edge_sync::EdgeClient;
 use crate::email::Mailer;
 use crate::error::{InvalidInput, ServerError};
@@ -25,29 +38,51 @@ pub struct Services {
     pub outbox_wake: Arc<Notify>,
 }
 
+fn today() -> Date {
+    Date::from_unix_millis(now_ms())
+}
+
+fn invalid(fields: Vec<FieldError>) -> ServerError {
+    ServerError::Invalid(InvalidInput(fields))
+}
+
+fn refused(field: &str, problem: Problem) -> ServerError {
+    invalid(vec![FieldError::new(field, problem)])
+}
+
 impl Services {
     /// Publishes the invoice with a new link for the customer, then queues the
     /// email. Publishing comes first so no email ever carries a dead link.
     pub async fn send(
         &self,
-        organisation: OrganisationId,
+        user: &CurrentUser,
         invoice_id: i64,
         idempotency_key: &str,
     ) -> Result<(), ServerError> {
+        let organisation = user.organisation;
         if outbox::key_used(&self.db, organisation, idempotency_key).await? {
             return Ok(());
         }
-        let invoice = invoices::find_issued(&self.db, organisation, invoice_id).await?;
+        let invoice = invoices::get(&self.db, organisation, invoice_id).await?;
+        let document = match (&invoice.lifecycle, &invoice.document) {
+            (Lifecycle::Issued, Some(document)) => document.clone(),
+            (Lifecycle::Void, _) => return Err(refused("invoice", Problem::AlreadyVoid)),
+            _ => return Err(refused("invoice", Problem::InvoiceIsDraft)),
+        };
+        let store = stores::get(&self.db, organisation, invoice.store_id).await?;
+        let customer = customers::get(&self.db, organisation, invoice.customer_id).await?;
+        let to_address = customer
+            .email
+            .ok_or_else(|| refused("to", Problem::Required))?;
         let link_id = LinkId(rand::random());
         let token = self.config.link_keys.sign(link_id);
-        let document = invoice.document.clone();
-        let pdf = tokio::task::spawn_blocking(move || invoice::pdf::render(&document))
-            .await
-            .map_err(|error| ServerError::Pdf(error.to_string()))?;
+        let pdf = self
+            .render_pdf(document.clone(), invoice.paid_minor, DocumentLayout::A4)
+            .await?;
         self.edge
             .publish(&Publication {
                 invoice_key: invoice.edge_key.clone(),
-                document: invoice.document.clone(),
+                document: document.clone(),
                 pdf_base64: base64::engine::general_purpose::STANDARD.encode(pdf),
                 links: vec![PublishedLink {
                     link_id: link_id.to_hex(),
@@ -56,7 +91,7 @@ impl Services {
             })
             .await?;
         let content = invoice::email::invoice_email(
-            &invoice.document,
+            &document,
             &format!("{}/i/{token}", self.config.edge_url),
         );
         let link_id = link_id.to_hex();
@@ -68,8 +103,8 @@ impl Services {
                 invoice_id: invoice.id,
                 link_id: &link_id,
                 recipient: "customer",
-                to_address: &invoice.customer_email,
-                reply_to: invoice.reply_to.as_deref(),
+                to_address: to_address.as_str(),
+                reply_to: store.reply_to.as_ref().map(|address| address.as_str()),
                 subject: &content.subject,
                 body_text: &content.text,
                 body_html: &content.html,
@@ -80,36 +115,423 @@ impl Services {
         self.outbox_wake.notify_one();
         Ok(())
     }
+
+    /// Renders off the async threads: a 100-line invoice takes a while.
+    pub async fn render_pdf(
+        &self,
+        document: invoice::PublicDocument,
+        paid_minor: i64,
+        layout: DocumentLayout,
+    ) -> Result<Vec<u8>, ServerError> {
+        tokio::task::spawn_blocking(move || invoice::pdf::render(&document, paid_minor, layout))
+            .await
+            .map_err(|error| ServerError::Pdf(error.to_string()))
+    }
+
+    /// The PDF of an issued (or void) invoice, in the layout asked for.
+    pub async fn invoice_pdf(
+        &self,
+        user: &CurrentUser,
+        invoice_id: i64,
+        layout: DocumentLayout,
+    ) -> Result<(String, Vec<u8>), ServerError> {
+        let invoice = invoices::get(&self.db, user.organisation, invoice_id).await?;
+        let document = invoice.document.ok_or(ServerError::NotFound)?;
+        let name = format!("{}.pdf", document.number.replace(['/', '\\', '"'], "-"));
+        let pdf = self
+            .render_pdf(document, invoice.paid_minor, layout)
+            .await?;
+        Ok((name, pdf))
+    }
+
+    async fn start_session(&self, user_id: i64) -> Result<String, ServerError> {
+        let (token, hash) = auth::new_session_token();
+        let now = now_ms();
+        accounts::create_session(
+            &self.db,
+            &hash,
+            user_id,
+            now,
+            now + SESSION_DAYS * 86_400_000,
+        )
+        .await?;
+        Ok(token)
+    }
+
+    async fn sign_in(
+        &self,
+        email: &str,
+        password: String,
+        client_ip: &str,
+    ) -> Result<(String, Language), ServerError> {
+        let email = normalise_login_email(email);
+        let now = now_ms();
+        let since = now - i64::from(FAILURE_WINDOW_MINUTES) * 60_000;
+        let (by_account, by_ip) =
+            accounts::failed_logins(&self.db, &email, client_ip, since).await?;
+        if by_account >= MAX_FAILURES_PER_ACCOUNT || by_ip >= MAX_FAILURES_PER_IP {
+            return Err(refused(
+                "password",
+                Problem::TooManyAttempts {
+                    minutes: FAILURE_WINDOW_MINUTES,
+                },
+            ));
+        }
+        let credentials = accounts::credentials(&self.db, &email).await?;
+        let verified = match &credentials {
+            Some(credentials) => {
+                auth::verify_password(password, credentials.password_hash.clone()).await?
+            }
+            None => {
+                // Hash anyway so an unknown email takes as long as a wrong password.
+                auth::hash_password(password).await?;
+                false
+            }
+        };
+        match credentials {
+            Some(credentials) if verified => {
+                accounts::clear_failed_logins(&self.db, &email).await?;
+                let token = self.start_session(credentials.user_id).await?;
+                Ok((token, credentials.language))
+            }
+            _ => {
+                accounts::record_failed_login(&self.db, &email, client_ip, now).await?;
+                Err(refused("password", Problem::WrongCredentials))
+            }
+        }
+    }
+
+    async fn write_draft(
+        &self,
+        user: &CurrentUser,
+        id: Option<i64>,
+        version: i64,
+        draft: DraftInput,
+    ) -> Result<i64, ServerError> {
+        let store_id = draft.store_id.trim().parse::<i64>().ok();
+        let currency = match store_id {
+            Some(store_id) => invoices::store_currency(&self.db, user.organisation, store_id)
+                .await
+                .ok(),
+            None => None,
+        };
+        // Without a store there is no currency: check the rest in the
+        // default one so every other problem is still shown.
+        let valid = draft.validate(currency.unwrap_or(invoice::Currency::Eur));
+        let valid = match (valid, currency) {
+            (Ok(valid), Some(_)) => valid,
+            (Ok(_), None) => return Err(refused("store_id", Problem::ChooseStore)),
+            (Err(mut fields), None) => {
+                if !fields.iter().any(|field| field.field == "store_id") {
+                    fields.push(FieldError::new("store_id", Problem::ChooseStore));
+                }
+                return Err(invalid(fields));
+            }
+            (Err(fields), Some(_)) => return Err(invalid(fields)),
+        };
+        let now = now_ms();
+        match id {
+            None => {
+                invoices::insert_draft(&self.db, user.organisation, user.id, &valid, today(), now)
+                    .await
+            }
+            Some(id) => {
+                invoices::update_draft(
+                    &self.db,
+                    user.organisation,
+                    id,
+                    version,
+                    &valid,
+                    today(),
+                    now,
+                )
+                .await?;
+                Ok(id)
+            }
+        }
+    }
+
+    async fn invoice_detail(
+        &self,
+        user: &CurrentUser,
+        id: i64,
+    ) -> Result<InvoiceDetail, ServerError> {
+        let organisation = user.organisation;
+        let invoice = invoices::get(&self.db, organisation, id).await?;
+        let store = stores::get(&self.db, organisation, invoice.store_id).await?;
+        let customer = customers::get(&self.db, organisation, invoice.customer_id).await?;
+        let payments = invoices::payments(&self.db, organisation, id, invoice.currency).await?;
+        let history = invoices::history(&self.db, organisation, id).await?;
+        let (email, sends) = invoices::email_state(&self.db, organisation, id).await?;
+        let draft = DraftInput {
+            customer_id: invoice.customer_id.to_string(),
+            store_id: invoice.store_id.to_string(),
+            issue_date: invoice
+                .issue_date
+                .map(|date| date.to_string())
+                .unwrap_or_default(),
+            due_date: invoice
+                .due_date
+                .map(|date| date.to_string())
+                .unwrap_or_default(),
+            notes: invoice.notes.clone(),
+            lines: invoice
+                .lines
+                .iter()
+                .map(|line| line.to_input(invoice.currency))
+                .collect(),
+        };
+        Ok(InvoiceDetail {
+            id,
+            lifecycle: invoice.lifecycle,
+            status: invoice.status(today()),
+            number: invoice.number.clone(),
+            store_name: store.name,
+            customer_name: invoice.customer_name.clone(),
+            customer_email: customer.email.map(|email| email.as_str().to_owned()),
+            draft,
+            version: invoice.version,
+            total: Money::new(invoice.total_minor, invoice.currency),
+            paid: Money::new(invoice.paid_minor, invoice.currency),
+            amount_due: Money::new(
+                amount_due(invoice.total_minor, invoice.paid_minor),
+                invoice.currency,
+            ),
+            payments,
+            history,
+            email,
+            sends,
+            today: today(),
+        })
+    }
 }
 
 #[async_trait::async_trait]
 impl AdminBackend for Services {
-    async fn list_invoices(
-        &self,
-        organisation: OrganisationId,
-    ) -> Result<Vec<InvoiceRow>, AdminError> {
-        Ok(invoices::list(&self.db, organisation).await?)
+    async fn signup(&self, input: SignupInput) -> Result<String, AdminError> {
+        let valid = input.validate().map_err(invalid)?;
+        let hash = auth::hash_password(valid.password.clone()).await?;
+        let now = now_ms();
+        let (organisation, user_id) = accounts::create_organisation(
+            &self.db,
+            &valid.business_name,
+            &valid.name,
+            valid.email.as_str(),
+            &hash,
+            valid.language,
+            now,
+        )
+        .await?
+        .ok_or_else(|| refused("email", Problem::EmailTaken))?;
+        // A first store, named after the business, so invoicing can start at
+        // once; the merchant completes its settings later.
+        let store = StoreSettings {
+            name: valid.business_name.clone(),
+            language: valid.language,
+            ..StoreSettings::default()
+        };
+        stores::insert(&self.db, organisation, &store, now).await?;
+        Ok(self.start_session(user_id).await?)
     }
 
-    async fn create_invoice(
+    async fn login(
         &self,
-        organisation: OrganisationId,
-        draft: InvoiceDraft,
+        email: String,
+        password: String,
+        client_ip: String,
+    ) -> Result<(String, Language), AdminError> {
+        Ok(self.sign_in(&email, password, &client_ip).await?)
+    }
+
+    async fn logout(&self, session_token: &str) -> Result<(), AdminError> {
+        Ok(accounts::delete_session(&self.db, &auth::token_hash(session_token)).await?)
+    }
+
+    async fn set_language(&self, user: &CurrentUser, language: Language) -> Result<(), AdminError> {
+        Ok(accounts::set_language(&self.db, user, language).await?)
+    }
+
+    async fn list_users(&self, user: &CurrentUser) -> Result<Vec<UserRow>, AdminError> {
+        Ok(accounts::list_users(&self.db, user.organisation).await?)
+    }
+
+    async fn add_user(&self, user: &CurrentUser, input: NewUserInput) -> Result<i64, AdminError> {
+        if user.role != Role::Owner {
+            return Err(AdminError::OwnerOnly);
+        }
+        let valid = input.validate().map_err(invalid)?;
+        let hash = auth::hash_password(valid.password.clone()).await?;
+        accounts::add_user(
+            &self.db,
+            user.organisation,
+            &valid.name,
+            valid.email.as_str(),
+            &hash,
+            user.language,
+            now_ms(),
+        )
+        .await?
+        .ok_or_else(|| AdminError::from(refused("email", Problem::EmailTaken)))
+    }
+
+    async fn list_stores(&self, user: &CurrentUser) -> Result<Vec<StoreRow>, AdminError> {
+        Ok(stores::list(&self.db, user.organisation).await?)
+    }
+
+    async fn get_store(&self, user: &CurrentUser, id: i64) -> Result<StoreInput, AdminError> {
+        Ok(stores::get(&self.db, user.organisation, id)
+            .await?
+            .to_input())
+    }
+
+    async fn save_store(
+        &self,
+        user: &CurrentUser,
+        id: Option<i64>,
+        input: StoreInput,
     ) -> Result<i64, AdminError> {
-        let valid = draft
-            .validate()
-            .map_err(|fields| ServerError::from(InvalidInput(fields)))?;
-        Ok(invoices::create_issued(&self.db, organisation, valid).await?)
+        let settings = input.validate().map_err(invalid)?;
+        let now = now_ms();
+        match id {
+            None => Ok(stores::insert(&self.db, user.organisation, &settings, now).await?),
+            Some(id) => {
+                stores::update(&self.db, user.organisation, id, &settings, now).await?;
+                Ok(id)
+            }
+        }
+    }
+
+    async fn list_customers(
+        &self,
+        user: &CurrentUser,
+        query: String,
+        after: Option<String>,
+    ) -> Result<CustomerPage, AdminError> {
+        Ok(customers::search(&self.db, user.organisation, &query, after.as_deref()).await?)
+    }
+
+    async fn get_customer(&self, user: &CurrentUser, id: i64) -> Result<CustomerInput, AdminError> {
+        Ok(customers::get(&self.db, user.organisation, id)
+            .await?
+            .to_input())
+    }
+
+    async fn save_customer(
+        &self,
+        user: &CurrentUser,
+        id: Option<i64>,
+        input: CustomerInput,
+    ) -> Result<i64, AdminError> {
+        let customer = input.validate().map_err(invalid)?;
+        Ok(customers::save(&self.db, user.organisation, id, &customer, now_ms()).await?)
+    }
+
+    async fn draft_choices(&self, user: &CurrentUser) -> Result<DraftOptions, AdminError> {
+        Ok(DraftOptions {
+            stores: stores::list(&self.db, user.organisation).await?,
+            customers: customers::all(&self.db, user.organisation).await?,
+        })
+    }
+
+    async fn list_invoices(
+        &self,
+        user: &CurrentUser,
+        filter: InvoiceFilter,
+    ) -> Result<InvoicePage, AdminError> {
+        Ok(invoices::list(&self.db, user.organisation, &filter, today()).await?)
+    }
+
+    async fn get_invoice(&self, user: &CurrentUser, id: i64) -> Result<InvoiceDetail, AdminError> {
+        Ok(self.invoice_detail(user, id).await?)
+    }
+
+    async fn save_draft(
+        &self,
+        user: &CurrentUser,
+        id: Option<i64>,
+        version: i64,
+        draft: DraftInput,
+    ) -> Result<i64, AdminError> {
+        Ok(self.write_draft(user, id, version, draft).await?)
+    }
+
+    async fn issue_invoice(
+        &self,
+        user: &CurrentUser,
+        id: i64,
+        version: i64,
+    ) -> Result<(), AdminError> {
+        Ok(invoices::issue(
+            &self.db,
+            user.organisation,
+            user.id,
+            id,
+            version,
+            today(),
+            now_ms(),
+        )
+        .await?)
+    }
+
+    async fn void_invoice(&self, user: &CurrentUser, id: i64) -> Result<(), AdminError> {
+        Ok(invoices::void(&self.db, user.organisation, user.id, id, now_ms()).await?)
+    }
+
+    async fn duplicate_invoice(&self, user: &CurrentUser, id: i64) -> Result<i64, AdminError> {
+        Ok(
+            invoices::duplicate(&self.db, user.organisation, user.id, id, today(), now_ms())
+                .await?,
+        )
+    }
+
+    async fn record_payment(
+        &self,
+        user: &CurrentUser,
+        invoice_id: i64,
+        payment: PaymentInput,
+    ) -> Result<(), AdminError> {
+        let invoice = invoices::get(&self.db, user.organisation, invoice_id).await?;
+        match invoice.lifecycle {
+            Lifecycle::Issued => {}
+            Lifecycle::Draft => return Err(refused("amount", Problem::InvoiceIsDraft).into()),
+            Lifecycle::Void => return Err(refused("amount", Problem::AlreadyVoid).into()),
+        }
+        let due = amount_due(invoice.total_minor, invoice.paid_minor);
+        let valid = payment.validate(invoice.currency, due).map_err(invalid)?;
+        Ok(invoices::record_payment(
+            &self.db,
+            user.organisation,
+            user.id,
+            invoice_id,
+            &valid,
+            now_ms(),
+        )
+        .await?)
+    }
+
+    async fn delete_payment(
+        &self,
+        user: &CurrentUser,
+        invoice_id: i64,
+        payment_id: i64,
+    ) -> Result<(), AdminError> {
+        Ok(invoices::delete_payment(
+            &self.db,
+            user.organisation,
+            user.id,
+            invoice_id,
+            payment_id,
+            now_ms(),
+        )
+        .await?)
     }
 
     async fn send_invoice(
         &self,
-        organisation: OrganisationId,
+        user: &CurrentUser,
         invoice_id: i64,
         idempotency_key: String,
     ) -> Result<(), AdminError> {
-        Ok(self
-            .send(organisation, invoice_id, &idempotency_key)
-            .await?)
+        Ok(self.send(user, invoice_id, &idempotency_key).await?)
     }
 }

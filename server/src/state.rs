@@ -1,6 +1,5 @@
 use std::sync::Arc;
 
-use app::api::OrganisationId;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
@@ -10,6 +9,4 @@ use crate::services::Services;
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub services: Arc<Services>,
-    /// The organisation every request acts for until accounts exist.
-    pub organisation: OrganisationId,
 }

@@ -3,17 +3,19 @@
 
 mod support;
 
-use app::api::{AdminBackend, AdminError, EmailState, OrganisationId};
+use app::api::{AdminBackend, AdminError, EmailState, InvoiceFilter, OrganisationId};
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use invoice::events::{DeviceClass, EdgeEvent, EdgeEventKind, EventBatch, EVENTS_PATH};
 use invoice::link::KeyRing;
 use invoice::signing::{self, SIGNATURE_HEADER, TIMESTAMP_HEADER};
-use server::db::{invoices, now_ms, random_id};
+use server::db::{now_ms, random_id};
 use server::email::deliver_due;
-use server::state::AppState;
 use std::sync::Arc;
-use support::{databases, draft, services, FakeEdge, SmtpSink, EDGE_SECRET, LINK_KEYS};
+use support::{
+    databases, issued_invoice, router, services, sign_up, FakeEdge, SmtpSink, EDGE_SECRET,
+    LINK_KEYS,
+};
 use tower::ServiceExt;
 
 #[tokio::test]
@@ -22,17 +24,13 @@ async fn sending_twice_with_the_same_key_publishes_a_link_and_delivers_one_email
         let (edge, edge_url) = FakeEdge::start().await;
         let (sink, smtp_port) = SmtpSink::start().await;
         let services = services(db.clone(), &edge_url, smtp_port);
-        let organisation = invoices::ensure_default_organisation(&db)
-            .await
-            .expect("organisation");
-        let id = services
-            .create_invoice(organisation, draft("maria@example.it"))
-            .await
-            .expect("created");
+        let merchant = sign_up(&services, "owner@bottega.it", "maria@example.it").await;
+        let user = &merchant.owner;
+        let id = issued_invoice(&services, &merchant).await;
 
         for _ in 0..2 {
             services
-                .send_invoice(organisation, id, "double-click".into())
+                .send_invoice(user, id, "double-click".into())
                 .await
                 .expect("sent");
         }
@@ -58,15 +56,19 @@ async fn sending_twice_with_the_same_key_publishes_a_link_and_delivers_one_email
 
         let publications = edge.publications.lock().expect("lock").clone();
         assert_eq!(publications[0].links[0].link_id, link_id.to_hex());
-        assert_eq!(publications[0].document.customer.name, "Maria Rossi");
+        assert_eq!(publications[0].document.customer.name, "Maria Pérez");
 
-        let rows = services.list_invoices(organisation).await.expect("list");
+        let rows = services
+            .list_invoices(user, InvoiceFilter::default())
+            .await
+            .expect("list")
+            .rows;
         assert!(
             matches!(rows[0].email, EmailState::Sent { .. }),
             "{:?}",
             rows[0].email
         );
-        assert_eq!(rows[0].total, "€244.00");
+        assert_eq!(rows[0].total.minor, 29_900);
     }
 }
 
@@ -79,15 +81,11 @@ async fn an_smtp_server_that_is_down_leaves_the_email_queued_for_a_retry() {
             listener.local_addr().expect("address").port()
         };
         let services = services(db.clone(), &edge_url, closed_port);
-        let organisation = invoices::ensure_default_organisation(&db)
-            .await
-            .expect("organisation");
-        let id = services
-            .create_invoice(organisation, draft("juan@example.es"))
-            .await
-            .expect("created");
+        let merchant = sign_up(&services, "owner@bottega.it", "juan@example.es").await;
+        let user = &merchant.owner;
+        let id = issued_invoice(&services, &merchant).await;
         services
-            .send_invoice(organisation, id, "first".into())
+            .send_invoice(user, id, "first".into())
             .await
             .expect("queued");
 
@@ -100,7 +98,11 @@ async fn an_smtp_server_that_is_down_leaves_the_email_queued_for_a_retry() {
             deliver_due(&db, &services.mailer).await.expect("attempted"),
             0
         );
-        let rows = services.list_invoices(organisation).await.expect("list");
+        let rows = services
+            .list_invoices(user, InvoiceFilter::default())
+            .await
+            .expect("list")
+            .rows;
         assert_eq!(rows[0].email, EmailState::Queued);
     }
 }
@@ -110,16 +112,16 @@ async fn nothing_is_queued_when_the_edge_cannot_publish_the_link() {
     for db in databases().await {
         let (_sink, smtp_port) = SmtpSink::start().await;
         let services = services(db.clone(), "http://127.0.0.1:9", smtp_port);
-        let organisation = invoices::ensure_default_organisation(&db)
-            .await
-            .expect("organisation");
-        let id = services
-            .create_invoice(organisation, draft("ana@example.es"))
-            .await
-            .expect("created");
-        let result = services.send_invoice(organisation, id, "k".into()).await;
+        let merchant = sign_up(&services, "owner@bottega.it", "ana@example.es").await;
+        let user = &merchant.owner;
+        let id = issued_invoice(&services, &merchant).await;
+        let result = services.send_invoice(user, id, "k".into()).await;
         assert_eq!(result, Err(AdminError::EdgeUnavailable));
-        let rows = services.list_invoices(organisation).await.expect("list");
+        let rows = services
+            .list_invoices(user, InvoiceFilter::default())
+            .await
+            .expect("list")
+            .rows;
         assert_eq!(rows[0].email, EmailState::NotSent);
     }
 }
@@ -130,43 +132,19 @@ async fn an_invoice_of_another_organisation_is_not_found() {
         let (_edge, edge_url) = FakeEdge::start().await;
         let (_sink, smtp_port) = SmtpSink::start().await;
         let services = services(db.clone(), &edge_url, smtp_port);
-        let mine = invoices::ensure_default_organisation(&db)
-            .await
-            .expect("organisation");
-        let id = services
-            .create_invoice(mine, draft("maria@example.it"))
-            .await
-            .expect("created");
-        let stranger = OrganisationId(mine.0 + 1000);
+        let merchant = sign_up(&services, "owner@bottega.it", "maria@example.it").await;
+        let id = issued_invoice(&services, &merchant).await;
+        let mut stranger = merchant.owner.clone();
+        stranger.organisation = OrganisationId(merchant.owner.organisation.0 + 1000);
         assert_eq!(
-            services.send_invoice(stranger, id, "k".into()).await,
+            services.send_invoice(&stranger, id, "k".into()).await,
             Err(AdminError::NotFound)
         );
         assert!(services
-            .list_invoices(stranger)
+            .list_invoices(&stranger, InvoiceFilter::default())
             .await
             .expect("list")
-            .is_empty());
-    }
-}
-
-#[tokio::test]
-async fn invalid_drafts_are_refused_field_by_field_and_nothing_is_saved() {
-    for db in databases().await {
-        let (_edge, edge_url) = FakeEdge::start().await;
-        let services = services(db.clone(), &edge_url, 9);
-        let organisation = invoices::ensure_default_organisation(&db)
-            .await
-            .expect("organisation");
-        let error = services
-            .create_invoice(organisation, draft("not-an-address"))
-            .await
-            .expect_err("refused");
-        assert!(error.field("customer_email").is_some(), "{error:?}");
-        assert!(services
-            .list_invoices(organisation)
-            .await
-            .expect("list")
+            .rows
             .is_empty());
     }
 }
@@ -189,15 +167,11 @@ async fn edge_events_are_recorded_once_and_only_a_persons_open_counts() {
         let (_edge, edge_url) = FakeEdge::start().await;
         let (sink, smtp_port) = SmtpSink::start().await;
         let services = Arc::new(services(db.clone(), &edge_url, smtp_port));
-        let organisation = invoices::ensure_default_organisation(&db)
-            .await
-            .expect("organisation");
-        let id = services
-            .create_invoice(organisation, draft("maria@example.it"))
-            .await
-            .expect("created");
+        let merchant = sign_up(&services, "owner@bottega.it", "maria@example.it").await;
+        let user = &merchant.owner;
+        let id = issued_invoice(&services, &merchant).await;
         services
-            .send_invoice(organisation, id, "k".into())
+            .send_invoice(user, id, "k".into())
             .await
             .expect("sent");
         deliver_due(&db, &services.mailer).await.expect("delivered");
@@ -224,13 +198,7 @@ async fn edge_events_are_recorded_once_and_only_a_persons_open_counts() {
             ],
         };
         let body = serde_json::to_vec(&batch).expect("json");
-        let router = server::router(AppState {
-            leptos_options: leptos::config::LeptosOptions::builder()
-                .output_name("invio")
-                .build(),
-            services: services.clone(),
-            organisation,
-        });
+        let router = router(services.clone());
         let forged = router
             .clone()
             .oneshot(signed(&body, b"not-the-secret-not-the-secret-!!!!"))
@@ -246,7 +214,11 @@ async fn edge_events_are_recorded_once_and_only_a_persons_open_counts() {
             assert_eq!(response.status(), StatusCode::NO_CONTENT);
         }
 
-        let rows = services.list_invoices(organisation).await.expect("list");
+        let rows = services
+            .list_invoices(user, InvoiceFilter::default())
+            .await
+            .expect("list")
+            .rows;
         assert_eq!(
             rows[0].open_count, 1,
             "the automated open and the repeat are not counted"

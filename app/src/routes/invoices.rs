@@ -1,61 +1,189 @@
-//! Sales → Customer invoices: the list, with Email sent and Opened columns,
-//! and the form that creates a new invoice.
+//! Sales → Customer invoices: the list with its filters, sorting and pages,
+//! the Email sent and Opened columns, and each row's ⋯ menu.
 
 use std::time::Duration;
 
 use invoice::dates::format_instant;
-use invoice::document::{parse_quantity, parse_tax_rate, totals, DocumentLine};
-use invoice::{Currency, Language, Money};
+use invoice::status::InvoiceStatus;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
+use leptos_router::components::Form;
+use leptos_router::hooks::{use_navigate, use_query_map};
 
-use crate::api::{AdminError, CreateInvoice, EmailState, InvoiceRow, SendInvoice};
+use crate::api::{
+    DuplicateInvoice, EmailState, InvoiceFilter, InvoiceRow, InvoiceSort, SendInvoice, VoidInvoice,
+};
+use crate::components::{action_error, ErrorAlert};
+use crate::i18n::{t, tr, use_language, T};
 
 /// How often the list asks for news (emails delivered, invoices opened).
 const REFRESH_EVERY: Duration = Duration::from_secs(3);
-/// The admin speaks English until the language switch arrives.
-const ADMIN_LANGUAGE: Language = Language::En;
 
-#[component]
-pub fn InvoicesPage() -> impl IntoView {
-    let create = ServerAction::<CreateInvoice>::new();
-    let send = ServerAction::<SendInvoice>::new();
+/// Asks again every few seconds, in the browser only.
+pub fn refresh_tick() -> ReadSignal<u64> {
     let (tick, set_tick) = signal(0_u64);
-    // Effects run only in the browser: the server renders once, the hydrated page polls.
     Effect::new(move |_| {
         if let Ok(handle) =
-            set_interval_with_handle(move || set_tick.update(|t| *t += 1), REFRESH_EVERY)
+            set_interval_with_handle(move || set_tick.update(|tick| *tick += 1), REFRESH_EVERY)
         {
             on_cleanup(move || handle.clear());
         }
     });
+    tick
+}
+
+/// The row actions every screen shares, so a change anywhere refreshes lists.
+#[derive(Clone, Copy)]
+pub struct RowActions {
+    pub send: ServerAction<SendInvoice>,
+    pub void: ServerAction<VoidInvoice>,
+    pub duplicate: ServerAction<DuplicateInvoice>,
+}
+
+impl RowActions {
+    /// The actions of one page; a duplicate opens the new draft.
+    pub fn for_page() -> Self {
+        let actions = Self {
+            send: ServerAction::new(),
+            void: ServerAction::new(),
+            duplicate: ServerAction::new(),
+        };
+        let navigate = use_navigate();
+        Effect::new(move |_| {
+            if let Some(Ok(id)) = actions.duplicate.value().get() {
+                navigate(&format!("/invoices/{id}"), Default::default());
+            }
+        });
+        actions
+    }
+
+    pub fn version(&self) -> usize {
+        self.send.version().get() + self.void.version().get() + self.duplicate.version().get()
+    }
+}
+
+#[component]
+pub fn InvoicesPage() -> impl IntoView {
+    let language = use_language();
+    let query = use_query_map();
+    let filter = Memo::new(move |_| {
+        query.with(|query| InvoiceFilter {
+            status: query.get("status").unwrap_or_default(),
+            text: query.get("q").unwrap_or_default(),
+            sort: InvoiceSort::parse(&query.get("sort").unwrap_or_default()),
+            ascending: query.get("dir").as_deref() == Some("asc"),
+            after: query.get("after").filter(|after| !after.is_empty()),
+        })
+    });
+    let actions = RowActions::for_page();
+    let tick = refresh_tick();
     let invoices = Resource::new(
-        move || (create.version().get(), send.version().get(), tick.get()),
-        |_| crate::api::list_invoices(),
+        move || (filter.get(), actions.version(), tick.get()),
+        |(filter, _, _)| crate::api::list_invoices(filter),
     );
+    let errors = Signal::derive(move || {
+        action_error(actions.send)
+            .get()
+            .or_else(|| action_error(actions.void).get())
+            .or_else(|| action_error(actions.duplicate).get())
+    });
+    let filtered = move || {
+        let filter = filter.get();
+        !filter.status.is_empty() || !filter.text.is_empty()
+    };
+    let next_href = move |next: String| {
+        let filter = filter.get_untracked();
+        format!(
+            "/invoices?status={}&q={}&sort={}&dir={}&after={}",
+            url_escape(&filter.status),
+            url_escape(&filter.text),
+            filter.sort.code(),
+            if filter.ascending { "asc" } else { "desc" },
+            url_escape(&next)
+        )
+    };
 
     view! {
         <div class="page-head">
-            <h1>"Customer invoices"</h1>
+            <h1>{t(T::CustomerInvoices)}</h1>
+            <a class="button primary" href="/invoices/new">{t(T::NewInvoice)}</a>
         </div>
-        <NewInvoiceForm action=create />
-        <section aria-labelledby="invoice-list-title" class="card">
-            <h2 id="invoice-list-title">"Invoices"</h2>
-            {move || {
-                send.value()
-                    .get()
-                    .and_then(Result::err)
-                    .map(|error| view! { <p class="alert" role="alert">{error.to_string()}</p> })
-            }}
-            <Transition fallback=|| view! { <p class="muted">"Loading invoices…"</p> }>
+        <section class="card" aria-labelledby="invoice-list-title">
+            <h2 id="invoice-list-title" class="visually-hidden">{t(T::Invoices)}</h2>
+            <Form method="GET" action="/invoices" attr:class="filters">
+                <label class="field">
+                    <span>{t(T::Search)}</span>
+                    <input type="search" name="q" prop:value=move || filter.get().text placeholder=move || t(T::SearchInvoicesHint)() />
+                </label>
+                <label class="field">
+                    <span>{t(T::Status)}</span>
+                    <select name="status">
+                        <option value="" selected=move || filter.get().status.is_empty()>{t(T::AllStatuses)}</option>
+                        <option value="unpaid" selected=move || filter.get().status == "unpaid">{t(T::Unpaid)}</option>
+                        {InvoiceStatus::ALL
+                            .into_iter()
+                            .map(|status| {
+                                view! {
+                                    <option value=status.code() selected=move || filter.get().status == status.code()>
+                                        {move || status.label(language.get())}
+                                    </option>
+                                }
+                            })
+                            .collect_view()}
+                    </select>
+                </label>
+                <label class="field">
+                    <span>{t(T::SortBy)}</span>
+                    <select name="sort">
+                        {InvoiceSort::ALL
+                            .into_iter()
+                            .map(|sort| {
+                                let label = match sort {
+                                    InvoiceSort::Date => T::Date,
+                                    InvoiceSort::Customer => T::Customer,
+                                    InvoiceSort::Total => T::Total,
+                                };
+                                view! { <option value=sort.code() selected=move || filter.get().sort == sort>{t(label)}</option> }
+                            })
+                            .collect_view()}
+                    </select>
+                </label>
+                <label class="field">
+                    <span>{t(T::Order)}</span>
+                    <select name="dir">
+                        <option value="desc" selected=move || !filter.get().ascending>{t(T::Descending)}</option>
+                        <option value="asc" selected=move || filter.get().ascending>{t(T::Ascending)}</option>
+                    </select>
+                </label>
+                <button type="submit">{t(T::Apply)}</button>
+            </Form>
+            <ErrorAlert error=errors />
+            <Transition fallback=move || view! { <p class="muted">{t(T::Loading)}</p> }>
                 {move || {
                     invoices
                         .get()
                         .map(|result| match result {
-                            Ok(rows) if rows.is_empty() => view! { <EmptyState /> }.into_any(),
-                            Ok(rows) => view! { <InvoiceTable rows send /> }.into_any(),
+                            Ok(page) if page.rows.is_empty() && filter.get().after.is_none() => {
+                                if filtered() {
+                                    view! { <p class="empty muted">{t(T::NoInvoicesMatch)}</p> }.into_any()
+                                } else {
+                                    view! { <EmptyState /> }.into_any()
+                                }
+                            }
+                            Ok(page) => {
+                                let next = page.next.clone().map(next_href);
+                                let paged = filter.get().after.is_some();
+                                view! {
+                                    <InvoiceTable rows=page.rows actions />
+                                    <nav class="pager" aria-label=move || t(T::Pages)()>
+                                        {paged.then(|| view! { <a href="/invoices">{t(T::FirstPage)}</a> })}
+                                        {next.map(|href| view! { <a href=href rel="next">{t(T::NextPage)}</a> })}
+                                    </nav>
+                                }
+                                    .into_any()
+                            }
                             Err(error) => {
-                                view! { <p class="alert" role="alert">{error.to_string()}</p> }
+                                view! { <p class="alert" role="alert">{crate::components::error_message(&error, language.get())}</p> }
                                     .into_any()
                             }
                         })
@@ -65,219 +193,163 @@ pub fn InvoicesPage() -> impl IntoView {
     }
 }
 
+/// Percent-encodes a query value.
+fn url_escape(text: &str) -> String {
+    text.bytes()
+        .map(|byte| match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (byte as char).to_string()
+            }
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}
+
 #[component]
 fn EmptyState() -> impl IntoView {
     view! {
         <div class="empty">
-            <p class="empty-title">"No invoices yet"</p>
-            <p class="muted">
-                "Create your first invoice above: it is issued with the next number and can be emailed to your customer as a link."
-            </p>
+            <p class="empty-title">{t(T::NoInvoicesYet)}</p>
+            <p class="muted">{t(T::NoInvoicesHelp)}</p>
+            <p><a class="button primary" href="/invoices/new">{t(T::NewInvoice)}</a></p>
         </div>
     }
 }
 
-/// The live total of the line being typed, computed with the same rules as the
-/// issued document. It needs the hydrated page: before that it shows a dash.
-fn live_total(currency: &str, quantity: &str, unit_price: &str, tax_rate: &str) -> Option<String> {
-    let currency = Currency::parse(currency).ok()?;
-    let line = DocumentLine {
-        description: String::new(),
-        quantity_milli: parse_quantity(quantity).ok()?,
-        unit_price_minor: Money::parse(unit_price, currency).ok()?.minor,
-        tax_rate_bp: parse_tax_rate(tax_rate).ok()?,
-    };
-    totals(&[line], currency)
-        .ok()
-        .map(|totals| totals.total.format(ADMIN_LANGUAGE))
-}
-
 #[component]
-fn NewInvoiceForm(action: ServerAction<CreateInvoice>) -> impl IntoView {
-    let customer_name = RwSignal::new(String::new());
-    let customer_email = RwSignal::new(String::new());
-    let customer_language = RwSignal::new("en".to_owned());
-    let currency = RwSignal::new("EUR".to_owned());
-    let description = RwSignal::new(String::new());
-    let quantity = RwSignal::new("1".to_owned());
-    let unit_price = RwSignal::new(String::new());
-    let tax_rate = RwSignal::new("22".to_owned());
-
-    // A created invoice clears the form for the next one.
-    Effect::new(move |_| {
-        if let Some(Ok(_)) = action.value().get() {
-            for field in [customer_name, customer_email, description, unit_price] {
-                field.set(String::new());
-            }
-            quantity.set("1".into());
-        }
-    });
-    let error_for = move |field: &'static str| {
-        move || {
-            action
-                .value()
-                .get()
-                .and_then(Result::err)
-                .and_then(|error: AdminError| error.field(field))
-        }
-    };
-    let total = move || {
-        live_total(
-            &currency.get(),
-            &quantity.get(),
-            &unit_price.get(),
-            &tax_rate.get(),
-        )
-        .unwrap_or_else(|| "—".into())
-    };
-    let general_error = move || {
-        action
-            .value()
-            .get()
-            .and_then(Result::err)
-            .filter(|error| !matches!(error, AdminError::Invalid(_)))
-            .map(|error| error.to_string())
-    };
-
-    view! {
-        <section aria-labelledby="new-invoice-title" class="card">
-            <h2 id="new-invoice-title">"New invoice"</h2>
-            <ActionForm action attr:class="invoice-form" attr:novalidate=true>
-                <Field label="Customer name" name="customer_name" value=customer_name error=error_for("customer_name") />
-                <Field label="Customer email" name="customer_email" value=customer_email error=error_for("customer_email") kind="email" />
-                <label class="field">
-                    <span>"Customer language"</span>
-                    <select name="customer_language" prop:value=move || customer_language.get() on:change=move |ev| customer_language.set(event_target_value(&ev))>
-                        <option value="it">"Italiano"</option>
-                        <option value="es">"Español"</option>
-                        <option value="en">"English"</option>
-                    </select>
-                </label>
-                <label class="field">
-                    <span>"Currency"</span>
-                    <select name="currency" prop:value=move || currency.get() on:change=move |ev| currency.set(event_target_value(&ev))>
-                        {Currency::ALL.into_iter().map(|c| view! { <option value=c.code()>{c.code()}</option> }).collect_view()}
-                    </select>
-                </label>
-                <Field label="Description" name="description" value=description error=error_for("lines[0].description") wide=true />
-                <Field label="Quantity" name="quantity" value=quantity error=error_for("lines[0].quantity") mode="decimal" />
-                <Field label="Unit price" name="unit_price" value=unit_price error=error_for("lines[0].unit_price") mode="decimal" />
-                <Field label="Tax rate (%)" name="tax_rate" value=tax_rate error=error_for("lines[0].tax_rate") mode="decimal" />
-                <p class="live-total">
-                    "Total with tax: " <output name="total" data-testid="live-total">{total}</output>
-                </p>
-                {move || general_error().map(|message| view! { <p class="alert" role="alert">{message}</p> })}
-                <button type="submit" class="primary" disabled=move || action.pending().get()>
-                    "Create invoice"
-                </button>
-            </ActionForm>
-        </section>
-    }
-}
-
-/// A labelled input bound to a signal, with its error message beside it.
-#[component]
-fn Field<E>(
-    label: &'static str,
-    name: &'static str,
-    value: RwSignal<String>,
-    error: E,
-    #[prop(default = "text")] kind: &'static str,
-    #[prop(default = "text")] mode: &'static str,
-    #[prop(default = false)] wide: bool,
-) -> impl IntoView
-where
-    E: Fn() -> Option<String> + Copy + Send + Sync + 'static,
-{
-    let error_id = format!("{name}-error");
-    let described_by = error_id.clone();
-    view! {
-        <label class="field" class:wide=wide>
-            <span>{label}</span>
-            <input
-                type=kind
-                name=name
-                inputmode=mode
-                prop:value=move || value.get()
-                on:input=move |ev| value.set(event_target_value(&ev))
-                aria-invalid=move || if error().is_some() { "true" } else { "false" }
-                aria-describedby=described_by
-            />
-            <span class="field-error" id=error_id role="status">{error}</span>
-        </label>
-    }
-}
-
-#[component]
-fn InvoiceTable(rows: Vec<InvoiceRow>, send: ServerAction<SendInvoice>) -> impl IntoView {
+fn InvoiceTable(rows: Vec<InvoiceRow>, actions: RowActions) -> impl IntoView {
     view! {
         <div class="table-wrap">
             <table class="invoices">
                 <thead>
                     <tr>
-                        <th scope="col">"Number"</th>
-                        <th scope="col">"Date"</th>
-                        <th scope="col">"Customer"</th>
-                        <th scope="col" class="num">"Total"</th>
-                        <th scope="col">"Status"</th>
-                        <th scope="col">"Email sent"</th>
-                        <th scope="col">"Opened"</th>
-                        <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                        <th scope="col">{t(T::Number)}</th>
+                        <th scope="col">{t(T::Date)}</th>
+                        <th scope="col">{t(T::Customer)}</th>
+                        <th scope="col" class="num">{t(T::Total)}</th>
+                        <th scope="col">{t(T::Status)}</th>
+                        <th scope="col">{t(T::EmailSent)}</th>
+                        <th scope="col">{t(T::Opened)}</th>
+                        <th scope="col"><span class="visually-hidden">{t(T::Actions)}</span></th>
                     </tr>
                 </thead>
                 <tbody>
-                    {rows.into_iter().map(|row| view! { <InvoiceRowView row send /> }).collect_view()}
+                    {rows.into_iter().map(|row| view! { <InvoiceRowView row actions /> }).collect_view()}
                 </tbody>
             </table>
         </div>
     }
 }
 
+/// The Email sent cell: when, queued, or failed with the reason on hover.
 #[component]
-fn InvoiceRowView(row: InvoiceRow, send: ServerAction<SendInvoice>) -> impl IntoView {
-    let email_cell = match &row.email {
+pub fn EmailCell(email: EmailState) -> impl IntoView {
+    let language = use_language();
+    match email {
         EmailState::NotSent => view! { <span class="muted">"—"</span> }.into_any(),
-        EmailState::Queued => view! { <span class="pill pending">"Queued"</span> }.into_any(),
+        EmailState::Queued => view! { <span class="pill pending">{t(T::Queued)}</span> }.into_any(),
         EmailState::Sent { at_ms } => {
-            view! { <time class="sent">{format_instant(*at_ms, ADMIN_LANGUAGE)}</time> }.into_any()
+            view! { <time class="sent">{move || format_instant(at_ms, language.get())}</time> }
+                .into_any()
         }
         EmailState::Failed { reason } => {
-            view! { <span class="pill failed" title=reason.clone()>"Failed"</span> }.into_any()
+            view! { <span class="pill failed" title=reason>{t(T::Failed)}</span> }.into_any()
         }
-    };
+    }
+}
+
+#[component]
+fn InvoiceRowView(row: InvoiceRow, actions: RowActions) -> impl IntoView {
+    let language = use_language();
     let opened_cell = match row.first_opened_ms {
         Some(at_ms) => {
-            let more = (row.open_count > 1).then(|| format!(" · {} opens", row.open_count));
-            view! { <time class="opened">{format_instant(at_ms, ADMIN_LANGUAGE)}</time> {more} }
+            let count = row.open_count;
+            view! {
+                <time class="opened">{move || format_instant(at_ms, language.get())}</time>
+                {(count > 1).then(|| view! { <span class="muted">" · " {count} " " {t(T::Opens)}</span> })}
+            }
                 .into_any()
         }
         None => view! { <span class="muted">"—"</span> }.into_any(),
     };
-    let send_label = if row.sends == 0 { "Send" } else { "Send again" };
-    let idempotency_key = format!("invoice-{}-send-{}", row.id, row.sends);
-    let send_name = format!("{send_label} invoice {}", row.number);
+    let status = row.status;
+    let issued = row.number.is_some();
     let number = row.number.clone();
+    let row_key = number
+        .clone()
+        .unwrap_or_else(|| format!("draft-{}", row.id));
+    let label = row.number.clone().unwrap_or_default();
+    let href = format!("/invoices/{}", row.id);
+    let issue_date = row.issue_date;
+    let total = row.total;
     view! {
-        <tr data-invoice=number>
-            <td>{row.number}</td>
-            <td>{row.issue_date}</td>
+        <tr data-invoice=row_key>
             <td>
-                <div>{row.customer_name}</div>
-                <div class="muted small">{row.customer_email}</div>
+                <a href=href.clone()>
+                    {match number {
+                        Some(number) => number.into_any(),
+                        None => view! { <em>{t(T::Draft)}</em> }.into_any(),
+                    }}
+                </a>
             </td>
-            <td class="num">{row.total}</td>
-            <td><span class="pill">{row.status}</span></td>
-            <td data-column="email-sent">{email_cell}</td>
+            <td>{move || issue_date.map(|date| date.format(language.get())).unwrap_or_default()}</td>
+            <td>
+                <div>{row.customer_name.clone()}</div>
+                <div class="muted small">{row.customer_email.clone()}</div>
+            </td>
+            <td class="num">{move || total.format(language.get())}</td>
+            <td><span class=format!("pill status-{}", status.code())>{move || status.label(language.get())}</span></td>
+            <td data-column="email-sent"><EmailCell email=row.email.clone() /></td>
             <td data-column="opened">{opened_cell}</td>
             <td>
-                <ActionForm action=send>
-                    <input type="hidden" name="invoice_id" value=row.id />
-                    <input type="hidden" name="idempotency_key" value=idempotency_key />
-                    <button type="submit" aria-label=send_name>
-                        {send_label}
-                    </button>
-                </ActionForm>
+                <RowMenu id=row.id issued label sends=row.sends status actions />
             </td>
         </tr>
+    }
+}
+
+/// The ⋯ menu of a row: a disclosure, so it opens with Enter or Space and
+/// its items are ordinary links and buttons in the tab order.
+#[component]
+fn RowMenu(
+    id: i64,
+    issued: bool,
+    label: String,
+    sends: i64,
+    status: InvoiceStatus,
+    actions: RowActions,
+) -> impl IntoView {
+    let language = use_language();
+    let menu_label = move || format!("{} {}", tr(language.get(), T::ActionsFor), label);
+    let idempotency_key = format!("invoice-{id}-send-{sends}");
+    let can_send = issued && status != InvoiceStatus::Void;
+    view! {
+        <details class="row-menu">
+            <summary aria-label=menu_label>"⋯"</summary>
+            <div class="menu" role="group">
+                <a href=format!("/invoices/{id}")>{if issued { t(T::Open) } else { t(T::EditDraft) }}</a>
+                {issued.then(|| view! {
+                    <a href=format!("/invoices/{id}/pdf?layout=a4") download>{t(T::DownloadPdf)}</a>
+                    <a href=format!("/invoices/{id}/pdf?layout=receipt") download>{t(T::DownloadReceipt)}</a>
+                })}
+                {can_send.then(|| view! {
+                    <ActionForm action=actions.send>
+                        <input type="hidden" name="invoice_id" value=id />
+                        <input type="hidden" name="idempotency_key" value=idempotency_key />
+                        <button type="submit">{if sends == 0 { t(T::SendByEmail) } else { t(T::SendAgain) }}</button>
+                    </ActionForm>
+                })}
+                <ActionForm action=actions.duplicate>
+                    <input type="hidden" name="id" value=id />
+                    <button type="submit">{t(T::Duplicate)}</button>
+                </ActionForm>
+                {(issued && status != InvoiceStatus::Void).then(|| view! {
+                    <ActionForm action=actions.void>
+                        <input type="hidden" name="id" value=id />
+                        <button type="submit" class="danger">{t(T::Void)}</button>
+                    </ActionForm>
+                })}
+            </div>
+        </details>
     }
 }

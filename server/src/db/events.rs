@@ -8,23 +8,25 @@ use sqlx::{Any, Row, Transaction};
 use super::{random_id, Db};
 use crate::error::ServerError;
 
-/// Records something the server itself did (issued, email queued, sent, failed).
+/// Records something the server did, and the user who asked for it if any.
 pub async fn record_server_event(
     tx: &mut Transaction<'_, Any>,
     organisation: OrganisationId,
     invoice_id: i64,
     kind: &str,
     detail: Option<&str>,
+    user_id: Option<i64>,
     at_ms: i64,
 ) -> Result<(), ServerError> {
     sqlx::query(
-        "INSERT INTO events (id, organisation_id, invoice_id, kind, automated, detail, at) VALUES ($1, $2, $3, $4, 0, $5, $6)",
+        "INSERT INTO events (id, organisation_id, invoice_id, kind, automated, detail, user_id, at) VALUES ($1, $2, $3, $4, 0, $5, $6, $7)",
     )
     .bind(random_id())
     .bind(organisation.0)
     .bind(invoice_id)
     .bind(kind)
     .bind(detail)
+    .bind(user_id)
     .bind(at_ms)
     .execute(&mut **tx)
     .await?;

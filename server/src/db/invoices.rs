@@ -1,257 +1,781 @@
-//! Invoices, their customers and their numbers. Every query names the organisation.
+//! Invoices from draft to issued or void, their numbers and their payments.
+//! Every query names the organisation.
 
-use app::api::{EmailState, InvoiceRow, OrganisationId};
+use app::api::{
+    EmailState, HistoryEntry, InvoiceFilter, InvoicePage, InvoiceRow, InvoiceSort, OrganisationId,
+    PaymentRow, INVOICE_PAGE_SIZE,
+};
 use invoice::dates::Date;
-use invoice::document::{totals, Party, PublicDocument, ValidDraft};
-use invoice::{Currency, Language};
-use sqlx::Row;
+use invoice::document::{DocumentLine, FieldError, PublicDocument, ValidDraft};
+use invoice::payment::{PaymentMethod, ValidPayment};
+use invoice::problem::Problem;
+use invoice::status::{derive_status, InvoiceStatus, Lifecycle};
+use invoice::{Currency, Money};
+use sqlx::any::AnyRow;
+use sqlx::{Any, Row};
 
-use super::{now_ms, random_id, Db};
-use crate::error::ServerError;
+use super::events::record_server_event;
+use super::{customers, random_id, stores, Db};
+use crate::error::{InvalidInput, ServerError};
 
-/// The organisation used until accounts exist: created on first start with one store.
-pub async fn ensure_default_organisation(db: &Db) -> Result<OrganisationId, ServerError> {
-    if let Some(row) = sqlx::query("SELECT id FROM organisations ORDER BY id LIMIT 1")
-        .fetch_optional(&db.pool)
-        .await?
-    {
-        return Ok(OrganisationId(row.try_get(0)?));
-    }
-    let mut tx = db.pool.begin().await?;
-    let now = now_ms();
-    let organisation: i64 =
-        sqlx::query("INSERT INTO organisations (name, created_at) VALUES ($1, $2) RETURNING id")
-            .bind("My business")
-            .bind(now)
-            .fetch_one(&mut *tx)
-            .await?
-            .try_get(0)?;
-    sqlx::query(
-        "INSERT INTO stores (organisation_id, name, address, tax_id, currency, language, reply_to, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, NULL, $7)",
-    )
-    .bind(organisation)
-    .bind("My store")
-    .bind("Via Roma 1\n20121 Milano")
-    .bind("IT01234567890")
-    .bind("EUR")
-    .bind("en")
-    .bind(now)
-    .execute(&mut *tx)
-    .await?;
-    tx.commit().await?;
-    Ok(OrganisationId(organisation))
-}
-
-/// An issued invoice as the send path needs it.
-pub struct IssuedInvoice {
+/// An invoice row as stored, drafts and issued alike.
+pub struct InvoiceRecord {
     pub id: i64,
+    pub store_id: i64,
+    pub customer_id: i64,
+    pub lifecycle: Lifecycle,
+    pub number: Option<String>,
+    pub issue_date: Option<Date>,
+    pub due_date: Option<Date>,
+    pub currency: Currency,
+    pub total_minor: i64,
+    pub paid_minor: i64,
+    pub lines: Vec<DocumentLine>,
+    pub notes: String,
+    pub document: Option<PublicDocument>,
+    pub customer_name: String,
     pub edge_key: String,
-    pub customer_email: String,
-    pub reply_to: Option<String>,
-    pub document: PublicDocument,
+    pub version: i64,
 }
 
-/// Creates the customer if new, assigns the store's next number for the year
-/// and stores the frozen document, all in one transaction.
-pub async fn create_issued(
+impl InvoiceRecord {
+    pub fn status(&self, today: Date) -> InvoiceStatus {
+        derive_status(
+            self.lifecycle,
+            self.total_minor,
+            self.paid_minor,
+            self.due_date,
+            today,
+        )
+    }
+}
+
+fn refused(field: &str, problem: Problem) -> ServerError {
+    ServerError::Invalid(InvalidInput(vec![FieldError::new(field, problem)]))
+}
+
+fn corrupt(what: &str) -> impl Fn(invoice::dates::DateError) -> ServerError + '_ {
+    move |error| ServerError::Corrupt(format!("{what}: {}", error.0))
+}
+
+fn optional_date(row: &AnyRow, column: &str) -> Result<Option<Date>, ServerError> {
+    row.try_get::<Option<String>, _>(column)?
+        .map(|text| Date::parse(&text).map_err(corrupt(column)))
+        .transpose()
+}
+
+fn currency(row: &AnyRow) -> Result<Currency, ServerError> {
+    Currency::parse(&row.try_get::<String, _>("currency")?)
+        .map_err(|error| ServerError::Corrupt(error.to_string()))
+}
+
+fn lifecycle(row: &AnyRow) -> Result<Lifecycle, ServerError> {
+    Lifecycle::parse(&row.try_get::<String, _>("lifecycle")?)
+        .ok_or_else(|| ServerError::Corrupt("unknown lifecycle".into()))
+}
+
+const RECORD_COLUMNS: &str = "id, store_id, customer_id, lifecycle, number, issue_date, due_date, currency, total_minor, paid_minor, lines, notes, document, customer_name, edge_key, version";
+
+fn record(row: &AnyRow) -> Result<InvoiceRecord, ServerError> {
+    Ok(InvoiceRecord {
+        id: row.try_get("id")?,
+        store_id: row.try_get("store_id")?,
+        customer_id: row.try_get("customer_id")?,
+        lifecycle: lifecycle(row)?,
+        number: row.try_get("number")?,
+        issue_date: optional_date(row, "issue_date")?,
+        due_date: optional_date(row, "due_date")?,
+        currency: currency(row)?,
+        total_minor: row.try_get("total_minor")?,
+        paid_minor: row.try_get("paid_minor")?,
+        lines: serde_json::from_str(&row.try_get::<String, _>("lines")?)?,
+        notes: row.try_get("notes")?,
+        document: row
+            .try_get::<Option<String>, _>("document")?
+            .map(|json| serde_json::from_str(&json))
+            .transpose()?,
+        customer_name: row.try_get("customer_name")?,
+        edge_key: row.try_get("edge_key")?,
+        version: row.try_get("version")?,
+    })
+}
+
+pub async fn get(
     db: &Db,
     organisation: OrganisationId,
-    draft: ValidDraft,
-) -> Result<i64, ServerError> {
-    let now = now_ms();
-    let issue_date = Date::from_unix_millis(now);
-    let mut tx = db.pool.begin().await?;
-    let store = sqlx::query(
-        "SELECT id, name, address, tax_id FROM stores WHERE organisation_id = $1 ORDER BY id LIMIT 1",
-    )
+    id: i64,
+) -> Result<InvoiceRecord, ServerError> {
+    let row = sqlx::query(&format!(
+        "SELECT {RECORD_COLUMNS} FROM invoices WHERE organisation_id = $1 AND id = $2"
+    ))
     .bind(organisation.0)
-    .fetch_optional(&mut *tx)
+    .bind(id)
+    .fetch_optional(&db.pool)
     .await?
     .ok_or(ServerError::NotFound)?;
-    let store_id: i64 = store.try_get("id")?;
-    let seller = Party {
-        name: store.try_get("name")?,
-        address: store
-            .try_get::<String, _>("address")?
-            .lines()
-            .map(str::to_owned)
-            .collect(),
-        tax_id: store.try_get("tax_id")?,
-    };
+    record(&row)
+}
 
-    let existing =
-        sqlx::query("SELECT id FROM customers WHERE organisation_id = $1 AND email = $2")
-            .bind(organisation.0)
-            .bind(draft.customer_email.as_str())
-            .fetch_optional(&mut *tx)
-            .await?;
-    let customer_id: i64 = match existing {
-        Some(row) => {
-            let id: i64 = row.try_get(0)?;
-            sqlx::query("UPDATE customers SET name = $1, language = $2 WHERE id = $3 AND organisation_id = $4")
-                .bind(&draft.customer_name)
-                .bind(draft.customer_language.code())
-                .bind(id)
-                .bind(organisation.0)
-                .execute(&mut *tx)
-                .await?;
-            id
-        }
-        None => sqlx::query(
-            "INSERT INTO customers (organisation_id, name, email, language, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
-        )
-        .bind(organisation.0)
-        .bind(&draft.customer_name)
-        .bind(draft.customer_email.as_str())
-        .bind(draft.customer_language.code())
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await?
-        .try_get(0)?,
-    };
+/// The store's currency and the customer's name, refusing either when it is
+/// not this organisation's.
+async fn draft_parties(
+    db: &Db,
+    organisation: OrganisationId,
+    store_id: i64,
+    customer_id: i64,
+) -> Result<(Currency, String), ServerError> {
+    let store = stores::get(db, organisation, store_id).await;
+    let customer = customers::get(db, organisation, customer_id).await;
+    let mut problems = Vec::new();
+    if matches!(store, Err(ServerError::NotFound)) {
+        problems.push(FieldError::new("store_id", Problem::UnknownStore));
+    }
+    if matches!(customer, Err(ServerError::NotFound)) {
+        problems.push(FieldError::new("customer_id", Problem::UnknownCustomer));
+    }
+    if !problems.is_empty() {
+        return Err(ServerError::Invalid(InvalidInput(problems)));
+    }
+    Ok((store?.currency, customer?.name))
+}
 
-    // One statement both engines run atomically: the series row is locked by
-    // the update, so concurrent issuers get consecutive numbers.
+/// The currency a draft is written in: its store's.
+pub async fn store_currency(
+    db: &Db,
+    organisation: OrganisationId,
+    store_id: i64,
+) -> Result<Currency, ServerError> {
+    match stores::get(db, organisation, store_id).await {
+        Ok(store) => Ok(store.currency),
+        Err(ServerError::NotFound) => Err(refused("store_id", Problem::UnknownStore)),
+        Err(other) => Err(other),
+    }
+}
+
+pub async fn insert_draft(
+    db: &Db,
+    organisation: OrganisationId,
+    user_id: i64,
+    draft: &ValidDraft,
+    today: Date,
+    now_ms: i64,
+) -> Result<i64, ServerError> {
+    let (currency, customer_name) =
+        draft_parties(db, organisation, draft.store_id, draft.customer_id).await?;
+    let mut tx = db.pool.begin().await?;
+    let id: i64 = sqlx::query(
+        "INSERT INTO invoices (organisation_id, store_id, customer_id, lifecycle, issue_date, due_date, sort_date, currency, total_minor, lines, notes, search_text, customer_name, edge_key, version, created_by, created_at, updated_at)
+         VALUES ($1, $2, $3, 'draft', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 1, $14, $15, $15) RETURNING id",
+    )
+    .bind(organisation.0)
+    .bind(draft.store_id)
+    .bind(draft.customer_id)
+    .bind(draft.issue_date.map(|date| date.to_string()))
+    .bind(draft.due_date.map(|date| date.to_string()))
+    .bind(draft.issue_date.unwrap_or(today).to_string())
+    .bind(currency.code())
+    .bind(draft.totals.total.minor)
+    .bind(serde_json::to_string(&draft.lines)?)
+    .bind(&draft.notes)
+    .bind(customer_name.to_lowercase())
+    .bind(&customer_name)
+    .bind(random_id())
+    .bind(user_id)
+    .bind(now_ms)
+    .fetch_one(&mut *tx)
+    .await?
+    .try_get(0)?;
+    record_server_event(
+        &mut tx,
+        organisation,
+        id,
+        "created",
+        None,
+        Some(user_id),
+        now_ms,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Saves a draft the merchant opened at `version`. A save based on an older
+/// version is refused rather than overwriting someone else's changes.
+pub async fn update_draft(
+    db: &Db,
+    organisation: OrganisationId,
+    id: i64,
+    version: i64,
+    draft: &ValidDraft,
+    today: Date,
+    now_ms: i64,
+) -> Result<(), ServerError> {
+    let current = get(db, organisation, id).await?;
+    if current.lifecycle != Lifecycle::Draft {
+        return Err(refused("invoice", Problem::NotEditable));
+    }
+    let (currency, customer_name) =
+        draft_parties(db, organisation, draft.store_id, draft.customer_id).await?;
+    let updated = sqlx::query(
+        "UPDATE invoices SET store_id = $1, customer_id = $2, issue_date = $3, due_date = $4, sort_date = $5, currency = $6, total_minor = $7,
+                lines = $8, notes = $9, search_text = $10, customer_name = $11, version = version + 1, updated_at = $12
+         WHERE organisation_id = $13 AND id = $14 AND lifecycle = 'draft' AND version = $15",
+    )
+    .bind(draft.store_id)
+    .bind(draft.customer_id)
+    .bind(draft.issue_date.map(|date| date.to_string()))
+    .bind(draft.due_date.map(|date| date.to_string()))
+    .bind(draft.issue_date.unwrap_or(today).to_string())
+    .bind(currency.code())
+    .bind(draft.totals.total.minor)
+    .bind(serde_json::to_string(&draft.lines)?)
+    .bind(&draft.notes)
+    .bind(customer_name.to_lowercase())
+    .bind(&customer_name)
+    .bind(now_ms)
+    .bind(organisation.0)
+    .bind(id)
+    .bind(version)
+    .execute(&db.pool)
+    .await?
+    .rows_affected();
+    if updated == 0 {
+        return Err(refused("invoice", Problem::EditedElsewhere));
+    }
+    Ok(())
+}
+
+/// Issues a draft: assigns the store's next number for the year and freezes
+/// the document, in one transaction.
+pub async fn issue(
+    db: &Db,
+    organisation: OrganisationId,
+    user_id: i64,
+    id: i64,
+    version: i64,
+    today: Date,
+    now_ms: i64,
+) -> Result<(), ServerError> {
+    let draft = get(db, organisation, id).await?;
+    match draft.lifecycle {
+        Lifecycle::Draft => {}
+        Lifecycle::Issued => return Err(refused("invoice", Problem::NotEditable)),
+        Lifecycle::Void => return Err(refused("invoice", Problem::AlreadyVoid)),
+    }
+    if draft.version != version {
+        return Err(refused("invoice", Problem::EditedElsewhere));
+    }
+    let store = stores::get(db, organisation, draft.store_id).await?;
+    let customer = customers::get(db, organisation, draft.customer_id).await?;
+    let issue_date = draft.issue_date.unwrap_or(today);
+    if draft.due_date.is_some_and(|due| due < issue_date) {
+        return Err(refused("due_date", Problem::DueBeforeIssue));
+    }
+    let totals = invoice::document::totals(&draft.lines, draft.currency)
+        .map_err(|_| refused("lines", Problem::TotalTooLarge))?;
+
+    let mut tx = db.pool.begin().await?;
+    // One statement both engines run atomically: the series row stays locked
+    // until commit, so concurrent issuers get consecutive numbers, and a
+    // rolled-back issue gives its number back (no gaps).
     let sequence: i64 = sqlx::query(
         "INSERT INTO number_series (store_id, year, last_number) VALUES ($1, $2, 1)
          ON CONFLICT (store_id, year) DO UPDATE SET last_number = number_series.last_number + 1
          RETURNING last_number",
     )
-    .bind(store_id)
+    .bind(draft.store_id)
     .bind(i64::from(issue_date.year))
     .fetch_one(&mut *tx)
     .await?
     .try_get(0)?;
-    let number = format!("{}-{sequence:04}", issue_date.year);
-
+    let number = store.number_format.format(issue_date.year, sequence);
     let document = PublicDocument {
-        language: draft.customer_language,
+        language: customer.language,
         number: number.clone(),
         issue_date,
-        due_date: None,
+        due_date: draft.due_date,
         currency: draft.currency,
-        seller,
-        customer: Party {
-            name: draft.customer_name.clone(),
-            ..Party::default()
-        },
-        totals: totals(&draft.lines, draft.currency)
-            .map_err(|e| ServerError::Corrupt(e.to_string()))?,
+        seller: store.seller(),
+        customer: customer.party(),
         lines: draft.lines,
-        notes: String::new(),
+        totals,
+        notes: draft.notes,
     };
-    let id: i64 = sqlx::query(
-        "INSERT INTO invoices (organisation_id, store_id, customer_id, status, number, issue_date, currency, total_minor, document, edge_key, created_at)
-         VALUES ($1, $2, $3, 'issued', $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+    let updated = sqlx::query(
+        "UPDATE invoices SET lifecycle = 'issued', number = $1, issue_date = $2, sort_date = $2, document = $3, total_minor = $4,
+                search_text = $5, customer_name = $6, issued_by = $7, version = version + 1, updated_at = $8
+         WHERE organisation_id = $9 AND id = $10 AND lifecycle = 'draft' AND version = $11",
     )
-    .bind(organisation.0)
-    .bind(store_id)
-    .bind(customer_id)
     .bind(&number)
     .bind(issue_date.to_string())
-    .bind(document.currency.code())
-    .bind(document.totals.total.minor)
     .bind(serde_json::to_string(&document)?)
-    .bind(random_id())
-    .bind(now)
-    .fetch_one(&mut *tx)
+    .bind(document.totals.total.minor)
+    .bind(format!("{} {}", customer.name.to_lowercase(), number.to_lowercase()))
+    .bind(&customer.name)
+    .bind(user_id)
+    .bind(now_ms)
+    .bind(organisation.0)
+    .bind(id)
+    .bind(version)
+    .execute(&mut *tx)
     .await?
-    .try_get(0)?;
-    super::events::record_server_event(&mut tx, organisation, id, "issued", None, now).await?;
+    .rows_affected();
+    if updated == 0 {
+        tx.rollback().await?;
+        return Err(refused("invoice", Problem::EditedElsewhere));
+    }
+    record_server_event(
+        &mut tx,
+        organisation,
+        id,
+        "issued",
+        Some(&number),
+        Some(user_id),
+        now_ms,
+    )
+    .await?;
     tx.commit().await?;
-    Ok(id)
+    Ok(())
 }
 
-pub async fn find_issued(
+pub async fn void(
+    db: &Db,
+    organisation: OrganisationId,
+    user_id: i64,
+    id: i64,
+    now_ms: i64,
+) -> Result<(), ServerError> {
+    let invoice = get(db, organisation, id).await?;
+    match invoice.lifecycle {
+        Lifecycle::Draft => return Err(refused("invoice", Problem::InvoiceIsDraft)),
+        Lifecycle::Void => return Err(refused("invoice", Problem::AlreadyVoid)),
+        Lifecycle::Issued => {}
+    }
+    let mut tx = db.pool.begin().await?;
+    let updated = sqlx::query(
+        "UPDATE invoices SET lifecycle = 'void', version = version + 1, updated_at = $1
+         WHERE organisation_id = $2 AND id = $3 AND lifecycle = 'issued'",
+    )
+    .bind(now_ms)
+    .bind(organisation.0)
+    .bind(id)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if updated == 0 {
+        tx.rollback().await?;
+        return Err(refused("invoice", Problem::AlreadyVoid));
+    }
+    record_server_event(
+        &mut tx,
+        organisation,
+        id,
+        "voided",
+        None,
+        Some(user_id),
+        now_ms,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A new draft with the same store, customer, lines and notes; dates are
+/// left for the merchant to set.
+pub async fn duplicate(
+    db: &Db,
+    organisation: OrganisationId,
+    user_id: i64,
+    id: i64,
+    today: Date,
+    now_ms: i64,
+) -> Result<i64, ServerError> {
+    let source = get(db, organisation, id).await?;
+    let totals = invoice::document::totals(&source.lines, source.currency)
+        .map_err(|_| refused("lines", Problem::TotalTooLarge))?;
+    let draft = ValidDraft {
+        customer_id: source.customer_id,
+        store_id: source.store_id,
+        issue_date: None,
+        due_date: None,
+        notes: source.notes,
+        lines: source.lines,
+        totals,
+    };
+    insert_draft(db, organisation, user_id, &draft, today, now_ms).await
+}
+
+/// Records a payment against an issued invoice. The guard in the update
+/// refuses a payment that concurrent payments have made too large.
+pub async fn record_payment(
+    db: &Db,
+    organisation: OrganisationId,
+    user_id: i64,
+    invoice_id: i64,
+    payment: &ValidPayment,
+    now_ms: i64,
+) -> Result<(), ServerError> {
+    let mut tx = db.pool.begin().await?;
+    let updated = sqlx::query(
+        "UPDATE invoices SET paid_minor = paid_minor + $1, updated_at = $2
+         WHERE organisation_id = $3 AND id = $4 AND lifecycle = 'issued' AND paid_minor + $1 <= total_minor",
+    )
+    .bind(payment.amount.minor)
+    .bind(now_ms)
+    .bind(organisation.0)
+    .bind(invoice_id)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if updated == 0 {
+        tx.rollback().await?;
+        return Err(refused("amount", Problem::NothingDue));
+    }
+    sqlx::query(
+        "INSERT INTO payments (organisation_id, invoice_id, amount_minor, paid_on, method, reference, recorded_by, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(organisation.0)
+    .bind(invoice_id)
+    .bind(payment.amount.minor)
+    .bind(payment.date.to_string())
+    .bind(payment.method.code())
+    .bind(&payment.reference)
+    .bind(user_id)
+    .bind(now_ms)
+    .execute(&mut *tx)
+    .await?;
+    record_server_event(
+        &mut tx,
+        organisation,
+        invoice_id,
+        "payment_recorded",
+        Some(&payment_detail(payment.amount, payment.method)),
+        Some(user_id),
+        now_ms,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The history's note of a payment: amount (minor units and currency) and method.
+fn payment_detail(amount: Money, method: PaymentMethod) -> String {
+    format!(
+        "{} {} {}",
+        amount.minor,
+        amount.currency.code(),
+        method.code()
+    )
+}
+
+/// Marks a payment deleted (it stays in the history) and takes it off the
+/// amount paid, in one transaction.
+pub async fn delete_payment(
+    db: &Db,
+    organisation: OrganisationId,
+    user_id: i64,
+    invoice_id: i64,
+    payment_id: i64,
+    now_ms: i64,
+) -> Result<(), ServerError> {
+    let mut tx = db.pool.begin().await?;
+    let row = sqlx::query(
+        "UPDATE payments SET deleted_at = $1, deleted_by = $2
+         WHERE organisation_id = $3 AND invoice_id = $4 AND id = $5 AND deleted_at IS NULL
+         RETURNING amount_minor, method",
+    )
+    .bind(now_ms)
+    .bind(user_id)
+    .bind(organisation.0)
+    .bind(invoice_id)
+    .bind(payment_id)
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(ServerError::NotFound)?;
+    let amount: i64 = row.try_get("amount_minor")?;
+    let method = PaymentMethod::parse(&row.try_get::<String, _>("method")?)
+        .ok_or_else(|| ServerError::Corrupt("unknown payment method".into()))?;
+    let currency_row = sqlx::query(
+        "UPDATE invoices SET paid_minor = paid_minor - $1, updated_at = $2
+         WHERE organisation_id = $3 AND id = $4 RETURNING currency",
+    )
+    .bind(amount)
+    .bind(now_ms)
+    .bind(organisation.0)
+    .bind(invoice_id)
+    .fetch_one(&mut *tx)
+    .await?;
+    let detail = payment_detail(Money::new(amount, currency(&currency_row)?), method);
+    record_server_event(
+        &mut tx,
+        organisation,
+        invoice_id,
+        "payment_deleted",
+        Some(&detail),
+        Some(user_id),
+        now_ms,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn payments(
     db: &Db,
     organisation: OrganisationId,
     invoice_id: i64,
-) -> Result<IssuedInvoice, ServerError> {
-    let row = sqlx::query(
-        "SELECT i.id, i.edge_key, i.document, c.email, s.reply_to
-         FROM invoices i
-         JOIN customers c ON c.id = i.customer_id AND c.organisation_id = i.organisation_id
-         JOIN stores s ON s.id = i.store_id AND s.organisation_id = i.organisation_id
-         WHERE i.organisation_id = $1 AND i.id = $2",
+    currency: Currency,
+) -> Result<Vec<PaymentRow>, ServerError> {
+    sqlx::query(
+        "SELECT id, amount_minor, paid_on, method, reference, deleted_at FROM payments
+         WHERE organisation_id = $1 AND invoice_id = $2 ORDER BY paid_on, id",
     )
+    .bind(organisation.0)
+    .bind(invoice_id)
+    .fetch_all(&db.pool)
+    .await?
+    .iter()
+    .map(|row| {
+        Ok(PaymentRow {
+            id: row.try_get("id")?,
+            amount: Money::new(row.try_get("amount_minor")?, currency),
+            date: Date::parse(&row.try_get::<String, _>("paid_on")?).map_err(corrupt("paid_on"))?,
+            method: PaymentMethod::parse(&row.try_get::<String, _>("method")?)
+                .ok_or_else(|| ServerError::Corrupt("unknown payment method".into()))?,
+            reference: row.try_get("reference")?,
+            deleted: row.try_get::<Option<i64>, _>("deleted_at")?.is_some(),
+        })
+    })
+    .collect()
+}
+
+pub async fn history(
+    db: &Db,
+    organisation: OrganisationId,
+    invoice_id: i64,
+) -> Result<Vec<HistoryEntry>, ServerError> {
+    sqlx::query(
+        "SELECT kind, detail, automated, at FROM events
+         WHERE organisation_id = $1 AND invoice_id = $2 ORDER BY at, id",
+    )
+    .bind(organisation.0)
+    .bind(invoice_id)
+    .fetch_all(&db.pool)
+    .await?
+    .iter()
+    .map(|row| {
+        Ok(HistoryEntry {
+            at_ms: row.try_get("at")?,
+            kind: row.try_get("kind")?,
+            detail: row.try_get("detail")?,
+            automated: row.try_get::<i64, _>("automated")? != 0,
+        })
+    })
+    .collect()
+}
+
+/// Where the invoice's latest email to the customer stands, and how many
+/// sends were asked for.
+pub async fn email_state(
+    db: &Db,
+    organisation: OrganisationId,
+    invoice_id: i64,
+) -> Result<(EmailState, i64), ServerError> {
+    let row = sqlx::query(&format!(
+        "SELECT {EMAIL_COLUMNS} FROM invoices i WHERE i.organisation_id = $1 AND i.id = $2"
+    ))
     .bind(organisation.0)
     .bind(invoice_id)
     .fetch_optional(&db.pool)
     .await?
     .ok_or(ServerError::NotFound)?;
-    Ok(IssuedInvoice {
-        id: row.try_get("id")?,
-        edge_key: row.try_get("edge_key")?,
-        customer_email: row.try_get("email")?,
-        reply_to: row.try_get("reply_to")?,
-        document: serde_json::from_str(&row.try_get::<String, _>("document")?)?,
+    Ok((email(&row)?, row.try_get("sends")?))
+}
+
+/// The columns of an invoice's email and open state, per row of `invoices i`.
+const EMAIL_COLUMNS: &str = "
+    (SELECT o.status FROM outbox o WHERE o.invoice_id = i.id ORDER BY o.id DESC LIMIT 1) AS email_status,
+    (SELECT o.sent_at FROM outbox o WHERE o.invoice_id = i.id ORDER BY o.id DESC LIMIT 1) AS email_sent_at,
+    (SELECT o.last_reply FROM outbox o WHERE o.invoice_id = i.id ORDER BY o.id DESC LIMIT 1) AS email_reply,
+    (SELECT COUNT(*) FROM outbox o WHERE o.invoice_id = i.id) AS sends,
+    (SELECT MIN(e.at) FROM events e WHERE e.invoice_id = i.id AND e.kind = 'opened' AND e.automated = 0 AND e.recipient = 'customer') AS first_opened,
+    (SELECT COUNT(*) FROM events e WHERE e.invoice_id = i.id AND e.kind = 'opened' AND e.automated = 0 AND e.recipient = 'customer') AS open_count";
+
+fn email(row: &AnyRow) -> Result<EmailState, ServerError> {
+    Ok(
+        match row.try_get::<Option<String>, _>("email_status")?.as_deref() {
+            None => EmailState::NotSent,
+            Some("sent") => EmailState::Sent {
+                at_ms: row
+                    .try_get::<Option<i64>, _>("email_sent_at")?
+                    .unwrap_or_default(),
+            },
+            Some("failed") => EmailState::Failed {
+                reason: row
+                    .try_get::<Option<String>, _>("email_reply")?
+                    .unwrap_or_default(),
+            },
+            Some(_) => EmailState::Queued,
+        },
+    )
+}
+
+/// Positional parameters for a query assembled from optional parts; each
+/// part names its parameter by the number `push` returns.
+#[derive(Default)]
+struct Params(Vec<Param>);
+
+enum Param {
+    Int(i64),
+    Text(String),
+}
+
+impl Params {
+    fn push(&mut self, param: Param) -> String {
+        self.0.push(param);
+        format!("${}", self.0.len())
+    }
+
+    fn bind<'q>(
+        self,
+        mut query: sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>,
+    ) -> sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>> {
+        for param in self.0 {
+            query = match param {
+                Param::Int(value) => query.bind(value),
+                Param::Text(value) => query.bind(value),
+            };
+        }
+        query
+    }
+}
+
+/// The condition of a status filter. Paid, partially paid and overdue are
+/// derived the way `invoice::status::derive_status` derives them.
+fn status_condition(status: &str, today: &str) -> Option<String> {
+    let overdue = format!("(i.due_date IS NOT NULL AND i.due_date < '{today}')");
+    let issued = "i.lifecycle = 'issued'";
+    let unpaid = "i.paid_minor < i.total_minor";
+    Some(match InvoiceStatus::parse(status) {
+        Some(InvoiceStatus::Draft) => "i.lifecycle = 'draft'".into(),
+        Some(InvoiceStatus::Void) => "i.lifecycle = 'void'".into(),
+        Some(InvoiceStatus::Paid) => format!("{issued} AND i.paid_minor >= i.total_minor"),
+        Some(InvoiceStatus::Overdue) => format!("{issued} AND {unpaid} AND {overdue}"),
+        Some(InvoiceStatus::PartiallyPaid) => {
+            format!("{issued} AND {unpaid} AND i.paid_minor > 0 AND NOT {overdue}")
+        }
+        Some(InvoiceStatus::Issued) => {
+            format!("{issued} AND {unpaid} AND i.paid_minor = 0 AND NOT {overdue}")
+        }
+        None if status == "unpaid" => format!("{issued} AND {unpaid}"),
+        None => return None,
     })
 }
 
-/// The invoice list, newest first, with each invoice's latest email to the
-/// customer and the customer's real opens (never a copy's, never a machine's).
-pub async fn list(db: &Db, organisation: OrganisationId) -> Result<Vec<InvoiceRow>, ServerError> {
-    let rows = sqlx::query(
-        "SELECT i.id, i.number, i.issue_date, i.currency, i.total_minor, i.status,
-                c.name AS customer_name, c.email AS customer_email,
-                (SELECT o.status FROM outbox o WHERE o.invoice_id = i.id ORDER BY o.id DESC LIMIT 1) AS email_status,
-                (SELECT o.sent_at FROM outbox o WHERE o.invoice_id = i.id ORDER BY o.id DESC LIMIT 1) AS email_sent_at,
-                (SELECT o.last_reply FROM outbox o WHERE o.invoice_id = i.id ORDER BY o.id DESC LIMIT 1) AS email_reply,
-                (SELECT COUNT(*) FROM outbox o WHERE o.invoice_id = i.id) AS sends,
-                (SELECT MIN(e.at) FROM events e WHERE e.invoice_id = i.id AND e.kind = 'opened' AND e.automated = 0 AND e.recipient = 'customer') AS first_opened,
-                (SELECT COUNT(*) FROM events e WHERE e.invoice_id = i.id AND e.kind = 'opened' AND e.automated = 0 AND e.recipient = 'customer') AS open_count
+/// One page of the invoice list, filtered and sorted, with keyset
+/// pagination: the cursor is the sort value and id of the last row shown.
+pub async fn list(
+    db: &Db,
+    organisation: OrganisationId,
+    filter: &InvoiceFilter,
+    today: Date,
+) -> Result<InvoicePage, ServerError> {
+    let today_text = today.to_string();
+    let mut params = Params::default();
+    let mut conditions = vec![format!(
+        "i.organisation_id = {}",
+        params.push(Param::Int(organisation.0))
+    )];
+    // `today` is a Date we formatted, never input, so it is safe inline.
+    if let Some(condition) = status_condition(&filter.status, &today_text) {
+        conditions.push(condition);
+    }
+    let text = filter.text.trim().to_lowercase();
+    if !text.is_empty() {
+        let pattern = params.push(Param::Text(format!("%{}%", customers::escape_like(&text))));
+        conditions.push(format!("i.search_text LIKE {pattern} ESCAPE '\\'"));
+    }
+    let column = match filter.sort {
+        InvoiceSort::Date => "i.sort_date",
+        InvoiceSort::Customer => "i.customer_name",
+        InvoiceSort::Total => "i.total_minor",
+    };
+    let (order, beyond) = if filter.ascending {
+        ("ASC", ">")
+    } else {
+        ("DESC", "<")
+    };
+    if let Some((value, id)) = filter
+        .after
+        .as_deref()
+        .and_then(|cursor| cursor.rsplit_once('\u{1f}'))
+        .and_then(|(value, id)| Some((value, id.parse::<i64>().ok()?)))
+    {
+        let value = match filter.sort {
+            InvoiceSort::Total => params.push(Param::Int(value.parse().unwrap_or_default())),
+            _ => params.push(Param::Text(value.to_owned())),
+        };
+        let id = params.push(Param::Int(id));
+        conditions.push(format!(
+            "({column} {beyond} {value} OR ({column} = {value} AND i.id {beyond} {id}))"
+        ));
+    }
+    let limit = params.push(Param::Int(INVOICE_PAGE_SIZE as i64 + 1));
+    let sql = format!(
+        "SELECT i.id, i.lifecycle, i.number, i.issue_date, i.due_date, i.sort_date, i.currency, i.total_minor, i.paid_minor,
+                i.customer_name, c.email AS customer_email, {EMAIL_COLUMNS}
          FROM invoices i
          JOIN customers c ON c.id = i.customer_id AND c.organisation_id = i.organisation_id
-         WHERE i.organisation_id = $1
-         ORDER BY i.id DESC
-         LIMIT 100",
-    )
-    .bind(organisation.0)
-    .fetch_all(&db.pool)
-    .await?;
-    rows.into_iter()
-        .map(|row| {
-            let currency = Currency::parse(&row.try_get::<String, _>("currency")?)
-                .map_err(|e| ServerError::Corrupt(e.to_string()))?;
-            let email = match row.try_get::<Option<String>, _>("email_status")?.as_deref() {
-                None => EmailState::NotSent,
-                Some("sent") => EmailState::Sent {
-                    at_ms: row
-                        .try_get::<Option<i64>, _>("email_sent_at")?
-                        .unwrap_or_default(),
-                },
-                Some("failed") => EmailState::Failed {
-                    reason: row
-                        .try_get::<Option<String>, _>("email_reply")?
-                        .unwrap_or_default(),
-                },
-                Some(_) => EmailState::Queued,
-            };
-            Ok(InvoiceRow {
-                id: row.try_get("id")?,
-                number: row.try_get("number")?,
-                issue_date: Date::parse(&row.try_get::<String, _>("issue_date")?)
-                    .map(|date| date.format(Language::En))
-                    .map_err(|e| ServerError::Corrupt(e.to_string()))?,
-                customer_name: row.try_get("customer_name")?,
-                customer_email: row.try_get("customer_email")?,
-                total: invoice::Money::new(row.try_get("total_minor")?, currency)
-                    .format(Language::En),
-                status: capitalised_status(&row.try_get::<String, _>("status")?),
-                email,
-                first_opened_ms: row.try_get("first_opened")?,
-                open_count: row.try_get("open_count")?,
-                sends: row.try_get("sends")?,
+         WHERE {}
+         ORDER BY {column} {order}, i.id {order}
+         LIMIT {limit}",
+        conditions.join(" AND ")
+    );
+    let rows = params.bind(sqlx::query(&sql)).fetch_all(&db.pool).await?;
+    let next = if rows.len() > INVOICE_PAGE_SIZE {
+        rows.get(INVOICE_PAGE_SIZE - 1)
+            .map(|row| -> Result<String, ServerError> {
+                let value = match filter.sort {
+                    InvoiceSort::Date => row.try_get::<String, _>("sort_date")?,
+                    InvoiceSort::Customer => row.try_get::<String, _>("customer_name")?,
+                    InvoiceSort::Total => row.try_get::<i64, _>("total_minor")?.to_string(),
+                };
+                Ok(format!("{value}\u{1f}{}", row.try_get::<i64, _>("id")?))
             })
-        })
-        .collect()
+            .transpose()?
+    } else {
+        None
+    };
+    let rows = rows
+        .iter()
+        .take(INVOICE_PAGE_SIZE)
+        .map(|row| invoice_row(row, today))
+        .collect::<Result<_, _>>()?;
+    Ok(InvoicePage { rows, next })
 }
 
-fn capitalised_status(status: &str) -> String {
-    let mut chars = status.chars();
-    chars
-        .next()
-        .map(|first| first.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
+fn invoice_row(row: &AnyRow, today: Date) -> Result<InvoiceRow, ServerError> {
+    let currency = currency(row)?;
+    let total_minor: i64 = row.try_get("total_minor")?;
+    let paid_minor: i64 = row.try_get("paid_minor")?;
+    let due_date = optional_date(row, "due_date")?;
+    Ok(InvoiceRow {
+        id: row.try_get("id")?,
+        number: row.try_get("number")?,
+        issue_date: optional_date(row, "issue_date")?,
+        due_date,
+        customer_name: row.try_get("customer_name")?,
+        customer_email: row.try_get("customer_email")?,
+        total: Money::new(total_minor, currency),
+        amount_due: Money::new(
+            invoice::status::amount_due(total_minor, paid_minor),
+            currency,
+        ),
+        status: derive_status(lifecycle(row)?, total_minor, paid_minor, due_date, today),
+        email: email(row)?,
+        first_opened_ms: row.try_get("first_opened")?,
+        open_count: row.try_get("open_count")?,
+        sends: row.try_get("sends")?,
+    })
 }

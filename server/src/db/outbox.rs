@@ -70,6 +70,7 @@ pub async fn enqueue(
         email.invoice_id,
         "email_queued",
         Some(email.to_address),
+        None,
         now_ms,
     )
     .await?;
@@ -184,6 +185,7 @@ async fn finish(
         email.invoice_id,
         &event,
         Some(reply),
+        None,
         now_ms,
     )
     .await?;

@@ -1,16 +1,25 @@
+// Each test binary uses a different part of the harness.
+#![allow(dead_code)]
+
 //! A server under test: a fresh database (SQLite, and Postgres when
 //! TEST_POSTGRES_URL is set), a fake edge that checks signatures, and a small
 //! SMTP sink that keeps what it receives.
 
 use std::sync::{Arc, Mutex};
 
+use app::api::{AdminBackend, CurrentUser};
 use axum::body::Bytes;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::put;
+use invoice::account::SignupInput;
+use invoice::customer::CustomerInput;
+use invoice::document::{DraftInput, LineInput};
 use invoice::events::{Publication, PUBLISH_PATH};
 use invoice::link::KeyRing;
 use invoice::signing::{self, SIGNATURE_HEADER, TIMESTAMP_HEADER};
+use server::auth;
 use server::config::Config;
+use server::db::accounts;
 use server::db::{now_ms, random_id, Db};
 use server::edge_sync::EdgeClient;
 use server::email::Mailer;
@@ -167,6 +176,7 @@ pub fn services(db: Db, edge_url: &str, smtp_port: u16) -> Services {
         smtp_url: format!("smtp://127.0.0.1:{smtp_port}"),
         mail_from_address: "invoices@invio.test".into(),
         edge_url: "https://edge.invio.test".into(),
+        admin_url: "http://127.0.0.1:3000".into(),
         link_keys: KeyRing::parse(LINK_KEYS).expect("keys"),
         edge_secret: EDGE_SECRET.to_vec(),
     };
@@ -179,17 +189,99 @@ pub fn services(db: Db, edge_url: &str, smtp_port: u16) -> Services {
     }
 }
 
-pub fn draft(email: &str) -> invoice::InvoiceDraft {
-    invoice::InvoiceDraft {
-        customer_name: "Maria Rossi".into(),
-        customer_email: email.into(),
-        customer_language: "it".into(),
-        currency: "EUR".into(),
-        lines: vec![invoice::LineInput {
-            description: "Consulenza".into(),
-            quantity: "2".into(),
-            unit_price: "100".into(),
-            tax_rate: "22".into(),
-        }],
+/// A merchant ready to invoice: an organisation with its owner signed in,
+/// its first store, and one customer.
+pub struct Merchant {
+    pub owner: CurrentUser,
+    pub session: String,
+    pub store_id: i64,
+    pub customer_id: i64,
+}
+
+/// Signs a merchant up through the same service the sign-up form calls.
+pub async fn sign_up(services: &Services, email: &str, customer_email: &str) -> Merchant {
+    let session = services
+        .signup(SignupInput {
+            business_name: "Bottega Rossi".into(),
+            name: "Giulia Rossi".into(),
+            email: email.into(),
+            password: "correct horse battery".into(),
+            language: "it".into(),
+        })
+        .await
+        .expect("signed up");
+    let owner = accounts::session_user(&services.db, &auth::token_hash(&session), now_ms())
+        .await
+        .expect("session lookup")
+        .expect("a live session");
+    let store_id = services.list_stores(&owner).await.expect("stores")[0].id;
+    let customer_id = services
+        .save_customer(
+            &owner,
+            None,
+            CustomerInput {
+                name: "Maria Pérez".into(),
+                email: customer_email.into(),
+                language: "es".into(),
+                tax_id: "B12345678".into(),
+                address: "Calle Mayor 1\n28013 Madrid".into(),
+                email_invoices: false,
+            },
+        )
+        .await
+        .expect("customer saved");
+    Merchant {
+        owner,
+        session,
+        store_id,
+        customer_id,
     }
+}
+
+/// A draft of two lines: 2 × 100.00 at 22 % and 1 × 50.00 at 10 %.
+pub fn draft(merchant: &Merchant) -> DraftInput {
+    DraftInput {
+        customer_id: merchant.customer_id.to_string(),
+        store_id: merchant.store_id.to_string(),
+        issue_date: String::new(),
+        due_date: String::new(),
+        notes: "Grazie!".into(),
+        lines: vec![
+            LineInput {
+                description: "Consulenza".into(),
+                quantity: "2".into(),
+                unit_price: "100".into(),
+                tax_rate: "22".into(),
+            },
+            LineInput {
+                description: "Libro".into(),
+                quantity: "1".into(),
+                unit_price: "50".into(),
+                tax_rate: "10".into(),
+            },
+        ],
+    }
+}
+
+/// Saves and issues a draft; returns the invoice id.
+pub async fn issued_invoice(services: &Services, merchant: &Merchant) -> i64 {
+    let id = services
+        .save_draft(&merchant.owner, None, 0, draft(merchant))
+        .await
+        .expect("draft saved");
+    services
+        .issue_invoice(&merchant.owner, id, 1)
+        .await
+        .expect("issued");
+    id
+}
+
+/// The server's router over these services, as the binary serves it.
+pub fn router(services: Arc<Services>) -> axum::Router {
+    server::router(server::state::AppState {
+        leptos_options: leptos::config::LeptosOptions::builder()
+            .output_name("invio")
+            .build(),
+        services,
+    })
 }

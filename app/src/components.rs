@@ -1,0 +1,212 @@
+//! Form pieces every screen shares: labelled fields with their error beside
+//! them, and the alert that shows what went wrong in the merchant's words.
+
+use invoice::Language;
+use leptos::prelude::*;
+
+use crate::api::AdminError;
+use crate::i18n::{t, tr, use_language, T};
+
+/// What the merchant is told about an error, in their language.
+pub fn error_message(error: &AdminError, language: Language) -> String {
+    match error {
+        AdminError::Invalid(fields) => match fields.as_slice() {
+            // A refusal about the whole record (not one field) is said as is.
+            [only] if only.field == "invoice" => only.message(language),
+            _ => tr(language, T::CorrectHighlighted).to_owned(),
+        },
+        AdminError::NotFound => tr(language, T::ErrorNotFound).to_owned(),
+        AdminError::SignedOut => tr(language, T::ErrorSignedOut).to_owned(),
+        AdminError::OwnerOnly => tr(language, T::ErrorOwnerOnly).to_owned(),
+        AdminError::EdgeUnavailable => tr(language, T::ErrorEdgeUnavailable).to_owned(),
+        AdminError::Unavailable => tr(language, T::ErrorUnavailable).to_owned(),
+        AdminError::Request(_) => tr(language, T::ErrorRequest).to_owned(),
+    }
+}
+
+/// The latest error of a server call, if any.
+pub type LastError = Signal<Option<AdminError>>;
+
+/// The error of a server action's latest result.
+pub fn action_error<S>(action: ServerAction<S>) -> LastError
+where
+    S: leptos::server_fn::ServerFn<Error = AdminError> + Clone + Send + Sync + 'static,
+    S::Output: Clone + Send + Sync + 'static,
+{
+    Signal::derive(move || action.value().get().and_then(Result::err))
+}
+
+/// The message for one field, in the merchant's language.
+pub fn field_error(error: LastError, field: impl Into<String>) -> Signal<Option<String>> {
+    let language = use_language();
+    let field = field.into();
+    Signal::derive(move || {
+        error.get().and_then(|error| {
+            error
+                .field(&field)
+                .map(|problem| problem.message(language.get()))
+        })
+    })
+}
+
+/// An alert for an error that belongs to no single field.
+#[component]
+pub fn ErrorAlert(error: LastError) -> impl IntoView {
+    let language = use_language();
+    move || {
+        error.get().map(|error| {
+            view! { <p class="alert" role="alert">{error_message(&error, language.get())}</p> }
+        })
+    }
+}
+
+/// A labelled input bound to a signal, with its error message beside it.
+#[component]
+pub fn Field(
+    label: T,
+    name: &'static str,
+    value: RwSignal<String>,
+    error: Signal<Option<String>>,
+    #[prop(default = "text")] kind: &'static str,
+    #[prop(default = "text")] mode: &'static str,
+    #[prop(default = "off")] autocomplete: &'static str,
+    #[prop(optional)] hint: Option<T>,
+    #[prop(default = false)] wide: bool,
+    #[prop(default = false)] required: bool,
+) -> impl IntoView {
+    let error_id = format!("{name}-error");
+    let described_by = error_id.clone();
+    view! {
+        <label class="field" class:wide=wide>
+            <span>{t(label)} {required.then_some(view! { <span class="required" aria-hidden="true">" *"</span> })}</span>
+            <input
+                type=kind
+                name=name
+                inputmode=mode
+                autocomplete=autocomplete
+                aria-required=required.then_some("true")
+                prop:value=move || value.get()
+                on:input=move |ev| value.set(event_target_value(&ev))
+                aria-invalid=move || if error.get().is_some() { "true" } else { "false" }
+                aria-describedby=described_by
+            />
+            {hint.map(|hint| view! { <span class="hint">{t(hint)}</span> })}
+            <span class="field-error" id=error_id role="status">{move || error.get()}</span>
+        </label>
+    }
+}
+
+/// A labelled multi-line input with its error beside it.
+#[component]
+pub fn TextArea(
+    label: T,
+    name: &'static str,
+    value: RwSignal<String>,
+    error: Signal<Option<String>>,
+    #[prop(default = 3)] rows: u32,
+    #[prop(optional)] hint: Option<T>,
+) -> impl IntoView {
+    let error_id = format!("{name}-error");
+    let described_by = error_id.clone();
+    view! {
+        <label class="field wide">
+            <span>{t(label)}</span>
+            <textarea
+                name=name
+                rows=rows
+                prop:value=move || value.get()
+                on:input=move |ev| value.set(event_target_value(&ev))
+                aria-invalid=move || if error.get().is_some() { "true" } else { "false" }
+                aria-describedby=described_by
+            ></textarea>
+            {hint.map(|hint| view! { <span class="hint">{t(hint)}</span> })}
+            <span class="field-error" id=error_id role="status">{move || error.get()}</span>
+        </label>
+    }
+}
+
+/// A labelled select; `options` are (value, label) pairs.
+#[component]
+pub fn SelectField(
+    label: T,
+    name: &'static str,
+    value: RwSignal<String>,
+    error: Signal<Option<String>>,
+    options: Signal<Vec<(String, String)>>,
+) -> impl IntoView {
+    let error_id = format!("{name}-error");
+    let described_by = error_id.clone();
+    view! {
+        <label class="field">
+            <span>{t(label)}</span>
+            <select
+                name=name
+                prop:value=move || value.get()
+                on:change=move |ev| value.set(event_target_value(&ev))
+                aria-invalid=move || if error.get().is_some() { "true" } else { "false" }
+                aria-describedby=described_by
+            >
+                {move || {
+                    options
+                        .get()
+                        .into_iter()
+                        .map(|(option, text)| {
+                            let selected = option == value.get_untracked();
+                            view! { <option value=option selected=selected>{text}</option> }
+                        })
+                        .collect_view()
+                }}
+            </select>
+            <span class="field-error" id=error_id role="status">{move || error.get()}</span>
+        </label>
+    }
+}
+
+/// A labelled checkbox with its error beside it.
+#[component]
+pub fn CheckboxField(
+    label: T,
+    name: &'static str,
+    checked: RwSignal<bool>,
+    error: Signal<Option<String>>,
+) -> impl IntoView {
+    let error_id = format!("{name}-error");
+    let described_by = error_id.clone();
+    view! {
+        <div class="field wide">
+            <label class="checkbox">
+                <input
+                    type="checkbox"
+                    name=name
+                    value="true"
+                    prop:checked=move || checked.get()
+                    on:change=move |ev| checked.set(event_target_checked(&ev))
+                    aria-describedby=described_by
+                />
+                <span>{t(label)}</span>
+            </label>
+            <span class="field-error" id=error_id role="status">{move || error.get()}</span>
+        </div>
+    }
+}
+
+/// The three languages a customer or the admin can use, labelled in their own words.
+pub fn language_options() -> Vec<(String, String)> {
+    Language::ALL
+        .into_iter()
+        .map(|language| {
+            (
+                language.code().to_owned(),
+                language_name(language).to_owned(),
+            )
+        })
+        .collect()
+}
+
+pub fn language_name(language: Language) -> &'static str {
+    match language {
+        Language::It => "Italiano",
+        Language::Es => "Español",
+        Language::En => "English",
+    }
+}

@@ -1,0 +1,173 @@
+//! Customers: search by name or email, add and edit.
+
+use invoice::customer::CustomerInput;
+use leptos::prelude::*;
+use leptos_router::components::Form;
+use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
+
+use crate::api::SaveCustomer;
+use crate::components::{
+    action_error, error_message, field_error, language_name, language_options, CheckboxField,
+    ErrorAlert, Field, SelectField, TextArea,
+};
+use crate::i18n::{t, use_language, T};
+
+#[component]
+pub fn CustomersPage() -> impl IntoView {
+    let language = use_language();
+    let query = use_query_map();
+    let search = Memo::new(move |_| query.with(|query| query.get("q").unwrap_or_default()));
+    let after = Memo::new(move |_| {
+        query.with(|query| query.get("after").filter(|after| !after.is_empty()))
+    });
+    let customers = Resource::new(
+        move || (search.get(), after.get()),
+        |(search, after)| crate::api::list_customers(search, after),
+    );
+    view! {
+        <div class="page-head">
+            <h1>{t(T::Customers)}</h1>
+            <a class="button primary" href="/customers/new">{t(T::AddCustomer)}</a>
+        </div>
+        <section class="card">
+            <Form method="GET" action="/customers" attr:class="filters">
+                <label class="field">
+                    <span>{t(T::Search)}</span>
+                    <input type="search" name="q" prop:value=move || search.get() placeholder=move || t(T::SearchCustomersHint)() />
+                </label>
+                <button type="submit">{t(T::Search)}</button>
+            </Form>
+            <Transition fallback=move || view! { <p class="muted">{t(T::Loading)}</p> }>
+                {move || customers.get().map(|result| match result {
+                    Ok(page) if page.rows.is_empty() => {
+                        if search.get().is_empty() {
+                            view! {
+                                <div class="empty">
+                                    <p class="empty-title">{t(T::NoCustomersYet)}</p>
+                                    <p><a class="button primary" href="/customers/new">{t(T::AddCustomer)}</a></p>
+                                </div>
+                            }.into_any()
+                        } else {
+                            view! { <p class="empty muted">{t(T::NoCustomersMatch)}</p> }.into_any()
+                        }
+                    }
+                    Ok(page) => {
+                        let next = page.next.clone().map(|next| format!("/customers?q={}&after={}", search.get_untracked(), next));
+                        view! {
+                            <div class="table-wrap">
+                                <table>
+                                    <thead><tr>
+                                        <th scope="col">{t(T::Name)}</th>
+                                        <th scope="col">{t(T::Email)}</th>
+                                        <th scope="col">{t(T::Language)}</th>
+                                        <th scope="col">{t(T::SendsAutomatically)}</th>
+                                    </tr></thead>
+                                    <tbody>
+                                        {page.rows.into_iter().map(|row| view! {
+                                            <tr>
+                                                <td><a href=format!("/customers/{}", row.id)>{row.name.clone()}</a></td>
+                                                <td>{row.email.clone().unwrap_or_default()}</td>
+                                                <td>{language_name(row.language)}</td>
+                                                <td>{if row.email_invoices { t(T::Yes) } else { t(T::No) }}</td>
+                                            </tr>
+                                        }).collect_view()}
+                                    </tbody>
+                                </table>
+                            </div>
+                            <nav class="pager" aria-label=move || t(T::Pages)()>
+                                {after.get().map(|_| view! { <a href="/customers">{t(T::FirstPage)}</a> })}
+                                {next.map(|href| view! { <a href=href rel="next">{t(T::NextPage)}</a> })}
+                            </nav>
+                        }.into_any()
+                    }
+                    Err(error) => view! { <p class="alert" role="alert">{error_message(&error, language.get())}</p> }.into_any(),
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+pub fn CustomerPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.with(|params| params.get("id").and_then(|id| id.parse::<i64>().ok()));
+    let customer = Resource::new(id, |id| async move {
+        match id {
+            Some(id) => crate::api::get_customer(id)
+                .await
+                .map(|input| (Some(id), input)),
+            None => Ok((
+                None,
+                CustomerInput {
+                    language: "it".into(),
+                    ..CustomerInput::default()
+                },
+            )),
+        }
+    });
+    view! {
+        <Suspense fallback=move || view! { <p class="muted">{t(T::Loading)}</p> }>
+            {move || Suspend::new(async move {
+                match customer.await {
+                    Ok((id, input)) => view! { <CustomerForm id input /> }.into_any(),
+                    Err(error) => view! { <ErrorAlert error=Signal::derive(move || Some(error.clone())) /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn CustomerForm(id: Option<i64>, input: CustomerInput) -> impl IntoView {
+    let save = ServerAction::<SaveCustomer>::new();
+    let error = action_error(save);
+    let navigate = use_navigate();
+    let name = RwSignal::new(input.name);
+    let email = RwSignal::new(input.email);
+    let language = RwSignal::new(input.language);
+    let tax_id = RwSignal::new(input.tax_id);
+    let address = RwSignal::new(input.address);
+    let email_invoices = RwSignal::new(input.email_invoices);
+    let saved = RwSignal::new(false);
+    Effect::new(move |_| {
+        if let Some(Ok(saved_id)) = save.value().get() {
+            saved.set(true);
+            if id.is_none() {
+                navigate(&format!("/customers/{saved_id}"), Default::default());
+            }
+        }
+    });
+    let general = Signal::derive(move || {
+        error
+            .get()
+            .filter(|error| !matches!(error, crate::api::AdminError::Invalid(_)))
+    });
+    let invalid = move || matches!(error.get(), Some(crate::api::AdminError::Invalid(_)));
+    view! {
+        <div class="page-head">
+            <h1>{if id.is_some() { t(T::EditCustomer) } else { t(T::NewCustomer) }}</h1>
+            <a href="/customers">{t(T::BackToCustomers)}</a>
+        </div>
+        <form class="card grid" novalidate on:submit=move |ev| {
+            ev.prevent_default();
+            saved.set(false);
+            save.dispatch(SaveCustomer { id, input: CustomerInput {
+                name: name.get(), email: email.get(), language: language.get(), tax_id: tax_id.get(),
+                address: address.get(), email_invoices: email_invoices.get(),
+            } });
+        }>
+            <Field label=T::Name name="name" value=name error=field_error(error, "name") required=true />
+            <Field label=T::Email name="email" value=email error=field_error(error, "email") kind="email" />
+            <SelectField label=T::CustomerLanguage name="language" value=language error=field_error(error, "language") options=Signal::derive(language_options) />
+            <Field label=T::TaxId name="tax_id" value=tax_id error=field_error(error, "tax_id") />
+            <TextArea label=T::Address name="address" value=address error=field_error(error, "address") />
+            <CheckboxField label=T::EmailInvoicesAutomatically name="email_invoices" checked=email_invoices error=field_error(error, "email_invoices") />
+            <ErrorAlert error=general />
+            {move || invalid().then(|| view! { <p class="alert wide" role="alert">{t(T::CorrectHighlighted)}</p> })}
+            {move || saved.get().then(|| view! { <p class="notice wide" role="status">{t(T::Saved)}</p> })}
+            <div class="form-actions wide">
+                <button type="submit" class="primary" disabled=move || save.pending().get()>{t(T::Save)}</button>
+            </div>
+        </form>
+    }
+}

@@ -1,0 +1,631 @@
+//! One invoice: the draft editor with live totals, and the issued invoice
+//! with its PDF, payments and history.
+
+use invoice::dates::format_instant;
+use invoice::document::{
+    parse_quantity, parse_tax_rate, totals, DocumentLine, DraftInput, LineInput,
+};
+use invoice::payment::PaymentMethod;
+use invoice::status::Lifecycle;
+use invoice::{Currency, Language, Money};
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos_router::hooks::{use_navigate, use_params_map};
+
+use crate::api::{
+    DeletePayment, DraftOptions, InvoiceDetail, IssueInvoice, RecordPayment, SaveDraft,
+};
+use crate::components::{
+    action_error, field_error, ErrorAlert, Field, LastError, SelectField, TextArea,
+};
+use crate::i18n::{t, tr, use_language, T};
+use crate::routes::invoices::{EmailCell, RowActions};
+
+#[component]
+pub fn NewInvoicePage() -> impl IntoView {
+    let choices = Resource::new(|| (), |_| crate::api::draft_choices());
+    view! {
+        <div class="page-head">
+            <h1>{t(T::NewInvoice)}</h1>
+            <a href="/invoices">{t(T::BackToInvoices)}</a>
+        </div>
+        <Suspense fallback=move || view! { <p class="muted">{t(T::Loading)}</p> }>
+            {move || Suspend::new(async move {
+                match choices.await {
+                    Ok(choices) => {
+                        let draft = DraftInput {
+                            store_id: choices.stores.first().map(|store| store.id.to_string()).unwrap_or_default(),
+                            lines: vec![LineInput { quantity: "1".into(), tax_rate: "22".into(), ..LineInput::default() }],
+                            ..DraftInput::default()
+                        };
+                        view! { <DraftEditor id=None version=0 draft choices /> }.into_any()
+                    }
+                    Err(error) => view! { <ErrorAlert error=Signal::derive(move || Some(error.clone())) /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+pub fn InvoicePage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.with(|params| params.get("id").and_then(|id| id.parse::<i64>().ok()));
+    let actions = RowActions::for_page();
+    let payment = ServerAction::<RecordPayment>::new();
+    let delete_payment = ServerAction::<DeletePayment>::new();
+    let tick = crate::routes::invoices::refresh_tick();
+    let detail = Resource::new(
+        move || {
+            (
+                id(),
+                actions.version(),
+                payment.version().get(),
+                delete_payment.version().get(),
+                tick.get(),
+            )
+        },
+        |(id, ..)| async move {
+            match id {
+                Some(id) => crate::api::get_invoice(id).await,
+                None => Err(crate::api::AdminError::NotFound),
+            }
+        },
+    );
+    let choices = Resource::new(|| (), |_| crate::api::draft_choices());
+    view! {
+        <Transition fallback=move || view! { <p class="muted">{t(T::Loading)}</p> }>
+            {move || Suspend::new(async move {
+                let detail = detail.await;
+                let choices = choices.await;
+                match (detail, choices) {
+                    (Ok(detail), Ok(choices)) if detail.lifecycle == Lifecycle::Draft => {
+                        view! {
+                            <div class="page-head">
+                                <h1>{t(T::EditDraft)}</h1>
+                                <a href="/invoices">{t(T::BackToInvoices)}</a>
+                            </div>
+                            <DraftEditor id=Some(detail.id) version=detail.version draft=detail.draft.clone() choices />
+                        }
+                            .into_any()
+                    }
+                    (Ok(detail), _) => view! { <IssuedInvoice detail actions payment delete_payment /> }.into_any(),
+                    (Err(error), _) => {
+                        view! { <ErrorAlert error=Signal::derive(move || Some(error.clone())) /> }.into_any()
+                    }
+                }
+            })}
+        </Transition>
+    }
+}
+
+/// One line of the editor, each field bound to its input.
+#[derive(Clone, Copy)]
+struct LineFields {
+    key: u64,
+    description: RwSignal<String>,
+    quantity: RwSignal<String>,
+    unit_price: RwSignal<String>,
+    tax_rate: RwSignal<String>,
+}
+
+impl LineFields {
+    fn new(key: u64, line: LineInput) -> Self {
+        Self {
+            key,
+            description: RwSignal::new(line.description),
+            quantity: RwSignal::new(line.quantity),
+            unit_price: RwSignal::new(line.unit_price),
+            tax_rate: RwSignal::new(line.tax_rate),
+        }
+    }
+
+    fn input(&self) -> LineInput {
+        LineInput {
+            description: self.description.get(),
+            quantity: self.quantity.get(),
+            unit_price: self.unit_price.get(),
+            tax_rate: self.tax_rate.get(),
+        }
+    }
+
+    /// The line as the document would hold it, if what is typed so far parses.
+    fn parsed(&self, currency: Currency) -> Option<DocumentLine> {
+        Some(DocumentLine {
+            description: String::new(),
+            quantity_milli: parse_quantity(&self.quantity.get()).ok()?,
+            unit_price_minor: Money::parse(&self.unit_price.get(), currency).ok()?.minor,
+            tax_rate_bp: parse_tax_rate(&self.tax_rate.get()).ok()?,
+        })
+    }
+}
+
+/// The draft form. Totals are computed with the same `invoice/` rules as
+/// the issued document, as the merchant types.
+#[component]
+fn DraftEditor(
+    id: Option<i64>,
+    version: i64,
+    draft: DraftInput,
+    choices: DraftOptions,
+) -> impl IntoView {
+    let language = use_language();
+    let save = ServerAction::<SaveDraft>::new();
+    let issue = ServerAction::<IssueInvoice>::new();
+    let issue_after_save = RwSignal::new(false);
+    let navigate = use_navigate();
+    let store_id = RwSignal::new(draft.store_id.clone());
+    let customer_id = RwSignal::new(draft.customer_id.clone());
+    let issue_date = RwSignal::new(draft.issue_date.clone());
+    let due_date = RwSignal::new(draft.due_date.clone());
+    let notes = RwSignal::new(draft.notes.clone());
+    let next_key = StoredValue::new(draft.lines.len() as u64);
+    let lines = RwSignal::new(
+        draft
+            .lines
+            .into_iter()
+            .enumerate()
+            .map(|(index, line)| LineFields::new(index as u64, line))
+            .collect::<Vec<_>>(),
+    );
+    let stores = choices.stores.clone();
+    let currency = Memo::new(move |_| {
+        stores
+            .iter()
+            .find(|store| store.id.to_string() == store_id.get())
+            .and_then(|store| Currency::parse(&store.currency).ok())
+            .unwrap_or(Currency::Eur)
+    });
+    let live_totals = Memo::new(move |_| {
+        let currency = currency.get();
+        let parsed: Vec<DocumentLine> = lines
+            .get()
+            .iter()
+            .filter_map(|line| line.parsed(currency))
+            .collect();
+        totals(&parsed, currency).ok()
+    });
+    let input = move || DraftInput {
+        customer_id: customer_id.get(),
+        store_id: store_id.get(),
+        issue_date: issue_date.get(),
+        due_date: due_date.get(),
+        notes: notes.get(),
+        lines: lines.get().iter().map(LineFields::input).collect(),
+    };
+    // Saving gives the draft its id (new) or its next version; issuing
+    // follows when that is what the merchant asked for.
+    Effect::new(move |_| {
+        if let Some(Ok(saved_id)) = save.value().get() {
+            let saved_version = if id.is_some() { version + 1 } else { 1 };
+            if issue_after_save.get_untracked() {
+                issue_after_save.set(false);
+                issue.dispatch(IssueInvoice {
+                    id: saved_id,
+                    version: saved_version,
+                });
+            } else if id.is_none() {
+                navigate(&format!("/invoices/{saved_id}"), Default::default());
+            }
+        }
+    });
+    let navigate_issued = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = issue.value().get() {
+            if let Some(Ok(saved_id)) = save.value().get_untracked() {
+                navigate_issued(
+                    &format!("/invoices/{saved_id}?issued=1"),
+                    Default::default(),
+                );
+            }
+        }
+    });
+    let save_error = action_error(save);
+    let issue_error = action_error(issue);
+    let error: LastError = Signal::derive(move || save_error.get().or_else(|| issue_error.get()));
+    let store_options = Signal::derive({
+        let stores = choices.stores.clone();
+        move || {
+            stores
+                .iter()
+                .map(|store| {
+                    (
+                        store.id.to_string(),
+                        format!("{} ({})", store.name, store.currency),
+                    )
+                })
+                .collect::<Vec<_>>()
+        }
+    });
+    let has_customers = !choices.customers.is_empty();
+    let customer_options = Signal::derive({
+        let customers = choices.customers.clone();
+        move || {
+            let mut options = vec![(
+                String::new(),
+                tr(language.get(), T::ChooseCustomer).to_owned(),
+            )];
+            options.extend(customers.iter().map(|customer| {
+                let label = match &customer.email {
+                    Some(email) => format!("{} — {email}", customer.name),
+                    None => customer.name.clone(),
+                };
+                (customer.id.to_string(), label)
+            }));
+            options
+        }
+    });
+    let pending = move || save.pending().get() || issue.pending().get();
+    let submit = move |issue_too: bool| {
+        issue_after_save.set(issue_too);
+        save.dispatch(SaveDraft {
+            id,
+            version,
+            draft: input(),
+        });
+    };
+    let money = move |minor: i64| Money::new(minor, currency.get()).format(language.get());
+
+    view! {
+        <form class="card invoice-editor" novalidate on:submit=move |ev| { ev.prevent_default(); submit(false); }>
+            <div class="grid">
+                <SelectField label=T::Store name="store_id" value=store_id error=field_error(error, "store_id") options=store_options />
+                <SelectField label=T::Customer name="customer_id" value=customer_id error=field_error(error, "customer_id") options=customer_options />
+                {(!has_customers).then(|| view! { <p class="hint wide">{t(T::NoCustomersYet)} " " <a href="/customers/new">{t(T::AddCustomer)}</a></p> })}
+                <Field label=T::IssueDate name="issue_date" value=issue_date error=field_error(error, "issue_date") kind="date" hint=T::IssueDateHint />
+                <Field label=T::DueDate name="due_date" value=due_date error=field_error(error, "due_date") kind="date" />
+            </div>
+            <fieldset class="lines">
+                <legend>{t(T::Lines)}</legend>
+                <table class="line-table">
+                    <thead>
+                        <tr>
+                            <th scope="col">{t(T::Description)}</th>
+                            <th scope="col">{t(T::Quantity)}</th>
+                            <th scope="col">{t(T::UnitPrice)}</th>
+                            <th scope="col">{t(T::TaxRate)}</th>
+                            <th scope="col" class="num">{t(T::Amount)}</th>
+                            <th scope="col"><span class="visually-hidden">{t(T::Actions)}</span></th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        <For each=move || lines.get().into_iter().enumerate() key=|(_, line)| line.key let((index, line))>
+                            <LineRow index line error currency lines />
+                        </For>
+                    </tbody>
+                </table>
+                <span class="field-error" id="lines-error" role="status">{move || field_error(error, "lines").get()}</span>
+                <button type="button" on:click=move |_| {
+                    let key = next_key.get_value();
+                    next_key.set_value(key + 1);
+                    let tax_rate = lines.get_untracked().last().map(|line| line.tax_rate.get_untracked()).unwrap_or_else(|| "22".into());
+                    lines.update(|lines| lines.push(LineFields::new(key, LineInput { quantity: "1".into(), tax_rate, ..LineInput::default() })));
+                }>{t(T::AddLine)}</button>
+            </fieldset>
+            <TextArea label=T::Notes name="notes" value=notes error=field_error(error, "notes") hint=T::NotesHint />
+            <dl class="totals" data-testid="live-totals">
+                {move || live_totals.get().map(|totals| view! {
+                    <div><dt>{t(T::Subtotal)}</dt><dd>{money(totals.subtotal.minor)}</dd></div>
+                    {totals.taxes.iter().map(|tax| {
+                        let rate = invoice::document::format_tax_rate(tax.rate_bp, language.get());
+                        view! { <div><dt>{t(T::Tax)} " " {rate}</dt><dd>{money(tax.tax.minor)}</dd></div> }
+                    }).collect_view()}
+                    <div class="grand"><dt>{t(T::Total)}</dt><dd data-testid="live-total">{money(totals.total.minor)}</dd></div>
+                })}
+            </dl>
+            <ErrorAlert error=Signal::derive(move || error.get().filter(|error| !matches!(error, crate::api::AdminError::Invalid(fields) if fields.iter().any(|field| field.field != "invoice")))) />
+            {move || error.get().filter(|error| matches!(error, crate::api::AdminError::Invalid(fields) if fields.iter().any(|field| field.field != "invoice"))).map(|_| view! { <p class="alert" role="alert">{t(T::CorrectHighlighted)}</p> })}
+            <div class="form-actions">
+                <button type="submit" disabled=pending>{t(T::SaveDraft)}</button>
+                <button type="button" class="primary" disabled=pending on:click=move |_| submit(true)>{t(T::SaveAndIssue)}</button>
+            </div>
+        </form>
+    }
+}
+
+#[component]
+fn LineRow(
+    index: usize,
+    line: LineFields,
+    error: LastError,
+    currency: Memo<Currency>,
+    lines: RwSignal<Vec<LineFields>>,
+) -> impl IntoView {
+    let language = use_language();
+    let field = move |name: &str| field_error(error, format!("lines[{index}].{name}"));
+    let amount = move || {
+        line.parsed(currency.get())
+            .map(|parsed| Money::new(parsed.net_minor(), currency.get()).format(language.get()))
+            .unwrap_or_else(|| "—".into())
+    };
+    let cell = move |name: &'static str, value: RwSignal<String>, label: T, mode: &'static str| {
+        let problem = field(name);
+        let error_id = format!("lines-{index}-{name}-error");
+        let described = error_id.clone();
+        view! {
+            <td>
+                <input
+                    name=format!("lines[{index}][{name}]")
+                    inputmode=mode
+                    aria-label=move || format!("{} {}", tr(language.get(), label), index + 1)
+                    prop:value=move || value.get()
+                    on:input=move |ev| value.set(event_target_value(&ev))
+                    aria-invalid=move || if problem.get().is_some() { "true" } else { "false" }
+                    aria-describedby=described
+                />
+                <span class="field-error" id=error_id role="status">{move || problem.get()}</span>
+            </td>
+        }
+    };
+    view! {
+        <tr>
+            {cell("description", line.description, T::Description, "text")}
+            {cell("quantity", line.quantity, T::Quantity, "decimal")}
+            {cell("unit_price", line.unit_price, T::UnitPrice, "decimal")}
+            {cell("tax_rate", line.tax_rate, T::TaxRate, "decimal")}
+            <td class="num">{amount}</td>
+            <td>
+                <button
+                    type="button"
+                    class="link"
+                    aria-label=move || format!("{} {}", tr(language.get(), T::RemoveLine), index + 1)
+                    on:click=move |_| lines.update(|lines| lines.retain(|other| other.key != line.key))
+                >"×"</button>
+            </td>
+        </tr>
+    }
+}
+
+#[component]
+fn IssuedInvoice(
+    detail: InvoiceDetail,
+    actions: RowActions,
+    payment: ServerAction<RecordPayment>,
+    delete_payment: ServerAction<DeletePayment>,
+) -> impl IntoView {
+    let language = use_language();
+    let id = detail.id;
+    let number = detail.number.clone().unwrap_or_default();
+    let status = detail.status;
+    let currency = detail.total.currency;
+    let (total, paid, due) = (detail.total, detail.paid, detail.amount_due);
+    let is_void = detail.lifecycle == Lifecycle::Void;
+    let payment_error = action_error(payment);
+    let amount = RwSignal::new(if due.minor > 0 {
+        due.to_plain()
+    } else {
+        String::new()
+    });
+    let date = RwSignal::new(detail.today.to_string());
+    let method = RwSignal::new(PaymentMethod::BankTransfer.code().to_owned());
+    let reference = RwSignal::new(String::new());
+    Effect::new(move |_| {
+        if let Some(Ok(())) = payment.value().get() {
+            reference.set(String::new());
+        }
+    });
+    let idempotency_key = format!("invoice-{id}-send-{}", detail.sends);
+    let lines: Vec<DocumentLine> = detail
+        .draft
+        .lines
+        .iter()
+        .filter_map(|line| {
+            Some(DocumentLine {
+                description: line.description.clone(),
+                quantity_milli: parse_quantity(&line.quantity).ok()?,
+                unit_price_minor: Money::parse(&line.unit_price, currency).ok()?.minor,
+                tax_rate_bp: parse_tax_rate(&line.tax_rate).ok()?,
+            })
+        })
+        .collect();
+    let method_options = Signal::derive(move || {
+        PaymentMethod::ALL
+            .into_iter()
+            .map(|method| {
+                (
+                    method.code().to_owned(),
+                    method.label(language.get()).to_owned(),
+                )
+            })
+            .collect::<Vec<_>>()
+    });
+    let general_errors = Signal::derive(move || {
+        action_error(actions.send)
+            .get()
+            .or_else(|| action_error(actions.void).get())
+            .or_else(|| action_error(actions.duplicate).get())
+    });
+    view! {
+        <div class="page-head">
+            <h1>{t(T::Invoice)} " " {number.clone()}</h1>
+            <span class=format!("pill status-{}", status.code()) data-testid="status">{move || status.label(language.get())}</span>
+            <a href="/invoices">{t(T::BackToInvoices)}</a>
+        </div>
+        <ErrorAlert error=general_errors />
+        <section class="card summary">
+            <dl class="facts">
+                <div><dt>{t(T::Customer)}</dt><dd>{detail.customer_name.clone()} <span class="muted">{detail.customer_email.clone()}</span></dd></div>
+                <div><dt>{t(T::Store)}</dt><dd>{detail.store_name.clone()}</dd></div>
+                <div><dt>{t(T::Total)}</dt><dd data-testid="total">{move || total.format(language.get())}</dd></div>
+                <div><dt>{t(T::AmountPaid)}</dt><dd data-testid="paid">{move || paid.format(language.get())}</dd></div>
+                <div><dt>{t(T::AmountDue)}</dt><dd data-testid="due">{move || due.format(language.get())}</dd></div>
+                <div><dt>{t(T::EmailSent)}</dt><dd><EmailCell email=detail.email.clone() /></dd></div>
+            </dl>
+            <div class="form-actions">
+                <a class="button" href=format!("/invoices/{id}/pdf?layout=a4") download>{t(T::DownloadPdf)}</a>
+                <a class="button" href=format!("/invoices/{id}/pdf?layout=receipt") download>{t(T::DownloadReceipt)}</a>
+                {(!is_void).then(|| view! {
+                    <ActionForm action=actions.send>
+                        <input type="hidden" name="invoice_id" value=id />
+                        <input type="hidden" name="idempotency_key" value=idempotency_key />
+                        <button type="submit">{if detail.sends == 0 { t(T::SendByEmail) } else { t(T::SendAgain) }}</button>
+                    </ActionForm>
+                })}
+                <ActionForm action=actions.duplicate>
+                    <input type="hidden" name="id" value=id />
+                    <button type="submit">{t(T::Duplicate)}</button>
+                </ActionForm>
+                {(!is_void).then(|| view! {
+                    <ActionForm action=actions.void>
+                        <input type="hidden" name="id" value=id />
+                        <button type="submit" class="danger">{t(T::Void)}</button>
+                    </ActionForm>
+                })}
+            </div>
+        </section>
+        <section class="card" aria-labelledby="lines-title">
+            <h2 id="lines-title">{t(T::Lines)}</h2>
+            <div class="table-wrap">
+                <table>
+                    <thead><tr>
+                        <th scope="col">{t(T::Description)}</th>
+                        <th scope="col" class="num">{t(T::Quantity)}</th>
+                        <th scope="col" class="num">{t(T::UnitPrice)}</th>
+                        <th scope="col" class="num">{t(T::TaxRate)}</th>
+                        <th scope="col" class="num">{t(T::Amount)}</th>
+                    </tr></thead>
+                    <tbody>
+                        {lines.into_iter().map(|line| {
+                            let line_view = line.clone();
+                            view! { <tr>
+                                <td>{line.description.clone()}</td>
+                                <td class="num">{move || invoice::document::format_quantity(line_view.quantity_milli, language.get())}</td>
+                                <td class="num">{move || Money::new(line.unit_price_minor, currency).format(language.get())}</td>
+                                <td class="num">{move || invoice::document::format_tax_rate(line.tax_rate_bp, language.get())}</td>
+                                <td class="num">{move || Money::new(line.net_minor(), currency).format(language.get())}</td>
+                            </tr> }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </div>
+        </section>
+        <section class="card" aria-labelledby="payments-title">
+            <h2 id="payments-title">{t(T::Payments)}</h2>
+            {if detail.payments.is_empty() {
+                view! { <p class="muted">{t(T::NoPaymentsYet)}</p> }.into_any()
+            } else {
+                view! {
+                    <table class="payments">
+                        <thead><tr>
+                            <th scope="col">{t(T::Date)}</th>
+                            <th scope="col" class="num">{t(T::Amount)}</th>
+                            <th scope="col">{t(T::Method)}</th>
+                            <th scope="col">{t(T::Reference)}</th>
+                            <th scope="col"><span class="visually-hidden">{t(T::Actions)}</span></th>
+                        </tr></thead>
+                        <tbody>
+                            {detail.payments.iter().cloned().map(|row| view! {
+                                <tr class:deleted=row.deleted>
+                                    <td>{move || row.date.format(language.get())}</td>
+                                    <td class="num">{move || row.amount.format(language.get())}</td>
+                                    <td>{move || row.method.label(language.get())}</td>
+                                    <td>{row.reference.clone()}</td>
+                                    <td>
+                                        {if row.deleted {
+                                            view! { <span class="muted">{t(T::Deleted)}</span> }.into_any()
+                                        } else {
+                                            view! {
+                                                <ActionForm action=delete_payment>
+                                                    <input type="hidden" name="invoice_id" value=id />
+                                                    <input type="hidden" name="payment_id" value=row.id />
+                                                    <button type="submit" class="link danger">{t(T::Delete)}</button>
+                                                </ActionForm>
+                                            }.into_any()
+                                        }}
+                                    </td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                }.into_any()
+            }}
+            {(!is_void && due.minor > 0).then(|| view! {
+                <h3>{t(T::RecordPayment)}</h3>
+                <ActionForm action=payment attr:class="grid" attr:novalidate=true>
+                    <input type="hidden" name="invoice_id" value=id />
+                    <Field label=T::Amount name="amount" value=amount error=field_error(payment_error, "amount") mode="decimal" />
+                    <Field label=T::Date name="date" value=date error=field_error(payment_error, "date") kind="date" />
+                    <SelectField label=T::Method name="method" value=method error=field_error(payment_error, "method") options=method_options />
+                    <Field label=T::Reference name="reference" value=reference error=field_error(payment_error, "reference") />
+                    <div class="form-actions wide">
+                        <button type="submit" class="primary" disabled=move || payment.pending().get()>{t(T::RecordPayment)}</button>
+                    </div>
+                </ActionForm>
+            })}
+        </section>
+        <History entries=detail.history.clone() currency />
+    }
+}
+
+/// The invoice's history, oldest first, in the merchant's words.
+#[component]
+fn History(entries: Vec<crate::api::HistoryEntry>, currency: Currency) -> impl IntoView {
+    let language = use_language();
+    view! {
+        <section class="card" aria-labelledby="history-title">
+            <h2 id="history-title">{t(T::History)}</h2>
+            <ol class="history">
+                {entries.into_iter().map(|entry| {
+                    let automated = entry.automated;
+                    view! {
+                        <li class:automated=automated>
+                            <time>{move || format_instant(entry.at_ms, language.get())}</time>
+                            " "
+                            <span>{move || history_text(&entry.kind, entry.detail.as_deref(), currency, language.get())}</span>
+                            {automated.then(|| view! { <span class="pill">{t(T::Automated)}</span> })}
+                        </li>
+                    }
+                }).collect_view()}
+            </ol>
+        </section>
+    }
+}
+
+/// One history entry as a sentence; payment details are stored as
+/// "minor currency method" so they can be said in any language.
+fn history_text(
+    kind: &str,
+    detail: Option<&str>,
+    currency: Currency,
+    language: Language,
+) -> String {
+    let payment = || {
+        let mut parts = detail.unwrap_or_default().split(' ');
+        let minor = parts
+            .next()
+            .and_then(|minor| minor.parse::<i64>().ok())
+            .unwrap_or_default();
+        let currency = parts
+            .next()
+            .and_then(|code| Currency::parse(code).ok())
+            .unwrap_or(currency);
+        let method = parts
+            .next()
+            .and_then(PaymentMethod::parse)
+            .map(|method| method.label(language))
+            .unwrap_or_default();
+        format!(
+            "{} ({method})",
+            Money::new(minor, currency).format(language)
+        )
+    };
+    let with_detail = |key: T| match detail {
+        Some(detail) if !detail.is_empty() => format!("{} — {detail}", tr(language, key)),
+        _ => tr(language, key).to_owned(),
+    };
+    match kind {
+        "created" => tr(language, T::EventCreated).to_owned(),
+        "issued" => with_detail(T::EventIssued),
+        "voided" => tr(language, T::EventVoided).to_owned(),
+        "payment_recorded" => format!("{} {}", tr(language, T::EventPaymentRecorded), payment()),
+        "payment_deleted" => format!("{} {}", tr(language, T::EventPaymentDeleted), payment()),
+        "email_queued" => with_detail(T::EventEmailQueued),
+        "email_sent" => tr(language, T::EventEmailSent).to_owned(),
+        "email_failed" => with_detail(T::EventEmailFailed),
+        "link_fetched" => tr(language, T::EventLinkFetched).to_owned(),
+        "opened" => tr(language, T::EventOpened).to_owned(),
+        "pdf_downloaded" => tr(language, T::EventDownloaded).to_owned(),
+        "printed" => tr(language, T::EventPrinted).to_owned(),
+        other => other.to_owned(),
+    }
+}

@@ -1,0 +1,74 @@
+//! The bar on top of every signed-in page: where you are, the language, and
+//! signing out.
+
+use invoice::Language;
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos_router::hooks::use_location;
+
+use crate::api::{CurrentUser, Logout, SetLanguage};
+use crate::components::language_name;
+use crate::i18n::{t, use_language, T};
+
+#[component]
+pub fn TopBar(user: CurrentUser) -> impl IntoView {
+    let language = use_language();
+    let logout = ServerAction::<Logout>::new();
+    let set_language = ServerAction::<SetLanguage>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(chosen)) = set_language.value().get() {
+            language.set(chosen);
+        }
+    });
+    let location = use_location();
+    let current = move |prefix: &'static str| {
+        move || {
+            location
+                .pathname
+                .get()
+                .starts_with(prefix)
+                .then_some("page")
+        }
+    };
+    view! {
+        <header class="topbar">
+            <a class="brand" href="/invoices">"Invio"</a>
+            <nav aria-label=move || t(T::MainNavigation)()>
+                <span class="crumb">{t(T::Sales)}</span>
+                <a href="/invoices" aria-current=current("/invoices")>{t(T::CustomerInvoices)}</a>
+                <a href="/customers" aria-current=current("/customers")>{t(T::Customers)}</a>
+                <a href="/stores" aria-current=current("/stores")>{t(T::Stores)}</a>
+                <a href="/team" aria-current=current("/team")>{t(T::Team)}</a>
+            </nav>
+            <div class="account">
+                <label class="language">
+                    <span class="visually-hidden">{t(T::Language)}</span>
+                    <select
+                        name="language"
+                        aria-label=move || t(T::Language)()
+                        on:change=move |ev| {
+                            set_language.dispatch(SetLanguage { language: event_target_value(&ev) });
+                        }
+                    >
+                        {Language::ALL
+                            .into_iter()
+                            .map(|option| {
+                                view! {
+                                    <option value=option.code() selected=move || language.get() == option>
+                                        {language_name(option)}
+                                    </option>
+                                }
+                            })
+                            .collect_view()}
+                    </select>
+                </label>
+                <span class="who" title=user.email.clone()>
+                    {user.name.clone()} <span class="muted">" · " {user.organisation_name.clone()}</span>
+                </span>
+                <ActionForm action=logout>
+                    <button type="submit" class="link">{t(T::SignOut)}</button>
+                </ActionForm>
+            </div>
+        </header>
+    }
+}

@@ -1,0 +1,169 @@
+//! Stores: their details, numbering and email settings.
+
+use invoice::document::DocumentLayout;
+use invoice::store::StoreInput;
+use invoice::Currency;
+use leptos::prelude::*;
+use leptos_router::hooks::{use_navigate, use_params_map};
+
+use crate::api::SaveStore;
+use crate::components::{
+    action_error, error_message, field_error, language_options, CheckboxField, ErrorAlert, Field,
+    SelectField, TextArea,
+};
+use crate::i18n::{t, tr, use_language, T};
+
+#[component]
+pub fn StoresPage() -> impl IntoView {
+    let language = use_language();
+    let stores = Resource::new(|| (), |_| crate::api::list_stores());
+    view! {
+        <div class="page-head">
+            <h1>{t(T::Stores)}</h1>
+            <a class="button primary" href="/stores/new">{t(T::AddStore)}</a>
+        </div>
+        <section class="card">
+            <Transition fallback=move || view! { <p class="muted">{t(T::Loading)}</p> }>
+                {move || stores.get().map(|result| match result {
+                    Ok(stores) => view! {
+                        <ul class="plain-list">
+                            {stores.into_iter().map(|store| view! {
+                                <li><a href=format!("/stores/{}", store.id)>{store.name}</a> <span class="muted">{store.currency}</span></li>
+                            }).collect_view()}
+                        </ul>
+                    }.into_any(),
+                    Err(error) => view! { <p class="alert" role="alert">{error_message(&error, language.get())}</p> }.into_any(),
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+pub fn StorePage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.with(|params| params.get("id").and_then(|id| id.parse::<i64>().ok()));
+    let store = Resource::new(id, |id| async move {
+        match id {
+            Some(id) => crate::api::get_store(id)
+                .await
+                .map(|input| (Some(id), input)),
+            None => Ok((None, invoice::store::StoreSettings::default().to_input())),
+        }
+    });
+    view! {
+        <Suspense fallback=move || view! { <p class="muted">{t(T::Loading)}</p> }>
+            {move || Suspend::new(async move {
+                match store.await {
+                    Ok((id, input)) => view! { <StoreForm id input /> }.into_any(),
+                    Err(error) => view! { <ErrorAlert error=Signal::derive(move || Some(error.clone())) /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn StoreForm(id: Option<i64>, input: StoreInput) -> impl IntoView {
+    let language = use_language();
+    let save = ServerAction::<SaveStore>::new();
+    let error = action_error(save);
+    let navigate = use_navigate();
+    let name = RwSignal::new(input.name);
+    let address = RwSignal::new(input.address);
+    let tax_id = RwSignal::new(input.tax_id);
+    let currency = RwSignal::new(input.currency);
+    let store_language = RwSignal::new(input.language);
+    let number_format = RwSignal::new(input.number_format);
+    let email_enabled = RwSignal::new(input.email_enabled);
+    let reply_to = RwSignal::new(input.reply_to);
+    let copies_to = RwSignal::new(input.copies_to);
+    let failure_notify = RwSignal::new(input.failure_notify);
+    let email_template = RwSignal::new(input.email_template);
+    let print_template = RwSignal::new(input.print_template);
+    let email_subject = RwSignal::new(input.email_subject);
+    let email_message = RwSignal::new(input.email_message);
+    let reminder_schedule = RwSignal::new(input.reminder_schedule);
+    let saved = RwSignal::new(false);
+    Effect::new(move |_| {
+        if let Some(Ok(saved_id)) = save.value().get() {
+            saved.set(true);
+            if id.is_none() {
+                navigate(&format!("/stores/{saved_id}"), Default::default());
+            }
+        }
+    });
+    let currency_options = Signal::derive(|| {
+        Currency::ALL
+            .into_iter()
+            .map(|currency| (currency.code().to_owned(), currency.code().to_owned()))
+            .collect::<Vec<_>>()
+    });
+    let layout_options = Signal::derive(move || {
+        DocumentLayout::ALL
+            .into_iter()
+            .map(|layout| {
+                let label = match layout {
+                    DocumentLayout::A4 => T::LayoutA4,
+                    DocumentLayout::Receipt80mm => T::LayoutReceipt,
+                };
+                (
+                    layout.code().to_owned(),
+                    tr(language.get(), label).to_owned(),
+                )
+            })
+            .collect::<Vec<_>>()
+    });
+    let general = Signal::derive(move || {
+        error
+            .get()
+            .filter(|error| !matches!(error, crate::api::AdminError::Invalid(_)))
+    });
+    let invalid = move || matches!(error.get(), Some(crate::api::AdminError::Invalid(_)));
+    view! {
+        <div class="page-head">
+            <h1>{if id.is_some() { t(T::StoreSettings) } else { t(T::NewStore) }}</h1>
+            <a href="/stores">{t(T::BackToStores)}</a>
+        </div>
+        <form class="card" novalidate on:submit=move |ev| {
+            ev.prevent_default();
+            saved.set(false);
+            save.dispatch(SaveStore { id, input: StoreInput {
+                name: name.get(), address: address.get(), tax_id: tax_id.get(), currency: currency.get(),
+                language: store_language.get(), number_format: number_format.get(), email_enabled: email_enabled.get(),
+                reply_to: reply_to.get(), copies_to: copies_to.get(), failure_notify: failure_notify.get(),
+                email_template: email_template.get(), print_template: print_template.get(),
+                email_subject: email_subject.get(), email_message: email_message.get(),
+                reminder_schedule: reminder_schedule.get(),
+            } });
+        }>
+            <fieldset class="grid">
+                <legend>{t(T::StoreDetails)}</legend>
+                <Field label=T::Name name="name" value=name error=field_error(error, "name") required=true />
+                <Field label=T::TaxId name="tax_id" value=tax_id error=field_error(error, "tax_id") />
+                <TextArea label=T::Address name="address" value=address error=field_error(error, "address") />
+                <SelectField label=T::Currency name="currency" value=currency error=field_error(error, "currency") options=currency_options />
+                <SelectField label=T::DefaultLanguage name="language" value=store_language error=field_error(error, "language") options=Signal::derive(language_options) />
+                <Field label=T::NumberFormat name="number_format" value=number_format error=field_error(error, "number_format") hint=T::NumberFormatHint />
+            </fieldset>
+            <fieldset class="grid">
+                <legend>{t(T::EmailSettings)}</legend>
+                <CheckboxField label=T::EmailEnabled name="email_enabled" checked=email_enabled error=field_error(error, "email_enabled") />
+                <Field label=T::ReplyTo name="reply_to" value=reply_to error=field_error(error, "reply_to") kind="email" />
+                <Field label=T::CopiesTo name="copies_to" value=copies_to error=field_error(error, "copies_to") hint=T::AddressListHint wide=true />
+                <Field label=T::FailureNotify name="failure_notify" value=failure_notify error=field_error(error, "failure_notify") hint=T::AddressListHint wide=true />
+                <SelectField label=T::EmailTemplate name="email_template" value=email_template error=field_error(error, "email_template") options=layout_options />
+                <SelectField label=T::PrintTemplate name="print_template" value=print_template error=field_error(error, "print_template") options=layout_options />
+                <Field label=T::EmailSubject name="email_subject" value=email_subject error=field_error(error, "email_subject") hint=T::TemplateHint wide=true />
+                <TextArea label=T::EmailMessage name="email_message" value=email_message error=field_error(error, "email_message") rows=5 hint=T::TemplateHint />
+                <Field label=T::ReminderSchedule name="reminder_schedule" value=reminder_schedule error=field_error(error, "reminder_schedule") hint=T::ReminderScheduleHint wide=true />
+            </fieldset>
+            <ErrorAlert error=general />
+            {move || invalid().then(|| view! { <p class="alert" role="alert">{t(T::CorrectHighlighted)}</p> })}
+            {move || saved.get().then(|| view! { <p class="notice" role="status">{t(T::Saved)}</p> })}
+            <div class="form-actions">
+                <button type="submit" class="primary" disabled=move || save.pending().get()>{t(T::Save)}</button>
+            </div>
+        </form>
+    }
+}

@@ -1,0 +1,96 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { expect, type Browser, type Download, type Page } from "@playwright/test";
+
+export const adminUrl = () => process.env.ADMIN_URL!;
+export const edgeUrl = () => process.env.EDGE_URL!;
+export const inboxUrl = () => process.env.INBOX_URL!;
+
+export type CaughtEmail = { subject: string; text: string; html: string; to: { address: string }[] };
+
+export async function waitForEmailTo(address: string): Promise<CaughtEmail> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    const response = await fetch(`${inboxUrl()}/api/email`);
+    const emails = (await response.json()) as CaughtEmail[];
+    const found = emails.find((email) => email.to.some((to) => to.address === address));
+    if (found) return found;
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  throw new Error(`no email reached ${address}`);
+}
+
+// A customer's browser, not an automated one: real customers never report
+// navigator.webdriver, and the edge would rightly not count such an open.
+export async function customerPage(browser: Browser): Promise<Page> {
+  const context = await browser.newContext({
+    userAgent:
+      "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36",
+    acceptDownloads: true,
+  });
+  await context.addInitScript(() => {
+    Object.defineProperty(Navigator.prototype, "webdriver", { get: () => false });
+  });
+  return context.newPage();
+}
+
+export function pdfText(bytes: Buffer): string {
+  const dir = mkdtempSync(path.join(tmpdir(), "invio-pdf-"));
+  const file = path.join(dir, "invoice.pdf");
+  writeFileSync(file, bytes);
+  return execFileSync("pdftotext", ["-layout", file, "-"]).toString();
+}
+
+export async function downloadedText(download: Download): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of (await download.createReadStream())!) chunks.push(chunk as Buffer);
+  return pdfText(Buffer.concat(chunks));
+}
+
+// The admin marks its body once hydrated; the forms need it.
+export async function waitForHydration(page: Page) {
+  await page.locator("body[data-hydrated]").waitFor({ state: "attached" });
+}
+
+// Signs a new merchant up in English and lands on the invoice list.
+export async function signUp(page: Page, email = `owner.${Date.now()}.${Math.random().toString(36).slice(2)}@bottega.it`) {
+  await page.goto(`${adminUrl()}/signup`);
+  await waitForHydration(page);
+  await page.getByLabel("Language").selectOption("en");
+  await page.getByLabel("Business name").fill("Bottega Rossi");
+  await page.getByLabel("Your name").fill("Giulia Rossi");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill("correct horse battery");
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page.getByRole("heading", { name: "Customer invoices" })).toBeVisible();
+  await waitForHydration(page);
+  return email;
+}
+
+// Adds a customer through the form.
+export async function addCustomer(page: Page, name: string, email: string, language: "it" | "es" | "en") {
+  await page.goto(`${adminUrl()}/customers/new`);
+  await waitForHydration(page);
+  await page.getByLabel("Name").fill(name);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Customer's language").selectOption(language);
+  await page.getByRole("button", { name: "Save" }).click();
+  await expect(page.getByRole("heading", { name: "Edit customer" })).toBeVisible();
+}
+
+// Writes a one-line invoice for `customer` and issues it; returns its number.
+export async function issueInvoice(page: Page, customer: string, description: string, price: string, quantity = "1") {
+  await page.goto(`${adminUrl()}/invoices/new`);
+  await waitForHydration(page);
+  const option = page.locator('select[name="customer_id"] option', { hasText: customer });
+  await page.getByLabel("Customer", { exact: true }).selectOption((await option.getAttribute("value"))!);
+  await page.getByLabel("Description 1").fill(description);
+  await page.getByLabel("Quantity 1").fill(quantity);
+  await page.getByLabel("Unit price 1").fill(price);
+  await page.getByRole("button", { name: "Save and issue" }).click();
+  const heading = page.getByRole("heading", { name: /^Invoice \d{4}-\d{4}$/ });
+  await expect(heading).toBeVisible();
+  return (await heading.textContent())!.replace("Invoice ", "").trim();
+}

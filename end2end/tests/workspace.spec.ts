@@ -1,0 +1,110 @@
+import { expect, test } from "@playwright/test";
+import { addCustomer, adminUrl, downloadedText, issueInvoice, signUp, waitForHydration } from "./support";
+
+test("a new merchant signs up, sets up the store and is told exactly what is wrong", async ({ page }) => {
+  const email = await signUp(page);
+  await expect(page.getByText("No invoices yet")).toBeVisible();
+
+  await page.getByRole("link", { name: "Stores" }).click();
+  await page.getByRole("link", { name: "Bottega Rossi" }).click();
+  await waitForHydration(page);
+  await page.getByLabel("Send copies to").fill("books@bottega.it; not-an-address");
+  await page.getByLabel("Tax ID").fill("IT01234567890");
+  await page.getByRole("button", { name: "Save" }).click();
+  await expect(page.locator("#copies_to-error")).toContainText("not-an-address");
+  await page.getByLabel("Send copies to").fill("books@bottega.it; boss@bottega.it");
+  await page.getByLabel("Numbering").fill("FT/{YY}/{NNN}");
+  await page.getByRole("button", { name: "Save" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Saved." })).toBeVisible();
+  await page.reload();
+  await expect(page.getByLabel("Send copies to")).toHaveValue(/books@bottega.it; boss@bottega.it/);
+
+  // Signing out and back in; a wrong password says so without saying which part was wrong.
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await expect(page.getByRole("heading", { name: "Sign in to Invio" })).toBeVisible();
+  await waitForHydration(page);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill("wrong password");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.locator("#password-error")).not.toBeEmpty();
+  await page.getByLabel("Password").fill("correct horse battery");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("heading", { name: "Customer invoices" })).toBeVisible();
+});
+
+test("a merchant writes, issues, is paid in parts, voids and duplicates invoices", async ({ page }) => {
+  await signUp(page);
+  await addCustomer(page, "Juan García", `juan.${Date.now()}@example.es`, "es");
+
+  await page.goto(`${adminUrl()}/invoices/new`);
+  await waitForHydration(page);
+  const option = page.locator('select[name="customer_id"] option', { hasText: "Juan García" });
+  await page.getByLabel("Customer", { exact: true }).selectOption((await option.getAttribute("value"))!);
+  await page.getByLabel("Description 1").fill("Diseño web");
+  await page.getByLabel("Quantity 1").fill("1.5");
+  await page.getByLabel("Unit price 1").fill("200");
+  // Totals follow what is typed, line by line, with tax per rate.
+  await expect(page.getByTestId("live-total")).toHaveText("€366.00");
+  await page.getByRole("button", { name: "Add line" }).click();
+  await page.getByLabel("Description 2").fill("Hosting");
+  await page.getByLabel("Unit price 2").fill("50");
+  await page.getByLabel("Tax % 2").fill("10");
+  await expect(page.getByTestId("live-total")).toHaveText("€421.00");
+  await page.getByLabel("Quantity 2").fill("-1");
+  await page.getByRole("button", { name: "Save draft" }).click();
+  await expect(page.locator("#lines-1-quantity-error")).not.toBeEmpty();
+  await page.getByLabel("Quantity 2").fill("1");
+  await page.getByRole("button", { name: "Save and issue" }).click();
+  await expect(page.getByRole("heading", { name: /^Invoice \d{4}-\d{4}$/ })).toBeVisible();
+  await expect(page.getByTestId("status")).toHaveText("Issued");
+
+  // A partial payment, then the rest.
+  await page.getByLabel("Amount", { exact: true }).fill("100");
+  await page.getByRole("button", { name: "Record payment" }).click();
+  await expect(page.getByTestId("status")).toHaveText("Partially paid");
+  await expect(page.getByTestId("due")).toHaveText("€321.00");
+  await expect(page.getByLabel("Amount", { exact: true })).toHaveValue("321.00");
+  await page.getByRole("button", { name: "Record payment" }).click();
+  await expect(page.getByTestId("status")).toHaveText("Paid");
+
+  // The PDF is in the customer's language (Spanish), with what was paid.
+  const download = page.waitForEvent("download");
+  await page.getByRole("link", { name: "Download PDF" }).click();
+  const text = await downloadedText(await download);
+  expect(text).toContain("Factura");
+  expect(text).toContain("Juan García");
+  expect(text).toMatch(/Total\s+421,00 €/);
+  expect(text).toMatch(/Pagado\s+421,00 €/);
+
+  // Duplicate into a new draft; void a second issued invoice.
+  await page.getByRole("button", { name: "Duplicate" }).click();
+  await expect(page.getByRole("heading", { name: "Edit draft" })).toBeVisible();
+  await expect(page.getByLabel("Description 2")).toHaveValue("Hosting");
+  const second = await issueInvoice(page, "Juan García", "Mantenimiento", "80");
+  await page.getByRole("button", { name: "Void" }).click();
+  await expect(page.getByTestId("status")).toHaveText("Void");
+
+  // The list filters by status and finds by text.
+  await page.goto(`${adminUrl()}/invoices?status=void`);
+  await expect(page.locator("tbody tr")).toHaveCount(1);
+  await expect(page.locator("tbody tr")).toContainText(second);
+  await page.goto(`${adminUrl()}/invoices?q=garc%C3%ADa`);
+  await expect(page.locator("tbody tr")).toHaveCount(3);
+});
+
+test("the admin speaks Italian and Spanish, and remembers the choice", async ({ page }) => {
+  await signUp(page);
+  await page.getByLabel("Language").selectOption("it");
+  await expect(page.getByRole("heading", { name: "Fatture clienti" })).toBeVisible();
+  await page.reload();
+  await expect(page.getByRole("heading", { name: "Fatture clienti" })).toBeVisible();
+  await expect(page.getByRole("link", { name: "Nuova fattura" }).first()).toBeVisible();
+  await waitForHydration(page);
+  await page.getByLabel("Lingua").selectOption("es");
+  await expect(page.getByRole("heading", { name: "Facturas de clientes" })).toBeVisible();
+  await page.goto(`${adminUrl()}/customers/new`);
+  await waitForHydration(page);
+  await page.getByRole("button", { name: "Guardar" }).click();
+  await expect(page.locator("#name-error")).not.toBeEmpty();
+  await expect(page.getByRole("alert")).toHaveText("Corrige los campos resaltados.");
+});

@@ -1,0 +1,350 @@
+//! What can be wrong with a form field, said in Italian, Spanish and
+//! English. Validation returns problems, not sentences, so the admin can show
+//! each one in the merchant's language.
+
+use serde::{Deserialize, Serialize};
+
+use crate::Language;
+
+/// A problem with one field of a form, shown beside that field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    /// The form field's name, e.g. `email` or `lines[0].quantity`; `invoice`
+    /// for a refusal about the whole record.
+    pub field: String,
+    pub problem: Problem,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, problem: Problem) -> Self {
+        Self {
+            field: field.into(),
+            problem,
+        }
+    }
+
+    pub fn message(&self, language: Language) -> String {
+        self.problem.message(language)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Problem {
+    Required,
+    TooLong {
+        max: usize,
+    },
+    TooManyLines {
+        max: usize,
+    },
+    InvalidEmail {
+        address: String,
+    },
+    InvalidAddressInList {
+        address: String,
+    },
+    TooManyAddresses {
+        max: usize,
+    },
+    HeaderInjection,
+    ChooseLanguage,
+    UnknownCurrency,
+    ChooseCustomer,
+    ChooseStore,
+    UnknownCustomer,
+    UnknownStore,
+    InvalidDate,
+    DueBeforeIssue,
+    NoLines,
+    InvalidQuantity,
+    QuantityNotPositive,
+    QuantityTooLarge,
+    InvalidPrice,
+    PriceTooLarge,
+    InvalidTaxRate,
+    NegativeTotal,
+    TotalTooLarge,
+    InvalidAmount,
+    AmountNotPositive,
+    PaymentExceedsDue {
+        due_minor: i64,
+        currency: crate::Currency,
+    },
+    NothingDue,
+    ChooseMethod,
+    ChooseLayout,
+    InvalidNumberFormat,
+    InvalidReminderSchedule {
+        entry: String,
+    },
+    EmailTaken,
+    WrongCredentials,
+    TooManyAttempts {
+        minutes: u32,
+    },
+    PasswordTooShort {
+        min: usize,
+    },
+    AutomaticEmailNeedsAddress,
+    EditedElsewhere,
+    NotEditable,
+    AlreadyVoid,
+    InvoiceIsDraft,
+}
+
+impl Problem {
+    pub fn message(&self, language: Language) -> String {
+        use Language::{En, Es, It};
+        let pick = |en: &str, it: &str, es: &str| -> String {
+            match language {
+                En => en.to_owned(),
+                It => it.to_owned(),
+                Es => es.to_owned(),
+            }
+        };
+        match self {
+            Problem::Required => pick("Fill in this field.", "Compila questo campo.", "Rellena este campo."),
+            Problem::TooLong { max } => match language {
+                En => format!("Use at most {max} characters."),
+                It => format!("Usa al massimo {max} caratteri."),
+                Es => format!("Usa como máximo {max} caracteres."),
+            },
+            Problem::TooManyLines { max } => match language {
+                En => format!("An invoice has at most {max} lines."),
+                It => format!("Una fattura ha al massimo {max} righe."),
+                Es => format!("Una factura tiene como máximo {max} líneas."),
+            },
+            Problem::InvalidEmail { address } => match language {
+                En => format!("“{address}” is not a valid email address."),
+                It => format!("“{address}” non è un indirizzo email valido."),
+                Es => format!("“{address}” no es una dirección de email válida."),
+            },
+            Problem::InvalidAddressInList { address } => match language {
+                En => format!("“{address}” is not a valid email address; separate addresses with ;"),
+                It => format!("“{address}” non è un indirizzo email valido; separa gli indirizzi con ;"),
+                Es => format!("“{address}” no es una dirección de email válida; separa las direcciones con ;"),
+            },
+            Problem::TooManyAddresses { max } => match language {
+                En => format!("Enter at most {max} addresses."),
+                It => format!("Inserisci al massimo {max} indirizzi."),
+                Es => format!("Introduce como máximo {max} direcciones."),
+            },
+            Problem::HeaderInjection => pick(
+                "Line breaks are not allowed here.",
+                "Qui non sono ammessi a capo.",
+                "Aquí no se permiten saltos de línea.",
+            ),
+            Problem::ChooseLanguage => pick(
+                "Choose Italian, Spanish or English.",
+                "Scegli italiano, spagnolo o inglese.",
+                "Elige italiano, español o inglés.",
+            ),
+            Problem::UnknownCurrency => pick(
+                "Choose one of the currencies offered.",
+                "Scegli una delle valute proposte.",
+                "Elige una de las monedas ofrecidas.",
+            ),
+            Problem::ChooseCustomer => pick("Choose a customer.", "Scegli un cliente.", "Elige un cliente."),
+            Problem::ChooseStore => pick("Choose a store.", "Scegli un negozio.", "Elige una tienda."),
+            Problem::UnknownCustomer => pick(
+                "This customer does not exist.",
+                "Questo cliente non esiste.",
+                "Este cliente no existe.",
+            ),
+            Problem::UnknownStore => pick(
+                "This store does not exist.",
+                "Questo negozio non esiste.",
+                "Esta tienda no existe.",
+            ),
+            Problem::InvalidDate => pick(
+                "Enter a date, e.g. 2026-11-30.",
+                "Inserisci una data, es. 2026-11-30.",
+                "Introduce una fecha, p. ej. 2026-11-30.",
+            ),
+            Problem::DueBeforeIssue => pick(
+                "The due date cannot be before the issue date.",
+                "La scadenza non può precedere la data di emissione.",
+                "El vencimiento no puede ser anterior a la fecha de emisión.",
+            ),
+            Problem::NoLines => pick("Add at least one line.", "Aggiungi almeno una riga.", "Añade al menos una línea."),
+            Problem::InvalidQuantity => pick(
+                "Enter a quantity, e.g. 1 or 2.5 (up to 3 decimals).",
+                "Inserisci una quantità, es. 1 o 2,5 (fino a 3 decimali).",
+                "Introduce una cantidad, p. ej. 1 o 2,5 (hasta 3 decimales).",
+            ),
+            Problem::QuantityNotPositive => pick(
+                "The quantity must be more than zero.",
+                "La quantità deve essere maggiore di zero.",
+                "La cantidad debe ser mayor que cero.",
+            ),
+            Problem::QuantityTooLarge => pick("The quantity is too large.", "La quantità è troppo grande.", "La cantidad es demasiado grande."),
+            Problem::InvalidPrice => pick(
+                "Enter a price, e.g. 12.50.",
+                "Inserisci un prezzo, es. 12,50.",
+                "Introduce un precio, p. ej. 12,50.",
+            ),
+            Problem::PriceTooLarge => pick("The price is too large.", "Il prezzo è troppo grande.", "El precio es demasiado grande."),
+            Problem::InvalidTaxRate => pick(
+                "Enter a tax rate between 0 and 100 %, e.g. 22.",
+                "Inserisci un'aliquota tra 0 e 100 %, es. 22.",
+                "Introduce un tipo entre 0 y 100 %, p. ej. 21.",
+            ),
+            Problem::NegativeTotal => pick(
+                "The invoice total cannot be negative.",
+                "Il totale della fattura non può essere negativo.",
+                "El total de la factura no puede ser negativo.",
+            ),
+            Problem::TotalTooLarge => pick(
+                "The invoice total is too large.",
+                "Il totale della fattura è troppo grande.",
+                "El total de la factura es demasiado grande.",
+            ),
+            Problem::InvalidAmount => pick(
+                "Enter an amount, e.g. 120.50.",
+                "Inserisci un importo, es. 120,50.",
+                "Introduce un importe, p. ej. 120,50.",
+            ),
+            Problem::AmountNotPositive => pick(
+                "The amount must be more than zero.",
+                "L'importo deve essere maggiore di zero.",
+                "El importe debe ser mayor que cero.",
+            ),
+            Problem::PaymentExceedsDue { due_minor, currency } => {
+                let due = crate::Money::new(*due_minor, *currency).format(language);
+                match language {
+                    En => format!("The amount due is {due}: the payment cannot be larger."),
+                    It => format!("Restano da pagare {due}: il pagamento non può superarli."),
+                    Es => format!("Quedan pendientes {due}: el pago no puede superarlos."),
+                }
+            }
+            Problem::NothingDue => pick(
+                "Nothing is left to pay on this invoice.",
+                "Non resta nulla da pagare su questa fattura.",
+                "No queda nada por pagar en esta factura.",
+            ),
+            Problem::ChooseMethod => pick("Choose a payment method.", "Scegli un metodo di pagamento.", "Elige un método de pago."),
+            Problem::ChooseLayout => pick("Choose a layout.", "Scegli un formato.", "Elige un formato."),
+            Problem::InvalidNumberFormat => pick(
+                "Use one {N…} for the number (e.g. {NNNN}), optionally {YYYY} or {YY}, and at most 30 characters.",
+                "Usa un solo {N…} per il numero (es. {NNNN}), eventualmente {YYYY} o {YY}, e al massimo 30 caratteri.",
+                "Usa un solo {N…} para el número (p. ej. {NNNN}), opcionalmente {YYYY} o {YY}, y como máximo 30 caracteres.",
+            ),
+            Problem::InvalidReminderSchedule { entry } => match language {
+                En => format!("“{entry}” is not a number of days between -60 and 365."),
+                It => format!("“{entry}” non è un numero di giorni tra -60 e 365."),
+                Es => format!("“{entry}” no es un número de días entre -60 y 365."),
+            },
+            Problem::EmailTaken => pick(
+                "An account with this email already exists.",
+                "Esiste già un account con questa email.",
+                "Ya existe una cuenta con este email.",
+            ),
+            Problem::WrongCredentials => pick(
+                "The email or the password is not right.",
+                "L'email o la password non sono corrette.",
+                "El email o la contraseña no son correctos.",
+            ),
+            Problem::TooManyAttempts { minutes } => match language {
+                En => format!("Too many failed attempts. Try again in {minutes} minutes."),
+                It => format!("Troppi tentativi falliti. Riprova tra {minutes} minuti."),
+                Es => format!("Demasiados intentos fallidos. Inténtalo de nuevo en {minutes} minutos."),
+            },
+            Problem::PasswordTooShort { min } => match language {
+                En => format!("Use at least {min} characters."),
+                It => format!("Usa almeno {min} caratteri."),
+                Es => format!("Usa al menos {min} caracteres."),
+            },
+            Problem::AutomaticEmailNeedsAddress => pick(
+                "Add an email address to send invoices automatically.",
+                "Aggiungi un indirizzo email per inviare le fatture automaticamente.",
+                "Añade una dirección de email para enviar las facturas automáticamente.",
+            ),
+            Problem::EditedElsewhere => pick(
+                "Someone saved this draft after you opened it. Reload to see their changes.",
+                "Qualcuno ha salvato questa bozza dopo che l'hai aperta. Ricarica per vedere le modifiche.",
+                "Alguien guardó este borrador después de que lo abrieras. Recarga para ver los cambios.",
+            ),
+            Problem::NotEditable => pick(
+                "This invoice is issued and can no longer be edited. Duplicate it to write a new one.",
+                "Questa fattura è emessa e non si può più modificare. Duplicala per scriverne una nuova.",
+                "Esta factura está emitida y ya no se puede editar. Duplícala para escribir una nueva.",
+            ),
+            Problem::AlreadyVoid => pick("This invoice is void.", "Questa fattura è annullata.", "Esta factura está anulada."),
+            Problem::InvoiceIsDraft => pick(
+                "Issue the invoice first.",
+                "Prima emetti la fattura.",
+                "Primero emite la factura.",
+            ),
+        }
+    }
+}
+
+/// Checks a required single-line text: trimmed, not empty, not too long.
+pub(crate) fn required_text(
+    field: &str,
+    text: &str,
+    max: usize,
+    errors: &mut Vec<FieldError>,
+) -> String {
+    let text = text.trim();
+    if text.is_empty() {
+        errors.push(FieldError::new(field, Problem::Required));
+    } else if text.chars().count() > max {
+        errors.push(FieldError::new(field, Problem::TooLong { max }));
+    }
+    text.to_owned()
+}
+
+/// Checks an optional text: trimmed, None when empty, not too long.
+pub(crate) fn optional_text(
+    field: &str,
+    text: &str,
+    max: usize,
+    errors: &mut Vec<FieldError>,
+) -> Option<String> {
+    let text = text.trim();
+    if text.chars().count() > max {
+        errors.push(FieldError::new(field, Problem::TooLong { max }));
+    }
+    (!text.is_empty()).then(|| text.to_owned())
+}
+
+/// Splits an address block into at most `max_lines` trimmed, non-empty lines.
+pub(crate) fn address_lines(field: &str, text: &str, errors: &mut Vec<FieldError>) -> Vec<String> {
+    let lines: Vec<String> = text
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .map(str::to_owned)
+        .collect();
+    if lines.len() > 6 || lines.iter().any(|line| line.chars().count() > 100) {
+        errors.push(FieldError::new(field, Problem::TooLong { max: 600 }));
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_problem_is_said_in_each_language() {
+        let problem = Problem::TooManyAttempts { minutes: 15 };
+        assert_eq!(
+            problem.message(Language::It),
+            "Troppi tentativi falliti. Riprova tra 15 minuti."
+        );
+        assert!(problem.message(Language::Es).contains("15 minutos"));
+        assert!(problem.message(Language::En).contains("15 minutes"));
+    }
+
+    #[test]
+    fn the_amount_due_is_formatted_in_the_merchants_language() {
+        let problem = Problem::PaymentExceedsDue {
+            due_minor: 123_456,
+            currency: crate::Currency::Eur,
+        };
+        assert!(problem.message(Language::It).contains("1.234,56\u{a0}€"));
+        assert!(problem.message(Language::En).contains("€1,234.56"));
+    }
+}

@@ -1,0 +1,184 @@
+//! Where an invoice stands. Only draft, issued and void are stored; paid,
+//! partially paid and overdue follow from the payments and the due date, so
+//! they can never disagree with them.
+
+use serde::{Deserialize, Serialize};
+
+use crate::dates::Date;
+use crate::Language;
+
+/// The stored part of an invoice's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Lifecycle {
+    Draft,
+    Issued,
+    Void,
+}
+
+impl Lifecycle {
+    pub fn code(self) -> &'static str {
+        match self {
+            Lifecycle::Draft => "draft",
+            Lifecycle::Issued => "issued",
+            Lifecycle::Void => "void",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Self> {
+        [Lifecycle::Draft, Lifecycle::Issued, Lifecycle::Void]
+            .into_iter()
+            .find(|lifecycle| lifecycle.code() == code)
+    }
+}
+
+/// What the merchant sees in the Status column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum InvoiceStatus {
+    Draft,
+    Issued,
+    PartiallyPaid,
+    Paid,
+    Overdue,
+    Void,
+}
+
+impl InvoiceStatus {
+    pub const ALL: [InvoiceStatus; 6] = [
+        InvoiceStatus::Draft,
+        InvoiceStatus::Issued,
+        InvoiceStatus::PartiallyPaid,
+        InvoiceStatus::Paid,
+        InvoiceStatus::Overdue,
+        InvoiceStatus::Void,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            InvoiceStatus::Draft => "draft",
+            InvoiceStatus::Issued => "issued",
+            InvoiceStatus::PartiallyPaid => "partially_paid",
+            InvoiceStatus::Paid => "paid",
+            InvoiceStatus::Overdue => "overdue",
+            InvoiceStatus::Void => "void",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|status| status.code() == code)
+    }
+
+    pub fn label(self, language: Language) -> &'static str {
+        use InvoiceStatus::*;
+        match (language, self) {
+            (Language::En, Draft) => "Draft",
+            (Language::En, Issued) => "Issued",
+            (Language::En, PartiallyPaid) => "Partially paid",
+            (Language::En, Paid) => "Paid",
+            (Language::En, Overdue) => "Overdue",
+            (Language::En, Void) => "Void",
+            (Language::It, Draft) => "Bozza",
+            (Language::It, Issued) => "Emessa",
+            (Language::It, PartiallyPaid) => "Parzialmente pagata",
+            (Language::It, Paid) => "Pagata",
+            (Language::It, Overdue) => "Scaduta",
+            (Language::It, Void) => "Annullata",
+            (Language::Es, Draft) => "Borrador",
+            (Language::Es, Issued) => "Emitida",
+            (Language::Es, PartiallyPaid) => "Pagada parcialmente",
+            (Language::Es, Paid) => "Pagada",
+            (Language::Es, Overdue) => "Vencida",
+            (Language::Es, Void) => "Anulada",
+        }
+    }
+}
+
+/// What is left to pay; never negative.
+pub fn amount_due(total_minor: i64, paid_minor: i64) -> i64 {
+    total_minor.saturating_sub(paid_minor).max(0)
+}
+
+/// The status shown for an invoice. Overdue wins over partially paid: money
+/// is still owed after the due date, which is what the merchant must see.
+pub fn derive_status(
+    lifecycle: Lifecycle,
+    total_minor: i64,
+    paid_minor: i64,
+    due_date: Option<Date>,
+    today: Date,
+) -> InvoiceStatus {
+    match lifecycle {
+        Lifecycle::Draft => InvoiceStatus::Draft,
+        Lifecycle::Void => InvoiceStatus::Void,
+        Lifecycle::Issued if amount_due(total_minor, paid_minor) == 0 => InvoiceStatus::Paid,
+        Lifecycle::Issued if due_date.is_some_and(|due| due < today) => InvoiceStatus::Overdue,
+        Lifecycle::Issued if paid_minor > 0 => InvoiceStatus::PartiallyPaid,
+        Lifecycle::Issued => InvoiceStatus::Issued,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn date(text: &str) -> Date {
+        Date::parse(text).expect("date")
+    }
+
+    #[test]
+    fn payments_move_an_issued_invoice_to_partially_paid_then_paid() {
+        let today = date("2026-11-22");
+        let status = |paid| derive_status(Lifecycle::Issued, 10_000, paid, None, today);
+        assert_eq!(status(0), InvoiceStatus::Issued);
+        assert_eq!(status(2_500), InvoiceStatus::PartiallyPaid);
+        assert_eq!(status(10_000), InvoiceStatus::Paid);
+    }
+
+    #[test]
+    fn an_unpaid_invoice_is_overdue_only_after_its_due_date() {
+        let due = Some(date("2026-11-22"));
+        let on = derive_status(Lifecycle::Issued, 100, 50, due, date("2026-11-22"));
+        let after = derive_status(Lifecycle::Issued, 100, 50, due, date("2026-11-23"));
+        let paid_late = derive_status(Lifecycle::Issued, 100, 100, due, date("2026-12-31"));
+        assert_eq!(on, InvoiceStatus::PartiallyPaid);
+        assert_eq!(after, InvoiceStatus::Overdue);
+        assert_eq!(paid_late, InvoiceStatus::Paid);
+    }
+
+    #[test]
+    fn drafts_and_void_invoices_keep_their_status_whatever_is_paid() {
+        let today = date("2026-11-22");
+        let past = Some(date("2020-01-01"));
+        assert_eq!(
+            derive_status(Lifecycle::Draft, 100, 0, past, today),
+            InvoiceStatus::Draft
+        );
+        assert_eq!(
+            derive_status(Lifecycle::Void, 100, 0, past, today),
+            InvoiceStatus::Void
+        );
+        assert_eq!(
+            derive_status(Lifecycle::Issued, 0, 0, past, today),
+            InvoiceStatus::Paid
+        );
+    }
+
+    #[test]
+    fn statuses_round_trip_through_their_codes_and_have_labels() {
+        for status in InvoiceStatus::ALL {
+            assert_eq!(InvoiceStatus::parse(status.code()), Some(status));
+            assert!(!status.label(Language::It).is_empty());
+        }
+        assert_eq!(InvoiceStatus::Overdue.label(Language::Es), "Vencida");
+    }
+
+    proptest! {
+        #[test]
+        fn the_amount_due_is_never_negative_and_zero_means_paid(total in 0..i64::MAX / 2, paid in 0..i64::MAX / 2) {
+            let due = amount_due(total, paid);
+            prop_assert!(due >= 0);
+            let status = derive_status(Lifecycle::Issued, total, paid, None, Date::parse("2026-01-01").expect("date"));
+            prop_assert_eq!(due == 0, status == InvoiceStatus::Paid);
+        }
+    }
+}

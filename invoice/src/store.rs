@@ -1,0 +1,496 @@
+//! A store: who sells, how its invoices are numbered, and how they are
+//! emailed.
+
+use serde::{Deserialize, Serialize};
+
+use crate::document::{DocumentLayout, EmailAddress, Party};
+use crate::problem::{address_lines, optional_text, required_text, FieldError, Problem};
+use crate::{Currency, Language};
+
+/// The numbering pattern of a store's invoices: `{YYYY}` (year), `{YY}`
+/// (year, two digits) and one `{N…}` whose N's give the zero-padded width.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NumberFormat(String);
+
+enum Piece<'a> {
+    Text(&'a str),
+    Year,
+    ShortYear,
+    Sequence(usize),
+}
+
+fn pieces(pattern: &str) -> Option<Vec<Piece<'_>>> {
+    let mut pieces = Vec::new();
+    let mut rest = pattern;
+    while let Some(open) = rest.find(['{', '}']) {
+        if rest[open..].starts_with('}') {
+            return None;
+        }
+        if open > 0 {
+            pieces.push(Piece::Text(&rest[..open]));
+        }
+        let close = rest[open..].find('}')? + open;
+        pieces.push(match &rest[open + 1..close] {
+            "YYYY" => Piece::Year,
+            "YY" => Piece::ShortYear,
+            ns if !ns.is_empty() && ns.len() <= 9 && ns.chars().all(|c| c == 'N') => {
+                Piece::Sequence(ns.len())
+            }
+            _ => return None,
+        });
+        rest = &rest[close + 1..];
+    }
+    if !rest.is_empty() {
+        pieces.push(Piece::Text(rest));
+    }
+    Some(pieces)
+}
+
+impl NumberFormat {
+    pub fn parse(text: &str) -> Result<Self, Problem> {
+        let text = text.trim();
+        let valid = text.chars().count() <= 30
+            && text.chars().all(|c| !c.is_control())
+            && pieces(text).is_some_and(|pieces| {
+                pieces
+                    .iter()
+                    .filter(|piece| matches!(piece, Piece::Sequence(_)))
+                    .count()
+                    == 1
+            });
+        if valid {
+            Ok(Self(text.to_owned()))
+        } else {
+            Err(Problem::InvalidNumberFormat)
+        }
+    }
+
+    /// The number of the `sequence`-th invoice of `year`.
+    pub fn format(&self, year: i32, sequence: i64) -> String {
+        pieces(&self.0)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|piece| match piece {
+                Piece::Text(text) => text.to_owned(),
+                Piece::Year => format!("{year:04}"),
+                Piece::ShortYear => format!("{:02}", year.rem_euclid(100)),
+                Piece::Sequence(width) => format!("{sequence:0width$}"),
+            })
+            .collect()
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Default for NumberFormat {
+    fn default() -> Self {
+        Self("{YYYY}-{NNNN}".into())
+    }
+}
+
+/// The most addresses in one list (copies, failure notices).
+pub const MAX_ADDRESSES: usize = 20;
+
+/// Addresses separated by `;` (or `,` or new lines), each checked, without
+/// repeats. The error names the first bad address.
+pub fn parse_address_list(text: &str) -> Result<Vec<EmailAddress>, Problem> {
+    let mut addresses: Vec<EmailAddress> = Vec::new();
+    for part in text
+        .split([';', ',', '\n'])
+        .map(str::trim)
+        .filter(|part| !part.is_empty())
+    {
+        let address = EmailAddress::parse(part).map_err(|_| Problem::InvalidAddressInList {
+            address: part.to_owned(),
+        })?;
+        if !addresses
+            .iter()
+            .any(|known| known.as_str().eq_ignore_ascii_case(address.as_str()))
+        {
+            addresses.push(address);
+        }
+    }
+    if addresses.len() > MAX_ADDRESSES {
+        return Err(Problem::TooManyAddresses { max: MAX_ADDRESSES });
+    }
+    Ok(addresses)
+}
+
+/// Reminder days relative to the due date (negative: before), sorted and
+/// without repeats; empty text means no reminders.
+pub fn parse_reminder_schedule(text: &str) -> Result<Vec<i32>, Problem> {
+    let mut days = Vec::new();
+    for entry in text
+        .split([',', ';'])
+        .map(str::trim)
+        .filter(|entry| !entry.is_empty())
+    {
+        match entry.trim_start_matches('+').parse::<i32>() {
+            Ok(day) if (-60..=365).contains(&day) => days.push(day),
+            _ => {
+                return Err(Problem::InvalidReminderSchedule {
+                    entry: entry.to_owned(),
+                })
+            }
+        }
+    }
+    days.sort_unstable();
+    days.dedup();
+    Ok(days)
+}
+
+/// A store's settings as typed in the form.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct StoreInput {
+    pub name: String,
+    pub address: String,
+    pub tax_id: String,
+    pub currency: String,
+    pub language: String,
+    pub number_format: String,
+    pub email_enabled: bool,
+    pub reply_to: String,
+    pub copies_to: String,
+    pub failure_notify: String,
+    pub email_template: String,
+    pub print_template: String,
+    pub email_subject: String,
+    pub email_message: String,
+    pub reminder_schedule: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoreSettings {
+    pub name: String,
+    pub address: Vec<String>,
+    pub tax_id: Option<String>,
+    pub currency: Currency,
+    /// The language of documents for customers who have none set.
+    pub language: Language,
+    pub number_format: NumberFormat,
+    /// Whether invoices may be emailed from this store at all.
+    pub email_enabled: bool,
+    pub reply_to: Option<EmailAddress>,
+    /// Each gets its own copy, with its own link.
+    pub copies_to: Vec<EmailAddress>,
+    /// Told when an email fails, besides the user who issued the invoice.
+    pub failure_notify: Vec<EmailAddress>,
+    pub email_template: DocumentLayout,
+    pub print_template: DocumentLayout,
+    /// Empty: Invio's wording in the customer's language.
+    pub email_subject: String,
+    pub email_message: String,
+    pub reminder_schedule: Vec<i32>,
+}
+
+impl Default for StoreSettings {
+    fn default() -> Self {
+        Self {
+            name: "My store".into(),
+            address: Vec::new(),
+            tax_id: None,
+            currency: Currency::Eur,
+            language: Language::En,
+            number_format: NumberFormat::default(),
+            email_enabled: true,
+            reply_to: None,
+            copies_to: Vec::new(),
+            failure_notify: Vec::new(),
+            email_template: DocumentLayout::A4,
+            print_template: DocumentLayout::A4,
+            email_subject: String::new(),
+            email_message: String::new(),
+            reminder_schedule: Vec::new(),
+        }
+    }
+}
+
+fn join(addresses: &[EmailAddress]) -> String {
+    addresses
+        .iter()
+        .map(EmailAddress::as_str)
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Keeps the value, or records the problem beside its field.
+fn check<T>(errors: &mut Vec<FieldError>, field: &str, result: Result<T, Problem>) -> Option<T> {
+    result
+        .map_err(|problem| errors.push(FieldError::new(field, problem)))
+        .ok()
+}
+
+impl StoreInput {
+    /// Checks every field and reports every problem at once.
+    pub fn validate(&self) -> Result<StoreSettings, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let currency = check(
+            &mut errors,
+            "currency",
+            Currency::parse(&self.currency).map_err(|_| Problem::UnknownCurrency),
+        );
+        let language = check(
+            &mut errors,
+            "language",
+            Language::parse(self.language.trim()).ok_or(Problem::ChooseLanguage),
+        );
+        let number_format = check(
+            &mut errors,
+            "number_format",
+            NumberFormat::parse(&self.number_format),
+        );
+        let reply_to = check(
+            &mut errors,
+            "reply_to",
+            match self.reply_to.trim() {
+                "" => Ok(None),
+                text => EmailAddress::parse(text).map(Some),
+            },
+        );
+        let copies_to = check(
+            &mut errors,
+            "copies_to",
+            parse_address_list(&self.copies_to),
+        );
+        let failure_notify = check(
+            &mut errors,
+            "failure_notify",
+            parse_address_list(&self.failure_notify),
+        );
+        let email_template = check(
+            &mut errors,
+            "email_template",
+            DocumentLayout::parse(self.email_template.trim()).ok_or(Problem::ChooseLayout),
+        );
+        let print_template = check(
+            &mut errors,
+            "print_template",
+            DocumentLayout::parse(self.print_template.trim()).ok_or(Problem::ChooseLayout),
+        );
+        let email_subject = check(
+            &mut errors,
+            "email_subject",
+            match self.email_subject.trim() {
+                subject if subject.contains(['\r', '\n']) => Err(Problem::HeaderInjection),
+                subject if subject.chars().count() > 200 => Err(Problem::TooLong { max: 200 }),
+                subject => Ok(subject.to_owned()),
+            },
+        );
+        let email_message = check(
+            &mut errors,
+            "email_message",
+            match self.email_message.trim() {
+                message if message.chars().count() > 5000 => Err(Problem::TooLong { max: 5000 }),
+                message => Ok(message.to_owned()),
+            },
+        );
+        let reminder_schedule = check(
+            &mut errors,
+            "reminder_schedule",
+            parse_reminder_schedule(&self.reminder_schedule),
+        );
+        let name = required_text("name", &self.name, 200, &mut errors);
+        let address = address_lines("address", &self.address, &mut errors);
+        let tax_id = optional_text("tax_id", &self.tax_id, 40, &mut errors);
+        match (
+            currency,
+            language,
+            number_format,
+            reply_to,
+            copies_to,
+            failure_notify,
+            email_template,
+            print_template,
+            email_subject,
+            email_message,
+            reminder_schedule,
+        ) {
+            (
+                Some(currency),
+                Some(language),
+                Some(number_format),
+                Some(reply_to),
+                Some(copies_to),
+                Some(failure_notify),
+                Some(email_template),
+                Some(print_template),
+                Some(email_subject),
+                Some(email_message),
+                Some(reminder_schedule),
+            ) if errors.is_empty() => Ok(StoreSettings {
+                name,
+                address,
+                tax_id,
+                currency,
+                language,
+                number_format,
+                email_enabled: self.email_enabled,
+                reply_to,
+                copies_to,
+                failure_notify,
+                email_template,
+                print_template,
+                email_subject,
+                email_message,
+                reminder_schedule,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+impl StoreSettings {
+    pub fn to_input(&self) -> StoreInput {
+        StoreInput {
+            name: self.name.clone(),
+            address: self.address.join("\n"),
+            tax_id: self.tax_id.clone().unwrap_or_default(),
+            currency: self.currency.code().to_owned(),
+            language: self.language.code().to_owned(),
+            number_format: self.number_format.as_str().to_owned(),
+            email_enabled: self.email_enabled,
+            reply_to: self
+                .reply_to
+                .as_ref()
+                .map(|address| address.as_str().to_owned())
+                .unwrap_or_default(),
+            copies_to: join(&self.copies_to),
+            failure_notify: join(&self.failure_notify),
+            email_template: self.email_template.code().to_owned(),
+            print_template: self.print_template.code().to_owned(),
+            email_subject: self.email_subject.clone(),
+            email_message: self.email_message.clone(),
+            reminder_schedule: self
+                .reminder_schedule
+                .iter()
+                .map(i32::to_string)
+                .collect::<Vec<_>>()
+                .join(", "),
+        }
+    }
+
+    /// The store as an invoice names the seller.
+    pub fn seller(&self) -> Party {
+        Party {
+            name: self.name.clone(),
+            address: self.address.clone(),
+            tax_id: self.tax_id.clone(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn numbers_follow_the_stores_pattern() {
+        let format = NumberFormat::parse("FT/{YY}/{NNN}").expect("valid");
+        assert_eq!(format.format(2026, 7), "FT/26/007");
+        assert_eq!(format.format(2026, 1234), "FT/26/1234");
+        assert_eq!(NumberFormat::default().format(2026, 1), "2026-0001");
+        assert_eq!(
+            NumberFormat::parse("A{N}").expect("valid").format(2026, 42),
+            "A42"
+        );
+    }
+
+    #[test]
+    fn patterns_without_exactly_one_sequence_or_with_stray_braces_are_refused() {
+        for bad in [
+            "{YYYY}",
+            "{N}-{N}",
+            "{X}",
+            "FT{",
+            "FT}{N}",
+            "{NNNNNNNNNN}",
+            &"x".repeat(31),
+        ] {
+            assert_eq!(
+                NumberFormat::parse(bad),
+                Err(Problem::InvalidNumberFormat),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn address_lists_are_split_deduplicated_and_name_the_bad_address() {
+        let list = parse_address_list("a@x.it; B@x.it,\n b@X.it ;").expect("valid");
+        assert_eq!(
+            list.iter().map(EmailAddress::as_str).collect::<Vec<_>>(),
+            ["a@x.it", "B@x.it"]
+        );
+        assert_eq!(
+            parse_address_list("a@x.it; nope"),
+            Err(Problem::InvalidAddressInList {
+                address: "nope".into()
+            })
+        );
+        assert_eq!(parse_address_list(""), Ok(Vec::new()));
+    }
+
+    #[test]
+    fn reminder_schedules_are_sorted_days_around_the_due_date() {
+        assert_eq!(
+            parse_reminder_schedule("14, -3; 7, +7"),
+            Ok(vec![-3, 7, 14])
+        );
+        assert_eq!(parse_reminder_schedule(" "), Ok(Vec::new()));
+        assert_eq!(
+            parse_reminder_schedule("3, soon"),
+            Err(Problem::InvalidReminderSchedule {
+                entry: "soon".into()
+            })
+        );
+        assert!(parse_reminder_schedule("400").is_err());
+    }
+
+    #[test]
+    fn default_settings_round_trip_through_the_form() {
+        let settings = StoreSettings::default();
+        assert_eq!(settings.to_input().validate(), Ok(settings));
+    }
+
+    #[test]
+    fn every_bad_setting_is_reported_beside_its_field() {
+        let input = StoreInput {
+            name: String::new(),
+            currency: "XYZ".into(),
+            reply_to: "reply@".into(),
+            copies_to: "ok@x.it; bad".into(),
+            email_subject: "Invoice\r\nBcc: victim@example.com".into(),
+            reminder_schedule: "never".into(),
+            ..StoreSettings::default().to_input()
+        };
+        let fields: Vec<String> = input
+            .validate()
+            .unwrap_err()
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
+        assert_eq!(
+            fields,
+            [
+                "currency",
+                "reply_to",
+                "copies_to",
+                "email_subject",
+                "reminder_schedule",
+                "name"
+            ]
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn distinct_sequences_in_a_year_give_distinct_numbers(a in 1..1_000_000_i64, b in 1..1_000_000_i64, width in 1..6_usize) {
+            let format = NumberFormat::parse(&format!("F{{YY}}-{{{}}}", "N".repeat(width))).expect("valid");
+            prop_assert_eq!(format.format(2026, a) == format.format(2026, b), a == b);
+        }
+    }
+}
