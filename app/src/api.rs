@@ -415,6 +415,22 @@ pub mod ssr {
             .map_or_else(|| "unknown".to_owned(), |ip| ip.0)
     }
 
+    /// After signing in or out the whole page must load again, so that it is
+    /// rendered for the new session: a plain form post is redirected here,
+    /// and the hydrated page navigates itself (see `routes::auth`).
+    pub fn redirect_plain_form(path: &str) {
+        let plain_form = parts().is_some_and(|parts| {
+            parts
+                .headers
+                .get(http::header::ACCEPT)
+                .and_then(|value| value.to_str().ok())
+                .is_some_and(|accept| accept.contains("text/html"))
+        });
+        if plain_form {
+            leptos_axum::redirect(path);
+        }
+    }
+
     pub fn session_token() -> Option<String> {
         let parts = parts()?;
         cookie(&parts.headers, SESSION_COOKIE)
@@ -479,7 +495,7 @@ mod forms {
             })
             .await?;
         set_cookie(SESSION_COOKIE, &token, SESSION_DAYS * 86_400);
-        leptos_axum::redirect("/invoices");
+        redirect_plain_form("/invoices");
         Ok(())
     }
 
@@ -489,7 +505,7 @@ mod forms {
         let (token, language) = backend()?.login(email, password, client_ip()).await?;
         set_cookie(SESSION_COOKIE, &token, SESSION_DAYS * 86_400);
         set_cookie(LANGUAGE_COOKIE, language.code(), 365 * 86_400);
-        leptos_axum::redirect("/invoices");
+        redirect_plain_form("/invoices");
         Ok(language)
     }
 
@@ -500,7 +516,7 @@ mod forms {
             backend()?.logout(&token).await?;
         }
         set_cookie(SESSION_COOKIE, "", 0);
-        leptos_axum::redirect("/login");
+        redirect_plain_form("/login");
         Ok(())
     }
 

@@ -60,7 +60,17 @@ pub fn ErrorAlert(error: LastError) -> impl IntoView {
     }
 }
 
-/// A labelled input bound to a signal, with its error message beside it.
+/// The ids a field's hint and error carry, for `aria-describedby`.
+fn described_by(name: &str, has_hint: bool) -> String {
+    if has_hint {
+        format!("{name}-hint {name}-error")
+    } else {
+        format!("{name}-error")
+    }
+}
+
+/// A labelled input bound to a signal, with its hint and its error message
+/// beside it. The label names the input; hint and error describe it.
 #[component]
 pub fn Field(
     label: T,
@@ -74,12 +84,12 @@ pub fn Field(
     #[prop(default = false)] wide: bool,
     #[prop(default = false)] required: bool,
 ) -> impl IntoView {
-    let error_id = format!("{name}-error");
-    let described_by = error_id.clone();
+    let id = format!("field-{name}");
     view! {
-        <label class="field" class:wide=wide>
-            <span>{t(label)} {required.then_some(view! { <span class="required" aria-hidden="true">" *"</span> })}</span>
+        <div class="field" class:wide=wide class:required=required>
+            <label for=id.clone()>{t(label)}</label>
             <input
+                id=id
                 type=kind
                 name=name
                 inputmode=mode
@@ -88,11 +98,11 @@ pub fn Field(
                 prop:value=move || value.get()
                 on:input=move |ev| value.set(event_target_value(&ev))
                 aria-invalid=move || if error.get().is_some() { "true" } else { "false" }
-                aria-describedby=described_by
+                aria-describedby=described_by(name, hint.is_some())
             />
-            {hint.map(|hint| view! { <span class="hint">{t(hint)}</span> })}
-            <span class="field-error" id=error_id role="status">{move || error.get()}</span>
-        </label>
+            {hint.map(|hint| view! { <span class="hint" id=format!("{name}-hint")>{t(hint)}</span> })}
+            <span class="field-error" id=format!("{name}-error") role="status">{move || error.get()}</span>
+        </div>
     }
 }
 
@@ -106,22 +116,22 @@ pub fn TextArea(
     #[prop(default = 3)] rows: u32,
     #[prop(optional)] hint: Option<T>,
 ) -> impl IntoView {
-    let error_id = format!("{name}-error");
-    let described_by = error_id.clone();
+    let id = format!("field-{name}");
     view! {
-        <label class="field wide">
-            <span>{t(label)}</span>
+        <div class="field wide">
+            <label for=id.clone()>{t(label)}</label>
             <textarea
+                id=id
                 name=name
                 rows=rows
                 prop:value=move || value.get()
                 on:input=move |ev| value.set(event_target_value(&ev))
                 aria-invalid=move || if error.get().is_some() { "true" } else { "false" }
-                aria-describedby=described_by
+                aria-describedby=described_by(name, hint.is_some())
             ></textarea>
-            {hint.map(|hint| view! { <span class="hint">{t(hint)}</span> })}
-            <span class="field-error" id=error_id role="status">{move || error.get()}</span>
-        </label>
+            {hint.map(|hint| view! { <span class="hint" id=format!("{name}-hint")>{t(hint)}</span> })}
+            <span class="field-error" id=format!("{name}-error") role="status">{move || error.get()}</span>
+        </div>
     }
 }
 
@@ -134,17 +144,17 @@ pub fn SelectField(
     error: Signal<Option<String>>,
     options: Signal<Vec<(String, String)>>,
 ) -> impl IntoView {
-    let error_id = format!("{name}-error");
-    let described_by = error_id.clone();
+    let id = format!("field-{name}");
     view! {
-        <label class="field">
-            <span>{t(label)}</span>
+        <div class="field">
+            <label for=id.clone()>{t(label)}</label>
             <select
+                id=id
                 name=name
                 prop:value=move || value.get()
                 on:change=move |ev| value.set(event_target_value(&ev))
                 aria-invalid=move || if error.get().is_some() { "true" } else { "false" }
-                aria-describedby=described_by
+                aria-describedby=format!("{name}-error")
             >
                 {move || {
                     options
@@ -157,8 +167,8 @@ pub fn SelectField(
                         .collect_view()
                 }}
             </select>
-            <span class="field-error" id=error_id role="status">{move || error.get()}</span>
-        </label>
+            <span class="field-error" id=format!("{name}-error") role="status">{move || error.get()}</span>
+        </div>
     }
 }
 
@@ -209,4 +219,15 @@ pub fn language_name(language: Language) -> &'static str {
         Language::Es => "Español",
         Language::En => "English",
     }
+}
+
+/// Loads `path` as a new page, so it is rendered for the session just
+/// started or ended.
+pub fn reload_at(path: &str) {
+    #[cfg(feature = "hydrate")]
+    {
+        let _ = leptos::prelude::window().location().set_href(path);
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = path;
 }

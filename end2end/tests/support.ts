@@ -61,8 +61,8 @@ export async function signUp(page: Page, email = `owner.${Date.now()}.${Math.ran
   await page.getByLabel("Language").selectOption("en");
   await page.getByLabel("Business name").fill("Bottega Rossi");
   await page.getByLabel("Your name").fill("Giulia Rossi");
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill("correct horse battery");
+  await page.getByLabel("Email", { exact: true }).fill(email);
+  await page.getByLabel("Password", { exact: true }).fill("correct horse battery");
   await page.getByRole("button", { name: "Create account" }).click();
   await expect(page.getByRole("heading", { name: "Customer invoices" })).toBeVisible();
   await waitForHydration(page);
@@ -73,8 +73,8 @@ export async function signUp(page: Page, email = `owner.${Date.now()}.${Math.ran
 export async function addCustomer(page: Page, name: string, email: string, language: "it" | "es" | "en") {
   await page.goto(`${adminUrl()}/customers/new`);
   await waitForHydration(page);
-  await page.getByLabel("Name").fill(name);
-  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Name", { exact: true }).fill(name);
+  await page.getByLabel("Email", { exact: true }).fill(email);
   await page.getByLabel("Customer's language").selectOption(language);
   await page.getByRole("button", { name: "Save" }).click();
   await expect(page.getByRole("heading", { name: "Edit customer" })).toBeVisible();

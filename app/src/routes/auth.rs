@@ -5,7 +5,7 @@ use leptos::prelude::*;
 
 use crate::api::{Login, Signup};
 use crate::components::{
-    action_error, field_error, language_options, ErrorAlert, Field, SelectField,
+    action_error, field_error, language_options, reload_at, ErrorAlert, Field, SelectField,
 };
 use crate::i18n::{t, use_language, T};
 
@@ -16,6 +16,7 @@ pub fn LoginPage() -> impl IntoView {
     Effect::new(move |_| {
         if let Some(Ok(chosen)) = login.value().get() {
             language.set(chosen);
+            reload_at("/invoices");
         }
     });
     let error = action_error(login);
@@ -39,6 +40,11 @@ pub fn SignupPage() -> impl IntoView {
     let signup = ServerAction::<Signup>::new();
     let error = action_error(signup);
     let language = use_language();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = signup.value().get() {
+            reload_at("/invoices");
+        }
+    });
     let business_name = RwSignal::new(String::new());
     let name = RwSignal::new(String::new());
     let email = RwSignal::new(String::new());

@@ -20,6 +20,11 @@ pub fn TopBar(user: CurrentUser) -> impl IntoView {
             language.set(chosen);
         }
     });
+    Effect::new(move |_| {
+        if let Some(Ok(())) = logout.value().get() {
+            crate::components::reload_at("/login");
+        }
+    });
     let location = use_location();
     let current = move |prefix: &'static str| {
         move || {
