@@ -25,11 +25,12 @@ WORKER_BUILD_VERSION := 0.8.7
 WASM_BINDGEN_VERSION = $(shell sed -n '/^name = "wasm-bindgen"$$/{n;s/version = "\(.*\)"/\1/p}' Cargo.lock)
 DEBIAN_PACKAGES := chromium poppler-utils postgresql
 
-.PHONY: help setup tools debian npm build build-admin build-edge run test lint unit wasm-check e2e secrets clean-state
+.PHONY: help setup tools debian npm build build-admin build-edge run test lint unit wasm-check e2e secrets clean-state bench
 
 help:
 	@echo "make run   - build and start the admin, the edge and a local mail inbox"
 	@echo "make test  - formatting, lints, unit and integration tests (SQLite and Postgres), Playwright"
+	@echo "make bench - release-mode benchmarks, each beside its reference, as Markdown tables"
 
 setup: tools debian npm
 
@@ -97,3 +98,11 @@ e2e: setup build
 	cd end2end && npx playwright test
 
 test: setup lint wasm-check unit e2e
+
+# Speed is measured here, never in tests: medians of several rounds, each
+# beside its reference, printed as Markdown.
+bench: tools debian
+	cargo bench -p invoice --features pdf --bench pdf
+	cargo bench -p server --bench invoice_list
+	@eval "$$(.ci/postgres.sh start)"; trap ".ci/postgres.sh stop" EXIT; \
+	  BENCH_DATABASE_URL="$$TEST_POSTGRES_URL" cargo bench -p server --bench invoice_list

@@ -255,6 +255,8 @@ fn validate_line(
     let description = line.description.trim().to_owned();
     if description.is_empty() {
         errors.push(Error::new(field("description"), Problem::Required));
+    } else if description.chars().any(char::is_control) {
+        errors.push(Error::new(field("description"), Problem::HeaderInjection));
     } else if description.chars().count() > 500 {
         errors.push(Error::new(
             field("description"),

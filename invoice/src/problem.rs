@@ -86,6 +86,7 @@ pub enum Problem {
         min: usize,
     },
     AutomaticEmailNeedsAddress,
+    CustomerHasNoEmail,
     EditedElsewhere,
     NotEditable,
     AlreadyVoid,
@@ -259,6 +260,11 @@ impl Problem {
                 "Aggiungi un indirizzo email per inviare le fatture automaticamente.",
                 "Añade una dirección de email para enviar las facturas automáticamente.",
             ),
+            Problem::CustomerHasNoEmail => pick(
+                "This customer has no email address. Add one to the customer first.",
+                "Questo cliente non ha un indirizzo email. Aggiungilo prima al cliente.",
+                "Este cliente no tiene dirección de email. Añádela primero al cliente.",
+            ),
             Problem::EditedElsewhere => pick(
                 "Someone saved this draft after you opened it. Reload to see their changes.",
                 "Qualcuno ha salvato questa bozza dopo che l'hai aperta. Ricarica per vedere le modifiche.",
@@ -279,7 +285,8 @@ impl Problem {
     }
 }
 
-/// Checks a required single-line text: trimmed, not empty, not too long.
+/// Checks a required single-line text: trimmed, not empty, without line
+/// breaks or control characters (names end up in email headers), not too long.
 pub(crate) fn required_text(
     field: &str,
     text: &str,
@@ -289,6 +296,8 @@ pub(crate) fn required_text(
     let text = text.trim();
     if text.is_empty() {
         errors.push(FieldError::new(field, Problem::Required));
+    } else if text.chars().any(char::is_control) {
+        errors.push(FieldError::new(field, Problem::HeaderInjection));
     } else if text.chars().count() > max {
         errors.push(FieldError::new(field, Problem::TooLong { max }));
     }
@@ -303,7 +312,9 @@ pub(crate) fn optional_text(
     errors: &mut Vec<FieldError>,
 ) -> Option<String> {
     let text = text.trim();
-    if text.chars().count() > max {
+    if text.chars().any(char::is_control) {
+        errors.push(FieldError::new(field, Problem::HeaderInjection));
+    } else if text.chars().count() > max {
         errors.push(FieldError::new(field, Problem::TooLong { max }));
     }
     (!text.is_empty()).then(|| text.to_owned())
@@ -336,6 +347,18 @@ mod tests {
         );
         assert!(problem.message(Language::Es).contains("15 minutos"));
         assert!(problem.message(Language::En).contains("15 minutes"));
+    }
+
+    #[test]
+    fn single_line_fields_refuse_line_breaks() {
+        let mut errors = Vec::new();
+        required_text("name", "Shop\r\nBcc: x@y.z", 200, &mut errors);
+        optional_text("tax_id", "IT1\nIT2", 40, &mut errors);
+        optional_text("reference", "CRO\t1", 40, &mut errors);
+        assert_eq!(errors.len(), 3, "{errors:?}");
+        assert!(errors
+            .iter()
+            .all(|error| error.problem == Problem::HeaderInjection));
     }
 
     #[test]

@@ -82,6 +82,16 @@ impl NumberFormat {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// Whether numbering starts again each year. A pattern without the year
+    /// must not: `A{NNNN}` would repeat last year's numbers in January.
+    pub fn restarts_each_year(&self) -> bool {
+        pieces(&self.0).is_some_and(|pieces| {
+            pieces
+                .iter()
+                .any(|piece| matches!(piece, Piece::Year | Piece::ShortYear))
+        })
+    }
 }
 
 impl Default for NumberFormat {
@@ -397,6 +407,17 @@ mod tests {
             NumberFormat::parse("A{N}").expect("valid").format(2026, 42),
             "A42"
         );
+    }
+
+    #[test]
+    fn only_patterns_with_the_year_restart_each_year() {
+        assert!(NumberFormat::default().restarts_each_year());
+        assert!(NumberFormat::parse("FT/{YY}/{NNN}")
+            .expect("valid")
+            .restarts_each_year());
+        assert!(!NumberFormat::parse("A{NNNNNN}")
+            .expect("valid")
+            .restarts_each_year());
     }
 
     #[test]

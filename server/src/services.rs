@@ -73,7 +73,7 @@ impl Services {
         let customer = customers::get(&self.db, organisation, invoice.customer_id).await?;
         let to_address = customer
             .email
-            .ok_or_else(|| refused("to", Problem::Required))?;
+            .ok_or_else(|| refused("invoice", Problem::CustomerHasNoEmail))?;
         let link_id = LinkId(rand::random());
         let token = self.config.link_keys.sign(link_id);
         let pdf = self

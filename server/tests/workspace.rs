@@ -362,6 +362,41 @@ async fn issuing_freezes_the_document_with_the_stores_next_number() {
 }
 
 #[tokio::test]
+async fn a_numbering_without_the_year_never_restarts() {
+    for (services, merchant) in workspaces().await {
+        let user = &merchant.owner;
+        let mut store = services
+            .get_store(user, merchant.store_id)
+            .await
+            .expect("store");
+        store.number_format = "A{NNN}".into();
+        services
+            .save_store(user, Some(merchant.store_id), store)
+            .await
+            .expect("saved");
+        let mut last_year = draft(&merchant);
+        last_year.issue_date = "2025-12-31".into();
+        let old = services
+            .save_draft(user, None, 0, last_year)
+            .await
+            .expect("draft");
+        services.issue_invoice(user, old, 1).await.expect("issued");
+        let new = issued_invoice(&services, &merchant).await;
+        let mut issued = Vec::new();
+        for id in [old, new] {
+            issued.push(
+                services
+                    .get_invoice(user, id)
+                    .await
+                    .expect("invoice")
+                    .number,
+            );
+        }
+        assert_eq!(issued, [Some("A001".to_owned()), Some("A002".to_owned())]);
+    }
+}
+
+#[tokio::test]
 async fn concurrent_issuing_gives_consecutive_numbers_without_gaps() {
     for (services, merchant) in workspaces().await {
         let services = Arc::new(services);

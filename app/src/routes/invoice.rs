@@ -444,7 +444,7 @@ fn IssuedInvoice(
         <ErrorAlert error=general_errors />
         <section class="card summary">
             <dl class="facts">
-                <div><dt>{t(T::Customer)}</dt><dd>{detail.customer_name.clone()} <span class="muted">{detail.customer_email.clone()}</span></dd></div>
+                <div><dt>{t(T::Customer)}</dt><dd>{detail.customer_name.clone()} <div class="muted small">{detail.customer_email.clone()}</div></dd></div>
                 <div><dt>{t(T::Store)}</dt><dd>{detail.store_name.clone()}</dd></div>
                 <div><dt>{t(T::Total)}</dt><dd data-testid="total">{move || total.format(language.get())}</dd></div>
                 <div><dt>{t(T::AmountPaid)}</dt><dd data-testid="paid">{move || paid.format(language.get())}</dd></div>

@@ -292,16 +292,16 @@ fn InvoiceRowView(row: InvoiceRow, actions: RowActions) -> impl IntoView {
                     }}
                 </a>
             </td>
-            <td>{move || issue_date.map(|date| date.format(language.get())).unwrap_or_default()}</td>
-            <td>
+            <td data-label=move || t(T::Date)()>{move || issue_date.map(|date| date.format(language.get())).unwrap_or_default()}</td>
+            <td data-label=move || t(T::Customer)()>
                 <div>{row.customer_name.clone()}</div>
                 <div class="muted small">{row.customer_email.clone()}</div>
             </td>
-            <td class="num">{move || total.format(language.get())}</td>
-            <td><span class=format!("pill status-{}", status.code())>{move || status.label(language.get())}</span></td>
-            <td data-column="email-sent"><EmailCell email=row.email.clone() /></td>
-            <td data-column="opened">{opened_cell}</td>
-            <td>
+            <td class="num" data-label=move || t(T::Total)()>{move || total.format(language.get())}</td>
+            <td data-label=move || t(T::Status)()><span class=format!("pill status-{}", status.code())>{move || status.label(language.get())}</span></td>
+            <td data-column="email-sent" data-label=move || t(T::EmailSent)()><EmailCell email=row.email.clone() /></td>
+            <td data-column="opened" data-label=move || t(T::Opened)()>{opened_cell}</td>
+            <td class="row-actions">
                 <RowMenu id=row.id issued label sends=row.sends status actions />
             </td>
         </tr>

@@ -274,6 +274,12 @@ pub async fn issue(
     let totals = invoice::document::totals(&draft.lines, draft.currency)
         .map_err(|_| refused("lines", Problem::TotalTooLarge))?;
 
+    // A pattern without the year never restarts: its series lives under year 0.
+    let series_year = if store.number_format.restarts_each_year() {
+        i64::from(issue_date.year)
+    } else {
+        0
+    };
     let mut tx = db.pool.begin().await?;
     // One statement both engines run atomically: the series row stays locked
     // until commit, so concurrent issuers get consecutive numbers, and a
@@ -284,7 +290,7 @@ pub async fn issue(
          RETURNING last_number",
     )
     .bind(draft.store_id)
-    .bind(i64::from(issue_date.year))
+    .bind(series_year)
     .fetch_one(&mut *tx)
     .await?
     .try_get(0)?;
