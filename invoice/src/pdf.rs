@@ -3,13 +3,19 @@
 //!
 //! On A4, lines flow onto as many pages as they need; every page repeats the
 //! table header and carries "Page n/m". The receipt is one page as tall as
-//! its content. Helvetica is not embedded: it covers Western European text
-//! (à é ñ ü, €) through WinAnsi encoding, which is what the it/es/en
-//! documents use.
+//! its content.
+//!
+//! Helvetica is not embedded, so a document in it/es/en stays a few KB: it
+//! covers Western European text (à é ñ ü, €) through WinAnsi encoding. A
+//! document with any other character (a Polish or Greek customer name)
+//! would print `?` there, so it gets DejaVu Sans, embedded (whole: ~750 KB,
+//! as printpdf subsets only with its heavier `text_layout` feature).
+
+use std::sync::OnceLock;
 
 use printpdf::{
-    BuiltinFont, Color, Line, LinePoint, Mm, Op, PdfDocument, PdfFontHandle, PdfPage,
-    PdfSaveOptions, Point, Pt, Rgb, TextItem,
+    BuiltinFont, Color, FontId, Line, LinePoint, Mm, Op, ParsedFont, PdfDocument, PdfFontHandle,
+    PdfPage, PdfSaveOptions, Point, Pt, Rgb, TextItem,
 };
 
 use crate::document::{format_quantity, format_tax_rate, DocumentLayout, PublicDocument};
@@ -46,8 +52,107 @@ enum Weight {
     Bold,
 }
 
-/// The width of `text` in points, for right alignment. Bold Helvetica runs
-/// about 5 % wider than regular; characters outside ASCII count as a digit.
+/// DejaVu Sans regular and bold, parsed once.
+fn dejavu() -> Option<&'static (ParsedFont, ParsedFont)> {
+    static FONTS: OnceLock<Option<(ParsedFont, ParsedFont)>> = OnceLock::new();
+    FONTS
+        .get_or_init(|| {
+            let mut warnings = Vec::new();
+            let regular = ParsedFont::from_bytes(
+                include_bytes!("../fonts/DejaVuSans.ttf"),
+                0,
+                &mut warnings,
+            )?;
+            let bold = ParsedFont::from_bytes(
+                include_bytes!("../fonts/DejaVuSans-Bold.ttf"),
+                0,
+                &mut warnings,
+            )?;
+            Some((regular, bold))
+        })
+        .as_ref()
+}
+
+/// Whether Helvetica's WinAnsi encoding can show `c`: Latin-1 and the
+/// Windows-1252 extras (€, curly quotes, dashes, Œ, Š, Ž…).
+fn in_win_ansi(c: char) -> bool {
+    matches!(c as u32, 0x20..=0x7E | 0xA0..=0xFF) || "€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ".contains(c)
+}
+
+/// The fonts a document is drawn with.
+#[derive(Clone)]
+enum Fonts {
+    Helvetica,
+    Embedded {
+        regular: FontId,
+        bold: FontId,
+        faces: &'static (ParsedFont, ParsedFont),
+    },
+}
+
+impl Fonts {
+    /// Helvetica when every character of the document has a WinAnsi code;
+    /// otherwise DejaVu, added to `pdf`.
+    fn for_document(document: &PublicDocument, pdf: &mut PdfDocument) -> Self {
+        let parties = [&document.seller, &document.customer];
+        let all_text = parties
+            .iter()
+            .flat_map(|party| {
+                std::iter::once(&party.name)
+                    .chain(&party.address)
+                    .chain(party.tax_id.as_ref())
+            })
+            .chain(document.lines.iter().map(|line| &line.description))
+            .chain([&document.notes, &document.number]);
+        let needs_unicode = all_text
+            .flat_map(|text| text.chars())
+            .any(|c| !in_win_ansi(c) && !c.is_control());
+        match (needs_unicode, dejavu()) {
+            (true, Some(faces)) => Fonts::Embedded {
+                regular: pdf.add_font(&faces.0),
+                bold: pdf.add_font(&faces.1),
+                faces,
+            },
+            _ => Fonts::Helvetica,
+        }
+    }
+
+    fn handle(&self, weight: Weight) -> PdfFontHandle {
+        match (self, weight) {
+            (Fonts::Helvetica, Weight::Regular) => PdfFontHandle::Builtin(BuiltinFont::Helvetica),
+            (Fonts::Helvetica, Weight::Bold) => PdfFontHandle::Builtin(BuiltinFont::HelveticaBold),
+            (Fonts::Embedded { regular, .. }, Weight::Regular) => {
+                PdfFontHandle::External(regular.clone())
+            }
+            (Fonts::Embedded { bold, .. }, Weight::Bold) => PdfFontHandle::External(bold.clone()),
+        }
+    }
+
+    /// The width of `text` in points, for right alignment and wrapping.
+    fn width(&self, text: &str, size: f32, weight: Weight) -> f32 {
+        match self {
+            Fonts::Helvetica => text_width(text, size, weight),
+            Fonts::Embedded { faces, .. } => {
+                let face = match weight {
+                    Weight::Regular => &faces.0,
+                    Weight::Bold => &faces.1,
+                };
+                let units: u32 = text
+                    .chars()
+                    .map(|c| {
+                        face.lookup_glyph_index(c as u32)
+                            .and_then(|glyph| face.get_glyph_width(glyph))
+                            .map_or(u32::from(face.units_per_em) / 2, u32::from)
+                    })
+                    .sum();
+                units as f32 / f32::from(face.units_per_em.max(1)) * size
+            }
+        }
+    }
+}
+
+/// The width of `text` in Helvetica, in points. Bold Helvetica runs about
+/// 5 % wider than regular; characters outside ASCII count as a digit.
 fn text_width(text: &str, size: f32, weight: Weight) -> f32 {
     let units: u32 = text
         .chars()
@@ -64,6 +169,7 @@ fn text_width(text: &str, size: f32, weight: Weight) -> f32 {
 /// The operations of one page, with helpers that take top-down coordinates.
 struct Canvas {
     ops: Vec<Op>,
+    fonts: Fonts,
     /// Page height in points: top-down coordinates are flipped against it.
     height: f32,
     /// Left and right ends of rules.
@@ -72,13 +178,14 @@ struct Canvas {
 }
 
 impl Canvas {
-    fn new() -> Self {
-        Self::sized(PAGE_HEIGHT, MARGIN, PAGE_WIDTH - MARGIN)
+    fn new(fonts: &Fonts) -> Self {
+        Self::sized(fonts, PAGE_HEIGHT, MARGIN, PAGE_WIDTH - MARGIN)
     }
 
-    fn sized(height: f32, left: f32, right: f32) -> Self {
+    fn sized(fonts: &Fonts, height: f32, left: f32, right: f32) -> Self {
         Self {
             ops: Vec::new(),
+            fonts: fonts.clone(),
             height,
             left,
             right,
@@ -86,14 +193,10 @@ impl Canvas {
     }
 
     fn text(&mut self, x: f32, top: f32, size: f32, weight: Weight, content: &str) {
-        let font = match weight {
-            Weight::Regular => BuiltinFont::Helvetica,
-            Weight::Bold => BuiltinFont::HelveticaBold,
-        };
         self.ops.extend([
             Op::StartTextSection,
             Op::SetFont {
-                font: PdfFontHandle::Builtin(font),
+                font: self.fonts.handle(weight),
                 size: Pt(size),
             },
             Op::SetTextCursor {
@@ -111,7 +214,7 @@ impl Canvas {
 
     fn text_right(&mut self, right: f32, top: f32, size: f32, weight: Weight, content: &str) {
         self.text(
-            right - text_width(content, size, weight),
+            right - self.fonts.width(content, size, weight),
             top,
             size,
             weight,
@@ -145,7 +248,7 @@ impl Canvas {
 
 /// Breaks text into lines no wider than `width`, at spaces where it can and
 /// inside a word only when one word alone is too wide.
-fn wrap(text: &str, width: f32, size: f32) -> Vec<String> {
+fn wrap(fonts: &Fonts, text: &str, width: f32, size: f32) -> Vec<String> {
     let mut lines = Vec::new();
     let mut current = String::new();
     for word in text.split_whitespace() {
@@ -154,7 +257,7 @@ fn wrap(text: &str, width: f32, size: f32) -> Vec<String> {
         } else {
             format!("{current} {word}")
         };
-        if text_width(&candidate, size, Weight::Regular) <= width {
+        if fonts.width(&candidate, size, Weight::Regular) <= width {
             current = candidate;
             continue;
         }
@@ -264,18 +367,18 @@ fn continuation_header(canvas: &mut Canvas, document: &PublicDocument) -> f32 {
 }
 
 /// The height the totals, tax summary and notes need below the lines.
-fn totals_height(document: &PublicDocument) -> f32 {
+fn totals_height(fonts: &Fonts, document: &PublicDocument) -> f32 {
     let rows = 4 + document.totals.taxes.len();
     let summary = 2 + document.totals.taxes.len();
-    let notes = notes_lines(document).len();
+    let notes = notes_lines(fonts, document).len();
     ROW_HEIGHT * rows.max(summary) as f32 + 30.0 + notes as f32 * 12.0
 }
 
-fn notes_lines(document: &PublicDocument) -> Vec<String> {
+fn notes_lines(fonts: &Fonts, document: &PublicDocument) -> Vec<String> {
     document
         .notes
         .lines()
-        .flat_map(|line| wrap(line, PAGE_WIDTH - 2.0 * MARGIN, BODY_SIZE))
+        .flat_map(|line| wrap(fonts, line, PAGE_WIDTH - 2.0 * MARGIN, BODY_SIZE))
         .collect()
 }
 
@@ -369,7 +472,7 @@ fn totals_block(canvas: &mut Canvas, document: &PublicDocument, paid_minor: i64,
         row_top += ROW_HEIGHT;
     }
 
-    let notes = notes_lines(document);
+    let notes = notes_lines(&canvas.fonts.clone(), document);
     if !notes.is_empty() {
         let mut notes_top = row_top.max(summary_top + ROW_HEIGHT) + 6.0;
         canvas.text(MARGIN, notes_top, 8.5, Weight::Bold, t(Text::Notes));
@@ -382,45 +485,43 @@ fn totals_block(canvas: &mut Canvas, document: &PublicDocument, paid_minor: i64,
 
 /// Renders the document in a layout, with what has been paid so far.
 pub fn render(document: &PublicDocument, paid_minor: i64, layout: DocumentLayout) -> Vec<u8> {
-    match layout {
-        DocumentLayout::A4 => render_a4(document, paid_minor),
-        DocumentLayout::Receipt80mm => render_receipt(document, paid_minor),
-    }
-}
-
-fn save(document: &PublicDocument, pages: Vec<PdfPage>) -> Vec<u8> {
     let title = format!(
         "{} {}",
         text(document.language, Text::Invoice),
         document.number
     );
+    let mut pdf = PdfDocument::new(&title);
+    let fonts = Fonts::for_document(document, &mut pdf);
+    let pages = match layout {
+        DocumentLayout::A4 => render_a4(&fonts, document, paid_minor),
+        DocumentLayout::Receipt80mm => render_receipt(&fonts, document, paid_minor),
+    };
     let mut warnings = Vec::new();
-    PdfDocument::new(&title)
-        .with_pages(pages)
+    pdf.with_pages(pages)
         .save(&PdfSaveOptions::default(), &mut warnings)
 }
 
-fn render_a4(document: &PublicDocument, paid_minor: i64) -> Vec<u8> {
+fn render_a4(fonts: &Fonts, document: &PublicDocument, paid_minor: i64) -> Vec<PdfPage> {
     let language = document.language;
     let money = |minor: i64| Money::new(minor, document.currency).format(language);
     let description_width = COL_QUANTITY_RIGHT - 60.0 - COL_DESCRIPTION;
     let mut pages: Vec<Canvas> = Vec::new();
-    let mut canvas = Canvas::new();
+    let mut canvas = Canvas::new(fonts);
     let mut top = first_page_header(&mut canvas, document);
     top = table_header(&mut canvas, document, top);
     let bottom = PAGE_HEIGHT - FOOTER_SPACE;
 
     for (index, line) in document.lines.iter().enumerate() {
-        let description = wrap(&line.description, description_width, BODY_SIZE);
+        let description = wrap(fonts, &line.description, description_width, BODY_SIZE);
         let height = ROW_HEIGHT + (description.len() - 1) as f32 * 11.0;
         let is_last = index + 1 == document.lines.len();
         let needed = if is_last {
-            height + totals_height(document)
+            height + totals_height(fonts, document)
         } else {
             height
         };
         if top + needed > bottom {
-            pages.push(std::mem::replace(&mut canvas, Canvas::new()));
+            pages.push(std::mem::replace(&mut canvas, Canvas::new(fonts)));
             top = continuation_header(&mut canvas, document);
             top = table_header(&mut canvas, document, top);
         }
@@ -467,7 +568,7 @@ fn render_a4(document: &PublicDocument, paid_minor: i64) -> Vec<u8> {
     pages.push(canvas);
 
     let count = pages.len();
-    let pdf_pages = pages
+    pages
         .into_iter()
         .enumerate()
         .map(|(index, mut canvas)| {
@@ -481,8 +582,7 @@ fn render_a4(document: &PublicDocument, paid_minor: i64) -> Vec<u8> {
             );
             PdfPage::new(Mm(210.0), Mm(297.0), canvas.ops)
         })
-        .collect();
-    save(document, pdf_pages)
+        .collect()
 }
 
 /// 80 mm paper, 4 mm margins: what a till printer takes.
@@ -510,12 +610,12 @@ fn receipt_row(left: impl Into<String>, right: impl Into<String>, weight: Weight
 }
 
 /// A single column, as tall as its content: a receipt is never cut into pages.
-fn render_receipt(document: &PublicDocument, paid_minor: i64) -> Vec<u8> {
+fn render_receipt(fonts: &Fonts, document: &PublicDocument, paid_minor: i64) -> Vec<PdfPage> {
     let language = document.language;
     let t = |key| text(language, key);
     let money = |minor: i64| Money::new(minor, document.currency).format(language);
     let width = RECEIPT_WIDTH - 2.0 * RECEIPT_MARGIN;
-    let wrapped = |text: &str| wrap(text, width, RECEIPT_SIZE);
+    let wrapped = |text: &str| wrap(fonts, text, width, RECEIPT_SIZE);
 
     let mut rows: Vec<ReceiptRow> = Vec::new();
     for line in wrapped(&document.seller.name) {
@@ -619,7 +719,12 @@ fn render_receipt(document: &PublicDocument, paid_minor: i64) -> Vec<u8> {
 
     let rules = rows.iter().filter(|row| row.rule).count() as f32;
     let height = 2.0 * RECEIPT_MARGIN + 6.0 + rows.len() as f32 * RECEIPT_ROW + rules * 6.0;
-    let mut canvas = Canvas::sized(height, RECEIPT_MARGIN, RECEIPT_WIDTH - RECEIPT_MARGIN);
+    let mut canvas = Canvas::sized(
+        fonts,
+        height,
+        RECEIPT_MARGIN,
+        RECEIPT_WIDTH - RECEIPT_MARGIN,
+    );
     let mut top = RECEIPT_MARGIN + RECEIPT_ROW;
     for row in rows {
         if row.rule {
@@ -638,8 +743,7 @@ fn render_receipt(document: &PublicDocument, paid_minor: i64) -> Vec<u8> {
         }
         top += RECEIPT_ROW;
     }
-    let page = PdfPage::new(Mm(80.0), Mm(height * 25.4 / 72.0), canvas.ops);
-    save(document, vec![page])
+    vec![PdfPage::new(Mm(80.0), Mm(height * 25.4 / 72.0), canvas.ops)]
 }
 
 #[cfg(test)]
@@ -704,13 +808,18 @@ mod tests {
 
     #[test]
     fn long_descriptions_wrap_onto_lines_that_fit_their_column() {
-        let lines = wrap(&"Consulenza ".repeat(30), 200.0, BODY_SIZE);
+        let lines = wrap(
+            &Fonts::Helvetica,
+            &"Consulenza ".repeat(30),
+            200.0,
+            BODY_SIZE,
+        );
         assert!(lines.len() > 3);
         assert!(lines
             .iter()
             .all(|line| text_width(line, BODY_SIZE, Weight::Regular) <= 200.0));
         assert_eq!(lines.join(" "), "Consulenza ".repeat(30).trim());
-        let long_word = wrap(&"x".repeat(200), 50.0, BODY_SIZE);
+        let long_word = wrap(&Fonts::Helvetica, &"x".repeat(200), 50.0, BODY_SIZE);
         assert!(long_word.len() > 1 && long_word.concat() == "x".repeat(200));
     }
 
@@ -880,5 +989,25 @@ mod tests {
                 image.path()
             );
         }
+    }
+
+    #[test]
+    fn names_outside_western_europe_survive_in_an_embedded_font() {
+        let mut document = sample_document();
+        document.customer.name = "Łukasz Żółw — Ελένη".into();
+        let pdf = render(&document, 0, DocumentLayout::A4);
+        let text = pdftotext(&pdf);
+        assert!(text.contains("Łukasz Żółw — Ελένη"), "{text}");
+        assert!(text.contains("€244.00"), "{text}");
+        // printpdf subsets fonts only with its `text_layout` feature, which we
+        // leave off: the two faces go in whole, compressed (~750 KB).
+        assert!(pdf.len() < 1_000_000, "{} bytes", pdf.len());
+    }
+
+    #[test]
+    fn western_european_documents_stay_small_with_helvetica() {
+        let pdf = render(&sample_document(), 0, DocumentLayout::A4);
+        assert!(pdf.len() < 10_000, "{} bytes", pdf.len());
+        assert!(!in_win_ansi('Ł') && in_win_ansi('€') && in_win_ansi('é') && in_win_ansi('—'));
     }
 }
