@@ -231,3 +231,9 @@ pub fn reload_at(path: &str) {
     #[cfg(not(feature = "hydrate"))]
     let _ = path;
 }
+
+/// The `:id` of the current route, when it is a number (`new` is not).
+pub fn route_id() -> impl Fn() -> Option<i64> + Copy + Send + Sync + 'static {
+    let params = leptos_router::hooks::use_params_map();
+    move || params.with(|params| params.get("id").and_then(|id| id.parse::<i64>().ok()))
+}

@@ -3,7 +3,7 @@
 use invoice::customer::CustomerInput;
 use leptos::prelude::*;
 use leptos_router::components::Form;
-use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
+use leptos_router::hooks::{use_navigate, use_query_map};
 
 use crate::api::SaveCustomer;
 use crate::components::{
@@ -89,8 +89,7 @@ pub fn CustomersPage() -> impl IntoView {
 
 #[component]
 pub fn CustomerPage() -> impl IntoView {
-    let params = use_params_map();
-    let id = move || params.with(|params| params.get("id").and_then(|id| id.parse::<i64>().ok()));
+    let id = crate::components::route_id();
     let customer = Resource::new(id, |id| async move {
         match id {
             Some(id) => crate::api::get_customer(id)

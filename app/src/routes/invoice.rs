@@ -10,7 +10,7 @@ use invoice::status::Lifecycle;
 use invoice::{Currency, Language, Money};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
-use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::hooks::use_navigate;
 
 use crate::api::{
     DeletePayment, DraftOptions, InvoiceDetail, IssueInvoice, RecordPayment, SaveDraft,
@@ -49,8 +49,7 @@ pub fn NewInvoicePage() -> impl IntoView {
 
 #[component]
 pub fn InvoicePage() -> impl IntoView {
-    let params = use_params_map();
-    let id = move || params.with(|params| params.get("id").and_then(|id| id.parse::<i64>().ok()));
+    let id = crate::components::route_id();
     let actions = RowActions::for_page();
     let payment = ServerAction::<RecordPayment>::new();
     let delete_payment = ServerAction::<DeletePayment>::new();

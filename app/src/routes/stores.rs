@@ -4,7 +4,7 @@ use invoice::document::DocumentLayout;
 use invoice::store::StoreInput;
 use invoice::Currency;
 use leptos::prelude::*;
-use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::hooks::use_navigate;
 
 use crate::api::SaveStore;
 use crate::components::{
@@ -41,8 +41,7 @@ pub fn StoresPage() -> impl IntoView {
 
 #[component]
 pub fn StorePage() -> impl IntoView {
-    let params = use_params_map();
-    let id = move || params.with(|params| params.get("id").and_then(|id| id.parse::<i64>().ok()));
+    let id = crate::components::route_id();
     let store = Resource::new(id, |id| async move {
         match id {
             Some(id) => crate::api::get_store(id)
