@@ -108,3 +108,22 @@ test("the admin speaks Italian and Spanish, and remembers the choice", async ({ 
   await expect(page.locator("#name-error")).not.toBeEmpty();
   await expect(page.getByRole("alert")).toHaveText("Corrige los campos resaltados.");
 });
+
+test("PDFs and receipts speak the customer's language", async ({ page }) => {
+  await signUp(page);
+  for (const [name, language, expected] of [
+    ["Lucia Bianchi", "it", [/Fattura/, /Totale\s+122,00 €/, /Da pagare\s+122,00 €/]],
+    ["John Smith", "en", [/Invoice/, /Total\s+€122\.00/, /Amount due\s+€122\.00/]],
+  ] as const) {
+    await addCustomer(page, name, `${language}.${Date.now()}@example.com`, language);
+    await issueInvoice(page, name, "Servizio — è così", "100");
+    for (const link of ["Download PDF", "Download receipt (80 mm)"]) {
+      const download = page.waitForEvent("download");
+      await page.getByRole("link", { name: link }).click();
+      const text = await downloadedText(await download);
+      for (const pattern of expected) expect(text).toMatch(pattern);
+      expect(text).toContain("Servizio — è così");
+      expect(text).toContain(name);
+    }
+  }
+});
