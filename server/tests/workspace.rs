@@ -97,6 +97,46 @@ async fn signing_in_checks_the_password_and_stops_guessing_after_five_failures()
 }
 
 #[tokio::test]
+async fn one_address_guessing_many_accounts_is_stopped_too() {
+    for (services, _merchant) in workspaces().await {
+        for attempt in 0..20 {
+            let refused = services
+                .login(
+                    format!("guess{attempt}@bottega.it"),
+                    "wrong password!".into(),
+                    "10.9.9.9".into(),
+                )
+                .await
+                .expect_err("unknown account");
+            assert_eq!(
+                problem(&refused, "password"),
+                Some(Problem::WrongCredentials)
+            );
+        }
+        let limited = services
+            .login(
+                "owner@bottega.it".into(),
+                "correct horse battery".into(),
+                "10.9.9.9".into(),
+            )
+            .await
+            .expect_err("the address is limited");
+        assert!(matches!(
+            problem(&limited, "password"),
+            Some(Problem::TooManyAttempts { .. })
+        ));
+        services
+            .login(
+                "owner@bottega.it".into(),
+                "correct horse battery".into(),
+                "10.9.9.10".into(),
+            )
+            .await
+            .expect("another address still signs in");
+    }
+}
+
+#[tokio::test]
 async fn the_owner_adds_staff_who_share_the_invoices_but_cannot_add_users() {
     for (services, merchant) in workspaces().await {
         let id = issued_invoice(&services, &merchant).await;
