@@ -42,6 +42,18 @@ pub struct ValidNewUser {
     pub password: String,
 }
 
+/// Failed sign-ins allowed in [`FAILURE_WINDOW_MINUTES`]: per account (a
+/// guessed password) and per client address (guessing across accounts).
+pub const MAX_FAILURES_PER_ACCOUNT: i64 = 5;
+pub const MAX_FAILURES_PER_ADDRESS: i64 = 20;
+pub const FAILURE_WINDOW_MINUTES: u32 = 15;
+
+/// Whether a sign-in may be tried, given the recent failures.
+pub fn sign_in_allowed(failures_for_account: i64, failures_from_address: i64) -> bool {
+    failures_for_account < MAX_FAILURES_PER_ACCOUNT
+        && failures_from_address < MAX_FAILURES_PER_ADDRESS
+}
+
 /// Account emails are compared and stored lowercased.
 pub fn normalise_login_email(text: &str) -> String {
     text.trim().to_lowercase()
@@ -140,6 +152,13 @@ mod tests {
             fields,
             ["business_name", "name", "email", "password", "language"]
         );
+    }
+
+    #[test]
+    fn sign_in_stops_after_five_failures_per_account_or_twenty_per_address() {
+        assert!(sign_in_allowed(4, 19));
+        assert!(!sign_in_allowed(5, 0));
+        assert!(!sign_in_allowed(0, 20));
     }
 
     #[test]

@@ -17,11 +17,6 @@ use crate::db::{accounts, now_ms};
 use crate::error::ServerError;
 use crate::state::AppState;
 
-/// Failed sign-ins allowed per account, and per address, in the window.
-pub const MAX_FAILURES_PER_ACCOUNT: i64 = 5;
-pub const MAX_FAILURES_PER_IP: i64 = 20;
-pub const FAILURE_WINDOW_MINUTES: u32 = 15;
-
 /// Hashes with argon2id off the async threads: it is slow on purpose.
 pub async fn hash_password(password: String) -> Result<String, ServerError> {
     tokio::task::spawn_blocking(move || {

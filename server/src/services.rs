@@ -8,7 +8,9 @@ use app::api::{
     InvoiceFilter, InvoicePage, Role, StoreRow, UserRow, SESSION_DAYS,
 };
 use base64::Engine;
-use invoice::account::{normalise_login_email, NewUserInput, SignupInput};
+use invoice::account::{
+    normalise_login_email, sign_in_allowed, NewUserInput, SignupInput, FAILURE_WINDOW_MINUTES,
+};
 use invoice::customer::CustomerInput;
 use invoice::dates::Date;
 use invoice::document::{DocumentLayout, DraftInput, FieldError};
@@ -21,7 +23,7 @@ use invoice::store::{StoreInput, StoreSettings};
 use invoice::{Language, Money};
 use tokio::sync::Notify;
 
-use crate::auth::{self, FAILURE_WINDOW_MINUTES, MAX_FAILURES_PER_ACCOUNT, MAX_FAILURES_PER_IP};
+use crate::auth;
 use crate::config::Config;
 use crate::db::outbox::{self, NewEmail};
 use crate::db::{accounts, customers, invoices, now_ms, stores, Db};
@@ -169,7 +171,7 @@ impl Services {
         let since = now - i64::from(FAILURE_WINDOW_MINUTES) * 60_000;
         let (by_account, by_ip) =
             accounts::failed_logins(&self.db, &email, client_ip, since).await?;
-        if by_account >= MAX_FAILURES_PER_ACCOUNT || by_ip >= MAX_FAILURES_PER_IP {
+        if !sign_in_allowed(by_account, by_ip) {
             return Err(refused(
                 "password",
                 Problem::TooManyAttempts {

@@ -56,11 +56,6 @@ pub fn SignupPage() -> impl IntoView {
             language.set(choice);
         }
     });
-    let general = Signal::derive(move || {
-        error
-            .get()
-            .filter(|error| !matches!(error, crate::api::AdminError::Invalid(_)))
-    });
     view! {
         <section class="auth card" aria-labelledby="signup-title">
             <h1 id="signup-title">{t(T::SignUpTitle)}</h1>
@@ -71,7 +66,7 @@ pub fn SignupPage() -> impl IntoView {
                 <Field label=T::Email name="email" value=email error=field_error(error, "email") kind="email" autocomplete="email" required=true />
                 <Field label=T::Password name="password" value=password error=field_error(error, "password") kind="password" autocomplete="new-password" hint=T::PasswordHint required=true />
                 <SelectField label=T::Language name="language" value=chosen_language error=field_error(error, "language") options=Signal::derive(language_options) />
-                <ErrorAlert error=general />
+                <ErrorAlert error />
                 <button type="submit" class="primary" disabled=move || signup.pending().get()>{t(T::CreateAccount)}</button>
             </ActionForm>
             <p class="muted">{t(T::HaveAccount)} " " <a href="/login">{t(T::SignIn)}</a></p>

@@ -136,12 +136,6 @@ fn CustomerForm(id: Option<i64>, input: CustomerInput) -> impl IntoView {
             }
         }
     });
-    let general = Signal::derive(move || {
-        error
-            .get()
-            .filter(|error| !matches!(error, crate::api::AdminError::Invalid(_)))
-    });
-    let invalid = move || matches!(error.get(), Some(crate::api::AdminError::Invalid(_)));
     view! {
         <div class="page-head">
             <h1>{if id.is_some() { t(T::EditCustomer) } else { t(T::NewCustomer) }}</h1>
@@ -161,8 +155,7 @@ fn CustomerForm(id: Option<i64>, input: CustomerInput) -> impl IntoView {
             <Field label=T::TaxId name="tax_id" value=tax_id error=field_error(error, "tax_id") />
             <TextArea label=T::Address name="address" value=address error=field_error(error, "address") />
             <CheckboxField label=T::EmailInvoicesAutomatically name="email_invoices" checked=email_invoices error=field_error(error, "email_invoices") />
-            <ErrorAlert error=general />
-            {move || invalid().then(|| view! { <p class="alert wide" role="alert">{t(T::CorrectHighlighted)}</p> })}
+            <ErrorAlert error />
             {move || saved.get().then(|| view! { <p class="notice wide" role="status">{t(T::Saved)}</p> })}
             <div class="form-actions wide">
                 <button type="submit" class="primary" disabled=move || save.pending().get()>{t(T::Save)}</button>

@@ -312,8 +312,7 @@ fn DraftEditor(
                     <div class="grand"><dt>{t(T::Total)}</dt><dd data-testid="live-total">{money(totals.total.minor)}</dd></div>
                 })}
             </dl>
-            <ErrorAlert error=Signal::derive(move || error.get().filter(|error| !matches!(error, crate::api::AdminError::Invalid(fields) if fields.iter().any(|field| field.field != "invoice")))) />
-            {move || error.get().filter(|error| matches!(error, crate::api::AdminError::Invalid(fields) if fields.iter().any(|field| field.field != "invoice"))).map(|_| view! { <p class="alert" role="alert">{t(T::CorrectHighlighted)}</p> })}
+            <ErrorAlert error />
             <div class="form-actions">
                 <button type="submit" disabled=pending>{t(T::SaveDraft)}</button>
                 <button type="button" class="primary" disabled=pending on:click=move |_| submit(true)>{t(T::SaveAndIssue)}</button>

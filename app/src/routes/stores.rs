@@ -113,12 +113,6 @@ fn StoreForm(id: Option<i64>, input: StoreInput) -> impl IntoView {
             })
             .collect::<Vec<_>>()
     });
-    let general = Signal::derive(move || {
-        error
-            .get()
-            .filter(|error| !matches!(error, crate::api::AdminError::Invalid(_)))
-    });
-    let invalid = move || matches!(error.get(), Some(crate::api::AdminError::Invalid(_)));
     view! {
         <div class="page-head">
             <h1>{if id.is_some() { t(T::StoreSettings) } else { t(T::NewStore) }}</h1>
@@ -157,8 +151,7 @@ fn StoreForm(id: Option<i64>, input: StoreInput) -> impl IntoView {
                 <TextArea label=T::EmailMessage name="email_message" value=email_message error=field_error(error, "email_message") rows=5 hint=T::TemplateHint />
                 <Field label=T::ReminderSchedule name="reminder_schedule" value=reminder_schedule error=field_error(error, "reminder_schedule") hint=T::ReminderScheduleHint wide=true />
             </fieldset>
-            <ErrorAlert error=general />
-            {move || invalid().then(|| view! { <p class="alert" role="alert">{t(T::CorrectHighlighted)}</p> })}
+            <ErrorAlert error />
             {move || saved.get().then(|| view! { <p class="notice" role="status">{t(T::Saved)}</p> })}
             <div class="form-actions">
                 <button type="submit" class="primary" disabled=move || save.pending().get()>{t(T::Save)}</button>

@@ -26,11 +26,6 @@ pub fn TeamPage() -> impl IntoView {
             }
         }
     });
-    let general = Signal::derive(move || {
-        error
-            .get()
-            .filter(|error| !matches!(error, crate::api::AdminError::Invalid(_)))
-    });
     view! {
         <div class="page-head"><h1>{t(T::Team)}</h1></div>
         <section class="card">
@@ -66,7 +61,7 @@ pub fn TeamPage() -> impl IntoView {
                     <Field label=T::Name name="name" value=name error=field_error(error, "name") required=true />
                     <Field label=T::Email name="email" value=email error=field_error(error, "email") kind="email" required=true />
                     <Field label=T::Password name="password" value=password error=field_error(error, "password") kind="password" autocomplete="new-password" hint=T::PasswordHint required=true />
-                    <ErrorAlert error=general />
+                    <ErrorAlert error />
                     <div class="form-actions wide">
                         <button type="submit" class="primary" disabled=move || add.pending().get()>{t(T::AddStaff)}</button>
                     </div>
