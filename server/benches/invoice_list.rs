@@ -16,10 +16,7 @@ use invoice::customer::CustomerInput;
 use invoice::link::KeyRing;
 use server::config::Config;
 use server::db::{now_ms, random_id, Db};
-use server::edge_sync::EdgeClient;
-use server::email::Mailer;
 use server::services::Services;
-use tokio::sync::Notify;
 use tower::ServiceExt;
 
 const INVOICES: i64 = 100_000;
@@ -44,13 +41,7 @@ async fn main() {
         link_keys: KeyRing::parse("1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA").expect("keys"),
         edge_secret: vec![b'x'; 32],
     };
-    let services = Arc::new(Services {
-        mailer: Mailer::new(&config.smtp_url, &config.mail_from_address).expect("mailer"),
-        edge: EdgeClient::new(&config.edge_url, config.edge_secret.clone()),
-        db: db.clone(),
-        config,
-        outbox_wake: Arc::new(Notify::new()),
-    });
+    let services = Arc::new(Services::new(db.clone(), config).expect("services"));
     let session = services
         .signup(SignupInput {
             business_name: "Bench".into(),

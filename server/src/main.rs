@@ -3,11 +3,9 @@ use std::sync::Arc;
 use leptos::config::get_configuration;
 use server::config::Config;
 use server::db::Db;
-use server::edge_sync::EdgeClient;
-use server::email::{run_dispatcher, Mailer};
+use server::email::run_dispatcher;
 use server::services::Services;
 use server::state::AppState;
-use tokio::sync::Notify;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -22,21 +20,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let address = leptos_options.site_addr;
 
     let db = Db::connect(&config.database_url).await?;
-    let mailer = Mailer::new(&config.smtp_url, &config.mail_from_address)?;
-    let outbox_wake = Arc::new(Notify::new());
+    let services = Arc::new(Services::new(db, config)?);
     tokio::spawn(run_dispatcher(
-        db.clone(),
-        mailer.clone(),
-        outbox_wake.clone(),
+        services.db.clone(),
+        services.mailer.clone(),
+        services.outbox_wake.clone(),
     ));
-
-    let services = Arc::new(Services {
-        edge: EdgeClient::new(&config.edge_url, config.edge_secret.clone()),
-        db,
-        config,
-        mailer,
-        outbox_wake,
-    });
     let app = server::router(AppState {
         leptos_options,
         services,

@@ -53,6 +53,18 @@ fn refused(field: &str, problem: Problem) -> ServerError {
 }
 
 impl Services {
+    /// The services of a server that publishes to `config.edge_url` and
+    /// sends through `config.smtp_url`.
+    pub fn new(db: Db, config: Config) -> Result<Self, crate::email::MailerError> {
+        Ok(Self {
+            mailer: Mailer::new(&config.smtp_url, &config.mail_from_address)?,
+            edge: EdgeClient::new(&config.edge_url, config.edge_secret.clone()),
+            db,
+            config,
+            outbox_wake: Arc::new(Notify::new()),
+        })
+    }
+
     /// Publishes the invoice with a new link for the customer, then queues the
     /// email. Publishing comes first so no email ever carries a dead link.
     pub async fn send(

@@ -22,12 +22,10 @@ use server::config::Config;
 use server::db::accounts;
 use server::db::{now_ms, random_id, Db};
 use server::edge_sync::EdgeClient;
-use server::email::Mailer;
 use server::services::Services;
 use sqlx::Connection;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
-use tokio::sync::Notify;
 
 pub const EDGE_SECRET: &[u8] = b"test-edge-secret-test-edge-secret-!!";
 pub const LINK_KEYS: &str = "1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
@@ -180,13 +178,10 @@ pub fn services(db: Db, edge_url: &str, smtp_port: u16) -> Services {
         link_keys: KeyRing::parse(LINK_KEYS).expect("keys"),
         edge_secret: EDGE_SECRET.to_vec(),
     };
-    Services {
-        mailer: Mailer::new(&config.smtp_url, &config.mail_from_address).expect("mailer"),
-        edge: EdgeClient::new(edge_url, EDGE_SECRET.to_vec()),
-        db,
-        config,
-        outbox_wake: Arc::new(Notify::new()),
-    }
+    let mut services = Services::new(db, config).expect("services");
+    // Links carry the public edge URL; publications go to the fake edge.
+    services.edge = EdgeClient::new(edge_url, EDGE_SECRET.to_vec());
+    services
 }
 
 /// A merchant ready to invoice: an organisation with its owner signed in,
