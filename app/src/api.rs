@@ -8,6 +8,9 @@
 use invoice::customer::CustomerInput;
 use invoice::dates::Date;
 use invoice::document::{DraftInput, FieldError};
+use invoice::email::EmailPurpose;
+#[cfg(feature = "ssr")]
+use invoice::email::SendInput;
 use invoice::payment::PaymentMethod;
 use invoice::status::{InvoiceStatus, Lifecycle};
 use invoice::store::StoreInput;
@@ -69,8 +72,16 @@ pub struct Viewer {
 pub enum EmailState {
     NotSent,
     Queued,
-    Sent { at_ms: i64 },
-    Failed { reason: String },
+    /// A delivery attempt failed for a reason that may pass; it will be retried.
+    Retrying {
+        reason: String,
+    },
+    Sent {
+        at_ms: i64,
+    },
+    Failed {
+        reason: String,
+    },
 }
 
 /// One row of Sales → Customer invoices.
@@ -166,6 +177,44 @@ pub struct HistoryEntry {
     pub kind: String,
     pub detail: Option<String>,
     pub automated: bool,
+    /// `customer`, `copy` or `notice` for events about an email or a link.
+    pub recipient: Option<String>,
+}
+
+/// A link sent to one recipient of one send.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkRow {
+    pub id: String,
+    pub invoice_id: i64,
+    pub invoice_number: Option<String>,
+    /// `customer` or `copy`.
+    pub recipient: String,
+    pub email: String,
+    pub created_at_ms: i64,
+    pub revoked_at_ms: Option<i64>,
+}
+
+/// The send dialog, prefilled for one invoice.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SendForm {
+    pub invoice_id: i64,
+    pub purpose: EmailPurpose,
+    pub store_id: i64,
+    pub store_name: String,
+    pub sending_enabled: bool,
+    /// Why this send cannot be made (nothing due, void…), if so.
+    pub refusal: Option<invoice::problem::Problem>,
+    pub to: String,
+    pub subject: String,
+    pub message: String,
+    pub copies_to: Vec<String>,
+    pub reply_to: Option<String>,
+    /// Fresh for each dialog: sending it twice sends once.
+    pub idempotency_key: String,
+    /// What the preview renders the email from, as the server will.
+    pub document: invoice::PublicDocument,
+    /// The shape of the customer's link, without a real token.
+    pub preview_link: String,
 }
 
 /// Everything the invoice page shows and edits.
@@ -189,6 +238,12 @@ pub struct InvoiceDetail {
     pub sends: i64,
     /// The server's date (UTC), the payment form's default.
     pub today: Date,
+    pub store_id: i64,
+    pub links: Vec<LinkRow>,
+    /// Issued, unpaid and with a due date: a reminder makes sense.
+    pub can_remind: bool,
+    /// Issuing should have sent it automatically but the customer has no address.
+    pub automatic_send_skipped: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -355,11 +410,36 @@ pub trait AdminBackend: Send + Sync + 'static {
         invoice_id: i64,
         payment_id: i64,
     ) -> Result<(), AdminError>;
+    async fn send_form(
+        &self,
+        user: &CurrentUser,
+        invoice_id: i64,
+        purpose: EmailPurpose,
+    ) -> Result<SendForm, AdminError>;
     async fn send_invoice(
         &self,
         user: &CurrentUser,
         invoice_id: i64,
+        purpose: EmailPurpose,
+        input: SendInput,
         idempotency_key: String,
+    ) -> Result<(), AdminError>;
+    async fn revoke_link(
+        &self,
+        user: &CurrentUser,
+        invoice_id: i64,
+        link_id: String,
+    ) -> Result<(), AdminError>;
+    /// Links still open that went to addresses other than the customer's current one.
+    async fn customer_old_links(
+        &self,
+        user: &CurrentUser,
+        customer_id: i64,
+    ) -> Result<Vec<LinkRow>, AdminError>;
+    async fn revoke_old_links(
+        &self,
+        user: &CurrentUser,
+        customer_id: i64,
     ) -> Result<(), AdminError>;
 }
 
@@ -676,9 +756,49 @@ pub async fn delete_payment(invoice_id: i64, payment_id: i64) -> Result<(), Admi
 }
 
 #[server]
-pub async fn send_invoice(invoice_id: i64, idempotency_key: String) -> Result<(), AdminError> {
+pub async fn send_dialog(invoice_id: i64, purpose: EmailPurpose) -> Result<SendForm, AdminError> {
     use self::ssr::*;
+    backend()?.send_form(&user()?, invoice_id, purpose).await
+}
+
+/// The send dialog's form: its field names are this function's arguments,
+/// so it also posts without JavaScript.
+#[server]
+pub async fn send_invoice(
+    invoice_id: i64,
+    purpose: EmailPurpose,
+    to: String,
+    subject: String,
+    message: String,
+    idempotency_key: String,
+) -> Result<(), AdminError> {
+    use self::ssr::*;
+    let input = SendInput {
+        to,
+        subject,
+        message,
+    };
     backend()?
-        .send_invoice(&user()?, invoice_id, idempotency_key)
-        .await
+        .send_invoice(&user()?, invoice_id, purpose, input, idempotency_key)
+        .await?;
+    redirect_plain_form(&format!("/invoices/{invoice_id}"));
+    Ok(())
+}
+
+#[server]
+pub async fn revoke_link(invoice_id: i64, link_id: String) -> Result<(), AdminError> {
+    use self::ssr::*;
+    backend()?.revoke_link(&user()?, invoice_id, link_id).await
+}
+
+#[server]
+pub async fn customer_old_links(customer_id: i64) -> Result<Vec<LinkRow>, AdminError> {
+    use self::ssr::*;
+    backend()?.customer_old_links(&user()?, customer_id).await
+}
+
+#[server]
+pub async fn revoke_old_links(customer_id: i64) -> Result<(), AdminError> {
+    use self::ssr::*;
+    backend()?.revoke_old_links(&user()?, customer_id).await
 }

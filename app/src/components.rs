@@ -95,6 +95,9 @@ pub fn Field(
                 inputmode=mode
                 autocomplete=autocomplete
                 aria-required=required.then_some("true")
+                // The attribute carries the value in the server's HTML, so a
+                // form posted before hydration sends what the merchant saw.
+                value=value.get_untracked()
                 prop:value=move || value.get()
                 on:input=move |ev| value.set(event_target_value(&ev))
                 aria-invalid=move || if error.get().is_some() { "true" } else { "false" }
@@ -128,7 +131,7 @@ pub fn TextArea(
                 on:input=move |ev| value.set(event_target_value(&ev))
                 aria-invalid=move || if error.get().is_some() { "true" } else { "false" }
                 aria-describedby=described_by(name, hint.is_some())
-            ></textarea>
+            >{value.get_untracked()}</textarea>
             {hint.map(|hint| view! { <span class="hint" id=format!("{name}-hint")>{t(hint)}</span> })}
             <span class="field-error" id=format!("{name}-error") role="status">{move || error.get()}</span>
         </div>
@@ -189,6 +192,7 @@ pub fn CheckboxField(
                     type="checkbox"
                     name=name
                     value="true"
+                    checked=checked.get_untracked()
                     prop:checked=move || checked.get()
                     on:change=move |ev| checked.set(event_target_checked(&ev))
                     aria-describedby=described_by

@@ -74,6 +74,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/invoices") view=routes::invoices::InvoicesPage />
                     <Route path=path!("/invoices/new") view=routes::invoice::NewInvoicePage />
                     <Route path=path!("/invoices/:id") view=routes::invoice::InvoicePage />
+                    <Route path=path!("/invoices/:id/send") view=routes::send::SendPage />
                     <Route path=path!("/customers") view=routes::customers::CustomersPage />
                     <Route path=path!("/customers/:id") view=routes::customers::CustomerPage />
                     <Route path=path!("/stores") view=routes::stores::StoresPage />

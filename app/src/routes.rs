@@ -4,5 +4,6 @@ pub mod invoice;
 pub mod invoices;
 pub mod nav;
 pub mod not_found;
+pub mod send;
 pub mod stores;
 pub mod team;

@@ -170,6 +170,7 @@ pub async fn respond(
             None => not_found(),
             Some(link_id) => match load_document(store, link_id).await? {
                 None => not_found(),
+                Some((link, document)) if link.revoked => revoked(&document),
                 Some((_, document)) => {
                     let actor = request.signals().page_fetch();
                     EdgeResponse::html(200, page::invoice_page(&document, token)).with_event(Some(
@@ -182,7 +183,8 @@ pub async fn respond(
             None => not_found(),
             Some(link_id) => match load_pdf(store, link_id).await? {
                 None => not_found(),
-                Some((document, pdf)) => {
+                Some((link, document, _)) if link.revoked => revoked(&document),
+                Some((_, document, pdf)) => {
                     let actor = request.signals().download();
                     let mut response = EdgeResponse::new(200, "application/pdf", pdf).with_event(
                         Some(event(request, link_id, EdgeEventKind::PdfDownloaded, actor)),
@@ -241,10 +243,15 @@ pub async fn respond(
     })
 }
 
+/// 410 Gone, in the customer's language: the merchant withdrew this link.
+fn revoked(document: &PublicDocument) -> EdgeResponse {
+    EdgeResponse::html(410, page::revoked_page(document.language))
+}
+
 async fn load_document(
     store: &impl Store,
     link_id: LinkId,
-) -> Result<Option<(String, PublicDocument)>, StoreError> {
+) -> Result<Option<(LinkRecord, PublicDocument)>, StoreError> {
     let Some(link) = store.get_text(&link_key(&link_id.to_hex())).await? else {
         return Ok(None);
     };
@@ -258,21 +265,21 @@ async fn load_document(
         return Ok(None);
     };
     serde_json::from_str(&document)
-        .map(|document| Some((link.invoice_key.clone(), document)))
+        .map(|document| Some((link.clone(), document)))
         .map_err(|_| StoreError(format!("corrupt document {}", link.invoice_key)))
 }
 
 async fn load_pdf(
     store: &impl Store,
     link_id: LinkId,
-) -> Result<Option<(PublicDocument, Vec<u8>)>, StoreError> {
-    let Some((invoice_key, document)) = load_document(store, link_id).await? else {
+) -> Result<Option<(LinkRecord, PublicDocument, Vec<u8>)>, StoreError> {
+    let Some((link, document)) = load_document(store, link_id).await? else {
         return Ok(None);
     };
     Ok(store
-        .get_bytes(&pdf_key(&invoice_key))
+        .get_bytes(&pdf_key(&link.invoice_key))
         .await?
-        .map(|pdf| (document, pdf)))
+        .map(|pdf| (link, document, pdf)))
 }
 
 /// Stores what the server published. Only a correctly signed, fresh request
@@ -321,6 +328,7 @@ async fn publish(
         let record = LinkRecord {
             invoice_key: publication.invoice_key.clone(),
             recipient: link.recipient,
+            revoked: link.revoked,
         };
         let record = serde_json::to_string(&record).map_err(|e| StoreError(e.to_string()))?;
         store.put_text(&link_key(&link.link_id), &record).await?;
@@ -426,6 +434,10 @@ mod tests {
     }
 
     fn publish(store: &CountingStore, link: LinkId) -> EdgeResponse {
+        publish_link(store, link, false)
+    }
+
+    fn publish_link(store: &CountingStore, link: LinkId, revoked: bool) -> EdgeResponse {
         let body = serde_json::to_vec(&Publication {
             invoice_key: "inv1".into(),
             document: document(),
@@ -433,6 +445,7 @@ mod tests {
             links: vec![PublishedLink {
                 link_id: link.to_hex(),
                 recipient: Recipient::Customer,
+                revoked,
             }],
         })
         .expect("json");
@@ -607,6 +620,30 @@ mod tests {
         ))
         .expect("respond");
         assert_eq!(garbage.status, 400);
+    }
+
+    #[test]
+    fn a_revoked_link_answers_410_in_the_customers_language_and_records_nothing() {
+        let store = CountingStore::default();
+        let link = LinkId([7; 16]);
+        publish(&store, link);
+        assert_eq!(publish_link(&store, link, true).status, 204);
+        let token = secrets().link_keys.sign(link);
+        for path in [format!("/i/{token}"), format!("/i/{token}/pdf")] {
+            let response = block_on(respond(
+                &request("GET", &path, &[("user-agent", CHROME)], b""),
+                &store,
+                &secrets(),
+            ))
+            .expect("response");
+            assert_eq!(response.status, 410);
+            assert!(response.events.is_empty());
+            let body = String::from_utf8(response.body).expect("utf-8");
+            assert!(
+                body.contains("Il venditore ha ritirato questo link"),
+                "{body}"
+            );
+        }
     }
 
     #[test]

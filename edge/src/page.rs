@@ -146,9 +146,18 @@ pub fn invoice_page(document: &PublicDocument, token: &str) -> String {
     )
 }
 
+/// The page for a link the merchant withdrew.
+pub fn revoked_page(language: Language) -> String {
+    notice_page(language, Text::LinkRevokedTitle, Text::LinkRevokedBody)
+}
+
 /// The page for a link that does not exist or was tampered with. The
 /// language comes from the browser, since the link says nothing trustworthy.
 pub fn not_found_page(language: Language) -> String {
+    notice_page(language, Text::LinkNotFoundTitle, Text::LinkNotFoundBody)
+}
+
+fn notice_page(language: Language, title: Text, body: Text) -> String {
     format!(
         r#"{head}<body>
 <main class="sheet notice">
@@ -158,8 +167,8 @@ pub fn not_found_page(language: Language) -> String {
 </body>
 </html>
 "#,
-        head = head(language, text(language, Text::LinkNotFoundTitle)),
-        title = text(language, Text::LinkNotFoundTitle),
-        body = text(language, Text::LinkNotFoundBody),
+        head = head(language, text(language, title)),
+        title = text(language, title),
+        body = text(language, body),
     )
 }

@@ -22,6 +22,9 @@ pub struct PublishedLink {
     /// Hex of the link's public id.
     pub link_id: String,
     pub recipient: Recipient,
+    /// Withdrawn by the merchant: the edge answers 410.
+    #[serde(default)]
+    pub revoked: bool,
 }
 
 /// An issued invoice as the server hands it to the edge: the frozen document,
@@ -40,6 +43,8 @@ pub struct Publication {
 pub struct LinkRecord {
     pub invoice_key: String,
     pub recipient: Recipient,
+    #[serde(default)]
+    pub revoked: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -66,9 +66,18 @@ pub enum Text {
     LinkNotFoundTitle,
     LinkNotFoundBody,
     EmailSubject,
-    EmailGreeting,
-    EmailIntro,
+    EmailMessage,
+    ReminderSubject,
+    ReminderMessageBeforeDue,
+    ReminderMessageOverdue,
     EmailButton,
+    CopySubjectPrefix,
+    CopyBanner,
+    NoticeSubject,
+    NoticeBody,
+    NoticeOpenInvoice,
+    LinkRevokedTitle,
+    LinkRevokedBody,
     EmailPlainLink,
     Page,
     TaxSummary,
@@ -180,12 +189,39 @@ pub fn text(language: Language, key: Text) -> &'static str {
         (EmailSubject, It) => "Fattura {number} da {store}",
         (EmailSubject, Es) => "Factura {number} de {store}",
         (EmailSubject, En) => "Invoice {number} from {store}",
-        (EmailGreeting, It) => "Gentile {customer},",
-        (EmailGreeting, Es) => "Estimado/a {customer}:",
-        (EmailGreeting, En) => "Dear {customer},",
-        (EmailIntro, It) => "ti inviamo la fattura {number} di {total}.",
-        (EmailIntro, Es) => "te enviamos la factura {number} por {total}.",
-        (EmailIntro, En) => "here is invoice {number} for {total}.",
+        (EmailMessage, It) => "Gentile {customer},\n\nti inviamo la fattura {number} di {total}: la trovi al link qui sotto, da dove puoi anche scaricarla o stamparla.\n\nCordiali saluti,\n{store}",
+        (EmailMessage, Es) => "Estimado/a {customer}:\n\nte enviamos la factura {number} por {total}: la encontrarás en el enlace de abajo, desde donde también puedes descargarla o imprimirla.\n\nUn saludo,\n{store}",
+        (EmailMessage, En) => "Dear {customer},\n\nhere is invoice {number} for {total}: you will find it at the link below, where you can also download or print it.\n\nKind regards,\n{store}",
+        (ReminderSubject, It) => "Promemoria: fattura {number}, da pagare {amount_due}",
+        (ReminderSubject, Es) => "Recordatorio: factura {number}, pendiente {amount_due}",
+        (ReminderSubject, En) => "Reminder: invoice {number}, {amount_due} to pay",
+        (ReminderMessageBeforeDue, It) => "Gentile {customer},\n\nti ricordiamo che la fattura {number} scade il {due_date}; restano da pagare {amount_due}.\n\nSe hai già pagato, ignora questo messaggio.\n\nCordiali saluti,\n{store}",
+        (ReminderMessageBeforeDue, Es) => "Estimado/a {customer}:\n\nte recordamos que la factura {number} vence el {due_date}; quedan por pagar {amount_due}.\n\nSi ya has pagado, ignora este mensaje.\n\nUn saludo,\n{store}",
+        (ReminderMessageBeforeDue, En) => "Dear {customer},\n\na reminder that invoice {number} is due on {due_date}; {amount_due} is still to pay.\n\nIf you have already paid, please ignore this message.\n\nKind regards,\n{store}",
+        (ReminderMessageOverdue, It) => "Gentile {customer},\n\nla fattura {number} è scaduta il {due_date} ({days_overdue} giorni fa); restano da pagare {amount_due}.\n\nSe hai già pagato, ignora questo messaggio.\n\nCordiali saluti,\n{store}",
+        (ReminderMessageOverdue, Es) => "Estimado/a {customer}:\n\nla factura {number} venció el {due_date} (hace {days_overdue} días); quedan por pagar {amount_due}.\n\nSi ya has pagado, ignora este mensaje.\n\nUn saludo,\n{store}",
+        (ReminderMessageOverdue, En) => "Dear {customer},\n\ninvoice {number} was due on {due_date} ({days_overdue} days ago); {amount_due} is still to pay.\n\nIf you have already paid, please ignore this message.\n\nKind regards,\n{store}",
+        (CopySubjectPrefix, It) => "[Copia] ",
+        (CopySubjectPrefix, Es) => "[Copia] ",
+        (CopySubjectPrefix, En) => "[Copy] ",
+        (CopyBanner, It) => "Copia per te dell'email inviata a {customer}. Le aperture di questo link non contano come aperture del cliente.",
+        (CopyBanner, Es) => "Copia para ti del email enviado a {customer}. Las aperturas de este enlace no cuentan como aperturas del cliente.",
+        (CopyBanner, En) => "Your copy of the email sent to {customer}. Opening this link never counts as the customer opening it.",
+        (NoticeSubject, It) => "Email non consegnata: fattura {number} a {address}",
+        (NoticeSubject, Es) => "Email no entregado: factura {number} a {address}",
+        (NoticeSubject, En) => "Email not delivered: invoice {number} to {address}",
+        (NoticeBody, It) => "L'email con la fattura {number} per {customer} non è stata consegnata a {address}.\n\nRisposta del server di posta: {reason}",
+        (NoticeBody, Es) => "El email con la factura {number} para {customer} no se ha entregado a {address}.\n\nRespuesta del servidor de correo: {reason}",
+        (NoticeBody, En) => "The email with invoice {number} for {customer} was not delivered to {address}.\n\nThe mail server answered: {reason}",
+        (NoticeOpenInvoice, It) => "Apri la fattura",
+        (NoticeOpenInvoice, Es) => "Abrir la factura",
+        (NoticeOpenInvoice, En) => "Open the invoice",
+        (LinkRevokedTitle, It) => "Questo link non è più valido",
+        (LinkRevokedTitle, Es) => "Este enlace ya no es válido",
+        (LinkRevokedTitle, En) => "This link is no longer valid",
+        (LinkRevokedBody, It) => "Il venditore ha ritirato questo link. Chiedigli di inviarti di nuovo la fattura.",
+        (LinkRevokedBody, Es) => "El vendedor ha retirado este enlace. Pídele que te vuelva a enviar la factura.",
+        (LinkRevokedBody, En) => "The seller has withdrawn this link. Ask them to send you the invoice again.",
         (EmailButton, It) => "Visualizza la fattura",
         (EmailButton, Es) => "Ver la factura",
         (EmailButton, En) => "View the invoice",
@@ -210,13 +246,34 @@ pub fn text(language: Language, key: Text) -> &'static str {
     }
 }
 
-/// Replaces `{name}` placeholders; unknown placeholders are left as they are.
+/// Replaces `{name}` placeholders in one pass, so a value that itself
+/// contains `{…}` is never filled again; unknown placeholders are kept.
 pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
-    values
-        .iter()
-        .fold(template.to_owned(), |text, (name, value)| {
-            text.replace(&format!("{{{name}}}"), value)
-        })
+    let mut filled = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        filled.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let known = after.find('}').and_then(|close| {
+            let name = &after[..close];
+            values
+                .iter()
+                .find(|(known, _)| *known == name)
+                .map(|(_, value)| (*value, close))
+        });
+        match known {
+            Some((value, close)) => {
+                filled.push_str(value);
+                rest = &after[close + 1..];
+            }
+            None => {
+                filled.push('{');
+                rest = after;
+            }
+        }
+    }
+    filled.push_str(rest);
+    filled
 }
 
 #[cfg(test)]
@@ -238,6 +295,17 @@ mod tests {
                 &[("number", "7"), ("store", "Bottega")]
             ),
             "Invoice 7 from Bottega {x}"
+        );
+    }
+
+    #[test]
+    fn a_value_containing_a_placeholder_is_not_filled_again() {
+        assert_eq!(
+            fill(
+                "{customer}: {total}",
+                &[("customer", "{total}"), ("total", "5 €")]
+            ),
+            "{total}: 5 €"
         );
     }
 }

@@ -91,6 +91,9 @@ pub enum Problem {
     NotEditable,
     AlreadyVoid,
     InvoiceIsDraft,
+    SendingDisabled,
+    NoDueDate,
+    LinkUnknown,
 }
 
 impl Problem {
@@ -255,6 +258,21 @@ impl Problem {
                 It => format!("Usa almeno {min} caratteri."),
                 Es => format!("Usa al menos {min} caracteres."),
             },
+            Problem::SendingDisabled => pick(
+                "Sending by email is turned off for this store. Turn it on in the store's settings.",
+                "L'invio via email è disattivato per questo negozio. Attivalo nelle impostazioni del negozio.",
+                "El envío por email está desactivado para esta tienda. Actívalo en los ajustes de la tienda.",
+            ),
+            Problem::NoDueDate => pick(
+                "This invoice has no due date, so there is nothing to remind.",
+                "Questa fattura non ha una scadenza, quindi non c'è nulla da sollecitare.",
+                "Esta factura no tiene vencimiento, así que no hay nada que recordar.",
+            ),
+            Problem::LinkUnknown => pick(
+                "This link does not belong to this invoice.",
+                "Questo link non appartiene a questa fattura.",
+                "Este enlace no pertenece a esta factura.",
+            ),
             Problem::AutomaticEmailNeedsAddress => pick(
                 "Add an email address to send invoices automatically.",
                 "Aggiungi un indirizzo email per inviare le fatture automaticamente.",

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::document::{DocumentLayout, EmailAddress, Party};
+use crate::email::{MAX_MESSAGE, MAX_SUBJECT};
 use crate::problem::{address_lines, optional_text, required_text, FieldError, Problem};
 use crate::{Currency, Language};
 
@@ -151,6 +152,27 @@ pub fn parse_reminder_schedule(text: &str) -> Result<Vec<i32>, Problem> {
     Ok(days)
 }
 
+/// A subject template or subject: one line, at most [`MAX_SUBJECT`] characters.
+pub fn subject_text(text: &str) -> Result<String, Problem> {
+    match text.trim() {
+        subject if subject.contains(['\r', '\n']) => Err(Problem::HeaderInjection),
+        subject if subject.chars().count() > MAX_SUBJECT => {
+            Err(Problem::TooLong { max: MAX_SUBJECT })
+        }
+        subject => Ok(subject.to_owned()),
+    }
+}
+
+/// A message template or message, with Unix line ends.
+pub fn message_text(text: &str) -> Result<String, Problem> {
+    match text.trim().replace("\r\n", "\n") {
+        message if message.chars().count() > MAX_MESSAGE => {
+            Err(Problem::TooLong { max: MAX_MESSAGE })
+        }
+        message => Ok(message),
+    }
+}
+
 /// A store's settings as typed in the form.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
@@ -169,10 +191,15 @@ pub struct StoreInput {
     pub print_template: String,
     pub email_subject: String,
     pub email_message: String,
+    pub reminder_subject: String,
+    pub reminder_message: String,
+    pub attach_pdf: bool,
     pub reminder_schedule: String,
 }
 
+// Settings saved before a field existed read it as its default.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct StoreSettings {
     pub name: String,
     pub address: Vec<String>,
@@ -193,6 +220,10 @@ pub struct StoreSettings {
     /// Empty: Invio's wording in the customer's language.
     pub email_subject: String,
     pub email_message: String,
+    pub reminder_subject: String,
+    pub reminder_message: String,
+    /// Attach the PDF (in `email_template`'s layout) besides the link.
+    pub attach_pdf: bool,
     pub reminder_schedule: Vec<i32>,
 }
 
@@ -213,6 +244,9 @@ impl Default for StoreSettings {
             print_template: DocumentLayout::A4,
             email_subject: String::new(),
             email_message: String::new(),
+            reminder_subject: String::new(),
+            reminder_message: String::new(),
+            attach_pdf: false,
             reminder_schedule: Vec::new(),
         }
     }
@@ -283,19 +317,22 @@ impl StoreInput {
         let email_subject = check(
             &mut errors,
             "email_subject",
-            match self.email_subject.trim() {
-                subject if subject.contains(['\r', '\n']) => Err(Problem::HeaderInjection),
-                subject if subject.chars().count() > 200 => Err(Problem::TooLong { max: 200 }),
-                subject => Ok(subject.to_owned()),
-            },
+            subject_text(&self.email_subject),
         );
         let email_message = check(
             &mut errors,
             "email_message",
-            match self.email_message.trim() {
-                message if message.chars().count() > 5000 => Err(Problem::TooLong { max: 5000 }),
-                message => Ok(message.to_owned()),
-            },
+            message_text(&self.email_message),
+        );
+        let reminder_subject = check(
+            &mut errors,
+            "reminder_subject",
+            subject_text(&self.reminder_subject),
+        );
+        let reminder_message = check(
+            &mut errors,
+            "reminder_message",
+            message_text(&self.reminder_message),
         );
         let reminder_schedule = check(
             &mut errors,
@@ -316,6 +353,8 @@ impl StoreInput {
             print_template,
             email_subject,
             email_message,
+            reminder_subject,
+            reminder_message,
             reminder_schedule,
         ) {
             (
@@ -329,6 +368,8 @@ impl StoreInput {
                 Some(print_template),
                 Some(email_subject),
                 Some(email_message),
+                Some(reminder_subject),
+                Some(reminder_message),
                 Some(reminder_schedule),
             ) if errors.is_empty() => Ok(StoreSettings {
                 name,
@@ -345,6 +386,9 @@ impl StoreInput {
                 print_template,
                 email_subject,
                 email_message,
+                reminder_subject,
+                reminder_message,
+                attach_pdf: self.attach_pdf,
                 reminder_schedule,
             }),
             _ => Err(errors),
@@ -373,6 +417,9 @@ impl StoreSettings {
             print_template: self.print_template.code().to_owned(),
             email_subject: self.email_subject.clone(),
             email_message: self.email_message.clone(),
+            reminder_subject: self.reminder_subject.clone(),
+            reminder_message: self.reminder_message.clone(),
+            attach_pdf: self.attach_pdf,
             reminder_schedule: self
                 .reminder_schedule
                 .iter()

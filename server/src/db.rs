@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod customers;
 pub mod events;
 pub mod invoices;
+pub mod links;
 pub mod outbox;
 pub mod stores;
 

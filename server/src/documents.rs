@@ -27,7 +27,11 @@ pub async fn invoice_pdf(
         return StatusCode::UNAUTHORIZED.into_response();
     };
     let layout = DocumentLayout::parse(&query.layout).unwrap_or_default();
-    match state.services.invoice_pdf(&user, invoice_id, layout).await {
+    match state
+        .services
+        .invoice_pdf(user.organisation, invoice_id, layout)
+        .await
+    {
         Ok((file_name, pdf)) => (
             [
                 (header::CONTENT_TYPE, "application/pdf".to_owned()),

@@ -1,26 +1,21 @@
-//! Delivering the outbox over SMTP with lettre.
+//! SMTP with lettre: building each message and reading the server's reply.
 //!
-//! The dispatcher claims one due email at a time, sends it through a pooled
-//! transport and records the server's reply. Transient failures (no
-//! connection, 4xx) are retried with exponential backoff; a permanent refusal
-//! (5xx) or the last retry marks the email failed.
+//! The transport is pooled: the dispatcher's concurrent workers reuse open
+//! connections. Transient failures (no connection, 4xx) are retried with
+//! exponential backoff by the dispatcher (`crate::sending`); a permanent
+//! refusal (5xx) marks the email failed.
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use lettre::message::{Mailbox, MultiPart};
+use lettre::message::header::ContentType;
+use lettre::message::{Attachment, Mailbox, MultiPart};
 use lettre::transport::smtp::Error as SmtpError;
 use lettre::{Address, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
-use tokio::sync::Notify;
 
-use crate::db::outbox::{self, ClaimedEmail};
-use crate::db::{now_ms, Db};
-use crate::error::ServerError;
+use crate::db::outbox::ClaimedEmail;
 
 /// Attempts before an email is marked failed.
 pub const MAX_ATTEMPTS: i64 = 8;
-/// How often an idle dispatcher looks for retries that became due.
-const IDLE_POLL: Duration = Duration::from_secs(1);
 
 #[derive(Debug, thiserror::Error)]
 pub enum MailerError {
@@ -59,7 +54,14 @@ impl Mailer {
         })
     }
 
-    fn message(&self, email: &ClaimedEmail) -> Result<Message, String> {
+    /// The message as sent: text + HTML alternatives, and the PDF when the
+    /// store attaches it. The Message-ID is the outbox row's, so a retried
+    /// email keeps its identity.
+    fn message(
+        &self,
+        email: &ClaimedEmail,
+        attachment: Option<(String, Vec<u8>)>,
+    ) -> Result<Message, String> {
         let from = Mailbox::new(Some(email.sender_name.clone()), self.from_address.clone());
         let to: Mailbox = email
             .to_address
@@ -81,16 +83,28 @@ impl Mailer {
                     .map_err(|_| format!("invalid reply-to {reply_to}"))?,
             );
         }
-        builder
-            .multipart(MultiPart::alternative_plain_html(
-                email.body_text.clone(),
-                email.body_html.clone(),
-            ))
-            .map_err(|error| error.to_string())
+        let body =
+            MultiPart::alternative_plain_html(email.body_text.clone(), email.body_html.clone());
+        let body = match attachment {
+            None => body,
+            Some((file_name, pdf)) => {
+                MultiPart::mixed()
+                    .multipart(body)
+                    .singlepart(Attachment::new(file_name).body(
+                        pdf,
+                        ContentType::parse("application/pdf").map_err(|e| e.to_string())?,
+                    ))
+            }
+        };
+        builder.multipart(body).map_err(|error| error.to_string())
     }
 
-    pub async fn deliver(&self, email: &ClaimedEmail) -> Delivery {
-        let message = match self.message(email) {
+    pub async fn deliver(
+        &self,
+        email: &ClaimedEmail,
+        attachment: Option<(String, Vec<u8>)>,
+    ) -> Delivery {
+        let message = match self.message(email, attachment) {
             Ok(message) => message,
             Err(reason) => return Delivery::Failed(reason),
         };
@@ -118,51 +132,6 @@ fn classify(error: &SmtpError) -> Delivery {
 pub fn retry_delay_ms(attempts: i64) -> i64 {
     let exponent = attempts.clamp(1, 12) - 1;
     (10_000_i64 << exponent).min(3_600_000)
-}
-
-/// Delivers every email that is due now; returns how many were attempted.
-pub async fn deliver_due(db: &Db, mailer: &Mailer) -> Result<usize, ServerError> {
-    let mut attempted = 0;
-    while let Some(email) = outbox::claim_next(db, now_ms()).await? {
-        attempted += 1;
-        match mailer.deliver(&email).await {
-            Delivery::Sent(reply) => outbox::mark_sent(db, &email, &reply, now_ms()).await?,
-            Delivery::Retry(reply) if email.attempts < MAX_ATTEMPTS => {
-                tracing::warn!(email = email.id, attempts = email.attempts, %reply, "email will be retried");
-                outbox::schedule_retry(
-                    db,
-                    &email,
-                    &reply,
-                    now_ms() + retry_delay_ms(email.attempts),
-                )
-                .await?
-            }
-            Delivery::Retry(reply) | Delivery::Failed(reply) => {
-                tracing::warn!(email = email.id, %reply, "email failed");
-                outbox::mark_failed(db, &email, &reply, now_ms()).await?
-            }
-        }
-    }
-    Ok(attempted)
-}
-
-/// Runs for the life of the process: delivers due emails, then waits for a
-/// new one or for the next poll.
-pub async fn run_dispatcher(db: Db, mailer: Mailer, wake: Arc<Notify>) {
-    loop {
-        match deliver_due(&db, &mailer).await {
-            Ok(_) => {
-                tokio::select! {
-                    () = wake.notified() => {}
-                    () = tokio::time::sleep(IDLE_POLL) => {}
-                }
-            }
-            Err(error) => {
-                tracing::error!(%error, "the outbox dispatcher hit an error; retrying shortly");
-                tokio::time::sleep(Duration::from_secs(5)).await;
-            }
-        }
-    }
 }
 
 #[cfg(test)]

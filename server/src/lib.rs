@@ -8,6 +8,7 @@ pub mod documents;
 pub mod edge_sync;
 pub mod email;
 pub mod error;
+pub mod sending;
 pub mod services;
 pub mod state;
 

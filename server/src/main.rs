@@ -3,7 +3,7 @@ use std::sync::Arc;
 use leptos::config::get_configuration;
 use server::config::Config;
 use server::db::Db;
-use server::email::run_dispatcher;
+use server::sending::{run_dispatcher, run_reminders};
 use server::services::Services;
 use server::state::AppState;
 
@@ -21,11 +21,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let db = Db::connect(&config.database_url).await?;
     let services = Arc::new(Services::new(db, config)?);
-    tokio::spawn(run_dispatcher(
-        services.db.clone(),
-        services.mailer.clone(),
-        services.outbox_wake.clone(),
-    ));
+    tokio::spawn(run_dispatcher(services.clone()));
+    tokio::spawn(run_reminders(services.clone()));
     let app = server::router(AppState {
         leptos_options,
         services,

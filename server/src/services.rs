@@ -4,18 +4,17 @@
 use std::sync::Arc;
 
 use app::api::{
-    AdminBackend, AdminError, CurrentUser, CustomerPage, DraftOptions, InvoiceDetail,
-    InvoiceFilter, InvoicePage, Role, StoreRow, UserRow, SESSION_DAYS,
+    AdminBackend, AdminError, CurrentUser, CustomerPage, DraftOptions, EmailState, InvoiceDetail,
+    InvoiceFilter, InvoicePage, LinkRow, OrganisationId, Role, SendForm, StoreRow, UserRow,
+    SESSION_DAYS,
 };
-use base64::Engine;
 use invoice::account::{
     normalise_login_email, sign_in_allowed, NewUserInput, SignupInput, FAILURE_WINDOW_MINUTES,
 };
 use invoice::customer::CustomerInput;
 use invoice::dates::Date;
 use invoice::document::{DocumentLayout, DraftInput, FieldError};
-use invoice::events::{Publication, PublishedLink, Recipient};
-use invoice::link::LinkId;
+use invoice::email::{send_refusal, EmailPurpose, SendInput};
 use invoice::payment::PaymentInput;
 use invoice::problem::Problem;
 use invoice::status::{amount_due, Lifecycle};
@@ -25,8 +24,7 @@ use tokio::sync::Notify;
 
 use crate::auth;
 use crate::config::Config;
-use crate::db::outbox::{self, NewEmail};
-use crate::db::{accounts, customers, invoices, now_ms, stores, Db};
+use crate::db::{accounts, customers, invoices, links, now_ms, stores, Db};
 use crate::edge_sync::EdgeClient;
 use crate::email::Mailer;
 use crate::error::{InvalidInput, ServerError};
@@ -40,15 +38,15 @@ pub struct Services {
     pub outbox_wake: Arc<Notify>,
 }
 
-fn today() -> Date {
+pub(crate) fn today() -> Date {
     Date::from_unix_millis(now_ms())
 }
 
-fn invalid(fields: Vec<FieldError>) -> ServerError {
+pub(crate) fn invalid(fields: Vec<FieldError>) -> ServerError {
     ServerError::Invalid(InvalidInput(fields))
 }
 
-fn refused(field: &str, problem: Problem) -> ServerError {
+pub(crate) fn refused(field: &str, problem: Problem) -> ServerError {
     invalid(vec![FieldError::new(field, problem)])
 }
 
@@ -63,71 +61,6 @@ impl Services {
             config,
             outbox_wake: Arc::new(Notify::new()),
         })
-    }
-
-    /// Publishes the invoice with a new link for the customer, then queues the
-    /// email. Publishing comes first so no email ever carries a dead link.
-    pub async fn send(
-        &self,
-        user: &CurrentUser,
-        invoice_id: i64,
-        idempotency_key: &str,
-    ) -> Result<(), ServerError> {
-        let organisation = user.organisation;
-        if outbox::key_used(&self.db, organisation, idempotency_key).await? {
-            return Ok(());
-        }
-        let invoice = invoices::get(&self.db, organisation, invoice_id).await?;
-        let document = match (&invoice.lifecycle, &invoice.document) {
-            (Lifecycle::Issued, Some(document)) => document.clone(),
-            (Lifecycle::Void, _) => return Err(refused("invoice", Problem::AlreadyVoid)),
-            _ => return Err(refused("invoice", Problem::InvoiceIsDraft)),
-        };
-        let store = stores::get(&self.db, organisation, invoice.store_id).await?;
-        let customer = customers::get(&self.db, organisation, invoice.customer_id).await?;
-        let to_address = customer
-            .email
-            .ok_or_else(|| refused("invoice", Problem::CustomerHasNoEmail))?;
-        let link_id = LinkId(rand::random());
-        let token = self.config.link_keys.sign(link_id);
-        let pdf = self
-            .render_pdf(document.clone(), invoice.paid_minor, DocumentLayout::A4)
-            .await?;
-        self.edge
-            .publish(&Publication {
-                invoice_key: invoice.edge_key.clone(),
-                document: document.clone(),
-                pdf_base64: base64::engine::general_purpose::STANDARD.encode(pdf),
-                links: vec![PublishedLink {
-                    link_id: link_id.to_hex(),
-                    recipient: Recipient::Customer,
-                }],
-            })
-            .await?;
-        let content = invoice::email::invoice_email(
-            &document,
-            &format!("{}/i/{token}", self.config.edge_url),
-        );
-        let link_id = link_id.to_hex();
-        outbox::enqueue(
-            &self.db,
-            organisation,
-            idempotency_key,
-            NewEmail {
-                invoice_id: invoice.id,
-                link_id: &link_id,
-                recipient: "customer",
-                to_address: to_address.as_str(),
-                reply_to: store.reply_to.as_ref().map(|address| address.as_str()),
-                subject: &content.subject,
-                body_text: &content.text,
-                body_html: &content.html,
-            },
-            now_ms(),
-        )
-        .await?;
-        self.outbox_wake.notify_one();
-        Ok(())
     }
 
     /// Renders off the async threads: a 100-line invoice takes a while.
@@ -145,11 +78,11 @@ impl Services {
     /// The PDF of an issued (or void) invoice, in the layout asked for.
     pub async fn invoice_pdf(
         &self,
-        user: &CurrentUser,
+        organisation: OrganisationId,
         invoice_id: i64,
         layout: DocumentLayout,
     ) -> Result<(String, Vec<u8>), ServerError> {
-        let invoice = invoices::get(&self.db, user.organisation, invoice_id).await?;
+        let invoice = invoices::get(&self.db, organisation, invoice_id).await?;
         let document = invoice.document.ok_or(ServerError::NotFound)?;
         let name = format!("{}.pdf", document.number.replace(['/', '\\', '"'], "-"));
         let pdf = self
@@ -312,10 +245,23 @@ impl Services {
                 invoice.currency,
             ),
             payments,
+            automatic_send_skipped: email == EmailState::NotSent
+                && history
+                    .iter()
+                    .any(|entry| entry.kind == "automatic_send_skipped"),
+            can_remind: send_refusal(
+                invoice.lifecycle,
+                EmailPurpose::Reminder,
+                invoice.due_date,
+                amount_due(invoice.total_minor, invoice.paid_minor),
+            )
+            .is_none(),
             history,
             email,
             sends,
             today: today(),
+            store_id: invoice.store_id,
+            links: links::for_invoice(&self.db, organisation, id).await?,
         })
     }
 }
@@ -475,16 +421,7 @@ impl AdminBackend for Services {
         id: i64,
         version: i64,
     ) -> Result<(), AdminError> {
-        Ok(invoices::issue(
-            &self.db,
-            user.organisation,
-            user.id,
-            id,
-            version,
-            today(),
-            now_ms(),
-        )
-        .await?)
+        Ok(self.issue(user, id, version).await?)
     }
 
     async fn void_invoice(&self, user: &CurrentUser, id: i64) -> Result<(), AdminError> {
@@ -540,12 +477,50 @@ impl AdminBackend for Services {
         .await?)
     }
 
+    async fn send_form(
+        &self,
+        user: &CurrentUser,
+        invoice_id: i64,
+        purpose: EmailPurpose,
+    ) -> Result<SendForm, AdminError> {
+        Ok(Services::send_form(self, user, invoice_id, purpose).await?)
+    }
+
     async fn send_invoice(
         &self,
         user: &CurrentUser,
         invoice_id: i64,
+        purpose: EmailPurpose,
+        input: SendInput,
         idempotency_key: String,
     ) -> Result<(), AdminError> {
-        Ok(self.send(user, invoice_id, &idempotency_key).await?)
+        Ok(self
+            .send_email(user, invoice_id, purpose, input, &idempotency_key)
+            .await?)
+    }
+
+    async fn revoke_link(
+        &self,
+        user: &CurrentUser,
+        invoice_id: i64,
+        link_id: String,
+    ) -> Result<(), AdminError> {
+        Ok(Services::revoke_link(self, user, invoice_id, &link_id).await?)
+    }
+
+    async fn customer_old_links(
+        &self,
+        user: &CurrentUser,
+        customer_id: i64,
+    ) -> Result<Vec<LinkRow>, AdminError> {
+        Ok(Services::customer_old_links(self, user, customer_id).await?)
+    }
+
+    async fn revoke_old_links(
+        &self,
+        user: &CurrentUser,
+        customer_id: i64,
+    ) -> Result<(), AdminError> {
+        Ok(Services::revoke_old_links(self, user, customer_id).await?)
     }
 }

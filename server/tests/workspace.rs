@@ -10,6 +10,7 @@ use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use invoice::account::NewUserInput;
 use invoice::customer::CustomerInput;
+use invoice::email::{EmailPurpose, SendInput};
 use invoice::payment::PaymentInput;
 use invoice::problem::Problem;
 use invoice::status::{InvoiceStatus, Lifecycle};
@@ -271,7 +272,39 @@ async fn every_entity_of_another_organisation_is_not_found() {
             Err(AdminError::NotFound)
         );
         assert_eq!(
-            services.send_invoice(stranger, id, "k".into()).await,
+            AdminBackend::send_form(&services, stranger, id, EmailPurpose::Invoice)
+                .await
+                .map(|_| ()),
+            Err(AdminError::NotFound)
+        );
+        assert_eq!(
+            services
+                .send_invoice(
+                    stranger,
+                    id,
+                    EmailPurpose::Invoice,
+                    SendInput {
+                        to: "maria@example.es".into(),
+                        subject: "Fattura".into(),
+                        message: String::new(),
+                    },
+                    "k".into()
+                )
+                .await,
+            Err(AdminError::NotFound)
+        );
+        assert_eq!(
+            AdminBackend::revoke_link(&services, stranger, id, "00".into()).await,
+            Err(AdminError::NotFound)
+        );
+        assert_eq!(
+            AdminBackend::customer_old_links(&services, stranger, merchant.customer_id)
+                .await
+                .map(|_| ()),
+            Err(AdminError::NotFound)
+        );
+        assert_eq!(
+            AdminBackend::revoke_old_links(&services, stranger, merchant.customer_id).await,
             Err(AdminError::NotFound)
         );
         assert!(services

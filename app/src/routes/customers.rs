@@ -1,11 +1,12 @@
 //! Customers: search by name or email, add and edit.
 
 use invoice::customer::CustomerInput;
+use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_router::components::Form;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
-use crate::api::SaveCustomer;
+use crate::api::{RevokeOldLinks, SaveCustomer};
 use crate::components::{
     action_error, error_message, field_error, language_name, language_options, CheckboxField,
     ErrorAlert, Field, SelectField, TextArea,
@@ -161,5 +162,47 @@ fn CustomerForm(id: Option<i64>, input: CustomerInput) -> impl IntoView {
                 <button type="submit" class="primary" disabled=move || save.pending().get()>{t(T::Save)}</button>
             </div>
         </form>
+        {id.map(|id| view! { <OldLinks customer_id=id saves=save.version().read_only() /> })}
+    }
+}
+
+/// After the customer's email changed: the links still open at their old
+/// addresses, with one action that revokes them all.
+#[component]
+fn OldLinks(customer_id: i64, saves: ReadSignal<usize>) -> impl IntoView {
+    let revoke = ServerAction::<RevokeOldLinks>::new();
+    let links = Resource::new(
+        move || (saves.get(), revoke.version().get()),
+        move |_| crate::api::customer_old_links(customer_id),
+    );
+    let language = use_language();
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                match links.await {
+                    Ok(links) if !links.is_empty() => view! {
+                        <section class="card" aria-labelledby="old-links-title" data-testid="old-links">
+                            <h2 id="old-links-title">{t(T::OldLinksTitle)}</h2>
+                            <p class="muted">{t(T::OldLinksHint)}</p>
+                            <ul>
+                                {links.into_iter().map(|link| view! {
+                                    <li>
+                                        {link.email.clone()} " — "
+                                        <a href=format!("/invoices/{}", link.invoice_id)>{t(T::Invoice)} " " {link.invoice_number.clone().unwrap_or_default()}</a>
+                                    </li>
+                                }).collect_view()}
+                            </ul>
+                            <ErrorAlert error=action_error(revoke) />
+                            <ActionForm action=revoke>
+                                <input type="hidden" name="customer_id" value=customer_id />
+                                <button type="submit" class="danger">{t(T::RevokeAll)}</button>
+                            </ActionForm>
+                        </section>
+                    }.into_any(),
+                    Ok(_) => ().into_any(),
+                    Err(error) => view! { <p class="alert" role="alert">{error_message(&error, language.get())}</p> }.into_any(),
+                }
+            })}
+        </Transition>
     }
 }

@@ -13,7 +13,8 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
 use crate::api::{
-    DeletePayment, DraftOptions, InvoiceDetail, IssueInvoice, RecordPayment, SaveDraft,
+    DeletePayment, DraftOptions, InvoiceDetail, IssueInvoice, LinkRow, RecordPayment, RevokeLink,
+    SaveDraft,
 };
 use crate::components::{
     action_error, field_error, ErrorAlert, Field, LastError, SelectField, TextArea,
@@ -53,6 +54,7 @@ pub fn InvoicePage() -> impl IntoView {
     let actions = RowActions::for_page();
     let payment = ServerAction::<RecordPayment>::new();
     let delete_payment = ServerAction::<DeletePayment>::new();
+    let revoke = ServerAction::<RevokeLink>::new();
     let tick = crate::routes::invoices::refresh_tick();
     let detail = Resource::new(
         move || {
@@ -61,6 +63,7 @@ pub fn InvoicePage() -> impl IntoView {
                 actions.version(),
                 payment.version().get(),
                 delete_payment.version().get(),
+                revoke.version().get(),
                 tick.get(),
             )
         },
@@ -88,7 +91,7 @@ pub fn InvoicePage() -> impl IntoView {
                         }
                             .into_any()
                     }
-                    (Ok(detail), _) => view! { <IssuedInvoice detail actions payment delete_payment /> }.into_any(),
+                    (Ok(detail), _) => view! { <IssuedInvoice detail actions payment delete_payment revoke /> }.into_any(),
                     (Err(error), _) => {
                         view! { <ErrorAlert error=Signal::derive(move || Some(error.clone())) /> }.into_any()
                     }
@@ -380,6 +383,7 @@ fn IssuedInvoice(
     actions: RowActions,
     payment: ServerAction<RecordPayment>,
     delete_payment: ServerAction<DeletePayment>,
+    revoke: ServerAction<RevokeLink>,
 ) -> impl IntoView {
     let language = use_language();
     let id = detail.id;
@@ -402,7 +406,6 @@ fn IssuedInvoice(
             reference.set(String::new());
         }
     });
-    let idempotency_key = format!("invoice-{id}-send-{}", detail.sends);
     let lines: Vec<DocumentLine> = detail
         .draft
         .lines
@@ -428,9 +431,9 @@ fn IssuedInvoice(
             .collect::<Vec<_>>()
     });
     let general_errors = Signal::derive(move || {
-        action_error(actions.send)
+        action_error(actions.void)
             .get()
-            .or_else(|| action_error(actions.void).get())
+            .or_else(|| action_error(revoke).get())
             .or_else(|| action_error(actions.duplicate).get())
     });
     view! {
@@ -440,6 +443,9 @@ fn IssuedInvoice(
             <a href="/invoices">{t(T::BackToInvoices)}</a>
         </div>
         <ErrorAlert error=general_errors />
+        {detail.automatic_send_skipped.then(|| view! {
+            <div class="alert warning" role="status">{t(T::AutomaticSendSkipped)}</div>
+        })}
         <section class="card summary">
             <dl class="facts">
                 <div><dt>{t(T::Customer)}</dt><dd>{detail.customer_name.clone()} <div class="muted small">{detail.customer_email.clone()}</div></dd></div>
@@ -453,11 +459,10 @@ fn IssuedInvoice(
                 <a class="button" href=format!("/invoices/{id}/pdf?layout=a4") download>{t(T::DownloadPdf)}</a>
                 <a class="button" href=format!("/invoices/{id}/pdf?layout=receipt") download>{t(T::DownloadReceipt)}</a>
                 {(!is_void).then(|| view! {
-                    <ActionForm action=actions.send>
-                        <input type="hidden" name="invoice_id" value=id />
-                        <input type="hidden" name="idempotency_key" value=idempotency_key />
-                        <button type="submit">{if detail.sends == 0 { t(T::SendByEmail) } else { t(T::SendAgain) }}</button>
-                    </ActionForm>
+                    <a class="button primary" href=format!("/invoices/{id}/send")>{if detail.sends == 0 { t(T::SendByEmail) } else { t(T::SendAgain) }}</a>
+                })}
+                {detail.can_remind.then(|| view! {
+                    <a class="button" href=format!("/invoices/{id}/send?purpose=reminder")>{t(T::SendReminder)}</a>
                 })}
                 <ActionForm action=actions.duplicate>
                     <input type="hidden" name="id" value=id />
@@ -551,8 +556,57 @@ fn IssuedInvoice(
                 </ActionForm>
             })}
         </section>
+        <SentLinks id links=detail.links.clone() revoke />
         <History entries=detail.history.clone() currency />
     }
+}
+
+/// The links this invoice was sent with, newest first; each can be revoked.
+#[component]
+fn SentLinks(id: i64, links: Vec<LinkRow>, revoke: ServerAction<RevokeLink>) -> impl IntoView {
+    let language = use_language();
+    (!links.is_empty()).then(|| {
+        view! {
+            <section class="card" aria-labelledby="links-title">
+                <h2 id="links-title">{t(T::SentLinks)}</h2>
+                <p class="muted small">{t(T::SentLinksHint)}</p>
+                <table class="links">
+                    <thead><tr>
+                        <th scope="col">{t(T::SentTo)}</th>
+                        <th scope="col">{t(T::Date)}</th>
+                        <th scope="col"><span class="visually-hidden">{t(T::Actions)}</span></th>
+                    </tr></thead>
+                    <tbody>
+                        {links.into_iter().rev().map(|link| {
+                            let is_copy = link.recipient == "copy";
+                            let created = link.created_at_ms;
+                            view! {
+                                <tr data-link=link.email.clone() class:deleted=link.revoked_at_ms.is_some()>
+                                    <td>
+                                        {link.email.clone()}
+                                        {is_copy.then(|| view! { " " <span class="pill">{t(T::Copy)}</span> })}
+                                    </td>
+                                    <td>{move || format_instant(created, language.get())}</td>
+                                    <td>
+                                        {match link.revoked_at_ms {
+                                            Some(_) => view! { <span class="muted">{t(T::Revoked)}</span> }.into_any(),
+                                            None => view! {
+                                                <ActionForm action=revoke>
+                                                    <input type="hidden" name="invoice_id" value=id />
+                                                    <input type="hidden" name="link_id" value=link.id.clone() />
+                                                    <button type="submit" class="link danger">{t(T::Revoke)}</button>
+                                                </ActionForm>
+                                            }.into_any(),
+                                        }}
+                                    </td>
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </section>
+        }
+    })
 }
 
 /// The invoice's history, oldest first, in the merchant's words.
@@ -569,6 +623,7 @@ fn History(entries: Vec<crate::api::HistoryEntry>, currency: Currency) -> impl I
                         <li class:automated=automated>
                             <time>{move || format_instant(entry.at_ms, language.get())}</time>
                             " "
+                            {(entry.recipient.as_deref() == Some("copy")).then(|| view! { <span class="pill">{t(T::Copy)}</span> " " })}
                             <span>{move || history_text(&entry.kind, entry.detail.as_deref(), currency, language.get())}</span>
                             {automated.then(|| view! { <span class="pill">{t(T::Automated)}</span> })}
                         </li>
@@ -618,8 +673,18 @@ fn history_text(
         "payment_recorded" => format!("{} {}", tr(language, T::EventPaymentRecorded), payment()),
         "payment_deleted" => format!("{} {}", tr(language, T::EventPaymentDeleted), payment()),
         "email_queued" => with_detail(T::EventEmailQueued),
-        "email_sent" => tr(language, T::EventEmailSent).to_owned(),
+        "email_sent" => with_detail(T::EventEmailSent),
+        "email_retrying" => with_detail(T::EventEmailRetrying),
         "email_failed" => with_detail(T::EventEmailFailed),
+        "reminder_queued" => with_detail(T::EventReminderQueued),
+        "reminder_sent" => with_detail(T::EventReminderSent),
+        "reminder_retrying" => with_detail(T::EventEmailRetrying),
+        "reminder_failed" => with_detail(T::EventReminderFailed),
+        "notice_sent" => with_detail(T::EventNoticeSent),
+        "notice_retrying" => with_detail(T::EventEmailRetrying),
+        "notice_failed" => with_detail(T::EventNoticeFailed),
+        "link_revoked" => with_detail(T::EventLinkRevoked),
+        "automatic_send_skipped" => tr(language, T::AutomaticSendSkipped).to_owned(),
         "link_fetched" => tr(language, T::EventLinkFetched).to_owned(),
         "opened" => tr(language, T::EventOpened).to_owned(),
         "pdf_downloaded" => tr(language, T::EventDownloaded).to_owned(),

@@ -11,7 +11,7 @@ use leptos_router::components::Form;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
 use crate::api::{
-    DuplicateInvoice, EmailState, InvoiceFilter, InvoiceRow, InvoiceSort, SendInvoice, VoidInvoice,
+    DuplicateInvoice, EmailState, InvoiceFilter, InvoiceRow, InvoiceSort, VoidInvoice,
 };
 use crate::components::{action_error, ErrorAlert};
 use crate::i18n::{t, tr, use_language, T};
@@ -35,7 +35,6 @@ pub fn refresh_tick() -> ReadSignal<u64> {
 /// The row actions every screen shares, so a change anywhere refreshes lists.
 #[derive(Clone, Copy)]
 pub struct RowActions {
-    pub send: ServerAction<SendInvoice>,
     pub void: ServerAction<VoidInvoice>,
     pub duplicate: ServerAction<DuplicateInvoice>,
 }
@@ -44,7 +43,6 @@ impl RowActions {
     /// The actions of one page; a duplicate opens the new draft.
     pub fn for_page() -> Self {
         let actions = Self {
-            send: ServerAction::new(),
             void: ServerAction::new(),
             duplicate: ServerAction::new(),
         };
@@ -58,7 +56,7 @@ impl RowActions {
     }
 
     pub fn version(&self) -> usize {
-        self.send.version().get() + self.void.version().get() + self.duplicate.version().get()
+        self.void.version().get() + self.duplicate.version().get()
     }
 }
 
@@ -82,9 +80,8 @@ pub fn InvoicesPage() -> impl IntoView {
         |(filter, _, _)| crate::api::list_invoices(filter),
     );
     let errors = Signal::derive(move || {
-        action_error(actions.send)
+        action_error(actions.void)
             .get()
-            .or_else(|| action_error(actions.void).get())
             .or_else(|| action_error(actions.duplicate).get())
     });
     let filtered = move || {
@@ -241,13 +238,16 @@ fn InvoiceTable(rows: Vec<InvoiceRow>, actions: RowActions) -> impl IntoView {
     }
 }
 
-/// The Email sent cell: when, queued, or failed with the reason on hover.
+/// The Email sent cell: when, queued, retrying or failed (the reason on hover).
 #[component]
 pub fn EmailCell(email: EmailState) -> impl IntoView {
     let language = use_language();
     match email {
         EmailState::NotSent => view! { <span class="muted">"—"</span> }.into_any(),
         EmailState::Queued => view! { <span class="pill pending">{t(T::Queued)}</span> }.into_any(),
+        EmailState::Retrying { reason } => {
+            view! { <span class="pill pending" title=reason>{t(T::Retrying)}</span> }.into_any()
+        }
         EmailState::Sent { at_ms } => {
             view! { <time class="sent">{move || format_instant(at_ms, language.get())}</time> }
                 .into_any()
@@ -302,7 +302,7 @@ fn InvoiceRowView(row: InvoiceRow, actions: RowActions) -> impl IntoView {
             <td data-column="email-sent" data-label=move || t(T::EmailSent)()><EmailCell email=row.email.clone() /></td>
             <td data-column="opened" data-label=move || t(T::Opened)()>{opened_cell}</td>
             <td class="row-actions">
-                <RowMenu id=row.id issued label sends=row.sends status actions />
+                <RowMenu id=row.id issued label sends=row.sends status can_remind=row.due_date.is_some() actions />
             </td>
         </tr>
     }
@@ -317,12 +317,18 @@ fn RowMenu(
     label: String,
     sends: i64,
     status: InvoiceStatus,
+    /// Has a due date; a reminder also needs something left to pay.
+    can_remind: bool,
     actions: RowActions,
 ) -> impl IntoView {
     let language = use_language();
     let menu_label = move || format!("{} {}", tr(language.get(), T::ActionsFor), label);
-    let idempotency_key = format!("invoice-{id}-send-{sends}");
     let can_send = issued && status != InvoiceStatus::Void;
+    let can_remind = can_remind
+        && matches!(
+            status,
+            InvoiceStatus::Issued | InvoiceStatus::PartiallyPaid | InvoiceStatus::Overdue
+        );
     view! {
         <details class="row-menu">
             <summary aria-label=menu_label>"⋯"</summary>
@@ -333,11 +339,10 @@ fn RowMenu(
                     <a href=format!("/invoices/{id}/pdf?layout=receipt") download>{t(T::DownloadReceipt)}</a>
                 })}
                 {can_send.then(|| view! {
-                    <ActionForm action=actions.send>
-                        <input type="hidden" name="invoice_id" value=id />
-                        <input type="hidden" name="idempotency_key" value=idempotency_key />
-                        <button type="submit">{if sends == 0 { t(T::SendByEmail) } else { t(T::SendAgain) }}</button>
-                    </ActionForm>
+                    <a href=format!("/invoices/{id}/send")>{if sends == 0 { t(T::SendByEmail) } else { t(T::SendAgain) }}</a>
+                })}
+                {can_remind.then(|| view! {
+                    <a href=format!("/invoices/{id}/send?purpose=reminder")>{t(T::SendReminder)}</a>
                 })}
                 <ActionForm action=actions.duplicate>
                     <input type="hidden" name="id" value=id />

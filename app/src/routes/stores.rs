@@ -83,6 +83,9 @@ fn StoreForm(id: Option<i64>, input: StoreInput) -> impl IntoView {
     let email_subject = RwSignal::new(input.email_subject);
     let email_message = RwSignal::new(input.email_message);
     let reminder_schedule = RwSignal::new(input.reminder_schedule);
+    let reminder_subject = RwSignal::new(input.reminder_subject);
+    let reminder_message = RwSignal::new(input.reminder_message);
+    let attach_pdf = RwSignal::new(input.attach_pdf);
     let saved = RwSignal::new(false);
     Effect::new(move |_| {
         if let Some(Ok(saved_id)) = save.value().get() {
@@ -128,6 +131,8 @@ fn StoreForm(id: Option<i64>, input: StoreInput) -> impl IntoView {
                 email_template: email_template.get(), print_template: print_template.get(),
                 email_subject: email_subject.get(), email_message: email_message.get(),
                 reminder_schedule: reminder_schedule.get(),
+                reminder_subject: reminder_subject.get(), reminder_message: reminder_message.get(),
+                attach_pdf: attach_pdf.get(),
             } });
         }>
             <fieldset class="grid">
@@ -147,9 +152,12 @@ fn StoreForm(id: Option<i64>, input: StoreInput) -> impl IntoView {
                 <Field label=T::FailureNotify name="failure_notify" value=failure_notify error=field_error(error, "failure_notify") hint=T::AddressListHint wide=true />
                 <SelectField label=T::EmailTemplate name="email_template" value=email_template error=field_error(error, "email_template") options=layout_options />
                 <SelectField label=T::PrintTemplate name="print_template" value=print_template error=field_error(error, "print_template") options=layout_options />
+                <CheckboxField label=T::AttachPdf name="attach_pdf" checked=attach_pdf error=field_error(error, "attach_pdf") />
                 <Field label=T::EmailSubject name="email_subject" value=email_subject error=field_error(error, "email_subject") hint=T::TemplateHint wide=true />
                 <TextArea label=T::EmailMessage name="email_message" value=email_message error=field_error(error, "email_message") rows=5 hint=T::TemplateHint />
                 <Field label=T::ReminderSchedule name="reminder_schedule" value=reminder_schedule error=field_error(error, "reminder_schedule") hint=T::ReminderScheduleHint wide=true />
+                <Field label=T::ReminderSubject name="reminder_subject" value=reminder_subject error=field_error(error, "reminder_subject") hint=T::TemplateHint wide=true />
+                <TextArea label=T::ReminderMessage name="reminder_message" value=reminder_message error=field_error(error, "reminder_message") rows=5 hint=T::TemplateHint />
             </fieldset>
             <ErrorAlert error />
             {move || saved.get().then(|| view! { <p class="notice" role="status">{t(T::Saved)}</p> })}

@@ -18,13 +18,62 @@ pub async fn record_server_event(
     user_id: Option<i64>,
     at_ms: i64,
 ) -> Result<(), ServerError> {
+    insert_server_event(
+        tx,
+        organisation,
+        invoice_id,
+        kind,
+        None,
+        detail,
+        user_id,
+        at_ms,
+    )
+    .await
+}
+
+/// Records what happened to an email, with who it was for (`customer`,
+/// `copy`, or `notice` for the merchant's failure notices).
+pub async fn record_email_event(
+    tx: &mut Transaction<'_, Any>,
+    organisation: OrganisationId,
+    invoice_id: i64,
+    kind: &str,
+    recipient: &str,
+    detail: Option<&str>,
+    at_ms: i64,
+) -> Result<(), ServerError> {
+    insert_server_event(
+        tx,
+        organisation,
+        invoice_id,
+        kind,
+        Some(recipient),
+        detail,
+        None,
+        at_ms,
+    )
+    .await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn insert_server_event(
+    tx: &mut Transaction<'_, Any>,
+    organisation: OrganisationId,
+    invoice_id: i64,
+    kind: &str,
+    recipient: Option<&str>,
+    detail: Option<&str>,
+    user_id: Option<i64>,
+    at_ms: i64,
+) -> Result<(), ServerError> {
     sqlx::query(
-        "INSERT INTO events (id, organisation_id, invoice_id, kind, automated, detail, user_id, at) VALUES ($1, $2, $3, $4, 0, $5, $6, $7)",
+        "INSERT INTO events (id, organisation_id, invoice_id, kind, automated, recipient, detail, user_id, at) VALUES ($1, $2, $3, $4, 0, $5, $6, $7, $8)",
     )
     .bind(random_id())
     .bind(organisation.0)
     .bind(invoice_id)
     .bind(kind)
+    .bind(recipient)
     .bind(detail)
     .bind(user_id)
     .bind(at_ms)

@@ -5,14 +5,16 @@ use app::api::{
     EmailState, HistoryEntry, InvoiceFilter, InvoicePage, InvoiceRow, InvoiceSort, OrganisationId,
     PaymentRow, INVOICE_PAGE_SIZE,
 };
+use invoice::customer::CustomerDetails;
 use invoice::dates::Date;
 use invoice::document::{DocumentLine, FieldError, PublicDocument, ValidDraft};
 use invoice::payment::{PaymentMethod, ValidPayment};
 use invoice::problem::Problem;
 use invoice::status::{derive_status, InvoiceStatus, Lifecycle};
+use invoice::store::StoreSettings;
 use invoice::{Currency, Money};
 use sqlx::any::AnyRow;
-use sqlx::{Any, Row};
+use sqlx::{Any, Row, Transaction};
 
 use super::events::record_server_event;
 use super::{customers, random_id, stores, Db};
@@ -245,8 +247,18 @@ pub async fn update_draft(
     Ok(())
 }
 
-/// Issues a draft: assigns the store's next number for the year and freezes
-/// the document, in one transaction.
+/// A draft just issued, its transaction still open: the caller adds what
+/// must happen with the issue (the automatic send) and commits.
+pub struct Issued {
+    pub tx: Transaction<'static, Any>,
+    pub document: PublicDocument,
+    pub store: StoreSettings,
+    pub customer: CustomerDetails,
+}
+
+/// Issues a draft: assigns the store's next number and freezes the document.
+/// Everything is read before the transaction begins, so concurrent issuers
+/// never hold a connection while waiting for another.
 pub async fn issue(
     db: &Db,
     organisation: OrganisationId,
@@ -255,7 +267,7 @@ pub async fn issue(
     version: i64,
     today: Date,
     now_ms: i64,
-) -> Result<(), ServerError> {
+) -> Result<Issued, ServerError> {
     let draft = get(db, organisation, id).await?;
     match draft.lifecycle {
         Lifecycle::Draft => {}
@@ -273,6 +285,7 @@ pub async fn issue(
     }
     let totals = invoice::document::totals(&draft.lines, draft.currency)
         .map_err(|_| refused("lines", Problem::TotalTooLarge))?;
+    let mut tx = db.pool.begin().await?;
 
     // A pattern without the year never restarts: its series lives under year 0.
     let series_year = if store.number_format.restarts_each_year() {
@@ -280,7 +293,6 @@ pub async fn issue(
     } else {
         0
     };
-    let mut tx = db.pool.begin().await?;
     // One statement both engines run atomically: the series row stays locked
     // until commit, so concurrent issuers get consecutive numbers, and a
     // rolled-back issue gives its number back (no gaps).
@@ -327,7 +339,6 @@ pub async fn issue(
     .await?
     .rows_affected();
     if updated == 0 {
-        tx.rollback().await?;
         return Err(refused("invoice", Problem::EditedElsewhere));
     }
     record_server_event(
@@ -340,8 +351,12 @@ pub async fn issue(
         now_ms,
     )
     .await?;
-    tx.commit().await?;
-    Ok(())
+    Ok(Issued {
+        tx,
+        document,
+        store,
+        customer,
+    })
 }
 
 pub async fn void(
@@ -562,7 +577,7 @@ pub async fn history(
     invoice_id: i64,
 ) -> Result<Vec<HistoryEntry>, ServerError> {
     sqlx::query(
-        "SELECT kind, detail, automated, at FROM events
+        "SELECT kind, detail, automated, recipient, at FROM events
          WHERE organisation_id = $1 AND invoice_id = $2 ORDER BY at, id",
     )
     .bind(organisation.0)
@@ -576,6 +591,7 @@ pub async fn history(
             kind: row.try_get("kind")?,
             detail: row.try_get("detail")?,
             automated: row.try_get::<i64, _>("automated")? != 0,
+            recipient: row.try_get("recipient")?,
         })
     })
     .collect()
@@ -601,10 +617,10 @@ pub async fn email_state(
 
 /// The columns of an invoice's email and open state, per row of `invoices i`.
 const EMAIL_COLUMNS: &str = "
-    (SELECT o.status FROM outbox o WHERE o.invoice_id = i.id ORDER BY o.id DESC LIMIT 1) AS email_status,
-    (SELECT o.sent_at FROM outbox o WHERE o.invoice_id = i.id ORDER BY o.id DESC LIMIT 1) AS email_sent_at,
-    (SELECT o.last_reply FROM outbox o WHERE o.invoice_id = i.id ORDER BY o.id DESC LIMIT 1) AS email_reply,
-    (SELECT COUNT(*) FROM outbox o WHERE o.invoice_id = i.id) AS sends,
+    (SELECT o.status FROM outbox o WHERE o.invoice_id = i.id AND o.audience = 'customer' ORDER BY o.id DESC LIMIT 1) AS email_status,
+    (SELECT o.sent_at FROM outbox o WHERE o.invoice_id = i.id AND o.audience = 'customer' ORDER BY o.id DESC LIMIT 1) AS email_sent_at,
+    (SELECT o.last_reply FROM outbox o WHERE o.invoice_id = i.id AND o.audience = 'customer' ORDER BY o.id DESC LIMIT 1) AS email_reply,
+    (SELECT COUNT(*) FROM send_requests r WHERE r.invoice_id = i.id) AS sends,
     (SELECT MIN(e.at) FROM events e WHERE e.invoice_id = i.id AND e.kind = 'opened' AND e.automated = 0 AND e.recipient = 'customer') AS first_opened,
     (SELECT COUNT(*) FROM events e WHERE e.invoice_id = i.id AND e.kind = 'opened' AND e.automated = 0 AND e.recipient = 'customer') AS open_count";
 
@@ -622,7 +638,11 @@ fn email(row: &AnyRow) -> Result<EmailState, ServerError> {
                     .try_get::<Option<String>, _>("email_reply")?
                     .unwrap_or_default(),
             },
-            Some(_) => EmailState::Queued,
+            // Pending with a reply from the mail server: an attempt failed.
+            Some(_) => match row.try_get::<Option<String>, _>("email_reply")? {
+                Some(reason) => EmailState::Retrying { reason },
+                None => EmailState::Queued,
+            },
         },
     )
 }

@@ -2,80 +2,168 @@
 //! the request that asked for it, delivered later by the dispatcher.
 
 use app::api::OrganisationId;
-use sqlx::Row;
+use invoice::document::DocumentLayout;
+use invoice::email::{EmailContent, EmailPurpose};
+use sqlx::any::AnyRow;
+use sqlx::{Any, Row, Transaction};
 
+use super::events::record_email_event;
 use super::{Db, Engine};
 use crate::error::ServerError;
 
-/// An email ready to be written into the outbox.
-pub struct NewEmail<'a> {
-    pub invoice_id: i64,
-    pub link_id: &'a str,
-    pub recipient: &'a str,
-    pub to_address: &'a str,
-    pub reply_to: Option<&'a str>,
-    pub subject: &'a str,
-    pub body_text: &'a str,
-    pub body_html: &'a str,
+/// Who an outbox email is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    Customer,
+    /// A copy to an address in the store's "copies to", with its own link.
+    Copy,
+    /// A failure notice to the merchant.
+    Notice,
 }
 
-/// Writes the link and its email in one transaction. Returns false, writing
-/// nothing, when the idempotency key was already used: a double-click or a
-/// retried request sends once.
-pub async fn enqueue(
+impl Audience {
+    pub fn code(self) -> &'static str {
+        match self {
+            Audience::Customer => "customer",
+            Audience::Copy => "copy",
+            Audience::Notice => "notice",
+        }
+    }
+
+    fn parse(code: &str) -> Result<Self, ServerError> {
+        match code {
+            "customer" => Ok(Audience::Customer),
+            "copy" => Ok(Audience::Copy),
+            "notice" => Ok(Audience::Notice),
+            other => Err(ServerError::Corrupt(format!("outbox audience {other}"))),
+        }
+    }
+}
+
+/// What a history event about an email is called: `email_sent`,
+/// `reminder_failed`, `notice_sent`…
+fn event_kind(audience: Audience, purpose: EmailPurpose, what: &str) -> String {
+    let subject = match (audience, purpose) {
+        (Audience::Notice, _) => "notice",
+        (_, EmailPurpose::Invoice) => "email",
+        (_, EmailPurpose::Reminder) => "reminder",
+    };
+    format!("{subject}_{what}")
+}
+
+/// One send: the dialog's Send, an automatic send on issue, or a reminder.
+pub struct NewSend<'a> {
+    pub invoice_id: i64,
+    pub idempotency_key: &'a str,
+    pub purpose: EmailPurpose,
+    pub reminder_step: Option<i32>,
+    pub requested_by: Option<i64>,
+}
+
+/// One email of a send, to a customer address or a copy address, with the
+/// link made for it.
+pub struct NewEmail {
+    pub audience: Audience,
+    pub link_id: String,
+    pub to_address: String,
+    pub reply_to: Option<String>,
+    pub content: EmailContent,
+    pub attach_layout: Option<DocumentLayout>,
+}
+
+fn scoped_key(organisation: OrganisationId, key: &str) -> String {
+    format!("{}:{key}", organisation.0)
+}
+
+/// Writes a send, its links and its emails in the caller's transaction.
+/// Returns false, writing nothing, when the idempotency key was already used:
+/// a double-click, a retried request or a second server instance sends once.
+pub async fn write_send(
+    tx: &mut Transaction<'_, Any>,
+    organisation: OrganisationId,
+    send: &NewSend<'_>,
+    emails: &[NewEmail],
+    now_ms: i64,
+) -> Result<bool, ServerError> {
+    let request_id: Option<i64> = sqlx::query(
+        "INSERT INTO send_requests (organisation_id, invoice_id, idempotency_key, purpose, reminder_step, requested_by, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (idempotency_key) DO NOTHING
+         RETURNING id",
+    )
+    .bind(organisation.0)
+    .bind(send.invoice_id)
+    .bind(scoped_key(organisation, send.idempotency_key))
+    .bind(send.purpose.code())
+    .bind(send.reminder_step.map(i64::from))
+    .bind(send.requested_by)
+    .bind(now_ms)
+    .fetch_optional(&mut **tx)
+    .await?
+    .map(|row| row.try_get(0))
+    .transpose()?;
+    let Some(request_id) = request_id else {
+        return Ok(false);
+    };
+    for email in emails {
+        sqlx::query(
+            "INSERT INTO links (id, organisation_id, invoice_id, recipient, email, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&email.link_id)
+        .bind(organisation.0)
+        .bind(send.invoice_id)
+        .bind(email.audience.code())
+        .bind(&email.to_address)
+        .bind(now_ms)
+        .execute(&mut **tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO outbox (organisation_id, invoice_id, request_id, audience, purpose, link_id, to_address, reply_to,
+                                 subject, body_text, body_html, attach_layout, status, attempts, next_attempt_at, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'pending', 0, $13, $13)",
+        )
+        .bind(organisation.0)
+        .bind(send.invoice_id)
+        .bind(request_id)
+        .bind(email.audience.code())
+        .bind(send.purpose.code())
+        .bind(&email.link_id)
+        .bind(&email.to_address)
+        .bind(email.reply_to.as_deref())
+        .bind(&email.content.subject)
+        .bind(&email.content.text)
+        .bind(&email.content.html)
+        .bind(email.attach_layout.map(DocumentLayout::code))
+        .bind(now_ms)
+        .execute(&mut **tx)
+        .await?;
+        record_email_event(
+            tx,
+            organisation,
+            send.invoice_id,
+            &event_kind(email.audience, send.purpose, "queued"),
+            email.audience.code(),
+            Some(&email.to_address),
+            now_ms,
+        )
+        .await?;
+    }
+    Ok(true)
+}
+
+/// Whether this organisation already used an idempotency key.
+pub async fn key_used(
     db: &Db,
     organisation: OrganisationId,
     idempotency_key: &str,
-    email: NewEmail<'_>,
-    now_ms: i64,
 ) -> Result<bool, ServerError> {
-    let mut tx = db.pool.begin().await?;
-    sqlx::query(
-        "INSERT INTO links (id, organisation_id, invoice_id, recipient, email, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+    Ok(
+        sqlx::query("SELECT 1 FROM send_requests WHERE idempotency_key = $1")
+            .bind(scoped_key(organisation, idempotency_key))
+            .fetch_optional(&db.pool)
+            .await?
+            .is_some(),
     )
-    .bind(email.link_id)
-    .bind(organisation.0)
-    .bind(email.invoice_id)
-    .bind(email.recipient)
-    .bind(email.to_address)
-    .bind(now_ms)
-    .execute(&mut *tx)
-    .await?;
-    let inserted = sqlx::query(
-        "INSERT INTO outbox (organisation_id, invoice_id, link_id, idempotency_key, to_address, reply_to, subject, body_text, body_html, status, attempts, next_attempt_at, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', 0, $10, $10)
-         ON CONFLICT (idempotency_key) DO NOTHING",
-    )
-    .bind(organisation.0)
-    .bind(email.invoice_id)
-    .bind(email.link_id)
-    .bind(format!("{}:{idempotency_key}", organisation.0))
-    .bind(email.to_address)
-    .bind(email.reply_to)
-    .bind(email.subject)
-    .bind(email.body_text)
-    .bind(email.body_html)
-    .bind(now_ms)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected()
-        == 1;
-    if !inserted {
-        tx.rollback().await?;
-        return Ok(false);
-    }
-    super::events::record_server_event(
-        &mut tx,
-        organisation,
-        email.invoice_id,
-        "email_queued",
-        Some(email.to_address),
-        None,
-        now_ms,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(true)
 }
 
 /// An email claimed for delivery by one dispatcher.
@@ -84,11 +172,15 @@ pub struct ClaimedEmail {
     pub id: i64,
     pub organisation: OrganisationId,
     pub invoice_id: i64,
+    pub audience: Audience,
+    pub purpose: EmailPurpose,
+    pub link_id: Option<String>,
     pub to_address: String,
     pub reply_to: Option<String>,
     pub subject: String,
     pub body_text: String,
     pub body_html: String,
+    pub attach_layout: Option<DocumentLayout>,
     pub attempts: i64,
     pub sender_name: String,
 }
@@ -111,7 +203,8 @@ pub async fn claim_next(db: &Db, now_ms: i64) -> Result<Option<ClaimedEmail>, Se
              WHERE status = 'pending' AND next_attempt_at <= $2 AND (lease_until IS NULL OR lease_until < $2)
              ORDER BY next_attempt_at, id LIMIT 1 {lock}
          )
-         RETURNING id, organisation_id, invoice_id, to_address, reply_to, subject, body_text, body_html, attempts"
+         RETURNING id, organisation_id, invoice_id, audience, purpose, link_id, to_address, reply_to,
+                   subject, body_text, body_html, attach_layout, attempts"
     ))
     .bind(now_ms + LEASE_MS)
     .bind(now_ms)
@@ -128,18 +221,29 @@ pub async fn claim_next(db: &Db, now_ms: i64) -> Result<Option<ClaimedEmail>, Se
     .fetch_one(&db.pool)
     .await?
     .try_get(0)?;
-    Ok(Some(ClaimedEmail {
+    claimed_email(&row, sender_name).map(Some)
+}
+
+fn claimed_email(row: &AnyRow, sender_name: String) -> Result<ClaimedEmail, ServerError> {
+    let purpose: String = row.try_get("purpose")?;
+    let attach_layout: Option<String> = row.try_get("attach_layout")?;
+    Ok(ClaimedEmail {
         id: row.try_get("id")?,
         organisation: OrganisationId(row.try_get("organisation_id")?),
-        invoice_id,
+        invoice_id: row.try_get("invoice_id")?,
+        audience: Audience::parse(&row.try_get::<String, _>("audience")?)?,
+        // Notices are about an email; their own purpose is not an EmailPurpose.
+        purpose: EmailPurpose::parse(&purpose).unwrap_or_default(),
+        link_id: row.try_get("link_id")?,
         to_address: row.try_get("to_address")?,
         reply_to: row.try_get("reply_to")?,
         subject: row.try_get("subject")?,
         body_text: row.try_get("body_text")?,
         body_html: row.try_get("body_html")?,
+        attach_layout: attach_layout.as_deref().and_then(DocumentLayout::parse),
         attempts: row.try_get("attempts")?,
         sender_name,
-    }))
+    })
 }
 
 pub async fn mark_sent(
@@ -148,44 +252,105 @@ pub async fn mark_sent(
     reply: &str,
     now_ms: i64,
 ) -> Result<(), ServerError> {
-    finish(db, email, "sent", Some(now_ms), reply, now_ms).await
+    let mut tx = db.pool.begin().await?;
+    finish(&mut tx, email, "sent", Some(now_ms), reply, now_ms).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
+/// A failure notice to write with the failure it reports.
+pub struct NewNotice {
+    pub to_address: String,
+    pub content: EmailContent,
+}
+
+/// Marks an email failed for good and queues its failure notices, in one
+/// transaction: a failure is never left without its notices.
 pub async fn mark_failed(
     db: &Db,
     email: &ClaimedEmail,
     reply: &str,
+    notices: &[NewNotice],
     now_ms: i64,
 ) -> Result<(), ServerError> {
-    finish(db, email, "failed", None, reply, now_ms).await
+    let mut tx = db.pool.begin().await?;
+    finish(&mut tx, email, "failed", None, reply, now_ms).await?;
+    for notice in notices {
+        sqlx::query(
+            "INSERT INTO outbox (organisation_id, invoice_id, audience, purpose, notice_for, to_address,
+                                 subject, body_text, body_html, status, attempts, next_attempt_at, created_at)
+             VALUES ($1, $2, 'notice', 'notice', $3, $4, $5, $6, $7, 'pending', 0, $8, $8)",
+        )
+        .bind(email.organisation.0)
+        .bind(email.invoice_id)
+        .bind(email.id)
+        .bind(&notice.to_address)
+        .bind(&notice.content.subject)
+        .bind(&notice.content.text)
+        .bind(&notice.content.html)
+        .bind(now_ms)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
 }
 
-/// Closes an email for good, recording `email_{status}` in its invoice's
-/// history in the same transaction.
+/// Closes an email for good, recording it in its invoice's history.
 async fn finish(
-    db: &Db,
+    tx: &mut Transaction<'_, Any>,
     email: &ClaimedEmail,
     status: &str,
     sent_at: Option<i64>,
     reply: &str,
     now_ms: i64,
 ) -> Result<(), ServerError> {
-    let mut tx = db.pool.begin().await?;
     sqlx::query("UPDATE outbox SET status = $1, sent_at = $2, lease_until = NULL, last_reply = $3 WHERE id = $4")
         .bind(status)
         .bind(sent_at)
         .bind(reply)
         .bind(email.id)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
-    let event = format!("email_{status}");
-    super::events::record_server_event(
+    let detail = format!("{}: {reply}", email.to_address);
+    record_email_event(
+        tx,
+        email.organisation,
+        email.invoice_id,
+        &event_kind(email.audience, email.purpose, status),
+        email.audience.code(),
+        Some(&detail),
+        now_ms,
+    )
+    .await
+}
+
+/// Puts an email back in the queue for a later attempt; its invoice's
+/// history shows the reason.
+pub async fn schedule_retry(
+    db: &Db,
+    email: &ClaimedEmail,
+    reply: &str,
+    next_attempt_ms: i64,
+    now_ms: i64,
+) -> Result<(), ServerError> {
+    let mut tx = db.pool.begin().await?;
+    sqlx::query(
+        "UPDATE outbox SET next_attempt_at = $1, lease_until = NULL, last_reply = $2 WHERE id = $3",
+    )
+    .bind(next_attempt_ms)
+    .bind(reply)
+    .bind(email.id)
+    .execute(&mut *tx)
+    .await?;
+    let detail = format!("{}: {reply}", email.to_address);
+    record_email_event(
         &mut tx,
         email.organisation,
         email.invoice_id,
-        &event,
-        Some(reply),
-        None,
+        &event_kind(email.audience, email.purpose, "retrying"),
+        email.audience.code(),
+        Some(&detail),
         now_ms,
     )
     .await?;
@@ -193,34 +358,111 @@ async fn finish(
     Ok(())
 }
 
-pub async fn schedule_retry(
-    db: &Db,
-    email: &ClaimedEmail,
-    reply: &str,
-    next_attempt_ms: i64,
-) -> Result<(), ServerError> {
-    sqlx::query(
-        "UPDATE outbox SET next_attempt_at = $1, lease_until = NULL, last_reply = $2 WHERE id = $3",
-    )
-    .bind(next_attempt_ms)
-    .bind(reply)
-    .bind(email.id)
-    .execute(&db.pool)
-    .await?;
-    Ok(())
+/// Who hears about a failed email: the user who issued the invoice (with
+/// their language), and the store's settings (its failure list and language).
+pub struct FailureAudience {
+    pub issuer: Option<(String, invoice::Language)>,
+    pub store: invoice::store::StoreSettings,
+    pub number: String,
+    pub customer_name: String,
 }
 
-/// Whether this organisation already used an idempotency key.
-pub async fn key_used(
+pub async fn failure_audience(
     db: &Db,
-    organisation: OrganisationId,
-    idempotency_key: &str,
-) -> Result<bool, ServerError> {
-    Ok(
-        sqlx::query("SELECT 1 FROM outbox WHERE idempotency_key = $1")
-            .bind(format!("{}:{idempotency_key}", organisation.0))
-            .fetch_optional(&db.pool)
-            .await?
-            .is_some(),
+    email: &ClaimedEmail,
+) -> Result<FailureAudience, ServerError> {
+    let row = sqlx::query(
+        "SELECT u.email AS issuer_email, u.language AS issuer_language, s.settings, i.number, i.customer_name
+         FROM invoices i JOIN stores s ON s.id = i.store_id LEFT JOIN users u ON u.id = i.issued_by
+         WHERE i.id = $1 AND i.organisation_id = $2",
     )
+    .bind(email.invoice_id)
+    .bind(email.organisation.0)
+    .fetch_one(&db.pool)
+    .await?;
+    let issuer_email: Option<String> = row.try_get("issuer_email")?;
+    let issuer_language: Option<String> = row.try_get("issuer_language")?;
+    Ok(FailureAudience {
+        issuer: issuer_email.map(|address| {
+            (
+                address,
+                issuer_language
+                    .as_deref()
+                    .and_then(invoice::Language::parse)
+                    .unwrap_or_default(),
+            )
+        }),
+        store: serde_json::from_str(&row.try_get::<String, _>("settings")?)?,
+        number: row
+            .try_get::<Option<String>, _>("number")?
+            .unwrap_or_default(),
+        customer_name: row.try_get("customer_name")?,
+    })
+}
+
+/// An issued, unpaid invoice with a due date, as the reminder schedule sees it.
+pub struct ReminderCandidate {
+    pub organisation: OrganisationId,
+    pub invoice_id: i64,
+    pub document: invoice::PublicDocument,
+    pub due_date: invoice::dates::Date,
+    pub amount_due: invoice::Money,
+    pub store: invoice::store::StoreSettings,
+    pub customer_email: Option<invoice::document::EmailAddress>,
+    /// The latest schedule step already sent.
+    pub last_step: Option<i32>,
+}
+
+/// Invoices of every organisation that a schedule step could be due for on
+/// `today`: issued, unpaid, dated, and already emailed to the customer (an
+/// invoice handed over on paper is not chased by email). Steps reach at most
+/// 60 days before the due date.
+pub async fn reminder_candidates(
+    db: &Db,
+    today: invoice::dates::Date,
+) -> Result<Vec<ReminderCandidate>, ServerError> {
+    let rows = sqlx::query(
+        "SELECT i.id, i.organisation_id, i.due_date, i.total_minor, i.paid_minor, i.document, s.settings,
+                c.email,
+                (SELECT MAX(r.reminder_step) FROM send_requests r WHERE r.invoice_id = i.id) AS last_step
+         FROM invoices i JOIN stores s ON s.id = i.store_id JOIN customers c ON c.id = i.customer_id
+         WHERE i.lifecycle = 'issued' AND i.due_date IS NOT NULL AND i.due_date <= $1
+           AND i.paid_minor < i.total_minor
+           AND EXISTS (SELECT 1 FROM send_requests r WHERE r.invoice_id = i.id AND r.purpose = 'invoice')
+         ORDER BY i.id",
+    )
+    .bind(today.add_days(60).to_string())
+    .fetch_all(&db.pool)
+    .await?;
+    let mut candidates = Vec::with_capacity(rows.len());
+    for row in rows {
+        let document: invoice::PublicDocument = serde_json::from_str(
+            &row.try_get::<Option<String>, _>("document")?
+                .unwrap_or_default(),
+        )?;
+        let due_date = document
+            .due_date
+            .ok_or_else(|| ServerError::Corrupt("issued invoice without its due date".into()))?;
+        let total: i64 = row.try_get("total_minor")?;
+        let paid: i64 = row.try_get("paid_minor")?;
+        let email: Option<String> = row.try_get("email")?;
+        candidates.push(ReminderCandidate {
+            organisation: OrganisationId(row.try_get("organisation_id")?),
+            invoice_id: row.try_get("id")?,
+            due_date,
+            amount_due: invoice::Money::new(
+                invoice::status::amount_due(total, paid),
+                document.currency,
+            ),
+            document,
+            store: serde_json::from_str(&row.try_get::<String, _>("settings")?)?,
+            customer_email: email
+                .as_deref()
+                .and_then(|email| invoice::document::EmailAddress::parse(email).ok()),
+            last_step: row
+                .try_get::<Option<i64>, _>("last_step")?
+                .and_then(|step| i32::try_from(step).ok()),
+        });
+    }
+    Ok(candidates)
 }

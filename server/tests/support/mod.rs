@@ -3,8 +3,11 @@
 
 //! A server under test: a fresh database (SQLite, and Postgres when
 //! TEST_POSTGRES_URL is set), a fake edge that checks signatures, and a small
-//! SMTP sink that keeps what it receives.
+//! SMTP server that keeps what it receives (`smtp`).
 
+pub mod smtp;
+
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use app::api::{AdminBackend, CurrentUser};
@@ -14,6 +17,7 @@ use axum::routing::put;
 use invoice::account::SignupInput;
 use invoice::customer::CustomerInput;
 use invoice::document::{DraftInput, LineInput};
+use invoice::email::{EmailPurpose, SendInput};
 use invoice::events::{Publication, PUBLISH_PATH};
 use invoice::link::KeyRing;
 use invoice::signing::{self, SIGNATURE_HEADER, TIMESTAMP_HEADER};
@@ -22,9 +26,9 @@ use server::config::Config;
 use server::db::accounts;
 use server::db::{now_ms, random_id, Db};
 use server::edge_sync::EdgeClient;
+use server::error::ServerError;
 use server::services::Services;
 use sqlx::Connection;
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 
 pub const EDGE_SECRET: &[u8] = b"test-edge-secret-test-edge-secret-!!";
@@ -32,6 +36,16 @@ pub const LINK_KEYS: &str = "1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
 
 /// Every database the suite runs on.
 pub async fn databases() -> Vec<Db> {
+    let mut databases = Vec::new();
+    for url in database_urls().await {
+        databases.push(Db::connect(&url).await.expect("connect and migrate"));
+    }
+    databases
+}
+
+/// A fresh, empty database per engine, for tests that connect more than once
+/// (a restart, a second server instance).
+pub async fn database_urls() -> Vec<String> {
     let sqlite_dir = std::env::temp_dir().join(format!("invio-test-{}", random_id()));
     let mut urls = vec![format!("sqlite://{}/invio.db", sqlite_dir.display())];
     match std::env::var("TEST_POSTGRES_URL") {
@@ -54,28 +68,34 @@ pub async fn databases() -> Vec<Db> {
         }
         Err(_) => eprintln!("TEST_POSTGRES_URL is not set: running on SQLite only"),
     }
-    let mut databases = Vec::new();
-    for url in urls {
-        databases.push(Db::connect(&url).await.expect("connect and migrate"));
-    }
-    databases
+    urls
 }
 
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct FakeEdge {
     pub publications: Arc<Mutex<Vec<Publication>>>,
+    /// When false the edge answers 503, as one that is down.
+    pub available: Arc<AtomicBool>,
 }
 
 impl FakeEdge {
     /// Starts on a free port; answers 401 to anything not signed with EDGE_SECRET.
     pub async fn start() -> (Self, String) {
-        let edge = FakeEdge::default();
+        let edge = FakeEdge {
+            publications: Arc::default(),
+            available: Arc::new(AtomicBool::new(true)),
+        };
         let publications = edge.publications.clone();
+        let available = edge.available.clone();
         let app = axum::Router::new().route(
             PUBLISH_PATH,
             put(move |headers: HeaderMap, body: Bytes| {
                 let publications = publications.clone();
+                let available = available.load(Ordering::SeqCst);
                 async move {
+                    if !available {
+                        return StatusCode::SERVICE_UNAVAILABLE;
+                    }
                     let header = |name| headers.get(name).and_then(|v| v.to_str().ok());
                     let verified = signing::verify(
                         EDGE_SECRET,
@@ -101,70 +121,21 @@ impl FakeEdge {
         tokio::spawn(async move { axum::serve(listener, app).await });
         (edge, url)
     }
-}
 
-/// One message as the SMTP sink received it.
-#[derive(Debug, Clone)]
-pub struct Received {
-    pub recipients: Vec<String>,
-    pub data: String,
-}
-
-/// Just enough SMTP to accept mail from lettre: EHLO, MAIL, RCPT, DATA, QUIT.
-#[derive(Clone, Default)]
-pub struct SmtpSink {
-    pub received: Arc<Mutex<Vec<Received>>>,
-}
-
-impl SmtpSink {
-    pub async fn start() -> (Self, u16) {
-        let sink = SmtpSink::default();
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let port = listener.local_addr().expect("address").port();
-        let received = sink.received.clone();
-        tokio::spawn(async move {
-            while let Ok((stream, _)) = listener.accept().await {
-                tokio::spawn(serve_smtp(stream, received.clone()));
-            }
-        });
-        (sink, port)
+    pub fn set_available(&self, available: bool) {
+        self.available.store(available, Ordering::SeqCst);
     }
-}
 
-async fn serve_smtp(stream: tokio::net::TcpStream, received: Arc<Mutex<Vec<Received>>>) {
-    let (read, mut write) = stream.into_split();
-    let mut lines = BufReader::new(read).lines();
-    let _ = write.write_all(b"220 sink ESMTP\r\n").await;
-    let mut recipients = Vec::new();
-    while let Ok(Some(line)) = lines.next_line().await {
-        let command = line.to_ascii_uppercase();
-        let reply: &[u8] = if command.starts_with("EHLO") || command.starts_with("HELO") {
-            b"250 sink\r\n"
-        } else if command.starts_with("RCPT TO:") {
-            recipients.push(line[8..].trim().trim_matches(['<', '>']).to_owned());
-            b"250 OK\r\n"
-        } else if command.starts_with("DATA") {
-            let _ = write.write_all(b"354 go ahead\r\n").await;
-            let mut data = String::new();
-            while let Ok(Some(line)) = lines.next_line().await {
-                if line == "." {
-                    break;
-                }
-                data.push_str(&line);
-                data.push('\n');
-            }
-            received.lock().expect("lock").push(Received {
-                recipients: std::mem::take(&mut recipients),
-                data,
-            });
-            b"250 2.0.0 queued as 1\r\n"
-        } else if command.starts_with("QUIT") {
-            let _ = write.write_all(b"221 bye\r\n").await;
-            break;
-        } else {
-            b"250 OK\r\n"
-        };
-        let _ = write.write_all(reply).await;
+    /// The links of the latest publication of each invoice, by link id.
+    pub fn published_link(&self, link_id: &str) -> Option<invoice::events::PublishedLink> {
+        self.publications
+            .lock()
+            .expect("lock")
+            .iter()
+            .rev()
+            .flat_map(|publication| publication.links.iter())
+            .find(|link| link.link_id == link_id)
+            .cloned()
     }
 }
 
@@ -269,6 +240,62 @@ pub async fn issued_invoice(services: &Services, merchant: &Merchant) -> i64 {
         .await
         .expect("issued");
     id
+}
+
+/// Sends what the send dialog prefills, as a merchant who only presses Send.
+pub async fn send(
+    services: &Services,
+    user: &CurrentUser,
+    invoice_id: i64,
+    purpose: EmailPurpose,
+    idempotency_key: &str,
+) -> Result<(), ServerError> {
+    let form = services.send_form(user, invoice_id, purpose).await?;
+    send_with(
+        services,
+        user,
+        invoice_id,
+        purpose,
+        SendInput {
+            to: form.to,
+            subject: form.subject,
+            message: form.message,
+        },
+        idempotency_key,
+    )
+    .await
+}
+
+pub async fn send_with(
+    services: &Services,
+    user: &CurrentUser,
+    invoice_id: i64,
+    purpose: EmailPurpose,
+    input: SendInput,
+    idempotency_key: &str,
+) -> Result<(), ServerError> {
+    services
+        .send_email(user, invoice_id, purpose, input, idempotency_key)
+        .await
+}
+
+/// Runs the dispatcher once, now; returns how many emails it attempted.
+pub async fn deliver(services: &Services) -> usize {
+    deliver_at(services, now_ms()).await
+}
+
+/// Runs the dispatcher once as if the clock read `at_ms`: retries scheduled
+/// before then are due.
+pub async fn deliver_at(services: &Services, at_ms: i64) -> usize {
+    services
+        .deliver_due(&move || at_ms)
+        .await
+        .expect("the dispatcher runs")
+}
+
+/// Far enough ahead that every retry is due.
+pub fn much_later() -> i64 {
+    now_ms() + 30 * 24 * 3_600_000
 }
 
 /// The server's router over these services, as the binary serves it.

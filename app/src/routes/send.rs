@@ -1,0 +1,187 @@
+//! The send dialog: To, Subject and Message prefilled from the store's
+//! templates, checked as the merchant types, with a preview of the email
+//! exactly as the customer will receive it. It is a plain form: Send works
+//! before hydration too.
+
+use invoice::email::{compose, suggest_address, EmailPurpose, Outgoing};
+use invoice::store::parse_address_list;
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos_router::hooks::{use_navigate, use_query_map};
+
+use crate::api::{SendForm, SendInvoice};
+use crate::components::{action_error, field_error, route_id, ErrorAlert, Field, TextArea};
+use crate::i18n::{t, use_language, T};
+
+#[component]
+pub fn SendPage() -> impl IntoView {
+    let id = route_id();
+    let query = use_query_map();
+    let purpose = move || {
+        query
+            .read()
+            .get("purpose")
+            .and_then(|code| EmailPurpose::parse(&code))
+            .unwrap_or_default()
+    };
+    let form = Resource::new(
+        move || (id(), purpose()),
+        |(id, purpose)| async move {
+            match id {
+                Some(id) => crate::api::send_dialog(id, purpose).await,
+                None => Err(crate::api::AdminError::NotFound),
+            }
+        },
+    );
+    view! {
+        <Transition fallback=move || view! { <p class="muted">{t(T::Loading)}</p> }>
+            {move || Suspend::new(async move {
+                match form.await {
+                    Ok(form) => view! { <SendDialog form /> }.into_any(),
+                    Err(error) => view! { <ErrorAlert error=Signal::derive(move || Some(error.clone())) /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn SendDialog(form: SendForm) -> impl IntoView {
+    let language = use_language();
+    let invoice_id = form.invoice_id;
+    let back = format!("/invoices/{invoice_id}");
+    let number = form.document.number.clone();
+    let title = match form.purpose {
+        EmailPurpose::Invoice => T::SendInvoiceTitle,
+        EmailPurpose::Reminder => T::SendReminderTitle,
+    };
+    let head = view! {
+        <div class="page-head">
+            <h1>{t(title)} " " {number}</h1>
+            <a href=back.clone()>{t(T::CancelSend)}</a>
+        </div>
+    };
+    if let Some(problem) = form.refusal.clone() {
+        return view! {
+            {head}
+            <p class="alert" role="alert">{move || problem.message(language.get())}</p>
+        }
+        .into_any();
+    }
+    if !form.sending_enabled {
+        return view! {
+            {head}
+            <div class="alert warning" role="alert" data-testid="sending-disabled">
+                <p>{t(T::SendingDisabled)}</p>
+                <a href=format!("/stores/{}", form.store_id)>{t(T::OpenStoreSettings)}</a>
+            </div>
+        }
+        .into_any();
+    }
+
+    let send = ServerAction::<SendInvoice>::new();
+    let error = action_error(send);
+    let navigate = use_navigate();
+    let after_send = back.clone();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = send.value().get() {
+            navigate(&after_send, Default::default());
+        }
+    });
+
+    let to = RwSignal::new(form.to.clone());
+    let subject = RwSignal::new(form.subject.clone());
+    let message = RwSignal::new(form.message.clone());
+    // Checked as the merchant types, by the same rules the server applies.
+    let to_problem = Signal::derive(move || {
+        let typed = to.get();
+        match parse_address_list(&typed) {
+            Err(problem) if !typed.trim().is_empty() => Some(problem.message(language.get())),
+            _ => None,
+        }
+    });
+    let to_error = {
+        let sent = field_error(error, "to");
+        Signal::derive(move || to_problem.get().or_else(|| sent.get()))
+    };
+    let suggestions = Signal::derive(move || {
+        to.get()
+            .split([';', ','])
+            .filter_map(|address| {
+                suggest_address(address).map(|better| (address.trim().to_owned(), better))
+            })
+            .collect::<Vec<_>>()
+    });
+    let document = form.document.clone();
+    let preview_link = form.preview_link.clone();
+    let preview = Memo::new(move |_| {
+        compose(&Outgoing {
+            document: &document,
+            subject: subject.get().trim(),
+            message: &message.get(),
+            link_url: &preview_link,
+            copy_note_in: None,
+        })
+    });
+    let copies = form.copies_to.join("; ");
+    let reply_to = form.reply_to.clone();
+
+    view! {
+        {head}
+        <div class="send-layout">
+            <section class="card" aria-labelledby="send-form-title">
+                <h2 id="send-form-title" class="visually-hidden">{t(T::SendByEmail)}</h2>
+                <ActionForm action=send attr:class="grid" attr:novalidate=true>
+                    <input type="hidden" name="invoice_id" value=invoice_id />
+                    <input type="hidden" name="purpose" value=form.purpose.code() />
+                    <input type="hidden" name="idempotency_key" value=form.idempotency_key.clone() />
+                    <Field label=T::To name="to" value=to error=to_error hint=T::ToHint kind="text" mode="email" wide=true required=true />
+                    {move || {
+                        let suggestions = suggestions.get();
+                        (!suggestions.is_empty()).then(|| view! {
+                            <div class="suggestions wide" role="status">
+                                {suggestions.into_iter().map(|(typed, better)| {
+                                    let replacement = better.clone();
+                                    view! {
+                                        <p>
+                                            {t(T::DidYouMean)} " "
+                                            <button type="button" class="link" on:click=move |_| {
+                                                to.update(|text| *text = text.replace(&typed, &replacement));
+                                            }>{better.clone()}</button>
+                                            "?"
+                                        </p>
+                                    }
+                                }).collect_view()}
+                            </div>
+                        })
+                    }}
+                    <Field label=T::Subject name="subject" value=subject error=field_error(error, "subject") wide=true required=true />
+                    <TextArea label=T::Message name="message" value=message error=field_error(error, "message") rows=10 />
+                    {(!copies.is_empty()).then(|| view! {
+                        <p class="muted small wide">{t(T::CopiesGoTo)} ": " {copies.clone()}</p>
+                    })}
+                    {reply_to.map(|reply_to| view! {
+                        <p class="muted small wide">{t(T::RepliesGoTo)} ": " {reply_to}</p>
+                    })}
+                    <ErrorAlert error />
+                    <div class="form-actions wide">
+                        <button type="submit" class="primary" disabled=move || send.pending().get()>{t(T::Send)}</button>
+                        <a href=back>{t(T::CancelSend)}</a>
+                    </div>
+                </ActionForm>
+            </section>
+            <section class="card preview" aria-labelledby="preview-title">
+                <h2 id="preview-title">{t(T::Preview)}</h2>
+                <p class="muted small">{t(T::PreviewHint)}</p>
+                <p class="preview-subject"><strong>{t(T::Subject)} ": "</strong><span data-testid="preview-subject">{move || preview.get().subject}</span></p>
+                <iframe
+                    title=move || t(T::Preview)()
+                    sandbox=""
+                    srcdoc=move || preview.get().html
+                    data-testid="preview"
+                ></iframe>
+            </section>
+        </div>
+    }
+    .into_any()
+}

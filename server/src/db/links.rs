@@ -1,0 +1,142 @@
+//! Links: one per recipient per send, published to the edge, revocable.
+
+use app::api::{LinkRow, OrganisationId};
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+use super::events::record_server_event;
+use super::Db;
+use crate::error::ServerError;
+
+const LINK_COLUMNS: &str =
+    "l.id, l.invoice_id, i.number, l.recipient, l.email, l.created_at, l.revoked_at";
+
+fn link_row(row: &AnyRow) -> Result<LinkRow, ServerError> {
+    Ok(LinkRow {
+        id: row.try_get("id")?,
+        invoice_id: row.try_get("invoice_id")?,
+        invoice_number: row.try_get("number")?,
+        recipient: row.try_get("recipient")?,
+        email: row.try_get("email")?,
+        created_at_ms: row.try_get("created_at")?,
+        revoked_at_ms: row.try_get("revoked_at")?,
+    })
+}
+
+/// Every link of an invoice, oldest first.
+pub async fn for_invoice(
+    db: &Db,
+    organisation: OrganisationId,
+    invoice_id: i64,
+) -> Result<Vec<LinkRow>, ServerError> {
+    sqlx::query(&format!(
+        "SELECT {LINK_COLUMNS} FROM links l JOIN invoices i ON i.id = l.invoice_id
+         WHERE l.organisation_id = $1 AND l.invoice_id = $2 ORDER BY l.created_at, l.id"
+    ))
+    .bind(organisation.0)
+    .bind(invoice_id)
+    .fetch_all(&db.pool)
+    .await?
+    .iter()
+    .map(link_row)
+    .collect()
+}
+
+/// Open links of a customer's invoices that were sent to the customer at an
+/// address other than `current_email` (copies are the store's own).
+pub async fn to_other_addresses(
+    db: &Db,
+    organisation: OrganisationId,
+    customer_id: i64,
+    current_email: Option<&str>,
+) -> Result<Vec<LinkRow>, ServerError> {
+    sqlx::query(&format!(
+        "SELECT {LINK_COLUMNS} FROM links l JOIN invoices i ON i.id = l.invoice_id
+         WHERE l.organisation_id = $1 AND i.customer_id = $2 AND l.recipient = 'customer'
+           AND l.revoked_at IS NULL AND LOWER(l.email) <> LOWER($3)
+         ORDER BY l.created_at, l.id"
+    ))
+    .bind(organisation.0)
+    .bind(customer_id)
+    .bind(current_email.unwrap_or_default())
+    .fetch_all(&db.pool)
+    .await?
+    .iter()
+    .map(link_row)
+    .collect()
+}
+
+/// Revokes one open link of an invoice; false when there is no such open link.
+pub async fn revoke(
+    db: &Db,
+    organisation: OrganisationId,
+    user_id: i64,
+    invoice_id: i64,
+    link_id: &str,
+    now_ms: i64,
+) -> Result<bool, ServerError> {
+    let mut tx = db.pool.begin().await?;
+    let email: Option<String> = sqlx::query(
+        "UPDATE links SET revoked_at = $1
+         WHERE organisation_id = $2 AND invoice_id = $3 AND id = $4 AND revoked_at IS NULL
+         RETURNING email",
+    )
+    .bind(now_ms)
+    .bind(organisation.0)
+    .bind(invoice_id)
+    .bind(link_id)
+    .fetch_optional(&mut *tx)
+    .await?
+    .map(|row| row.try_get(0))
+    .transpose()?;
+    let Some(email) = email else {
+        tx.rollback().await?;
+        return Ok(false);
+    };
+    record_server_event(
+        &mut tx,
+        organisation,
+        invoice_id,
+        "link_revoked",
+        Some(&email),
+        Some(user_id),
+        now_ms,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// Whether the edge already has this link.
+pub async fn is_published(db: &Db, link_id: &str) -> Result<bool, ServerError> {
+    Ok(sqlx::query("SELECT published_at FROM links WHERE id = $1")
+        .bind(link_id)
+        .fetch_optional(&db.pool)
+        .await?
+        .map(|row| row.try_get::<Option<i64>, _>(0))
+        .transpose()?
+        .flatten()
+        .is_some())
+}
+
+/// Records that the edge holds these links of an invoice, as published.
+pub async fn mark_published(
+    db: &Db,
+    invoice_id: i64,
+    link_ids: &[String],
+    now_ms: i64,
+) -> Result<(), ServerError> {
+    let mut tx = db.pool.begin().await?;
+    for link_id in link_ids {
+        sqlx::query(
+            "UPDATE links SET published_at = $1 WHERE invoice_id = $2 AND id = $3 AND published_at IS NULL",
+        )
+        .bind(now_ms)
+        .bind(invoice_id)
+        .bind(link_id)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}

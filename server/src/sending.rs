@@ -1,0 +1,569 @@
+//! Sending invoices by email: the send dialog, the automatic send on issue,
+//! reminders, revoking links, and the dispatcher that delivers the outbox.
+//!
+//! Every send is written (request, links, emails, history) in one
+//! transaction keyed by an idempotency key; the dispatcher publishes the
+//! links to the edge and delivers the emails afterwards, with retries, so a
+//! send survives an SMTP server or an edge that is down, and a restart.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use app::api::{CurrentUser, LinkRow, SendForm};
+use base64::Engine;
+use invoice::dates::Date;
+use invoice::document::{DocumentLayout, EmailAddress};
+use invoice::email::{
+    compose, failure_notice, prefill, send_refusal, EmailPurpose, FailureNotice, Outgoing,
+    SendInput,
+};
+use invoice::events::{Publication, PublishedLink, Recipient};
+use invoice::link::LinkId;
+use invoice::problem::Problem;
+use invoice::status::amount_due;
+use invoice::store::StoreSettings;
+use invoice::{Money, PublicDocument};
+
+use crate::db::events::record_server_event;
+use crate::db::outbox::{self, Audience, ClaimedEmail, NewEmail, NewNotice, NewSend};
+use crate::db::{customers, invoices, links, now_ms, random_id, stores};
+use crate::email::{retry_delay_ms, Delivery, MAX_ATTEMPTS};
+use crate::error::ServerError;
+use crate::services::{invalid, refused, today, Services};
+
+/// Emails delivered at once: each worker holds one pooled SMTP connection.
+pub const DISPATCH_WORKERS: usize = 4;
+/// How often an idle worker looks for retries that became due.
+const IDLE_POLL: Duration = Duration::from_secs(1);
+/// How often the reminder schedule is checked.
+const REMINDER_POLL: Duration = Duration::from_secs(60);
+
+/// One message of a send, before its link exists.
+struct Recipients<'a> {
+    to: &'a [EmailAddress],
+    subject: &'a str,
+    message: &'a str,
+}
+
+impl Services {
+    /// The send dialog for an invoice, prefilled from its store's templates
+    /// in the customer's language.
+    pub async fn send_form(
+        &self,
+        user: &CurrentUser,
+        invoice_id: i64,
+        purpose: EmailPurpose,
+    ) -> Result<SendForm, ServerError> {
+        let organisation = user.organisation;
+        let invoice = invoices::get(&self.db, organisation, invoice_id).await?;
+        let due_minor = amount_due(invoice.total_minor, invoice.paid_minor);
+        let refusal = send_refusal(invoice.lifecycle, purpose, invoice.due_date, due_minor);
+        let Some(document) = invoice.document.clone() else {
+            return Err(refused("invoice", Problem::InvoiceIsDraft));
+        };
+        let store = stores::get(&self.db, organisation, invoice.store_id).await?;
+        let customer = customers::get(&self.db, organisation, invoice.customer_id).await?;
+        let (store_subject, store_message) = store_templates(&store, purpose);
+        let (subject, message) = prefill(
+            purpose,
+            store_subject,
+            store_message,
+            &document,
+            Money::new(due_minor, invoice.currency),
+            today(),
+        );
+        Ok(SendForm {
+            invoice_id,
+            purpose,
+            store_id: invoice.store_id,
+            store_name: store.name.clone(),
+            sending_enabled: store.email_enabled,
+            refusal,
+            to: customer
+                .email
+                .map(|address| address.as_str().to_owned())
+                .unwrap_or_default(),
+            subject,
+            message,
+            copies_to: store
+                .copies_to
+                .iter()
+                .map(|address| address.as_str().to_owned())
+                .collect(),
+            reply_to: store.reply_to.map(|address| address.as_str().to_owned()),
+            idempotency_key: random_id(),
+            document,
+            preview_link: format!("{}/i/…", self.config.edge_url),
+        })
+    }
+
+    /// Queues the send the merchant typed: one email (and link) per address
+    /// in To, one copy per address in the store's "copies to".
+    pub async fn send_email(
+        &self,
+        user: &CurrentUser,
+        invoice_id: i64,
+        purpose: EmailPurpose,
+        input: SendInput,
+        idempotency_key: &str,
+    ) -> Result<(), ServerError> {
+        let organisation = user.organisation;
+        if outbox::key_used(&self.db, organisation, idempotency_key).await? {
+            return Ok(());
+        }
+        let invoice = invoices::get(&self.db, organisation, invoice_id).await?;
+        let due_minor = amount_due(invoice.total_minor, invoice.paid_minor);
+        if let Some(problem) = send_refusal(invoice.lifecycle, purpose, invoice.due_date, due_minor)
+        {
+            return Err(refused("to", problem));
+        }
+        let store = stores::get(&self.db, organisation, invoice.store_id).await?;
+        if !store.email_enabled {
+            return Err(refused("to", Problem::SendingDisabled));
+        }
+        let valid = input.validate().map_err(invalid)?;
+        let document = invoice
+            .document
+            .ok_or_else(|| refused("to", Problem::InvoiceIsDraft))?;
+        let emails = self.emails_for(
+            &document,
+            &store,
+            &Recipients {
+                to: &valid.to,
+                subject: &valid.subject,
+                message: &valid.message,
+            },
+        );
+        let send = NewSend {
+            invoice_id,
+            idempotency_key,
+            purpose,
+            reminder_step: None,
+            requested_by: Some(user.id),
+        };
+        let mut tx = self.db.pool.begin().await?;
+        outbox::write_send(&mut tx, organisation, &send, &emails, now_ms()).await?;
+        tx.commit().await?;
+        self.outbox_wake.notify_waiters();
+        Ok(())
+    }
+
+    /// The emails of one send, each with a new link: earlier links keep
+    /// working until the merchant revokes them.
+    fn emails_for(
+        &self,
+        document: &PublicDocument,
+        store: &StoreSettings,
+        recipients: &Recipients<'_>,
+    ) -> Vec<NewEmail> {
+        let customers = recipients
+            .to
+            .iter()
+            .map(|address| (Audience::Customer, address));
+        let copies = store
+            .copies_to
+            .iter()
+            .map(|address| (Audience::Copy, address));
+        customers
+            .chain(copies)
+            .map(|(audience, address)| {
+                let link_id = LinkId(rand::random());
+                let link_url = format!(
+                    "{}/i/{}",
+                    self.config.edge_url,
+                    self.config.link_keys.sign(link_id)
+                );
+                let content = compose(&Outgoing {
+                    document,
+                    subject: recipients.subject,
+                    message: recipients.message,
+                    link_url: &link_url,
+                    copy_note_in: (audience == Audience::Copy).then_some(store.language),
+                });
+                NewEmail {
+                    audience,
+                    link_id: link_id.to_hex(),
+                    to_address: address.as_str().to_owned(),
+                    reply_to: store
+                        .reply_to
+                        .as_ref()
+                        .map(|address| address.as_str().to_owned()),
+                    content,
+                    attach_layout: store.attach_pdf.then_some(store.email_template),
+                }
+            })
+            .collect()
+    }
+
+    /// Issues a draft and, when its store sends by email and its customer
+    /// asked for it, queues the invoice in the same transaction: an issued
+    /// invoice is never left unsent by a crash.
+    pub async fn issue(
+        &self,
+        user: &CurrentUser,
+        id: i64,
+        version: i64,
+    ) -> Result<(), ServerError> {
+        let organisation = user.organisation;
+        let now = now_ms();
+        let mut issued =
+            invoices::issue(&self.db, organisation, user.id, id, version, today(), now).await?;
+        let automatic = issued.store.email_enabled && issued.customer.email_invoices;
+        match (&issued.customer.email, automatic) {
+            (_, false) => {}
+            (Some(address), true) => {
+                let (subject, message) = prefill(
+                    EmailPurpose::Invoice,
+                    &issued.store.email_subject,
+                    &issued.store.email_message,
+                    &issued.document,
+                    issued.document.totals.total,
+                    today(),
+                );
+                let emails = self.emails_for(
+                    &issued.document,
+                    &issued.store,
+                    &Recipients {
+                        to: std::slice::from_ref(address),
+                        subject: &subject,
+                        message: &message,
+                    },
+                );
+                let send = NewSend {
+                    invoice_id: id,
+                    idempotency_key: &format!("issue-{id}"),
+                    purpose: EmailPurpose::Invoice,
+                    reminder_step: None,
+                    requested_by: Some(user.id),
+                };
+                outbox::write_send(&mut issued.tx, organisation, &send, &emails, now).await?;
+            }
+            (None, true) => {
+                record_server_event(
+                    &mut issued.tx,
+                    organisation,
+                    id,
+                    "automatic_send_skipped",
+                    None,
+                    None,
+                    now,
+                )
+                .await?;
+            }
+        }
+        issued.tx.commit().await?;
+        if automatic {
+            self.outbox_wake.notify_waiters();
+        }
+        Ok(())
+    }
+
+    /// Queues the reminders that the stores' schedules make due on `today`.
+    /// Each step's idempotency key names the invoice and the step, so a step
+    /// is sent once even when several server instances run this at once.
+    pub async fn queue_due_reminders(&self, today: Date) -> Result<usize, ServerError> {
+        let mut queued = 0;
+        for candidate in outbox::reminder_candidates(&self.db, today).await? {
+            let store = &candidate.store;
+            let Some(address) = candidate.customer_email.as_ref() else {
+                continue;
+            };
+            if !store.email_enabled {
+                continue;
+            }
+            let Some(step) = invoice::reminders::due_step(
+                &store.reminder_schedule,
+                candidate.document.issue_date,
+                candidate.due_date,
+                today,
+                candidate.last_step,
+            ) else {
+                continue;
+            };
+            let (subject, message) = prefill(
+                EmailPurpose::Reminder,
+                &store.reminder_subject,
+                &store.reminder_message,
+                &candidate.document,
+                candidate.amount_due,
+                today,
+            );
+            let emails = self.emails_for(
+                &candidate.document,
+                store,
+                &Recipients {
+                    to: std::slice::from_ref(address),
+                    subject: &subject,
+                    message: &message,
+                },
+            );
+            let send = NewSend {
+                invoice_id: candidate.invoice_id,
+                idempotency_key: &format!("reminder-{}-step-{step}", candidate.invoice_id),
+                purpose: EmailPurpose::Reminder,
+                reminder_step: Some(step),
+                requested_by: None,
+            };
+            let mut tx = self.db.pool.begin().await?;
+            let written =
+                outbox::write_send(&mut tx, candidate.organisation, &send, &emails, now_ms())
+                    .await?;
+            tx.commit().await?;
+            queued += usize::from(written);
+        }
+        if queued > 0 {
+            self.outbox_wake.notify_waiters();
+        }
+        Ok(queued)
+    }
+
+    /// Revokes a link (again, harmlessly, if it already is) and tells the edge.
+    pub async fn revoke_link(
+        &self,
+        user: &CurrentUser,
+        invoice_id: i64,
+        link_id: &str,
+    ) -> Result<(), ServerError> {
+        let organisation = user.organisation;
+        // Another organisation's invoice is not found, not merely linkless.
+        invoices::get(&self.db, organisation, invoice_id).await?;
+        let known = links::for_invoice(&self.db, organisation, invoice_id)
+            .await?
+            .iter()
+            .any(|link| link.id == link_id);
+        if !known {
+            return Err(refused("link", Problem::LinkUnknown));
+        }
+        links::revoke(
+            &self.db,
+            organisation,
+            user.id,
+            invoice_id,
+            link_id,
+            now_ms(),
+        )
+        .await?;
+        self.publish_invoice(organisation, invoice_id).await
+    }
+
+    /// Open links of the customer's invoices sent to an address that is no
+    /// longer theirs.
+    pub async fn customer_old_links(
+        &self,
+        user: &CurrentUser,
+        customer_id: i64,
+    ) -> Result<Vec<LinkRow>, ServerError> {
+        let customer = customers::get(&self.db, user.organisation, customer_id).await?;
+        links::to_other_addresses(
+            &self.db,
+            user.organisation,
+            customer_id,
+            customer.email.as_ref().map(EmailAddress::as_str),
+        )
+        .await
+    }
+
+    pub async fn revoke_old_links(
+        &self,
+        user: &CurrentUser,
+        customer_id: i64,
+    ) -> Result<(), ServerError> {
+        let old = self.customer_old_links(user, customer_id).await?;
+        let mut invoices_touched: Vec<i64> = Vec::new();
+        for link in &old {
+            links::revoke(
+                &self.db,
+                user.organisation,
+                user.id,
+                link.invoice_id,
+                &link.id,
+                now_ms(),
+            )
+            .await?;
+            if !invoices_touched.contains(&link.invoice_id) {
+                invoices_touched.push(link.invoice_id);
+            }
+        }
+        for invoice_id in invoices_touched {
+            self.publish_invoice(user.organisation, invoice_id).await?;
+        }
+        Ok(())
+    }
+
+    /// Hands the edge the invoice's frozen document, its PDF and every link
+    /// it was sent with (revoked ones marked), replacing what it had.
+    pub async fn publish_invoice(
+        &self,
+        organisation: app::api::OrganisationId,
+        invoice_id: i64,
+    ) -> Result<(), ServerError> {
+        let invoice = invoices::get(&self.db, organisation, invoice_id).await?;
+        let document = invoice.document.clone().ok_or(ServerError::NotFound)?;
+        let links = links::for_invoice(&self.db, organisation, invoice_id).await?;
+        let pdf = self
+            .render_pdf(document.clone(), invoice.paid_minor, DocumentLayout::A4)
+            .await?;
+        self.edge
+            .publish(&Publication {
+                invoice_key: invoice.edge_key.clone(),
+                document,
+                pdf_base64: base64::engine::general_purpose::STANDARD.encode(pdf),
+                links: links
+                    .iter()
+                    .map(|link| PublishedLink {
+                        link_id: link.id.clone(),
+                        recipient: if link.recipient == Audience::Copy.code() {
+                            Recipient::Copy
+                        } else {
+                            Recipient::Customer
+                        },
+                        revoked: link.revoked_at_ms.is_some(),
+                    })
+                    .collect(),
+            })
+            .await?;
+        let ids: Vec<String> = links.into_iter().map(|link| link.id).collect();
+        links::mark_published(&self.db, invoice_id, &ids, now_ms()).await
+    }
+
+    /// Delivers every email due at `now()`; returns how many were attempted.
+    /// Several workers (and server instances) may run this at once: each
+    /// email is claimed by one.
+    pub async fn deliver_due(&self, now: &(dyn Fn() -> i64 + Sync)) -> Result<usize, ServerError> {
+        let mut attempted = 0;
+        while let Some(email) = outbox::claim_next(&self.db, now()).await? {
+            attempted += 1;
+            match self.attempt(&email).await? {
+                Delivery::Sent(reply) => outbox::mark_sent(&self.db, &email, &reply, now()).await?,
+                Delivery::Retry(reply) if email.attempts < MAX_ATTEMPTS => {
+                    tracing::warn!(email = email.id, attempts = email.attempts, %reply, "email will be retried");
+                    let next = now() + retry_delay_ms(email.attempts);
+                    outbox::schedule_retry(&self.db, &email, &reply, next, now()).await?
+                }
+                Delivery::Retry(reply) | Delivery::Failed(reply) => {
+                    tracing::warn!(email = email.id, %reply, "email failed");
+                    let notices = self.failure_notices(&email, &reply).await?;
+                    outbox::mark_failed(&self.db, &email, &reply, &notices, now()).await?;
+                }
+            }
+        }
+        Ok(attempted)
+    }
+
+    /// One delivery attempt: the link must be at the edge before an email
+    /// carries it, and the PDF is rendered when the store attaches it.
+    async fn attempt(&self, email: &ClaimedEmail) -> Result<Delivery, ServerError> {
+        if let Some(link_id) = &email.link_id {
+            if !links::is_published(&self.db, link_id).await? {
+                if let Err(error) = self
+                    .publish_invoice(email.organisation, email.invoice_id)
+                    .await
+                {
+                    return Ok(Delivery::Retry(format!("the edge is unavailable: {error}")));
+                }
+            }
+        }
+        let attachment = match email.attach_layout {
+            None => None,
+            Some(layout) => Some(
+                self.invoice_pdf(email.organisation, email.invoice_id, layout)
+                    .await?,
+            ),
+        };
+        Ok(self.mailer.deliver(email, attachment).await)
+    }
+
+    /// The notices a failed email sends: to the user who issued the invoice
+    /// and to the store's failure list, each once. Notices about notices
+    /// are never sent.
+    async fn failure_notices(
+        &self,
+        email: &ClaimedEmail,
+        reason: &str,
+    ) -> Result<Vec<NewNotice>, ServerError> {
+        if email.audience == Audience::Notice {
+            return Ok(Vec::new());
+        }
+        let audience = outbox::failure_audience(&self.db, email).await?;
+        let store_language = audience.store.language;
+        let mut recipients: Vec<(String, invoice::Language)> = Vec::new();
+        let candidates = audience.issuer.into_iter().chain(
+            audience
+                .store
+                .failure_notify
+                .iter()
+                .map(|address| (address.as_str().to_owned(), store_language)),
+        );
+        for (address, language) in candidates {
+            if !recipients
+                .iter()
+                .any(|(known, _)| known.eq_ignore_ascii_case(&address))
+            {
+                recipients.push((address, language));
+            }
+        }
+        let invoice_url = format!("{}/invoices/{}", self.config.admin_url, email.invoice_id);
+        Ok(recipients
+            .into_iter()
+            .map(|(to_address, language)| NewNotice {
+                content: failure_notice(&FailureNotice {
+                    language,
+                    number: &audience.number,
+                    customer: &audience.customer_name,
+                    address: &email.to_address,
+                    reason,
+                    invoice_url: &invoice_url,
+                }),
+                to_address,
+            })
+            .collect())
+    }
+}
+
+/// The subject and message templates a store keeps for `purpose`.
+fn store_templates(store: &StoreSettings, purpose: EmailPurpose) -> (&str, &str) {
+    match purpose {
+        EmailPurpose::Invoice => (&store.email_subject, &store.email_message),
+        EmailPurpose::Reminder => (&store.reminder_subject, &store.reminder_message),
+    }
+}
+
+/// Runs for the life of the process: [`DISPATCH_WORKERS`] workers deliver
+/// due emails, then wait for a new one or for the next poll.
+pub async fn run_dispatcher(services: Arc<Services>) {
+    let mut workers = Vec::with_capacity(DISPATCH_WORKERS);
+    for _ in 0..DISPATCH_WORKERS {
+        let services = services.clone();
+        workers.push(tokio::spawn(async move {
+            loop {
+                match services.deliver_due(&now_ms).await {
+                    Ok(_) => {
+                        tokio::select! {
+                            () = services.outbox_wake.notified() => {}
+                            () = tokio::time::sleep(IDLE_POLL) => {}
+                        }
+                    }
+                    Err(error) => {
+                        tracing::error!(%error, "the outbox dispatcher hit an error; retrying shortly");
+                        tokio::time::sleep(Duration::from_secs(5)).await;
+                    }
+                }
+            }
+        }));
+    }
+    for worker in workers {
+        if let Err(error) = worker.await {
+            tracing::error!(%error, "an outbox worker stopped");
+        }
+    }
+}
+
+/// Runs for the life of the process: queues scheduled reminders each minute.
+pub async fn run_reminders(services: Arc<Services>) {
+    loop {
+        if let Err(error) = services.queue_due_reminders(today()).await {
+            tracing::error!(%error, "queueing reminders failed; trying again next round");
+        }
+        tokio::time::sleep(REMINDER_POLL).await;
+    }
+}

@@ -1,0 +1,101 @@
+//! The event ingest from the edge, on every engine: SQLite always, and
+//! Postgres when TEST_POSTGRES_URL is set (`make test` sets it).
+
+mod support;
+
+use app::api::{AdminBackend, InvoiceFilter};
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use invoice::email::EmailPurpose;
+use invoice::events::{DeviceClass, EdgeEvent, EdgeEventKind, EventBatch, EVENTS_PATH};
+use invoice::signing::{self, SIGNATURE_HEADER, TIMESTAMP_HEADER};
+use server::db::{now_ms, random_id};
+use std::sync::Arc;
+use support::smtp::SmtpSink;
+use support::{
+    databases, deliver, issued_invoice, router, send, services, sign_up, FakeEdge, EDGE_SECRET,
+};
+use tower::ServiceExt;
+
+fn signed(body: &[u8], secret: &[u8]) -> Request<Body> {
+    let timestamp = now_ms() / 1000;
+    Request::post(EVENTS_PATH)
+        .header(TIMESTAMP_HEADER, timestamp.to_string())
+        .header(
+            SIGNATURE_HEADER,
+            signing::sign(secret, "POST", EVENTS_PATH, timestamp, body),
+        )
+        .body(Body::from(body.to_vec()))
+        .expect("request")
+}
+
+#[tokio::test]
+async fn edge_events_are_recorded_once_and_only_a_persons_open_counts() {
+    for db in databases().await {
+        let (_edge, edge_url) = FakeEdge::start().await;
+        let sink = SmtpSink::start().await;
+        let services = Arc::new(services(db.clone(), &edge_url, sink.port));
+        let merchant = sign_up(&services, "owner@bottega.it", "maria@example.it").await;
+        let user = &merchant.owner;
+        let id = issued_invoice(&services, &merchant).await;
+        send(&services, user, id, EmailPurpose::Invoice, "k")
+            .await
+            .expect("queued");
+        deliver(&services).await;
+        assert_eq!(sink.received().len(), 1);
+        let link_id: String = sqlx::query_scalar("SELECT id FROM links")
+            .fetch_one(&db.pool)
+            .await
+            .expect("link");
+
+        let event = |kind, automated| EdgeEvent {
+            id: random_id(),
+            link_id: link_id.clone(),
+            kind,
+            automated,
+            at_ms: now_ms(),
+            device: DeviceClass::Desktop,
+            browser: "Chrome".into(),
+        };
+        let batch = EventBatch {
+            events: vec![
+                event(EdgeEventKind::LinkFetched, true),
+                event(EdgeEventKind::Opened, true),
+                event(EdgeEventKind::Opened, false),
+            ],
+        };
+        let body = serde_json::to_vec(&batch).expect("json");
+        let router = router(services.clone());
+        let forged = router
+            .clone()
+            .oneshot(signed(&body, b"not-the-secret-not-the-secret-!!!!"))
+            .await
+            .expect("response");
+        assert_eq!(forged.status(), StatusCode::UNAUTHORIZED);
+        for _ in 0..2 {
+            let response = router
+                .clone()
+                .oneshot(signed(&body, EDGE_SECRET))
+                .await
+                .expect("response");
+            assert_eq!(response.status(), StatusCode::NO_CONTENT);
+        }
+
+        let rows = services
+            .list_invoices(user, InvoiceFilter::default())
+            .await
+            .expect("list")
+            .rows;
+        assert_eq!(
+            rows[0].open_count, 1,
+            "the automated open and the repeat are not counted"
+        );
+        assert!(rows[0].first_opened_ms.is_some());
+        let stored: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM events WHERE link_id IS NOT NULL")
+                .fetch_one(&db.pool)
+                .await
+                .expect("count");
+        assert_eq!(stored, 3);
+    }
+}
