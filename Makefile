@@ -108,5 +108,7 @@ test: setup lint wasm-check unit e2e
 bench: tools debian
 	cargo bench -p invoice --features pdf --bench pdf
 	cargo bench -p server --bench invoice_list
+	cargo bench -p server --bench email_dispatch
 	@eval "$$(.ci/postgres.sh start)"; trap ".ci/postgres.sh stop" EXIT; \
-	  BENCH_DATABASE_URL="$$TEST_POSTGRES_URL" cargo bench -p server --bench invoice_list
+	  BENCH_DATABASE_URL="$$TEST_POSTGRES_URL" cargo bench -p server --bench invoice_list && \
+	  BENCH_DATABASE_URL="$$TEST_POSTGRES_URL" cargo bench -p server --bench email_dispatch

@@ -1,12 +1,14 @@
-// Starts Invio's three local services: a mail catcher (maildev), the server
-// (admin + API) and the edge worker under `wrangler dev`. `make run` runs this
-// file; the Playwright suite imports startStack() to get its own stack on
-// free ports.
+// Starts Invio's three local services: a mail catcher (maildev) behind a
+// small SMTP front, the server (admin + API) and the edge worker under
+// `wrangler dev`. `make run` runs this file; the Playwright suite imports
+// startStack() to get its own stack on free ports.
 import { spawn } from "node:child_process";
 import { mkdirSync, existsSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import nodemailer from "nodemailer";
+import { SMTPServer } from "smtp-server";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const bin = (name) => path.join(root, "end2end", "node_modules", ".bin", name);
@@ -61,6 +63,53 @@ function stopAll(children) {
   }
 }
 
+// Mailboxes at this domain are refused with 550, as a real server refuses an
+// unknown mailbox: send to one to see a failed email and its notices.
+export const REFUSED_DOMAIN = "refused.example";
+
+// The SMTP server the Invio server talks to: it refuses REFUSED_DOMAIN at
+// RCPT TO and hands everything else to the catcher, answering only once the
+// catcher has it.
+function startMailFront(port, catcherPort) {
+  const catcher = nodemailer.createTransport({ host: "127.0.0.1", port: catcherPort, ignoreTLS: true, pool: true });
+  const server = new SMTPServer({
+    banner: "Invio local mail",
+    authOptional: true,
+    disabledCommands: ["AUTH", "STARTTLS"],
+    logger: false,
+    onRcptTo(address, _session, callback) {
+      if (address.address.toLowerCase().endsWith(`@${REFUSED_DOMAIN}`)) {
+        const error = new Error(`5.1.1 <${address.address}>: mailbox unavailable`);
+        error.responseCode = 550;
+        return callback(error);
+      }
+      callback();
+    },
+    onData(stream, session, callback) {
+      const chunks = [];
+      stream.on("data", (chunk) => chunks.push(chunk));
+      stream.on("end", () => {
+        const envelope = {
+          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : "",
+          to: session.envelope.rcptTo.map((recipient) => recipient.address),
+        };
+        catcher.sendMail({ envelope, raw: Buffer.concat(chunks) }).then(
+          () => callback(),
+          () => {
+            const error = new Error("4.4.1 the mail catcher is not answering; try again later");
+            error.responseCode = 451;
+            callback(error);
+          },
+        );
+      });
+    },
+  });
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, "127.0.0.1", () => resolve(server));
+  });
+}
+
 /**
  * Starts the stack and resolves once every service answers.
  * @returns {{ adminUrl, edgeUrl, inboxUrl, smtpPort, stop: () => void, services }}
@@ -86,15 +135,18 @@ export async function startStack({
   const inboxUrl = `http://127.0.0.1:${inboxPort}`;
   const children = [];
   const services = {};
+  let mailFront;
   try {
+    const catcherPort = await freePort();
     services.mail = start(
       "mail",
       bin("maildev"),
-      ["--ip", "127.0.0.1", "--smtp", String(smtpPort), "--web", String(inboxPort), "--silent"],
+      ["--ip", "127.0.0.1", "--smtp", String(catcherPort), "--web", String(inboxPort), "--silent"],
       { cwd: root },
       log,
     );
     children.push(services.mail);
+    mailFront = await startMailFront(smtpPort, catcherPort);
 
     const serverBinary = path.join(targetDir, "debug", "server");
     if (!existsSync(serverBinary)) throw new Error(`${serverBinary} is missing: run \`make build\` first`);
@@ -109,6 +161,7 @@ export async function startStack({
           DATABASE_URL: databaseUrl,
           SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
           EDGE_URL: edgeUrl,
+          ADMIN_URL: adminUrl,
           LINK_SIGNING_KEYS: linkSigningKeys,
           EDGE_SHARED_SECRET: edgeSharedSecret,
           LEPTOS_OUTPUT_NAME: "invio",
@@ -158,10 +211,15 @@ export async function startStack({
       waitFor(`${edgeUrl}/assets/customer.css`, "the edge", services.edge),
     ]);
   } catch (error) {
+    mailFront?.close();
     stopAll(children);
     throw error;
   }
-  return { adminUrl, edgeUrl, inboxUrl, smtpPort, services, stop: () => stopAll(children) };
+  const stop = () => {
+    mailFront.close();
+    stopAll(children);
+  };
+  return { adminUrl, edgeUrl, inboxUrl, smtpPort, services, stop };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
@@ -181,7 +239,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
 Invio is running:
   Admin       ${stack.adminUrl}
   Edge        ${stack.edgeUrl}   (customer links: ${stack.edgeUrl}/i/…)
-  Mail inbox  ${stack.inboxUrl}
+  Mail inbox  ${stack.inboxUrl}   (addresses @${REFUSED_DOMAIN} are refused, to try failures)
 Press Ctrl-C to stop all three.
 `);
   const shutdown = () => {

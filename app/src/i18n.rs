@@ -178,7 +178,7 @@ catalogue! {
     RecordPayment => ("Record payment", "Registra pagamento", "Registrar pago"),
     Reference => ("Reference", "Riferimento", "Referencia"),
     ReminderSchedule => ("Reminders (days from the due date)", "Solleciti (giorni dalla scadenza)", "Recordatorios (días desde el vencimiento)"),
-    ReminderScheduleHint => ("e.g. -3, 7, 14: three days before, then one and two weeks after. Empty: no reminders.", "es. -3, 7, 14: tre giorni prima, poi una e due settimane dopo. Vuoto: nessun sollecito.", "p. ej. -3, 7, 14: tres días antes, luego una y dos semanas después. Vacío: sin recordatorios."),
+    ReminderScheduleHint => ("e.g. -3, 7, 14: three days before, then one and two weeks after. Sent for unpaid invoices already emailed to the customer; empty: no reminders.", "es. -3, 7, 14: tre giorni prima, poi una e due settimane dopo. Inviati per le fatture non pagate già spedite via email al cliente; vuoto: nessun sollecito.", "p. ej. -3, 7, 14: tres días antes, luego una y dos semanas después. Se envían para las facturas impagadas ya enviadas por email al cliente; vacío: sin recordatorios."),
     RemoveLine => ("Remove line", "Rimuovi riga", "Quitar línea"),
     ReplyTo => ("Reply-to address", "Indirizzo di risposta", "Dirección de respuesta"),
     Role => ("Role", "Ruolo", "Rol"),

@@ -8,18 +8,51 @@ export const adminUrl = () => process.env.ADMIN_URL!;
 export const edgeUrl = () => process.env.EDGE_URL!;
 export const inboxUrl = () => process.env.INBOX_URL!;
 
-export type CaughtEmail = { subject: string; text: string; html: string; to: { address: string }[] };
+export type CaughtEmail = {
+  id: string;
+  subject: string;
+  text: string;
+  html: string;
+  to: { address: string }[];
+  from: { address: string; name: string }[];
+  headers: Record<string, string>;
+};
 
-export async function waitForEmailTo(address: string): Promise<CaughtEmail> {
+// Waits for an email to `address` (whose subject matches `subject`, when
+// given) to reach the catcher.
+export async function waitForEmailTo(address: string, subject?: RegExp): Promise<CaughtEmail> {
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
     const response = await fetch(`${inboxUrl()}/api/email`);
     const emails = (await response.json()) as CaughtEmail[];
-    const found = emails.find((email) => email.to.some((to) => to.address === address));
+    const found = emails.find(
+      (email) => email.to.some((to) => to.address === address) && (!subject || subject.test(email.subject)),
+    );
     if (found) return found;
     await new Promise((r) => setTimeout(r, 300));
   }
-  throw new Error(`no email reached ${address}`);
+  throw new Error(`no email${subject ? ` matching ${subject}` : ""} reached ${address}`);
+}
+
+// Every email the catcher holds for `address`.
+export async function emailsTo(address: string): Promise<CaughtEmail[]> {
+  const response = await fetch(`${inboxUrl()}/api/email`);
+  const emails = (await response.json()) as CaughtEmail[];
+  return emails.filter((email) => email.to.some((to) => to.address === address));
+}
+
+// The message as it was sent, headers and all (the catcher's JSON leaves
+// out address headers such as Reply-To).
+export async function sourceOf(email: CaughtEmail): Promise<string> {
+  const response = await fetch(`${inboxUrl()}/api/email/${email.id}/source`);
+  return response.text();
+}
+
+// The customer's link in an email's text part.
+export function linkIn(email: CaughtEmail): string {
+  const link = email.text.match(/https?:\/\/\S+\/i\/[A-Za-z0-9_-]{44}/)?.[0];
+  if (!link) throw new Error(`no link in: ${email.text}`);
+  return link;
 }
 
 // A customer's browser, not an automated one: real customers never report
@@ -93,4 +126,20 @@ export async function issueInvoice(page: Page, customer: string, description: st
   const heading = page.getByRole("heading", { name: /^Invoice \d{4}-\d{4}$/ });
   await expect(heading).toBeVisible();
   return (await heading.textContent())!.replace("Invoice ", "").trim();
+}
+
+// A unique address at `domain`, so each run reads only its own email.
+export function uniqueAddress(name: string, domain = "example.it") {
+  return `${name}.${Date.now()}.${Math.random().toString(36).slice(2, 7)}@${domain}`;
+}
+
+// Opens the send dialog of invoice `number` from the list's ⋯ menu.
+export async function openSendDialogFromList(page: Page, number: string) {
+  await page.goto(`${adminUrl()}/invoices`);
+  await waitForHydration(page);
+  const row = page.locator("tr", { hasText: number });
+  await row.locator("summary").click();
+  await row.getByRole("link", { name: /Send via email|Send again/ }).click();
+  await expect(page.getByRole("heading", { name: `Send invoice ${number}` })).toBeVisible();
+  await waitForHydration(page);
 }

@@ -249,6 +249,36 @@ fn paragraphs_html(message: &str) -> String {
         .join("\n")
 }
 
+/// A link styled as a button, as mail clients render one.
+fn button_html(url: &str, label: &str) -> String {
+    format!(
+        r#"<p style="margin:8px 0 24px"><a href="{url}" style="display:inline-block;background:#1d4ed8;color:#ffffff;text-decoration:none;padding:12px 20px;border-radius:6px;font-weight:bold">{label}</a></p>"#,
+        url = escape_html(url),
+        label = escape_html(label),
+    )
+}
+
+/// Every email's HTML: one white card on a grey page, inline styles only
+/// (mail clients drop style sheets).
+fn html_email(language: Language, subject: &str, inner_html: &str) -> String {
+    format!(
+        r#"<!DOCTYPE html>
+<html lang="{lang}">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{subject_html}</title></head>
+<body style="margin:0;padding:24px;background:#f4f5f7;font-family:Helvetica,Arial,sans-serif;color:#1f2933">
+<table role="presentation" width="100%" cellspacing="0" cellpadding="0" style="max-width:560px;margin:0 auto;background:#ffffff;border-radius:8px;padding:32px">
+<tr><td>
+{inner_html}
+</td></tr>
+</table>
+</body>
+</html>
+"#,
+        lang = language.code(),
+        subject_html = escape_html(subject),
+    )
+}
+
 /// The email as its recipient receives it: the merchant's message, the link
 /// as a button and as plain text, and for a copy a note that says so.
 pub fn compose(outgoing: &Outgoing<'_>) -> EmailContent {
@@ -288,28 +318,19 @@ pub fn compose(outgoing: &Outgoing<'_>) -> EmailContent {
         )
     });
     let link = escape_html(link_url);
-    let html_body = format!(
-        r#"<!DOCTYPE html>
-<html lang="{lang}">
-<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{subject_html}</title></head>
-<body style="margin:0;padding:24px;background:#f4f5f7;font-family:Helvetica,Arial,sans-serif;color:#1f2933">
-<table role="presentation" width="100%" cellspacing="0" cellpadding="0" style="max-width:560px;margin:0 auto;background:#ffffff;border-radius:8px;padding:32px">
-<tr><td>
-{banner_html}
+    let html_body = html_email(
+        language,
+        &subject,
+        &format!(
+            r#"{banner_html}
 {message_html}
-<p style="margin:8px 0 24px"><a href="{link}" style="display:inline-block;background:#1d4ed8;color:#ffffff;text-decoration:none;padding:12px 20px;border-radius:6px;font-weight:bold">{button}</a></p>
+{button_html}
 <p style="margin:0 0 4px;font-size:13px;color:#52606d">{plain_link}</p>
-<p style="margin:0;font-size:13px;word-break:break-all"><a href="{link}" style="color:#1d4ed8">{link}</a></p>
-</td></tr>
-</table>
-</body>
-</html>
-"#,
-        lang = language.code(),
-        subject_html = escape_html(&subject),
-        message_html = paragraphs_html(message),
-        button = escape_html(button),
-        plain_link = escape_html(plain_link),
+<p style="margin:0;font-size:13px;word-break:break-all"><a href="{link}" style="color:#1d4ed8">{link}</a></p>"#,
+            message_html = paragraphs_html(message),
+            button_html = button_html(link_url, button),
+            plain_link = escape_html(plain_link),
+        ),
     );
     EmailContent {
         subject,
@@ -341,19 +362,10 @@ pub fn failure_notice(notice: &FailureNotice<'_>) -> EmailContent {
     let open = text(language, Text::NoticeOpenInvoice);
     let url = notice.invoice_url;
     let text_body = format!("{body}\n\n{open}: {url}\n");
-    let html = format!(
-        r#"<!DOCTYPE html>
-<html lang="{lang}"><head><meta charset="utf-8"><title>{subject_html}</title></head>
-<body style="font-family:Helvetica,Arial,sans-serif;color:#1f2933">
-{body_html}
-<p><a href="{url_html}">{open_html}</a></p>
-</body></html>
-"#,
-        lang = language.code(),
-        subject_html = escape_html(&subject),
-        body_html = paragraphs_html(&body),
-        url_html = escape_html(url),
-        open_html = escape_html(open),
+    let html = html_email(
+        language,
+        &subject,
+        &format!("{}\n{}", paragraphs_html(&body), button_html(url, open)),
     );
     EmailContent {
         subject,

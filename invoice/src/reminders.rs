@@ -8,13 +8,13 @@ use crate::dates::Date;
 
 /// The schedule step to send on `today`, if any.
 ///
-/// A step's day must have come and must fall after the issue date (a step
-/// that was already past when the invoice was issued would only echo the
-/// invoice). Nothing is sent when that step, or a later one, was already
+/// A step's day must have come and must fall after the day the invoice was
+/// first emailed (`first_sent`): a step already past then would only echo
+/// the invoice. Nothing is sent when that step, or a later one, was already
 /// sent (`last_sent`).
 pub fn due_step(
     schedule: &[i32],
-    issue_date: Date,
+    first_sent: Date,
     due_date: Date,
     today: Date,
     last_sent: Option<i32>,
@@ -24,7 +24,7 @@ pub fn due_step(
         .copied()
         .filter(|step| {
             let day = due_date.add_days(i64::from(*step));
-            day <= today && day > issue_date
+            day <= today && day > first_sent
         })
         .max()?;
     match last_sent {
@@ -78,8 +78,8 @@ mod tests {
     }
 
     #[test]
-    fn steps_that_were_past_when_the_invoice_was_issued_are_skipped() {
-        let issued_late = |today: &str| {
+    fn steps_that_were_past_when_the_invoice_was_first_emailed_are_skipped() {
+        let emailed_late = |today: &str| {
             due_step(
                 &SCHEDULE,
                 date("2026-11-30"),
@@ -88,8 +88,8 @@ mod tests {
                 None,
             )
         };
-        assert_eq!(issued_late("2026-11-30"), None);
-        assert_eq!(issued_late("2026-12-08"), Some(7));
+        assert_eq!(emailed_late("2026-11-30"), None);
+        assert_eq!(emailed_late("2026-12-08"), Some(7));
     }
 
     #[test]

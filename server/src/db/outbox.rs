@@ -409,6 +409,8 @@ pub struct ReminderCandidate {
     pub amount_due: invoice::Money,
     pub store: invoice::store::StoreSettings,
     pub customer_email: Option<invoice::document::EmailAddress>,
+    /// The day the invoice was first emailed.
+    pub first_sent: invoice::dates::Date,
     /// The latest schedule step already sent.
     pub last_step: Option<i32>,
 }
@@ -424,7 +426,8 @@ pub async fn reminder_candidates(
     let rows = sqlx::query(
         "SELECT i.id, i.organisation_id, i.due_date, i.total_minor, i.paid_minor, i.document, s.settings,
                 c.email,
-                (SELECT MAX(r.reminder_step) FROM send_requests r WHERE r.invoice_id = i.id) AS last_step
+                (SELECT MAX(r.reminder_step) FROM send_requests r WHERE r.invoice_id = i.id) AS last_step,
+                (SELECT MIN(r.created_at) FROM send_requests r WHERE r.invoice_id = i.id AND r.purpose = 'invoice') AS first_sent
          FROM invoices i JOIN stores s ON s.id = i.store_id JOIN customers c ON c.id = i.customer_id
          WHERE i.lifecycle = 'issued' AND i.due_date IS NOT NULL AND i.due_date <= $1
            AND i.paid_minor < i.total_minor
@@ -459,6 +462,7 @@ pub async fn reminder_candidates(
             customer_email: email
                 .as_deref()
                 .and_then(|email| invoice::document::EmailAddress::parse(email).ok()),
+            first_sent: invoice::dates::Date::from_unix_millis(row.try_get("first_sent")?),
             last_step: row
                 .try_get::<Option<i64>, _>("last_step")?
                 .and_then(|step| i32::try_from(step).ok()),

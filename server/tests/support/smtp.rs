@@ -204,6 +204,8 @@ impl SmtpSink {
 }
 
 async fn serve_connection(stream: TcpStream, behaviour: Arc<Behaviour>) {
+    // Replies go out at once, as a real server's do, not after a delayed ACK.
+    let _ = stream.set_nodelay(true);
     let (read, mut write) = stream.into_split();
     let mut lines = BufReader::new(read).lines();
     let _ = write.write_all(b"220 sink ESMTP\r\n").await;
