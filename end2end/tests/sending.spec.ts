@@ -184,3 +184,49 @@ test("a store with sending turned off says so and points to its settings", async
   await alert.getByRole("link").click();
   await expect(page.getByLabel("Send invoices by email from this store")).not.toBeChecked();
 });
+
+test("sending again makes a new link; the merchant revokes one, and the links sent to a customer's old address", async ({
+  page,
+  request,
+}) => {
+  await signUp(page);
+  const oldAddress = uniqueAddress("sofia", "example.com");
+  await addCustomer(page, "Sofia Neri", oldAddress, "en");
+  const customerPage = page.url();
+  const number = await issueInvoice(page, "Sofia Neri", "Workshop", "300");
+  const invoicePage = page.url();
+
+  for (const label of ["Send via email", "Send again"]) {
+    await page.getByRole("link", { name: label }).click();
+    await waitForHydration(page);
+    await page.getByRole("button", { name: "Send", exact: true }).click();
+    await expect(page.getByRole("heading", { name: `Invoice ${number}` })).toBeVisible();
+  }
+  await expect.poll(async () => (await emailsTo(oldAddress)).length, { timeout: 30_000 }).toBe(2);
+  const [first, second] = (await emailsTo(oldAddress)).map(linkIn);
+  expect(first).not.toBe(second);
+  expect((await request.get(first)).status()).toBe(200);
+
+  // Newest first: the second row is the first send's link.
+  await page.goto(invoicePage);
+  await waitForHydration(page);
+  const rows = page.locator("table.links tbody tr");
+  await expect(rows).toHaveCount(2);
+  await rows.nth(1).getByRole("button", { name: "Revoke" }).click();
+  await expect(rows.nth(1)).toContainText("Revoked");
+  const revoked = await request.get(first);
+  expect(revoked.status()).toBe(410);
+  expect((await request.get(second)).status()).toBe(200);
+  await expect(page.locator(".history")).toContainText("Link revoked");
+
+  // The customer moves to a new address: the admin offers to revoke the old one's links.
+  await page.goto(customerPage);
+  await waitForHydration(page);
+  await page.getByLabel("Email", { exact: true }).fill(uniqueAddress("sofia.neri", "example.com"));
+  await page.getByRole("button", { name: "Save" }).click();
+  const oldLinks = page.getByTestId("old-links");
+  await expect(oldLinks).toContainText(oldAddress);
+  await oldLinks.getByRole("button", { name: "Revoke these links" }).click();
+  await expect(oldLinks).toHaveCount(0);
+  expect((await request.get(second)).status()).toBe(410);
+});

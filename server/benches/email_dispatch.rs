@@ -11,27 +11,22 @@
 //! `cargo bench -p server --bench email_dispatch` (SQLite in a temp folder,
 //! or `BENCH_DATABASE_URL=postgres://…` for Postgres).
 
-#[allow(dead_code)]
-#[path = "../tests/support/smtp.rs"]
-mod smtp;
+// The integration tests' harness: its SMTP sink and its merchant set-up.
+#[path = "../tests/support/mod.rs"]
+mod support;
 
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use app::api::{AdminBackend, CurrentUser};
-use invoice::account::SignupInput;
-use invoice::customer::CustomerInput;
-use invoice::document::{DraftInput, LineInput};
+use app::api::CurrentUser;
 use invoice::email::{EmailPurpose, SendInput};
-use invoice::link::KeyRing;
 use lettre::message::{Mailbox, MultiPart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
-use server::config::Config;
 use server::db::{links, now_ms, random_id, Db};
 use server::sending::DISPATCH_WORKERS;
 use server::services::Services;
-use smtp::SmtpSink;
 use sqlx::Row;
+use support::smtp::SmtpSink;
 
 /// Emails per round: 10 sends of 20 recipients each.
 const SENDS: usize = 10;
@@ -50,17 +45,10 @@ async fn main() {
     });
     let sink = SmtpSink::start().await;
     let db = Db::connect(&url).await.expect("database");
-    let config = Config {
-        database_url: url.clone(),
-        smtp_url: format!("smtp://127.0.0.1:{}", sink.port),
-        mail_from_address: "invoices@invio.test".into(),
-        edge_url: "http://127.0.0.1:9".into(),
-        admin_url: "http://127.0.0.1:3000".into(),
-        link_keys: KeyRing::parse("1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA").expect("keys"),
-        edge_secret: vec![b'x'; 32],
-    };
-    let services = Arc::new(Services::new(db.clone(), config).expect("services"));
-    let (owner, invoice_id) = merchant_with_an_invoice(&services, &db).await;
+    let services = Arc::new(support::services(db.clone(), "http://127.0.0.1:9", sink.port));
+    let merchant = support::sign_up(&services, "bench@invio.test", "maria@example.es").await;
+    let invoice_id = support::issued_invoice(&services, &merchant).await;
+    let owner = merchant.owner;
     let raw = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous("127.0.0.1")
         .port(sink.port)
         .build();
@@ -94,64 +82,6 @@ async fn main() {
         "| email dispatch, {engine}, {DISPATCH_WORKERS} workers | {dispatcher:.0} emails/s vs raw lettre client {reference:.0} emails/s (medians of {ROUNDS} rounds of {EMAILS}) | ratio {:.2}, goal ≥ 0.8 |",
         dispatcher / reference
     );
-}
-
-async fn merchant_with_an_invoice(services: &Services, db: &Db) -> (CurrentUser, i64) {
-    let session = services
-        .signup(SignupInput {
-            business_name: "Bottega Bench".into(),
-            name: "Bench".into(),
-            email: format!("bench-{}@invio.test", random_id()),
-            password: "a long bench password".into(),
-            language: "it".into(),
-        })
-        .await
-        .expect("signup");
-    let owner =
-        server::db::accounts::session_user(db, &server::auth::token_hash(&session), now_ms())
-            .await
-            .expect("lookup")
-            .expect("session");
-    let store_id = services.list_stores(&owner).await.expect("stores")[0].id;
-    let customer_id = services
-        .save_customer(
-            &owner,
-            None,
-            CustomerInput {
-                name: "Maria Pérez".into(),
-                email: "maria@example.es".into(),
-                language: "es".into(),
-                ..CustomerInput::default()
-            },
-        )
-        .await
-        .expect("customer");
-    let invoice_id = services
-        .save_draft(
-            &owner,
-            None,
-            0,
-            DraftInput {
-                customer_id: customer_id.to_string(),
-                store_id: store_id.to_string(),
-                issue_date: String::new(),
-                due_date: String::new(),
-                notes: String::new(),
-                lines: vec![LineInput {
-                    description: "Consulenza".into(),
-                    quantity: "1".into(),
-                    unit_price: "100".into(),
-                    tax_rate: "22".into(),
-                }],
-            },
-        )
-        .await
-        .expect("draft");
-    services
-        .issue_invoice(&owner, invoice_id, 1)
-        .await
-        .expect("issued");
-    (owner, invoice_id)
 }
 
 /// Queues this round's sends, and marks their links published.
@@ -211,7 +141,7 @@ async fn messages_of_round(db: &Db, round: usize) -> Vec<Message> {
         let to: String = row.get("to_address");
         Message::builder()
             .from(
-                "Bottega Bench <invoices@invio.test>"
+                "Bottega Rossi <invoices@invio.test>"
                     .parse::<Mailbox>()
                     .expect("from"),
             )
