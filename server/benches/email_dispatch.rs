@@ -45,7 +45,11 @@ async fn main() {
     });
     let sink = SmtpSink::start().await;
     let db = Db::connect(&url).await.expect("database");
-    let services = Arc::new(support::services(db.clone(), "http://127.0.0.1:9", sink.port));
+    let services = Arc::new(support::services(
+        db.clone(),
+        "http://127.0.0.1:9",
+        sink.port,
+    ));
     let merchant = support::sign_up(&services, "bench@invio.test", "maria@example.es").await;
     let invoice_id = support::issued_invoice(&services, &merchant).await;
     let owner = merchant.owner;
