@@ -99,3 +99,68 @@ async fn edge_events_are_recorded_once_and_only_a_persons_open_counts() {
         assert_eq!(stored, 3);
     }
 }
+
+#[tokio::test]
+async fn an_open_through_a_copy_never_counts_as_the_customer_opening_it() {
+    for db in databases().await {
+        let (_edge, edge_url) = FakeEdge::start().await;
+        let sink = SmtpSink::start().await;
+        let services = Arc::new(services(db.clone(), &edge_url, sink.port));
+        let merchant = sign_up(&services, "owner@bottega.it", "maria@example.it").await;
+        let user = &merchant.owner;
+        let mut store = services
+            .get_store(user, merchant.store_id)
+            .await
+            .expect("store");
+        store.copies_to = "archivio@bottega.it".into();
+        services
+            .save_store(user, Some(merchant.store_id), store)
+            .await
+            .expect("saved");
+        let id = issued_invoice(&services, &merchant).await;
+        send(&services, user, id, EmailPurpose::Invoice, "k")
+            .await
+            .expect("queued");
+        deliver(&services).await;
+        let copy_link: String = sqlx::query_scalar("SELECT id FROM links WHERE recipient = 'copy'")
+            .fetch_one(&db.pool)
+            .await
+            .expect("the copy's link");
+
+        let batch = EventBatch {
+            events: vec![EdgeEvent {
+                id: random_id(),
+                link_id: copy_link,
+                kind: EdgeEventKind::Opened,
+                automated: false,
+                at_ms: now_ms(),
+                device: DeviceClass::Desktop,
+                browser: "Firefox".into(),
+            }],
+        };
+        let body = serde_json::to_vec(&batch).expect("json");
+        let response = router(services.clone())
+            .oneshot(signed(&body, EDGE_SECRET))
+            .await
+            .expect("response");
+        assert_eq!(response.status(), StatusCode::NO_CONTENT);
+
+        let row = &services
+            .list_invoices(user, InvoiceFilter::default())
+            .await
+            .expect("list")
+            .rows[0];
+        assert_eq!(row.open_count, 0);
+        assert_eq!(row.first_opened_ms, None);
+        let history = services
+            .get_invoice(user, id)
+            .await
+            .expect("invoice")
+            .history;
+        let opened = history
+            .iter()
+            .find(|entry| entry.kind == "opened")
+            .expect("the copy's open is in the merchant's history");
+        assert_eq!(opened.recipient.as_deref(), Some("copy"));
+    }
+}

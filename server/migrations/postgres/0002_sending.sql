@@ -16,6 +16,11 @@ CREATE TABLE send_requests (
 );
 CREATE INDEX send_requests_by_invoice ON send_requests (invoice_id, id);
 
+-- Each email sent before this migration was a send of its own, under the
+-- same (organisation-prefixed) key.
+INSERT INTO send_requests (organisation_id, invoice_id, idempotency_key, purpose, created_at)
+SELECT organisation_id, invoice_id, idempotency_key, 'invoice', created_at FROM outbox;
+
 -- Links written before this migration were published when they were made.
 ALTER TABLE links ADD COLUMN published_at BIGINT;
 UPDATE links SET published_at = created_at;
@@ -31,8 +36,9 @@ ALTER TABLE outbox
     -- a4 | receipt when the store attaches the PDF.
     ADD COLUMN attach_layout TEXT,
     -- NULL for notices, which carry no customer link.
-    ALTER COLUMN link_id DROP NOT NULL,
-    DROP COLUMN idempotency_key;
+    ALTER COLUMN link_id DROP NOT NULL;
+UPDATE outbox o SET request_id = r.id FROM send_requests r WHERE r.idempotency_key = o.idempotency_key;
+ALTER TABLE outbox DROP COLUMN idempotency_key;
 ALTER TABLE outbox ALTER COLUMN audience DROP DEFAULT, ALTER COLUMN purpose DROP DEFAULT;
 DROP INDEX outbox_by_invoice;
 CREATE INDEX outbox_by_invoice ON outbox (invoice_id, audience, id);

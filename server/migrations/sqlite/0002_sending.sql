@@ -16,6 +16,11 @@ CREATE TABLE send_requests (
 );
 CREATE INDEX send_requests_by_invoice ON send_requests (invoice_id, id);
 
+-- Each email sent before this migration was a send of its own, under the
+-- same (organisation-prefixed) key.
+INSERT INTO send_requests (organisation_id, invoice_id, idempotency_key, purpose, created_at)
+SELECT organisation_id, invoice_id, idempotency_key, 'invoice', created_at FROM outbox;
+
 -- Links written before this migration were published when they were made.
 ALTER TABLE links ADD COLUMN published_at BIGINT;
 UPDATE links SET published_at = created_at;
@@ -49,11 +54,11 @@ CREATE TABLE outbox_new (
     created_at BIGINT NOT NULL,
     sent_at BIGINT
 );
-INSERT INTO outbox_new (id, organisation_id, invoice_id, audience, purpose, link_id, to_address, reply_to, subject, body_text, body_html,
+INSERT INTO outbox_new (id, organisation_id, invoice_id, request_id, audience, purpose, link_id, to_address, reply_to, subject, body_text, body_html,
                         status, attempts, next_attempt_at, lease_until, last_reply, created_at, sent_at)
-SELECT id, organisation_id, invoice_id, 'customer', 'invoice', link_id, to_address, reply_to, subject, body_text, body_html,
-       status, attempts, next_attempt_at, lease_until, last_reply, created_at, sent_at
-FROM outbox;
+SELECT o.id, o.organisation_id, o.invoice_id, r.id, 'customer', 'invoice', o.link_id, o.to_address, o.reply_to, o.subject, o.body_text, o.body_html,
+       o.status, o.attempts, o.next_attempt_at, o.lease_until, o.last_reply, o.created_at, o.sent_at
+FROM outbox o JOIN send_requests r ON r.idempotency_key = o.idempotency_key;
 DROP TABLE outbox;
 ALTER TABLE outbox_new RENAME TO outbox;
 CREATE INDEX outbox_due ON outbox (status, next_attempt_at);
