@@ -34,6 +34,7 @@ catalogue! {
     EventLinkRevoked => ("Link revoked", "Link revocato", "Enlace revocado"),
     EventNoticeFailed => ("Failure notice not delivered", "Avviso di mancata consegna non recapitato", "Aviso de fallo no entregado"),
     EventNoticeSent => ("Failure notice sent", "Avviso di mancata consegna inviato", "Aviso de fallo enviado"),
+    EventReminderCancelled => ("Reminder not sent: the invoice was paid or voided before it left", "Sollecito non inviato: la fattura è stata pagata o annullata prima della partenza", "Recordatorio no enviado: la factura se pagó o anuló antes de salir"),
     EventReminderFailed => ("Reminder failed", "Sollecito non consegnato", "Recordatorio fallido"),
     EventReminderQueued => ("Reminder queued", "Sollecito in coda", "Recordatorio en cola"),
     EventReminderSent => ("Reminder sent", "Sollecito inviato", "Recordatorio enviado"),

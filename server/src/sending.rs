@@ -437,6 +437,11 @@ impl Services {
         let mut attempted = 0;
         while let Some(email) = outbox::claim_next(&self.db, now()).await? {
             attempted += 1;
+            if let Some(problem) = self.reminder_no_longer_due(&email).await? {
+                let reason = format!("not sent: {}", problem.message(invoice::Language::En));
+                outbox::mark_cancelled(&self.db, &email, &reason, now()).await?;
+                continue;
+            }
             match self.attempt(&email).await? {
                 Delivery::Sent(reply) => outbox::mark_sent(&self.db, &email, &reply, now()).await?,
                 Delivery::Retry(reply) if email.attempts < MAX_ATTEMPTS => {
@@ -452,6 +457,24 @@ impl Services {
             }
         }
         Ok(attempted)
+    }
+
+    /// Why a reminder that waited in the outbox (SMTP down, retries) must not
+    /// go any more: the invoice was paid or voided meanwhile.
+    async fn reminder_no_longer_due(
+        &self,
+        email: &ClaimedEmail,
+    ) -> Result<Option<Problem>, ServerError> {
+        if email.purpose != EmailPurpose::Reminder || email.audience == Audience::Notice {
+            return Ok(None);
+        }
+        let invoice = invoices::get(&self.db, email.organisation, email.invoice_id).await?;
+        Ok(send_refusal(
+            invoice.lifecycle,
+            EmailPurpose::Reminder,
+            invoice.due_date,
+            amount_due(invoice.total_minor, invoice.paid_minor),
+        ))
     }
 
     /// One delivery attempt: the link must be at the edge before an email

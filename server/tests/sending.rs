@@ -1030,3 +1030,58 @@ async fn another_organisations_invoice_cannot_be_sent() {
         ));
     }
 }
+
+#[tokio::test]
+async fn a_reminder_still_waiting_when_the_invoice_is_paid_is_never_sent() {
+    for db in databases().await {
+        let world = World::new(db).await;
+        let id = world.issued_due(today().add_days(10)).await;
+        world.send(id, "the-invoice").await;
+        deliver(&world.services).await;
+        world.sink.stop().await;
+        send(
+            &world.services,
+            world.user(),
+            id,
+            EmailPurpose::Reminder,
+            "reminder",
+        )
+        .await
+        .expect("queued");
+        deliver(&world.services).await;
+
+        // The customer pays while the SMTP server is still down.
+        world
+            .services
+            .record_payment(
+                world.user(),
+                id,
+                PaymentInput {
+                    amount: "299".into(),
+                    date: today().to_string(),
+                    method: "card".into(),
+                    reference: String::new(),
+                },
+            )
+            .await
+            .expect("paid");
+        world.sink.restart().await;
+        assert_eq!(deliver_at(&world.services, much_later()).await, 1);
+        assert!(
+            world
+                .sink
+                .received_by(CUSTOMER)
+                .iter()
+                .all(|email| !email.subject().starts_with("Recordatorio")),
+            "no reminder for a paid invoice"
+        );
+        assert!(world
+            .history_kinds(id)
+            .await
+            .contains(&"reminder_cancelled".to_owned()));
+        assert!(
+            matches!(world.email_state(id).await, EmailState::Sent { .. }),
+            "the column shows the invoice's email, not the cancelled reminder"
+        );
+    }
+}

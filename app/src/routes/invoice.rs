@@ -680,6 +680,7 @@ fn history_text(
         "reminder_sent" => with_detail(T::EventReminderSent),
         "reminder_retrying" => with_detail(T::EventEmailRetrying),
         "reminder_failed" => with_detail(T::EventReminderFailed),
+        "reminder_cancelled" => with_detail(T::EventReminderCancelled),
         "notice_sent" => with_detail(T::EventNoticeSent),
         "notice_retrying" => with_detail(T::EventEmailRetrying),
         "notice_failed" => with_detail(T::EventNoticeFailed),

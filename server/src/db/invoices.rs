@@ -617,9 +617,9 @@ pub async fn email_state(
 
 /// The columns of an invoice's email and open state, per row of `invoices i`.
 const EMAIL_COLUMNS: &str = "
-    (SELECT o.status FROM outbox o WHERE o.invoice_id = i.id AND o.audience = 'customer' ORDER BY o.id DESC LIMIT 1) AS email_status,
-    (SELECT o.sent_at FROM outbox o WHERE o.invoice_id = i.id AND o.audience = 'customer' ORDER BY o.id DESC LIMIT 1) AS email_sent_at,
-    (SELECT o.last_reply FROM outbox o WHERE o.invoice_id = i.id AND o.audience = 'customer' ORDER BY o.id DESC LIMIT 1) AS email_reply,
+    (SELECT o.status FROM outbox o WHERE o.invoice_id = i.id AND o.audience = 'customer' AND o.status <> 'cancelled' ORDER BY o.id DESC LIMIT 1) AS email_status,
+    (SELECT o.sent_at FROM outbox o WHERE o.invoice_id = i.id AND o.audience = 'customer' AND o.status <> 'cancelled' ORDER BY o.id DESC LIMIT 1) AS email_sent_at,
+    (SELECT o.last_reply FROM outbox o WHERE o.invoice_id = i.id AND o.audience = 'customer' AND o.status <> 'cancelled' ORDER BY o.id DESC LIMIT 1) AS email_reply,
     (SELECT COUNT(*) FROM send_requests r WHERE r.invoice_id = i.id) AS sends,
     (SELECT MIN(e.at) FROM events e WHERE e.invoice_id = i.id AND e.kind = 'opened' AND e.automated = 0 AND e.recipient = 'customer') AS first_opened,
     (SELECT COUNT(*) FROM events e WHERE e.invoice_id = i.id AND e.kind = 'opened' AND e.automated = 0 AND e.recipient = 'customer') AS open_count";

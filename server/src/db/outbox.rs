@@ -258,6 +258,20 @@ pub async fn mark_sent(
     Ok(())
 }
 
+/// Closes a reminder that no longer applies (the invoice was paid or voided
+/// while it waited) without sending it.
+pub async fn mark_cancelled(
+    db: &Db,
+    email: &ClaimedEmail,
+    reason: &str,
+    now_ms: i64,
+) -> Result<(), ServerError> {
+    let mut tx = db.pool.begin().await?;
+    finish(&mut tx, email, "cancelled", None, reason, now_ms).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// A failure notice to write with the failure it reports.
 pub struct NewNotice {
     pub to_address: String,
