@@ -2,7 +2,11 @@
 //! it runs in native tests with a fake store and in workerd with KV.
 
 use base64::Engine;
-use invoice::events::{DeviceClass, EdgeEvent, EdgeEventKind, LinkRecord, Publication};
+use invoice::dates::Date;
+use invoice::events::{
+    DeviceClass, EdgeEvent, EdgeEventKind, LinkRecord, PublicState, Publication, PublishedLink,
+    StatePublication,
+};
 use invoice::i18n::Language;
 use invoice::link::{KeyRing, LinkId};
 use invoice::signing::{self, SIGNATURE_HEADER, TIMESTAMP_HEADER};
@@ -33,6 +37,9 @@ pub fn document_key(invoice_key: &str) -> String {
 }
 pub fn pdf_key(invoice_key: &str) -> String {
     format!("pdf:{invoice_key}")
+}
+pub fn state_key(invoice_key: &str) -> String {
+    format!("state:{invoice_key}")
 }
 
 /// The secrets the worker is configured with.
@@ -171,11 +178,17 @@ pub async fn respond(
             Some(link_id) => match load_document(store, link_id).await? {
                 None => not_found(),
                 Some((link, document)) if link.revoked => revoked(&document),
-                Some((_, document)) => {
+                Some((link, document)) => {
+                    let state = load_state(store, &link.invoice_key).await?;
+                    let today = Date::from_unix_millis(request.now_ms);
                     let actor = request.signals().page_fetch();
-                    EdgeResponse::html(200, page::invoice_page(&document, token)).with_event(Some(
-                        event(request, link_id, EdgeEventKind::LinkFetched, actor),
-                    ))
+                    EdgeResponse::html(200, page::invoice_page(&document, &state, token, today))
+                        .with_event(Some(event(
+                            request,
+                            link_id,
+                            EdgeEventKind::LinkFetched,
+                            actor,
+                        )))
                 }
             },
         },
@@ -192,8 +205,8 @@ pub async fn respond(
                     response.headers.push((
                         "content-disposition",
                         format!(
-                            "attachment; filename=\"invoice-{}.pdf\"",
-                            document.number.replace(['"', '\\', '/'], "-")
+                            "attachment; filename=\"{}\"",
+                            page::pdf_file_name(&document)
                         ),
                     ));
                     response
@@ -240,6 +253,7 @@ pub async fn respond(
         Route::Asset(_) | Route::NotFound => not_found(),
         Route::MethodNotAllowed => EdgeResponse::empty(405),
         Route::Publish => publish(request, store, secrets).await?,
+        Route::State => publish_state(request, store, secrets).await?,
     })
 }
 
@@ -269,6 +283,15 @@ async fn load_document(
         .map_err(|_| StoreError(format!("corrupt document {}", link.invoice_key)))
 }
 
+/// The invoice's latest published state; just issued when none was published.
+async fn load_state(store: &impl Store, invoice_key: &str) -> Result<PublicState, StoreError> {
+    match store.get_text(&state_key(invoice_key)).await? {
+        None => Ok(PublicState::issued()),
+        Some(state) => serde_json::from_str(&state)
+            .map_err(|_| StoreError(format!("corrupt state {invoice_key}"))),
+    }
+}
+
 async fn load_pdf(
     store: &impl Store,
     link_id: LinkId,
@@ -282,14 +305,10 @@ async fn load_pdf(
         .map(|pdf| (link, document, pdf)))
 }
 
-/// Stores what the server published. Only a correctly signed, fresh request
-/// is accepted.
-async fn publish(
-    request: &EdgeRequest,
-    store: &impl Store,
-    secrets: &Secrets,
-) -> Result<EdgeResponse, StoreError> {
-    if signing::verify(
+/// Whether a request really comes from the server: signed with the shared
+/// secret, and fresh.
+fn from_server(request: &EdgeRequest, secrets: &Secrets) -> bool {
+    signing::verify(
         &secrets.edge_secret,
         &request.method,
         &request.path,
@@ -298,8 +317,23 @@ async fn publish(
         &request.body,
         request.now_ms / 1000,
     )
-    .is_err()
-    {
+    .is_ok()
+}
+
+fn valid_links(links: &[PublishedLink]) -> bool {
+    links
+        .iter()
+        .all(|link| LinkId::from_hex(&link.link_id).is_some())
+}
+
+/// Stores what the server published. Only a correctly signed, fresh request
+/// is accepted.
+async fn publish(
+    request: &EdgeRequest,
+    store: &impl Store,
+    secrets: &Secrets,
+) -> Result<EdgeResponse, StoreError> {
+    if !from_server(request, secrets) {
         return Ok(EdgeResponse::empty(401));
     }
     let Ok(publication) = serde_json::from_slice::<Publication>(&request.body) else {
@@ -308,11 +342,7 @@ async fn publish(
     let Ok(pdf) = base64::engine::general_purpose::STANDARD.decode(&publication.pdf_base64) else {
         return Ok(EdgeResponse::empty(400));
     };
-    if publication
-        .links
-        .iter()
-        .any(|link| LinkId::from_hex(&link.link_id).is_none())
-    {
+    if !valid_links(&publication.links) {
         return Ok(EdgeResponse::empty(400));
     }
     let document =
@@ -324,16 +354,59 @@ async fn publish(
     store
         .put_text(&document_key(&publication.invoice_key), &document)
         .await?;
-    for link in &publication.links {
+    store_state(
+        store,
+        &publication.invoice_key,
+        &publication.state,
+        &publication.links,
+    )
+    .await?;
+    Ok(EdgeResponse::empty(204))
+}
+
+/// Stores an invoice's changed state and its links' revoked flags.
+async fn publish_state(
+    request: &EdgeRequest,
+    store: &impl Store,
+    secrets: &Secrets,
+) -> Result<EdgeResponse, StoreError> {
+    if !from_server(request, secrets) {
+        return Ok(EdgeResponse::empty(401));
+    }
+    let Ok(publication) = serde_json::from_slice::<StatePublication>(&request.body) else {
+        return Ok(EdgeResponse::empty(400));
+    };
+    if !valid_links(&publication.links) {
+        return Ok(EdgeResponse::empty(400));
+    }
+    store_state(
+        store,
+        &publication.invoice_key,
+        &publication.state,
+        &publication.links,
+    )
+    .await?;
+    Ok(EdgeResponse::empty(204))
+}
+
+async fn store_state(
+    store: &impl Store,
+    invoice_key: &str,
+    state: &PublicState,
+    links: &[PublishedLink],
+) -> Result<(), StoreError> {
+    let state = serde_json::to_string(state).map_err(|e| StoreError(e.to_string()))?;
+    store.put_text(&state_key(invoice_key), &state).await?;
+    for link in links {
         let record = LinkRecord {
-            invoice_key: publication.invoice_key.clone(),
+            invoice_key: invoice_key.to_owned(),
             recipient: link.recipient,
             revoked: link.revoked,
         };
         let record = serde_json::to_string(&record).map_err(|e| StoreError(e.to_string()))?;
         store.put_text(&link_key(&link.link_id), &record).await?;
     }
-    Ok(EdgeResponse::empty(204))
+    Ok(())
 }
 
 #[cfg(test)]
@@ -342,7 +415,7 @@ mod tests {
     use std::collections::HashMap;
 
     use futures::executor::block_on;
-    use invoice::events::{PublishedLink, Recipient, PUBLISH_PATH};
+    use invoice::events::{Recipient, PUBLISH_PATH, STATE_PATH};
 
     use super::*;
 
@@ -447,6 +520,7 @@ mod tests {
                 recipient: Recipient::Customer,
                 revoked,
             }],
+            state: PublicState::issued(),
         })
         .expect("json");
         let timestamp = (NOW_MS / 1000).to_string();
@@ -644,6 +718,91 @@ mod tests {
                 "{body}"
             );
         }
+    }
+
+    fn signed_put(path: &str, body: &[u8]) -> EdgeRequest {
+        let timestamp = (NOW_MS / 1000).to_string();
+        let signature = signing::sign(SECRET, "PUT", path, NOW_MS / 1000, body);
+        request(
+            "PUT",
+            path,
+            &[
+                (TIMESTAMP_HEADER, timestamp.as_str()),
+                (SIGNATURE_HEADER, signature.as_str()),
+            ],
+            body,
+        )
+    }
+
+    #[test]
+    fn the_page_shows_the_latest_published_state_payments_and_the_customers_history() {
+        let store = CountingStore::default();
+        let link = LinkId([8; 16]);
+        publish(&store, link);
+        let token = secrets().link_keys.sign(link);
+        let page = |store: &CountingStore| {
+            let response = block_on(respond(
+                &request(
+                    "GET",
+                    &format!("/i/{token}"),
+                    &[("user-agent", CHROME)],
+                    b"",
+                ),
+                store,
+                &secrets(),
+            ))
+            .expect("response");
+            String::from_utf8(response.body).expect("utf-8")
+        };
+        let before = page(&store);
+        assert!(before.contains("Emessa"), "{before}");
+        assert!(before.contains("122,00\u{a0}€"));
+        assert!(!before.contains("Cronologia"), "no history yet");
+
+        let state = invoice::events::StatePublication {
+            invoice_key: "inv1".into(),
+            links: vec![PublishedLink {
+                link_id: link.to_hex(),
+                recipient: Recipient::Customer,
+                revoked: false,
+            }],
+            state: PublicState {
+                lifecycle: invoice::status::Lifecycle::Issued,
+                paid_minor: 12_200,
+                history: vec![
+                    invoice::events::PublicEvent {
+                        at_ms: NOW_MS - 60_000,
+                        kind: invoice::events::PublicEventKind::Sent,
+                    },
+                    invoice::events::PublicEvent {
+                        at_ms: NOW_MS,
+                        kind: invoice::events::PublicEventKind::PaymentReceived {
+                            amount_minor: 12_200,
+                            date: Date::from_unix_millis(NOW_MS),
+                        },
+                    },
+                ],
+            },
+        };
+        let body = serde_json::to_vec(&state).expect("json");
+        let unsigned = block_on(respond(
+            &request("PUT", STATE_PATH, &[], &body),
+            &store,
+            &secrets(),
+        ))
+        .expect("respond");
+        assert_eq!(unsigned.status, 401);
+        let published =
+            block_on(respond(&signed_put(STATE_PATH, &body), &store, &secrets())).expect("respond");
+        assert_eq!(published.status, 204);
+
+        let after = page(&store);
+        assert!(after.contains("status-paid"), "{after}");
+        assert!(after.contains("Pagata"));
+        assert!(after.contains("0,00\u{a0}€"), "nothing left to pay");
+        assert!(after.contains("Cronologia"));
+        assert!(after.contains("Pagamento registrato: 122,00\u{a0}€"));
+        assert!(after.contains("Inviata"));
     }
 
     #[test]

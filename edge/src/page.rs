@@ -1,9 +1,10 @@
 //! The customer's invoice page and the not-found page, as HTML strings.
 //! No inline script or style: the Content-Security-Policy forbids both.
 
-use invoice::dates::Date;
+use invoice::dates::{format_instant, Date};
 use invoice::document::{format_quantity, format_tax_rate, PublicDocument};
 use invoice::email::escape_html as e;
+use invoice::events::{PublicEvent, PublicEventKind, PublicState};
 use invoice::i18n::{text, Language, Text};
 use invoice::Money;
 
@@ -24,7 +25,49 @@ fn head(language: Language, title: &str) -> String {
     )
 }
 
-pub fn invoice_page(document: &PublicDocument, token: &str) -> String {
+/// One line of the customer's history, in their words.
+fn history_item(event: &PublicEvent, document: &PublicDocument) -> String {
+    let language = document.language;
+    let t = |key| text(language, key);
+    let what = match &event.kind {
+        PublicEventKind::Sent => t(Text::EventSent).to_owned(),
+        PublicEventKind::ReminderSent => t(Text::EventReminderSent).to_owned(),
+        PublicEventKind::Opened => t(Text::EventOpened).to_owned(),
+        PublicEventKind::PdfDownloaded => t(Text::EventDownloaded).to_owned(),
+        PublicEventKind::Printed => t(Text::EventPrinted).to_owned(),
+        PublicEventKind::Voided => t(Text::EventVoided).to_owned(),
+        PublicEventKind::PaymentReceived { amount_minor, date } => format!(
+            "{}: {} ({})",
+            t(Text::EventPaymentRecorded),
+            Money::new(*amount_minor, document.currency).format(language),
+            date.format(language)
+        ),
+    };
+    format!(
+        "<li><time>{when}</time> <span>{what}</span></li>\n",
+        when = format_instant(event.at_ms, language),
+        what = e(&what),
+    )
+}
+
+/// The PDF's file name in the customer's language. The page links to the
+/// PDF without a `download` attribute: browsers then send `Sec-Fetch-User`
+/// for the click, which is how a person's download is told from a machine's,
+/// and the response's `Content-Disposition` still saves it as a file.
+pub fn pdf_file_name(document: &PublicDocument) -> String {
+    format!(
+        "{}-{}.pdf",
+        text(document.language, Text::Invoice),
+        document.number.replace(['"', '\\', '/'], "-")
+    )
+}
+
+pub fn invoice_page(
+    document: &PublicDocument,
+    state: &PublicState,
+    token: &str,
+    today: Date,
+) -> String {
     let language = document.language;
     let t = |key| text(language, key);
     let money = |minor: i64| Money::new(minor, document.currency).format(language);
@@ -65,6 +108,35 @@ pub fn invoice_page(document: &PublicDocument, token: &str) -> String {
         .chain(document.seller.tax_id.as_ref())
         .map(|line| e(line))
         .collect();
+    let status = state.status(document, today);
+    let paid = (state.paid_minor > 0)
+        .then(|| {
+            format!(
+                r#"<p class="paid">{}: {}</p>"#,
+                t(Text::AmountPaid),
+                money(state.paid_minor)
+            )
+        })
+        .unwrap_or_default();
+    let history = if state.history.is_empty() {
+        String::new()
+    } else {
+        let items: String = state
+            .history
+            .iter()
+            .rev()
+            .map(|event| history_item(event, document))
+            .collect();
+        format!(
+            r#"<section class="history no-print" aria-labelledby="history-title">
+<h2 id="history-title">{title}</h2>
+<ol>
+{items}</ol>
+</section>
+"#,
+            title = t(Text::History)
+        )
+    };
     let due = document
         .due_date
         .map(|due| {
@@ -85,11 +157,12 @@ pub fn invoice_page(document: &PublicDocument, token: &str) -> String {
 </header>
 <section class="summary" aria-labelledby="invoice-title">
 <h1 id="invoice-title">{invoice} {number}</h1>
-<p class="status">{status}</p>
+<p class="status status-{status_code}">{status}</p>
 <p class="due-label">{amount_due_label}</p>
 <p class="due-amount">{amount_due}</p>
+{paid}
 <div class="actions no-print">
-<a class="button primary" href="/i/{token}/pdf" download="{file_name}">{download}</a>
+<a class="button primary" href="/i/{token}/pdf">{download}</a>
 <button type="button" class="button" id="print-invoice">{print}</button>
 </div>
 </section>
@@ -112,7 +185,7 @@ pub fn invoice_page(document: &PublicDocument, token: &str) -> String {
 {taxes}<tr class="grand"><th scope="row">{total_label}</th><td class="num">{total}</td></tr>
 </table>
 </section>
-</main>
+{history}</main>
 <script src="/assets/customer.js" defer></script>
 </body>
 </html>
@@ -123,10 +196,10 @@ pub fn invoice_page(document: &PublicDocument, token: &str) -> String {
         seller_lines = seller_lines.join("<br>"),
         invoice = t(Text::Invoice),
         number = e(&document.number),
-        status = t(Text::StatusIssued),
+        status = status.label(language),
+        status_code = status.code(),
         amount_due_label = t(Text::AmountDue),
-        amount_due = document.totals.total.format(language),
-        file_name = e(&format!("{}-{}.pdf", t(Text::Invoice), document.number)),
+        amount_due = money(state.due_minor(document)),
         download = t(Text::DownloadPdf),
         print = t(Text::Print),
         billed_to = t(Text::BilledTo),

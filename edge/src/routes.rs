@@ -14,6 +14,8 @@ pub enum Route<'a> {
     Asset(&'a str),
     /// `PUT /_invio/publish`: the server publishes an invoice (signed).
     Publish,
+    /// `PUT /_invio/state`: the server publishes an invoice's changed state (signed).
+    State,
     NotFound,
     MethodNotAllowed,
 }
@@ -28,12 +30,13 @@ pub fn route<'a>(method: &str, path: &'a str) -> Route<'a> {
         ("POST", ["i", token, "printed"]) => Route::Printed(token),
         (_, ["assets", name]) if reading => Route::Asset(name),
         ("PUT", ["_invio", "publish"]) => Route::Publish,
+        ("PUT", ["_invio", "state"]) => Route::State,
         (
             _,
             ["i", _]
             | ["i", _, "pdf" | "presence" | "printed"]
             | ["assets", _]
-            | ["_invio", "publish"],
+            | ["_invio", "publish" | "state"],
         ) => Route::MethodNotAllowed,
         _ => Route::NotFound,
     }
@@ -51,6 +54,8 @@ mod tests {
         assert_eq!(route("POST", "/i/abc/presence"), Route::Presence("abc"));
         assert_eq!(route("POST", "/i/abc/printed"), Route::Printed("abc"));
         assert_eq!(route("PUT", "/_invio/publish"), Route::Publish);
+        assert_eq!(route("PUT", "/_invio/state"), Route::State);
+        assert_eq!(route("GET", "/_invio/state"), Route::MethodNotAllowed);
         assert_eq!(
             route("GET", "/assets/customer.css"),
             Route::Asset("customer.css")

@@ -9,6 +9,7 @@ import {
   openSendDialogFromList,
   signUp,
   waitForEmailTo,
+  waitForHydration,
 } from "./support";
 
 test("a merchant sends an invoice and sees the customer open and download it", async ({ page, browser }) => {
@@ -47,7 +48,9 @@ test("a merchant sends an invoice and sees the customer open and download it", a
   // …and downloads the PDF, a real one whose text says what the page says.
   const downloadPromise = customer.waitForEvent("download");
   await customer.getByRole("link", { name: "Scarica PDF" }).click();
-  const text = await downloadedText(await downloadPromise);
+  const download = await downloadPromise;
+  expect(download.suggestedFilename()).toBe(`Fattura-${number}.pdf`);
+  const text = await downloadedText(download);
   expect(text).toContain("Fattura");
   expect(text).toContain("Maria Rossi");
   expect(text).toContain("Consulenza — novembre");
@@ -55,6 +58,29 @@ test("a merchant sends an invoice and sees the customer open and download it", a
 
   // The merchant's list shows the open, forwarded by the edge.
   await expect(row.locator('[data-column="opened"] time')).toHaveText(/UTC/, { timeout: 30_000 });
+
+  // The merchant records a payment; the customer's page follows, with its history.
+  await row.getByRole("link", { name: number }).click();
+  await waitForHydration(page);
+  await page.getByLabel("Amount", { exact: true }).fill("100");
+  await page.getByRole("button", { name: "Record payment" }).click();
+  await expect(page.getByTestId("paid")).toHaveText("€100.00");
+  await expect
+    .poll(
+      async () => {
+        await customer.reload();
+        return customer.locator(".status").textContent();
+      },
+      { timeout: 30_000 },
+    )
+    .toBe("Parzialmente pagata");
+  await expect(customer.locator(".due-amount")).toHaveText("272,10 €");
+  const history = customer.locator(".history");
+  await expect(history).toContainText("Inviata");
+  await expect(history).toContainText("Aperta");
+  await expect(history).toContainText("PDF scaricato");
+  await expect(history).toContainText("Pagamento registrato: 100,00 €");
+  await expect(history).not.toContainText("Copia");
 });
 
 test("a tampered link gets a clear 404 page from the edge", async ({ request }) => {

@@ -2,10 +2,14 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::dates::Date;
 use crate::document::PublicDocument;
+use crate::status::{amount_due, derive_status, InvoiceStatus, Lifecycle};
 
 /// Where the edge accepts a publication from the server (signed PUT).
 pub const PUBLISH_PATH: &str = "/_invio/publish";
+/// Where the edge accepts an invoice's changed state (signed PUT).
+pub const STATE_PATH: &str = "/_invio/state";
 /// Where the server accepts event batches from the edge (signed POST).
 pub const EVENTS_PATH: &str = "/api/edge/events";
 
@@ -28,7 +32,7 @@ pub struct PublishedLink {
 }
 
 /// An issued invoice as the server hands it to the edge: the frozen document,
-/// its PDF, and the links that may open it.
+/// its PDF, the links that may open it, and its state.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Publication {
     /// A random id of the invoice at the edge; never the database id.
@@ -36,6 +40,122 @@ pub struct Publication {
     pub document: PublicDocument,
     pub pdf_base64: String,
     pub links: Vec<PublishedLink>,
+    pub state: PublicState,
+}
+
+/// What changes after an invoice is sent, published again on each change
+/// without the document and its PDF.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatePublication {
+    pub invoice_key: String,
+    pub links: Vec<PublishedLink>,
+    pub state: PublicState,
+}
+
+/// What the customer may see of an invoice's changing state. The status is
+/// derived where it is shown, since "overdue" comes with the date alone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublicState {
+    pub lifecycle: Lifecycle,
+    pub paid_minor: i64,
+    pub history: Vec<PublicEvent>,
+}
+
+impl PublicState {
+    /// The state of an invoice just issued, before anything happened to it.
+    pub fn issued() -> Self {
+        Self {
+            lifecycle: Lifecycle::Issued,
+            paid_minor: 0,
+            history: Vec::new(),
+        }
+    }
+
+    pub fn status(&self, document: &PublicDocument, today: Date) -> InvoiceStatus {
+        derive_status(
+            self.lifecycle,
+            document.totals.total.minor,
+            self.paid_minor,
+            document.due_date,
+            today,
+        )
+    }
+
+    pub fn due_minor(&self, document: &PublicDocument) -> i64 {
+        match self.lifecycle {
+            Lifecycle::Issued => amount_due(document.totals.total.minor, self.paid_minor),
+            Lifecycle::Draft | Lifecycle::Void => 0,
+        }
+    }
+}
+
+/// One entry of the history the customer sees.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublicEvent {
+    pub at_ms: i64,
+    pub kind: PublicEventKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PublicEventKind {
+    Sent,
+    ReminderSent,
+    Opened,
+    PdfDownloaded,
+    Printed,
+    PaymentReceived { amount_minor: i64, date: Date },
+    Voided,
+}
+
+/// One entry of an invoice's history as the server keeps it.
+pub struct HistoryFact<'a> {
+    pub at_ms: i64,
+    pub kind: &'a str,
+    /// `customer`, `copy` or `notice` for events about an email or a link.
+    pub recipient: Option<&'a str>,
+    pub automated: bool,
+}
+
+/// A payment not deleted, for the customer's history.
+pub struct PaymentFact {
+    pub recorded_at_ms: i64,
+    pub amount_minor: i64,
+    pub date: Date,
+}
+
+/// The customer's history: sends, reminders, opens, downloads and prints of
+/// the customer's own links by a person, payments, and voiding. Nothing
+/// internal: no copies, no failures, no automated fetches, no notices.
+pub fn customer_history(facts: &[HistoryFact<'_>], payments: &[PaymentFact]) -> Vec<PublicEvent> {
+    let mut history: Vec<PublicEvent> = facts
+        .iter()
+        .filter_map(|fact| {
+            let customers = fact.recipient == Some("customer") && !fact.automated;
+            let kind = match fact.kind {
+                "voided" => PublicEventKind::Voided,
+                "email_sent" if customers => PublicEventKind::Sent,
+                "reminder_sent" if customers => PublicEventKind::ReminderSent,
+                "opened" if customers => PublicEventKind::Opened,
+                "pdf_downloaded" if customers => PublicEventKind::PdfDownloaded,
+                "printed" if customers => PublicEventKind::Printed,
+                _ => return None,
+            };
+            Some(PublicEvent {
+                at_ms: fact.at_ms,
+                kind,
+            })
+        })
+        .chain(payments.iter().map(|payment| PublicEvent {
+            at_ms: payment.recorded_at_ms,
+            kind: PublicEventKind::PaymentReceived {
+                amount_minor: payment.amount_minor,
+                date: payment.date,
+            },
+        }))
+        .collect();
+    history.sort_by_key(|event| event.at_ms);
+    history
 }
 
 /// What the edge keeps per link.
@@ -96,4 +216,73 @@ pub struct EdgeEvent {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct EventBatch {
     pub events: Vec<EdgeEvent>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fact(
+        at_ms: i64,
+        kind: &'static str,
+        recipient: Option<&'static str>,
+        automated: bool,
+    ) -> HistoryFact<'static> {
+        HistoryFact {
+            at_ms,
+            kind,
+            recipient,
+            automated,
+        }
+    }
+
+    #[test]
+    fn the_customer_sees_what_happened_to_their_invoice_and_nothing_internal() {
+        let facts = [
+            fact(1, "issued", None, false),
+            fact(2, "email_queued", Some("customer"), false),
+            fact(3, "email_sent", Some("customer"), false),
+            fact(3, "email_sent", Some("copy"), false),
+            fact(4, "link_fetched", Some("customer"), true),
+            fact(5, "opened", Some("customer"), true),
+            fact(6, "opened", Some("copy"), false),
+            fact(7, "opened", Some("customer"), false),
+            fact(8, "email_failed", Some("customer"), false),
+            fact(9, "notice_sent", Some("notice"), false),
+            fact(10, "pdf_downloaded", Some("customer"), false),
+            fact(11, "printed", Some("customer"), false),
+            fact(13, "reminder_sent", Some("customer"), false),
+        ];
+        let payments = [PaymentFact {
+            recorded_at_ms: 12,
+            amount_minor: 5_000,
+            date: Date {
+                year: 2026,
+                month: 11,
+                day: 20,
+            },
+        }];
+        let kinds: Vec<PublicEventKind> = customer_history(&facts, &payments)
+            .into_iter()
+            .map(|event| event.kind)
+            .collect();
+        assert_eq!(
+            kinds,
+            vec![
+                PublicEventKind::Sent,
+                PublicEventKind::Opened,
+                PublicEventKind::PdfDownloaded,
+                PublicEventKind::Printed,
+                PublicEventKind::PaymentReceived {
+                    amount_minor: 5_000,
+                    date: Date {
+                        year: 2026,
+                        month: 11,
+                        day: 20
+                    }
+                },
+                PublicEventKind::ReminderSent,
+            ]
+        );
+    }
 }

@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod customers;
+pub mod edge_state;
 pub mod events;
 pub mod invoices;
 pub mod links;

@@ -5,7 +5,7 @@
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use invoice::events::{EventBatch, Publication, PUBLISH_PATH};
+use invoice::events::{EventBatch, Publication, StatePublication, PUBLISH_PATH, STATE_PATH};
 use invoice::signing::{self, SIGNATURE_HEADER, TIMESTAMP_HEADER};
 
 use crate::db::now_ms;
@@ -32,18 +32,29 @@ impl EdgeClient {
         }
     }
 
-    /// Sends an issued invoice, its PDF and its links to the worker's KV.
+    /// Sends an issued invoice, its PDF, its links and its state to the
+    /// worker's KV.
     pub async fn publish(&self, publication: &Publication) -> Result<(), ServerError> {
-        let body = serde_json::to_vec(publication)?;
+        self.put(PUBLISH_PATH, &serde_json::to_vec(publication)?)
+            .await
+    }
+
+    /// Sends what changed since: the state and the links (revoked or not).
+    pub async fn publish_state(&self, publication: &StatePublication) -> Result<(), ServerError> {
+        self.put(STATE_PATH, &serde_json::to_vec(publication)?)
+            .await
+    }
+
+    async fn put(&self, path: &str, body: &[u8]) -> Result<(), ServerError> {
         let timestamp = now_ms() / 1000;
-        let signature = signing::sign(&self.secret, "PUT", PUBLISH_PATH, timestamp, &body);
+        let signature = signing::sign(&self.secret, "PUT", path, timestamp, body);
         let response = self
             .http
-            .put(format!("{}{PUBLISH_PATH}", self.edge_url))
+            .put(format!("{}{path}", self.edge_url))
             .header(TIMESTAMP_HEADER, timestamp.to_string())
             .header(SIGNATURE_HEADER, signature)
             .header("content-type", "application/json")
-            .body(body)
+            .body(body.to_vec())
             .send()
             .await
             .map_err(|error| ServerError::Publish(error.to_string()))?;
@@ -85,6 +96,7 @@ pub async fn ingest_events(
     };
     match crate::db::events::ingest(&state.services.db, &batch.events).await {
         Ok(recorded) => {
+            state.services.edge_wake.notify_one();
             tracing::info!(
                 received = batch.events.len(),
                 recorded,

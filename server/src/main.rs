@@ -3,7 +3,7 @@ use std::sync::Arc;
 use leptos::config::get_configuration;
 use server::config::Config;
 use server::db::Db;
-use server::sending::{run_dispatcher, run_reminders};
+use server::sending::{run_dispatcher, run_edge_sync, run_reminders};
 use server::services::Services;
 use server::state::AppState;
 
@@ -23,6 +23,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let services = Arc::new(Services::new(db, config)?);
     tokio::spawn(run_dispatcher(services.clone()));
     tokio::spawn(run_reminders(services.clone()));
+    tokio::spawn(run_edge_sync(services.clone()));
     let app = server::router(AppState {
         leptos_options,
         services,

@@ -17,7 +17,7 @@ use invoice::email::{
     compose, failure_notice, prefill, send_refusal, EmailPurpose, FailureNotice, Outgoing,
     SendInput,
 };
-use invoice::events::{Publication, PublishedLink, Recipient};
+use invoice::events::{Publication, PublishedLink, Recipient, StatePublication};
 use invoice::link::LinkId;
 use invoice::problem::Problem;
 use invoice::status::amount_due;
@@ -26,7 +26,7 @@ use invoice::{Money, PublicDocument};
 
 use crate::db::events::record_server_event;
 use crate::db::outbox::{self, Audience, ClaimedEmail, NewEmail, NewNotice, NewSend};
-use crate::db::{customers, invoices, links, now_ms, random_id, stores};
+use crate::db::{customers, edge_state, invoices, links, now_ms, random_id, stores};
 use crate::email::{retry_delay_ms, Delivery, MAX_ATTEMPTS};
 use crate::error::ServerError;
 use crate::services::{invalid, refused, today, Services};
@@ -39,6 +39,8 @@ use crate::services::{invalid, refused, today, Services};
 pub const DISPATCH_WORKERS: usize = 8;
 /// How often an idle worker looks for retries that became due.
 const IDLE_POLL: Duration = Duration::from_secs(1);
+/// How often changed invoice states are looked for.
+const EDGE_SYNC_POLL: Duration = Duration::from_secs(1);
 /// How often the reminder schedule is checked.
 const REMINDER_POLL: Duration = Duration::from_secs(60);
 
@@ -404,6 +406,7 @@ impl Services {
         let invoice = invoices::get(&self.db, organisation, invoice_id).await?;
         let document = invoice.document.clone().ok_or(ServerError::NotFound)?;
         let links = links::for_invoice(&self.db, organisation, invoice_id).await?;
+        let (state, version) = edge_state::read(&self.db, organisation, invoice_id).await?;
         let pdf = self
             .render_pdf(document.clone(), invoice.paid_minor, DocumentLayout::A4)
             .await?;
@@ -412,22 +415,56 @@ impl Services {
                 invoice_key: invoice.edge_key.clone(),
                 document,
                 pdf_base64: base64::engine::general_purpose::STANDARD.encode(pdf),
-                links: links
-                    .iter()
-                    .map(|link| PublishedLink {
-                        link_id: link.id.clone(),
-                        recipient: if link.recipient == Audience::Copy.code() {
-                            Recipient::Copy
-                        } else {
-                            Recipient::Customer
-                        },
-                        revoked: link.revoked_at_ms.is_some(),
-                    })
-                    .collect(),
+                links: published_links(&links),
+                state,
             })
             .await?;
         let ids: Vec<String> = links.into_iter().map(|link| link.id).collect();
-        links::mark_published(&self.db, invoice_id, &ids, now_ms()).await
+        links::mark_published(&self.db, invoice_id, &ids, now_ms()).await?;
+        edge_state::mark_pdf_published(&self.db, invoice_id, invoice.paid_minor).await?;
+        edge_state::mark_published(&self.db, invoice_id, version).await
+    }
+
+    /// Hands the edge an invoice's changed state: status, payments, the
+    /// customer's history, revoked links.
+    async fn publish_state(
+        &self,
+        organisation: app::api::OrganisationId,
+        invoice_id: i64,
+    ) -> Result<(), ServerError> {
+        let invoice = invoices::get(&self.db, organisation, invoice_id).await?;
+        if edge_state::pdf_paid_minor(&self.db, invoice_id).await? != Some(invoice.paid_minor) {
+            // The PDF shows what is paid: after a payment it is rendered again.
+            return self.publish_invoice(organisation, invoice_id).await;
+        }
+        let links = links::for_invoice(&self.db, organisation, invoice_id).await?;
+        let (state, version) = edge_state::read(&self.db, organisation, invoice_id).await?;
+        self.edge
+            .publish_state(&StatePublication {
+                invoice_key: invoice.edge_key,
+                links: published_links(&links),
+                state,
+            })
+            .await?;
+        edge_state::mark_published(&self.db, invoice_id, version).await
+    }
+
+    /// Publishes every state that changed since the edge last had it;
+    /// returns how many were published. An edge that is down is tried again
+    /// next round: nothing is lost, the state is read afresh then.
+    pub async fn publish_changed_states(&self) -> Result<usize, ServerError> {
+        let mut published = 0;
+        for (organisation, invoice_id) in edge_state::changed(&self.db, 100).await? {
+            match self.publish_state(organisation, invoice_id).await {
+                Ok(()) => published += 1,
+                Err(ServerError::Publish(reason)) => {
+                    tracing::warn!(invoice_id, %reason, "the edge is unavailable; the state waits");
+                    break;
+                }
+                Err(error) => return Err(error),
+            }
+        }
+        Ok(published)
     }
 
     /// Delivers every email due at `now()`; returns how many were attempted.
@@ -547,6 +584,22 @@ impl Services {
     }
 }
 
+/// The links as the edge keeps them.
+fn published_links(links: &[LinkRow]) -> Vec<PublishedLink> {
+    links
+        .iter()
+        .map(|link| PublishedLink {
+            link_id: link.id.clone(),
+            recipient: if link.recipient == Audience::Copy.code() {
+                Recipient::Copy
+            } else {
+                Recipient::Customer
+            },
+            revoked: link.revoked_at_ms.is_some(),
+        })
+        .collect()
+}
+
 /// The subject and message templates a store keeps for `purpose`.
 fn store_templates(store: &StoreSettings, purpose: EmailPurpose) -> (&str, &str) {
     match purpose {
@@ -581,6 +634,20 @@ pub async fn run_dispatcher(services: Arc<Services>) {
     for worker in workers {
         if let Err(error) = worker.await {
             tracing::error!(%error, "an outbox worker stopped");
+        }
+    }
+}
+
+/// Runs for the life of the process: publishes changed invoice states to the
+/// edge as soon as they change, and at least every second.
+pub async fn run_edge_sync(services: Arc<Services>) {
+    loop {
+        if let Err(error) = services.publish_changed_states().await {
+            tracing::error!(%error, "publishing invoice states failed; trying again shortly");
+        }
+        tokio::select! {
+            () = services.edge_wake.notified() => {}
+            () = tokio::time::sleep(EDGE_SYNC_POLL) => {}
         }
     }
 }

@@ -36,6 +36,8 @@ pub struct Services {
     pub edge: EdgeClient,
     /// Wakes the outbox dispatcher when an email is queued.
     pub outbox_wake: Arc<Notify>,
+    /// Wakes the edge publisher when an invoice's state changed.
+    pub edge_wake: Arc<Notify>,
 }
 
 pub(crate) fn today() -> Date {
@@ -60,6 +62,7 @@ impl Services {
             db,
             config,
             outbox_wake: Arc::new(Notify::new()),
+            edge_wake: Arc::new(Notify::new()),
         })
     }
 

@@ -7,7 +7,10 @@ use app::api::{AdminBackend, InvoiceFilter};
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use invoice::email::EmailPurpose;
-use invoice::events::{DeviceClass, EdgeEvent, EdgeEventKind, EventBatch, EVENTS_PATH};
+use invoice::events::{
+    DeviceClass, EdgeEvent, EdgeEventKind, EventBatch, PublicEventKind, EVENTS_PATH,
+};
+use invoice::payment::PaymentInput;
 use invoice::signing::{self, SIGNATURE_HEADER, TIMESTAMP_HEADER};
 use server::db::{now_ms, random_id};
 use std::sync::Arc;
@@ -162,5 +165,112 @@ async fn an_open_through_a_copy_never_counts_as_the_customer_opening_it() {
             .find(|entry| entry.kind == "opened")
             .expect("the copy's open is in the merchant's history");
         assert_eq!(opened.recipient.as_deref(), Some("copy"));
+    }
+}
+
+#[tokio::test]
+async fn the_customers_view_of_an_invoice_follows_sends_payments_and_opens_even_after_the_edge_was_down(
+) {
+    for db in databases().await {
+        let (edge, edge_url) = FakeEdge::start().await;
+        let sink = SmtpSink::start().await;
+        let services = Arc::new(services(db.clone(), &edge_url, sink.port));
+        let merchant = sign_up(&services, "owner@bottega.it", "maria@example.it").await;
+        let user = &merchant.owner;
+        let id = issued_invoice(&services, &merchant).await;
+        send(&services, user, id, EmailPurpose::Invoice, "k")
+            .await
+            .expect("queued");
+        deliver(&services).await;
+        let key = edge.publications()[0].invoice_key.clone();
+        assert_eq!(
+            services.publish_changed_states().await.expect("published"),
+            1
+        );
+        let kinds = |edge: &FakeEdge| {
+            edge.latest_state(&key)
+                .expect("a state")
+                .history
+                .into_iter()
+                .map(|event| event.kind)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(kinds(&edge), [PublicEventKind::Sent]);
+        assert_eq!(
+            services.publish_changed_states().await.expect("published"),
+            0,
+            "nothing changed since"
+        );
+
+        // The edge is down when the customer pays: the state waits, then goes.
+        edge.set_available(false);
+        services
+            .record_payment(
+                user,
+                id,
+                PaymentInput {
+                    amount: "100".into(),
+                    date: "2026-11-20".into(),
+                    method: "card".into(),
+                    reference: String::new(),
+                },
+            )
+            .await
+            .expect("paid");
+        assert_eq!(services.publish_changed_states().await.expect("tried"), 0);
+        edge.set_available(true);
+        assert_eq!(
+            services.publish_changed_states().await.expect("published"),
+            1
+        );
+        let state = edge.latest_state(&key).expect("a state");
+        assert_eq!(state.paid_minor, 10_000);
+        assert_eq!(
+            edge.publications().len(),
+            2,
+            "the PDF, which shows what is paid, was published again"
+        );
+        assert!(matches!(
+            state.history.last().map(|event| &event.kind),
+            Some(PublicEventKind::PaymentReceived {
+                amount_minor: 10_000,
+                ..
+            })
+        ));
+
+        // A machine's fetch changes nothing the customer sees; a person's open does.
+        let link_id: String = sqlx::query_scalar("SELECT id FROM links")
+            .fetch_one(&db.pool)
+            .await
+            .expect("link");
+        let event = |kind, automated| EdgeEvent {
+            id: random_id(),
+            link_id: link_id.clone(),
+            kind,
+            automated,
+            at_ms: now_ms(),
+            device: DeviceClass::Phone,
+            browser: "Safari".into(),
+        };
+        for (kind, automated, publishes) in [
+            (EdgeEventKind::LinkFetched, true, 0),
+            (EdgeEventKind::Opened, true, 0),
+            (EdgeEventKind::Opened, false, 1),
+        ] {
+            let body = serde_json::to_vec(&EventBatch {
+                events: vec![event(kind, automated)],
+            })
+            .expect("json");
+            router(services.clone())
+                .oneshot(signed(&body, EDGE_SECRET))
+                .await
+                .expect("response");
+            assert_eq!(
+                services.publish_changed_states().await.expect("published"),
+                publishes,
+                "{kind:?} automated={automated}"
+            );
+        }
+        assert_eq!(kinds(&edge).last(), Some(&PublicEventKind::Opened));
     }
 }

@@ -2,7 +2,7 @@
 //! a batch delivered twice is recorded once.
 
 use app::api::OrganisationId;
-use invoice::events::EdgeEvent;
+use invoice::events::{EdgeEvent, EdgeEventKind};
 use sqlx::{Any, Row, Transaction};
 
 use super::{random_id, Db};
@@ -79,6 +79,15 @@ async fn insert_server_event(
     .bind(at_ms)
     .execute(&mut **tx)
     .await?;
+    state_changed(tx, invoice_id).await
+}
+
+/// Marks the invoice's customer-visible state for publishing to the edge.
+async fn state_changed(tx: &mut Transaction<'_, Any>, invoice_id: i64) -> Result<(), ServerError> {
+    sqlx::query("UPDATE invoices SET state_version = state_version + 1 WHERE id = $1")
+        .bind(invoice_id)
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }
 
@@ -116,7 +125,14 @@ pub async fn ingest(db: &Db, events: &[EdgeEvent]) -> Result<usize, ServerError>
         .bind(event.at_ms)
         .execute(&mut *tx)
         .await?;
-        recorded += result.rows_affected() as usize;
+        if result.rows_affected() > 0 {
+            recorded += 1;
+            // Only what the customer's history shows needs publishing again.
+            let customers = link.try_get::<String, _>("recipient")? == "customer";
+            if customers && !event.automated && event.kind != EdgeEventKind::LinkFetched {
+                state_changed(&mut tx, link.try_get("invoice_id")?).await?;
+            }
+        }
     }
     tx.commit().await?;
     Ok(recorded)

@@ -18,7 +18,9 @@ use invoice::account::SignupInput;
 use invoice::customer::CustomerInput;
 use invoice::document::{DraftInput, LineInput};
 use invoice::email::{EmailPurpose, SendInput};
-use invoice::events::{Publication, PUBLISH_PATH};
+use invoice::events::{
+    PublicState, Publication, PublishedLink, StatePublication, PUBLISH_PATH, STATE_PATH,
+};
 use invoice::link::KeyRing;
 use invoice::signing::{self, SIGNATURE_HEADER, TIMESTAMP_HEADER};
 use server::auth;
@@ -71,9 +73,32 @@ pub async fn database_urls() -> Vec<String> {
     urls
 }
 
+/// What the server put at the edge, in order.
+#[derive(Debug, Clone)]
+pub enum EdgePut {
+    Invoice(Publication),
+    State(StatePublication),
+}
+
+impl EdgePut {
+    fn links(&self) -> &[PublishedLink] {
+        match self {
+            EdgePut::Invoice(publication) => &publication.links,
+            EdgePut::State(publication) => &publication.links,
+        }
+    }
+
+    fn state(&self) -> (&str, &PublicState) {
+        match self {
+            EdgePut::Invoice(publication) => (&publication.invoice_key, &publication.state),
+            EdgePut::State(publication) => (&publication.invoice_key, &publication.state),
+        }
+    }
+}
+
 #[derive(Clone)]
 pub struct FakeEdge {
-    pub publications: Arc<Mutex<Vec<Publication>>>,
+    pub puts: Arc<Mutex<Vec<EdgePut>>>,
     /// When false the edge answers 503, as one that is down.
     pub available: Arc<AtomicBool>,
 }
@@ -82,60 +107,104 @@ impl FakeEdge {
     /// Starts on a free port; answers 401 to anything not signed with EDGE_SECRET.
     pub async fn start() -> (Self, String) {
         let edge = FakeEdge {
-            publications: Arc::default(),
+            puts: Arc::default(),
             available: Arc::new(AtomicBool::new(true)),
         };
-        let publications = edge.publications.clone();
-        let available = edge.available.clone();
-        let app = axum::Router::new().route(
-            PUBLISH_PATH,
-            put(move |headers: HeaderMap, body: Bytes| {
-                let publications = publications.clone();
-                let available = available.load(Ordering::SeqCst);
-                async move {
-                    if !available {
-                        return StatusCode::SERVICE_UNAVAILABLE;
+        let app = axum::Router::new()
+            .route(
+                PUBLISH_PATH,
+                put({
+                    let edge = edge.clone();
+                    move |headers: HeaderMap, body: Bytes| async move {
+                        edge.accept(PUBLISH_PATH, &headers, &body, |body| {
+                            EdgePut::Invoice(serde_json::from_slice(body).expect("a publication"))
+                        })
                     }
-                    let header = |name| headers.get(name).and_then(|v| v.to_str().ok());
-                    let verified = signing::verify(
-                        EDGE_SECRET,
-                        "PUT",
-                        PUBLISH_PATH,
-                        header(TIMESTAMP_HEADER),
-                        header(SIGNATURE_HEADER),
-                        &body,
-                        now_ms() / 1000,
-                    );
-                    if verified.is_err() {
-                        return StatusCode::UNAUTHORIZED;
+                }),
+            )
+            .route(
+                STATE_PATH,
+                put({
+                    let edge = edge.clone();
+                    move |headers: HeaderMap, body: Bytes| async move {
+                        edge.accept(STATE_PATH, &headers, &body, |body| {
+                            EdgePut::State(serde_json::from_slice(body).expect("a state"))
+                        })
                     }
-                    let publication: Publication =
-                        serde_json::from_slice(&body).expect("a publication");
-                    publications.lock().expect("lock").push(publication);
-                    StatusCode::NO_CONTENT
-                }
-            }),
-        );
+                }),
+            );
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let url = format!("http://{}", listener.local_addr().expect("address"));
         tokio::spawn(async move { axum::serve(listener, app).await });
         (edge, url)
     }
 
+    fn accept(
+        &self,
+        path: &str,
+        headers: &HeaderMap,
+        body: &[u8],
+        parse: impl FnOnce(&[u8]) -> EdgePut,
+    ) -> StatusCode {
+        if !self.available.load(Ordering::SeqCst) {
+            return StatusCode::SERVICE_UNAVAILABLE;
+        }
+        let header = |name| headers.get(name).and_then(|v| v.to_str().ok());
+        let verified = signing::verify(
+            EDGE_SECRET,
+            "PUT",
+            path,
+            header(TIMESTAMP_HEADER),
+            header(SIGNATURE_HEADER),
+            body,
+            now_ms() / 1000,
+        );
+        if verified.is_err() {
+            return StatusCode::UNAUTHORIZED;
+        }
+        self.puts.lock().expect("lock").push(parse(body));
+        StatusCode::NO_CONTENT
+    }
+
     pub fn set_available(&self, available: bool) {
         self.available.store(available, Ordering::SeqCst);
     }
 
-    /// The links of the latest publication of each invoice, by link id.
-    pub fn published_link(&self, link_id: &str) -> Option<invoice::events::PublishedLink> {
-        self.publications
+    /// The full publications (document, PDF, links, state), oldest first.
+    pub fn publications(&self) -> Vec<Publication> {
+        self.puts
+            .lock()
+            .expect("lock")
+            .iter()
+            .filter_map(|put| match put {
+                EdgePut::Invoice(publication) => Some(publication.clone()),
+                EdgePut::State(_) => None,
+            })
+            .collect()
+    }
+
+    /// A link as the edge last heard of it.
+    pub fn published_link(&self, link_id: &str) -> Option<PublishedLink> {
+        self.puts
             .lock()
             .expect("lock")
             .iter()
             .rev()
-            .flat_map(|publication| publication.links.iter())
+            .flat_map(|put| put.links().iter())
             .find(|link| link.link_id == link_id)
             .cloned()
+    }
+
+    /// The latest state the edge has of an invoice.
+    pub fn latest_state(&self, invoice_key: &str) -> Option<PublicState> {
+        self.puts
+            .lock()
+            .expect("lock")
+            .iter()
+            .rev()
+            .map(EdgePut::state)
+            .find(|(key, _)| *key == invoice_key)
+            .map(|(_, state)| state.clone())
     }
 }
 

@@ -1,0 +1,132 @@
+//! The customer-visible state of invoices, as published to the edge.
+
+use app::api::OrganisationId;
+use invoice::dates::Date;
+use invoice::events::{customer_history, HistoryFact, PaymentFact, PublicState};
+use invoice::status::Lifecycle;
+use sqlx::Row;
+
+use super::Db;
+use crate::error::ServerError;
+
+/// The state of an invoice and the version it was read at.
+pub async fn read(
+    db: &Db,
+    organisation: OrganisationId,
+    invoice_id: i64,
+) -> Result<(PublicState, i64), ServerError> {
+    let invoice = sqlx::query(
+        "SELECT lifecycle, paid_minor, state_version FROM invoices WHERE organisation_id = $1 AND id = $2",
+    )
+    .bind(organisation.0)
+    .bind(invoice_id)
+    .fetch_optional(&db.pool)
+    .await?
+    .ok_or(ServerError::NotFound)?;
+    let lifecycle: String = invoice.try_get("lifecycle")?;
+    let events = sqlx::query(
+        "SELECT kind, recipient, automated, at FROM events WHERE organisation_id = $1 AND invoice_id = $2",
+    )
+    .bind(organisation.0)
+    .bind(invoice_id)
+    .fetch_all(&db.pool)
+    .await?;
+    let facts = events
+        .iter()
+        .map(|row| {
+            Ok(HistoryFact {
+                at_ms: row.try_get("at")?,
+                kind: row.try_get("kind")?,
+                recipient: row.try_get("recipient")?,
+                automated: row.try_get::<i64, _>("automated")? != 0,
+            })
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    let payments = sqlx::query(
+        "SELECT amount_minor, paid_on, created_at FROM payments
+         WHERE organisation_id = $1 AND invoice_id = $2 AND deleted_at IS NULL",
+    )
+    .bind(organisation.0)
+    .bind(invoice_id)
+    .fetch_all(&db.pool)
+    .await?
+    .iter()
+    .map(|row| {
+        let date: String = row.try_get("paid_on")?;
+        Ok(PaymentFact {
+            recorded_at_ms: row.try_get("created_at")?,
+            amount_minor: row.try_get("amount_minor")?,
+            date: Date::parse(&date)
+                .map_err(|_| ServerError::Corrupt(format!("payment date {date}")))?,
+        })
+    })
+    .collect::<Result<Vec<_>, ServerError>>()?;
+    Ok((
+        PublicState {
+            lifecycle: Lifecycle::parse(&lifecycle)
+                .ok_or_else(|| ServerError::Corrupt(format!("lifecycle {lifecycle}")))?,
+            paid_minor: invoice.try_get("paid_minor")?,
+            history: customer_history(&facts, &payments),
+        },
+        invoice.try_get("state_version")?,
+    ))
+}
+
+/// Invoices whose state changed since it was last published, among those
+/// the edge already has.
+pub async fn changed(db: &Db, limit: i64) -> Result<Vec<(OrganisationId, i64)>, ServerError> {
+    sqlx::query(
+        "SELECT i.organisation_id, i.id FROM invoices i
+         WHERE i.state_version > i.published_state_version
+           AND EXISTS (SELECT 1 FROM links l WHERE l.invoice_id = i.id AND l.published_at IS NOT NULL)
+         ORDER BY i.id LIMIT $1",
+    )
+    .bind(limit)
+    .fetch_all(&db.pool)
+    .await?
+    .iter()
+    .map(|row| {
+        Ok((
+            OrganisationId(row.try_get("organisation_id")?),
+            row.try_get("id")?,
+        ))
+    })
+    .collect()
+}
+
+/// Records that the state read at `version` is at the edge. A change made
+/// meanwhile keeps a higher version, so it is published next round.
+pub async fn mark_published(db: &Db, invoice_id: i64, version: i64) -> Result<(), ServerError> {
+    sqlx::query(
+        "UPDATE invoices SET published_state_version = $1 WHERE id = $2 AND published_state_version < $1",
+    )
+    .bind(version)
+    .bind(invoice_id)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+/// The amount paid that the PDF at the edge shows.
+pub async fn pdf_paid_minor(db: &Db, invoice_id: i64) -> Result<Option<i64>, ServerError> {
+    Ok(
+        sqlx::query("SELECT published_paid_minor FROM invoices WHERE id = $1")
+            .bind(invoice_id)
+            .fetch_one(&db.pool)
+            .await?
+            .try_get(0)?,
+    )
+}
+
+pub async fn mark_pdf_published(
+    db: &Db,
+    invoice_id: i64,
+    paid_minor: i64,
+) -> Result<(), ServerError> {
+    sqlx::query("UPDATE invoices SET published_paid_minor = $1 WHERE id = $2")
+        .bind(paid_minor)
+        .bind(invoice_id)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
