@@ -109,15 +109,15 @@ pub fn invoice_page(
         .map(|line| e(line))
         .collect();
     let status = state.status(document, today);
-    let paid = (state.paid_minor > 0)
-        .then(|| {
-            format!(
-                r#"<p class="paid">{}: {}</p>"#,
-                t(Text::AmountPaid),
-                money(state.paid_minor)
-            )
-        })
-        .unwrap_or_default();
+    let paid = if state.paid_minor > 0 {
+        format!(
+            r#"<p class="paid">{}: {}</p>"#,
+            t(Text::AmountPaid),
+            money(state.paid_minor)
+        )
+    } else {
+        String::new()
+    };
     let history = if state.history.is_empty() {
         String::new()
     } else {
