@@ -76,7 +76,7 @@ pub async fn database_urls() -> Vec<String> {
 /// What the server put at the edge, in order.
 #[derive(Debug, Clone)]
 pub enum EdgePut {
-    Invoice(Publication),
+    Invoice(Box<Publication>),
     State(StatePublication),
 }
 
@@ -117,7 +117,9 @@ impl FakeEdge {
                     let edge = edge.clone();
                     move |headers: HeaderMap, body: Bytes| async move {
                         edge.accept(PUBLISH_PATH, &headers, &body, |body| {
-                            EdgePut::Invoice(serde_json::from_slice(body).expect("a publication"))
+                            EdgePut::Invoice(Box::new(
+                                serde_json::from_slice(body).expect("a publication"),
+                            ))
                         })
                     }
                 }),
@@ -177,7 +179,7 @@ impl FakeEdge {
             .expect("lock")
             .iter()
             .filter_map(|put| match put {
-                EdgePut::Invoice(publication) => Some(publication.clone()),
+                EdgePut::Invoice(publication) => Some(publication.as_ref().clone()),
                 EdgePut::State(_) => None,
             })
             .collect()
