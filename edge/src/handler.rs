@@ -24,7 +24,26 @@ pub trait Store {
     async fn get_bytes(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
     async fn put_text(&self, key: &str, value: &str) -> Result<(), StoreError>;
     async fn put_bytes(&self, key: &str, value: &[u8]) -> Result<(), StoreError>;
+    /// Stores a value that disappears after `ttl_seconds` (at least 60).
+    async fn put_expiring(
+        &self,
+        key: &str,
+        value: &str,
+        ttl_seconds: u64,
+    ) -> Result<(), StoreError>;
 }
+
+/// The server, asked for what KV does not have.
+#[allow(async_fn_in_trait)]
+pub trait Origin {
+    /// The publication of the invoice a link opens, or None when the server
+    /// knows no such link.
+    async fn publication(&self, link_id: &str) -> Result<Option<Publication>, StoreError>;
+}
+
+/// How long the edge remembers that the server knows no such link, so a
+/// link is asked about once, not on every request.
+const MISSING_TTL_SECONDS: u64 = 300;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoreError(pub String);
@@ -40,6 +59,9 @@ pub fn pdf_key(invoice_key: &str) -> String {
 }
 pub fn state_key(invoice_key: &str) -> String {
     format!("state:{invoice_key}")
+}
+pub fn missing_key(link_id: &str) -> String {
+    format!("missing:{link_id}")
 }
 
 /// The secrets the worker is configured with.
@@ -166,6 +188,7 @@ fn event(request: &EdgeRequest, link_id: LinkId, kind: EdgeEventKind, actor: Act
 pub async fn respond(
     request: &EdgeRequest,
     store: &impl Store,
+    origin: &impl Origin,
     secrets: &Secrets,
 ) -> Result<EdgeResponse, StoreError> {
     let not_found = || EdgeResponse::html(404, page::not_found_page(request.language()));
@@ -175,7 +198,7 @@ pub async fn respond(
     Ok(match route(&request.method, &request.path) {
         Route::Page(token) => match verify(token) {
             None => not_found(),
-            Some(link_id) => match load_document(store, link_id).await? {
+            Some(link_id) => match load_document(store, origin, link_id).await? {
                 None => not_found(),
                 Some((link, document)) if link.revoked => revoked(&document),
                 Some((link, document)) => {
@@ -194,7 +217,7 @@ pub async fn respond(
         },
         Route::Pdf(token) => match verify(token) {
             None => not_found(),
-            Some(link_id) => match load_pdf(store, link_id).await? {
+            Some(link_id) => match load_pdf(store, origin, link_id).await? {
                 None => not_found(),
                 Some((link, document, _)) if link.revoked => revoked(&document),
                 Some((_, document, pdf)) => {
@@ -262,18 +285,43 @@ fn revoked(document: &PublicDocument) -> EdgeResponse {
     EdgeResponse::html(410, page::revoked_page(document.language))
 }
 
+/// The link's record and its invoice's document. On a KV miss the server is
+/// asked once and its answer kept: the publication when it has one, and for
+/// a while the fact that it has none.
 async fn load_document(
     store: &impl Store,
+    origin: &impl Origin,
     link_id: LinkId,
 ) -> Result<Option<(LinkRecord, PublicDocument)>, StoreError> {
-    let Some(link) = store.get_text(&link_key(&link_id.to_hex())).await? else {
-        return Ok(None);
+    let hex = link_id.to_hex();
+    let link = match store.get_text(&link_key(&hex)).await? {
+        Some(link) => link,
+        None => {
+            if store.get_text(&missing_key(&hex)).await?.is_some() {
+                return Ok(None);
+            }
+            match origin.publication(&hex).await? {
+                None => {
+                    store
+                        .put_expiring(&missing_key(&hex), "1", MISSING_TTL_SECONDS)
+                        .await?;
+                    return Ok(None);
+                }
+                Some(publication) => {
+                    let pdf = decoded_pdf(&publication).ok_or_else(|| {
+                        StoreError("the server's publication has a PDF that is not base64".into())
+                    })?;
+                    store_publication(store, &publication, &pdf).await?;
+                    match store.get_text(&link_key(&hex)).await? {
+                        Some(link) => link,
+                        None => return Ok(None),
+                    }
+                }
+            }
+        }
     };
     let Ok(link) = serde_json::from_str::<LinkRecord>(&link) else {
-        return Err(StoreError(format!(
-            "corrupt link record {}",
-            link_id.to_hex()
-        )));
+        return Err(StoreError(format!("corrupt link record {hex}")));
     };
     let Some(document) = store.get_text(&document_key(&link.invoice_key)).await? else {
         return Ok(None);
@@ -294,9 +342,10 @@ async fn load_state(store: &impl Store, invoice_key: &str) -> Result<PublicState
 
 async fn load_pdf(
     store: &impl Store,
+    origin: &impl Origin,
     link_id: LinkId,
 ) -> Result<Option<(LinkRecord, PublicDocument, Vec<u8>)>, StoreError> {
-    let Some((link, document)) = load_document(store, link_id).await? else {
+    let Some((link, document)) = load_document(store, origin, link_id).await? else {
         return Ok(None);
     };
     Ok(store
@@ -339,17 +388,33 @@ async fn publish(
     let Ok(publication) = serde_json::from_slice::<Publication>(&request.body) else {
         return Ok(EdgeResponse::empty(400));
     };
-    let Ok(pdf) = base64::engine::general_purpose::STANDARD.decode(&publication.pdf_base64) else {
+    let Some(pdf) = decoded_pdf(&publication) else {
         return Ok(EdgeResponse::empty(400));
     };
     if !valid_links(&publication.links) {
         return Ok(EdgeResponse::empty(400));
     }
+    store_publication(store, &publication, &pdf).await?;
+    Ok(EdgeResponse::empty(204))
+}
+
+fn decoded_pdf(publication: &Publication) -> Option<Vec<u8>> {
+    base64::engine::general_purpose::STANDARD
+        .decode(&publication.pdf_base64)
+        .ok()
+}
+
+/// Keeps a whole publication: the PDF and the document before the links, so
+/// a link never points at nothing.
+async fn store_publication(
+    store: &impl Store,
+    publication: &Publication,
+    pdf: &[u8],
+) -> Result<(), StoreError> {
     let document =
         serde_json::to_string(&publication.document).map_err(|e| StoreError(e.to_string()))?;
-    // The document before the links: a link must never point at nothing.
     store
-        .put_bytes(&pdf_key(&publication.invoice_key), &pdf)
+        .put_bytes(&pdf_key(&publication.invoice_key), pdf)
         .await?;
     store
         .put_text(&document_key(&publication.invoice_key), &document)
@@ -360,8 +425,7 @@ async fn publish(
         &publication.state,
         &publication.links,
     )
-    .await?;
-    Ok(EdgeResponse::empty(204))
+    .await
 }
 
 /// Stores an invoice's changed state and its links' revoked flags.
@@ -452,6 +516,24 @@ mod tests {
                 .insert(key.to_owned(), value.to_vec());
             Ok(())
         }
+        async fn put_expiring(
+            &self,
+            key: &str,
+            value: &str,
+            _ttl_seconds: u64,
+        ) -> Result<(), StoreError> {
+            self.put_bytes(key, value.as_bytes()).await
+        }
+    }
+
+    /// A server that knows nothing and says so; counts the questions.
+    #[derive(Default)]
+    struct NoOrigin;
+
+    impl Origin for NoOrigin {
+        async fn publication(&self, _link_id: &str) -> Result<Option<Publication>, StoreError> {
+            Ok(None)
+        }
     }
 
     fn secrets() -> Secrets {
@@ -532,6 +614,7 @@ mod tests {
         block_on(respond(
             &request("PUT", PUBLISH_PATH, &headers, &body),
             store,
+            &NoOrigin,
             &secrets(),
         ))
         .expect("publish")
@@ -562,6 +645,7 @@ mod tests {
             let response = block_on(respond(
                 &request("GET", &path, &[], b""),
                 &store,
+                &NoOrigin,
                 &secrets(),
             ))
             .expect("respond");
@@ -588,6 +672,7 @@ mod tests {
                 b"",
             ),
             &store,
+            &NoOrigin,
             &secrets(),
         ))
         .expect("respond");
@@ -622,6 +707,7 @@ mod tests {
                 b"",
             ),
             &store,
+            &NoOrigin,
             &secrets(),
         ))
         .expect("respond");
@@ -634,6 +720,7 @@ mod tests {
                 b"",
             ),
             &store,
+            &NoOrigin,
             &secrets(),
         ))
         .expect("respond");
@@ -647,6 +734,7 @@ mod tests {
                 b"",
             ),
             &store,
+            &NoOrigin,
             &secrets(),
         ))
         .expect("respond");
@@ -668,6 +756,7 @@ mod tests {
                 report,
             ),
             &store,
+            &NoOrigin,
             &secrets(),
         ))
         .expect("respond");
@@ -683,6 +772,7 @@ mod tests {
                 driven,
             ),
             &store,
+            &NoOrigin,
             &secrets(),
         ))
         .expect("respond");
@@ -690,6 +780,7 @@ mod tests {
         let garbage = block_on(respond(
             &request("POST", &format!("/i/{token}/presence"), &[], b"nope"),
             &store,
+            &NoOrigin,
             &secrets(),
         ))
         .expect("respond");
@@ -707,6 +798,7 @@ mod tests {
             let response = block_on(respond(
                 &request("GET", &path, &[("user-agent", CHROME)], b""),
                 &store,
+                &NoOrigin,
                 &secrets(),
             ))
             .expect("response");
@@ -718,6 +810,89 @@ mod tests {
                 "{body}"
             );
         }
+    }
+
+    /// A server that answers with one publication, and counts the questions.
+    #[derive(Default)]
+    struct CountingOrigin {
+        publication: Option<Publication>,
+        asked: Cell<usize>,
+    }
+
+    impl Origin for CountingOrigin {
+        async fn publication(&self, _link_id: &str) -> Result<Option<Publication>, StoreError> {
+            self.asked.set(self.asked.get() + 1);
+            Ok(self.publication.clone())
+        }
+    }
+
+    fn publication_of(link: LinkId) -> Publication {
+        Publication {
+            invoice_key: "inv9".into(),
+            document: document(),
+            pdf_base64: base64::engine::general_purpose::STANDARD.encode(b"%PDF-1.7 test"),
+            links: vec![PublishedLink {
+                link_id: link.to_hex(),
+                recipient: Recipient::Customer,
+                revoked: false,
+            }],
+            state: PublicState::issued(),
+        }
+    }
+
+    #[test]
+    fn on_a_kv_miss_the_server_is_asked_once_and_its_answer_kept() {
+        let secrets = secrets();
+        let get = |link: LinkId, store: &CountingStore, origin: &CountingOrigin| {
+            let token = secrets.link_keys.sign(link);
+            block_on(respond(
+                &request(
+                    "GET",
+                    &format!("/i/{token}"),
+                    &[("user-agent", CHROME)],
+                    b"",
+                ),
+                store,
+                origin,
+                &secrets,
+            ))
+            .expect("respond")
+            .status
+        };
+
+        let known = LinkId([9; 16]);
+        let store = CountingStore::default();
+        let origin = CountingOrigin {
+            publication: Some(publication_of(known)),
+            ..Default::default()
+        };
+        assert_eq!(get(known, &store, &origin), 200);
+        assert_eq!(get(known, &store, &origin), 200);
+        assert_eq!(origin.asked.get(), 1, "the second view is served from KV");
+
+        let unknown = LinkId([10; 16]);
+        let nothing = CountingOrigin::default();
+        assert_eq!(get(unknown, &store, &nothing), 404);
+        assert_eq!(get(unknown, &store, &nothing), 404);
+        assert_eq!(
+            nothing.asked.get(),
+            1,
+            "a link the server does not know is asked about once"
+        );
+
+        let mut tampered = secrets.link_keys.sign(known).into_bytes();
+        tampered[43] = if tampered[43] == b'A' { b'B' } else { b'A' };
+        let tampered = String::from_utf8(tampered).expect("ascii");
+        let fresh = CountingOrigin::default();
+        let response = block_on(respond(
+            &request("GET", &format!("/i/{tampered}"), &[], b""),
+            &CountingStore::default(),
+            &fresh,
+            &secrets,
+        ))
+        .expect("respond");
+        assert_eq!(response.status, 404);
+        assert_eq!(fresh.asked.get(), 0, "a bad token never reaches the server");
     }
 
     fn signed_put(path: &str, body: &[u8]) -> EdgeRequest {
@@ -749,6 +924,7 @@ mod tests {
                     b"",
                 ),
                 store,
+                &NoOrigin,
                 &secrets(),
             ))
             .expect("response");
@@ -788,12 +964,18 @@ mod tests {
         let unsigned = block_on(respond(
             &request("PUT", STATE_PATH, &[], &body),
             &store,
+            &NoOrigin,
             &secrets(),
         ))
         .expect("respond");
         assert_eq!(unsigned.status, 401);
-        let published =
-            block_on(respond(&signed_put(STATE_PATH, &body), &store, &secrets())).expect("respond");
+        let published = block_on(respond(
+            &signed_put(STATE_PATH, &body),
+            &store,
+            &NoOrigin,
+            &secrets(),
+        ))
+        .expect("respond");
         assert_eq!(published.status, 204);
 
         let after = page(&store);
@@ -811,6 +993,7 @@ mod tests {
         let unsigned = block_on(respond(
             &request("PUT", PUBLISH_PATH, &[], b"{}"),
             &store,
+            &NoOrigin,
             &secrets(),
         ))
         .expect("respond");
@@ -829,6 +1012,7 @@ mod tests {
                 b"{}",
             ),
             &store,
+            &NoOrigin,
             &secrets(),
         ))
         .expect("respond");

@@ -10,8 +10,8 @@ pub mod handler;
 pub mod page;
 pub mod routes;
 
-use handler::{EdgeRequest, Secrets, Store, StoreError};
-use invoice::events::{EventBatch, EVENTS_PATH};
+use handler::{EdgeRequest, Origin, Secrets, Store, StoreError};
+use invoice::events::{EventBatch, Publication, EVENTS_PATH, LINK_LOOKUP_PATH};
 use invoice::link::KeyRing;
 use invoice::signing::{self, SIGNATURE_HEADER, TIMESTAMP_HEADER};
 use worker::{
@@ -54,6 +54,43 @@ impl Store for Kv {
             .map_err(|e| StoreError(e.to_string()))?;
         put.execute().await.map_err(|e| StoreError(e.to_string()))
     }
+    async fn put_expiring(
+        &self,
+        key: &str,
+        value: &str,
+        ttl_seconds: u64,
+    ) -> std::result::Result<(), StoreError> {
+        let put = self
+            .0
+            .put(key, value)
+            .map_err(|e| StoreError(e.to_string()))?
+            .expiration_ttl(ttl_seconds);
+        put.execute().await.map_err(|e| StoreError(e.to_string()))
+    }
+}
+
+/// The server, asked with the same signing as the event batches.
+struct Server<'a>(&'a Env);
+
+impl Origin for Server<'_> {
+    async fn publication(
+        &self,
+        link_id: &str,
+    ) -> std::result::Result<Option<Publication>, StoreError> {
+        let path = format!("{LINK_LOOKUP_PATH}/{link_id}");
+        let fail =
+            |error: worker::Error| StoreError(format!("asking the server for a link: {error}"));
+        let mut response = signed_call(self.0, Method::Get, &path, String::new())
+            .await
+            .map_err(fail)?;
+        match response.status_code() {
+            200 => response.json().await.map(Some).map_err(fail),
+            404 => Ok(None),
+            status => Err(StoreError(format!(
+                "asking the server for a link: it answered {status}"
+            ))),
+        }
+    }
 }
 
 fn secrets(env: &Env) -> Result<Secrets> {
@@ -86,13 +123,14 @@ async fn fetch(mut request: Request, env: Env, ctx: Context) -> Result<Response>
         random_id,
     };
     let store = Kv(env.kv(KV_BINDING)?);
-    let response = match handler::respond(&edge_request, &store, &secrets(&env)?).await {
-        Ok(response) => response,
-        Err(StoreError(reason)) => {
-            worker::console_error!("storage failed: {reason}");
-            return Response::error("Service temporarily unavailable", 503);
-        }
-    };
+    let response =
+        match handler::respond(&edge_request, &store, &Server(&env), &secrets(&env)?).await {
+            Ok(response) => response,
+            Err(StoreError(reason)) => {
+                worker::console_error!("storage failed: {reason}");
+                return Response::error("Service temporarily unavailable", 503);
+            }
+        };
     if !response.events.is_empty() {
         let batch = EventBatch {
             events: response.events,
@@ -129,9 +167,20 @@ async fn forward_or_queue(env: &Env, batch: EventBatch) -> Result<()> {
 }
 
 async fn forward(env: &Env, batch: &EventBatch) -> Result<()> {
+    let body = serde_json::to_string(batch).map_err(|e| worker::Error::RustError(e.to_string()))?;
+    let response = signed_call(env, Method::Post, EVENTS_PATH, body).await?;
+    match response.status_code() {
+        200..=299 => Ok(()),
+        status => Err(worker::Error::RustError(format!(
+            "the server answered {status}"
+        ))),
+    }
+}
+
+/// A call to the server, signed over method, path, body and time.
+async fn signed_call(env: &Env, method: Method, path: &str, body: String) -> Result<Response> {
     let server_url = env.var("SERVER_URL")?.to_string();
     let secret = env.secret("EDGE_SHARED_SECRET")?.to_string();
-    let body = serde_json::to_string(batch).map_err(|e| worker::Error::RustError(e.to_string()))?;
     let timestamp = now_ms() / 1000;
     let headers = Headers::new();
     headers.set("content-type", "application/json")?;
@@ -140,27 +189,22 @@ async fn forward(env: &Env, batch: &EventBatch) -> Result<()> {
         SIGNATURE_HEADER,
         &signing::sign(
             secret.as_bytes(),
-            "POST",
-            EVENTS_PATH,
+            method.as_ref(),
+            path,
             timestamp,
             body.as_bytes(),
         ),
     )?;
     let mut init = RequestInit::new();
-    init.with_method(Method::Post)
-        .with_headers(headers)
-        .with_body(Some(body.into()));
+    init.with_method(method).with_headers(headers);
+    if !body.is_empty() {
+        init.with_body(Some(body.into()));
+    }
     let request = Request::new_with_init(
-        &format!("{}{EVENTS_PATH}", server_url.trim_end_matches('/')),
+        &format!("{}{path}", server_url.trim_end_matches('/')),
         &init,
     )?;
-    let response = Fetch::Request(request).send().await?;
-    match response.status_code() {
-        200..=299 => Ok(()),
-        status => Err(worker::Error::RustError(format!(
-            "the server answered {status}"
-        ))),
-    }
+    Fetch::Request(request).send().await
 }
 
 /// Retries queued batches; a message that keeps failing goes to the

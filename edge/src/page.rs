@@ -82,8 +82,11 @@ pub fn invoice_page(
     let mut lines = String::new();
     for line in &document.lines {
         lines.push_str(&format!(
-            r#"<tr><td>{description}</td><td class="num">{quantity}</td><td class="num">{price}</td><td class="num">{rate}</td><td class="num">{amount}</td></tr>
+            r#"<tr><td class="description">{description}</td><td class="num" data-label="{quantity_label}">{quantity}</td><td class="num" data-label="{price_label}">{price}</td><td class="num" data-label="{rate_label}">{rate}</td><td class="num amount">{amount}</td></tr>
 "#,
+            quantity_label = t(Text::Quantity),
+            price_label = t(Text::UnitPrice),
+            rate_label = t(Text::TaxRate),
             description = e(&line.description),
             quantity = format_quantity(line.quantity_milli, language),
             price = money(line.unit_price_minor),

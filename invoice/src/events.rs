@@ -12,6 +12,9 @@ pub const PUBLISH_PATH: &str = "/_invio/publish";
 pub const STATE_PATH: &str = "/_invio/state";
 /// Where the server accepts event batches from the edge (signed POST).
 pub const EVENTS_PATH: &str = "/api/edge/events";
+/// Where the edge asks the server for a link it does not have (signed GET of
+/// `{LINK_LOOKUP_PATH}/{link id}`); the answer is a [`Publication`].
+pub const LINK_LOOKUP_PATH: &str = "/api/edge/links";
 
 /// Who a link was sent to. Opens through a copy never count as the customer's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -3,9 +3,13 @@
 //! shared secret (see `invoice::signing`).
 
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use invoice::events::{EventBatch, Publication, StatePublication, PUBLISH_PATH, STATE_PATH};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use invoice::events::{
+    EventBatch, Publication, StatePublication, LINK_LOOKUP_PATH, PUBLISH_PATH, STATE_PATH,
+};
 use invoice::signing::{self, SIGNATURE_HEADER, TIMESTAMP_HEADER};
 
 use crate::db::now_ms;
@@ -65,6 +69,37 @@ impl EdgeClient {
                 "the edge answered {}",
                 response.status()
             )))
+        }
+    }
+}
+
+/// `GET /api/edge/links/{link_id}`, signed: the worker asks for a link its KV
+/// does not have. Answers the link's publication, 404 for a link the server
+/// does not know, 401 for a bad signature, 503 when it cannot answer now.
+pub async fn link_publication(
+    State(state): State<AppState>,
+    Path(link_id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let header = |name| headers.get(name).and_then(|value| value.to_str().ok());
+    if let Err(error) = signing::verify(
+        &state.services.config.edge_secret,
+        "GET",
+        &format!("{LINK_LOOKUP_PATH}/{link_id}"),
+        header(TIMESTAMP_HEADER),
+        header(SIGNATURE_HEADER),
+        b"",
+        now_ms() / 1000,
+    ) {
+        tracing::warn!(%error, "refused a link lookup");
+        return StatusCode::UNAUTHORIZED.into_response();
+    }
+    match state.services.publication_for_link(&link_id).await {
+        Ok(Some(publication)) => Json(publication).into_response(),
+        Ok(None) => StatusCode::NOT_FOUND.into_response(),
+        Err(error) => {
+            tracing::error!(%error, "answering a link lookup failed");
+            StatusCode::SERVICE_UNAVAILABLE.into_response()
         }
     }
 }

@@ -33,6 +33,10 @@ pub fn router(state: AppState) -> Router {
     // The edge signs its calls; they carry no session and skip the admin's middleware.
     let edge = Router::new()
         .route(invoice::events::EVENTS_PATH, post(edge_sync::ingest_events))
+        .route(
+            &format!("{}/{{link_id}}", invoice::events::LINK_LOOKUP_PATH),
+            get(edge_sync::link_publication),
+        )
         .with_state(state.clone());
     let admin = Router::new()
         .route("/invoices/{id}/pdf", get(documents::invoice_pdf))

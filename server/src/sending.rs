@@ -403,26 +403,66 @@ impl Services {
         organisation: app::api::OrganisationId,
         invoice_id: i64,
     ) -> Result<(), ServerError> {
+        let publication = self.publication(organisation, invoice_id).await?;
+        self.edge.publish(&publication.publication).await?;
+        self.published(invoice_id, &publication).await
+    }
+
+    /// What the edge asks for when a link is not in its KV (lost, or never
+    /// published because the edge was down): the publication of the link's
+    /// invoice, or None for a link the server does not know.
+    pub async fn publication_for_link(
+        &self,
+        link_id: &str,
+    ) -> Result<Option<Publication>, ServerError> {
+        let Some((organisation, invoice_id)) = links::invoice_of(&self.db, link_id).await? else {
+            return Ok(None);
+        };
+        let publication = self.publication(organisation, invoice_id).await?;
+        self.published(invoice_id, &publication).await?;
+        Ok(Some(publication.publication))
+    }
+
+    async fn publication(
+        &self,
+        organisation: app::api::OrganisationId,
+        invoice_id: i64,
+    ) -> Result<PublicationRead, ServerError> {
         let invoice = invoices::get(&self.db, organisation, invoice_id).await?;
         let document = invoice.document.clone().ok_or(ServerError::NotFound)?;
         let links = links::for_invoice(&self.db, organisation, invoice_id).await?;
-        let (state, version) = edge_state::read(&self.db, organisation, invoice_id).await?;
+        let (state, state_version) = edge_state::read(&self.db, organisation, invoice_id).await?;
         let pdf = self
             .render_pdf(document.clone(), invoice.paid_minor, DocumentLayout::A4)
             .await?;
-        self.edge
-            .publish(&Publication {
+        Ok(PublicationRead {
+            publication: Publication {
                 invoice_key: invoice.edge_key.clone(),
                 document,
                 pdf_base64: base64::engine::general_purpose::STANDARD.encode(pdf),
                 links: published_links(&links),
                 state,
-            })
-            .await?;
-        let ids: Vec<String> = links.into_iter().map(|link| link.id).collect();
+            },
+            paid_minor: invoice.paid_minor,
+            state_version,
+        })
+    }
+
+    /// Records what the edge now has.
+    async fn published(
+        &self,
+        invoice_id: i64,
+        publication: &PublicationRead,
+    ) -> Result<(), ServerError> {
+        let ids: Vec<String> = publication
+            .publication
+            .links
+            .iter()
+            .map(|link| link.link_id.clone())
+            .collect();
         links::mark_published(&self.db, invoice_id, &ids, now_ms()).await?;
-        edge_state::mark_pdf_published(&self.db, invoice_id, invoice.paid_minor).await?;
-        edge_state::mark_published(&self.db, invoice_id, version).await
+        edge_state::mark_pdf_published(&self.db, invoice_id, publication.paid_minor).await?;
+        edge_state::mark_published(&self.db, invoice_id, publication.state_version).await
     }
 
     /// Hands the edge an invoice's changed state: status, payments, the
@@ -582,6 +622,13 @@ impl Services {
             })
             .collect())
     }
+}
+
+/// A publication and what it was read at, to record once the edge has it.
+struct PublicationRead {
+    publication: Publication,
+    paid_minor: i64,
+    state_version: i64,
 }
 
 /// The links as the edge keeps them.

@@ -8,7 +8,8 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use invoice::email::EmailPurpose;
 use invoice::events::{
-    DeviceClass, EdgeEvent, EdgeEventKind, EventBatch, PublicEventKind, EVENTS_PATH,
+    DeviceClass, EdgeEvent, EdgeEventKind, EventBatch, PublicEventKind, Publication, EVENTS_PATH,
+    LINK_LOOKUP_PATH,
 };
 use invoice::payment::PaymentInput;
 use invoice::signing::{self, SIGNATURE_HEADER, TIMESTAMP_HEADER};
@@ -272,5 +273,60 @@ async fn the_customers_view_of_an_invoice_follows_sends_payments_and_opens_even_
             );
         }
         assert_eq!(kinds(&edge).last(), Some(&PublicEventKind::Opened));
+    }
+}
+
+#[tokio::test]
+async fn the_edge_can_ask_for_a_link_it_lost_with_a_signed_request() {
+    for db in databases().await {
+        let (_edge, edge_url) = FakeEdge::start().await;
+        let sink = SmtpSink::start().await;
+        let services = Arc::new(services(db.clone(), &edge_url, sink.port));
+        let merchant = sign_up(&services, "owner@bottega.it", "maria@example.it").await;
+        let id = issued_invoice(&services, &merchant).await;
+        send(&services, &merchant.owner, id, EmailPurpose::Invoice, "k")
+            .await
+            .expect("queued");
+        let link_id: String = sqlx::query_scalar("SELECT id FROM links")
+            .fetch_one(&db.pool)
+            .await
+            .expect("link");
+        let lookup = |link: &str, secret: &[u8]| {
+            let path = format!("{LINK_LOOKUP_PATH}/{link}");
+            let timestamp = now_ms() / 1000;
+            Request::get(&path)
+                .header(TIMESTAMP_HEADER, timestamp.to_string())
+                .header(
+                    SIGNATURE_HEADER,
+                    signing::sign(secret, "GET", &path, timestamp, b""),
+                )
+                .body(Body::empty())
+                .expect("request")
+        };
+        let router = router(services.clone());
+        let answer = router
+            .clone()
+            .oneshot(lookup(&link_id, EDGE_SECRET))
+            .await
+            .expect("response");
+        assert_eq!(answer.status(), StatusCode::OK);
+        let body = axum::body::to_bytes(answer.into_body(), 10_000_000)
+            .await
+            .expect("body");
+        let publication: Publication = serde_json::from_slice(&body).expect("a publication");
+        assert_eq!(publication.links[0].link_id, link_id);
+        assert!(!publication.pdf_base64.is_empty());
+
+        let forged = router
+            .clone()
+            .oneshot(lookup(&link_id, b"not-the-secret-not-the-secret-!!!!"))
+            .await
+            .expect("response");
+        assert_eq!(forged.status(), StatusCode::UNAUTHORIZED);
+        let unknown = router
+            .oneshot(lookup("00000000000000000000000000000000", EDGE_SECRET))
+            .await
+            .expect("response");
+        assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
     }
 }

@@ -23,6 +23,25 @@ fn link_row(row: &AnyRow) -> Result<LinkRow, ServerError> {
     })
 }
 
+/// The organisation and invoice a link belongs to. Only the edge asks this,
+/// for a link whose signed token it verified.
+pub async fn invoice_of(
+    db: &Db,
+    link_id: &str,
+) -> Result<Option<(OrganisationId, i64)>, ServerError> {
+    sqlx::query("SELECT organisation_id, invoice_id FROM links WHERE id = $1")
+        .bind(link_id)
+        .fetch_optional(&db.pool)
+        .await?
+        .map(|row| {
+            Ok((
+                OrganisationId(row.try_get("organisation_id")?),
+                row.try_get("invoice_id")?,
+            ))
+        })
+        .transpose()
+}
+
 /// Every link of an invoice, oldest first.
 pub async fn for_invoice(
     db: &Db,
