@@ -150,6 +150,11 @@ impl InvoiceSort {
     }
 }
 
+/// Where the admin's pages hear that something changed (server-sent events).
+pub const CHANGES_PATH: &str = "/api/changes";
+/// The name of that event.
+pub const CHANGED_EVENT: &str = "changed";
+
 /// Invoices per page of the list.
 pub const INVOICE_PAGE_SIZE: usize = 25;
 

@@ -111,6 +111,67 @@ pub enum PublicEventKind {
     Voided,
 }
 
+/// What the merchant can narrow an invoice's history to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum HistoryFilter {
+    #[default]
+    Everything,
+    /// What the customer did: opens, downloads, prints, by a person.
+    Customer,
+    /// Emails, reminders, notices, links.
+    Emails,
+    Payments,
+    /// Fetches by mail scanners, previews and other machines.
+    Automated,
+}
+
+impl HistoryFilter {
+    pub const ALL: [HistoryFilter; 5] = [
+        HistoryFilter::Everything,
+        HistoryFilter::Customer,
+        HistoryFilter::Emails,
+        HistoryFilter::Payments,
+        HistoryFilter::Automated,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            HistoryFilter::Everything => "all",
+            HistoryFilter::Customer => "customer",
+            HistoryFilter::Emails => "emails",
+            HistoryFilter::Payments => "payments",
+            HistoryFilter::Automated => "automated",
+        }
+    }
+
+    pub fn parse(code: &str) -> Self {
+        Self::ALL
+            .into_iter()
+            .find(|filter| filter.code() == code)
+            .unwrap_or_default()
+    }
+
+    /// Whether an entry of `kind` belongs under this filter.
+    pub fn shows(self, kind: &str, automated: bool) -> bool {
+        let by_customer = matches!(
+            kind,
+            "link_fetched" | "opened" | "pdf_downloaded" | "printed"
+        );
+        match self {
+            HistoryFilter::Everything => true,
+            HistoryFilter::Customer => by_customer && !automated,
+            HistoryFilter::Emails => {
+                kind.starts_with("email_")
+                    || kind.starts_with("reminder_")
+                    || kind.starts_with("notice_")
+                    || matches!(kind, "link_revoked" | "automatic_send_skipped")
+            }
+            HistoryFilter::Payments => kind.starts_with("payment_"),
+            HistoryFilter::Automated => automated,
+        }
+    }
+}
+
 /// One entry of an invoice's history as the server keeps it.
 pub struct HistoryFact<'a> {
     pub at_ms: i64,
@@ -237,6 +298,37 @@ mod tests {
             recipient,
             automated,
         }
+    }
+
+    #[test]
+    fn the_merchant_narrows_the_history_to_what_they_look_for() {
+        let shown = |filter: HistoryFilter| {
+            [
+                ("issued", false),
+                ("email_sent", false),
+                ("reminder_failed", false),
+                ("link_fetched", true),
+                ("opened", true),
+                ("opened", false),
+                ("printed", false),
+                ("payment_recorded", false),
+                ("link_revoked", false),
+            ]
+            .into_iter()
+            .filter(|(kind, automated)| filter.shows(kind, *automated))
+            .map(|(kind, _)| kind)
+            .collect::<Vec<_>>()
+        };
+        assert_eq!(shown(HistoryFilter::Everything).len(), 9);
+        assert_eq!(shown(HistoryFilter::Customer), ["opened", "printed"]);
+        assert_eq!(
+            shown(HistoryFilter::Emails),
+            ["email_sent", "reminder_failed", "link_revoked"]
+        );
+        assert_eq!(shown(HistoryFilter::Payments), ["payment_recorded"]);
+        assert_eq!(shown(HistoryFilter::Automated), ["link_fetched", "opened"]);
+        assert_eq!(HistoryFilter::parse("payments"), HistoryFilter::Payments);
+        assert_eq!(HistoryFilter::parse("nonsense"), HistoryFilter::Everything);
     }
 
     #[test]

@@ -8,6 +8,7 @@ pub mod documents;
 pub mod edge_sync;
 pub mod email;
 pub mod error;
+pub mod live;
 pub mod sending;
 pub mod services;
 pub mod state;
@@ -40,6 +41,7 @@ pub fn router(state: AppState) -> Router {
         .with_state(state.clone());
     let admin = Router::new()
         .route("/invoices/{id}/pdf", get(documents::invoice_pdf))
+        .route(app::api::CHANGES_PATH, get(live::changes))
         .leptos_routes_with_context(
             &state,
             routes,

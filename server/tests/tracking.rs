@@ -330,3 +330,59 @@ async fn the_edge_can_ask_for_a_link_it_lost_with_a_signed_request() {
         assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
     }
 }
+
+#[tokio::test]
+async fn open_admin_pages_hear_of_each_change_through_server_sent_events() {
+    use futures::StreamExt;
+    for db in databases().await {
+        let (_edge, edge_url) = FakeEdge::start().await;
+        let sink = SmtpSink::start().await;
+        let services = Arc::new(services(db.clone(), &edge_url, sink.port));
+        let merchant = sign_up(&services, "owner@bottega.it", "maria@example.it").await;
+        let id = issued_invoice(&services, &merchant).await;
+        let subscribe = |cookie: Option<String>| {
+            let mut request = Request::get(app::api::CHANGES_PATH).header("host", "admin");
+            if let Some(cookie) = cookie {
+                request = request.header("cookie", cookie);
+            }
+            router(services.clone()).oneshot(request.body(Body::empty()).expect("request"))
+        };
+        assert_eq!(
+            subscribe(None).await.expect("response").status(),
+            StatusCode::UNAUTHORIZED
+        );
+        let response = subscribe(Some(format!("invio_session={}", merchant.session)))
+            .await
+            .expect("response");
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(response.headers()["content-type"], "text/event-stream");
+        let mut events = response.into_body().into_data_stream();
+        let mut next = async || {
+            let chunk = tokio::time::timeout(std::time::Duration::from_secs(10), events.next())
+                .await
+                .expect("an event within seconds")
+                .expect("the stream goes on")
+                .expect("a chunk");
+            String::from_utf8(chunk.to_vec()).expect("utf-8")
+        };
+        let first = next().await;
+        assert!(first.contains("event: changed"), "{first}");
+
+        services
+            .record_payment(
+                &merchant.owner,
+                id,
+                PaymentInput {
+                    amount: "10".into(),
+                    date: "2026-11-20".into(),
+                    method: "cash".into(),
+                    reference: String::new(),
+                },
+            )
+            .await
+            .expect("paid");
+        let second = next().await;
+        assert!(second.contains("event: changed"), "{second}");
+        assert_ne!(first, second, "a new version after the payment");
+    }
+}

@@ -5,6 +5,7 @@ use invoice::dates::format_instant;
 use invoice::document::{
     parse_quantity, parse_tax_rate, totals, DocumentLine, DraftInput, LineInput,
 };
+use invoice::events::HistoryFilter;
 use invoice::payment::PaymentMethod;
 use invoice::status::Lifecycle;
 use invoice::{Currency, Language, Money};
@@ -55,7 +56,7 @@ pub fn InvoicePage() -> impl IntoView {
     let payment = ServerAction::<RecordPayment>::new();
     let delete_payment = ServerAction::<DeletePayment>::new();
     let revoke = ServerAction::<RevokeLink>::new();
-    let tick = crate::routes::invoices::refresh_tick();
+    let tick = crate::routes::invoices::live_changes();
     let detail = Resource::new(
         move || {
             (
@@ -609,27 +610,65 @@ fn SentLinks(id: i64, links: Vec<LinkRow>, revoke: ServerAction<RevokeLink>) -> 
     })
 }
 
-/// The invoice's history, oldest first, in the merchant's words.
+/// The invoice's history, oldest first, in the merchant's words, narrowed
+/// to what the merchant looks for.
 #[component]
 fn History(entries: Vec<crate::api::HistoryEntry>, currency: Currency) -> impl IntoView {
     let language = use_language();
+    let filter = RwSignal::new(HistoryFilter::Everything);
+    let shown = move || {
+        let filter = filter.get();
+        entries
+            .iter()
+            .filter(|entry| filter.shows(&entry.kind, entry.automated))
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    let label = |filter: HistoryFilter| match filter {
+        HistoryFilter::Everything => T::HistoryEverything,
+        HistoryFilter::Customer => T::HistoryCustomer,
+        HistoryFilter::Emails => T::HistoryEmails,
+        HistoryFilter::Payments => T::HistoryPayments,
+        HistoryFilter::Automated => T::HistoryAutomated,
+    };
     view! {
-        <section class="card" aria-labelledby="history-title">
-            <h2 id="history-title">{t(T::History)}</h2>
-            <ol class="history">
-                {entries.into_iter().map(|entry| {
-                    let automated = entry.automated;
-                    view! {
-                        <li class:automated=automated>
-                            <time>{move || format_instant(entry.at_ms, language.get())}</time>
-                            " "
-                            {(entry.recipient.as_deref() == Some("copy")).then(|| view! { <span class="pill">{t(T::Copy)}</span> " " })}
-                            <span>{move || history_text(&entry.kind, entry.detail.as_deref(), currency, language.get())}</span>
-                            {automated.then(|| view! { <span class="pill">{t(T::Automated)}</span> })}
-                        </li>
-                    }
-                }).collect_view()}
-            </ol>
+        <section class="card" id="history" aria-labelledby="history-title">
+            <div class="section-head">
+                <h2 id="history-title">{t(T::History)}</h2>
+                <label class="inline-field">
+                    {t(T::HistoryShow)}
+                    <select
+                        name="history_filter"
+                        on:change=move |event| filter.set(HistoryFilter::parse(&event_target_value(&event)))
+                    >
+                        {HistoryFilter::ALL.into_iter().map(|option| view! {
+                            <option value=option.code() selected=move || filter.get() == option>{t(label(option))}</option>
+                        }).collect_view()}
+                    </select>
+                </label>
+            </div>
+            {move || {
+                let shown = shown();
+                if shown.is_empty() {
+                    return view! { <p class="muted">{t(T::HistoryEmpty)}</p> }.into_any();
+                }
+                view! {
+                    <ol class="history">
+                        {shown.into_iter().map(|entry| {
+                            let automated = entry.automated;
+                            view! {
+                                <li class:automated=automated>
+                                    <time>{move || format_instant(entry.at_ms, language.get())}</time>
+                                    " "
+                                    {(entry.recipient.as_deref() == Some("copy")).then(|| view! { <span class="pill">{t(T::Copy)}</span> " " })}
+                                    <span>{move || history_text(&entry.kind, entry.detail.as_deref(), currency, language.get())}</span>
+                                    {automated.then(|| view! { " " <span class="pill">{t(T::Automated)}</span> })}
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ol>
+                }.into_any()
+            }}
         </section>
     }
 }

@@ -1,8 +1,6 @@
 //! Sales → Customer invoices: the list with its filters, sorting and pages,
 //! the Email sent and Opened columns, and each row's ⋯ menu.
 
-use std::time::Duration;
-
 use invoice::dates::format_instant;
 use invoice::status::InvoiceStatus;
 use leptos::form::ActionForm;
@@ -16,20 +14,38 @@ use crate::api::{
 use crate::components::{action_error, ErrorAlert};
 use crate::i18n::{t, tr, use_language, T};
 
-/// How often the list asks for news (emails delivered, invoices opened).
-const REFRESH_EVERY: Duration = Duration::from_secs(3);
-
-/// Asks again every few seconds, in the browser only.
-pub fn refresh_tick() -> ReadSignal<u64> {
-    let (tick, set_tick) = signal(0_u64);
+/// Counts the server's "something changed" events (an email delivered, an
+/// invoice opened, a payment recorded) while the page is open in a browser;
+/// pages key their data on it to refresh at once. The browser reconnects by
+/// itself when the connection drops.
+pub fn live_changes() -> ReadSignal<u64> {
+    let (changes, set_changes) = signal(0_u64);
+    #[cfg(feature = "hydrate")]
     Effect::new(move |_| {
-        if let Ok(handle) =
-            set_interval_with_handle(move || set_tick.update(|tick| *tick += 1), REFRESH_EVERY)
+        use wasm_bindgen::closure::Closure;
+        use wasm_bindgen::JsCast;
+        let Ok(source) = web_sys::EventSource::new(crate::api::CHANGES_PATH) else {
+            return;
+        };
+        let on_change = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |_| {
+            set_changes.update(|count| *count += 1)
+        });
+        if source
+            .add_event_listener_with_callback(
+                crate::api::CHANGED_EVENT,
+                on_change.as_ref().unchecked_ref(),
+            )
+            .is_err()
         {
-            on_cleanup(move || handle.clear());
+            return;
         }
+        // Both live as long as the page; closing stops the browser's reconnects.
+        let connection = send_wrapper::SendWrapper::new((source, on_change));
+        on_cleanup(move || connection.take().0.close());
     });
-    tick
+    #[cfg(not(feature = "hydrate"))]
+    let _ = set_changes;
+    changes
 }
 
 /// The row actions every screen shares, so a change anywhere refreshes lists.
@@ -74,7 +90,7 @@ pub fn InvoicesPage() -> impl IntoView {
         })
     });
     let actions = RowActions::for_page();
-    let tick = refresh_tick();
+    let tick = live_changes();
     let invoices = Resource::new(
         move || (filter.get(), actions.version(), tick.get()),
         |(filter, _, _)| crate::api::list_invoices(filter),
@@ -335,6 +351,8 @@ fn RowMenu(
             <div class="menu" role="group">
                 <a href=format!("/invoices/{id}")>{if issued { t(T::Open) } else { t(T::EditDraft) }}</a>
                 {issued.then(|| view! {
+                    // A full page load, so the browser scrolls to the history itself.
+                    <a href=format!("/invoices/{id}#history") rel="external">{t(T::History)}</a>
                     <a href=format!("/invoices/{id}/pdf?layout=a4") download>{t(T::DownloadPdf)}</a>
                     <a href=format!("/invoices/{id}/pdf?layout=receipt") download>{t(T::DownloadReceipt)}</a>
                 })}

@@ -7,3 +7,7 @@ ALTER TABLE invoices ADD COLUMN published_state_version BIGINT NOT NULL DEFAULT 
 -- publishes it again.
 ALTER TABLE invoices ADD COLUMN published_paid_minor BIGINT;
 CREATE INDEX invoices_state_to_publish ON invoices (id) WHERE state_version > published_state_version;
+
+-- Bumped by every event of the organisation's invoices: the admin's open
+-- pages follow it (server-sent events) to refresh when something happened.
+ALTER TABLE organisations ADD COLUMN change_version BIGINT NOT NULL DEFAULT 0;

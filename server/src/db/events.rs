@@ -79,16 +79,40 @@ async fn insert_server_event(
     .bind(at_ms)
     .execute(&mut **tx)
     .await?;
-    state_changed(tx, invoice_id).await
+    invoice_changed(tx, organisation, invoice_id, true).await
 }
 
-/// Marks the invoice's customer-visible state for publishing to the edge.
-async fn state_changed(tx: &mut Transaction<'_, Any>, invoice_id: i64) -> Result<(), ServerError> {
-    sqlx::query("UPDATE invoices SET state_version = state_version + 1 WHERE id = $1")
-        .bind(invoice_id)
+/// Tells the organisation's open admin pages that an invoice changed, and
+/// marks its customer-visible state for publishing to the edge when the
+/// change is one the customer sees.
+async fn invoice_changed(
+    tx: &mut Transaction<'_, Any>,
+    organisation: OrganisationId,
+    invoice_id: i64,
+    customer_visible: bool,
+) -> Result<(), ServerError> {
+    if customer_visible {
+        sqlx::query("UPDATE invoices SET state_version = state_version + 1 WHERE id = $1")
+            .bind(invoice_id)
+            .execute(&mut **tx)
+            .await?;
+    }
+    sqlx::query("UPDATE organisations SET change_version = change_version + 1 WHERE id = $1")
+        .bind(organisation.0)
         .execute(&mut **tx)
         .await?;
     Ok(())
+}
+
+/// The organisation's change counter (see [`invoice_changed`]).
+pub async fn change_version(db: &Db, organisation: OrganisationId) -> Result<i64, ServerError> {
+    Ok(
+        sqlx::query("SELECT change_version FROM organisations WHERE id = $1")
+            .bind(organisation.0)
+            .fetch_one(&db.pool)
+            .await?
+            .try_get(0)?,
+    )
 }
 
 /// Records events forwarded by the edge; returns how many were new. Events
@@ -129,9 +153,15 @@ pub async fn ingest(db: &Db, events: &[EdgeEvent]) -> Result<usize, ServerError>
             recorded += 1;
             // Only what the customer's history shows needs publishing again.
             let customers = link.try_get::<String, _>("recipient")? == "customer";
-            if customers && !event.automated && event.kind != EdgeEventKind::LinkFetched {
-                state_changed(&mut tx, link.try_get("invoice_id")?).await?;
-            }
+            let customer_visible =
+                customers && !event.automated && event.kind != EdgeEventKind::LinkFetched;
+            invoice_changed(
+                &mut tx,
+                OrganisationId(link.try_get("organisation_id")?),
+                link.try_get("invoice_id")?,
+                customer_visible,
+            )
+            .await?;
         }
     }
     tx.commit().await?;

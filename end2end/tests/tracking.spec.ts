@@ -1,0 +1,64 @@
+import { expect, test } from "@playwright/test";
+import {
+  addCustomer,
+  customerPage,
+  issueInvoice,
+  linkIn,
+  signUp,
+  uniqueAddress,
+  waitForEmailTo,
+  waitForHydration,
+} from "./support";
+
+test("machines fetching the link are shown apart; the merchant sees a person's open live", async ({
+  page,
+  browser,
+  request,
+}) => {
+  await signUp(page);
+  const email = uniqueAddress("lucia", "example.es");
+  await addCustomer(page, "Lucía Gómez", email, "es");
+  const number = await issueInvoice(page, "Lucía Gómez", "Traducción", "80");
+  await page.getByRole("link", { name: "Send via email" }).click();
+  await waitForHydration(page);
+  await page.getByRole("button", { name: "Send", exact: true }).click();
+  await expect(page.getByRole("heading", { name: `Invoice ${number}` })).toBeVisible();
+  await waitForHydration(page);
+  const link = linkIn(await waitForEmailTo(email));
+
+  // A mail scanner: a HEAD, then a plain GET without a browser.
+  expect((await request.head(link)).status()).toBe(200);
+  expect((await request.get(link, { headers: { "user-agent": "Mozilla/5.0 (compatible; Barracuda Sentinel)" } })).status()).toBe(200);
+  const history = page.locator("ol.history");
+  await expect(history.locator("li.automated")).toHaveCount(2, { timeout: 30_000 });
+  await expect(history).not.toContainText("Opened by the customer");
+
+  // The customer reads it in a real browser: the merchant's page updates by itself.
+  const customer = await customerPage(browser);
+  await customer.goto(link);
+  await expect(customer.getByRole("heading", { name: `Factura ${number}` })).toBeVisible();
+  await customer.mouse.wheel(0, 300);
+  await expect(history).toContainText("Opened by the customer", { timeout: 30_000 });
+
+  // The filter narrows the history to what the customer did, or to the machines.
+  const show = page.getByLabel("Show");
+  await show.selectOption("customer");
+  await expect(history.locator("li")).not.toHaveCount(0);
+  for (const item of await history.locator("li").allTextContents()) {
+    expect(item).not.toContain("automated");
+  }
+  await expect(history).toContainText("Opened by the customer");
+  await show.selectOption("automated");
+  await expect(history.locator("li.automated")).toHaveCount(await history.locator("li").count());
+  await show.selectOption("payments");
+  await expect(page.getByText("Nothing of this kind yet.")).toBeVisible();
+
+  // The list's ⋯ menu leads to the same history.
+  await page.goto(page.url().replace(/\/invoices\/.*$/, "/invoices"));
+  await waitForHydration(page);
+  const row = page.locator("tr", { hasText: number });
+  await expect(row.locator('[data-column="opened"]')).toContainText("UTC");
+  await row.locator("summary").click();
+  await row.getByRole("link", { name: "History" }).click();
+  await expect(page.locator("#history")).toBeInViewport();
+});
