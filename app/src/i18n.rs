@@ -31,6 +31,7 @@ catalogue! {
     CopiesGoTo => ("A copy, with its own link, also goes to", "Una copia, con un proprio link, va anche a", "Una copia, con su propio enlace, se envía también a"),
     DidYouMean => ("Did you mean", "Intendevi", "¿Quisiste decir"),
     EventEmailRetrying => ("Delivery will be retried", "Nuovo tentativo di consegna in programma", "Se reintentará la entrega"),
+    EventFreshLinkRequested => ("The customer asked for a fresh link in place of a revoked one; it was sent to their address on file", "Il cliente ha chiesto un nuovo link al posto di uno revocato; è stato inviato al suo indirizzo registrato", "El cliente pidió un enlace nuevo en lugar de uno revocado; se envió a su dirección registrada"),
     EventLinkRevoked => ("Link revoked", "Link revocato", "Enlace revocado"),
     EventNoticeFailed => ("Failure notice not delivered", "Avviso di mancata consegna non recapitato", "Aviso de fallo no entregado"),
     EventNoticeSent => ("Failure notice sent", "Avviso di mancata consegna inviato", "Aviso de fallo enviado"),

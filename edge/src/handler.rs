@@ -39,7 +39,13 @@ pub trait Origin {
     /// The publication of the invoice a link opens, or None when the server
     /// knows no such link.
     async fn publication(&self, link_id: &str) -> Result<Option<Publication>, StoreError>;
+    /// Passes on a customer's request for a fresh link in place of a revoked one.
+    async fn request_fresh_link(&self, link_id: &str) -> Result<(), StoreError>;
 }
+
+/// How long a customer's request for a fresh link is remembered: asking
+/// again meanwhile changes nothing and does not reach the server.
+const FRESH_LINK_TTL_SECONDS: u64 = 900;
 
 /// How long the edge remembers that the server knows no such link, so a
 /// link is asked about once, not on every request.
@@ -62,6 +68,9 @@ pub fn state_key(invoice_key: &str) -> String {
 }
 pub fn missing_key(link_id: &str) -> String {
     format!("missing:{link_id}")
+}
+pub fn fresh_link_key(link_id: &str) -> String {
+    format!("fresh:{link_id}")
 }
 
 /// The secrets the worker is configured with.
@@ -128,7 +137,7 @@ const CUSTOMER_HEADERS: [(&str, &str); 6] = [
     ("x-frame-options", "DENY"),
     (
         "content-security-policy",
-        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'none'; base-uri 'none'; frame-ancestors 'none'",
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
     ),
 ];
 
@@ -152,6 +161,12 @@ impl EdgeResponse {
 
     fn html(status: u16, html: String) -> Self {
         Self::new(status, "text/html; charset=utf-8", html.into_bytes())
+    }
+
+    fn redirect(location: &str) -> Self {
+        let mut response = Self::empty(303);
+        response.headers.push(("location", location.to_owned()));
+        response
     }
 
     fn empty(status: u16) -> Self {
@@ -200,7 +215,7 @@ pub async fn respond(
             None => not_found(),
             Some(link_id) => match load_document(store, origin, link_id).await? {
                 None => not_found(),
-                Some((link, document)) if link.revoked => revoked(&document),
+                Some((link, document)) if link.revoked => revoked(&document, token),
                 Some((link, document)) => {
                     let state = load_state(store, &link.invoice_key).await?;
                     let today = Date::from_unix_millis(request.now_ms);
@@ -219,7 +234,7 @@ pub async fn respond(
             None => not_found(),
             Some(link_id) => match load_pdf(store, origin, link_id).await? {
                 None => not_found(),
-                Some((link, document, _)) if link.revoked => revoked(&document),
+                Some((link, document, _)) if link.revoked => revoked(&document, token),
                 Some((_, document, pdf)) => {
                     let actor = request.signals().download();
                     let mut response = EdgeResponse::new(200, "application/pdf", pdf).with_event(
@@ -267,6 +282,17 @@ pub async fn respond(
                 )))
             }
         },
+        Route::FreshLink(token) => match verify(token) {
+            None => not_found(),
+            Some(link_id) => match load_document(store, origin, link_id).await? {
+                None => not_found(),
+                Some((link, document)) if link.revoked => {
+                    fresh_link(store, origin, link_id, document.language).await?
+                }
+                // Still valid: back to the invoice.
+                Some(_) => EdgeResponse::redirect(&format!("/i/{token}")),
+            },
+        },
         Route::Asset("customer.css") => {
             EdgeResponse::new(200, "text/css; charset=utf-8", CUSTOMER_CSS.into())
         }
@@ -281,8 +307,35 @@ pub async fn respond(
 }
 
 /// 410 Gone, in the customer's language: the merchant withdrew this link.
-fn revoked(document: &PublicDocument) -> EdgeResponse {
-    EdgeResponse::html(410, page::revoked_page(document.language))
+fn revoked(document: &PublicDocument, token: &str) -> EdgeResponse {
+    EdgeResponse::html(410, page::revoked_page(document.language, token))
+}
+
+/// A customer's request for a fresh link, passed on to the server once per
+/// [`FRESH_LINK_TTL_SECONDS`]; the server sends it to the address on file.
+async fn fresh_link(
+    store: &impl Store,
+    origin: &impl Origin,
+    link_id: LinkId,
+    language: Language,
+) -> Result<EdgeResponse, StoreError> {
+    let hex = link_id.to_hex();
+    if store.get_text(&fresh_link_key(&hex)).await?.is_none() {
+        // The reason is the worker's to log; the customer is asked to retry.
+        if origin.request_fresh_link(&hex).await.is_err() {
+            return Ok(EdgeResponse::html(
+                503,
+                page::fresh_link_unavailable_page(language),
+            ));
+        }
+        store
+            .put_expiring(&fresh_link_key(&hex), "1", FRESH_LINK_TTL_SECONDS)
+            .await?;
+    }
+    Ok(EdgeResponse::html(
+        200,
+        page::fresh_link_sent_page(language),
+    ))
 }
 
 /// The link's record and its invoice's document. On a KV miss the server is
@@ -533,6 +586,9 @@ mod tests {
     impl Origin for NoOrigin {
         async fn publication(&self, _link_id: &str) -> Result<Option<Publication>, StoreError> {
             Ok(None)
+        }
+        async fn request_fresh_link(&self, _link_id: &str) -> Result<(), StoreError> {
+            Err(StoreError("no server".into()))
         }
     }
 
@@ -817,12 +873,17 @@ mod tests {
     struct CountingOrigin {
         publication: Option<Publication>,
         asked: Cell<usize>,
+        fresh_links: Cell<usize>,
     }
 
     impl Origin for CountingOrigin {
         async fn publication(&self, _link_id: &str) -> Result<Option<Publication>, StoreError> {
             self.asked.set(self.asked.get() + 1);
             Ok(self.publication.clone())
+        }
+        async fn request_fresh_link(&self, _link_id: &str) -> Result<(), StoreError> {
+            self.fresh_links.set(self.fresh_links.get() + 1);
+            Ok(())
         }
     }
 
@@ -985,6 +1046,84 @@ mod tests {
         assert!(after.contains("Cronologia"));
         assert!(after.contains("Pagamento registrato: 122,00\u{a0}€"));
         assert!(after.contains("Inviata"));
+    }
+
+    #[test]
+    fn a_revoked_links_page_passes_on_a_request_for_a_fresh_link_once_in_a_while() {
+        let store = CountingStore::default();
+        let link = LinkId([11; 16]);
+        publish_link(&store, link, true);
+        let token = secrets().link_keys.sign(link);
+        let page = block_on(respond(
+            &request(
+                "GET",
+                &format!("/i/{token}"),
+                &[("user-agent", CHROME)],
+                b"",
+            ),
+            &store,
+            &NoOrigin,
+            &secrets(),
+        ))
+        .expect("respond");
+        let html = String::from_utf8(page.body).expect("utf-8");
+        assert!(
+            html.contains(&format!(r#"action="/i/{token}/fresh-link""#)),
+            "{html}"
+        );
+        assert!(html.contains("Inviami un nuovo link"));
+
+        let origin = CountingOrigin::default();
+        let ask = |origin: &CountingOrigin| {
+            block_on(respond(
+                &request("POST", &format!("/i/{token}/fresh-link"), &[], b""),
+                &store,
+                origin,
+                &secrets(),
+            ))
+            .expect("respond")
+        };
+        let first = ask(&origin);
+        assert_eq!(first.status, 200);
+        assert!(String::from_utf8(first.body)
+            .expect("utf-8")
+            .contains("Richiesta inviata"));
+        assert_eq!(ask(&origin).status, 200);
+        assert_eq!(
+            origin.fresh_links.get(),
+            1,
+            "asked again within the window: not passed on"
+        );
+
+        let down = block_on(respond(
+            &request(
+                "POST",
+                &format!(
+                    "/i/{}/fresh-link",
+                    secrets().link_keys.sign(LinkId([12; 16]))
+                ),
+                &[],
+                b"",
+            ),
+            &store,
+            &NoOrigin,
+            &secrets(),
+        ))
+        .expect("respond");
+        assert_eq!(down.status, 404, "a link nobody knows");
+
+        let live = LinkId([13; 16]);
+        publish(&store, live);
+        let live_token = secrets().link_keys.sign(live);
+        let not_revoked = block_on(respond(
+            &request("POST", &format!("/i/{live_token}/fresh-link"), &[], b""),
+            &store,
+            &origin,
+            &secrets(),
+        ))
+        .expect("respond");
+        assert_eq!(not_revoked.status, 303);
+        assert_eq!(origin.fresh_links.get(), 1);
     }
 
     #[test]

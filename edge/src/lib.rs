@@ -11,7 +11,9 @@ pub mod page;
 pub mod routes;
 
 use handler::{EdgeRequest, Origin, Secrets, Store, StoreError};
-use invoice::events::{EventBatch, Publication, EVENTS_PATH, LINK_LOOKUP_PATH};
+use invoice::events::{
+    EventBatch, FreshLinkRequest, Publication, EVENTS_PATH, FRESH_LINK_PATH, LINK_LOOKUP_PATH,
+};
 use invoice::link::KeyRing;
 use invoice::signing::{self, SIGNATURE_HEADER, TIMESTAMP_HEADER};
 use worker::{
@@ -90,6 +92,22 @@ impl Origin for Server<'_> {
                 "asking the server for a link: it answered {status}"
             ))),
         }
+    }
+
+    async fn request_fresh_link(&self, link_id: &str) -> std::result::Result<(), StoreError> {
+        let body = serde_json::to_string(&FreshLinkRequest {
+            link_id: link_id.to_owned(),
+        })
+        .map_err(|e| StoreError(e.to_string()))?;
+        let outcome = match signed_call(self.0, Method::Post, FRESH_LINK_PATH, body).await {
+            Ok(response) if (200..300).contains(&response.status_code()) => Ok(()),
+            Ok(response) => Err(format!("the server answered {}", response.status_code())),
+            Err(error) => Err(error.to_string()),
+        };
+        outcome.map_err(|reason| {
+            worker::console_warn!("a fresh-link request could not be passed on: {reason}");
+            StoreError(reason)
+        })
     }
 }
 

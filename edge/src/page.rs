@@ -222,23 +222,61 @@ pub fn invoice_page(
     )
 }
 
-/// The page for a link the merchant withdrew.
-pub fn revoked_page(language: Language) -> String {
-    notice_page(language, Text::LinkRevokedTitle, Text::LinkRevokedBody)
+/// The page for a link the merchant withdrew, with a form to ask for a
+/// fresh link (a plain form: it works without the page's script).
+pub fn revoked_page(language: Language, token: &str) -> String {
+    let form = format!(
+        r#"<form method="post" action="/i/{token}/fresh-link"><button type="submit" class="button primary">{label}</button></form>"#,
+        token = e(token),
+        label = text(language, Text::FreshLinkButton),
+    );
+    notice_page(
+        language,
+        Text::LinkRevokedTitle,
+        Text::LinkRevokedBody,
+        &form,
+    )
+}
+
+/// After the customer asked for a fresh link; it says the same whether or
+/// not one is sent, so the page tells nothing about the invoice.
+pub fn fresh_link_sent_page(language: Language) -> String {
+    notice_page(
+        language,
+        Text::FreshLinkSentTitle,
+        Text::FreshLinkSentBody,
+        "",
+    )
+}
+
+/// When the request could not reach the server.
+pub fn fresh_link_unavailable_page(language: Language) -> String {
+    notice_page(
+        language,
+        Text::FreshLinkUnavailableTitle,
+        Text::FreshLinkUnavailableBody,
+        "",
+    )
 }
 
 /// The page for a link that does not exist or was tampered with. The
 /// language comes from the browser, since the link says nothing trustworthy.
 pub fn not_found_page(language: Language) -> String {
-    notice_page(language, Text::LinkNotFoundTitle, Text::LinkNotFoundBody)
+    notice_page(
+        language,
+        Text::LinkNotFoundTitle,
+        Text::LinkNotFoundBody,
+        "",
+    )
 }
 
-fn notice_page(language: Language, title: Text, body: Text) -> String {
+fn notice_page(language: Language, title: Text, body: Text, extra_html: &str) -> String {
     format!(
         r#"{head}<body>
 <main class="sheet notice">
 <h1>{title}</h1>
 <p>{body}</p>
+{extra_html}
 </main>
 </body>
 </html>

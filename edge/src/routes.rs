@@ -10,6 +10,9 @@ pub enum Route<'a> {
     Presence(&'a str),
     /// `POST /i/{token}/printed`: the person asked to print.
     Printed(&'a str),
+    /// `POST /i/{token}/fresh-link`: on a revoked link's page, the customer
+    /// asks for a fresh link at the address the merchant has.
+    FreshLink(&'a str),
     /// `GET /assets/{name}`: the page's stylesheet and script.
     Asset(&'a str),
     /// `PUT /_invio/publish`: the server publishes an invoice (signed).
@@ -28,13 +31,14 @@ pub fn route<'a>(method: &str, path: &'a str) -> Route<'a> {
         (_, ["i", token, "pdf"]) if reading => Route::Pdf(token),
         ("POST", ["i", token, "presence"]) => Route::Presence(token),
         ("POST", ["i", token, "printed"]) => Route::Printed(token),
+        ("POST", ["i", token, "fresh-link"]) => Route::FreshLink(token),
         (_, ["assets", name]) if reading => Route::Asset(name),
         ("PUT", ["_invio", "publish"]) => Route::Publish,
         ("PUT", ["_invio", "state"]) => Route::State,
         (
             _,
             ["i", _]
-            | ["i", _, "pdf" | "presence" | "printed"]
+            | ["i", _, "pdf" | "presence" | "printed" | "fresh-link"]
             | ["assets", _]
             | ["_invio", "publish" | "state"],
         ) => Route::MethodNotAllowed,
@@ -53,6 +57,8 @@ mod tests {
         assert_eq!(route("GET", "/i/abc/pdf"), Route::Pdf("abc"));
         assert_eq!(route("POST", "/i/abc/presence"), Route::Presence("abc"));
         assert_eq!(route("POST", "/i/abc/printed"), Route::Printed("abc"));
+        assert_eq!(route("POST", "/i/abc/fresh-link"), Route::FreshLink("abc"));
+        assert_eq!(route("GET", "/i/abc/fresh-link"), Route::MethodNotAllowed);
         assert_eq!(route("PUT", "/_invio/publish"), Route::Publish);
         assert_eq!(route("PUT", "/_invio/state"), Route::State);
         assert_eq!(route("GET", "/_invio/state"), Route::MethodNotAllowed);

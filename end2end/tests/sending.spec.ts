@@ -2,6 +2,7 @@ import { expect, test } from "@playwright/test";
 import {
   addCustomer,
   adminUrl,
+  customerPage,
   emailsTo,
   issueInvoice,
   linkIn,
@@ -187,12 +188,13 @@ test("a store with sending turned off says so and points to its settings", async
 
 test("sending again makes a new link; the merchant revokes one, and the links sent to a customer's old address", async ({
   page,
+  browser,
   request,
 }) => {
   await signUp(page);
   const oldAddress = uniqueAddress("sofia", "example.com");
   await addCustomer(page, "Sofia Neri", oldAddress, "en");
-  const customerPage = page.url();
+  const customerUrl = page.url();
   const number = await issueInvoice(page, "Sofia Neri", "Workshop", "300");
   const invoicePage = page.url();
 
@@ -219,8 +221,20 @@ test("sending again makes a new link; the merchant revokes one, and the links se
   expect((await request.get(second)).status()).toBe(200);
   await expect(page.locator(".history")).toContainText("Link revoked");
 
+  // The customer, on the revoked link's page, asks for a fresh one: it comes by email.
+  const customer = await customerPage(browser);
+  const gone = await customer.goto(first);
+  expect(gone!.status()).toBe(410);
+  await customer.getByRole("button", { name: "Send me a fresh link" }).click();
+  await expect(customer.getByRole("heading", { name: "Request sent" })).toBeVisible();
+  await expect.poll(async () => (await emailsTo(oldAddress)).length, { timeout: 30_000 }).toBe(3);
+  const fresh = (await emailsTo(oldAddress)).map(linkIn).find((link) => link !== first && link !== second)!;
+  expect((await request.get(fresh)).status()).toBe(200);
+  await page.reload();
+  await expect(page.locator(".history")).toContainText("asked for a fresh link");
+
   // The customer moves to a new address: the admin offers to revoke the old one's links.
-  await page.goto(customerPage);
+  await page.goto(customerUrl);
   await waitForHydration(page);
   await page.getByLabel("Email", { exact: true }).fill(uniqueAddress("sofia.neri", "example.com"));
   await page.getByRole("button", { name: "Save" }).click();

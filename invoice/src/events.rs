@@ -12,6 +12,16 @@ pub const PUBLISH_PATH: &str = "/_invio/publish";
 pub const STATE_PATH: &str = "/_invio/state";
 /// Where the server accepts event batches from the edge (signed POST).
 pub const EVENTS_PATH: &str = "/api/edge/events";
+/// Where the edge passes on a customer's request for a fresh link, made on
+/// the page of a revoked one (signed POST of a [`FreshLinkRequest`]).
+pub const FRESH_LINK_PATH: &str = "/api/edge/fresh-link";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FreshLinkRequest {
+    /// Hex of the revoked link's public id.
+    pub link_id: String,
+}
+
 /// Where the edge asks the server for a link it does not have (signed GET of
 /// `{LINK_LOOKUP_PATH}/{link id}`); the answer is a [`Publication`].
 pub const LINK_LOOKUP_PATH: &str = "/api/edge/links";
@@ -164,7 +174,10 @@ impl HistoryFilter {
                 kind.starts_with("email_")
                     || kind.starts_with("reminder_")
                     || kind.starts_with("notice_")
-                    || matches!(kind, "link_revoked" | "automatic_send_skipped")
+                    || matches!(
+                        kind,
+                        "link_revoked" | "automatic_send_skipped" | "fresh_link_requested"
+                    )
             }
             HistoryFilter::Payments => kind.starts_with("payment_"),
             HistoryFilter::Automated => automated,

@@ -8,7 +8,8 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use invoice::events::{
-    EventBatch, Publication, StatePublication, LINK_LOOKUP_PATH, PUBLISH_PATH, STATE_PATH,
+    EventBatch, FreshLinkRequest, Publication, StatePublication, FRESH_LINK_PATH, LINK_LOOKUP_PATH,
+    PUBLISH_PATH, STATE_PATH,
 };
 use invoice::signing::{self, SIGNATURE_HEADER, TIMESTAMP_HEADER};
 
@@ -100,6 +101,40 @@ pub async fn link_publication(
         Err(error) => {
             tracing::error!(%error, "answering a link lookup failed");
             StatusCode::SERVICE_UNAVAILABLE.into_response()
+        }
+    }
+}
+
+/// `POST /api/edge/fresh-link`, signed: a customer asked for a fresh link on
+/// a revoked link's page. 202 once handled (sent or not: the customer is told
+/// the same), 404 for a link the server does not know.
+pub async fn fresh_link(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> StatusCode {
+    let header = |name| headers.get(name).and_then(|value| value.to_str().ok());
+    if let Err(error) = signing::verify(
+        &state.services.config.edge_secret,
+        "POST",
+        FRESH_LINK_PATH,
+        header(TIMESTAMP_HEADER),
+        header(SIGNATURE_HEADER),
+        &body,
+        now_ms() / 1000,
+    ) {
+        tracing::warn!(%error, "refused a fresh-link request");
+        return StatusCode::UNAUTHORIZED;
+    }
+    let Ok(request) = serde_json::from_slice::<FreshLinkRequest>(&body) else {
+        return StatusCode::BAD_REQUEST;
+    };
+    match state.services.send_fresh_link(&request.link_id).await {
+        Ok(true) => StatusCode::ACCEPTED,
+        Ok(false) => StatusCode::NOT_FOUND,
+        Err(error) => {
+            tracing::error!(%error, "a fresh-link request failed");
+            StatusCode::SERVICE_UNAVAILABLE
         }
     }
 }

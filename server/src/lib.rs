@@ -35,6 +35,10 @@ pub fn router(state: AppState) -> Router {
     let edge = Router::new()
         .route(invoice::events::EVENTS_PATH, post(edge_sync::ingest_events))
         .route(
+            invoice::events::FRESH_LINK_PATH,
+            post(edge_sync::fresh_link),
+        )
+        .route(
             &format!("{}/{{link_id}}", invoice::events::LINK_LOOKUP_PATH),
             get(edge_sync::link_publication),
         )

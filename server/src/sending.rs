@@ -20,7 +20,7 @@ use invoice::email::{
 use invoice::events::{Publication, PublishedLink, Recipient, StatePublication};
 use invoice::link::LinkId;
 use invoice::problem::Problem;
-use invoice::status::amount_due;
+use invoice::status::{amount_due, Lifecycle};
 use invoice::store::StoreSettings;
 use invoice::{Money, PublicDocument};
 
@@ -39,6 +39,8 @@ use crate::services::{invalid, refused, today, Services};
 pub const DISPATCH_WORKERS: usize = 8;
 /// How often an idle worker looks for retries that became due.
 const IDLE_POLL: Duration = Duration::from_secs(1);
+/// A revoked link gets at most one fresh link per this window.
+const FRESH_LINK_WINDOW_MS: i64 = 3_600_000;
 /// How often changed invoice states are looked for.
 const EDGE_SYNC_POLL: Duration = Duration::from_secs(1);
 /// How often the reminder schedule is checked.
@@ -49,6 +51,8 @@ struct Recipients<'a> {
     to: &'a [EmailAddress],
     subject: &'a str,
     message: &'a str,
+    /// Whether the store's "copies to" get their copies of this send.
+    with_copies: bool,
 }
 
 impl Services {
@@ -138,6 +142,7 @@ impl Services {
                 to: &valid.to,
                 subject: &valid.subject,
                 message: &valid.message,
+                with_copies: true,
             },
         );
         let send = NewSend {
@@ -169,6 +174,7 @@ impl Services {
         let copies = store
             .copies_to
             .iter()
+            .filter(|_| recipients.with_copies)
             .map(|address| (Audience::Copy, address));
         customers
             .chain(copies)
@@ -233,6 +239,7 @@ impl Services {
                         to: std::slice::from_ref(address),
                         subject: &subject,
                         message: &message,
+                        with_copies: true,
                     },
                 );
                 let send = NewSend {
@@ -301,6 +308,7 @@ impl Services {
                     to: std::slice::from_ref(address),
                     subject: &subject,
                     message: &message,
+                    with_copies: true,
                 },
             );
             let send = NewSend {
@@ -321,6 +329,74 @@ impl Services {
             self.outbox_wake.notify_waiters();
         }
         Ok(queued)
+    }
+
+    /// A customer asked, on a revoked link's page, for a fresh link. It goes
+    /// to the customer's address on file (never one typed on the page), at
+    /// most once an hour per revoked link, without copies. A voided invoice,
+    /// a store that stopped sending or a customer without an address gets
+    /// nothing; the page says the same either way. False for a link the
+    /// server does not know.
+    pub async fn send_fresh_link(&self, link_id: &str) -> Result<bool, ServerError> {
+        let Some((organisation, invoice_id)) = links::invoice_of(&self.db, link_id).await? else {
+            return Ok(false);
+        };
+        let invoice = invoices::get(&self.db, organisation, invoice_id).await?;
+        let store = stores::get(&self.db, organisation, invoice.store_id).await?;
+        let customer = customers::get(&self.db, organisation, invoice.customer_id).await?;
+        let (Some(document), Some(address), Lifecycle::Issued, true) = (
+            invoice.document.as_ref(),
+            customer.email.as_ref(),
+            invoice.lifecycle,
+            store.email_enabled,
+        ) else {
+            return Ok(true);
+        };
+        let (subject, message) = prefill(
+            EmailPurpose::Invoice,
+            &store.email_subject,
+            &store.email_message,
+            document,
+            Money::new(
+                amount_due(invoice.total_minor, invoice.paid_minor),
+                invoice.currency,
+            ),
+            today(),
+        );
+        let emails = self.emails_for(
+            document,
+            &store,
+            &Recipients {
+                to: std::slice::from_ref(address),
+                subject: &subject,
+                message: &message,
+                with_copies: false,
+            },
+        );
+        let now = now_ms();
+        let send = NewSend {
+            invoice_id,
+            idempotency_key: &format!("fresh-{link_id}-{}", now / FRESH_LINK_WINDOW_MS),
+            purpose: EmailPurpose::Invoice,
+            reminder_step: None,
+            requested_by: None,
+        };
+        let mut tx = self.db.pool.begin().await?;
+        if outbox::write_send(&mut tx, organisation, &send, &emails, now).await? {
+            record_server_event(
+                &mut tx,
+                organisation,
+                invoice_id,
+                "fresh_link_requested",
+                None,
+                None,
+                now,
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        self.outbox_wake.notify_waiters();
+        Ok(true)
     }
 
     /// Revokes a link (again, harmlessly, if it already is) and tells the edge.

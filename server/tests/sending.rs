@@ -1085,3 +1085,94 @@ async fn a_reminder_still_waiting_when_the_invoice_is_paid_is_never_sent() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_customer_with_a_revoked_link_gets_a_fresh_one_at_the_address_on_file_once_an_hour() {
+    for db in databases().await {
+        let world = World::new(db).await;
+        world
+            .configure_store(|store| store.copies_to = "archivio@bottega.it".into())
+            .await;
+        let id = world.issued().await;
+        world.send(id, "first").await;
+        deliver(&world.services).await;
+        let links = world
+            .services
+            .get_invoice(world.user(), id)
+            .await
+            .expect("invoice")
+            .links;
+        let customer_link = links
+            .iter()
+            .find(|link| link.recipient == "customer")
+            .expect("the customer's link");
+        world
+            .services
+            .revoke_link(world.user(), id, &customer_link.id)
+            .await
+            .expect("revoked");
+        // Meanwhile the customer's address changed; the fresh link goes there.
+        world
+            .configure_customer(|customer| customer.email = "maria.new@example.it".into())
+            .await;
+
+        for _ in 0..3 {
+            assert!(world
+                .services
+                .send_fresh_link(&customer_link.id)
+                .await
+                .expect("handled"));
+        }
+        deliver(&world.services).await;
+        let fresh = world.sink.received_by("maria.new@example.it");
+        assert_eq!(fresh.len(), 1, "once an hour, however often asked");
+        assert!(!fresh[0].link_tokens(EDGE_URL).is_empty());
+        assert_eq!(
+            world.sink.received_by("archivio@bottega.it").len(),
+            1,
+            "no new copy for a fresh link"
+        );
+        assert!(world
+            .history_kinds(id)
+            .await
+            .contains(&"fresh_link_requested".to_owned()));
+
+        assert!(!world
+            .services
+            .send_fresh_link("00000000000000000000000000000000")
+            .await
+            .expect("handled"));
+        let voided = world.issued().await;
+        world.send(voided, "voided").await;
+        let voided_link = world
+            .services
+            .get_invoice(world.user(), voided)
+            .await
+            .expect("invoice")
+            .links
+            .into_iter()
+            .find(|link| link.recipient == "customer")
+            .expect("its link");
+        world
+            .services
+            .revoke_link(world.user(), voided, &voided_link.id)
+            .await
+            .expect("revoked");
+        world
+            .services
+            .void_invoice(world.user(), voided)
+            .await
+            .expect("void");
+        let before = world.outbox_count("customer").await;
+        assert!(world
+            .services
+            .send_fresh_link(&voided_link.id)
+            .await
+            .expect("handled"));
+        assert_eq!(
+            world.outbox_count("customer").await,
+            before,
+            "a voided invoice gets no fresh link"
+        );
+    }
+}
