@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import http from "node:http";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 // @ts-expect-error: a plain ES module without type declarations
@@ -18,11 +19,27 @@ export default async function globalSetup() {
       if (process.env.E2E_VERBOSE) console.log(line);
     },
   });
+  // Tests run in other processes: they stop and start the server through
+  // this small control endpoint (POST /server/stop, POST /server/start).
+  const control = http.createServer((request, response) => {
+    const action = request.method === "POST" ? { "/server/stop": stack.stopServer, "/server/start": stack.startServer }[request.url ?? ""] : undefined;
+    if (!action) {
+      response.writeHead(404).end();
+      return;
+    }
+    action().then(
+      () => response.writeHead(204).end(),
+      (error: Error) => response.writeHead(500).end(String(error)),
+    );
+  });
+  await new Promise<void>((resolve) => control.listen(0, "127.0.0.1", () => resolve()));
+  const address = control.address() as { port: number };
   process.env.ADMIN_URL = stack.adminUrl;
   process.env.EDGE_URL = stack.edgeUrl;
   process.env.INBOX_URL = stack.inboxUrl;
-  writeFileSync(path.join(stateDir, "urls.json"), JSON.stringify(stack));
+  process.env.STACK_CONTROL_URL = `http://127.0.0.1:${address.port}`;
   return async () => {
+    control.close();
     stack.stop();
     rmSync(stateDir, { recursive: true, force: true });
   };

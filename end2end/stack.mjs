@@ -136,6 +136,8 @@ export async function startStack({
   const children = [];
   const services = {};
   let mailFront;
+  let startServer;
+  let serverStarting;
   try {
     const catcherPort = await freePort();
     services.mail = start(
@@ -150,30 +152,26 @@ export async function startStack({
 
     const serverBinary = path.join(targetDir, "debug", "server");
     if (!existsSync(serverBinary)) throw new Error(`${serverBinary} is missing: run \`make build\` first`);
-    services.server = start(
-      "server",
-      serverBinary,
-      [],
-      {
-        cwd: root,
-        env: {
-          ...process.env,
-          DATABASE_URL: databaseUrl,
-          SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
-          EDGE_URL: edgeUrl,
-          ADMIN_URL: adminUrl,
-          LINK_SIGNING_KEYS: linkSigningKeys,
-          EDGE_SHARED_SECRET: edgeSharedSecret,
-          LEPTOS_OUTPUT_NAME: "invio",
-          LEPTOS_SITE_ROOT: path.join(root, "target", "site"),
-          LEPTOS_SITE_PKG_DIR: "pkg",
-          LEPTOS_SITE_ADDR: `127.0.0.1:${adminPort}`,
-          LEPTOS_RELOAD_PORT: String(await freePort()),
-        },
-      },
-      log,
-    );
-    children.push(services.server);
+    const serverEnv = {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
+      EDGE_URL: edgeUrl,
+      ADMIN_URL: adminUrl,
+      LINK_SIGNING_KEYS: linkSigningKeys,
+      EDGE_SHARED_SECRET: edgeSharedSecret,
+      LEPTOS_OUTPUT_NAME: "invio",
+      LEPTOS_SITE_ROOT: path.join(root, "target", "site"),
+      LEPTOS_SITE_PKG_DIR: "pkg",
+      LEPTOS_SITE_ADDR: `127.0.0.1:${adminPort}`,
+      LEPTOS_RELOAD_PORT: String(await freePort()),
+    };
+    startServer = async () => {
+      services.server = start("server", serverBinary, [], { cwd: root, env: serverEnv }, log);
+      children.push(services.server);
+      await waitFor(`${adminUrl}/`, "the server", services.server);
+    };
+    serverStarting = startServer();
 
     services.edge = start(
       "edge",
@@ -207,7 +205,7 @@ export async function startStack({
 
     await Promise.all([
       waitFor(inboxUrl, "the mail catcher", services.mail),
-      waitFor(`${adminUrl}/`, "the server", services.server),
+      serverStarting,
       waitFor(`${edgeUrl}/assets/customer.css`, "the edge", services.edge),
     ]);
   } catch (error) {
@@ -219,7 +217,15 @@ export async function startStack({
     mailFront.close();
     stopAll(children);
   };
-  return { adminUrl, edgeUrl, inboxUrl, smtpPort, services, stop };
+  // For fault tests: the server killed as a crash would, then started again
+  // on the same database.
+  const stopServer = () =>
+    new Promise((resolve) => {
+      if (services.server.exitCode !== null) return resolve();
+      services.server.once("exit", () => resolve());
+      process.kill(-services.server.pid, "SIGKILL");
+    });
+  return { adminUrl, edgeUrl, inboxUrl, smtpPort, services, stop, stopServer, startServer };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

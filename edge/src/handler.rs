@@ -47,6 +47,14 @@ pub trait Origin {
 /// again meanwhile changes nothing and does not reach the server.
 const FRESH_LINK_TTL_SECONDS: u64 = 900;
 
+/// How long a queued event batch waits before its next try: as long as it
+/// has waited so far (so the waits double), from 5 seconds up to an hour.
+/// With the queue's 40 retries (wrangler.toml) that covers a day of server
+/// downtime before a batch goes to the dead-letter queue.
+pub fn queue_retry_delay_seconds(waited_ms: i64) -> u32 {
+    u32::try_from((waited_ms / 1000).clamp(5, 3600)).unwrap_or(3600)
+}
+
 /// How long the edge remembers that the server knows no such link, so a
 /// link is asked about once, not on every request.
 const MISSING_TTL_SECONDS: u64 = 300;
@@ -899,6 +907,20 @@ mod tests {
             }],
             state: PublicState::issued(),
         }
+    }
+
+    #[test]
+    fn queued_batches_wait_longer_each_time_up_to_an_hour() {
+        assert_eq!(queue_retry_delay_seconds(0), 5);
+        assert_eq!(queue_retry_delay_seconds(40_000), 40);
+        assert_eq!(queue_retry_delay_seconds(80_000), 80);
+        assert_eq!(queue_retry_delay_seconds(86_400_000), 3600);
+        // Forty tries whose waits double from 5 s, capped at an hour, span a day.
+        let mut waited_ms = 0_i64;
+        for _ in 0..40 {
+            waited_ms += i64::from(queue_retry_delay_seconds(waited_ms)) * 1000;
+        }
+        assert!(waited_ms >= 86_400_000, "{waited_ms}");
     }
 
     #[test]

@@ -17,8 +17,8 @@ use invoice::events::{
 use invoice::link::KeyRing;
 use invoice::signing::{self, SIGNATURE_HEADER, TIMESTAMP_HEADER};
 use worker::{
-    event, Context, Env, Fetch, Headers, KvStore, MessageBatch, MessageExt, Method, Request,
-    RequestInit, Response, Result,
+    event, Context, Env, Fetch, Headers, KvStore, MessageBatch, MessageExt, Method,
+    QueueRetryOptionsBuilder, Request, RequestInit, Response, Result,
 };
 
 /// Binding names, as in wrangler.toml.
@@ -233,8 +233,16 @@ async fn queue(batch: MessageBatch<EventBatch>, env: Env, _ctx: Context) -> Resu
         match forward(&env, message.body()).await {
             Ok(()) => message.ack(),
             Err(error) => {
-                worker::console_warn!("a queued event batch failed again: {error}");
-                message.retry();
+                let waited_ms = now_ms() - message.timestamp().as_millis() as i64;
+                let delay = handler::queue_retry_delay_seconds(waited_ms);
+                worker::console_warn!(
+                    "a queued event batch failed again ({error}); next try in {delay} s"
+                );
+                message.retry_with_options(
+                    &QueueRetryOptionsBuilder::new()
+                        .with_delay_seconds(delay)
+                        .build(),
+                );
             }
         }
     }

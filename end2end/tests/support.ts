@@ -143,3 +143,15 @@ export async function openSendDialogFromList(page: Page, number: string) {
   await expect(page.getByRole("heading", { name: `Send invoice ${number}` })).toBeVisible();
   await waitForHydration(page);
 }
+
+// Kills the server as a crash would (the edge and the mail catcher stay up).
+export async function stopServer() {
+  const response = await fetch(`${process.env.STACK_CONTROL_URL}/server/stop`, { method: "POST" });
+  expect(response.status).toBe(204);
+}
+
+// Starts the server again on the same database; resolves once it answers.
+export async function startServer() {
+  const response = await fetch(`${process.env.STACK_CONTROL_URL}/server/start`, { method: "POST" });
+  expect(response.status).toBe(204);
+}

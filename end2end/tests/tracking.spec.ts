@@ -5,6 +5,8 @@ import {
   issueInvoice,
   linkIn,
   signUp,
+  startServer,
+  stopServer,
   uniqueAddress,
   waitForEmailTo,
   waitForHydration,
@@ -61,4 +63,50 @@ test("machines fetching the link are shown apart; the merchant sees a person's o
   await row.locator("summary").click();
   await row.getByRole("link", { name: "History" }).click();
   await expect(page.locator("#history")).toBeInViewport();
+});
+
+test("a customer who opens and downloads while the server is down is recorded exactly once when it is back", async ({
+  page,
+  browser,
+}) => {
+  test.setTimeout(120_000);
+  await signUp(page);
+  const email = uniqueAddress("pablo", "example.es");
+  await addCustomer(page, "Pablo Ruiz", email, "es");
+  const number = await issueInvoice(page, "Pablo Ruiz", "Reparación", "60");
+  const invoicePage = page.url();
+  await page.getByRole("link", { name: "Send via email" }).click();
+  await waitForHydration(page);
+  await page.getByRole("button", { name: "Send", exact: true }).click();
+  await expect(page.getByRole("heading", { name: `Invoice ${number}` })).toBeVisible();
+  const link = linkIn(await waitForEmailTo(email));
+
+  await stopServer();
+  try {
+    // The edge serves the invoice from its store; the events wait in the queue.
+    const customer = await customerPage(browser);
+    await customer.goto(link);
+    await expect(customer.getByRole("heading", { name: `Factura ${number}` })).toBeVisible();
+    await customer.mouse.wheel(0, 300);
+    const download = customer.waitForEvent("download");
+    await customer.getByRole("link", { name: "Descargar PDF" }).click();
+    await download;
+    await customer.waitForTimeout(1_000);
+  } finally {
+    await startServer();
+  }
+
+  await page.goto(invoicePage);
+  await waitForHydration(page);
+  await page.getByLabel("Show").selectOption("customer");
+  const history = page.locator("ol.history");
+  await expect(history).toContainText("PDF downloaded", { timeout: 90_000 });
+  await expect(history).toContainText("Opened by the customer", { timeout: 30_000 });
+  // Retried batches are never recorded twice.
+  await page.waitForTimeout(3_000);
+  await page.reload();
+  await waitForHydration(page);
+  await page.getByLabel("Show").selectOption("customer");
+  await expect(history.locator("li", { hasText: "Opened by the customer" })).toHaveCount(1);
+  await expect(history.locator("li", { hasText: "PDF downloaded" })).toHaveCount(1);
 });
