@@ -455,8 +455,24 @@ async fn publish(
     if !valid_links(&publication.links) {
         return Ok(EdgeResponse::empty(400));
     }
-    store_publication(store, &publication, &pdf).await?;
+    if !is_outdated(store, &publication.invoice_key, &publication.state).await? {
+        store_publication(store, &publication, &pdf).await?;
+    }
     Ok(EdgeResponse::empty(204))
+}
+
+/// Whether the edge already has a newer state of the invoice than `state`:
+/// the publication came late, or was replayed, and must change nothing.
+async fn is_outdated(
+    store: &impl Store,
+    invoice_key: &str,
+    state: &PublicState,
+) -> Result<bool, StoreError> {
+    Ok(store
+        .get_text(&state_key(invoice_key))
+        .await?
+        .and_then(|current| serde_json::from_str::<PublicState>(&current).ok())
+        .is_some_and(|current| current.version > state.version))
 }
 
 fn decoded_pdf(publication: &Publication) -> Option<Vec<u8>> {
@@ -504,13 +520,15 @@ async fn publish_state(
     if !valid_links(&publication.links) {
         return Ok(EdgeResponse::empty(400));
     }
-    store_state(
-        store,
-        &publication.invoice_key,
-        &publication.state,
-        &publication.links,
-    )
-    .await?;
+    if !is_outdated(store, &publication.invoice_key, &publication.state).await? {
+        store_state(
+            store,
+            &publication.invoice_key,
+            &publication.state,
+            &publication.links,
+        )
+        .await?;
+    }
     Ok(EdgeResponse::empty(204))
 }
 
@@ -697,6 +715,7 @@ mod tests {
         let store = CountingStore::default();
         let link = LinkId([1; 16]);
         assert_eq!(publish(&store, link).status, 204);
+        store.reads.set(0);
         let token = secrets().link_keys.sign(link);
         let mut tampered = token.clone().into_bytes();
         tampered[40] = if tampered[40] == b'A' { b'B' } else { b'A' };
@@ -1026,6 +1045,7 @@ mod tests {
                 revoked: false,
             }],
             state: PublicState {
+                version: 2,
                 lifecycle: invoice::status::Lifecycle::Issued,
                 paid_minor: 12_200,
                 history: vec![
@@ -1068,6 +1088,26 @@ mod tests {
         assert!(after.contains("Cronologia"));
         assert!(after.contains("Pagamento registrato: 122,00\u{a0}€"));
         assert!(after.contains("Inviata"));
+
+        // A replay of an older state (here: the first publication) changes nothing.
+        let mut older = state.clone();
+        older.state = PublicState::issued();
+        let body = serde_json::to_vec(&older).expect("json");
+        let replayed = block_on(respond(
+            &signed_put(STATE_PATH, &body),
+            &store,
+            &NoOrigin,
+            &secrets(),
+        ))
+        .expect("respond");
+        assert_eq!(replayed.status, 204);
+        assert!(page(&store).contains("status-paid"), "still paid");
+        assert_eq!(
+            publish(&store, link).status,
+            204,
+            "a replayed full publication too"
+        );
+        assert!(page(&store).contains("status-paid"), "still paid");
     }
 
     #[test]

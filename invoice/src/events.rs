@@ -69,6 +69,11 @@ pub struct StatePublication {
 /// derived where it is shown, since "overdue" comes with the date alone.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PublicState {
+    /// The server's count of the invoice's changes. The edge keeps the
+    /// newest state it was given, so a late or replayed publication of an
+    /// older one (a link not yet revoked, say) changes nothing.
+    #[serde(default)]
+    pub version: i64,
     pub lifecycle: Lifecycle,
     pub paid_minor: i64,
     pub history: Vec<PublicEvent>,
@@ -78,6 +83,7 @@ impl PublicState {
     /// The state of an invoice just issued, before anything happened to it.
     pub fn issued() -> Self {
         Self {
+            version: 0,
             lifecycle: Lifecycle::Issued,
             paid_minor: 0,
             history: Vec::new(),

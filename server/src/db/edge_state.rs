@@ -61,14 +61,16 @@ pub async fn read(
         })
     })
     .collect::<Result<Vec<_>, ServerError>>()?;
+    let version: i64 = invoice.try_get("state_version")?;
     Ok((
         PublicState {
+            version,
             lifecycle: Lifecycle::parse(&lifecycle)
                 .ok_or_else(|| ServerError::Corrupt(format!("lifecycle {lifecycle}")))?,
             paid_minor: invoice.try_get("paid_minor")?,
             history: customer_history(&facts, &payments),
         },
-        invoice.try_get("state_version")?,
+        version,
     ))
 }
 
