@@ -105,10 +105,11 @@ test: setup lint wasm-check unit e2e
 
 # Speed is measured here, never in tests: medians of several rounds, each
 # beside its reference, printed as Markdown.
-bench: tools debian
+bench: tools debian npm build-edge
 	cargo bench -p invoice --features pdf --bench pdf
 	cargo bench -p server --bench invoice_list
 	cargo bench -p server --bench email_dispatch
 	@eval "$$(.ci/postgres.sh start)"; trap ".ci/postgres.sh stop" EXIT; \
 	  BENCH_DATABASE_URL="$$TEST_POSTGRES_URL" cargo bench -p server --bench invoice_list && \
 	  BENCH_DATABASE_URL="$$TEST_POSTGRES_URL" cargo bench -p server --bench email_dispatch
+	node end2end/bench-edge.mjs

@@ -25,7 +25,7 @@ export function freePort() {
   });
 }
 
-async function waitFor(url, what, child, timeoutMs = 90_000) {
+export async function waitFor(url, what, child, timeoutMs = 90_000) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`${what} exited with code ${child.exitCode}`);
@@ -51,7 +51,7 @@ function start(what, command, args, options, log) {
   return child;
 }
 
-function stopAll(children) {
+export function stopAll(children) {
   for (const child of children) {
     if (child.exitCode === null) {
       try {
@@ -61,6 +61,37 @@ function stopAll(children) {
       }
     }
   }
+}
+
+/**
+ * Starts the built worker under `wrangler dev` (local workerd, KV and Queue)
+ * without waiting for it; `assetsDir`, when given, is served as static assets.
+ */
+export function startEdge({ port, inspectorPort, stateDir, serverUrl, linkSigningKeys, edgeSharedSecret, assetsDir, log = () => {} }) {
+  const args = [
+    "dev",
+    "--ip", "127.0.0.1",
+    "--port", String(port),
+    "--inspector-port", String(inspectorPort),
+    "--persist-to", path.join(stateDir, "wrangler"),
+    "--var", `SERVER_URL:${serverUrl}`,
+    "--var", `LINK_SIGNING_KEYS:${linkSigningKeys}`,
+    "--var", `EDGE_SHARED_SECRET:${edgeSharedSecret}`,
+    "--log-level", "warn",
+  ];
+  if (assetsDir) args.push("--assets", assetsDir);
+  return start("edge", bin("wrangler"), args, {
+    cwd: path.join(root, "edge"),
+    // Offline: no metrics, no error reports, no fetch of the `cf` object.
+    env: {
+      ...process.env,
+      CI: "true",
+      WRANGLER_SEND_METRICS: "false",
+      WRANGLER_SEND_ERROR_REPORTS: "false",
+      WRANGLER_HIDE_BANNER: "true",
+      CLOUDFLARE_CF_FETCH_ENABLED: "false",
+    },
+  }, log);
 }
 
 // Mailboxes at this domain are refused with 550, as a real server refuses an
@@ -173,34 +204,15 @@ export async function startStack({
     };
     serverStarting = startServer();
 
-    services.edge = start(
-      "edge",
-      bin("wrangler"),
-      [
-        "dev",
-        "--ip", "127.0.0.1",
-        "--port", String(edgePort),
-        "--inspector-port", String(await freePort()),
-        "--persist-to", path.join(stateDir, "wrangler"),
-        "--var", `SERVER_URL:${adminUrl}`,
-        "--var", `LINK_SIGNING_KEYS:${linkSigningKeys}`,
-        "--var", `EDGE_SHARED_SECRET:${edgeSharedSecret}`,
-        "--log-level", "warn",
-      ],
-      {
-        cwd: path.join(root, "edge"),
-        // Offline: no metrics, no error reports, no fetch of the `cf` object.
-        env: {
-          ...process.env,
-          CI: "true",
-          WRANGLER_SEND_METRICS: "false",
-          WRANGLER_SEND_ERROR_REPORTS: "false",
-          WRANGLER_HIDE_BANNER: "true",
-          CLOUDFLARE_CF_FETCH_ENABLED: "false",
-        },
-      },
+    services.edge = startEdge({
+      port: edgePort,
+      inspectorPort: await freePort(),
+      stateDir,
+      serverUrl: adminUrl,
+      linkSigningKeys,
+      edgeSharedSecret,
       log,
-    );
+    });
     children.push(services.edge);
 
     await Promise.all([

@@ -221,20 +221,22 @@ pub async fn respond(
     Ok(match route(&request.method, &request.path) {
         Route::Page(token) => match verify(token) {
             None => not_found(),
-            Some(link_id) => match load_document(store, origin, link_id).await? {
+            Some(link_id) => match load_link(store, origin, link_id).await? {
                 None => not_found(),
-                Some((link, document)) if link.revoked => revoked(&document, token),
-                Some((link, document)) => {
-                    let state = load_state(store, &link.invoice_key).await?;
+                Some(link) if link.revoked => revoked(&link.document, token),
+                Some(link) => {
                     let today = Date::from_unix_millis(request.now_ms);
                     let actor = request.signals().page_fetch();
-                    EdgeResponse::html(200, page::invoice_page(&document, &state, token, today))
-                        .with_event(Some(event(
-                            request,
-                            link_id,
-                            EdgeEventKind::LinkFetched,
-                            actor,
-                        )))
+                    EdgeResponse::html(
+                        200,
+                        page::invoice_page(&link.document, &link.state, token, today),
+                    )
+                    .with_event(Some(event(
+                        request,
+                        link_id,
+                        EdgeEventKind::LinkFetched,
+                        actor,
+                    )))
                 }
             },
         },
@@ -242,8 +244,9 @@ pub async fn respond(
             None => not_found(),
             Some(link_id) => match load_pdf(store, origin, link_id).await? {
                 None => not_found(),
-                Some((link, document, _)) if link.revoked => revoked(&document, token),
-                Some((_, document, pdf)) => {
+                Some((link, _)) if link.revoked => revoked(&link.document, token),
+                Some((link, pdf)) => {
+                    let document = link.document;
                     let actor = request.signals().download();
                     let mut response = EdgeResponse::new(200, "application/pdf", pdf).with_event(
                         Some(event(request, link_id, EdgeEventKind::PdfDownloaded, actor)),
@@ -292,10 +295,10 @@ pub async fn respond(
         },
         Route::FreshLink(token) => match verify(token) {
             None => not_found(),
-            Some(link_id) => match load_document(store, origin, link_id).await? {
+            Some(link_id) => match load_link(store, origin, link_id).await? {
                 None => not_found(),
-                Some((link, document)) if link.revoked => {
-                    fresh_link(store, origin, link_id, document.language).await?
+                Some(link) if link.revoked => {
+                    fresh_link(store, origin, link_id, link.document.language).await?
                 }
                 // Still valid: back to the invoice.
                 Some(_) => EdgeResponse::redirect(&format!("/i/{token}")),
@@ -346,14 +349,14 @@ async fn fresh_link(
     ))
 }
 
-/// The link's record and its invoice's document. On a KV miss the server is
+/// The link's record, with its invoice's document and state. On a KV miss the server is
 /// asked once and its answer kept: the publication when it has one, and for
 /// a while the fact that it has none.
-async fn load_document(
+async fn load_link(
     store: &impl Store,
     origin: &impl Origin,
     link_id: LinkId,
-) -> Result<Option<(LinkRecord, PublicDocument)>, StoreError> {
+) -> Result<Option<LinkRecord>, StoreError> {
     let hex = link_id.to_hex();
     let link = match store.get_text(&link_key(&hex)).await? {
         Some(link) => link,
@@ -381,38 +384,23 @@ async fn load_document(
             }
         }
     };
-    let Ok(link) = serde_json::from_str::<LinkRecord>(&link) else {
-        return Err(StoreError(format!("corrupt link record {hex}")));
-    };
-    let Some(document) = store.get_text(&document_key(&link.invoice_key)).await? else {
-        return Ok(None);
-    };
-    serde_json::from_str(&document)
-        .map(|document| Some((link.clone(), document)))
-        .map_err(|_| StoreError(format!("corrupt document {}", link.invoice_key)))
-}
-
-/// The invoice's latest published state; just issued when none was published.
-async fn load_state(store: &impl Store, invoice_key: &str) -> Result<PublicState, StoreError> {
-    match store.get_text(&state_key(invoice_key)).await? {
-        None => Ok(PublicState::issued()),
-        Some(state) => serde_json::from_str(&state)
-            .map_err(|_| StoreError(format!("corrupt state {invoice_key}"))),
-    }
+    serde_json::from_str::<LinkRecord>(&link)
+        .map(Some)
+        .map_err(|_| StoreError(format!("corrupt link record {hex}")))
 }
 
 async fn load_pdf(
     store: &impl Store,
     origin: &impl Origin,
     link_id: LinkId,
-) -> Result<Option<(LinkRecord, PublicDocument, Vec<u8>)>, StoreError> {
-    let Some((link, document)) = load_document(store, origin, link_id).await? else {
+) -> Result<Option<(LinkRecord, Vec<u8>)>, StoreError> {
+    let Some(link) = load_link(store, origin, link_id).await? else {
         return Ok(None);
     };
     Ok(store
         .get_bytes(&pdf_key(&link.invoice_key))
         .await?
-        .map(|pdf| (link, document, pdf)))
+        .map(|pdf| (link, pdf)))
 }
 
 /// Whether a request really comes from the server: signed with the shared
@@ -501,6 +489,7 @@ async fn store_publication(
         &publication.invoice_key,
         &publication.state,
         &publication.links,
+        &publication.document,
     )
     .await
 }
@@ -520,31 +509,54 @@ async fn publish_state(
     if !valid_links(&publication.links) {
         return Ok(EdgeResponse::empty(400));
     }
-    if !is_outdated(store, &publication.invoice_key, &publication.state).await? {
-        store_state(
-            store,
-            &publication.invoice_key,
-            &publication.state,
-            &publication.links,
-        )
-        .await?;
+    if is_outdated(store, &publication.invoice_key, &publication.state).await? {
+        return Ok(EdgeResponse::empty(204));
+    }
+    // The links carry a copy of the document; without it (never fully
+    // published here) the next view asks the server for everything.
+    match store
+        .get_text(&document_key(&publication.invoice_key))
+        .await?
+        .and_then(|document| serde_json::from_str::<PublicDocument>(&document).ok())
+    {
+        Some(document) => {
+            store_state(
+                store,
+                &publication.invoice_key,
+                &publication.state,
+                &publication.links,
+                &document,
+            )
+            .await?
+        }
+        None => {
+            let state =
+                serde_json::to_string(&publication.state).map_err(|e| StoreError(e.to_string()))?;
+            store
+                .put_text(&state_key(&publication.invoice_key), &state)
+                .await?
+        }
     }
     Ok(EdgeResponse::empty(204))
 }
 
+/// Keeps the state, and each link with its copy of the document and state.
 async fn store_state(
     store: &impl Store,
     invoice_key: &str,
     state: &PublicState,
     links: &[PublishedLink],
+    document: &PublicDocument,
 ) -> Result<(), StoreError> {
-    let state = serde_json::to_string(state).map_err(|e| StoreError(e.to_string()))?;
-    store.put_text(&state_key(invoice_key), &state).await?;
+    let state_json = serde_json::to_string(state).map_err(|e| StoreError(e.to_string()))?;
+    store.put_text(&state_key(invoice_key), &state_json).await?;
     for link in links {
         let record = LinkRecord {
             invoice_key: invoice_key.to_owned(),
             recipient: link.recipient,
             revoked: link.revoked,
+            document: document.clone(),
+            state: state.clone(),
         };
         let record = serde_json::to_string(&record).map_err(|e| StoreError(e.to_string()))?;
         store.put_text(&link_key(&link.link_id), &record).await?;

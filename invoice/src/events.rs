@@ -241,13 +241,16 @@ pub fn customer_history(facts: &[HistoryFact<'_>], payments: &[PaymentFact]) -> 
     history
 }
 
-/// What the edge keeps per link.
+/// What the edge keeps per link: with a copy of the document and its state,
+/// so the customer's page costs one read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LinkRecord {
     pub invoice_key: String,
     pub recipient: Recipient,
     #[serde(default)]
     pub revoked: bool,
+    pub document: PublicDocument,
+    pub state: PublicState,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

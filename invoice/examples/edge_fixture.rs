@@ -1,0 +1,86 @@
+//! Prints, as JSON, a signed publication of a 10-line invoice and the token
+//! of its link, for measuring the edge without the server
+//! (`end2end/bench-edge.mjs`).
+//!
+//! `cargo run -p invoice --features pdf --example edge_fixture -- <LINK_SIGNING_KEYS> <EDGE_SHARED_SECRET> <unix seconds>`
+
+use base64::Engine;
+use invoice::dates::Date;
+use invoice::document::{totals, DocumentLayout, DocumentLine, Party, PublicDocument};
+use invoice::events::{PublicState, Publication, PublishedLink, Recipient, PUBLISH_PATH};
+use invoice::link::{KeyRing, LinkId};
+use invoice::signing;
+use invoice::{Currency, Language};
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let [keys, secret, now] = args.as_slice() else {
+        eprintln!("usage: edge_fixture <LINK_SIGNING_KEYS> <EDGE_SHARED_SECRET> <unix seconds>");
+        std::process::exit(2);
+    };
+    let keys = KeyRing::parse(keys).unwrap_or_else(|error| {
+        eprintln!("LINK_SIGNING_KEYS: {error}");
+        std::process::exit(2)
+    });
+    let now: i64 = now.parse().unwrap_or_else(|_| {
+        eprintln!("the time must be unix seconds");
+        std::process::exit(2)
+    });
+
+    let lines: Vec<DocumentLine> = (1..=10)
+        .map(|n| DocumentLine {
+            description: format!("Articolo {n} — consulenza e sviluppo"),
+            quantity_milli: 1_000 + n * 250,
+            unit_price_minor: 1_990 + n * 100,
+            tax_rate_bp: if n % 3 == 0 { 1_000 } else { 2_200 },
+        })
+        .collect();
+    let document = PublicDocument {
+        language: Language::It,
+        number: "2026-0042".into(),
+        issue_date: Date::from_unix_millis(now * 1000),
+        due_date: Some(Date::from_unix_millis(now * 1000).add_days(30)),
+        currency: Currency::Eur,
+        seller: Party {
+            name: "Bottega Rossi".into(),
+            address: vec!["Via Roma 1".into(), "20121 Milano".into()],
+            tax_id: Some("IT01234567890".into()),
+            ..Default::default()
+        },
+        customer: Party {
+            name: "Maria Pérez".into(),
+            ..Default::default()
+        },
+        totals: totals(&lines, Currency::Eur).expect("totals"),
+        lines,
+        notes: String::new(),
+    };
+    // A new link each second, so runs never collide in the edge's store.
+    let mut id = [7_u8; 16];
+    id[..8].copy_from_slice(&now.to_be_bytes());
+    let link = LinkId(id);
+    let pdf = invoice::pdf::render(&document, 0, DocumentLayout::A4);
+    let publication = Publication {
+        invoice_key: format!("bench-{}", link.to_hex()),
+        document,
+        pdf_base64: base64::engine::general_purpose::STANDARD.encode(pdf),
+        links: vec![PublishedLink {
+            link_id: link.to_hex(),
+            recipient: Recipient::Customer,
+            revoked: false,
+        }],
+        state: PublicState::issued(),
+    };
+    let body = serde_json::to_string(&publication).expect("json");
+    let signature = signing::sign(secret.as_bytes(), "PUT", PUBLISH_PATH, now, body.as_bytes());
+    println!(
+        "{}",
+        serde_json::json!({
+            "path": PUBLISH_PATH,
+            "timestamp": now.to_string(),
+            "signature": signature,
+            "body": body,
+            "token": keys.sign(link),
+        })
+    );
+}
