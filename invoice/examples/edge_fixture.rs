@@ -45,7 +45,6 @@ fn main() {
             name: "Bottega Rossi".into(),
             address: vec!["Via Roma 1".into(), "20121 Milano".into()],
             tax_id: Some("IT01234567890".into()),
-            ..Default::default()
         },
         customer: Party {
             name: "Maria Pérez".into(),
