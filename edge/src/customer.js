@@ -43,12 +43,20 @@
     addEventListener(type, () => { interacted = true; report(); }, { passive: true, once: true });
   }
 
+  // The Print button and the browser's own print (Ctrl+P) both end up here;
+  // one request to print is one event, however the browser reports it.
   let lastPrint = 0;
-  addEventListener("beforeprint", () => {
+  const printed = () => {
     const now = Date.now();
     if (now - lastPrint > 2000) post("/printed", {});
     lastPrint = now;
-  });
+  };
+  addEventListener("beforeprint", printed);
   const printButton = document.getElementById("print-invoice");
-  if (printButton) printButton.addEventListener("click", () => window.print());
+  if (printButton) {
+    printButton.addEventListener("click", () => {
+      printed();
+      window.print();
+    });
+  }
 })();

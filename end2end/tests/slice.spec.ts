@@ -56,6 +56,9 @@ test("a merchant sends an invoice and sees the customer open and download it", a
   expect(text).toContain("Consulenza — novembre");
   expect(text).toMatch(/Totale\s+372,10 €/);
 
+  // …and prints it, with the page's Print button.
+  await customer.getByRole("button", { name: "Stampa" }).click();
+
   // The merchant's list shows the open, forwarded by the edge.
   await expect(row.locator('[data-column="opened"] time')).toHaveText(/UTC/, { timeout: 30_000 });
 
@@ -79,6 +82,7 @@ test("a merchant sends an invoice and sees the customer open and download it", a
   await expect(history).toContainText("Inviata");
   await expect(history).toContainText("Aperta");
   await expect(history).toContainText("PDF scaricato");
+  await expect(history).toContainText("Stampata");
   await expect(history).toContainText("Pagamento registrato: 100,00 €");
   await expect(history).not.toContainText("Copia");
 });
