@@ -8,8 +8,8 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use invoice::events::{
-    EventBatch, FreshLinkRequest, Publication, StatePublication, FRESH_LINK_PATH, LINK_LOOKUP_PATH,
-    PUBLISH_PATH, STATE_PATH,
+    EventBatch, FreshLinkRequest, Publication, StatePublication, EVENTS_PATH, FRESH_LINK_PATH,
+    LINK_LOOKUP_PATH, PUBLISH_PATH, STATE_PATH,
 };
 use invoice::signing::{self, SIGNATURE_HEADER, TIMESTAMP_HEADER};
 
@@ -74,6 +74,31 @@ impl EdgeClient {
     }
 }
 
+/// Checks that a request comes from the worker: signed with the shared secret
+/// over its method, path, body and time, and fresh. 401 otherwise.
+fn from_edge(
+    state: &AppState,
+    method: &str,
+    path: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<(), StatusCode> {
+    let header = |name| headers.get(name).and_then(|value| value.to_str().ok());
+    signing::verify(
+        &state.services.config.edge_secret,
+        method,
+        path,
+        header(TIMESTAMP_HEADER),
+        header(SIGNATURE_HEADER),
+        body,
+        now_ms() / 1000,
+    )
+    .map_err(|error| {
+        tracing::warn!(%error, %path, "refused a request that claims to come from the edge");
+        StatusCode::UNAUTHORIZED
+    })
+}
+
 /// `GET /api/edge/links/{link_id}`, signed: the worker asks for a link its KV
 /// does not have. Answers the link's publication, 404 for a link the server
 /// does not know, 401 for a bad signature, 503 when it cannot answer now.
@@ -82,18 +107,9 @@ pub async fn link_publication(
     Path(link_id): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let header = |name| headers.get(name).and_then(|value| value.to_str().ok());
-    if let Err(error) = signing::verify(
-        &state.services.config.edge_secret,
-        "GET",
-        &format!("{LINK_LOOKUP_PATH}/{link_id}"),
-        header(TIMESTAMP_HEADER),
-        header(SIGNATURE_HEADER),
-        b"",
-        now_ms() / 1000,
-    ) {
-        tracing::warn!(%error, "refused a link lookup");
-        return StatusCode::UNAUTHORIZED.into_response();
+    let path = format!("{LINK_LOOKUP_PATH}/{link_id}");
+    if let Err(refused) = from_edge(&state, "GET", &path, &headers, b"") {
+        return refused.into_response();
     }
     match state.services.publication_for_link(&link_id).await {
         Ok(Some(publication)) => Json(publication).into_response(),
@@ -113,18 +129,8 @@ pub async fn fresh_link(
     headers: HeaderMap,
     body: Bytes,
 ) -> StatusCode {
-    let header = |name| headers.get(name).and_then(|value| value.to_str().ok());
-    if let Err(error) = signing::verify(
-        &state.services.config.edge_secret,
-        "POST",
-        FRESH_LINK_PATH,
-        header(TIMESTAMP_HEADER),
-        header(SIGNATURE_HEADER),
-        &body,
-        now_ms() / 1000,
-    ) {
-        tracing::warn!(%error, "refused a fresh-link request");
-        return StatusCode::UNAUTHORIZED;
+    if let Err(refused) = from_edge(&state, "POST", FRESH_LINK_PATH, &headers, &body) {
+        return refused;
     }
     let Ok(request) = serde_json::from_slice::<FreshLinkRequest>(&body) else {
         return StatusCode::BAD_REQUEST;
@@ -148,18 +154,8 @@ pub async fn ingest_events(
     headers: HeaderMap,
     body: Bytes,
 ) -> StatusCode {
-    let header = |name| headers.get(name).and_then(|value| value.to_str().ok());
-    if let Err(error) = signing::verify(
-        &state.services.config.edge_secret,
-        "POST",
-        invoice::events::EVENTS_PATH,
-        header(TIMESTAMP_HEADER),
-        header(SIGNATURE_HEADER),
-        &body,
-        now_ms() / 1000,
-    ) {
-        tracing::warn!(%error, "refused an event batch");
-        return StatusCode::UNAUTHORIZED;
+    if let Err(refused) = from_edge(&state, "POST", EVENTS_PATH, &headers, &body) {
+        return refused;
     }
     let Ok(batch) = serde_json::from_slice::<EventBatch>(&body) else {
         return StatusCode::BAD_REQUEST;

@@ -4,138 +4,21 @@
 
 mod support;
 
-use app::api::{AdminBackend, AdminError, CurrentUser, EmailState, OrganisationId};
-use invoice::customer::CustomerInput;
+use app::api::{AdminBackend, AdminError, EmailState, OrganisationId};
 use invoice::dates::Date;
 use invoice::email::{EmailPurpose, SendInput};
 use invoice::events::Recipient;
 use invoice::link::KeyRing;
 use invoice::payment::PaymentInput;
 use invoice::problem::Problem;
-use invoice::store::StoreInput;
 use server::db::{now_ms, Db};
 use server::email::MAX_ATTEMPTS;
 use server::error::{InvalidInput, ServerError};
-use server::services::Services;
 use support::smtp::SmtpSink;
 use support::{
-    database_urls, databases, deliver, deliver_at, draft, issued_invoice, much_later, send,
-    send_with, services, sign_up, FakeEdge, Merchant, LINK_KEYS,
+    database_urls, databases, deliver, deliver_at, issued_invoice, much_later, send, send_with,
+    services, sign_up, FakeEdge, World, CUSTOMER, EDGE_URL, LINK_KEYS, OWNER,
 };
-
-const EDGE_URL: &str = "https://edge.invio.test";
-const CUSTOMER: &str = "maria@example.it";
-const OWNER: &str = "owner@bottega.it";
-
-/// A merchant on a fresh database, a fake edge, and a live SMTP sink.
-struct World {
-    db: Db,
-    edge: FakeEdge,
-    sink: SmtpSink,
-    services: Services,
-    merchant: Merchant,
-}
-
-impl World {
-    async fn new(db: Db) -> Self {
-        let (edge, edge_url) = FakeEdge::start().await;
-        let sink = SmtpSink::start().await;
-        let services = services(db.clone(), &edge_url, sink.port);
-        let merchant = sign_up(&services, OWNER, CUSTOMER).await;
-        World {
-            db,
-            edge,
-            sink,
-            services,
-            merchant,
-        }
-    }
-
-    fn user(&self) -> &CurrentUser {
-        &self.merchant.owner
-    }
-
-    async fn issued(&self) -> i64 {
-        issued_invoice(&self.services, &self.merchant).await
-    }
-
-    /// Issues an invoice due on `due_date` (issued today).
-    async fn issued_due(&self, due_date: Date) -> i64 {
-        let mut input = draft(&self.merchant);
-        input.due_date = due_date.to_string();
-        let id = self
-            .services
-            .save_draft(self.user(), None, 0, input)
-            .await
-            .expect("draft saved");
-        self.services
-            .issue_invoice(self.user(), id, 1)
-            .await
-            .expect("issued");
-        id
-    }
-
-    async fn send(&self, id: i64, key: &str) {
-        send(&self.services, self.user(), id, EmailPurpose::Invoice, key)
-            .await
-            .expect("queued");
-    }
-
-    async fn email_state(&self, id: i64) -> EmailState {
-        self.services
-            .get_invoice(self.user(), id)
-            .await
-            .expect("invoice")
-            .email
-    }
-
-    async fn history_kinds(&self, id: i64) -> Vec<String> {
-        self.services
-            .get_invoice(self.user(), id)
-            .await
-            .expect("invoice")
-            .history
-            .into_iter()
-            .map(|entry| entry.kind)
-            .collect()
-    }
-
-    async fn configure_store(&self, change: impl FnOnce(&mut StoreInput)) {
-        let id = self.merchant.store_id;
-        let mut input = self
-            .services
-            .get_store(self.user(), id)
-            .await
-            .expect("store");
-        change(&mut input);
-        self.services
-            .save_store(self.user(), Some(id), input)
-            .await
-            .expect("store saved");
-    }
-
-    async fn configure_customer(&self, change: impl FnOnce(&mut CustomerInput)) {
-        let id = self.merchant.customer_id;
-        let mut input = self
-            .services
-            .get_customer(self.user(), id)
-            .await
-            .expect("customer");
-        change(&mut input);
-        self.services
-            .save_customer(self.user(), Some(id), input)
-            .await
-            .expect("customer saved");
-    }
-
-    async fn outbox_count(&self, audience: &str) -> i64 {
-        sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE audience = $1")
-            .bind(audience)
-            .fetch_one(&self.db.pool)
-            .await
-            .expect("count")
-    }
-}
 
 /// The problem a refused request names.
 fn problem(result: Result<(), ServerError>) -> Problem {

@@ -14,11 +14,7 @@ use invoice::events::{
 use invoice::payment::PaymentInput;
 use invoice::signing::{self, SIGNATURE_HEADER, TIMESTAMP_HEADER};
 use server::db::{now_ms, random_id};
-use std::sync::Arc;
-use support::smtp::SmtpSink;
-use support::{
-    databases, deliver, issued_invoice, router, send, services, sign_up, FakeEdge, EDGE_SECRET,
-};
+use support::{databases, deliver, issued_invoice, router, send, FakeEdge, World, EDGE_SECRET};
 use tower::ServiceExt;
 
 fn signed(body: &[u8], secret: &[u8]) -> Request<Body> {
@@ -36,10 +32,13 @@ fn signed(body: &[u8], secret: &[u8]) -> Request<Body> {
 #[tokio::test]
 async fn edge_events_are_recorded_once_and_only_a_persons_open_counts() {
     for db in databases().await {
-        let (_edge, edge_url) = FakeEdge::start().await;
-        let sink = SmtpSink::start().await;
-        let services = Arc::new(services(db.clone(), &edge_url, sink.port));
-        let merchant = sign_up(&services, "owner@bottega.it", "maria@example.it").await;
+        let World {
+            db,
+            sink,
+            services,
+            merchant,
+            ..
+        } = World::new(db).await;
         let user = &merchant.owner;
         let id = issued_invoice(&services, &merchant).await;
         send(&services, user, id, EmailPurpose::Invoice, "k")
@@ -107,10 +106,12 @@ async fn edge_events_are_recorded_once_and_only_a_persons_open_counts() {
 #[tokio::test]
 async fn an_open_through_a_copy_never_counts_as_the_customer_opening_it() {
     for db in databases().await {
-        let (_edge, edge_url) = FakeEdge::start().await;
-        let sink = SmtpSink::start().await;
-        let services = Arc::new(services(db.clone(), &edge_url, sink.port));
-        let merchant = sign_up(&services, "owner@bottega.it", "maria@example.it").await;
+        let World {
+            db,
+            services,
+            merchant,
+            ..
+        } = World::new(db).await;
         let user = &merchant.owner;
         let mut store = services
             .get_store(user, merchant.store_id)
@@ -173,10 +174,13 @@ async fn an_open_through_a_copy_never_counts_as_the_customer_opening_it() {
 async fn the_customers_view_of_an_invoice_follows_sends_payments_and_opens_even_after_the_edge_was_down(
 ) {
     for db in databases().await {
-        let (edge, edge_url) = FakeEdge::start().await;
-        let sink = SmtpSink::start().await;
-        let services = Arc::new(services(db.clone(), &edge_url, sink.port));
-        let merchant = sign_up(&services, "owner@bottega.it", "maria@example.it").await;
+        let World {
+            db,
+            edge,
+            services,
+            merchant,
+            ..
+        } = World::new(db).await;
         let user = &merchant.owner;
         let id = issued_invoice(&services, &merchant).await;
         send(&services, user, id, EmailPurpose::Invoice, "k")
@@ -279,10 +283,12 @@ async fn the_customers_view_of_an_invoice_follows_sends_payments_and_opens_even_
 #[tokio::test]
 async fn the_edge_can_ask_for_a_link_it_lost_with_a_signed_request() {
     for db in databases().await {
-        let (_edge, edge_url) = FakeEdge::start().await;
-        let sink = SmtpSink::start().await;
-        let services = Arc::new(services(db.clone(), &edge_url, sink.port));
-        let merchant = sign_up(&services, "owner@bottega.it", "maria@example.it").await;
+        let World {
+            db,
+            services,
+            merchant,
+            ..
+        } = World::new(db).await;
         let id = issued_invoice(&services, &merchant).await;
         send(&services, &merchant.owner, id, EmailPurpose::Invoice, "k")
             .await
@@ -335,10 +341,9 @@ async fn the_edge_can_ask_for_a_link_it_lost_with_a_signed_request() {
 async fn open_admin_pages_hear_of_each_change_through_server_sent_events() {
     use futures::StreamExt;
     for db in databases().await {
-        let (_edge, edge_url) = FakeEdge::start().await;
-        let sink = SmtpSink::start().await;
-        let services = Arc::new(services(db.clone(), &edge_url, sink.port));
-        let merchant = sign_up(&services, "owner@bottega.it", "maria@example.it").await;
+        let World {
+            services, merchant, ..
+        } = World::new(db).await;
         let id = issued_invoice(&services, &merchant).await;
         let subscribe = |cookie: Option<String>| {
             let mut request = Request::get(app::api::CHANGES_PATH).header("host", "admin");

@@ -10,12 +10,14 @@ pub mod smtp;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
+use app::api::EmailState;
 use app::api::{AdminBackend, CurrentUser};
 use axum::body::Bytes;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::put;
 use invoice::account::SignupInput;
 use invoice::customer::CustomerInput;
+use invoice::dates::Date;
 use invoice::document::{DraftInput, LineInput};
 use invoice::email::{EmailPurpose, SendInput};
 use invoice::events::{
@@ -23,6 +25,7 @@ use invoice::events::{
 };
 use invoice::link::KeyRing;
 use invoice::signing::{self, SIGNATURE_HEADER, TIMESTAMP_HEADER};
+use invoice::store::StoreInput;
 use server::auth;
 use server::config::Config;
 use server::db::accounts;
@@ -30,9 +33,14 @@ use server::db::{now_ms, random_id, Db};
 use server::edge_sync::EdgeClient;
 use server::error::ServerError;
 use server::services::Services;
+use smtp::SmtpSink;
 use sqlx::Connection;
 use tokio::net::TcpListener;
 
+/// The public edge URL links carry in tests (publications go to a FakeEdge).
+pub const EDGE_URL: &str = "https://edge.invio.test";
+pub const CUSTOMER: &str = "maria@example.it";
+pub const OWNER: &str = "owner@bottega.it";
 pub const EDGE_SECRET: &[u8] = b"test-edge-secret-test-edge-secret-!!";
 pub const LINK_KEYS: &str = "1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
 
@@ -215,7 +223,7 @@ pub fn services(db: Db, edge_url: &str, smtp_port: u16) -> Services {
         database_url: String::new(),
         smtp_url: format!("smtp://127.0.0.1:{smtp_port}"),
         mail_from_address: "invoices@invio.test".into(),
-        edge_url: "https://edge.invio.test".into(),
+        edge_url: EDGE_URL.into(),
         admin_url: "http://127.0.0.1:3000".into(),
         link_keys: KeyRing::parse(LINK_KEYS).expect("keys"),
         edge_secret: EDGE_SECRET.to_vec(),
@@ -311,6 +319,116 @@ pub async fn issued_invoice(services: &Services, merchant: &Merchant) -> i64 {
         .await
         .expect("issued");
     id
+}
+
+/// A merchant on a fresh database, a fake edge, and a live SMTP sink.
+pub struct World {
+    pub db: Db,
+    pub edge: FakeEdge,
+    pub sink: SmtpSink,
+    pub services: Arc<Services>,
+    pub merchant: Merchant,
+}
+
+impl World {
+    pub async fn new(db: Db) -> Self {
+        let (edge, edge_url) = FakeEdge::start().await;
+        let sink = SmtpSink::start().await;
+        let services = Arc::new(services(db.clone(), &edge_url, sink.port));
+        let merchant = sign_up(&services, OWNER, CUSTOMER).await;
+        World {
+            db,
+            edge,
+            sink,
+            services,
+            merchant,
+        }
+    }
+
+    pub fn user(&self) -> &CurrentUser {
+        &self.merchant.owner
+    }
+
+    pub async fn issued(&self) -> i64 {
+        issued_invoice(&self.services, &self.merchant).await
+    }
+
+    /// Issues an invoice due on `due_date` (issued today).
+    pub async fn issued_due(&self, due_date: Date) -> i64 {
+        let mut input = draft(&self.merchant);
+        input.due_date = due_date.to_string();
+        let id = self
+            .services
+            .save_draft(self.user(), None, 0, input)
+            .await
+            .expect("draft saved");
+        self.services
+            .issue_invoice(self.user(), id, 1)
+            .await
+            .expect("issued");
+        id
+    }
+
+    pub async fn send(&self, id: i64, key: &str) {
+        send(&self.services, self.user(), id, EmailPurpose::Invoice, key)
+            .await
+            .expect("queued");
+    }
+
+    pub async fn email_state(&self, id: i64) -> EmailState {
+        self.services
+            .get_invoice(self.user(), id)
+            .await
+            .expect("invoice")
+            .email
+    }
+
+    pub async fn history_kinds(&self, id: i64) -> Vec<String> {
+        self.services
+            .get_invoice(self.user(), id)
+            .await
+            .expect("invoice")
+            .history
+            .into_iter()
+            .map(|entry| entry.kind)
+            .collect()
+    }
+
+    pub async fn configure_store(&self, change: impl FnOnce(&mut StoreInput)) {
+        let id = self.merchant.store_id;
+        let mut input = self
+            .services
+            .get_store(self.user(), id)
+            .await
+            .expect("store");
+        change(&mut input);
+        self.services
+            .save_store(self.user(), Some(id), input)
+            .await
+            .expect("store saved");
+    }
+
+    pub async fn configure_customer(&self, change: impl FnOnce(&mut CustomerInput)) {
+        let id = self.merchant.customer_id;
+        let mut input = self
+            .services
+            .get_customer(self.user(), id)
+            .await
+            .expect("customer");
+        change(&mut input);
+        self.services
+            .save_customer(self.user(), Some(id), input)
+            .await
+            .expect("customer saved");
+    }
+
+    pub async fn outbox_count(&self, audience: &str) -> i64 {
+        sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE audience = $1")
+            .bind(audience)
+            .fetch_one(&self.db.pool)
+            .await
+            .expect("count")
+    }
 }
 
 /// Sends what the send dialog prefills, as a merchant who only presses Send.
