@@ -38,6 +38,7 @@ export default async function globalSetup() {
   process.env.EDGE_URL = stack.edgeUrl;
   process.env.INBOX_URL = stack.inboxUrl;
   process.env.STACK_CONTROL_URL = `http://127.0.0.1:${address.port}`;
+  process.env.STACK_STATE_DIR = stateDir;
   return async () => {
     control.close();
     stack.stop();

@@ -1,3 +1,5 @@
+import { execFileSync } from "node:child_process";
+import path from "node:path";
 import { expect, test } from "@playwright/test";
 import {
   addCustomer,
@@ -109,4 +111,37 @@ test("a customer who opens and downloads while the server is down is recorded ex
   await page.getByLabel("Show").selectOption("customer");
   await expect(history.locator("li", { hasText: "Opened by the customer" })).toHaveCount(1);
   await expect(history.locator("li", { hasText: "PDF downloaded" })).toHaveCount(1);
+});
+
+test("a link missing from the edge's store is fetched from the server, served and kept", async ({ page, browser }) => {
+  await signUp(page);
+  const email = uniqueAddress("elena");
+  await addCustomer(page, "Elena Conti", email, "it");
+  const number = await issueInvoice(page, "Elena Conti", "Lezione", "45");
+  await page.getByRole("link", { name: "Send via email" }).click();
+  await waitForHydration(page);
+  await page.getByRole("button", { name: "Send", exact: true }).click();
+  await expect(page.getByRole("heading", { name: `Invoice ${number}` })).toBeVisible();
+  const link = linkIn(await waitForEmailTo(email));
+
+  // The edge loses the link's record (as a KV purge would).
+  const token = link.split("/i/")[1];
+  const linkId = Buffer.from(token, "base64url").subarray(0, 16).toString("hex");
+  const kv = (...args: string[]) =>
+    execFileSync(
+      path.resolve("node_modules/.bin/wrangler"),
+      ["kv", "key", ...args, "--binding", "INVOICES", "--local", "--persist-to", path.join(process.env.STACK_STATE_DIR!, "wrangler")],
+      {
+        cwd: path.resolve("../edge"),
+        env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" },
+      },
+    ).toString();
+  kv("delete", `link:${linkId}`);
+  expect(kv("get", `link:${linkId}`)).not.toContain(number);
+
+  const customer = await customerPage(browser);
+  const response = await customer.goto(link);
+  expect(response!.status()).toBe(200);
+  await expect(customer.getByRole("heading", { name: `Fattura ${number}` })).toBeVisible();
+  expect(kv("get", `link:${linkId}`)).toContain(number);
 });
