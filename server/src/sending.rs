@@ -567,7 +567,9 @@ impl Services {
 
     /// Publishes every state that changed since the edge last had it;
     /// returns how many were published. An edge that is down is tried again
-    /// next round: nothing is lost, the state is read afresh then.
+    /// next round: nothing is lost, the state is read afresh then. An invoice
+    /// that cannot be published for another reason is logged and skipped, so
+    /// it never holds the others back.
     pub async fn publish_changed_states(&self) -> Result<usize, ServerError> {
         let mut published = 0;
         for (organisation, invoice_id) in edge_state::changed(&self.db, 100).await? {
@@ -577,7 +579,9 @@ impl Services {
                     tracing::warn!(invoice_id, %reason, "the edge is unavailable; the state waits");
                     break;
                 }
-                Err(error) => return Err(error),
+                Err(error) => {
+                    tracing::error!(invoice_id, %error, "publishing an invoice's state failed");
+                }
             }
         }
         Ok(published)

@@ -391,3 +391,36 @@ async fn open_admin_pages_hear_of_each_change_through_server_sent_events() {
         assert_ne!(first, second, "a new version after the payment");
     }
 }
+
+#[tokio::test]
+async fn an_invoice_never_sent_has_nothing_to_publish() {
+    for db in databases().await {
+        let World {
+            db,
+            services,
+            merchant,
+            ..
+        } = World::new(db).await;
+        let id = issued_invoice(&services, &merchant).await;
+        services
+            .record_payment(
+                &merchant.owner,
+                id,
+                PaymentInput {
+                    amount: "10".into(),
+                    date: "2026-11-20".into(),
+                    method: "cash".into(),
+                    reference: String::new(),
+                },
+            )
+            .await
+            .expect("paid");
+        let version: i64 = sqlx::query_scalar("SELECT state_version FROM invoices WHERE id = $1")
+            .bind(id)
+            .fetch_one(&db.pool)
+            .await
+            .expect("version");
+        assert_eq!(version, 0, "no state to keep at the edge before a send");
+        assert_eq!(services.publish_changed_states().await.expect("ran"), 0);
+    }
+}

@@ -92,10 +92,15 @@ async fn invoice_changed(
     customer_visible: bool,
 ) -> Result<(), ServerError> {
     if customer_visible {
-        sqlx::query("UPDATE invoices SET state_version = state_version + 1 WHERE id = $1")
-            .bind(invoice_id)
-            .execute(&mut **tx)
-            .await?;
+        // Only invoices sent at least once have a state at the edge; the
+        // others would only crowd the publisher's index.
+        sqlx::query(
+            "UPDATE invoices SET state_version = state_version + 1
+             WHERE id = $1 AND EXISTS (SELECT 1 FROM links l WHERE l.invoice_id = $1)",
+        )
+        .bind(invoice_id)
+        .execute(&mut **tx)
+        .await?;
     }
     sqlx::query("UPDATE organisations SET change_version = change_version + 1 WHERE id = $1")
         .bind(organisation.0)
