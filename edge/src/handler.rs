@@ -358,35 +358,34 @@ async fn load_link(
     link_id: LinkId,
 ) -> Result<Option<LinkRecord>, StoreError> {
     let hex = link_id.to_hex();
-    let link = match store.get_text(&link_key(&hex)).await? {
-        Some(link) => link,
-        None => {
-            if store.get_text(&missing_key(&hex)).await?.is_some() {
-                return Ok(None);
-            }
-            match origin.publication(&hex).await? {
-                None => {
-                    store
-                        .put_expiring(&missing_key(&hex), "1", MISSING_TTL_SECONDS)
-                        .await?;
-                    return Ok(None);
-                }
-                Some(publication) => {
-                    let pdf = decoded_pdf(&publication).ok_or_else(|| {
-                        StoreError("the server's publication has a PDF that is not base64".into())
-                    })?;
-                    store_publication(store, &publication, &pdf).await?;
-                    match store.get_text(&link_key(&hex)).await? {
-                        Some(link) => link,
-                        None => return Ok(None),
-                    }
-                }
-            }
-        }
+    // A record written by an older worker (without the document) is read
+    // as missing: the server's answer replaces it.
+    let stored = store
+        .get_text(&link_key(&hex))
+        .await?
+        .and_then(|link| serde_json::from_str::<LinkRecord>(&link).ok());
+    if let Some(link) = stored {
+        return Ok(Some(link));
+    }
+    if store.get_text(&missing_key(&hex)).await?.is_some() {
+        return Ok(None);
+    }
+    let Some(publication) = origin.publication(&hex).await? else {
+        store
+            .put_expiring(&missing_key(&hex), "1", MISSING_TTL_SECONDS)
+            .await?;
+        return Ok(None);
     };
-    serde_json::from_str::<LinkRecord>(&link)
-        .map(Some)
-        .map_err(|_| StoreError(format!("corrupt link record {hex}")))
+    let pdf = decoded_pdf(&publication).ok_or_else(|| {
+        StoreError("the server's publication has a PDF that is not base64".into())
+    })?;
+    store_publication(store, &publication, &pdf).await?;
+    match store.get_text(&link_key(&hex)).await? {
+        Some(link) => serde_json::from_str::<LinkRecord>(&link)
+            .map(Some)
+            .map_err(|_| StoreError(format!("corrupt link record {hex}"))),
+        None => Ok(None),
+    }
 }
 
 async fn load_pdf(
@@ -983,6 +982,20 @@ mod tests {
         assert_eq!(get(known, &store, &origin), 200);
         assert_eq!(get(known, &store, &origin), 200);
         assert_eq!(origin.asked.get(), 1, "the second view is served from KV");
+
+        // A record in an older worker's format is replaced by the server's answer.
+        let older = LinkId([14; 16]);
+        block_on(store.put_text(
+            &link_key(&older.to_hex()),
+            r#"{"invoice_key":"inv9","recipient":"customer","revoked":false}"#,
+        ))
+        .expect("put");
+        let upgrading = CountingOrigin {
+            publication: Some(publication_of(older)),
+            ..Default::default()
+        };
+        assert_eq!(get(older, &store, &upgrading), 200);
+        assert_eq!(upgrading.asked.get(), 1);
 
         let unknown = LinkId([10; 16]);
         let nothing = CountingOrigin::default();
