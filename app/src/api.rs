@@ -184,6 +184,10 @@ pub struct HistoryEntry {
     pub automated: bool,
     /// `customer`, `copy` or `notice` for events about an email or a link.
     pub recipient: Option<String>,
+    /// For what happened at the customer's link: `desktop`, `tablet`,
+    /// `phone` or `unknown`, and the browser's family.
+    pub device: Option<String>,
+    pub browser: Option<String>,
 }
 
 /// A link sent to one recipient of one send.

@@ -43,6 +43,7 @@ test("machines fetching the link are shown apart; the merchant sees a person's o
   await expect(customer.getByRole("heading", { name: `Factura ${number}` })).toBeVisible();
   await customer.mouse.wheel(0, 300);
   await expect(history).toContainText("Opened by the customer", { timeout: 30_000 });
+  await expect(history.locator("li", { hasText: "Opened by the customer" })).toContainText("computer, Chrome");
 
   // The filter narrows the history to what the customer did, or to the machines.
   const show = page.getByLabel("Show");

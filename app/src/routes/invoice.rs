@@ -662,6 +662,10 @@ fn History(entries: Vec<crate::api::HistoryEntry>, currency: Currency) -> impl I
                                     " "
                                     {(entry.recipient.as_deref() == Some("copy")).then(|| view! { <span class="pill">{t(T::Copy)}</span> " " })}
                                     <span>{move || history_text(&entry.kind, entry.detail.as_deref(), currency, language.get())}</span>
+                                    {entry.device.clone().map(|device| {
+                                        let browser = entry.browser.clone().unwrap_or_default();
+                                        view! { <span class="muted small">" · " {move || device_label(&device, language.get())} ", " {browser.clone()}</span> }
+                                    })}
                                     {automated.then(|| view! { " " <span class="pill">{t(T::Automated)}</span> })}
                                 </li>
                             }
@@ -671,6 +675,17 @@ fn History(entries: Vec<crate::api::HistoryEntry>, currency: Currency) -> impl I
             }}
         </section>
     }
+}
+
+/// The kind of device an event at the customer's link came from.
+fn device_label(device: &str, language: Language) -> &'static str {
+    let key = match device {
+        "desktop" => T::DeviceDesktop,
+        "tablet" => T::DeviceTablet,
+        "phone" => T::DevicePhone,
+        _ => T::DeviceUnknown,
+    };
+    tr(language, key)
 }
 
 /// One history entry as a sentence; payment details are stored as

@@ -577,7 +577,7 @@ pub async fn history(
     invoice_id: i64,
 ) -> Result<Vec<HistoryEntry>, ServerError> {
     sqlx::query(
-        "SELECT kind, detail, automated, recipient, at FROM events
+        "SELECT kind, detail, automated, recipient, device, browser, at FROM events
          WHERE organisation_id = $1 AND invoice_id = $2 ORDER BY at, id",
     )
     .bind(organisation.0)
@@ -592,6 +592,8 @@ pub async fn history(
             detail: row.try_get("detail")?,
             automated: row.try_get::<i64, _>("automated")? != 0,
             recipient: row.try_get("recipient")?,
+            device: row.try_get("device")?,
+            browser: row.try_get("browser")?,
         })
     })
     .collect()
