@@ -236,7 +236,7 @@ pub fn text(language: Language, key: Text) -> &'static str {
         (LinkRevokedBody, Es) => "El vendedor ha retirado este enlace. Puedes pedir un enlace nuevo: llegará a la dirección de email que el vendedor tiene de ti.",
         (LinkRevokedBody, En) => "The seller has withdrawn this link. You can ask for a fresh one: it goes to the email address the seller has for you.",
         (FreshLinkButton, It) => "Inviami un nuovo link",
-        (FreshLinkButton, Es) => "Enviadme un enlace nuevo",
+        (FreshLinkButton, Es) => "Envíame un enlace nuevo",
         (FreshLinkButton, En) => "Send me a fresh link",
         (FreshLinkSentTitle, It) => "Richiesta inviata",
         (FreshLinkSentTitle, Es) => "Solicitud enviada",
