@@ -317,6 +317,14 @@ pub async fn respond(
     })
 }
 
+/// 503 in the customer's language when the store or the server cannot be
+/// reached; the reason stays in the worker's log.
+pub fn unavailable(request: &EdgeRequest) -> EdgeResponse {
+    let mut response = EdgeResponse::html(503, page::unavailable_page(request.language()));
+    response.headers.push(("retry-after", "30".to_owned()));
+    response
+}
+
 /// 410 Gone, in the customer's language: the merchant withdrew this link.
 fn revoked(document: &PublicDocument, token: &str) -> EdgeResponse {
     EdgeResponse::html(410, page::revoked_page(document.language, token))
@@ -937,6 +945,24 @@ mod tests {
             }],
             state: PublicState::issued(),
         }
+    }
+
+    #[test]
+    fn when_storage_or_the_server_fails_the_customer_is_asked_to_retry_in_their_language() {
+        let response = unavailable(&request(
+            "GET",
+            "/i/x",
+            &[("accept-language", "es-ES,es;q=0.9")],
+            b"",
+        ));
+        assert_eq!(response.status, 503);
+        assert_eq!(header(&response, "retry-after"), Some("30"));
+        assert_eq!(
+            header(&response, "cache-control"),
+            Some("private, no-store")
+        );
+        let html = String::from_utf8(response.body).expect("utf-8");
+        assert!(html.contains("el enlace sigue siendo válido"), "{html}");
     }
 
     #[test]

@@ -145,8 +145,8 @@ async fn fetch(mut request: Request, env: Env, ctx: Context) -> Result<Response>
         match handler::respond(&edge_request, &store, &Server(&env), &secrets(&env)?).await {
             Ok(response) => response,
             Err(StoreError(reason)) => {
-                worker::console_error!("storage failed: {reason}");
-                return Response::error("Service temporarily unavailable", 503);
+                worker::console_error!("storage or the server failed: {reason}");
+                handler::unavailable(&edge_request)
             }
         };
     if !response.events.is_empty() {

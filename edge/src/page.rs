@@ -259,6 +259,16 @@ pub fn fresh_link_unavailable_page(language: Language) -> String {
     )
 }
 
+/// When the invoice cannot be read just now (storage or the server down).
+pub fn unavailable_page(language: Language) -> String {
+    notice_page(
+        language,
+        Text::FreshLinkUnavailableTitle,
+        Text::TemporarilyUnavailableBody,
+        "",
+    )
+}
+
 /// The page for a link that does not exist or was tampered with. The
 /// language comes from the browser, since the link says nothing trustworthy.
 pub fn not_found_page(language: Language) -> String {

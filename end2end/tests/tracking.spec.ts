@@ -114,7 +114,7 @@ test("a customer who opens and downloads while the server is down is recorded ex
   await expect(history.locator("li", { hasText: "PDF downloaded" })).toHaveCount(1);
 });
 
-test("a link missing from the edge's store is fetched from the server, served and kept", async ({ page, browser }) => {
+test("a link missing from the edge's store is fetched from the server, served and kept; with the server down the customer is asked to retry", async ({ page, browser }) => {
   await signUp(page);
   const email = uniqueAddress("elena");
   await addCustomer(page, "Elena Conti", email, "it");
@@ -140,7 +140,18 @@ test("a link missing from the edge's store is fetched from the server, served an
   kv("delete", `link:${linkId}`);
   expect(kv("get", `link:${linkId}`)).not.toContain(number);
 
+  // While the server is down the customer is asked to come back; nothing is cached.
   const customer = await customerPage(browser);
+  await stopServer();
+  try {
+    const unavailable = await customer.goto(link);
+    expect(unavailable!.status()).toBe(503);
+    // The page speaks the browser's language: the invoice itself is out of reach.
+    await expect(customer.getByText("the link stays valid")).toBeVisible();
+  } finally {
+    await startServer();
+  }
+
   const response = await customer.goto(link);
   expect(response!.status()).toBe(200);
   await expect(customer.getByRole("heading", { name: `Fattura ${number}` })).toBeVisible();
