@@ -37,17 +37,24 @@ test("machines fetching the link are shown apart; the merchant sees a person's o
   await expect(history.locator("li.automated")).toHaveCount(2, { timeout: 30_000 });
   await expect(history).not.toContainText("Opened by the customer");
 
-  // The customer reads it in a real browser: the merchant's page updates by itself.
+  // The merchant is typing a payment, with the history narrowed to what the customer did…
+  const show = page.getByLabel("Show");
+  await show.selectOption("customer");
+  await expect(page.getByText("Nothing of this kind yet.")).toBeVisible();
+  await page.getByLabel("Amount", { exact: true }).fill("55");
+
+  // …when the customer reads it in a real browser: the page updates by itself,
+  // and keeps what the merchant typed and chose.
   const customer = await customerPage(browser);
   await customer.goto(link);
   await expect(customer.getByRole("heading", { name: `Factura ${number}` })).toBeVisible();
   await customer.mouse.wheel(0, 300);
   await expect(history).toContainText("Opened by the customer", { timeout: 30_000 });
   await expect(history.locator("li", { hasText: "Opened by the customer" })).toContainText("computer, Chrome");
+  await expect(show).toHaveValue("customer");
+  await expect(page.getByLabel("Amount", { exact: true })).toHaveValue("55");
 
   // The filter narrows the history to what the customer did, or to the machines.
-  const show = page.getByLabel("Show");
-  await show.selectOption("customer");
   await expect(history.locator("li")).not.toHaveCount(0);
   for (const item of await history.locator("li").allTextContents()) {
     expect(item).not.toContain("automated");

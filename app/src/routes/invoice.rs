@@ -49,11 +49,53 @@ pub fn NewInvoicePage() -> impl IntoView {
     }
 }
 
+/// What the merchant types or picks on the invoice page. It lives outside
+/// the part that live updates re-render, so an open, a delivery or another
+/// user's change never wipes a payment being typed or the history filter.
+#[derive(Clone, Copy)]
+struct PageInputs {
+    amount: RwSignal<String>,
+    date: RwSignal<String>,
+    method: RwSignal<String>,
+    reference: RwSignal<String>,
+    history_filter: RwSignal<HistoryFilter>,
+}
+
+impl PageInputs {
+    fn new() -> Self {
+        Self {
+            amount: RwSignal::new(String::new()),
+            date: RwSignal::new(String::new()),
+            method: RwSignal::new(PaymentMethod::BankTransfer.code().to_owned()),
+            reference: RwSignal::new(String::new()),
+            history_filter: RwSignal::new(HistoryFilter::Everything),
+        }
+    }
+
+    /// Fills what the merchant has not typed: the amount due and today.
+    fn default_payment(&self, due: Money, today: invoice::dates::Date) {
+        if self.amount.get_untracked().is_empty() && due.minor > 0 {
+            self.amount.set(due.to_plain());
+        }
+        if self.date.get_untracked().is_empty() {
+            self.date.set(today.to_string());
+        }
+    }
+}
+
 #[component]
 pub fn InvoicePage() -> impl IntoView {
     let id = crate::components::route_id();
     let actions = RowActions::for_page();
+    let inputs = PageInputs::new();
     let payment = ServerAction::<RecordPayment>::new();
+    // A recorded payment starts the next one afresh, at what is then due.
+    Effect::new(move |_| {
+        if let Some(Ok(())) = payment.value().get() {
+            inputs.amount.set(String::new());
+            inputs.reference.set(String::new());
+        }
+    });
     let delete_payment = ServerAction::<DeletePayment>::new();
     let revoke = ServerAction::<RevokeLink>::new();
     let tick = crate::routes::invoices::live_changes();
@@ -92,7 +134,7 @@ pub fn InvoicePage() -> impl IntoView {
                         }
                             .into_any()
                     }
-                    (Ok(detail), _) => view! { <IssuedInvoice detail actions payment delete_payment revoke /> }.into_any(),
+                    (Ok(detail), _) => view! { <IssuedInvoice detail actions inputs payment delete_payment revoke /> }.into_any(),
                     (Err(error), _) => {
                         view! { <ErrorAlert error=Signal::derive(move || Some(error.clone())) /> }.into_any()
                     }
@@ -382,6 +424,7 @@ fn LineRow(
 fn IssuedInvoice(
     detail: InvoiceDetail,
     actions: RowActions,
+    inputs: PageInputs,
     payment: ServerAction<RecordPayment>,
     delete_payment: ServerAction<DeletePayment>,
     revoke: ServerAction<RevokeLink>,
@@ -394,19 +437,14 @@ fn IssuedInvoice(
     let (total, paid, due) = (detail.total, detail.paid, detail.amount_due);
     let is_void = detail.lifecycle == Lifecycle::Void;
     let payment_error = action_error(payment);
-    let amount = RwSignal::new(if due.minor > 0 {
-        due.to_plain()
-    } else {
-        String::new()
-    });
-    let date = RwSignal::new(detail.today.to_string());
-    let method = RwSignal::new(PaymentMethod::BankTransfer.code().to_owned());
-    let reference = RwSignal::new(String::new());
-    Effect::new(move |_| {
-        if let Some(Ok(())) = payment.value().get() {
-            reference.set(String::new());
-        }
-    });
+    inputs.default_payment(due, detail.today);
+    let PageInputs {
+        amount,
+        date,
+        method,
+        reference,
+        history_filter,
+    } = inputs;
     let lines: Vec<DocumentLine> = detail
         .draft
         .lines
@@ -558,7 +596,7 @@ fn IssuedInvoice(
             })}
         </section>
         <SentLinks id links=detail.links.clone() revoke />
-        <History entries=detail.history.clone() currency />
+        <History entries=detail.history.clone() currency filter=history_filter />
     }
 }
 
@@ -613,9 +651,12 @@ fn SentLinks(id: i64, links: Vec<LinkRow>, revoke: ServerAction<RevokeLink>) -> 
 /// The invoice's history, oldest first, in the merchant's words, narrowed
 /// to what the merchant looks for.
 #[component]
-fn History(entries: Vec<crate::api::HistoryEntry>, currency: Currency) -> impl IntoView {
+fn History(
+    entries: Vec<crate::api::HistoryEntry>,
+    currency: Currency,
+    filter: RwSignal<HistoryFilter>,
+) -> impl IntoView {
     let language = use_language();
-    let filter = RwSignal::new(HistoryFilter::Everything);
     let shown = move || {
         let filter = filter.get();
         entries
