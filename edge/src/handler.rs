@@ -387,7 +387,10 @@ async fn load_link(
     let pdf = decoded_pdf(&publication).ok_or_else(|| {
         StoreError("the server's publication has a PDF that is not base64".into())
     })?;
-    store_publication(store, &publication, &pdf).await?;
+    // A newer state (a revocation, say) may have arrived while the server answered.
+    if !is_outdated(store, &publication.invoice_key, &publication.state).await? {
+        store_publication(store, &publication, &pdf).await?;
+    }
     match store.get_text(&link_key(&hex)).await? {
         Some(link) => serde_json::from_str::<LinkRecord>(&link)
             .map(Some)

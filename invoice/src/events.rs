@@ -207,6 +207,30 @@ pub struct PaymentFact {
     pub date: Date,
 }
 
+/// Whether an event changes what the edge shows of an invoice (its history,
+/// what is paid, a revoked link), and so must be published again.
+pub fn is_customer_visible(kind: &str, recipient: Option<&str>, automated: bool) -> bool {
+    matches!(
+        kind,
+        "payment_recorded" | "payment_deleted" | "link_revoked"
+    ) || customer_event(kind, recipient, automated).is_some()
+}
+
+/// What the customer's history says of an event, if anything. Payments come
+/// from the payments themselves, so a deleted one disappears.
+fn customer_event(kind: &str, recipient: Option<&str>, automated: bool) -> Option<PublicEventKind> {
+    let customers = recipient == Some("customer") && !automated;
+    match kind {
+        "voided" => Some(PublicEventKind::Voided),
+        "email_sent" if customers => Some(PublicEventKind::Sent),
+        "reminder_sent" if customers => Some(PublicEventKind::ReminderSent),
+        "opened" if customers => Some(PublicEventKind::Opened),
+        "pdf_downloaded" if customers => Some(PublicEventKind::PdfDownloaded),
+        "printed" if customers => Some(PublicEventKind::Printed),
+        _ => None,
+    }
+}
+
 /// The customer's history: sends, reminders, opens, downloads and prints of
 /// the customer's own links by a person, payments, and voiding. Nothing
 /// internal: no copies, no failures, no automated fetches, no notices.
@@ -214,17 +238,7 @@ pub fn customer_history(facts: &[HistoryFact<'_>], payments: &[PaymentFact]) -> 
     let mut history: Vec<PublicEvent> = facts
         .iter()
         .filter_map(|fact| {
-            let customers = fact.recipient == Some("customer") && !fact.automated;
-            let kind = match fact.kind {
-                "voided" => PublicEventKind::Voided,
-                "email_sent" if customers => PublicEventKind::Sent,
-                "reminder_sent" if customers => PublicEventKind::ReminderSent,
-                "opened" if customers => PublicEventKind::Opened,
-                "pdf_downloaded" if customers => PublicEventKind::PdfDownloaded,
-                "printed" if customers => PublicEventKind::Printed,
-                _ => return None,
-            };
-            Some(PublicEvent {
+            customer_event(fact.kind, fact.recipient, fact.automated).map(|kind| PublicEvent {
                 at_ms: fact.at_ms,
                 kind,
             })
@@ -320,6 +334,26 @@ mod tests {
             recipient,
             automated,
         }
+    }
+
+    #[test]
+    fn only_what_the_customer_sees_is_published_again() {
+        assert!(is_customer_visible("email_sent", Some("customer"), false));
+        assert!(is_customer_visible("payment_recorded", None, false));
+        assert!(is_customer_visible("link_revoked", None, false));
+        assert!(!is_customer_visible("email_sent", Some("copy"), false));
+        assert!(!is_customer_visible(
+            "email_queued",
+            Some("customer"),
+            false
+        ));
+        assert!(!is_customer_visible("opened", Some("customer"), true));
+        assert!(!is_customer_visible(
+            "link_fetched",
+            Some("customer"),
+            false
+        ));
+        assert!(!is_customer_visible("notice_sent", Some("notice"), false));
     }
 
     #[test]

@@ -425,7 +425,17 @@ impl Services {
             now_ms(),
         )
         .await?;
-        self.publish_invoice(organisation, invoice_id).await
+        self.publish_now(organisation, invoice_id).await;
+        Ok(())
+    }
+
+    /// Tells the edge at once, when it answers; otherwise the publisher
+    /// catches up, and the merchant's change stands either way.
+    async fn publish_now(&self, organisation: app::api::OrganisationId, invoice_id: i64) {
+        if let Err(error) = self.publish_state(organisation, invoice_id).await {
+            tracing::warn!(invoice_id, %error, "the edge will hear of this change later");
+            self.edge_wake.notify_one();
+        }
     }
 
     /// Open links of the customer's invoices sent to an address that is no
@@ -467,7 +477,7 @@ impl Services {
             }
         }
         for invoice_id in invoices_touched {
-            self.publish_invoice(user.organisation, invoice_id).await?;
+            self.publish_now(user.organisation, invoice_id).await;
         }
         Ok(())
     }
@@ -594,12 +604,21 @@ impl Services {
         let mut attempted = 0;
         while let Some(email) = outbox::claim_next(&self.db, now()).await? {
             attempted += 1;
-            if let Some(problem) = self.reminder_no_longer_due(&email).await? {
+            if let Some(problem) = self.no_longer_due(&email).await? {
                 let reason = format!("not sent: {}", problem.message(invoice::Language::En));
                 outbox::mark_cancelled(&self.db, &email, &reason, now()).await?;
                 continue;
             }
-            match self.attempt(&email).await? {
+            // An internal error counts as a failed attempt, so the email still
+            // ends (sent or failed, with notices) instead of coming back forever.
+            let delivery = match self.attempt(&email).await {
+                Ok(delivery) => delivery,
+                Err(error) => {
+                    tracing::error!(email = email.id, %error, "preparing an email failed");
+                    Delivery::Retry("Invio could not prepare this email; it will try again".into())
+                }
+            };
+            match delivery {
                 Delivery::Sent(reply) => outbox::mark_sent(&self.db, &email, &reply, now()).await?,
                 Delivery::Retry(reply) if email.attempts < MAX_ATTEMPTS => {
                     tracing::warn!(email = email.id, attempts = email.attempts, %reply, "email will be retried");
@@ -616,26 +635,26 @@ impl Services {
         Ok(attempted)
     }
 
-    /// Why a reminder that waited in the outbox (SMTP down, retries) must not
-    /// go any more: the invoice was paid or voided meanwhile.
-    async fn reminder_no_longer_due(
-        &self,
-        email: &ClaimedEmail,
-    ) -> Result<Option<Problem>, ServerError> {
-        if email.purpose != EmailPurpose::Reminder || email.audience == Audience::Notice {
+    /// Why an email that waited in the outbox (SMTP down, retries) must not
+    /// go any more: the invoice was voided meanwhile, or paid for a reminder.
+    /// Failure notices always go.
+    async fn no_longer_due(&self, email: &ClaimedEmail) -> Result<Option<Problem>, ServerError> {
+        if email.audience == Audience::Notice {
             return Ok(None);
         }
         let invoice = invoices::get(&self.db, email.organisation, email.invoice_id).await?;
         Ok(send_refusal(
             invoice.lifecycle,
-            EmailPurpose::Reminder,
+            email.purpose,
             invoice.due_date,
             amount_due(invoice.total_minor, invoice.paid_minor),
         ))
     }
 
-    /// One delivery attempt: the link must be at the edge before an email
-    /// carries it, and the PDF is rendered when the store attaches it.
+    /// One delivery attempt: the link is published first, and the PDF
+    /// rendered when the store attaches it. An edge that is down does not
+    /// hold the email: it asks the server for the link when the customer
+    /// opens it.
     async fn attempt(&self, email: &ClaimedEmail) -> Result<Delivery, ServerError> {
         if let Some(link_id) = &email.link_id {
             if !links::is_published(&self.db, link_id).await? {
@@ -643,7 +662,7 @@ impl Services {
                     .publish_invoice(email.organisation, email.invoice_id)
                     .await
                 {
-                    return Ok(Delivery::Retry(format!("the edge is unavailable: {error}")));
+                    tracing::warn!(email = email.id, %error, "the link goes without being published; the edge will ask for it");
                 }
             }
         }

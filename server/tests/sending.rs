@@ -870,24 +870,38 @@ async fn bad_addresses_and_header_injection_are_refused_and_nothing_is_queued() 
 }
 
 #[tokio::test]
-async fn an_edge_that_is_down_holds_the_email_until_its_link_can_be_published() {
+async fn an_edge_that_is_down_does_not_hold_the_email_it_asks_for_the_link_later() {
     for db in databases().await {
         let world = World::new(db).await;
         world.edge.set_available(false);
         let id = world.issued().await;
         world.send(id, "edge-down").await;
         deliver(&world.services).await;
-        assert!(
-            world.sink.received().is_empty(),
-            "no email without its link"
+        assert_eq!(
+            world.sink.received_by(CUSTOMER).len(),
+            1,
+            "sent all the same"
         );
-        match world.email_state(id).await {
-            EmailState::Retrying { reason } => assert!(reason.contains("edge"), "{reason}"),
-            other => panic!("expected a retry, got {other:?}"),
-        }
+        assert!(matches!(
+            world.email_state(id).await,
+            EmailState::Sent { .. }
+        ));
+        let link = world
+            .services
+            .get_invoice(world.user(), id)
+            .await
+            .expect("invoice")
+            .links
+            .remove(0);
+        // The customer opens it: the edge, back, asks the server.
         world.edge.set_available(true);
-        deliver_at(&world.services, much_later()).await;
-        assert_eq!(world.sink.received_by(CUSTOMER).len(), 1);
+        let publication = world
+            .services
+            .publication_for_link(&link.id)
+            .await
+            .expect("answered")
+            .expect("a publication");
+        assert_eq!(publication.links[0].link_id, link.id);
     }
 }
 
@@ -1057,5 +1071,53 @@ async fn a_customer_with_a_revoked_link_gets_a_fresh_one_at_the_address_on_file_
             before,
             "a voided invoice gets no fresh link"
         );
+    }
+}
+
+#[tokio::test]
+async fn an_invoice_voided_while_its_email_waits_is_not_sent() {
+    for db in databases().await {
+        let world = World::new(db).await;
+        world.sink.stop().await;
+        let id = world.issued().await;
+        world.send(id, "then-void").await;
+        deliver(&world.services).await;
+        world
+            .services
+            .void_invoice(world.user(), id)
+            .await
+            .expect("void");
+        world.sink.restart().await;
+        deliver_at(&world.services, much_later()).await;
+        assert!(world.sink.received_by(CUSTOMER).is_empty());
+        assert!(world
+            .history_kinds(id)
+            .await
+            .contains(&"email_cancelled".to_owned()));
+    }
+}
+
+#[tokio::test]
+async fn a_dispatcher_whose_lease_ran_out_records_nothing_over_the_one_that_took_over() {
+    for db in databases().await {
+        let world = World::new(db).await;
+        let id = world.issued().await;
+        world.send(id, "slow").await;
+        let slow = server::db::outbox::claim_next(&world.db, now_ms())
+            .await
+            .expect("claim")
+            .expect("the email");
+        // The slow dispatcher is still at it when its lease ends; another sends.
+        deliver_at(&world.services, now_ms() + server::db::outbox::LEASE_MS + 1).await;
+        server::db::outbox::mark_failed(&world.db, &slow, "550 too late", &[], now_ms())
+            .await
+            .expect("no error");
+        assert!(matches!(
+            world.email_state(id).await,
+            EmailState::Sent { .. }
+        ));
+        let kinds = world.history_kinds(id).await;
+        assert_eq!(kinds.iter().filter(|kind| *kind == "email_sent").count(), 1);
+        assert!(!kinds.contains(&"email_failed".to_owned()), "{kinds:?}");
     }
 }

@@ -776,6 +776,7 @@ fn history_text(
         "reminder_retrying" => with_detail(T::EventEmailRetrying),
         "reminder_failed" => with_detail(T::EventReminderFailed),
         "reminder_cancelled" => with_detail(T::EventReminderCancelled),
+        "email_cancelled" => with_detail(T::EventEmailCancelled),
         "notice_sent" => with_detail(T::EventNoticeSent),
         "notice_retrying" => with_detail(T::EventEmailRetrying),
         "notice_failed" => with_detail(T::EventNoticeFailed),

@@ -2,7 +2,7 @@
 //! a batch delivered twice is recorded once.
 
 use app::api::OrganisationId;
-use invoice::events::{EdgeEvent, EdgeEventKind};
+use invoice::events::{is_customer_visible, EdgeEvent};
 use sqlx::{Any, Row, Transaction};
 
 use super::{random_id, Db};
@@ -79,7 +79,13 @@ async fn insert_server_event(
     .bind(at_ms)
     .execute(&mut **tx)
     .await?;
-    invoice_changed(tx, organisation, invoice_id, true).await
+    invoice_changed(
+        tx,
+        organisation,
+        invoice_id,
+        is_customer_visible(kind, recipient, false),
+    )
+    .await
 }
 
 /// Tells the organisation's open admin pages that an invoice changed, and
@@ -156,10 +162,9 @@ pub async fn ingest(db: &Db, events: &[EdgeEvent]) -> Result<usize, ServerError>
         .await?;
         if result.rows_affected() > 0 {
             recorded += 1;
-            // Only what the customer's history shows needs publishing again.
-            let customers = link.try_get::<String, _>("recipient")? == "customer";
+            let recipient: String = link.try_get("recipient")?;
             let customer_visible =
-                customers && !event.automated && event.kind != EdgeEventKind::LinkFetched;
+                is_customer_visible(event.kind.as_str(), Some(&recipient), event.automated);
             invoice_changed(
                 &mut tx,
                 OrganisationId(link.try_get("organisation_id")?),

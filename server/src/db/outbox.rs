@@ -183,10 +183,13 @@ pub struct ClaimedEmail {
     pub attach_layout: Option<DocumentLayout>,
     pub attempts: i64,
     pub sender_name: String,
+    /// The claim's lease: only the dispatcher that holds it may finish the email.
+    pub lease_until: i64,
 }
 
-/// How long a claim holds before another dispatcher may take the email over.
-pub const LEASE_MS: i64 = 60_000;
+/// How long a claim holds before another dispatcher may take the email over:
+/// longer than the slowest attempt (publishing, rendering, SMTP timeouts).
+pub const LEASE_MS: i64 = 300_000;
 
 /// Claims the next due email. On Postgres, `SKIP LOCKED` lets several server
 /// instances claim different rows; on SQLite the single writer serialises
@@ -204,7 +207,7 @@ pub async fn claim_next(db: &Db, now_ms: i64) -> Result<Option<ClaimedEmail>, Se
              ORDER BY next_attempt_at, id LIMIT 1 {lock}
          )
          RETURNING id, organisation_id, invoice_id, audience, purpose, link_id, to_address, reply_to,
-                   subject, body_text, body_html, attach_layout, attempts"
+                   subject, body_text, body_html, attach_layout, attempts, lease_until"
     ))
     .bind(now_ms + LEASE_MS)
     .bind(now_ms)
@@ -243,6 +246,7 @@ fn claimed_email(row: &AnyRow, sender_name: String) -> Result<ClaimedEmail, Serv
         attach_layout: attach_layout.as_deref().and_then(DocumentLayout::parse),
         attempts: row.try_get("attempts")?,
         sender_name,
+        lease_until: row.try_get("lease_until")?,
     })
 }
 
@@ -288,7 +292,11 @@ pub async fn mark_failed(
     now_ms: i64,
 ) -> Result<(), ServerError> {
     let mut tx = db.pool.begin().await?;
-    finish(&mut tx, email, "failed", None, reply, now_ms).await?;
+    let notices = if finish(&mut tx, email, "failed", None, reply, now_ms).await? {
+        notices
+    } else {
+        &[]
+    };
     for notice in notices {
         sqlx::query(
             "INSERT INTO outbox (organisation_id, invoice_id, audience, purpose, notice_for, to_address,
@@ -310,7 +318,8 @@ pub async fn mark_failed(
     Ok(())
 }
 
-/// Closes an email for good, recording it in its invoice's history.
+/// Closes an email for good, recording it in its invoice's history; false
+/// when this dispatcher no longer held it.
 async fn finish(
     tx: &mut Transaction<'_, Any>,
     email: &ClaimedEmail,
@@ -318,14 +327,28 @@ async fn finish(
     sent_at: Option<i64>,
     reply: &str,
     now_ms: i64,
-) -> Result<(), ServerError> {
-    sqlx::query("UPDATE outbox SET status = $1, sent_at = $2, lease_until = NULL, last_reply = $3 WHERE id = $4")
-        .bind(status)
-        .bind(sent_at)
-        .bind(reply)
-        .bind(email.id)
-        .execute(&mut **tx)
-        .await?;
+) -> Result<bool, ServerError> {
+    let finished = sqlx::query(
+        "UPDATE outbox SET status = $1, sent_at = $2, lease_until = NULL, last_reply = $3
+         WHERE id = $4 AND status = 'pending' AND lease_until = $5",
+    )
+    .bind(status)
+    .bind(sent_at)
+    .bind(reply)
+    .bind(email.id)
+    .bind(email.lease_until)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    if finished == 0 {
+        // The lease ran out and another dispatcher took the email over: its
+        // outcome is the one recorded.
+        tracing::warn!(
+            email = email.id,
+            "an email's lease ran out before it was finished"
+        );
+        return Ok(false);
+    }
     let detail = format!("{}: {reply}", email.to_address);
     record_email_event(
         tx,
@@ -336,7 +359,8 @@ async fn finish(
         Some(&detail),
         now_ms,
     )
-    .await
+    .await?;
+    Ok(true)
 }
 
 /// Puts an email back in the queue for a later attempt; its invoice's
@@ -349,14 +373,24 @@ pub async fn schedule_retry(
     now_ms: i64,
 ) -> Result<(), ServerError> {
     let mut tx = db.pool.begin().await?;
-    sqlx::query(
-        "UPDATE outbox SET next_attempt_at = $1, lease_until = NULL, last_reply = $2 WHERE id = $3",
+    let rescheduled = sqlx::query(
+        "UPDATE outbox SET next_attempt_at = $1, lease_until = NULL, last_reply = $2
+         WHERE id = $3 AND status = 'pending' AND lease_until = $4",
     )
     .bind(next_attempt_ms)
     .bind(reply)
     .bind(email.id)
+    .bind(email.lease_until)
     .execute(&mut *tx)
-    .await?;
+    .await?
+    .rows_affected();
+    if rescheduled == 0 {
+        tracing::warn!(
+            email = email.id,
+            "an email's lease ran out before it was rescheduled"
+        );
+        return Ok(());
+    }
     let detail = format!("{}: {reply}", email.to_address);
     record_email_event(
         &mut tx,
