@@ -252,6 +252,19 @@ impl Default for StoreSettings {
     }
 }
 
+impl StoreSettings {
+    /// The subject and message templates the store keeps for `purpose`
+    /// (empty: Invio's wording in the customer's language).
+    pub fn templates(&self, purpose: crate::email::EmailPurpose) -> (&str, &str) {
+        match purpose {
+            crate::email::EmailPurpose::Invoice => (&self.email_subject, &self.email_message),
+            crate::email::EmailPurpose::Reminder => {
+                (&self.reminder_subject, &self.reminder_message)
+            }
+        }
+    }
+}
+
 fn join(addresses: &[EmailAddress]) -> String {
     addresses
         .iter()

@@ -73,7 +73,7 @@ impl Services {
         };
         let store = stores::get(&self.db, organisation, invoice.store_id).await?;
         let customer = customers::get(&self.db, organisation, invoice.customer_id).await?;
-        let (store_subject, store_message) = store_templates(&store, purpose);
+        let (store_subject, store_message) = store.templates(purpose);
         let (subject, message) = prefill(
             purpose,
             store_subject,
@@ -224,10 +224,11 @@ impl Services {
         match (&issued.customer.email, automatic) {
             (_, false) => {}
             (Some(address), true) => {
+                let (store_subject, store_message) = issued.store.templates(EmailPurpose::Invoice);
                 let (subject, message) = prefill(
                     EmailPurpose::Invoice,
-                    &issued.store.email_subject,
-                    &issued.store.email_message,
+                    store_subject,
+                    store_message,
                     &issued.document,
                     issued.document.totals.total,
                     today(),
@@ -293,10 +294,11 @@ impl Services {
             ) else {
                 continue;
             };
+            let (store_subject, store_message) = store.templates(EmailPurpose::Reminder);
             let (subject, message) = prefill(
                 EmailPurpose::Reminder,
-                &store.reminder_subject,
-                &store.reminder_message,
+                store_subject,
+                store_message,
                 &candidate.document,
                 candidate.amount_due,
                 today,
@@ -352,10 +354,11 @@ impl Services {
         ) else {
             return Ok(true);
         };
+        let (store_subject, store_message) = store.templates(EmailPurpose::Invoice);
         let (subject, message) = prefill(
             EmailPurpose::Invoice,
-            &store.email_subject,
-            &store.email_message,
+            store_subject,
+            store_message,
             document,
             Money::new(
                 amount_due(invoice.total_minor, invoice.paid_minor),
@@ -744,14 +747,6 @@ fn published_links(links: &[LinkRow]) -> Vec<PublishedLink> {
             revoked: link.revoked_at_ms.is_some(),
         })
         .collect()
-}
-
-/// The subject and message templates a store keeps for `purpose`.
-fn store_templates(store: &StoreSettings, purpose: EmailPurpose) -> (&str, &str) {
-    match purpose {
-        EmailPurpose::Invoice => (&store.email_subject, &store.email_message),
-        EmailPurpose::Reminder => (&store.reminder_subject, &store.reminder_message),
-    }
 }
 
 /// Runs for the life of the process: [`DISPATCH_WORKERS`] workers deliver
