@@ -67,6 +67,18 @@ impl InvoiceStatus {
         Self::ALL.into_iter().find(|status| status.code() == code)
     }
 
+    /// The lifecycle behind a status: paid, overdue and the rest are issued.
+    pub fn lifecycle(self) -> Lifecycle {
+        match self {
+            InvoiceStatus::Draft => Lifecycle::Draft,
+            InvoiceStatus::Void => Lifecycle::Void,
+            InvoiceStatus::Issued
+            | InvoiceStatus::PartiallyPaid
+            | InvoiceStatus::Paid
+            | InvoiceStatus::Overdue => Lifecycle::Issued,
+        }
+    }
+
     pub fn label(self, language: Language) -> &'static str {
         use InvoiceStatus::*;
         match (language, self) {

@@ -129,6 +129,9 @@ pub fn parse_address_list(text: &str) -> Result<Vec<EmailAddress>, Problem> {
     Ok(addresses)
 }
 
+/// How far from the due date a reminder step may fall, in days.
+pub const REMINDER_DAYS: std::ops::RangeInclusive<i32> = -60..=365;
+
 /// Reminder days relative to the due date (negative: before), sorted and
 /// without repeats; empty text means no reminders.
 pub fn parse_reminder_schedule(text: &str) -> Result<Vec<i32>, Problem> {
@@ -139,7 +142,7 @@ pub fn parse_reminder_schedule(text: &str) -> Result<Vec<i32>, Problem> {
         .filter(|entry| !entry.is_empty())
     {
         match entry.trim_start_matches('+').parse::<i32>() {
-            Ok(day) if (-60..=365).contains(&day) => days.push(day),
+            Ok(day) if REMINDER_DAYS.contains(&day) => days.push(day),
             _ => {
                 return Err(Problem::InvalidReminderSchedule {
                     entry: entry.to_owned(),
@@ -253,6 +256,12 @@ impl Default for StoreSettings {
 }
 
 impl StoreSettings {
+    /// Whether issuing an invoice emails it at once: the store sends by
+    /// email and the customer asked for it.
+    pub fn sends_on_issue(&self, customer_email_invoices: bool) -> bool {
+        self.email_enabled && customer_email_invoices
+    }
+
     /// The subject and message templates the store keeps for `purpose`
     /// (empty: Invio's wording in the customer's language).
     pub fn templates(&self, purpose: crate::email::EmailPurpose) -> (&str, &str) {

@@ -220,7 +220,7 @@ impl Services {
         let now = now_ms();
         let mut issued =
             invoices::issue(&self.db, organisation, user.id, id, version, today(), now).await?;
-        let automatic = issued.store.email_enabled && issued.customer.email_invoices;
+        let automatic = issued.store.sends_on_issue(issued.customer.email_invoices);
         match (&issued.customer.email, automatic) {
             (_, false) => {}
             (Some(address), true) => {

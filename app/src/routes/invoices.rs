@@ -2,6 +2,7 @@
 //! the Email sent and Opened columns, and each row's ⋯ menu.
 
 use invoice::dates::format_instant;
+use invoice::email::{send_refusal, EmailPurpose};
 use invoice::status::InvoiceStatus;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -298,6 +299,13 @@ fn InvoiceRowView(row: InvoiceRow, actions: RowActions) -> impl IntoView {
     let href = format!("/invoices/{}", row.id);
     let issue_date = row.issue_date;
     let total = row.total;
+    let can_remind = send_refusal(
+        row.status.lifecycle(),
+        EmailPurpose::Reminder,
+        row.due_date,
+        row.amount_due.minor,
+    )
+    .is_none();
     view! {
         <tr data-invoice=row_key>
             <td>
@@ -318,7 +326,7 @@ fn InvoiceRowView(row: InvoiceRow, actions: RowActions) -> impl IntoView {
             <td data-column="email-sent" data-label=move || t(T::EmailSent)()><EmailCell email=row.email.clone() /></td>
             <td data-column="opened" data-label=move || t(T::Opened)()>{opened_cell}</td>
             <td class="row-actions">
-                <RowMenu id=row.id issued label sends=row.sends status can_remind=row.due_date.is_some() actions />
+                <RowMenu id=row.id issued label sends=row.sends status can_remind actions />
             </td>
         </tr>
     }
@@ -333,18 +341,13 @@ fn RowMenu(
     label: String,
     sends: i64,
     status: InvoiceStatus,
-    /// Has a due date; a reminder also needs something left to pay.
+    /// A reminder makes sense (issued, dated, something left to pay).
     can_remind: bool,
     actions: RowActions,
 ) -> impl IntoView {
     let language = use_language();
     let menu_label = move || format!("{} {}", tr(language.get(), T::ActionsFor), label);
     let can_send = issued && status != InvoiceStatus::Void;
-    let can_remind = can_remind
-        && matches!(
-            status,
-            InvoiceStatus::Issued | InvoiceStatus::PartiallyPaid | InvoiceStatus::Overdue
-        );
     view! {
         <details class="row-menu">
             <summary aria-label=menu_label>"⋯"</summary>

@@ -24,24 +24,16 @@ pub async fn read(
     .await?
     .ok_or(ServerError::NotFound)?;
     let lifecycle: String = invoice.try_get("lifecycle")?;
-    let events = sqlx::query(
-        "SELECT kind, recipient, automated, at FROM events WHERE organisation_id = $1 AND invoice_id = $2",
-    )
-    .bind(organisation.0)
-    .bind(invoice_id)
-    .fetch_all(&db.pool)
-    .await?;
-    let facts = events
+    let history = super::invoices::history(db, organisation, invoice_id).await?;
+    let facts: Vec<HistoryFact> = history
         .iter()
-        .map(|row| {
-            Ok(HistoryFact {
-                at_ms: row.try_get("at")?,
-                kind: row.try_get("kind")?,
-                recipient: row.try_get("recipient")?,
-                automated: row.try_get::<i64, _>("automated")? != 0,
-            })
+        .map(|entry| HistoryFact {
+            at_ms: entry.at_ms,
+            kind: &entry.kind,
+            recipient: entry.recipient.as_deref(),
+            automated: entry.automated,
         })
-        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+        .collect();
     let payments = sqlx::query(
         "SELECT amount_minor, paid_on, created_at FROM payments
          WHERE organisation_id = $1 AND invoice_id = $2 AND deleted_at IS NULL",

@@ -466,7 +466,7 @@ pub struct ReminderCandidate {
 /// Invoices of every organisation that a schedule step could be due for on
 /// `today`: issued, unpaid, dated, and already emailed to the customer (an
 /// invoice handed over on paper is not chased by email). Steps reach at most
-/// 60 days before the due date.
+/// as far before the due date as `REMINDER_DAYS` allows.
 pub async fn reminder_candidates(
     db: &Db,
     today: invoice::dates::Date,
@@ -482,7 +482,11 @@ pub async fn reminder_candidates(
            AND EXISTS (SELECT 1 FROM send_requests r WHERE r.invoice_id = i.id AND r.purpose = 'invoice')
          ORDER BY i.id",
     )
-    .bind(today.add_days(60).to_string())
+    .bind(
+        today
+            .add_days(-i64::from(*invoice::store::REMINDER_DAYS.start()))
+            .to_string(),
+    )
     .fetch_all(&db.pool)
     .await?;
     let mut candidates = Vec::with_capacity(rows.len());
