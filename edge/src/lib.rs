@@ -1,29 +1,43 @@
 //! Invio's edge: the Cloudflare Worker that serves the customer's link.
 //!
 //! This file is the I/O shell: it turns workers-rs types into the plain ones
-//! of [`handler`], reads KV, and forwards events to the server after the
-//! response (`wait_until`). When the server cannot be reached, the batch goes
-//! to a Queue whose consumer retries it; after the last retry the queue's
-//! dead-letter queue keeps it.
+//! of [`handler`], reads KV (through the isolate's [`isolate::RecordCache`]),
+//! and forwards events to the server after the response (`wait_until`),
+//! gathered with those of other requests into one batch. When the server
+//! cannot be reached, the batch goes to a Queue whose consumer retries it;
+//! after the last retry the queue's dead-letter queue keeps it.
 
 pub mod handler;
+pub mod isolate;
 pub mod page;
 pub mod routes;
 
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::time::Duration;
+
 use handler::{EdgeRequest, Origin, Secrets, Store, StoreError};
 use invoice::events::{
-    EventBatch, FreshLinkRequest, Publication, EVENTS_PATH, FRESH_LINK_PATH, LINK_LOOKUP_PATH,
+    EdgeEvent, EventBatch, FreshLinkRequest, Publication, EVENTS_PATH, FRESH_LINK_PATH,
+    LINK_LOOKUP_PATH,
 };
 use invoice::link::KeyRing;
 use invoice::signing::{self, SIGNATURE_HEADER, TIMESTAMP_HEADER};
+use isolate::{CachedStore, RecordCache, EVENT_GATHER_MS, RECORD_CAPACITY, RECORD_TTL_MS};
 use worker::{
-    event, Context, Env, Fetch, Headers, KvStore, MessageBatch, MessageExt, Method,
+    event, Context, Delay, Env, Fetch, Headers, KvStore, MessageBatch, MessageExt, Method,
     QueueRetryOptionsBuilder, Request, RequestInit, Response, Result,
 };
 
 /// Binding names, as in wrangler.toml.
 const KV_BINDING: &str = "INVOICES";
 const QUEUE_BINDING: &str = "EVENTS";
+
+thread_local! {
+    static RECORDS: Rc<RefCell<RecordCache>> =
+        Rc::new(RefCell::new(RecordCache::new(RECORD_TTL_MS, RECORD_CAPACITY)));
+    static WAITING_EVENTS: RefCell<Vec<EdgeEvent>> = const { RefCell::new(Vec::new()) };
+}
 
 struct Kv(KvStore);
 
@@ -140,7 +154,12 @@ async fn fetch(mut request: Request, env: Env, ctx: Context) -> Result<Response>
         now_ms: now_ms(),
         random_id,
     };
-    let store = Kv(env.kv(KV_BINDING)?);
+    let records = RECORDS.with(Rc::clone);
+    let store = CachedStore {
+        inner: Kv(env.kv(KV_BINDING)?),
+        cache: &records,
+        now_ms: edge_request.now_ms,
+    };
     let response =
         match handler::respond(&edge_request, &store, &Server(&env), &secrets(&env)?).await {
             Ok(response) => response,
@@ -150,14 +169,8 @@ async fn fetch(mut request: Request, env: Env, ctx: Context) -> Result<Response>
             }
         };
     if !response.events.is_empty() {
-        let batch = EventBatch {
-            events: response.events,
-        };
-        ctx.wait_until(async move {
-            if let Err(error) = forward_or_queue(&env, batch).await {
-                worker::console_error!("an event batch could not be forwarded nor queued: {error}");
-            }
-        });
+        WAITING_EVENTS.with(|waiting| waiting.borrow_mut().extend(response.events));
+        ctx.wait_until(async move { send_waiting_events(&env).await });
     }
     let headers = Headers::new();
     for (name, value) in &response.headers {
@@ -171,6 +184,24 @@ async fn fetch(mut request: Request, env: Env, ctx: Context) -> Result<Response>
     Ok(Response::from_bytes(body)?
         .with_status(response.status)
         .with_headers(headers))
+}
+
+/// Sends the events waiting in this isolate, after a moment in which other
+/// requests' events may join them. Whichever request finds events waiting
+/// sends them. A request's `wait_until` ends only once the events it added
+/// are in a batch, and the request that took them keeps the isolate alive
+/// until that batch is sent or queued, so none is left behind.
+async fn send_waiting_events(env: &Env) {
+    Delay::from(Duration::from_millis(EVENT_GATHER_MS)).await;
+    loop {
+        let batch = WAITING_EVENTS.with(|waiting| isolate::next_batch(&mut waiting.borrow_mut()));
+        if batch.is_empty() {
+            return;
+        }
+        if let Err(error) = forward_or_queue(env, EventBatch { events: batch }).await {
+            worker::console_error!("an event batch could not be forwarded nor queued: {error}");
+        }
+    }
 }
 
 /// Sends a batch to the server, signed; on any failure puts it on the Queue.

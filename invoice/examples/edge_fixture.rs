@@ -1,8 +1,8 @@
-//! Prints, as JSON, a signed publication of a 10-line invoice and the token
-//! of its link, for measuring the edge without the server
+//! Prints, as JSON, a signed publication of a 10-line invoice and the tokens
+//! of its links, for measuring the edge without the server
 //! (`end2end/bench-edge.mjs`).
 //!
-//! `cargo run -p invoice --features pdf --example edge_fixture -- <LINK_SIGNING_KEYS> <EDGE_SHARED_SECRET> <unix seconds>`
+//! `cargo run -p invoice --features pdf --example edge_fixture -- <LINK_SIGNING_KEYS> <EDGE_SHARED_SECRET> <unix seconds> [links]`
 
 use base64::Engine;
 use invoice::dates::Date;
@@ -14,10 +14,20 @@ use invoice::{Currency, Language};
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let [keys, secret, now] = args.as_slice() else {
-        eprintln!("usage: edge_fixture <LINK_SIGNING_KEYS> <EDGE_SHARED_SECRET> <unix seconds>");
-        std::process::exit(2);
+    let (keys, secret, now, links) = match args.as_slice() {
+        [keys, secret, now] => (keys, secret, now, "1"),
+        [keys, secret, now, links] => (keys, secret, now, links.as_str()),
+        _ => {
+            eprintln!(
+                "usage: edge_fixture <LINK_SIGNING_KEYS> <EDGE_SHARED_SECRET> <unix seconds> [links]"
+            );
+            std::process::exit(2);
+        }
     };
+    let links: u32 = links.parse().unwrap_or_else(|_| {
+        eprintln!("the number of links must be a whole number");
+        std::process::exit(2)
+    });
     let keys = KeyRing::parse(keys).unwrap_or_else(|error| {
         eprintln!("LINK_SIGNING_KEYS: {error}");
         std::process::exit(2)
@@ -54,20 +64,28 @@ fn main() {
         lines,
         notes: String::new(),
     };
-    // A new link each second, so runs never collide in the edge's store.
-    let mut id = [7_u8; 16];
-    id[..8].copy_from_slice(&now.to_be_bytes());
-    let link = LinkId(id);
+    // New links each second, so runs never collide in the edge's store.
+    let link_ids: Vec<LinkId> = (0..links)
+        .map(|n| {
+            let mut id = [7_u8; 16];
+            id[..8].copy_from_slice(&now.to_be_bytes());
+            id[8..12].copy_from_slice(&n.to_be_bytes());
+            LinkId(id)
+        })
+        .collect();
     let pdf = invoice::pdf::render(&document, 0, DocumentLayout::A4);
     let publication = Publication {
-        invoice_key: format!("bench-{}", link.to_hex()),
+        invoice_key: format!("bench-{now}-{links}"),
         document,
         pdf_base64: base64::engine::general_purpose::STANDARD.encode(pdf),
-        links: vec![PublishedLink {
-            link_id: link.to_hex(),
-            recipient: Recipient::Customer,
-            revoked: false,
-        }],
+        links: link_ids
+            .iter()
+            .map(|link| PublishedLink {
+                link_id: link.to_hex(),
+                recipient: Recipient::Customer,
+                revoked: false,
+            })
+            .collect(),
         state: PublicState::issued(),
     };
     let body = serde_json::to_string(&publication).expect("json");
@@ -79,7 +97,7 @@ fn main() {
             "timestamp": now.to_string(),
             "signature": signature,
             "body": body,
-            "token": keys.sign(link),
+            "tokens": link_ids.iter().map(|link| keys.sign(*link)).collect::<Vec<_>>(),
         })
     );
 }

@@ -12,6 +12,9 @@ pub const PUBLISH_PATH: &str = "/_invio/publish";
 pub const STATE_PATH: &str = "/_invio/state";
 /// Where the server accepts event batches from the edge (signed POST).
 pub const EVENTS_PATH: &str = "/api/edge/events";
+/// The most events one batch may carry; the server refuses a larger batch
+/// (413), so the edge never sends one.
+pub const MAX_BATCH_EVENTS: usize = 100;
 /// Where the edge passes on a customer's request for a fresh link, made on
 /// the page of a revoked one (signed POST of a [`FreshLinkRequest`]).
 pub const FRESH_LINK_PATH: &str = "/api/edge/fresh-link";

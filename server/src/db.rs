@@ -107,6 +107,20 @@ pub fn now_ms() -> i64 {
         .map_or(0, |elapsed| elapsed.as_millis() as i64)
 }
 
+/// The `VALUES` list of a multi-row insert: `($1, $2), ($3, $4)` for two
+/// rows of two columns.
+pub fn values_placeholders(rows: usize, columns: usize) -> String {
+    (0..rows)
+        .map(|row| {
+            let first = row * columns + 1;
+            let placeholders: Vec<String> =
+                (first..first + columns).map(|n| format!("${n}")).collect();
+            format!("({})", placeholders.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// A random 128-bit id as 32 hex characters.
 pub fn random_id() -> String {
     use rand::RngCore;

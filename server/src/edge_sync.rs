@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use invoice::events::{
     EventBatch, FreshLinkRequest, Publication, StatePublication, EVENTS_PATH, FRESH_LINK_PATH,
-    LINK_LOOKUP_PATH, PUBLISH_PATH, STATE_PATH,
+    LINK_LOOKUP_PATH, MAX_BATCH_EVENTS, PUBLISH_PATH, STATE_PATH,
 };
 use invoice::signing::{self, SIGNATURE_HEADER, TIMESTAMP_HEADER};
 
@@ -148,7 +148,8 @@ pub async fn fresh_link(
 /// `POST /api/edge/events`: a signed batch of events from the worker.
 /// Answers 204 once every event is stored (again or for the first time), so
 /// the worker may drop its copy; 401 for a bad signature; 400 for a body that
-/// is not a batch; 503 when the database is down, so the worker retries.
+/// is not a batch; 413 for a batch over [`MAX_BATCH_EVENTS`]; 503 when the
+/// database is down, so the worker retries.
 pub async fn ingest_events(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -160,6 +161,9 @@ pub async fn ingest_events(
     let Ok(batch) = serde_json::from_slice::<EventBatch>(&body) else {
         return StatusCode::BAD_REQUEST;
     };
+    if batch.events.len() > MAX_BATCH_EVENTS {
+        return StatusCode::PAYLOAD_TOO_LARGE;
+    }
     match crate::db::events::ingest(&state.services.db, &batch.events).await {
         Ok(recorded) => {
             state.services.edge_wake.notify_one();
