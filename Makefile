@@ -28,27 +28,37 @@ WORKER_BUILD_VERSION := 0.8.7
 # The CLI must be the exact version of the wasm-bindgen crate in Cargo.lock.
 WASM_BINDGEN_VERSION = $(shell sed -n '/^name = "wasm-bindgen"$$/{n;s/version = "\(.*\)"/\1/p}' Cargo.lock)
 DEBIAN_PACKAGES := chromium poppler-utils postgresql
+# wrk, for `make bench`'s load test only.
+BENCH_DEBIAN_PACKAGES := wrk
 
-.PHONY: help setup tools debian npm build build-admin build-edge run test lint unit wasm-check e2e secrets clean-state bench
+.PHONY: help setup tools debian debian-packages npm build build-admin build-edge run test lint unit wasm-check e2e secrets clean-state bench faults
 
 help:
 	@echo "make run   - build and start the admin, the edge and a local mail inbox"
 	@echo "make test  - formatting, lints, unit and integration tests (SQLite and Postgres), Playwright"
-	@echo "make bench - release-mode benchmarks, each beside its reference, as Markdown tables"
+	@echo "make bench - release-mode benchmarks, each beside its reference; rewrites BENCHMARKS.md"
+	@echo "make faults - the full fault suite: crashes and outages, counting what was lost or doubled"
 
 setup: tools debian npm
+
+# The CLI tools are built for speed of building, not of running: cargo-leptos
+# asks for fat LTO with one codegen unit, which made a cold install take ~15 min.
+TOOL_INSTALL := CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 cargo install
 
 tools:
 	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
 	@cargo leptos --version 2>/dev/null | grep -q "$(CARGO_LEPTOS_VERSION)" || \
-	  cargo install cargo-leptos --version $(CARGO_LEPTOS_VERSION) --features no_downloads --locked
+	  $(TOOL_INSTALL) cargo-leptos --version $(CARGO_LEPTOS_VERSION) --features no_downloads --locked
 	@wasm-bindgen --version 2>/dev/null | grep -q "$(WASM_BINDGEN_VERSION)" || \
-	  cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION) --force
+	  $(TOOL_INSTALL) wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION) --force
 	@worker-build --version 2>/dev/null | grep -q "$(WORKER_BUILD_VERSION)" || \
-	  cargo install worker-build --version $(WORKER_BUILD_VERSION) --locked --force
+	  $(TOOL_INSTALL) worker-build --version $(WORKER_BUILD_VERSION) --locked --force
 
 debian:
-	@missing=""; for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	@$(MAKE) --no-print-directory debian-packages PACKAGES="$(DEBIAN_PACKAGES)"
+
+debian-packages:
+	@missing=""; for p in $(PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
 	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
@@ -103,13 +113,18 @@ e2e: setup build
 
 test: setup lint wasm-check unit e2e
 
-# Speed is measured here, never in tests: medians of several rounds, each
-# beside its reference, printed as Markdown.
-bench: tools debian npm build-edge
-	cargo bench -p invoice --features pdf --bench pdf
-	cargo bench -p server --bench invoice_list
-	cargo bench -p server --bench email_dispatch
+# The full fault suite (`make test` runs a short one): each case prints what
+# was lost and what was doubled.
+faults: setup build
 	@eval "$$(.ci/postgres.sh start)"; trap ".ci/postgres.sh stop" EXIT; \
-	  BENCH_DATABASE_URL="$$TEST_POSTGRES_URL" cargo bench -p server --bench invoice_list && \
-	  BENCH_DATABASE_URL="$$TEST_POSTGRES_URL" cargo bench -p server --bench email_dispatch
-	node end2end/bench-edge.mjs
+	  FAULTS_FULL=1 cargo test -p server --test faults -- --nocapture --test-threads=1
+	cd end2end && FAULTS_FULL=1 npx playwright test tests/faults.spec.ts
+
+# Speed is measured here, never in tests: medians of several rounds, each
+# beside its reference, written as a Markdown table to BENCHMARKS.md. The
+# admin is built in release mode: its hydrate bundle is measured and the load
+# test runs the release server.
+bench: tools debian npm build-edge
+	@$(MAKE) --no-print-directory debian-packages PACKAGES="$(BENCH_DEBIAN_PACKAGES)"
+	cargo leptos build --release
+	INVIO_SERVER_PROFILE=release .ci/bench.sh

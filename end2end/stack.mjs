@@ -181,7 +181,8 @@ export async function startStack({
     children.push(services.mail);
     mailFront = await startMailFront(smtpPort, catcherPort);
 
-    const serverBinary = path.join(targetDir, "debug", "server");
+    // `make bench` runs the release build (INVIO_SERVER_PROFILE=release).
+    const serverBinary = path.join(targetDir, process.env.INVIO_SERVER_PROFILE || "debug", "server");
     if (!existsSync(serverBinary)) throw new Error(`${serverBinary} is missing: run \`make build\` first`);
     const serverEnv = {
       ...process.env,

@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { DatabaseSync } from "node:sqlite";
 import { expect, type Browser, type Download, type Page } from "@playwright/test";
 
 export const adminUrl = () => process.env.ADMIN_URL!;
@@ -154,4 +155,40 @@ export async function stopServer() {
 export async function startServer() {
   const response = await fetch(`${process.env.STACK_CONTROL_URL}/server/start`, { method: "POST" });
   expect(response.status).toBe(204);
+}
+
+// Signs up, writes and issues an invoice for a new customer and sends it;
+// returns the link from the email and the link's public id (hex).
+export async function sentInvoiceLink(page: Page, customer: string): Promise<{ link: string; linkId: string }> {
+  await signUp(page);
+  const email = uniqueAddress(customer.toLowerCase().replace(/\W+/g, "."));
+  await addCustomer(page, customer, email, "it");
+  await issueInvoice(page, customer, "Consulenza", "120");
+  await page.getByRole("link", { name: "Send via email" }).click();
+  await waitForHydration(page);
+  await page.getByRole("button", { name: "Send", exact: true }).click();
+  const link = linkIn(await waitForEmailTo(email));
+  return { link, linkId: Buffer.from(link.split("/i/")[1], "base64url").subarray(0, 16).toString("hex") };
+}
+
+// How many events of `kind` the server has recorded for a link, read from the
+// stack's SQLite database.
+export function recordedEvents(linkId: string, kind: string): number {
+  const database = new DatabaseSync(path.join(process.env.STACK_STATE_DIR!, "invio.db"), { readOnly: true });
+  try {
+    const row = database.prepare("SELECT COUNT(*) AS n FROM events WHERE link_id = ? AND kind = ?").get(linkId, kind) as { n: number };
+    return Number(row.n);
+  } finally {
+    database.close();
+  }
+}
+
+// Waits until the server has recorded at least `expected` events of `kind`
+// (they leave the edge in batches, after the responses, or from its queue),
+// then a moment more, so a doubled one would show; returns the count.
+export async function settledEvents(linkId: string, kind: string, expected: number, timeoutMs = 120_000): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  while (recordedEvents(linkId, kind) < expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 500));
+  await new Promise((r) => setTimeout(r, 3_000));
+  return recordedEvents(linkId, kind);
 }

@@ -21,6 +21,24 @@ pub enum ServerError {
     Invalid(#[from] InvalidInput),
 }
 
+impl ServerError {
+    /// The database could not be reached (down, restarting, failing over, no
+    /// free connection): trying the same thing again later may work.
+    pub fn is_database_unreachable(&self) -> bool {
+        matches!(
+            self,
+            ServerError::Database(
+                sqlx::Error::Io(_)
+                    | sqlx::Error::PoolTimedOut
+                    | sqlx::Error::PoolClosed
+                    | sqlx::Error::Protocol(_)
+                    | sqlx::Error::Tls(_)
+                    | sqlx::Error::WorkerCrashed
+            )
+        ) || matches!(self, ServerError::Database(sqlx::Error::Database(error)) if error.code().is_some_and(|code| code.starts_with("57P") || code.starts_with("08")))
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 #[error("invalid input")]
 pub struct InvalidInput(pub Vec<invoice::document::FieldError>);

@@ -36,6 +36,36 @@ use crate::services::{invalid, refused, today, Services};
 /// writes the end-of-data marker apart from the message, so each email waits
 /// out the server's delayed ACK (~40 ms on Linux); throughput comes from
 /// connections side by side (`make bench` measures it).
+/// How long an email's outcome waits for an unreachable database: well
+/// within the 5-minute lease (`db::outbox`), so no other dispatcher has taken
+/// the email over meanwhile.
+const OUTCOME_PATIENCE: Duration = Duration::from_secs(120);
+
+/// Runs a step of a claimed email's delivery, its outcome's record above all,
+/// again while the database is briefly away (a restart, a failover). Giving
+/// up at once would leave the email claimed; a sent one would be sent again
+/// when its lease ran out.
+async fn patiently<T, F, Fut>(mut write: F) -> Result<T, ServerError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, ServerError>>,
+{
+    let deadline = tokio::time::Instant::now() + OUTCOME_PATIENCE;
+    let mut wait = Duration::from_millis(100);
+    loop {
+        match write().await {
+            Err(error)
+                if error.is_database_unreachable() && tokio::time::Instant::now() < deadline =>
+            {
+                tracing::warn!(%error, "the database is unreachable; recording the email's outcome again shortly");
+                tokio::time::sleep(wait).await;
+                wait = (wait * 2).min(Duration::from_secs(5));
+            }
+            outcome => return outcome,
+        }
+    }
+}
+
 pub const DISPATCH_WORKERS: usize = 8;
 /// How often an idle worker looks for retries that became due.
 const IDLE_POLL: Duration = Duration::from_secs(1);
@@ -607,9 +637,11 @@ impl Services {
         let mut attempted = 0;
         while let Some(email) = outbox::claim_next(&self.db, now()).await? {
             attempted += 1;
-            if let Some(problem) = self.no_longer_due(&email).await? {
+            // Once claimed, an email is seen through to an outcome even if the
+            // database is briefly away: a claim left behind waits out its lease.
+            if let Some(problem) = patiently(|| self.no_longer_due(&email)).await? {
                 let reason = format!("not sent: {}", problem.message(invoice::Language::En));
-                outbox::mark_cancelled(&self.db, &email, &reason, now()).await?;
+                patiently(|| outbox::mark_cancelled(&self.db, &email, &reason, now())).await?;
                 continue;
             }
             // An internal error counts as a failed attempt, so the email still
@@ -622,16 +654,20 @@ impl Services {
                 }
             };
             match delivery {
-                Delivery::Sent(reply) => outbox::mark_sent(&self.db, &email, &reply, now()).await?,
+                Delivery::Sent(reply) => {
+                    patiently(|| outbox::mark_sent(&self.db, &email, &reply, now())).await?
+                }
                 Delivery::Retry(reply) if email.attempts < MAX_ATTEMPTS => {
                     tracing::warn!(email = email.id, attempts = email.attempts, %reply, "email will be retried");
                     let next = now() + retry_delay_ms(email.attempts);
-                    outbox::schedule_retry(&self.db, &email, &reply, next, now()).await?
+                    patiently(|| outbox::schedule_retry(&self.db, &email, &reply, next, now()))
+                        .await?
                 }
                 Delivery::Retry(reply) | Delivery::Failed(reply) => {
                     tracing::warn!(email = email.id, %reply, "email failed");
-                    let notices = self.failure_notices(&email, &reply).await?;
-                    outbox::mark_failed(&self.db, &email, &reply, &notices, now()).await?;
+                    let notices = patiently(|| self.failure_notices(&email, &reply)).await?;
+                    patiently(|| outbox::mark_failed(&self.db, &email, &reply, &notices, now()))
+                        .await?;
                 }
             }
         }

@@ -9,7 +9,7 @@ use axum::http::{Request, StatusCode};
 use invoice::email::EmailPurpose;
 use invoice::events::{
     DeviceClass, EdgeEvent, EdgeEventKind, EventBatch, PublicEventKind, Publication, EVENTS_PATH,
-    LINK_LOOKUP_PATH,
+    LINK_LOOKUP_PATH, MAX_BATCH_EVENTS,
 };
 use invoice::payment::PaymentInput;
 use invoice::signing::{self, SIGNATURE_HEADER, TIMESTAMP_HEADER};
@@ -100,6 +100,83 @@ async fn edge_events_are_recorded_once_and_only_a_persons_open_counts() {
                 .await
                 .expect("count");
         assert_eq!(stored, 3);
+    }
+}
+
+#[tokio::test]
+async fn a_batch_keeps_each_event_once_drops_unknown_links_and_may_not_exceed_the_limit() {
+    for db in databases().await {
+        let World {
+            db,
+            services,
+            merchant,
+            ..
+        } = World::new(db).await;
+        let id = issued_invoice(&services, &merchant).await;
+        send(&services, &merchant.owner, id, EmailPurpose::Invoice, "k")
+            .await
+            .expect("queued");
+        let link_id: String = sqlx::query_scalar("SELECT id FROM links")
+            .fetch_one(&db.pool)
+            .await
+            .expect("link");
+        let event = |link_id: &str| EdgeEvent {
+            id: random_id(),
+            link_id: link_id.to_owned(),
+            kind: EdgeEventKind::Opened,
+            automated: false,
+            at_ms: now_ms(),
+            device: DeviceClass::Phone,
+            browser: "Safari".into(),
+        };
+        let once = event(&link_id);
+        let unknown = event(&"ab".repeat(16));
+        let batch = vec![once.clone(), unknown, once.clone(), event(&link_id)];
+        assert_eq!(
+            server::db::events::ingest(&db, &batch)
+                .await
+                .expect("ingest"),
+            2,
+            "the same id twice in a batch is one event; an unknown link's is dropped"
+        );
+        let version_before: i64 =
+            sqlx::query_scalar("SELECT state_version FROM invoices WHERE id = $1")
+                .bind(id)
+                .fetch_one(&db.pool)
+                .await
+                .expect("version");
+        assert_eq!(
+            server::db::events::ingest(&db, &[once])
+                .await
+                .expect("ingest"),
+            0
+        );
+        let version_after: i64 =
+            sqlx::query_scalar("SELECT state_version FROM invoices WHERE id = $1")
+                .bind(id)
+                .fetch_one(&db.pool)
+                .await
+                .expect("version");
+        assert_eq!(
+            version_before, version_after,
+            "an event already recorded changes nothing the customer sees"
+        );
+
+        let oversized = EventBatch {
+            events: (0..=MAX_BATCH_EVENTS).map(|_| event(&link_id)).collect(),
+        };
+        let body = serde_json::to_vec(&oversized).expect("json");
+        let response = router(services.clone())
+            .oneshot(signed(&body, EDGE_SECRET))
+            .await
+            .expect("response");
+        assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+        let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM events WHERE link_id = $1")
+            .bind(&link_id)
+            .fetch_one(&db.pool)
+            .await
+            .expect("count");
+        assert_eq!(stored, 2, "nothing of the refused batch is kept");
     }
 }
 

@@ -468,6 +468,36 @@ pub async fn send_with(
         .await
 }
 
+/// Sends an invoice to `recipients` addresses at once (each its own email
+/// and link), named after `key`, which is also the idempotency key.
+pub async fn send_to_many(
+    services: &Services,
+    user: &CurrentUser,
+    invoice_id: i64,
+    recipients: usize,
+    key: &str,
+) {
+    let to = (0..recipients)
+        .map(|n| format!("customer-{key}-{n}@example.es"))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let input = SendInput {
+        to,
+        subject: "Fattura".into(),
+        message: "Grazie".into(),
+    };
+    send_with(
+        services,
+        user,
+        invoice_id,
+        EmailPurpose::Invoice,
+        input,
+        key,
+    )
+    .await
+    .expect("queued");
+}
+
 /// Runs the dispatcher once, now; returns how many emails it attempted.
 pub async fn deliver(services: &Services) -> usize {
     deliver_at(services, now_ms()).await

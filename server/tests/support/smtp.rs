@@ -4,7 +4,7 @@
 //!
 //! Just enough SMTP for lettre: EHLO, MAIL, RCPT, DATA, RSET, NOOP, QUIT.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use mail_parser::{Message, MessageParser, MimeHeaders};
@@ -111,6 +111,9 @@ struct Behaviour {
     busy_for: AtomicUsize,
     /// Every MAIL FROM seen, accepted or not.
     transactions: AtomicUsize,
+    /// How long the reply to a message's data waits after the message is
+    /// kept: a sender that dies meanwhile has had it delivered, unconfirmed.
+    reply_delay_ms: AtomicU64,
 }
 
 /// The sink and the port it listens on (kept across a stop and a start).
@@ -183,6 +186,24 @@ impl SmtpSink {
         self.behaviour
             .busy_for
             .store(transactions, Ordering::SeqCst);
+    }
+
+    /// Waits this long before confirming each message it has kept.
+    pub fn delay_replies(&self, delay: std::time::Duration) {
+        self.behaviour
+            .reply_delay_ms
+            .store(delay.as_millis() as u64, Ordering::SeqCst);
+    }
+
+    /// How many distinct messages arrived (by Message-ID), and how many
+    /// arrived more than once.
+    pub fn distinct_and_doubled(&self) -> (usize, usize) {
+        let received = self.received();
+        let distinct: std::collections::HashSet<String> = received
+            .iter()
+            .map(|message| message.header("Message-ID").unwrap_or_default())
+            .collect();
+        (distinct.len(), received.len() - distinct.len())
     }
 
     pub fn received(&self) -> Vec<Received> {
@@ -258,6 +279,10 @@ async fn serve_connection(stream: TcpStream, behaviour: Arc<Behaviour>) {
                 recipients: std::mem::take(&mut recipients),
                 data,
             });
+            let delay = behaviour.reply_delay_ms.load(Ordering::SeqCst);
+            if delay > 0 {
+                tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
+            }
             "250 2.0.0 queued\r\n".into()
         } else if command.starts_with("QUIT") {
             let _ = write.write_all(b"221 bye\r\n").await;

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# `make bench`: every benchmark, each beside its reference in the same run,
+# then BENCHMARKS.md rewritten with the table, the machine and the commit.
+# Each benchmark prints its rows as `| what | measured | ratio or goal |`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+rows=$(mktemp)
+trap 'rm -f "$rows"' EXIT
+# Progress goes to the terminal; the table rows are kept.
+run() { "$@" | tee /dev/stderr | grep '^| ' >>"$rows"; }
+
+run cargo bench -p invoice --features pdf --bench pdf
+for bench in invoice_list event_ingest email_dispatch; do
+  run cargo bench -p server --bench "$bench"
+done
+eval "$(.ci/postgres.sh start)"
+trap '.ci/postgres.sh stop; rm -f "$rows"' EXIT
+for bench in invoice_list event_ingest email_dispatch; do
+  run env BENCH_DATABASE_URL="$TEST_POSTGRES_URL" cargo bench -p server --bench "$bench"
+done
+run node end2end/bench-edge.mjs
+run node end2end/bench-load.mjs
+
+# The admin's hydrate bundle, as `cargo leptos build --release` wrote it.
+hydrate=$(find target/site/pkg -name '*.wasm' | head -n 1)
+kib() { echo "$(($1 / 1024)) KiB"; }
+echo "| admin hydrate wasm size (release, wasm-opt -Oz) | $(kib "$(stat -c %s "$hydrate")") raw, $(kib "$(gzip -9 -c "$hydrate" | wc -c)") gzip | — |" >>"$rows"
+
+cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
+memory=$(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)
+{
+  echo "# Benchmarks"
+  echo
+  echo "The latest \`make bench\`, written by it (\`.ci/bench.sh\`). Every figure is"
+  echo "a median of several rounds, measured beside its reference in the same run"
+  echo "on the same machine: on shared, noisy machines the ratios carry over,"
+  echo "absolute times do not."
+  echo
+  echo "- Run: $(date -u '+%Y-%m-%d %H:%M UTC'), commit \`$(git rev-parse --short HEAD)\`$(git diff --quiet HEAD || echo ' (with uncommitted changes)')"
+  echo "- Machine: ${cpu:-unknown CPU}, $(nproc) cores, ${memory}, $(. /etc/os-release && echo "$PRETTY_NAME")"
+  echo "- Tools: $(rustc --version), Node $(node --version), $(chromium --version 2>/dev/null || echo 'no Chromium'), PostgreSQL $(pg_config --version 2>/dev/null | awk '{ print $2 }')"
+  echo
+  echo "| Benchmark | Measured | Ratio / goal |"
+  echo "| --- | --- | --- |"
+  cat "$rows"
+  echo
+  echo "## Reproduce"
+  echo
+  echo "\`make bench\` on a fresh clone: it installs what it needs, builds in"
+  echo "release mode and rewrites this file. One benchmark alone:"
+  echo
+  echo "- PDF: \`cargo bench -p invoice --features pdf --bench pdf\`"
+  echo "- invoice list, event ingest, email dispatch: \`cargo bench -p server --bench <name>\`"
+  echo "  (SQLite), with \`BENCH_DATABASE_URL=postgres://…\` for Postgres"
+  echo "- edge page and worker size: \`make build-edge && node end2end/bench-edge.mjs\`"
+  echo "- load test (wrk) of the customer page and event ingest: \`make build && node end2end/bench-load.mjs\`"
+} >BENCHMARKS.md
+echo "wrote BENCHMARKS.md"
