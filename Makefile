@@ -31,13 +31,14 @@ DEBIAN_PACKAGES := chromium poppler-utils postgresql
 # wrk, for `make bench`'s load test only.
 BENCH_DEBIAN_PACKAGES := wrk
 
-.PHONY: help setup tools debian debian-packages npm build build-admin build-edge run test lint unit wasm-check e2e secrets clean-state bench faults
+.PHONY: help setup tools debian debian-packages npm build build-admin build-edge run test lint unit wasm-check e2e secrets clean-state bench faults fuzz fuzz-short
 
 help:
 	@echo "make run   - build and start the admin, the edge and a local mail inbox"
 	@echo "make test  - formatting, lints, unit and integration tests (SQLite and Postgres), Playwright"
 	@echo "make bench - release-mode benchmarks, each beside its reference; rewrites BENCHMARKS.md"
 	@echo "make faults - the full fault suite: crashes and outages, counting what was lost or doubled"
+	@echo "make fuzz  - a long cargo-fuzz run of every target in invoice/fuzz (FUZZ_SECONDS each, default 600)"
 
 setup: tools debian npm
 
@@ -111,7 +112,15 @@ unit: tools debian
 e2e: setup build
 	cd end2end && npx playwright test
 
-test: setup lint wasm-check unit e2e
+test: setup lint wasm-check unit fuzz-short e2e
+
+# Fuzzing: a short round of every target in `make test` (a crash fails it),
+# a long one in `make fuzz`. run.sh installs the pinned cargo-fuzz.
+FUZZ_SECONDS ?= 600
+fuzz-short:
+	invoice/fuzz/run.sh 10
+fuzz:
+	invoice/fuzz/run.sh $(FUZZ_SECONDS)
 
 # The full fault suite (`make test` runs a short one): each case prints what
 # was lost and what was doubled.

@@ -74,10 +74,24 @@ pub struct DocumentLine {
 
 impl DocumentLine {
     /// Quantity × unit price, rounded half away from zero to the minor unit.
+    /// Always exact for a line that passed [`DraftInput::validate`] (bounded by
+    /// MAX_QUANTITY_MILLI × MAX_UNIT_PRICE_MINOR / 1000, well inside i64); a
+    /// larger one never reaches a document, since [`totals`] refuses it, and
+    /// is clamped here rather than wrapped into a wrong amount.
     pub fn net_minor(&self) -> i64 {
+        let net = self.net_exact();
+        i64::try_from(net).unwrap_or(if net < 0 { i64::MIN } else { i64::MAX })
+    }
+
+    /// The line amount, or `None` when it does not fit in i64.
+    fn checked_net_minor(&self) -> Option<i64> {
+        i64::try_from(self.net_exact()).ok()
+    }
+
+    fn net_exact(&self) -> i128 {
+        // The product of any two i64 fits in i128.
         let exact = i128::from(self.quantity_milli) * i128::from(self.unit_price_minor);
-        // Bounded by MAX_QUANTITY_MILLI × MAX_UNIT_PRICE_MINOR / 1000, well inside i64.
-        div_round_half_away(exact, i128::from(QUANTITY_SCALE)) as i64
+        div_round_half_away(exact, i128::from(QUANTITY_SCALE))
     }
 
     /// The line as the form shows it, so a saved draft can be edited again.
@@ -110,11 +124,13 @@ pub struct Totals {
 
 /// Totals of a set of lines: tax is computed once per rate on the sum of that
 /// rate's line amounts (not per line), which is how Italian and Spanish
-/// invoices state VAT. Sums are done in i128; a total beyond i64 is refused.
+/// invoices state VAT. Sums are done in i128; a line amount, base, tax or
+/// total beyond i64 is refused as `Overflow`, never wrapped.
 pub fn totals(lines: &[DocumentLine], currency: Currency) -> Result<Totals, MoneyError> {
     let mut bases: Vec<(i64, i128)> = Vec::new();
     for line in lines {
-        let net = i128::from(line.net_minor());
+        // A line amount beyond i64 could not be shown on the invoice.
+        let net = i128::from(line.checked_net_minor().ok_or(MoneyError::Overflow)?);
         match bases.iter_mut().find(|(rate, _)| *rate == line.tax_rate_bp) {
             Some((_, base)) => *base += net,
             None => bases.push((line.tax_rate_bp, net)),
@@ -129,14 +145,16 @@ pub fn totals(lines: &[DocumentLine], currency: Currency) -> Result<Totals, Mone
     let mut taxes = Vec::with_capacity(bases.len());
     let (mut subtotal, mut tax_total) = (0_i128, 0_i128);
     for (rate_bp, base) in bases {
-        let tax = div_round_half_away(base * i128::from(rate_bp), i128::from(TAX_RATE_SCALE));
-        subtotal += base;
-        tax_total += tax;
-        taxes.push(TaxLine {
-            rate_bp,
-            base: to_money(base)?,
-            tax: to_money(tax)?,
-        });
+        // The base is refused before it is taxed: an i64 base times an i64
+        // rate always fits in i128, while a larger base could overflow it.
+        let base = to_money(base)?;
+        let tax = to_money(div_round_half_away(
+            i128::from(base.minor) * i128::from(rate_bp),
+            i128::from(TAX_RATE_SCALE),
+        ))?;
+        subtotal += i128::from(base.minor);
+        tax_total += i128::from(tax.minor);
+        taxes.push(TaxLine { rate_bp, base, tax });
     }
     Ok(Totals {
         subtotal: to_money(subtotal)?,
@@ -515,6 +533,24 @@ mod tests {
         assert_eq!(totals.taxes[0].tax.minor, 147);
         assert_eq!(totals.taxes[1].tax.minor, 100);
         assert_eq!(totals.total.minor, 1_666 + 147 + 100);
+    }
+
+    #[test]
+    fn a_line_whose_amount_leaves_i64_makes_the_totals_an_error_not_a_wrapped_number() {
+        // Found by the money_and_totals fuzz target: the amount was cast to
+        // i64 and wrapped, so totals came out Ok and wrong.
+        let huge = line(792_633_534_417_145_270, 15_219_523, 0);
+        assert_eq!(huge.checked_net_minor(), None);
+        assert_eq!(huge.net_minor(), i64::MAX);
+        assert_eq!(totals(&[huge], Currency::Eur), Err(MoneyError::Overflow));
+    }
+
+    #[test]
+    fn a_base_too_large_to_tax_is_an_error_not_a_panic() {
+        // Found by the money_and_totals fuzz target: three such lines at one
+        // rate made base × rate overflow i128 before the base was checked.
+        let lines = vec![line(1_000, i64::MAX, i64::MAX); 3];
+        assert_eq!(totals(&lines, Currency::Eur), Err(MoneyError::Overflow));
     }
 
     #[test]

@@ -74,7 +74,9 @@ pub fn verify(
         .trim()
         .parse()
         .map_err(|_| SignatureError::Mismatch)?;
-    if (now - timestamp).abs() > MAX_SKEW_SECONDS {
+    // The timestamp is the sender's text: `now - timestamp` overflows for
+    // one near i64::MIN, so the distance is taken without a subtraction.
+    if now.abs_diff(timestamp) > MAX_SKEW_SECONDS.unsigned_abs() {
         return Err(SignatureError::Stale);
     }
     let signature = unhex(signature.trim()).ok_or(SignatureError::Mismatch)?;
@@ -136,6 +138,27 @@ mod tests {
             check("PUT", "/_invio/publish", NOW, "zz", b"{}"),
             Err(SignatureError::Mismatch)
         );
+    }
+
+    #[test]
+    fn a_timestamp_at_the_end_of_the_integers_is_stale_not_a_panic() {
+        // Found by the request_signature fuzz target: `now - timestamp`
+        // overflowed, so a header of -9223372036854775808 panicked the check.
+        for timestamp in [i64::MIN, i64::MAX] {
+            assert_eq!(
+                verify(
+                    SECRET,
+                    "PUT",
+                    "/p",
+                    Some(&timestamp.to_string()),
+                    Some("00"),
+                    b"",
+                    NOW
+                ),
+                Err(SignatureError::Stale),
+                "{timestamp}"
+            );
+        }
     }
 
     #[test]
