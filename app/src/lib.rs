@@ -5,6 +5,10 @@
 //! services through [`api::AdminBackend`], which the server provides as
 //! context.
 
+// The hydrate build's release profile (opt-level "z", LTO) lays out the
+// invoice list's view type, which nests past the default limit of 128.
+#![recursion_limit = "256"]
+
 pub mod api;
 pub mod components;
 pub mod i18n;
