@@ -123,11 +123,9 @@ fuzz:
 	invoice/fuzz/run.sh $(FUZZ_SECONDS)
 
 # The full fault suite (`make test` runs a short one): each case prints what
-# was lost and what was doubled.
+# was lost and what was doubled, and FAULTS.md gets the table.
 faults: setup build
-	@eval "$$(.ci/postgres.sh start)"; trap ".ci/postgres.sh stop" EXIT; \
-	  FAULTS_FULL=1 cargo test -p server --test faults -- --nocapture --test-threads=1
-	cd end2end && FAULTS_FULL=1 npx playwright test tests/faults.spec.ts
+	.ci/faults.sh
 
 # Speed is measured here, never in tests: medians of several rounds, each
 # beside its reference, written as a Markdown table to BENCHMARKS.md. The

@@ -5,10 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-rows=$(mktemp)
-trap 'rm -f "$rows"' EXIT
-# Progress goes to the terminal; the table rows are kept.
-run() { "$@" | tee /dev/stderr | grep '^| ' >>"$rows"; }
+. .ci/report.sh
 
 run cargo bench -p invoice --features pdf --bench pdf
 for bench in invoice_list event_ingest email_dispatch; do
@@ -27,8 +24,6 @@ hydrate=$(find target/site/pkg -name '*.wasm' | head -n 1)
 kib() { echo "$(($1 / 1024)) KiB"; }
 echo "| admin hydrate wasm size (release, wasm-opt -Oz) | $(kib "$(stat -c %s "$hydrate")") raw, $(kib "$(gzip -9 -c "$hydrate" | wc -c)") gzip | — |" >>"$rows"
 
-cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
-memory=$(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)
 {
   echo "# Benchmarks"
   echo
@@ -37,13 +32,9 @@ memory=$(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)
   echo "on the same machine: on shared, noisy machines the ratios carry over,"
   echo "absolute times do not."
   echo
-  echo "- Run: $(date -u '+%Y-%m-%d %H:%M UTC'), commit \`$(git rev-parse --short HEAD)\`$(git diff --quiet HEAD || echo ' (with uncommitted changes)')"
-  echo "- Machine: ${cpu:-unknown CPU}, $(nproc) cores, ${memory}, $(. /etc/os-release && echo "$PRETTY_NAME")"
-  echo "- Tools: $(rustc --version), Node $(node --version), $(chromium --version 2>/dev/null || echo 'no Chromium'), PostgreSQL $(pg_config --version 2>/dev/null | awk '{ print $2 }')"
+  machine_summary
   echo
-  echo "| Benchmark | Measured | Ratio / goal |"
-  echo "| --- | --- | --- |"
-  cat "$rows"
+  table Benchmark Measured "Ratio / goal"
   echo
   echo "## Reproduce"
   echo

@@ -131,10 +131,23 @@ pub fn TextArea(
                 on:input=move |ev| value.set(event_target_value(&ev))
                 aria-invalid=move || if error.get().is_some() { "true" } else { "false" }
                 aria-describedby=described_by(name, hint.is_some())
-            >{value.get_untracked()}</textarea>
+            >{textarea_text(value.get_untracked())}</textarea>
             {hint.map(|hint| view! { <span class="hint" id=format!("{name}-hint")>{t(hint)}</span> })}
             <span class="field-error" id=format!("{name}-error") role="status">{move || error.get()}</span>
         </div>
+    }
+}
+
+/// A textarea's initial text. Leptos writes a textarea's children into the
+/// server's HTML unescaped, as it does a `<script>`'s, so a message holding
+/// `</textarea><script>` would end the field and run; the browser decodes
+/// the escaped text back. In the browser the child is a text node and needs
+/// no escaping.
+fn textarea_text(value: String) -> String {
+    if cfg!(feature = "ssr") {
+        invoice::email::escape_html(&value)
+    } else {
+        value
     }
 }
 

@@ -253,10 +253,7 @@ pub async fn respond(
                     );
                     response.headers.push((
                         "content-disposition",
-                        format!(
-                            "attachment; filename=\"{}\"",
-                            page::pdf_file_name(&document)
-                        ),
+                        format!("attachment; filename=\"{}\"", document.pdf_file_name()),
                     ));
                     response
                 }
@@ -661,6 +658,16 @@ mod tests {
         }
     }
 
+    /// A browser's plain GET of `path`.
+    fn browser_get(path: &str) -> EdgeRequest {
+        request("GET", path, &[("user-agent", CHROME)], b"")
+    }
+
+    /// The edge's answer to `request`, with the test keys.
+    fn answer(request: &EdgeRequest, store: &CountingStore, origin: &impl Origin) -> EdgeResponse {
+        block_on(respond(request, store, origin, &secrets())).expect("respond")
+    }
+
     fn document() -> PublicDocument {
         let lines = vec![invoice::DocumentLine {
             description: "Consulenza".into(),
@@ -715,13 +722,11 @@ mod tests {
             (TIMESTAMP_HEADER, timestamp.as_str()),
             (SIGNATURE_HEADER, signature.as_str()),
         ];
-        block_on(respond(
+        answer(
             &request("PUT", PUBLISH_PATH, &headers, &body),
             store,
             &NoOrigin,
-            &secrets(),
-        ))
-        .expect("publish")
+        )
     }
 
     fn header<'a>(response: &'a EdgeResponse, name: &str) -> Option<&'a str> {
@@ -747,13 +752,7 @@ mod tests {
             format!("/i/{tampered}/pdf"),
             "/i/garbage".into(),
         ] {
-            let response = block_on(respond(
-                &request("GET", &path, &[], b""),
-                &store,
-                &NoOrigin,
-                &secrets(),
-            ))
-            .expect("respond");
+            let response = answer(&request("GET", &path, &[], b""), &store, &NoOrigin);
             assert_eq!(response.status, 404, "{path}");
             assert!(
                 response.events.is_empty(),
@@ -769,18 +768,7 @@ mod tests {
         let link = LinkId([2; 16]);
         publish(&store, link);
         let token = secrets().link_keys.sign(link);
-        let response = block_on(respond(
-            &request(
-                "GET",
-                &format!("/i/{token}"),
-                &[("user-agent", CHROME)],
-                b"",
-            ),
-            &store,
-            &NoOrigin,
-            &secrets(),
-        ))
-        .expect("respond");
+        let response = answer(&browser_get(&format!("/i/{token}")), &store, &NoOrigin);
         assert_eq!(response.status, 200);
         let html = String::from_utf8(response.body.clone()).expect("utf-8");
         assert!(html.contains("Fattura 2026-0001"));
@@ -804,7 +792,7 @@ mod tests {
         let link = LinkId([3; 16]);
         publish(&store, link);
         let token = secrets().link_keys.sign(link);
-        let head = block_on(respond(
+        let head = answer(
             &request(
                 "HEAD",
                 &format!("/i/{token}"),
@@ -813,25 +801,12 @@ mod tests {
             ),
             &store,
             &NoOrigin,
-            &secrets(),
-        ))
-        .expect("respond");
+        );
         assert!(head.events[0].automated);
-        let scanner_pdf = block_on(respond(
-            &request(
-                "GET",
-                &format!("/i/{token}/pdf"),
-                &[("user-agent", CHROME)],
-                b"",
-            ),
-            &store,
-            &NoOrigin,
-            &secrets(),
-        ))
-        .expect("respond");
+        let scanner_pdf = answer(&browser_get(&format!("/i/{token}/pdf")), &store, &NoOrigin);
         assert_eq!(scanner_pdf.body, b"%PDF-1.7 test");
         assert!(scanner_pdf.events[0].automated);
-        let clicked = block_on(respond(
+        let clicked = answer(
             &request(
                 "GET",
                 &format!("/i/{token}/pdf"),
@@ -840,9 +815,7 @@ mod tests {
             ),
             &store,
             &NoOrigin,
-            &secrets(),
-        ))
-        .expect("respond");
+        );
         assert_eq!(clicked.events[0].kind, EdgeEventKind::PdfDownloaded);
         assert!(!clicked.events[0].automated);
     }
@@ -853,7 +826,7 @@ mod tests {
         let link = LinkId([4; 16]);
         let token = secrets().link_keys.sign(link);
         let report = br#"{"visible_ms":2000,"interacted":false,"webdriver":false}"#;
-        let person = block_on(respond(
+        let person = answer(
             &request(
                 "POST",
                 &format!("/i/{token}/presence"),
@@ -862,14 +835,12 @@ mod tests {
             ),
             &store,
             &NoOrigin,
-            &secrets(),
-        ))
-        .expect("respond");
+        );
         assert_eq!(person.status, 204);
         assert_eq!(person.events[0].kind, EdgeEventKind::Opened);
         assert!(!person.events[0].automated);
         let driven = br#"{"visible_ms":2000,"interacted":false,"webdriver":true}"#;
-        let robot = block_on(respond(
+        let robot = answer(
             &request(
                 "POST",
                 &format!("/i/{token}/presence"),
@@ -878,17 +849,13 @@ mod tests {
             ),
             &store,
             &NoOrigin,
-            &secrets(),
-        ))
-        .expect("respond");
+        );
         assert!(robot.events[0].automated);
-        let garbage = block_on(respond(
+        let garbage = answer(
             &request("POST", &format!("/i/{token}/presence"), &[], b"nope"),
             &store,
             &NoOrigin,
-            &secrets(),
-        ))
-        .expect("respond");
+        );
         assert_eq!(garbage.status, 400);
     }
 
@@ -900,13 +867,7 @@ mod tests {
         assert_eq!(publish_link(&store, link, true).status, 204);
         let token = secrets().link_keys.sign(link);
         for path in [format!("/i/{token}"), format!("/i/{token}/pdf")] {
-            let response = block_on(respond(
-                &request("GET", &path, &[("user-agent", CHROME)], b""),
-                &store,
-                &NoOrigin,
-                &secrets(),
-            ))
-            .expect("response");
+            let response = answer(&browser_get(&path), &store, &NoOrigin);
             assert_eq!(response.status, 410);
             assert!(response.events.is_empty());
             let body = String::from_utf8(response.body).expect("utf-8");
@@ -988,12 +949,7 @@ mod tests {
         let get = |link: LinkId, store: &CountingStore, origin: &CountingOrigin| {
             let token = secrets.link_keys.sign(link);
             block_on(respond(
-                &request(
-                    "GET",
-                    &format!("/i/{token}"),
-                    &[("user-agent", CHROME)],
-                    b"",
-                ),
+                &browser_get(&format!("/i/{token}")),
                 store,
                 origin,
                 &secrets,
@@ -1072,18 +1028,7 @@ mod tests {
         publish(&store, link);
         let token = secrets().link_keys.sign(link);
         let page = |store: &CountingStore| {
-            let response = block_on(respond(
-                &request(
-                    "GET",
-                    &format!("/i/{token}"),
-                    &[("user-agent", CHROME)],
-                    b"",
-                ),
-                store,
-                &NoOrigin,
-                &secrets(),
-            ))
-            .expect("response");
+            let response = answer(&browser_get(&format!("/i/{token}")), store, &NoOrigin);
             String::from_utf8(response.body).expect("utf-8")
         };
         let before = page(&store);
@@ -1118,21 +1063,9 @@ mod tests {
             },
         };
         let body = serde_json::to_vec(&state).expect("json");
-        let unsigned = block_on(respond(
-            &request("PUT", STATE_PATH, &[], &body),
-            &store,
-            &NoOrigin,
-            &secrets(),
-        ))
-        .expect("respond");
+        let unsigned = answer(&request("PUT", STATE_PATH, &[], &body), &store, &NoOrigin);
         assert_eq!(unsigned.status, 401);
-        let published = block_on(respond(
-            &signed_put(STATE_PATH, &body),
-            &store,
-            &NoOrigin,
-            &secrets(),
-        ))
-        .expect("respond");
+        let published = answer(&signed_put(STATE_PATH, &body), &store, &NoOrigin);
         assert_eq!(published.status, 204);
 
         let after = page(&store);
@@ -1147,13 +1080,7 @@ mod tests {
         let mut older = state.clone();
         older.state = PublicState::issued();
         let body = serde_json::to_vec(&older).expect("json");
-        let replayed = block_on(respond(
-            &signed_put(STATE_PATH, &body),
-            &store,
-            &NoOrigin,
-            &secrets(),
-        ))
-        .expect("respond");
+        let replayed = answer(&signed_put(STATE_PATH, &body), &store, &NoOrigin);
         assert_eq!(replayed.status, 204);
         assert!(page(&store).contains("status-paid"), "still paid");
         assert_eq!(
@@ -1170,18 +1097,7 @@ mod tests {
         let link = LinkId([11; 16]);
         publish_link(&store, link, true);
         let token = secrets().link_keys.sign(link);
-        let page = block_on(respond(
-            &request(
-                "GET",
-                &format!("/i/{token}"),
-                &[("user-agent", CHROME)],
-                b"",
-            ),
-            &store,
-            &NoOrigin,
-            &secrets(),
-        ))
-        .expect("respond");
+        let page = answer(&browser_get(&format!("/i/{token}")), &store, &NoOrigin);
         let html = String::from_utf8(page.body).expect("utf-8");
         assert!(
             html.contains(&format!(r#"action="/i/{token}/fresh-link""#)),
@@ -1191,13 +1107,11 @@ mod tests {
 
         let origin = CountingOrigin::default();
         let ask = |origin: &CountingOrigin| {
-            block_on(respond(
+            answer(
                 &request("POST", &format!("/i/{token}/fresh-link"), &[], b""),
                 &store,
                 origin,
-                &secrets(),
-            ))
-            .expect("respond")
+            )
         };
         let first = ask(&origin);
         assert_eq!(first.status, 200);
@@ -1211,7 +1125,7 @@ mod tests {
             "asked again within the window: not passed on"
         );
 
-        let down = block_on(respond(
+        let down = answer(
             &request(
                 "POST",
                 &format!(
@@ -1223,21 +1137,17 @@ mod tests {
             ),
             &store,
             &NoOrigin,
-            &secrets(),
-        ))
-        .expect("respond");
+        );
         assert_eq!(down.status, 404, "a link nobody knows");
 
         let live = LinkId([13; 16]);
         publish(&store, live);
         let live_token = secrets().link_keys.sign(live);
-        let not_revoked = block_on(respond(
+        let not_revoked = answer(
             &request("POST", &format!("/i/{live_token}/fresh-link"), &[], b""),
             &store,
             &origin,
-            &secrets(),
-        ))
-        .expect("respond");
+        );
         assert_eq!(not_revoked.status, 303);
         assert_eq!(origin.fresh_links.get(), 1);
     }
@@ -1245,18 +1155,12 @@ mod tests {
     #[test]
     fn unsigned_stale_or_malformed_publications_are_refused() {
         let store = CountingStore::default();
-        let unsigned = block_on(respond(
-            &request("PUT", PUBLISH_PATH, &[], b"{}"),
-            &store,
-            &NoOrigin,
-            &secrets(),
-        ))
-        .expect("respond");
+        let unsigned = answer(&request("PUT", PUBLISH_PATH, &[], b"{}"), &store, &NoOrigin);
         assert_eq!(unsigned.status, 401);
         let old = NOW_MS / 1000 - 3_600;
         let signature = signing::sign(SECRET, "PUT", PUBLISH_PATH, old, b"{}");
         let old_text = old.to_string();
-        let stale = block_on(respond(
+        let stale = answer(
             &request(
                 "PUT",
                 PUBLISH_PATH,
@@ -1268,10 +1172,149 @@ mod tests {
             ),
             &store,
             &NoOrigin,
-            &secrets(),
-        ))
-        .expect("respond");
+        );
         assert_eq!(stale.status, 401);
         assert!(store.values.borrow().is_empty());
+    }
+
+    /// The next number of a xorshift generator: the same tokens on every run,
+    /// without a dependency.
+    fn next_random(state: &mut u64) -> u64 {
+        *state ^= *state << 13;
+        *state ^= *state >> 7;
+        *state ^= *state << 17;
+        *state
+    }
+
+    const BASE64URL: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+    /// What someone guessing at links would try: random tokens of the right
+    /// length and of others, every one-character change of a genuine token,
+    /// the genuine token cut short or extended, and path tricks.
+    fn forged_tokens(genuine: &str) -> Vec<String> {
+        let mut state = 0x9E37_79B9_7F4A_7C15;
+        let mut tokens: Vec<String> = (0..2_000)
+            .map(|n| {
+                let len = if n % 4 == 0 {
+                    (next_random(&mut state) % 90) as usize
+                } else {
+                    invoice::link::TOKEN_LEN
+                };
+                (0..len)
+                    .map(|_| BASE64URL[(next_random(&mut state) % 64) as usize] as char)
+                    .collect()
+            })
+            .collect();
+        for (position, original) in genuine.char_indices() {
+            for &replacement in BASE64URL {
+                if replacement as char != original {
+                    let mut changed = genuine.to_owned();
+                    changed.replace_range(position..=position, &(replacement as char).to_string());
+                    tokens.push(changed);
+                }
+            }
+        }
+        for cut in 1..genuine.len() {
+            tokens.push(genuine[..cut].to_owned());
+        }
+        tokens.push(format!("{genuine}A"));
+        tokens.push(format!("{genuine}="));
+        tokens.push(format!("A{genuine}"));
+        tokens.extend(
+            [
+                "",
+                "..",
+                "%2e%2e",
+                "%00",
+                "null",
+                "<script>",
+                "é".repeat(22).as_str(),
+                "A".repeat(10_000).as_str(),
+            ]
+            .map(str::to_owned),
+        );
+        tokens
+    }
+
+    #[test]
+    fn no_random_or_altered_token_reaches_storage_or_the_server() {
+        let store = CountingStore::default();
+        let link = LinkId([21; 16]);
+        publish(&store, link);
+        store.reads.set(0);
+        let origin = CountingOrigin {
+            publication: Some(publication_of(link)),
+            ..CountingOrigin::default()
+        };
+        let genuine = secrets().link_keys.sign(link);
+        let tokens = forged_tokens(&genuine);
+        assert!(tokens.len() > 4_000, "{} tokens", tokens.len());
+        let mut refused = 0;
+        for token in &tokens {
+            for (method, path) in [
+                ("GET", format!("/i/{token}")),
+                ("HEAD", format!("/i/{token}")),
+                ("GET", format!("/i/{token}/pdf")),
+                ("POST", format!("/i/{token}/presence")),
+                ("POST", format!("/i/{token}/printed")),
+                ("POST", format!("/i/{token}/fresh-link")),
+            ] {
+                let body = br#"{"visible_ms":5000,"interacted":true,"webdriver":false}"#;
+                let response = answer(
+                    &request(method, &path, &[("user-agent", CHROME)], body),
+                    &store,
+                    &origin,
+                );
+                assert_eq!(response.status, 404, "{method} {path}");
+                assert!(response.events.is_empty(), "{method} {path}");
+                refused += 1;
+            }
+        }
+        assert_eq!(refused, tokens.len() * 6);
+        assert_eq!(store.reads.get(), 0, "no storage read for a forged token");
+        assert_eq!(origin.asked.get(), 0, "the server was never asked");
+        assert_eq!(origin.fresh_links.get(), 0);
+
+        // The genuine token still opens the invoice: the refusals were the forgeries'.
+        let genuine_page = answer(&browser_get(&format!("/i/{genuine}")), &store, &origin);
+        assert_eq!(genuine_page.status, 200);
+    }
+
+    #[test]
+    fn markup_in_a_published_invoice_is_shown_as_text_on_the_customers_page() {
+        const SCRIPT: &str = r#"<script>alert("invio")</script>"#;
+        const IMAGE: &str = "<img src=x onerror=alert(1)>";
+        let store = CountingStore::default();
+        let link = LinkId([22; 16]);
+        let mut publication = publication_of(link);
+        let document = &mut publication.document;
+        document.number = format!("7{SCRIPT}");
+        document.seller.name = format!("Bottega {SCRIPT}");
+        document.seller.address = vec![IMAGE.into()];
+        document.customer.name = format!("Maria {IMAGE}");
+        document.customer.address = vec![SCRIPT.into()];
+        document.lines[0].description = format!("Consulenza {SCRIPT}");
+        document.notes = format!("Grazie {IMAGE}");
+        let body = serde_json::to_vec(&publication).expect("json");
+        assert_eq!(
+            answer(&signed_put(PUBLISH_PATH, &body), &store, &NoOrigin).status,
+            204
+        );
+        let token = secrets().link_keys.sign(link);
+        let page = answer(&browser_get(&format!("/i/{token}")), &store, &NoOrigin);
+        assert_eq!(page.status, 200);
+        let html = String::from_utf8(page.body).expect("utf-8");
+        assert!(!html.contains("<script>alert"), "{html}");
+        assert!(!html.contains("<img src=x"), "{html}");
+        assert!(html.contains("Bottega &lt;script&gt;alert(&quot;invio&quot;)&lt;/script&gt;"));
+        assert!(html.contains("Maria &lt;img src=x onerror=alert(1)&gt;"));
+        assert!(html.contains("Consulenza &lt;script&gt;"));
+        assert!(html.contains("Grazie &lt;img src=x"));
+
+        let pdf = answer(&browser_get(&format!("/i/{token}/pdf")), &store, &NoOrigin);
+        assert_eq!(
+            header(&pdf, "content-disposition"),
+            Some("attachment; filename=\"Fattura-7-script-alert--invio----script-.pdf\"")
+        );
     }
 }

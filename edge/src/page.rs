@@ -50,18 +50,6 @@ fn history_item(event: &PublicEvent, document: &PublicDocument) -> String {
     )
 }
 
-/// The PDF's file name in the customer's language. The page links to the
-/// PDF without a `download` attribute: browsers then send `Sec-Fetch-User`
-/// for the click, which is how a person's download is told from a machine's,
-/// and the response's `Content-Disposition` still saves it as a file.
-pub fn pdf_file_name(document: &PublicDocument) -> String {
-    format!(
-        "{}-{}.pdf",
-        text(document.language, Text::Invoice),
-        document.number.replace(['"', '\\', '/'], "-")
-    )
-}
-
 pub fn invoice_page(
     document: &PublicDocument,
     state: &PublicState,
@@ -151,6 +139,9 @@ pub fn invoice_page(
         })
         .unwrap_or_default();
 
+    // The PDF link has no `download` attribute: browsers then send
+    // `Sec-Fetch-User` for the click, which is how a person's download is told
+    // from a machine's, and the response's `Content-Disposition` still saves it.
     format!(
         r#"{head}<body>
 <main class="sheet" data-token="{token}">
@@ -187,7 +178,7 @@ pub fn invoice_page(
 <tr><th scope="row">{subtotal_label}</th><td class="num">{subtotal}</td></tr>
 {taxes}<tr class="grand"><th scope="row">{total_label}</th><td class="num">{total}</td></tr>
 </table>
-</section>
+{notes}</section>
 {history}</main>
 <script src="/assets/customer.js" defer></script>
 </body>
@@ -219,6 +210,10 @@ pub fn invoice_page(
         subtotal = document.totals.subtotal.format(language),
         total_label = t(Text::Total),
         total = document.totals.total.format(language),
+        notes = match document.notes.trim() {
+            "" => String::new(),
+            notes => format!("<p class=\"notes\">{}</p>\n", e(notes)),
+        },
     )
 }
 

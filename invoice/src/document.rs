@@ -452,6 +452,31 @@ pub struct PublicDocument {
     pub notes: String,
 }
 
+impl PublicDocument {
+    /// The PDF's file name, `Fattura-2026-0001.pdf`, in the document's
+    /// language. Only ASCII letters, digits, `.`, `_` and `-` survive: the
+    /// name goes into a `Content-Disposition` header, which a quote or a line
+    /// break would break out of and which Workers refuse outside Latin-1.
+    pub fn pdf_file_name(&self) -> String {
+        let safe = |text: &str| -> String {
+            text.chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || "._-".contains(c) {
+                        c
+                    } else {
+                        '-'
+                    }
+                })
+                .collect()
+        };
+        format!(
+            "{}-{}.pdf",
+            crate::i18n::text(self.language, crate::i18n::Text::Invoice),
+            safe(&self.number)
+        )
+    }
+}
+
 /// The layout of a rendered document: a full A4 page or an 80 mm till receipt.
 /// A store picks one for the email attachment and one for printing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -727,5 +752,14 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_pdf_file_name_keeps_only_characters_safe_in_a_header() {
+        let mut document = crate::test_support::sample_document();
+        assert_eq!(document.pdf_file_name(), "Invoice-2026-0001.pdf");
+        document.language = Language::It;
+        document.number = "N°7/\"; x=\"y\"\r\n".into();
+        assert_eq!(document.pdf_file_name(), "Fattura-N-7----x--y---.pdf");
     }
 }

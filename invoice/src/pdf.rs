@@ -1010,4 +1010,33 @@ mod tests {
         assert!(pdf.len() < 10_000, "{} bytes", pdf.len());
         assert!(!in_win_ansi('Ł') && in_win_ansi('€') && in_win_ansi('é') && in_win_ansi('—'));
     }
+
+    #[test]
+    fn markup_and_pdf_syntax_in_any_text_are_printed_as_typed() {
+        // `) Tj` ends a PDF string and runs an operator, `\` escapes the next
+        // byte, `%` starts a comment: each must reach the page as a character.
+        let breakout = r"x) Tj /F1 99 Tf (\ %EOF";
+        let markup = r#"<script>alert("invio")</script>"#;
+        let mut document = sample_document();
+        document.seller.name = format!("Bottega {markup}");
+        document.seller.address = vec![breakout.into()];
+        document.customer.name = format!("Maria {breakout}");
+        document.lines[0].description = format!("Consulenza {breakout} {markup}");
+        document.notes = format!("Grazie {markup}");
+        for layout in DocumentLayout::ALL {
+            let text = pdftotext(&render(&document, 0, layout));
+            for expected in [
+                format!("Bottega {markup}"),
+                breakout.to_owned(),
+                format!("Maria {breakout}"),
+                format!("Grazie {markup}"),
+            ] {
+                assert!(
+                    text.contains(&expected),
+                    "{layout:?}: {expected:?} in\n{text}"
+                );
+            }
+            assert!(text.contains("€244.00"), "the totals are intact: {text}");
+        }
+    }
 }

@@ -22,7 +22,7 @@ use app::api::CurrentUser;
 use invoice::email::{EmailPurpose, SendInput};
 use lettre::message::{Mailbox, MultiPart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
-use server::db::{links, now_ms, random_id, Db};
+use server::db::{links, now_ms, Db};
 use server::sending::DISPATCH_WORKERS;
 use server::services::Services;
 use sqlx::Row;
@@ -36,13 +36,7 @@ const ROUNDS: usize = 7;
 
 #[tokio::main]
 async fn main() {
-    let url = std::env::var("BENCH_DATABASE_URL").unwrap_or_else(|_| {
-        format!(
-            "sqlite://{}/invio-bench-{}/invio.db",
-            std::env::temp_dir().display(),
-            random_id()
-        )
-    });
+    let url = support::bench_database_url().await;
     let sink = SmtpSink::start().await;
     let db = Db::connect(&url).await.expect("database");
     let services = Arc::new(support::services(

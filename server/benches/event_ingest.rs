@@ -26,13 +26,7 @@ const LINKS: usize = 10;
 
 #[tokio::main]
 async fn main() {
-    let url = std::env::var("BENCH_DATABASE_URL").unwrap_or_else(|_| {
-        format!(
-            "sqlite://{}/invio-bench-{}/invio.db",
-            std::env::temp_dir().display(),
-            random_id()
-        )
-    });
+    let url = support::bench_database_url().await;
     let db = Db::connect(&url).await.expect("database");
     let services = support::services(db.clone(), "http://127.0.0.1:9", 9);
     let merchant = support::sign_up(&services, "bench@invio.test", "maria@example.es").await;

@@ -5,6 +5,10 @@
 //! `cargo bench -p server --bench invoice_list` (SQLite in a temp folder, or
 //! `BENCH_DATABASE_URL=postgres://…` for Postgres).
 
+// The integration tests' harness: its fresh databases.
+#[path = "../tests/support/mod.rs"]
+mod support;
+
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -24,13 +28,7 @@ const ROUNDS: usize = 40;
 
 #[tokio::main]
 async fn main() {
-    let url = std::env::var("BENCH_DATABASE_URL").unwrap_or_else(|_| {
-        format!(
-            "sqlite://{}/invio-bench-{}/invio.db",
-            std::env::temp_dir().display(),
-            random_id()
-        )
-    });
+    let url = support::bench_database_url().await;
     let db = Db::connect(&url).await.expect("database");
     let config = Config {
         database_url: url.clone(),

@@ -4,12 +4,12 @@
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use invoice::events::{
     EventBatch, FreshLinkRequest, Publication, StatePublication, EVENTS_PATH, FRESH_LINK_PATH,
-    LINK_LOOKUP_PATH, MAX_BATCH_EVENTS, PUBLISH_PATH, STATE_PATH,
+    MAX_BATCH_EVENTS, PUBLISH_PATH, STATE_PATH,
 };
 use invoice::signing::{self, SIGNATURE_HEADER, TIMESTAMP_HEADER};
 
@@ -105,10 +105,11 @@ fn from_edge(
 pub async fn link_publication(
     State(state): State<AppState>,
     Path(link_id): Path<String>,
+    uri: Uri,
     headers: HeaderMap,
 ) -> Response {
-    let path = format!("{LINK_LOOKUP_PATH}/{link_id}");
-    if let Err(refused) = from_edge(&state, "GET", &path, &headers, b"") {
+    // The signature covers the path as sent, before percent-decoding.
+    if let Err(refused) = from_edge(&state, "GET", uri.path(), &headers, b"") {
         return refused.into_response();
     }
     match state.services.publication_for_link(&link_id).await {

@@ -87,7 +87,7 @@ impl Services {
     ) -> Result<(String, Vec<u8>), ServerError> {
         let invoice = invoices::get(&self.db, organisation, invoice_id).await?;
         let document = invoice.document.ok_or(ServerError::NotFound)?;
-        let name = format!("{}.pdf", document.number.replace(['/', '\\', '"'], "-"));
+        let name = document.pdf_file_name();
         let pdf = self
             .render_pdf(document, invoice.paid_minor, layout)
             .await?;
@@ -158,26 +158,31 @@ impl Services {
         version: i64,
         draft: DraftInput,
     ) -> Result<i64, ServerError> {
-        let store_id = draft.store_id.trim().parse::<i64>().ok();
-        let currency = match store_id {
-            Some(store_id) => invoices::store_currency(&self.db, user.organisation, store_id)
-                .await
-                .ok(),
-            None => None,
+        // The store sets the currency; its problem (none chosen, or not one
+        // of this organisation's) is shown beside the draft's own.
+        let currency = match draft.store_id.trim().parse::<i64>() {
+            Ok(store_id) => {
+                match invoices::store_currency(&self.db, user.organisation, store_id).await {
+                    Ok(currency) => Ok(currency),
+                    Err(ServerError::Invalid(InvalidInput(fields))) => Err(fields),
+                    Err(other) => return Err(other),
+                }
+            }
+            Err(_) => Err(vec![FieldError::new("store_id", Problem::ChooseStore)]),
         };
         // Without a store there is no currency: check the rest in the
         // default one so every other problem is still shown.
-        let valid = draft.validate(currency.unwrap_or(invoice::Currency::Eur));
+        let valid = draft.validate(*currency.as_ref().unwrap_or(&invoice::Currency::Eur));
         let valid = match (valid, currency) {
-            (Ok(valid), Some(_)) => valid,
-            (Ok(_), None) => return Err(refused("store_id", Problem::ChooseStore)),
-            (Err(mut fields), None) => {
+            (Ok(valid), Ok(_)) => valid,
+            (Ok(_), Err(store_problem)) => return Err(invalid(store_problem)),
+            (Err(mut fields), Err(store_problem)) => {
                 if !fields.iter().any(|field| field.field == "store_id") {
-                    fields.push(FieldError::new("store_id", Problem::ChooseStore));
+                    fields.extend(store_problem);
                 }
                 return Err(invalid(fields));
             }
-            (Err(fields), Some(_)) => return Err(invalid(fields)),
+            (Err(fields), Ok(_)) => return Err(invalid(fields)),
         };
         let now = now_ms();
         match id {

@@ -12,21 +12,14 @@ use invoice::events::{
     LINK_LOOKUP_PATH, MAX_BATCH_EVENTS,
 };
 use invoice::payment::PaymentInput;
-use invoice::signing::{self, SIGNATURE_HEADER, TIMESTAMP_HEADER};
 use server::db::{now_ms, random_id};
-use support::{databases, deliver, issued_invoice, router, send, FakeEdge, World, EDGE_SECRET};
+use support::{
+    databases, deliver, issued_invoice, router, send, signed_request, FakeEdge, World, EDGE_SECRET,
+};
 use tower::ServiceExt;
 
 fn signed(body: &[u8], secret: &[u8]) -> Request<Body> {
-    let timestamp = now_ms() / 1000;
-    Request::post(EVENTS_PATH)
-        .header(TIMESTAMP_HEADER, timestamp.to_string())
-        .header(
-            SIGNATURE_HEADER,
-            signing::sign(secret, "POST", EVENTS_PATH, timestamp, body),
-        )
-        .body(Body::from(body.to_vec()))
-        .expect("request")
+    signed_request("POST", EVENTS_PATH, body, secret, now_ms() / 1000)
 }
 
 #[tokio::test]
@@ -376,15 +369,7 @@ async fn the_edge_can_ask_for_a_link_it_lost_with_a_signed_request() {
             .expect("link");
         let lookup = |link: &str, secret: &[u8]| {
             let path = format!("{LINK_LOOKUP_PATH}/{link}");
-            let timestamp = now_ms() / 1000;
-            Request::get(&path)
-                .header(TIMESTAMP_HEADER, timestamp.to_string())
-                .header(
-                    SIGNATURE_HEADER,
-                    signing::sign(secret, "GET", &path, timestamp, b""),
-                )
-                .body(Body::empty())
-                .expect("request")
+            signed_request("GET", &path, b"", secret, now_ms() / 1000)
         };
         let router = router(services.clone());
         let answer = router

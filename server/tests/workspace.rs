@@ -15,7 +15,10 @@ use invoice::payment::PaymentInput;
 use invoice::problem::Problem;
 use invoice::status::{InvoiceStatus, Lifecycle};
 use server::services::Services;
-use support::{databases, draft, issued_invoice, router, services, sign_up, FakeEdge, Merchant};
+use support::{
+    body_bytes, databases, draft, get, issued_invoice, router, services, sign_up, FakeEdge,
+    Merchant,
+};
 use tower::ServiceExt;
 
 async fn workspaces() -> Vec<(Services, Merchant)> {
@@ -781,18 +784,6 @@ async fn store_settings_are_validated_and_nothing_half_saved() {
     }
 }
 
-async fn get(router: &axum::Router, path: &str, cookie: Option<&str>) -> axum::response::Response {
-    let mut request = Request::get(path).header(header::HOST, "admin.test");
-    if let Some(cookie) = cookie {
-        request = request.header(header::COOKIE, format!("invio_session={cookie}"));
-    }
-    router
-        .clone()
-        .oneshot(request.body(Body::empty()).expect("request"))
-        .await
-        .expect("response")
-}
-
 #[tokio::test]
 async fn pages_need_a_session_pdfs_download_and_cross_site_posts_are_refused() {
     for (services, merchant) in workspaces().await {
@@ -818,10 +809,7 @@ async fn pages_need_a_session_pdfs_download_and_cross_site_posts_are_refused() {
         .await;
         assert_eq!(pdf.status(), StatusCode::OK);
         assert_eq!(pdf.headers()[header::CONTENT_TYPE], "application/pdf");
-        let body = axum::body::to_bytes(pdf.into_body(), 10_000_000)
-            .await
-            .expect("body");
-        assert!(body.starts_with(b"%PDF"));
+        assert!(body_bytes(pdf).await.starts_with(b"%PDF"));
         assert_eq!(
             get(&router, "/invoices/999999/pdf", Some(&session))
                 .await

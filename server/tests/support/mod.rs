@@ -12,8 +12,8 @@ use std::sync::{Arc, Mutex};
 
 use app::api::EmailState;
 use app::api::{AdminBackend, CurrentUser};
-use axum::body::Bytes;
-use axum::http::{HeaderMap, StatusCode};
+use axum::body::{Body, Bytes};
+use axum::http::{header, HeaderMap, Request, StatusCode};
 use axum::routing::put;
 use invoice::account::SignupInput;
 use invoice::customer::CustomerInput;
@@ -36,6 +36,7 @@ use server::services::Services;
 use smtp::SmtpSink;
 use sqlx::Connection;
 use tokio::net::TcpListener;
+use tower::ServiceExt;
 
 /// The public edge URL links carry in tests (publications go to a FakeEdge).
 pub const EDGE_URL: &str = "https://edge.invio.test";
@@ -59,26 +60,42 @@ pub async fn database_urls() -> Vec<String> {
     let sqlite_dir = std::env::temp_dir().join(format!("invio-test-{}", random_id()));
     let mut urls = vec![format!("sqlite://{}/invio.db", sqlite_dir.display())];
     match std::env::var("TEST_POSTGRES_URL") {
-        Ok(admin_url) => {
-            let name = format!("invio_test_{}", random_id());
-            let mut admin = sqlx::PgConnection::connect(&admin_url)
-                .await
-                .expect("connect to TEST_POSTGRES_URL");
-            sqlx::query(&format!("CREATE DATABASE {name}"))
-                .execute(&mut admin)
-                .await
-                .expect("create database");
-            let base = admin_url
-                .rsplit_once('/')
-                .map_or(admin_url.as_str(), |(base, _)| base);
-            urls.push(format!("{base}/{name}"));
-        }
+        Ok(admin_url) => urls.push(fresh_postgres(&admin_url).await),
         Err(_) if std::env::var_os("CI").is_some() => {
             panic!("CI must run the suite on Postgres: set TEST_POSTGRES_URL")
         }
         Err(_) => eprintln!("TEST_POSTGRES_URL is not set: running on SQLite only"),
     }
     urls
+}
+
+/// A new, empty database on the Postgres server of `admin_url`; its URL.
+async fn fresh_postgres(admin_url: &str) -> String {
+    let name = format!("invio_test_{}", random_id());
+    let mut admin = sqlx::PgConnection::connect(admin_url)
+        .await
+        .expect("connect to the Postgres server");
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut admin)
+        .await
+        .expect("create database");
+    let base = admin_url
+        .rsplit_once('/')
+        .map_or(admin_url, |(base, _)| base);
+    format!("{base}/{name}")
+}
+
+/// A fresh database for one benchmark: on the Postgres server of
+/// `BENCH_DATABASE_URL` when it is set, else SQLite in a temp folder.
+pub async fn bench_database_url() -> String {
+    match std::env::var("BENCH_DATABASE_URL") {
+        Ok(admin_url) => fresh_postgres(&admin_url).await,
+        Err(_) => format!(
+            "sqlite://{}/invio-bench-{}/invio.db",
+            std::env::temp_dir().display(),
+            random_id()
+        ),
+    }
 }
 
 /// What the server put at the edge, in order.
@@ -525,4 +542,54 @@ pub fn router(services: Arc<Services>) -> axum::Router {
             .build(),
         services,
     })
+}
+
+/// A request as the worker signs it (see `invoice::signing`), at `timestamp`
+/// (Unix seconds).
+pub fn signed_request(
+    method: &str,
+    path: &str,
+    body: &[u8],
+    secret: &[u8],
+    timestamp: i64,
+) -> Request<Body> {
+    Request::builder()
+        .method(method)
+        .uri(path)
+        .header(TIMESTAMP_HEADER, timestamp.to_string())
+        .header(
+            SIGNATURE_HEADER,
+            signing::sign(secret, method, path, timestamp, body),
+        )
+        .body(Body::from(body.to_vec()))
+        .expect("request")
+}
+
+/// `GET path` from a browser of the admin, signed in when `session` is given.
+pub async fn get(
+    router: &axum::Router,
+    path: &str,
+    session: Option<&str>,
+) -> axum::response::Response {
+    let mut request = Request::get(path).header(header::HOST, "admin.test");
+    if let Some(session) = session {
+        request = request.header(header::COOKIE, format!("invio_session={session}"));
+    }
+    router
+        .clone()
+        .oneshot(request.body(Body::empty()).expect("request"))
+        .await
+        .expect("response")
+}
+
+/// A response's whole body.
+pub async fn body_bytes(response: axum::response::Response) -> Bytes {
+    axum::body::to_bytes(response.into_body(), 64 * 1024 * 1024)
+        .await
+        .expect("body")
+}
+
+/// A response's whole body as text.
+pub async fn body_text(response: axum::response::Response) -> String {
+    String::from_utf8(body_bytes(response).await.to_vec()).expect("utf-8")
 }
