@@ -5,8 +5,9 @@
 rows=$(mktemp)
 trap 'rm -f "$rows"' EXIT
 
-# Runs a command; its progress goes to the terminal, its table rows are kept.
-run() { "$@" | tee /dev/stderr | grep '^| ' >>"$rows"; }
+# Runs a command; its progress goes to the terminal (appended: a log file
+# that stderr points at is not truncated), its table rows are kept.
+run() { "$@" | tee -a /dev/stderr | grep '^| ' >>"$rows"; }
 
 # The run's commit, the machine and the tools, as Markdown list items.
 machine_summary() {
