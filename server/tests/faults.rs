@@ -146,7 +146,7 @@ async fn a_server_killed_while_sending_loses_no_email_and_resends_at_most_what_w
         let (distinct, doubled) = sink.distinct_and_doubled();
         let lost = emails - distinct;
         println!(
-            "| server killed (kill -9) {crashes}× while sending {emails} emails, {} | lost {lost} | doubled {doubled} (bound: {} in flight per crash) |",
+            "\n| server killed (kill -9) {crashes}× while sending {emails} emails, {} | lost {lost} | doubled {doubled} (bound: {} in flight per crash) |",
             engine(&url),
             DISPATCH_WORKERS
         );
@@ -193,7 +193,7 @@ async fn an_smtp_server_down_then_back_gets_every_email_once() {
         let (distinct, doubled) = sink.distinct_and_doubled();
         let lost = emails - distinct;
         println!(
-            "| SMTP server down ({attempted} attempts refused), then back, {emails} emails, {} | lost {lost} | doubled {doubled} |",
+            "\n| SMTP server down ({attempted} attempts refused), then back, {emails} emails, {} | lost {lost} | doubled {doubled} |",
             engine(&url)
         );
         assert_eq!((lost, doubled), (0, 0));
@@ -212,7 +212,7 @@ async fn an_smtp_server_answering_421_then_250_gets_every_email_once() {
         let (distinct, doubled) = sink.distinct_and_doubled();
         let lost = emails - distinct;
         println!(
-            "| SMTP answering 421 to {} messages, then 250, {emails} emails, {} | lost {lost} | doubled {doubled} |",
+            "\n| SMTP answering 421 to {} messages, then 250, {emails} emails, {} | lost {lost} | doubled {doubled} |",
             emails / 2,
             engine(&url)
         );
@@ -343,7 +343,7 @@ async fn postgres_restarted_under_load_loses_and_doubles_nothing() {
             .expect("count");
     let lost_events = sent_events as i64 - recorded_events;
     println!(
-        "| Postgres restarted while sending {emails} emails and ingesting {sent_events} events ({retried} batches retried) | lost {lost_emails} emails, {lost_events} events | doubled {doubled_emails} emails, {} events |",
+        "\n| Postgres restarted while sending {emails} emails and ingesting {sent_events} events ({retried} batches retried) | lost {lost_emails} emails, {lost_events} events | doubled {doubled_emails} emails, {} events |",
         (-lost_events).max(0)
     );
     assert_eq!(lost_emails, 0, "no email lost");
