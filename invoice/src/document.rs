@@ -458,21 +458,17 @@ impl PublicDocument {
     /// name goes into a `Content-Disposition` header, which a quote or a line
     /// break would break out of and which Workers refuse outside Latin-1.
     pub fn pdf_file_name(&self) -> String {
-        let safe = |text: &str| -> String {
-            text.chars()
-                .map(|c| {
-                    if c.is_ascii_alphanumeric() || "._-".contains(c) {
-                        c
-                    } else {
-                        '-'
-                    }
-                })
-                .collect()
-        };
+        let number: String = self
+            .number
+            .chars()
+            .map(|c| match c {
+                'a'..='z' | 'A'..='Z' | '0'..='9' | '.' | '_' | '-' => c,
+                _ => '-',
+            })
+            .collect();
         format!(
-            "{}-{}.pdf",
-            crate::i18n::text(self.language, crate::i18n::Text::Invoice),
-            safe(&self.number)
+            "{}-{number}.pdf",
+            crate::i18n::text(self.language, crate::i18n::Text::Invoice)
         )
     }
 }

@@ -19,16 +19,15 @@ use axum::http::{header, Request, StatusCode};
 use invoice::customer::CustomerInput;
 use invoice::email::{EmailPurpose, SendInput};
 use invoice::events::{
-    DeviceClass, EdgeEvent, EdgeEventKind, EventBatch, FreshLinkRequest, EVENTS_PATH,
-    FRESH_LINK_PATH, LINK_LOOKUP_PATH,
+    EventBatch, FreshLinkRequest, EVENTS_PATH, FRESH_LINK_PATH, LINK_LOOKUP_PATH,
 };
 use invoice::payment::PaymentInput;
 use invoice::problem::Problem;
 use invoice::signing::MAX_SKEW_SECONDS;
 use server::db::{now_ms, random_id, Db};
 use support::{
-    body_bytes, body_text, databases, deliver, draft, get, router, sign_up, signed_request, World,
-    CUSTOMER, EDGE_SECRET,
+    body_bytes, body_text, databases, deliver, draft, get, person_opened, router, sign_up,
+    signed_request, World, CUSTOMER, EDGE_SECRET,
 };
 use tower::ServiceExt;
 
@@ -65,18 +64,6 @@ async fn sent_invoice(world: &World) -> (i64, String) {
     (id, link)
 }
 
-fn opened(link_id: &str) -> EdgeEvent {
-    EdgeEvent {
-        id: random_id(),
-        link_id: link_id.to_owned(),
-        kind: EdgeEventKind::Opened,
-        automated: false,
-        at_ms: now_ms(),
-        device: DeviceClass::Phone,
-        browser: "Safari".into(),
-    }
-}
-
 async fn status(router: &axum::Router, request: Request<Body>) -> StatusCode {
     router
         .clone()
@@ -94,7 +81,7 @@ async fn event_batches_that_are_forged_stale_malformed_oversized_or_replayed_cha
         let router = router(world.services.clone());
         let now = now_ms() / 1000;
         let batch = serde_json::to_vec(&EventBatch {
-            events: vec![opened(&link)],
+            events: vec![person_opened(&link)],
         })
         .expect("json");
         let post = |body: &[u8], secret: &[u8], timestamp: i64| {
@@ -105,7 +92,7 @@ async fn event_batches_that_are_forged_stale_malformed_oversized_or_replayed_cha
             .body(Body::from(batch.clone()))
             .expect("request");
         let another_batch = serde_json::to_vec(&EventBatch {
-            events: vec![opened(&link)],
+            events: vec![person_opened(&link)],
         })
         .expect("json");
         let mut other_body = post(&batch, EDGE_SECRET, now);
@@ -182,7 +169,10 @@ async fn event_batches_that_are_forged_stale_malformed_oversized_or_replayed_cha
         );
 
         let stranger = serde_json::to_vec(&EventBatch {
-            events: vec![opened(&"ab".repeat(16)), opened("'; DROP TABLE events; --")],
+            events: vec![
+                person_opened(&"ab".repeat(16)),
+                person_opened("'; DROP TABLE events; --"),
+            ],
         })
         .expect("json");
         assert_eq!(

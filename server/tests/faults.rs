@@ -16,8 +16,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
-use invoice::events::{DeviceClass, EdgeEvent, EdgeEventKind, MAX_BATCH_EVENTS};
-use server::db::{events, links, now_ms, random_id, Db};
+use invoice::events::{EdgeEvent, MAX_BATCH_EVENTS};
+use server::db::{events, links, Db};
 use server::sending::{run_dispatcher, DISPATCH_WORKERS};
 use server::services::Services;
 use support::smtp::SmtpSink;
@@ -297,15 +297,7 @@ async fn postgres_restarted_under_load_loses_and_doubles_nothing() {
         let mut retried = 0;
         for batch in 0..batches {
             let events: Vec<EdgeEvent> = (0..MAX_BATCH_EVENTS / 4)
-                .map(|n| EdgeEvent {
-                    id: random_id(),
-                    link_id: link_ids[(batch + n) % link_ids.len()].clone(),
-                    kind: EdgeEventKind::Opened,
-                    automated: false,
-                    at_ms: now_ms(),
-                    device: DeviceClass::Phone,
-                    browser: "Safari".into(),
-                })
+                .map(|n| support::person_opened(&link_ids[(batch + n) % link_ids.len()]))
                 .collect();
             while events::ingest(&ingest_db, &events).await.is_err() {
                 retried += 1;

@@ -14,7 +14,8 @@ use invoice::events::{
 use invoice::payment::PaymentInput;
 use server::db::{now_ms, random_id};
 use support::{
-    databases, deliver, issued_invoice, router, send, signed_request, FakeEdge, World, EDGE_SECRET,
+    databases, deliver, issued_invoice, person_opened, router, send, signed_request, FakeEdge,
+    World, EDGE_SECRET,
 };
 use tower::ServiceExt;
 
@@ -113,18 +114,9 @@ async fn a_batch_keeps_each_event_once_drops_unknown_links_and_may_not_exceed_th
             .fetch_one(&db.pool)
             .await
             .expect("link");
-        let event = |link_id: &str| EdgeEvent {
-            id: random_id(),
-            link_id: link_id.to_owned(),
-            kind: EdgeEventKind::Opened,
-            automated: false,
-            at_ms: now_ms(),
-            device: DeviceClass::Phone,
-            browser: "Safari".into(),
-        };
-        let once = event(&link_id);
-        let unknown = event(&"ab".repeat(16));
-        let batch = vec![once.clone(), unknown, once.clone(), event(&link_id)];
+        let once = person_opened(&link_id);
+        let unknown = person_opened(&"ab".repeat(16));
+        let batch = vec![once.clone(), unknown, once.clone(), person_opened(&link_id)];
         assert_eq!(
             server::db::events::ingest(&db, &batch)
                 .await
@@ -156,7 +148,9 @@ async fn a_batch_keeps_each_event_once_drops_unknown_links_and_may_not_exceed_th
         );
 
         let oversized = EventBatch {
-            events: (0..=MAX_BATCH_EVENTS).map(|_| event(&link_id)).collect(),
+            events: (0..=MAX_BATCH_EVENTS)
+                .map(|_| person_opened(&link_id))
+                .collect(),
         };
         let body = serde_json::to_vec(&oversized).expect("json");
         let response = router(services.clone())

@@ -21,7 +21,8 @@ use invoice::dates::Date;
 use invoice::document::{DraftInput, LineInput};
 use invoice::email::{EmailPurpose, SendInput};
 use invoice::events::{
-    PublicState, Publication, PublishedLink, StatePublication, PUBLISH_PATH, STATE_PATH,
+    DeviceClass, EdgeEvent, EdgeEventKind, PublicState, Publication, PublishedLink,
+    StatePublication, PUBLISH_PATH, STATE_PATH,
 };
 use invoice::link::KeyRing;
 use invoice::signing::{self, SIGNATURE_HEADER, TIMESTAMP_HEADER};
@@ -592,4 +593,17 @@ pub async fn body_bytes(response: axum::response::Response) -> Bytes {
 /// A response's whole body as text.
 pub async fn body_text(response: axum::response::Response) -> String {
     String::from_utf8(body_bytes(response).await.to_vec()).expect("utf-8")
+}
+
+/// A person opening `link_id` on a phone, now, as the edge reports it.
+pub fn person_opened(link_id: &str) -> EdgeEvent {
+    EdgeEvent {
+        id: random_id(),
+        link_id: link_id.to_owned(),
+        kind: EdgeEventKind::Opened,
+        automated: false,
+        at_ms: now_ms(),
+        device: DeviceClass::Phone,
+        browser: "Safari".into(),
+    }
 }
