@@ -207,27 +207,20 @@ pub async fn claim_next(db: &Db, now_ms: i64) -> Result<Option<ClaimedEmail>, Se
              ORDER BY next_attempt_at, id LIMIT 1 {lock}
          )
          RETURNING id, organisation_id, invoice_id, audience, purpose, link_id, to_address, reply_to,
-                   subject, body_text, body_html, attach_layout, attempts, lease_until"
+                   subject, body_text, body_html, attach_layout, attempts, lease_until,
+                   (SELECT s.name FROM invoices i JOIN stores s ON s.id = i.store_id
+                    WHERE i.id = outbox.invoice_id) AS sender_name"
     ))
     .bind(now_ms + LEASE_MS)
     .bind(now_ms)
     .fetch_optional(&db.pool)
     .await?;
-    let Some(row) = claimed else {
-        return Ok(None);
-    };
-    let invoice_id: i64 = row.try_get("invoice_id")?;
-    let sender_name: String = sqlx::query(
-        "SELECT s.name FROM invoices i JOIN stores s ON s.id = i.store_id WHERE i.id = $1",
-    )
-    .bind(invoice_id)
-    .fetch_one(&db.pool)
-    .await?
-    .try_get(0)?;
-    claimed_email(&row, sender_name).map(Some)
+    // One statement: a claim whose details were lost (the database went away
+    // between two queries) would sit unattended until its lease ran out.
+    claimed.as_ref().map(claimed_email).transpose()
 }
 
-fn claimed_email(row: &AnyRow, sender_name: String) -> Result<ClaimedEmail, ServerError> {
+fn claimed_email(row: &AnyRow) -> Result<ClaimedEmail, ServerError> {
     let purpose: String = row.try_get("purpose")?;
     let attach_layout: Option<String> = row.try_get("attach_layout")?;
     Ok(ClaimedEmail {
@@ -245,7 +238,7 @@ fn claimed_email(row: &AnyRow, sender_name: String) -> Result<ClaimedEmail, Serv
         body_html: row.try_get("body_html")?,
         attach_layout: attach_layout.as_deref().and_then(DocumentLayout::parse),
         attempts: row.try_get("attempts")?,
-        sender_name,
+        sender_name: row.try_get("sender_name")?,
         lease_until: row.try_get("lease_until")?,
     })
 }

@@ -268,12 +268,19 @@ async fn serve_connection(stream: TcpStream, behaviour: Arc<Behaviour>) {
         } else if command.starts_with("DATA") {
             let _ = write.write_all(b"354 go ahead\r\n").await;
             let mut data = String::new();
+            let mut complete = false;
             while let Ok(Some(line)) = lines.next_line().await {
                 if line == "." {
+                    complete = true;
                     break;
                 }
                 data.push_str(line.strip_prefix('.').unwrap_or(&line));
                 data.push('\n');
+            }
+            // A client gone before the final dot (a killed server) sent no
+            // message: a real SMTP server discards what it had.
+            if !complete {
+                return;
             }
             behaviour.received.lock().expect("lock").push(Received {
                 recipients: std::mem::take(&mut recipients),
