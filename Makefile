@@ -104,10 +104,14 @@ wasm-check: tools
 	cargo check -p edge --target wasm32-unknown-unknown
 
 # Unit and integration tests. The server's suite runs on SQLite and, through a
-# throw-away cluster (or DATABASE_URL_POSTGRES when given), on Postgres.
+# throw-away cluster (or TEST_POSTGRES_URL when given), on Postgres. Their
+# databases and files go to a scratch folder removed at the end.
 unit: tools debian
-	@if [ -n "$${TEST_POSTGRES_URL:-}" ]; then cargo test --workspace; \
-	else eval "$$(.ci/postgres.sh start)"; trap ".ci/postgres.sh stop" EXIT; cargo test --workspace; fi
+	@export TMPDIR=$$(mktemp -d); trap 'rm -rf "$$TMPDIR"' EXIT; \
+	if [ -z "$${TEST_POSTGRES_URL:-}" ]; then \
+	  eval "$$(.ci/postgres.sh start)"; trap '.ci/postgres.sh stop; rm -rf "$$TMPDIR"' EXIT; \
+	fi; \
+	cargo test --workspace
 
 e2e: setup build
 	cd end2end && npx playwright test

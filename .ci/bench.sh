@@ -12,7 +12,6 @@ for bench in invoice_list event_ingest email_dispatch; do
   run cargo bench -p server --bench "$bench"
 done
 eval "$(.ci/postgres.sh start)"
-trap '.ci/postgres.sh stop; rm -f "$rows"' EXIT
 for bench in invoice_list event_ingest email_dispatch; do
   run env BENCH_DATABASE_URL="$TEST_POSTGRES_URL" cargo bench -p server --bench "$bench"
 done

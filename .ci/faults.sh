@@ -8,7 +8,6 @@ cd "$(dirname "$0")/.."
 . .ci/report.sh
 
 eval "$(.ci/postgres.sh start)"
-trap '.ci/postgres.sh stop; rm -f "$rows"' EXIT
 export FAULTS_FULL=1
 run cargo test -p server --test faults -- --nocapture --test-threads=1
 run bash -c 'cd end2end && npx playwright test tests/faults.spec.ts'

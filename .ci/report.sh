@@ -3,7 +3,15 @@
 # tools and the commit it ran on.
 
 rows=$(mktemp)
-trap 'rm -f "$rows"' EXIT
+# The suites' databases and files go to a scratch folder removed at the end,
+# with the throw-away Postgres cluster when one was started.
+scratch=$(mktemp -d)
+export TMPDIR=$scratch
+cleanup() {
+  if [ -n "${PG_TEST_DIR:-}" ]; then .ci/postgres.sh stop; fi
+  rm -rf "$rows" "$scratch"
+}
+trap cleanup EXIT
 
 # Runs a command; its progress goes to the terminal (appended: a log file
 # that stderr points at is not truncated), its table rows are kept.

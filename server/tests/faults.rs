@@ -315,6 +315,10 @@ async fn postgres_restarted_under_load_loses_and_doubles_nothing() {
         async || sink.received().len() >= emails / 3,
     )
     .await;
+    assert!(
+        !ingest.is_finished(),
+        "the restart must come while events are still arriving"
+    );
     restart_postgres();
     let retried = ingest.await.expect("ingest finished");
     // The dispatcher carries on by itself: retries come due, nothing waits
