@@ -1,6 +1,4 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { expect, type Browser, type Download, type Page } from "@playwright/test";
@@ -71,10 +69,7 @@ export async function customerPage(browser: Browser): Promise<Page> {
 }
 
 export function pdfText(bytes: Buffer): string {
-  const dir = mkdtempSync(path.join(tmpdir(), "invio-pdf-"));
-  const file = path.join(dir, "invoice.pdf");
-  writeFileSync(file, bytes);
-  return execFileSync("pdftotext", ["-layout", file, "-"]).toString();
+  return execFileSync("pdftotext", ["-layout", "-", "-"], { input: bytes }).toString();
 }
 
 export async function downloadedText(download: Download): Promise<string> {
