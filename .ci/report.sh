@@ -3,6 +3,9 @@
 # tools and the commit it ran on.
 
 rows=$(mktemp)
+# The tree as the run found it: the report it writes must not count itself.
+run_commit=$(git rev-parse --short HEAD)
+run_changes=$(git diff --quiet HEAD || echo ' (with uncommitted changes)')
 # The suites' databases and files go to a scratch folder removed at the end,
 # with the throw-away Postgres cluster when one was started.
 scratch=$(mktemp -d)
@@ -22,7 +25,7 @@ machine_summary() {
   local cpu memory
   cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
   memory=$(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)
-  echo "- Run: $(date -u '+%Y-%m-%d %H:%M UTC'), commit \`$(git rev-parse --short HEAD)\`$(git diff --quiet HEAD || echo ' (with uncommitted changes)')"
+  echo "- Run: $(date -u '+%Y-%m-%d %H:%M UTC'), commit \`$run_commit\`$run_changes"
   echo "- Machine: ${cpu:-unknown CPU}, $(nproc) cores, ${memory}, $(. /etc/os-release && echo "$PRETTY_NAME")"
   echo "- Tools: $(rustc --version), Node $(node --version), $(chromium --version 2>/dev/null || echo 'no Chromium'), PostgreSQL $(pg_config --version 2>/dev/null | awk '{ print $2 }')"
 }
