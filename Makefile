@@ -104,14 +104,9 @@ wasm-check: tools
 	cargo check -p edge --target wasm32-unknown-unknown
 
 # Unit and integration tests. The server's suite runs on SQLite and, through a
-# throw-away cluster (or TEST_POSTGRES_URL when given), on Postgres. Their
-# databases and files go to a scratch folder removed at the end.
+# throw-away cluster (or TEST_POSTGRES_URL when given), on Postgres.
 unit: tools debian
-	@export TMPDIR=$$(mktemp -d); trap 'rm -rf "$$TMPDIR"' EXIT; \
-	if [ -z "$${TEST_POSTGRES_URL:-}" ]; then \
-	  eval "$$(.ci/postgres.sh start)"; trap '.ci/postgres.sh stop; rm -rf "$$TMPDIR"' EXIT; \
-	fi; \
-	cargo test --workspace
+	.ci/with-databases.sh cargo test --workspace
 
 e2e: setup build
 	cd end2end && npx playwright test
@@ -127,9 +122,10 @@ fuzz:
 	invoice/fuzz/run.sh $(FUZZ_SECONDS)
 
 # The full fault suite (`make test` runs a short one): each case prints what
-# was lost and what was doubled, and FAULTS.md gets the table.
+# was lost and what was doubled, and FAULTS.md gets the table. Its Postgres is
+# always a throw-away cluster: one case restarts it.
 faults: setup build
-	.ci/faults.sh
+	env -u TEST_POSTGRES_URL .ci/with-databases.sh .ci/faults.sh
 
 # Speed is measured here, never in tests: medians of several rounds, each
 # beside its reference, written as a Markdown table to BENCHMARKS.md. The
@@ -138,4 +134,4 @@ faults: setup build
 bench: tools debian npm build-edge
 	@$(MAKE) --no-print-directory debian-packages PACKAGES="$(BENCH_DEBIAN_PACKAGES)"
 	cargo leptos build --release
-	INVIO_SERVER_PROFILE=release .ci/bench.sh
+	INVIO_SERVER_PROFILE=release .ci/with-databases.sh .ci/bench.sh

@@ -2,6 +2,7 @@
 # `make bench`: every benchmark, each beside its reference in the same run,
 # then BENCHMARKS.md rewritten with the table, the machine and the commit.
 # Each benchmark prints its rows as `| what | measured | ratio or goal |`.
+# Runs inside .ci/with-databases.sh (Postgres at TEST_POSTGRES_URL).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,7 +12,6 @@ run cargo bench -p invoice --features pdf --bench pdf
 for bench in invoice_list event_ingest email_dispatch; do
   run cargo bench -p server --bench "$bench"
 done
-eval "$(.ci/postgres.sh start)"
 for bench in invoice_list event_ingest email_dispatch; do
   run env BENCH_DATABASE_URL="$TEST_POSTGRES_URL" cargo bench -p server --bench "$bench"
 done

@@ -2,12 +2,12 @@
 # `make faults`: the full fault suite, each case ending with what was lost and
 # what was doubled, then FAULTS.md rewritten with the table, the machine and
 # the commit. Each case prints its row as `| fault | lost | doubled |`.
+# Runs inside .ci/with-databases.sh, on a cluster of its own: one case restarts it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 . .ci/report.sh
 
-eval "$(.ci/postgres.sh start)"
 export FAULTS_FULL=1
 run cargo test -p server --test faults -- --nocapture --test-threads=1
 run bash -c 'cd end2end && npx playwright test tests/faults.spec.ts'

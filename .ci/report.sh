@@ -6,15 +6,7 @@ rows=$(mktemp)
 # The tree as the run found it: the report it writes must not count itself.
 run_commit=$(git rev-parse --short HEAD)
 run_changes=$(git diff --quiet HEAD || echo ' (with uncommitted changes)')
-# The suites' databases and files go to a scratch folder removed at the end,
-# with the throw-away Postgres cluster when one was started.
-scratch=$(mktemp -d)
-export TMPDIR=$scratch
-cleanup() {
-  if [ -n "${PG_TEST_DIR:-}" ]; then .ci/postgres.sh stop; fi
-  rm -rf "$rows" "$scratch"
-}
-trap cleanup EXIT
+trap 'rm -f "$rows"' EXIT
 
 # Runs a command; its progress goes to the terminal (appended: a log file
 # that stderr points at is not truncated), its table rows are kept.
