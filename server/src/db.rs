@@ -14,7 +14,7 @@ pub mod stores;
 use std::str::FromStr;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{AnyPool, Executor};
+use sqlx::{Any, AnyPool, Executor, Transaction};
 
 use crate::error::ServerError;
 
@@ -70,6 +70,18 @@ impl Db {
             Engine::Postgres => sqlx::migrate!("migrations/postgres").run(&db.pool).await?,
         }
         Ok(db)
+    }
+
+    /// Begins a transaction that writes. On SQLite it takes the write lock
+    /// when it begins (`BEGIN IMMEDIATE`): a deferred transaction that reads
+    /// first and writes later cannot wait for another writer (SQLite answers
+    /// 517 at once, which `busy_timeout` does not cover), whereas a
+    /// transaction that asks for the lock up front is queued by it.
+    pub async fn begin_write(&self) -> Result<Transaction<'static, Any>, ServerError> {
+        Ok(match self.engine {
+            Engine::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Engine::Postgres => self.pool.begin().await?,
+        })
     }
 }
 

@@ -182,7 +182,7 @@ impl Services {
             reminder_step: None,
             requested_by: Some(user.id),
         };
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.begin_write().await?;
         outbox::write_send(&mut tx, organisation, &send, &emails, now_ms()).await?;
         tx.commit().await?;
         self.outbox_wake.notify_waiters();
@@ -350,7 +350,7 @@ impl Services {
                 reminder_step: Some(step),
                 requested_by: None,
             };
-            let mut tx = self.db.pool.begin().await?;
+            let mut tx = self.db.begin_write().await?;
             let written =
                 outbox::write_send(&mut tx, candidate.organisation, &send, &emails, now_ms())
                     .await?;
@@ -414,7 +414,7 @@ impl Services {
             reminder_step: None,
             requested_by: None,
         };
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.begin_write().await?;
         if outbox::write_send(&mut tx, organisation, &send, &emails, now).await? {
             record_server_event(
                 &mut tx,

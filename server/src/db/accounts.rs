@@ -26,7 +26,7 @@ pub async fn create_organisation(
     language: Language,
     now_ms: i64,
 ) -> Result<Option<(OrganisationId, i64)>, ServerError> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     let organisation: i64 =
         sqlx::query("INSERT INTO organisations (name, created_at) VALUES ($1, $2) RETURNING id")
             .bind(business_name)
@@ -64,7 +64,7 @@ pub async fn add_user(
     language: Language,
     now_ms: i64,
 ) -> Result<Option<i64>, ServerError> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     let user = insert_user(
         &mut tx,
         organisation.0,

@@ -145,7 +145,7 @@ pub async fn save(
         .await?
         .try_get(0)?),
         Some(id) => {
-            let mut tx = db.pool.begin().await?;
+            let mut tx = db.begin_write().await?;
             let updated = sqlx::query(
                 "UPDATE customers SET name = $1, search_name = $2, email = $3, language = $4, tax_id = $5, address = $6, email_invoices = $7, updated_at = $8
                  WHERE organisation_id = $9 AND id = $10",

@@ -146,7 +146,7 @@ pub async fn ingest(db: &Db, events: &[EdgeEvent]) -> Result<usize, ServerError>
     if events.is_empty() {
         return Ok(0);
     }
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     let owners = link_owners(&mut tx, events).await?;
     let known: Vec<(&EdgeEvent, &LinkOwner)> = events
         .iter()

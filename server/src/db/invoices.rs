@@ -164,7 +164,7 @@ pub async fn insert_draft(
 ) -> Result<i64, ServerError> {
     let (currency, customer_name) =
         draft_parties(db, organisation, draft.store_id, draft.customer_id).await?;
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     let id: i64 = sqlx::query(
         "INSERT INTO invoices (organisation_id, store_id, customer_id, lifecycle, issue_date, due_date, sort_date, currency, total_minor, lines, notes, search_text, customer_name, edge_key, version, created_by, created_at, updated_at)
          VALUES ($1, $2, $3, 'draft', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 1, $14, $15, $15) RETURNING id",
@@ -285,7 +285,7 @@ pub async fn issue(
     }
     let totals = invoice::document::totals(&draft.lines, draft.currency)
         .map_err(|_| refused("lines", Problem::TotalTooLarge))?;
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
 
     // A pattern without the year never restarts: its series lives under year 0.
     let series_year = if store.number_format.restarts_each_year() {
@@ -372,7 +372,7 @@ pub async fn void(
         Lifecycle::Void => return Err(refused("invoice", Problem::AlreadyVoid)),
         Lifecycle::Issued => {}
     }
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     let updated = sqlx::query(
         "UPDATE invoices SET lifecycle = 'void', version = version + 1, updated_at = $1
          WHERE organisation_id = $2 AND id = $3 AND lifecycle = 'issued'",
@@ -436,7 +436,7 @@ pub async fn record_payment(
     payment: &ValidPayment,
     now_ms: i64,
 ) -> Result<(), ServerError> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     let updated = sqlx::query(
         "UPDATE invoices SET paid_minor = paid_minor + $1, updated_at = $2
          WHERE organisation_id = $3 AND id = $4 AND lifecycle = 'issued' AND paid_minor + $1 <= total_minor",
@@ -500,7 +500,7 @@ pub async fn delete_payment(
     payment_id: i64,
     now_ms: i64,
 ) -> Result<(), ServerError> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     let row = sqlx::query(
         "UPDATE payments SET deleted_at = $1, deleted_by = $2
          WHERE organisation_id = $3 AND invoice_id = $4 AND id = $5 AND deleted_at IS NULL

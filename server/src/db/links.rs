@@ -94,7 +94,7 @@ pub async fn revoke(
     link_id: &str,
     now_ms: i64,
 ) -> Result<bool, ServerError> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     let email: Option<String> = sqlx::query(
         "UPDATE links SET revoked_at = $1
          WHERE organisation_id = $2 AND invoice_id = $3 AND id = $4 AND revoked_at IS NULL
@@ -145,7 +145,7 @@ pub async fn mark_published(
     link_ids: &[String],
     now_ms: i64,
 ) -> Result<(), ServerError> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     for link_id in link_ids {
         sqlx::query(
             "UPDATE links SET published_at = $1 WHERE invoice_id = $2 AND id = $3 AND published_at IS NULL",

@@ -249,7 +249,7 @@ pub async fn mark_sent(
     reply: &str,
     now_ms: i64,
 ) -> Result<(), ServerError> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     finish(&mut tx, email, "sent", Some(now_ms), reply, now_ms).await?;
     tx.commit().await?;
     Ok(())
@@ -263,7 +263,7 @@ pub async fn mark_cancelled(
     reason: &str,
     now_ms: i64,
 ) -> Result<(), ServerError> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     finish(&mut tx, email, "cancelled", None, reason, now_ms).await?;
     tx.commit().await?;
     Ok(())
@@ -284,7 +284,7 @@ pub async fn mark_failed(
     notices: &[NewNotice],
     now_ms: i64,
 ) -> Result<(), ServerError> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     let notices = if finish(&mut tx, email, "failed", None, reply, now_ms).await? {
         notices
     } else {
@@ -365,7 +365,7 @@ pub async fn schedule_retry(
     next_attempt_ms: i64,
     now_ms: i64,
 ) -> Result<(), ServerError> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     let rescheduled = sqlx::query(
         "UPDATE outbox SET next_attempt_at = $1, lease_until = NULL, last_reply = $2
          WHERE id = $3 AND status = 'pending' AND lease_until = $4",
