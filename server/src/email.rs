@@ -119,6 +119,44 @@ impl Mailer {
     }
 }
 
+/// An email from Invio itself rather than from a store: an address to
+/// confirm, a password to reset. Sent at once, not through the outbox: the
+/// person is waiting for it, and a failure is told to them as it happens.
+pub struct ServiceEmail {
+    pub to: String,
+    pub subject: String,
+    pub body_text: String,
+    pub body_html: String,
+}
+
+impl Mailer {
+    /// Sends a [`ServiceEmail`] from "Invio" at the service's address; the
+    /// error is the SMTP server's reply or why the message could not be built.
+    pub async fn send_service_email(&self, email: &ServiceEmail) -> Result<(), String> {
+        let to: Mailbox = email
+            .to
+            .parse()
+            .map_err(|_| format!("invalid recipient {}", email.to))?;
+        let message = Message::builder()
+            .from(Mailbox::new(
+                Some("Invio".to_owned()),
+                self.from_address.clone(),
+            ))
+            .to(to)
+            .subject(email.subject.clone())
+            .multipart(MultiPart::alternative_plain_html(
+                email.body_text.clone(),
+                email.body_html.clone(),
+            ))
+            .map_err(|error| error.to_string())?;
+        self.transport
+            .send(message)
+            .await
+            .map(|_| ())
+            .map_err(|error| error.to_string())
+    }
+}
+
 fn classify(error: &SmtpError) -> Delivery {
     let reason = error.to_string();
     if error.is_permanent() {
