@@ -224,6 +224,9 @@ pub struct SendForm {
     pub document: invoice::PublicDocument,
     /// The shape of the customer's link, without a real token.
     pub preview_link: String,
+    /// Emails the organisation queued today (UTC), and its daily limit.
+    pub sent_today: i64,
+    pub daily_limit: i64,
 }
 
 /// Everything the invoice page shows and edits.

@@ -232,6 +232,20 @@ catalogue! {
     Void => ("Void", "Annulla", "Anular"),
     Yes => ("Yes", "Sì", "Sí"),
     YourName => ("Your name", "Il tuo nome", "Tu nombre"),
+    // Sending limits and confirmed recipients (issue 16).
+    EmailsToday => ("Emails sent today", "Email inviate oggi", "Emails enviados hoy"),
+    QuotaOf => ("of", "su", "de"),
+    EventEmailRefusedOverQuota => ("Not sent automatically: today's sending limit was reached. Send it from this page tomorrow (UTC).", "Non inviata automaticamente: il limite di invio di oggi è stato raggiunto. Inviala da questa pagina domani (UTC).", "No enviada automáticamente: se alcanzó el límite de envío de hoy. Envíala desde esta página mañana (UTC)."),
+    RecipientsHint => ("Each new address is first sent a confirmation request, and gets nothing until its owner confirms it.", "A ogni nuovo indirizzo arriva prima una richiesta di conferma; non riceve nulla finché il destinatario non conferma.", "Cada dirección nueva recibe primero una solicitud de confirmación, y no recibe nada hasta que su titular confirme."),
+    RecipientConfirmed => ("confirmed", "confermato", "confirmada"),
+    RecipientWaiting => ("waiting for confirmation", "in attesa di conferma", "pendiente de confirmación"),
+    SendConfirmationAgain => ("Send the confirmation again", "Invia di nuovo la conferma", "Enviar de nuevo la confirmación"),
+    ConfirmationSent => ("Confirmation request sent.", "Richiesta di conferma inviata.", "Solicitud de confirmación enviada."),
+    ConfirmRecipientTitle => ("Confirm this address", "Conferma questo indirizzo", "Confirmar esta dirección"),
+    ConfirmRecipientIntro => ("Confirm that this address receives copies of invoices, or notices of undelivered emails, from", "Conferma che questo indirizzo riceve copie delle fatture, o avvisi di email non consegnate, da", "Confirma que esta dirección recibe copias de facturas, o avisos de emails no entregados, de"),
+    ConfirmRecipientIgnore => ("If you did not expect this, close this page: nothing will be sent to you.", "Se non te lo aspettavi, chiudi questa pagina: non ti verrà inviato nulla.", "Si no lo esperabas, cierra esta página: no se te enviará nada."),
+    ConfirmRecipientButton => ("Confirm", "Conferma", "Confirmar"),
+    RecipientConfirmedThanks => ("Thank you: this address is confirmed.", "Grazie: questo indirizzo è confermato.", "Gracias: esta dirección está confirmada."),
 }
 
 /// The merchant's language, reactive: switching it re-renders every text.

@@ -233,7 +233,7 @@ pub struct Outgoing<'a> {
     pub copy_note_in: Option<Language>,
 }
 
-fn paragraphs_html(message: &str) -> String {
+pub(crate) fn paragraphs_html(message: &str) -> String {
     message
         .split("\n\n")
         .map(str::trim)
@@ -250,7 +250,7 @@ fn paragraphs_html(message: &str) -> String {
 }
 
 /// A link styled as a button, as mail clients render one.
-fn button_html(url: &str, label: &str) -> String {
+pub(crate) fn button_html(url: &str, label: &str) -> String {
     format!(
         r#"<p style="margin:8px 0 24px"><a href="{url}" style="display:inline-block;background:#1d4ed8;color:#ffffff;text-decoration:none;padding:12px 20px;border-radius:6px;font-weight:bold">{label}</a></p>"#,
         url = escape_html(url),
@@ -260,7 +260,7 @@ fn button_html(url: &str, label: &str) -> String {
 
 /// Every email's HTML: one white card on a grey page, inline styles only
 /// (mail clients drop style sheets).
-fn html_email(language: Language, subject: &str, inner_html: &str) -> String {
+pub(crate) fn html_email(language: Language, subject: &str, inner_html: &str) -> String {
     format!(
         r#"<!DOCTYPE html>
 <html lang="{lang}">

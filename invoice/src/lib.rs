@@ -17,6 +17,7 @@ pub mod payment;
 #[cfg(feature = "pdf")]
 pub mod pdf;
 pub mod problem;
+pub mod recipients;
 pub mod reminders;
 pub mod signing;
 pub mod status;

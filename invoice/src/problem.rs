@@ -94,6 +94,18 @@ pub enum Problem {
     SendingDisabled,
     NoDueDate,
     LinkUnknown,
+    /// A send would take the organisation past its emails for the UTC day;
+    /// `left` is what remains of `limit` today.
+    DailySendingLimit {
+        limit: i64,
+        left: i64,
+    },
+    ConfirmationRecentlySent {
+        minutes: u32,
+    },
+    ConfirmationLimitReached,
+    ConfirmationLinkInvalid,
+    UnknownRecipient,
 }
 
 impl Problem {
@@ -272,6 +284,36 @@ impl Problem {
                 "This link does not belong to this invoice.",
                 "Questo link non appartiene a questa fattura.",
                 "Este enlace no pertenece a esta factura.",
+            ),
+            Problem::DailySendingLimit { limit, left: 0 } => match language {
+                En => format!("Today's sending limit ({limit} emails) is reached; sending resumes tomorrow (UTC)."),
+                It => format!("Il limite di invio di oggi ({limit} email) è raggiunto; gli invii riprendono domani (UTC)."),
+                Es => format!("Se ha alcanzado el límite de envío de hoy ({limit} emails); los envíos se reanudan mañana (UTC)."),
+            },
+            Problem::DailySendingLimit { limit, left } => match language {
+                En => format!("This send has more emails than the {left} left of today's limit ({limit}). Send to fewer addresses, or tomorrow (UTC)."),
+                It => format!("Questo invio ha più email delle {left} rimaste nel limite di oggi ({limit}). Invia a meno indirizzi, o domani (UTC)."),
+                Es => format!("Este envío tiene más emails que los {left} que quedan del límite de hoy ({limit}). Envía a menos direcciones, o mañana (UTC)."),
+            },
+            Problem::ConfirmationRecentlySent { minutes } => match language {
+                En => format!("A confirmation request went to this address recently. Ask again in {minutes} minutes."),
+                It => format!("Una richiesta di conferma è stata inviata a questo indirizzo da poco. Riprova tra {minutes} minuti."),
+                Es => format!("Se envió hace poco una solicitud de confirmación a esta dirección. Vuelve a intentarlo en {minutes} minutos."),
+            },
+            Problem::ConfirmationLimitReached => pick(
+                "This address has had all the confirmation requests it can get. Ask its owner to use the last one.",
+                "Questo indirizzo ha già ricevuto tutte le richieste di conferma possibili. Chiedi al destinatario di usare l'ultima.",
+                "Esta dirección ya recibió todas las solicitudes de confirmación posibles. Pide a su titular que use la última.",
+            ),
+            Problem::ConfirmationLinkInvalid => pick(
+                "This confirmation link is not valid or has expired. Ask the business for a new one.",
+                "Questo link di conferma non è valido o è scaduto. Chiedine uno nuovo all'attività.",
+                "Este enlace de confirmación no es válido o ha caducado. Pide uno nuevo al negocio.",
+            ),
+            Problem::UnknownRecipient => pick(
+                "This address is not in this store's copies or failure notices.",
+                "Questo indirizzo non è tra le copie o gli avvisi di errore di questo negozio.",
+                "Esta dirección no está entre las copias o los avisos de error de esta tienda.",
             ),
             Problem::AutomaticEmailNeedsAddress => pick(
                 "Add an email address to send invoices automatically.",

@@ -38,6 +38,7 @@ async fn main() {
         admin_url: "http://127.0.0.1:3000".into(),
         link_keys: KeyRing::parse("1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA").expect("keys"),
         edge_secret: vec![b'x'; 32],
+        daily_email_quota: server::config::DEFAULT_DAILY_EMAIL_QUOTA,
     };
     let services = Arc::new(Services::new(db.clone(), config).expect("services"));
     let session = services

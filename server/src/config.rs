@@ -10,6 +10,8 @@ pub enum ConfigError {
     LinkKeys(#[from] KeyRingError),
     #[error("EDGE_SHARED_SECRET must be at least 32 characters")]
     WeakEdgeSecret,
+    #[error("DAILY_EMAIL_QUOTA must be a whole number of emails, at least 1")]
+    DailyEmailQuota,
 }
 
 #[derive(Debug, Clone)]
@@ -27,7 +29,15 @@ pub struct Config {
     pub link_keys: KeyRing,
     /// Shared between the server and the edge to sign the calls between them.
     pub edge_secret: Vec<u8>,
+    /// Emails an organisation may queue per UTC day, unless the operator set
+    /// its own (`organisations.daily_email_quota`).
+    pub daily_email_quota: u32,
 }
+
+/// A day of a busy small business (50 invoices, each with a few copies and
+/// reminders) fits; an account that was opened to spam stops at a volume a
+/// relay's reputation survives.
+pub const DEFAULT_DAILY_EMAIL_QUOTA: u32 = 200;
 
 impl Config {
     pub fn from_env() -> Result<Self, ConfigError> {
@@ -52,6 +62,15 @@ impl Config {
                 .to_owned(),
             link_keys: KeyRing::parse(&required("LINK_SIGNING_KEYS")?)?,
             edge_secret,
+            daily_email_quota: match var("DAILY_EMAIL_QUOTA") {
+                None => DEFAULT_DAILY_EMAIL_QUOTA,
+                Some(quota) => quota
+                    .trim()
+                    .parse()
+                    .ok()
+                    .filter(|quota| *quota > 0)
+                    .ok_or(ConfigError::DailyEmailQuota)?,
+            },
         })
     }
 }

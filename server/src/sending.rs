@@ -25,7 +25,7 @@ use invoice::store::StoreSettings;
 use invoice::{Money, PublicDocument};
 
 use crate::db::events::record_server_event;
-use crate::db::outbox::{self, Audience, ClaimedEmail, NewEmail, NewNotice, NewSend};
+use crate::db::outbox::{self, Admission, Audience, ClaimedEmail, NewEmail, NewNotice, NewSend};
 use crate::db::{customers, edge_state, invoices, links, now_ms, random_id, stores};
 use crate::email::{retry_delay_ms, Delivery, MAX_ATTEMPTS};
 use crate::error::ServerError;
@@ -67,6 +67,9 @@ where
 }
 
 pub const DISPATCH_WORKERS: usize = 8;
+/// The history event of an invoice issued without its automatic email
+/// because the organisation reached the day's sending limit.
+pub const AUTOMATIC_SEND_OVER_QUOTA: &str = "email_refused_over_quota";
 /// How often an idle worker looks for retries that became due.
 const IDLE_POLL: Duration = Duration::from_secs(1);
 /// A revoked link gets at most one fresh link per this window.
@@ -112,6 +115,13 @@ impl Services {
             Money::new(due_minor, invoice.currency),
             today(),
         );
+        let (sent_today, daily_limit) = outbox::sending_today(
+            &self.db,
+            organisation,
+            self.config.daily_email_quota,
+            now_ms(),
+        )
+        .await?;
         Ok(SendForm {
             invoice_id,
             purpose,
@@ -134,6 +144,8 @@ impl Services {
             idempotency_key: random_id(),
             document,
             preview_link: format!("{}/i/…", self.config.edge_url),
+            sent_today,
+            daily_limit,
         })
     }
 
@@ -182,11 +194,44 @@ impl Services {
             reminder_step: None,
             requested_by: Some(user.id),
         };
+        let now = now_ms();
         let mut tx = self.db.begin_write().await?;
-        outbox::write_send(&mut tx, organisation, &send, &emails, now_ms()).await?;
+        match self
+            .admit(&mut tx, organisation, idempotency_key, emails.len(), now)
+            .await?
+        {
+            Admission::Admitted => {}
+            Admission::Duplicate => return Ok(()),
+            Admission::OverQuota { limit, left } => {
+                return Err(refused("to", Problem::DailySendingLimit { limit, left }))
+            }
+        }
+        outbox::write_send(&mut tx, organisation, &send, &emails, now).await?;
         tx.commit().await?;
         self.outbox_wake.notify_waiters();
         Ok(())
+    }
+
+    /// Whether a send of `emails` emails may be written in `tx`: see
+    /// [`outbox::admit`].
+    async fn admit(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        organisation: app::api::OrganisationId,
+        idempotency_key: &str,
+        emails: usize,
+        now: i64,
+    ) -> Result<Admission, ServerError> {
+        outbox::admit(
+            tx,
+            self.db.engine,
+            organisation,
+            idempotency_key,
+            emails,
+            self.config.daily_email_quota,
+            now,
+        )
+        .await
     }
 
     /// The emails of one send, each with a new link: earlier links keep
@@ -273,14 +318,37 @@ impl Services {
                         with_copies: true,
                     },
                 );
+                let key = format!("issue-{id}");
                 let send = NewSend {
                     invoice_id: id,
-                    idempotency_key: &format!("issue-{id}"),
+                    idempotency_key: &key,
                     purpose: EmailPurpose::Invoice,
                     reminder_step: None,
                     requested_by: Some(user.id),
                 };
-                outbox::write_send(&mut issued.tx, organisation, &send, &emails, now).await?;
+                // Over the day's quota the invoice is still issued; its
+                // history says why it was not emailed.
+                match self
+                    .admit(&mut issued.tx, organisation, &key, emails.len(), now)
+                    .await?
+                {
+                    Admission::OverQuota { .. } => {
+                        record_server_event(
+                            &mut issued.tx,
+                            organisation,
+                            id,
+                            AUTOMATIC_SEND_OVER_QUOTA,
+                            None,
+                            None,
+                            now,
+                        )
+                        .await?;
+                    }
+                    Admission::Admitted | Admission::Duplicate => {
+                        outbox::write_send(&mut issued.tx, organisation, &send, &emails, now)
+                            .await?;
+                    }
+                }
             }
             (None, true) => {
                 record_server_event(
@@ -350,10 +418,31 @@ impl Services {
                 reminder_step: Some(step),
                 requested_by: None,
             };
+            let now = now_ms();
             let mut tx = self.db.begin_write().await?;
+            match self
+                .admit(
+                    &mut tx,
+                    candidate.organisation,
+                    send.idempotency_key,
+                    emails.len(),
+                    now,
+                )
+                .await?
+            {
+                Admission::Admitted => {}
+                Admission::Duplicate => continue,
+                Admission::OverQuota { .. } => {
+                    // Tried again each round: it goes when the next day starts.
+                    tracing::info!(
+                        invoice_id = candidate.invoice_id,
+                        "a reminder waits: its organisation reached today's sending limit"
+                    );
+                    continue;
+                }
+            }
             let written =
-                outbox::write_send(&mut tx, candidate.organisation, &send, &emails, now_ms())
-                    .await?;
+                outbox::write_send(&mut tx, candidate.organisation, &send, &emails, now).await?;
             tx.commit().await?;
             queued += usize::from(written);
         }

@@ -782,6 +782,7 @@ fn history_text(
         "notice_failed" => with_detail(T::EventNoticeFailed),
         "link_revoked" => with_detail(T::EventLinkRevoked),
         "automatic_send_skipped" => tr(language, T::AutomaticSendSkipped).to_owned(),
+        "email_refused_over_quota" => tr(language, T::EventEmailRefusedOverQuota).to_owned(),
         "fresh_link_requested" => tr(language, T::EventFreshLinkRequested).to_owned(),
         "link_fetched" => tr(language, T::EventLinkFetched).to_owned(),
         "opened" => tr(language, T::EventOpened).to_owned(),

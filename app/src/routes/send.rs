@@ -163,6 +163,9 @@ fn SendDialog(form: SendForm) -> impl IntoView {
                     {reply_to.map(|reply_to| view! {
                         <p class="muted small wide">{t(T::RepliesGoTo)} ": " {reply_to}</p>
                     })}
+                    <p class="muted small wide" data-testid="sending-quota">
+                        {t(T::EmailsToday)} ": " {form.sent_today} " " {t(T::QuotaOf)} " " {form.daily_limit}
+                    </p>
                     <ErrorAlert error />
                     <div class="form-actions wide">
                         <button type="submit" class="primary" disabled=move || send.pending().get()>{t(T::Send)}</button>

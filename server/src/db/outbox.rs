@@ -4,6 +4,8 @@
 use app::api::OrganisationId;
 use invoice::document::DocumentLayout;
 use invoice::email::{EmailContent, EmailPurpose};
+use invoice::problem::Problem;
+use invoice::recipients::{quota_refusal, utc_day_start};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
@@ -149,6 +151,102 @@ pub async fn write_send(
         .await?;
     }
     Ok(true)
+}
+
+/// Whether a send may be written, decided in the transaction that writes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Admission {
+    Admitted,
+    /// The idempotency key was already used: the send was written before.
+    Duplicate,
+    /// The send would take the organisation past its quota for the day.
+    OverQuota {
+        limit: i64,
+        left: i64,
+    },
+}
+
+/// Decides, in the caller's write transaction and before anything of the
+/// send is written, whether `emails` more emails fit the organisation's
+/// quota for the UTC day. The organisation's row is locked (Postgres; a
+/// SQLite write transaction holds the database's write lock already), so
+/// sends in parallel are counted one after the other and never overshoot.
+/// Failure notices are neither counted nor refused: they go to the
+/// merchant's own confirmed addresses, at most one round per failed email.
+pub async fn admit(
+    tx: &mut Transaction<'_, Any>,
+    engine: Engine,
+    organisation: OrganisationId,
+    idempotency_key: &str,
+    emails: usize,
+    default_quota: u32,
+    now_ms: i64,
+) -> Result<Admission, ServerError> {
+    let lock = match engine {
+        Engine::Postgres => "FOR UPDATE",
+        Engine::Sqlite => "",
+    };
+    let own_quota: Option<i64> = sqlx::query(&format!(
+        "SELECT daily_email_quota FROM organisations WHERE id = $1 {lock}"
+    ))
+    .bind(organisation.0)
+    .fetch_one(&mut **tx)
+    .await?
+    .try_get(0)?;
+    let duplicate = sqlx::query("SELECT 1 FROM send_requests WHERE idempotency_key = $1")
+        .bind(scoped_key(organisation, idempotency_key))
+        .fetch_optional(&mut **tx)
+        .await?
+        .is_some();
+    if duplicate {
+        return Ok(Admission::Duplicate);
+    }
+    let limit = own_quota.unwrap_or_else(|| i64::from(default_quota));
+    let queued_today = queued_since(&mut **tx, organisation, utc_day_start(now_ms)).await?;
+    let needed = i64::try_from(emails).unwrap_or(i64::MAX);
+    Ok(match quota_refusal(limit, queued_today, needed) {
+        Some(Problem::DailySendingLimit { limit, left }) => Admission::OverQuota { limit, left },
+        _ => Admission::Admitted,
+    })
+}
+
+/// Emails the organisation queued since `since_ms`, failure notices aside.
+async fn queued_since<'e, E>(
+    executor: E,
+    organisation: OrganisationId,
+    since_ms: i64,
+) -> Result<i64, ServerError>
+where
+    E: sqlx::Executor<'e, Database = Any>,
+{
+    Ok(sqlx::query(
+        "SELECT COUNT(*) FROM outbox WHERE organisation_id = $1 AND created_at >= $2 AND audience <> 'notice'",
+    )
+    .bind(organisation.0)
+    .bind(since_ms)
+    .fetch_one(executor)
+    .await?
+    .try_get(0)?)
+}
+
+/// The organisation's emails of the UTC day of `now_ms`, and its quota.
+pub async fn sending_today(
+    db: &Db,
+    organisation: OrganisationId,
+    default_quota: u32,
+    now_ms: i64,
+) -> Result<(i64, i64), ServerError> {
+    let own_quota: Option<i64> =
+        sqlx::query("SELECT daily_email_quota FROM organisations WHERE id = $1")
+            .bind(organisation.0)
+            .fetch_one(&db.pool)
+            .await?
+            .try_get(0)?;
+    let queued = queued_since(&db.pool, organisation, utc_day_start(now_ms)).await?;
+    Ok((
+        queued,
+        own_quota.unwrap_or_else(|| i64::from(default_quota)),
+    ))
 }
 
 /// Whether this organisation already used an idempotency key.
