@@ -229,6 +229,22 @@ pub struct SendForm {
     pub daily_limit: i64,
 }
 
+/// An address of a store's copies or failure notices, and whether its owner
+/// confirmed it (until then it receives nothing).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecipientState {
+    pub address: String,
+    pub confirmed: bool,
+}
+
+/// What the public confirmation page shows for a live token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecipientToConfirm {
+    pub address: String,
+    pub business: String,
+    pub confirmed: bool,
+}
+
 /// Everything the invoice page shows and edits.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InvoiceDetail {
@@ -448,6 +464,22 @@ pub trait AdminBackend: Send + Sync + 'static {
         user: &CurrentUser,
         customer_id: i64,
     ) -> Result<Vec<LinkRow>, AdminError>;
+    /// The confirmation state of each address of a store's copies and failure list.
+    async fn recipient_states(
+        &self,
+        user: &CurrentUser,
+        store_id: i64,
+    ) -> Result<Vec<RecipientState>, AdminError>;
+    async fn resend_confirmation(
+        &self,
+        user: &CurrentUser,
+        store_id: i64,
+        address: String,
+    ) -> Result<(), AdminError>;
+    /// Public: the confirmation page's token, without a session.
+    async fn recipient_confirmation(&self, token: String)
+        -> Result<RecipientToConfirm, AdminError>;
+    async fn confirm_recipient(&self, token: String) -> Result<(), AdminError>;
     async fn revoke_old_links(
         &self,
         user: &CurrentUser,
@@ -813,4 +845,31 @@ pub async fn customer_old_links(customer_id: i64) -> Result<Vec<LinkRow>, AdminE
 pub async fn revoke_old_links(customer_id: i64) -> Result<(), AdminError> {
     use self::ssr::*;
     backend()?.revoke_old_links(&user()?, customer_id).await
+}
+
+#[server]
+pub async fn recipient_states(store_id: i64) -> Result<Vec<RecipientState>, AdminError> {
+    use self::ssr::*;
+    backend()?.recipient_states(&user()?, store_id).await
+}
+
+#[server]
+pub async fn resend_confirmation(store_id: i64, address: String) -> Result<(), AdminError> {
+    use self::ssr::*;
+    backend()?
+        .resend_confirmation(&user()?, store_id, address)
+        .await
+}
+
+/// Public: whoever holds the emailed token may confirm the address.
+#[server]
+pub async fn recipient_confirmation(token: String) -> Result<RecipientToConfirm, AdminError> {
+    use self::ssr::*;
+    backend()?.recipient_confirmation(token).await
+}
+
+#[server]
+pub async fn confirm_recipient(token: String) -> Result<(), AdminError> {
+    use self::ssr::*;
+    backend()?.confirm_recipient(token).await
 }

@@ -84,6 +84,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/stores") view=routes::stores::StoresPage />
                     <Route path=path!("/stores/:id") view=routes::stores::StorePage />
                     <Route path=path!("/team") view=routes::team::TeamPage />
+                    <Route path=path!("/confirm-recipient/:token") view=routes::confirm::ConfirmRecipientPage />
                 </Routes>
             </main>
         </Router>

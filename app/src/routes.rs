@@ -1,4 +1,5 @@
 pub mod auth;
+pub mod confirm;
 pub mod customers;
 pub mod invoice;
 pub mod invoices;

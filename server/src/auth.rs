@@ -64,6 +64,7 @@ fn is_public(path: &str) -> bool {
         || path.starts_with("/pkg/")
         || path.starts_with("/api/")
         || path == "/favicon.ico"
+        || path.starts_with("/confirm-recipient/")
 }
 
 /// The language of someone not signed in: their earlier choice, else their

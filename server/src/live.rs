@@ -2,59 +2,191 @@
 //! pages something changed in their organisation (an email delivered, an
 //! invoice opened, a payment recorded), so they refresh at once.
 //!
-//! Each connection follows the organisation's change counter in the
-//! database rather than an in-process channel: the event may have been
-//! ingested by another server instance.
+//! The change may have been ingested by another server instance, so it is
+//! read from the organisation's change counter in the database; but one
+//! watcher per organisation and process reads it, once a second, and feeds
+//! every open tab of that organisation. Open tabs never multiply queries,
+//! and a session may hold only a few feeds open at once.
 
+use std::collections::HashMap;
 use std::convert::Infallible;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
+use app::api::ssr::{cookie, SESSION_COOKIE};
 use app::api::{OrganisationId, Viewer, CHANGED_EVENT};
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
 use futures::stream;
+use tokio::sync::watch;
 
+use crate::auth::token_hash;
 use crate::db::events::change_version;
 use crate::db::Db;
 use crate::state::AppState;
 
-/// How often a connection looks at the counter.
+/// How often an organisation's watcher looks at the counter.
 const POLL: Duration = Duration::from_secs(1);
+/// Feeds one session may hold open at once: a few tabs, not a flood.
+pub const MAX_FEEDS_PER_SESSION: usize = 5;
+
+/// The organisations watched by this process, and the feeds open per session.
+#[derive(Default)]
+pub struct Hub {
+    state: Arc<Mutex<HubState>>,
+    watchers_started: AtomicUsize,
+}
+
+#[derive(Default)]
+struct HubState {
+    organisations: HashMap<i64, Watched>,
+    feeds_per_session: HashMap<String, usize>,
+}
+
+struct Watched {
+    /// Kept so the watcher runs while any feed of the organisation is open.
+    versions: watch::Receiver<Option<i64>>,
+    feeds: usize,
+}
+
+/// One open feed: the organisation's versions, and its place in the counts
+/// until it is dropped.
+pub struct Feed {
+    versions: watch::Receiver<Option<i64>>,
+    _lease: Lease,
+}
+
+struct Lease {
+    state: Arc<Mutex<HubState>>,
+    organisation: i64,
+    session: String,
+}
+
+impl Drop for Lease {
+    fn drop(&mut self) {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(feeds) = state.feeds_per_session.get_mut(&self.session) {
+            *feeds -= 1;
+            if *feeds == 0 {
+                state.feeds_per_session.remove(&self.session);
+            }
+        }
+        if let Some(watched) = state.organisations.get_mut(&self.organisation) {
+            watched.feeds -= 1;
+            if watched.feeds == 0 {
+                // Its receivers all gone, the watcher stops after its round.
+                state.organisations.remove(&self.organisation);
+            }
+        }
+    }
+}
+
+impl Hub {
+    /// Watchers this process started so far, one per organisation while
+    /// any of its feeds is open.
+    pub fn watchers_started(&self) -> usize {
+        self.watchers_started.load(Ordering::Relaxed)
+    }
+
+    /// Opens a feed of the organisation for a session; None when the
+    /// session already holds [`MAX_FEEDS_PER_SESSION`].
+    pub fn open(&self, db: &Db, organisation: OrganisationId, session: &str) -> Option<Feed> {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        let session_feeds = state
+            .feeds_per_session
+            .entry(session.to_owned())
+            .or_default();
+        if *session_feeds >= MAX_FEEDS_PER_SESSION {
+            return None;
+        }
+        *session_feeds += 1;
+        let watched = state
+            .organisations
+            .entry(organisation.0)
+            .or_insert_with(|| {
+                let (sender, versions) = watch::channel(None);
+                self.watchers_started.fetch_add(1, Ordering::Relaxed);
+                tokio::spawn(watch_organisation(db.clone(), organisation, sender));
+                Watched { versions, feeds: 0 }
+            });
+        watched.feeds += 1;
+        let mut versions = watched.versions.clone();
+        // A new feed hears the current version at once.
+        versions.mark_changed();
+        Some(Feed {
+            versions,
+            _lease: Lease {
+                state: self.state.clone(),
+                organisation: organisation.0,
+                session: session.to_owned(),
+            },
+        })
+    }
+}
+
+/// Reads the organisation's change counter each second and tells every
+/// feed when it moved; stops when no feed is left.
+async fn watch_organisation(
+    db: Db,
+    organisation: OrganisationId,
+    sender: watch::Sender<Option<i64>>,
+) {
+    loop {
+        match change_version(&db, organisation).await {
+            Ok(version) => {
+                sender.send_if_modified(|seen| {
+                    let moved = *seen != Some(version);
+                    *seen = Some(version);
+                    moved
+                });
+            }
+            Err(error) => tracing::warn!(%error, "the change feed cannot read the database"),
+        }
+        tokio::select! {
+            () = sender.closed() => return,
+            () = tokio::time::sleep(POLL) => {}
+        }
+    }
+}
 
 pub async fn changes(
     State(state): State<AppState>,
     Extension(viewer): Extension<Viewer>,
+    headers: HeaderMap,
 ) -> Response {
-    let Some(user) = viewer.user else {
+    let (Some(user), Some(session)) = (viewer.user, cookie(&headers, SESSION_COOKIE)) else {
         return StatusCode::UNAUTHORIZED.into_response();
     };
-    let feed = stream::unfold(
-        (state.services.db.clone(), user.organisation, None),
-        |(db, organisation, seen): (Db, OrganisationId, Option<i64>)| async move {
-            loop {
-                match change_version(&db, organisation).await {
-                    Ok(version) if Some(version) != seen => {
-                        let event = Event::default()
-                            .event(CHANGED_EVENT)
-                            .data(version.to_string());
-                        return Some((
-                            Ok::<_, Infallible>(event),
-                            (db, organisation, Some(version)),
-                        ));
-                    }
-                    Ok(_) => {}
-                    Err(error) => {
-                        tracing::warn!(%error, "the change feed cannot read the database")
-                    }
-                }
-                tokio::time::sleep(POLL).await;
+    let services = &state.services;
+    let Some(feed) = services
+        .live
+        .open(&services.db, user.organisation, &token_hash(&session))
+    else {
+        return (
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many open change feeds for this session.",
+        )
+            .into_response();
+    };
+    let events = stream::unfold(feed, |mut feed| async move {
+        loop {
+            // An error means the watcher is gone: the feed ends and the
+            // browser reconnects.
+            feed.versions.changed().await.ok()?;
+            let version = *feed.versions.borrow_and_update();
+            if let Some(version) = version {
+                let event = Event::default()
+                    .event(CHANGED_EVENT)
+                    .data(version.to_string());
+                return Some((Ok::<_, Infallible>(event), feed));
             }
-        },
-    );
-    Sse::new(feed)
+        }
+    });
+    Sse::new(events)
         .keep_alive(KeepAlive::default())
         .into_response()
 }

@@ -9,7 +9,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use app::api::{CurrentUser, LinkRow, SendForm};
+use app::api::{
+    CurrentUser, LinkRow, OrganisationId, RecipientState, RecipientToConfirm, SendForm,
+};
 use base64::Engine;
 use invoice::dates::Date;
 use invoice::document::{DocumentLayout, EmailAddress};
@@ -20,14 +22,19 @@ use invoice::email::{
 use invoice::events::{Publication, PublishedLink, Recipient, StatePublication};
 use invoice::link::LinkId;
 use invoice::problem::Problem;
+use invoice::recipients::{
+    confirmation_email, normalise, resend_refusal, utc_day_start, ConfirmationRequest,
+    CONFIRMATION_VALID_MS, RESEND_WAIT_MINUTES,
+};
 use invoice::status::{amount_due, Lifecycle};
 use invoice::store::StoreSettings;
 use invoice::{Money, PublicDocument};
 
+use crate::auth::{new_session_token, token_hash};
 use crate::db::events::record_server_event;
 use crate::db::outbox::{self, Admission, Audience, ClaimedEmail, NewEmail, NewNotice, NewSend};
 use crate::db::{customers, edge_state, invoices, links, now_ms, random_id, stores};
-use crate::email::{retry_delay_ms, Delivery, MAX_ATTEMPTS};
+use crate::email::{retry_delay_ms, Delivery, ServiceEmail, MAX_ATTEMPTS};
 use crate::error::ServerError;
 use crate::services::{invalid, refused, today, Services};
 
@@ -169,10 +176,12 @@ impl Services {
         {
             return Err(refused("to", problem));
         }
-        let store = stores::get(&self.db, organisation, invoice.store_id).await?;
+        let mut store = stores::get(&self.db, organisation, invoice.store_id).await?;
         if !store.email_enabled {
             return Err(refused("to", Problem::SendingDisabled));
         }
+        self.keep_confirmed(organisation, &mut store.copies_to)
+            .await?;
         let valid = input.validate().map_err(invalid)?;
         let document = invoice
             .document
@@ -299,6 +308,8 @@ impl Services {
         match (&issued.customer.email, automatic) {
             (_, false) => {}
             (Some(address), true) => {
+                self.keep_confirmed(organisation, &mut issued.store.copies_to)
+                    .await?;
                 let (store_subject, store_message) = issued.store.templates(EmailPurpose::Invoice);
                 let (subject, message) = prefill(
                     EmailPurpose::Invoice,
@@ -376,7 +387,10 @@ impl Services {
     pub async fn queue_due_reminders(&self, today: Date) -> Result<usize, ServerError> {
         let mut queued = 0;
         for candidate in outbox::reminder_candidates(&self.db, today).await? {
-            let store = &candidate.store;
+            let mut store = candidate.store.clone();
+            self.keep_confirmed(candidate.organisation, &mut store.copies_to)
+                .await?;
+            let store = &store;
             let Some(address) = candidate.customer_email.as_ref() else {
                 continue;
             };
@@ -815,7 +829,9 @@ impl Services {
         if email.audience == Audience::Notice {
             return Ok(Vec::new());
         }
-        let audience = outbox::failure_audience(&self.db, email).await?;
+        let mut audience = outbox::failure_audience(&self.db, email).await?;
+        self.keep_confirmed(email.organisation, &mut audience.store.failure_notify)
+            .await?;
         let store_language = audience.store.language;
         let mut recipients: Vec<(String, invoice::Language)> = Vec::new();
         let candidates = audience.issuer.into_iter().chain(
@@ -850,6 +866,198 @@ impl Services {
             .collect())
     }
 }
+
+/// Addresses on a merchant's behalf: only confirmed ones receive anything.
+impl Services {
+    /// Keeps the addresses whose owners confirmed them to this organisation.
+    async fn keep_confirmed(
+        &self,
+        organisation: OrganisationId,
+        addresses: &mut Vec<EmailAddress>,
+    ) -> Result<(), ServerError> {
+        if addresses.is_empty() {
+            return Ok(());
+        }
+        let confirmed = stores::confirmed_addresses(&self.db, organisation).await?;
+        addresses.retain(|address| confirmed.contains(&normalise(address.as_str())));
+        Ok(())
+    }
+
+    /// Sends a confirmation request to each address of a saved store's
+    /// copies and failure list that the organisation never had, as many as
+    /// the day's requests allow; the others wait, shown as such, for "send
+    /// again".
+    pub async fn request_confirmations(
+        &self,
+        user: &CurrentUser,
+        settings: &StoreSettings,
+    ) -> Result<(), ServerError> {
+        let organisation = user.organisation;
+        let mut known: Vec<String> = stores::recipients(&self.db, organisation)
+            .await?
+            .into_iter()
+            .map(|row| row.address)
+            .collect();
+        known.extend(stores::confirmed_addresses(&self.db, organisation).await?);
+        let mut new: Vec<String> = Vec::new();
+        for address in settings.copies_to.iter().chain(&settings.failure_notify) {
+            let address = normalise(address.as_str());
+            if !known.contains(&address) && !new.contains(&address) {
+                new.push(address);
+            }
+        }
+        for address in new {
+            let now = now_ms();
+            let within_day =
+                stores::confirmations_sent_since(&self.db, organisation, utc_day_start(now))
+                    .await?
+                    < MAX_CONFIRMATIONS_PER_DAY;
+            let token = within_day.then(new_session_token);
+            let added = stores::add_recipient(
+                &self.db,
+                organisation,
+                &address,
+                token.as_ref().map(|(_, hash)| hash.as_str()),
+                now,
+            )
+            .await?;
+            if let (true, Some((token, _))) = (added, token) {
+                self.mail_confirmation(user, &address, &token).await;
+            }
+        }
+        Ok(())
+    }
+
+    /// The addresses of a store's copies and failure list, each confirmed or waiting.
+    pub async fn recipient_states(
+        &self,
+        user: &CurrentUser,
+        store_id: i64,
+    ) -> Result<Vec<RecipientState>, ServerError> {
+        let store = stores::get(&self.db, user.organisation, store_id).await?;
+        let confirmed_addresses = stores::confirmed_addresses(&self.db, user.organisation).await?;
+        let mut states: Vec<RecipientState> = Vec::new();
+        for address in store.copies_to.iter().chain(&store.failure_notify) {
+            let address = normalise(address.as_str());
+            if states.iter().any(|state| state.address == address) {
+                continue;
+            }
+            let confirmed = confirmed_addresses.contains(&address);
+            states.push(RecipientState { address, confirmed });
+        }
+        Ok(states)
+    }
+
+    /// "Send again" for a waiting address of the store: at most once an
+    /// hour, a few times in all, within the organisation's requests per day.
+    pub async fn resend_confirmation(
+        &self,
+        user: &CurrentUser,
+        store_id: i64,
+        address: &str,
+    ) -> Result<(), ServerError> {
+        let organisation = user.organisation;
+        let address = normalise(address);
+        let store = stores::get(&self.db, organisation, store_id).await?;
+        let in_store = store
+            .copies_to
+            .iter()
+            .chain(&store.failure_notify)
+            .any(|known| normalise(known.as_str()) == address);
+        let row = stores::recipients(&self.db, organisation)
+            .await?
+            .into_iter()
+            .find(|row| row.address == address);
+        if !in_store {
+            return Err(refused("address", Problem::UnknownRecipient));
+        }
+        let Some(row) = row.filter(|row| !row.confirmed) else {
+            // Confirmed already, or one of the organisation's own users.
+            return Ok(());
+        };
+        let now = now_ms();
+        if let Some(problem) = resend_refusal(row.mails_sent, row.requested_at, now) {
+            return Err(refused("address", problem));
+        }
+        if stores::confirmations_sent_since(&self.db, organisation, utc_day_start(now)).await?
+            >= MAX_CONFIRMATIONS_PER_DAY
+        {
+            return Err(refused("address", Problem::ConfirmationLimitReached));
+        }
+        let (token, hash) = new_session_token();
+        if stores::renew_recipient(&self.db, organisation, &address, row.mails_sent, &hash, now)
+            .await?
+        {
+            self.mail_confirmation(user, &address, &token).await;
+            Ok(())
+        } else {
+            // Another request went meanwhile (a double click).
+            Err(refused(
+                "address",
+                Problem::ConfirmationRecentlySent {
+                    minutes: RESEND_WAIT_MINUTES,
+                },
+            ))
+        }
+    }
+
+    /// Sends the request at once; a failure is logged and the address
+    /// stays waiting, for "send again".
+    async fn mail_confirmation(&self, user: &CurrentUser, address: &str, token: &str) {
+        let confirm_url = format!("{}/confirm-recipient/{token}", self.config.admin_url);
+        let content = confirmation_email(&ConfirmationRequest {
+            language: user.language,
+            business: &user.organisation_name,
+            address,
+            confirm_url: &confirm_url,
+        });
+        let email = ServiceEmail {
+            to: address.to_owned(),
+            subject: content.subject,
+            body_text: content.text,
+            body_html: content.html,
+        };
+        if let Err(error) = self.mailer.send_service_email(&email).await {
+            tracing::warn!(%error, "a recipient confirmation request could not be sent");
+        }
+    }
+
+    /// What the confirmation page shows for a live token.
+    pub async fn recipient_confirmation(
+        &self,
+        token: &str,
+    ) -> Result<RecipientToConfirm, ServerError> {
+        let earliest = now_ms() - CONFIRMATION_VALID_MS;
+        match stores::pending_recipient(&self.db, &token_hash(token), earliest).await? {
+            Some((address, business, confirmed)) => Ok(RecipientToConfirm {
+                address,
+                business,
+                confirmed,
+            }),
+            None => Err(refused("token", Problem::ConfirmationLinkInvalid)),
+        }
+    }
+
+    pub async fn confirm_recipient(&self, token: &str) -> Result<(), ServerError> {
+        let now = now_ms();
+        if stores::confirm_recipient(
+            &self.db,
+            &token_hash(token),
+            now - CONFIRMATION_VALID_MS,
+            now,
+        )
+        .await?
+        {
+            Ok(())
+        } else {
+            Err(refused("token", Problem::ConfirmationLinkInvalid))
+        }
+    }
+}
+
+/// Confirmation requests one organisation may send per UTC day: a merchant
+/// adds a handful of addresses, a spammer would add thousands.
+pub const MAX_CONFIRMATIONS_PER_DAY: i64 = 20;
 
 /// A publication and what it was read at, to record once the edge has it.
 struct PublicationRead {

@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use app::api::{
     AdminBackend, AdminError, CurrentUser, CustomerPage, DraftOptions, EmailState, InvoiceDetail,
-    InvoiceFilter, InvoicePage, LinkRow, OrganisationId, Role, SendForm, StoreRow, UserRow,
-    SESSION_DAYS,
+    InvoiceFilter, InvoicePage, LinkRow, OrganisationId, RecipientState, RecipientToConfirm, Role,
+    SendForm, StoreRow, UserRow, SESSION_DAYS,
 };
 use invoice::account::{
     normalise_login_email, sign_in_allowed, NewUserInput, SignupInput, FAILURE_WINDOW_MINUTES,
@@ -38,6 +38,8 @@ pub struct Services {
     pub outbox_wake: Arc<Notify>,
     /// Wakes the edge publisher when an invoice's state changed.
     pub edge_wake: Arc<Notify>,
+    /// The admin's change feeds: one watcher per organisation.
+    pub live: crate::live::Hub,
 }
 
 pub(crate) fn today() -> Date {
@@ -63,6 +65,7 @@ impl Services {
             config,
             outbox_wake: Arc::new(Notify::new()),
             edge_wake: Arc::new(Notify::new()),
+            live: crate::live::Hub::default(),
         })
     }
 
@@ -360,13 +363,15 @@ impl AdminBackend for Services {
     ) -> Result<i64, AdminError> {
         let settings = input.validate().map_err(invalid)?;
         let now = now_ms();
-        match id {
-            None => Ok(stores::insert(&self.db, user.organisation, &settings, now).await?),
+        let id = match id {
+            None => stores::insert(&self.db, user.organisation, &settings, now).await?,
             Some(id) => {
                 stores::update(&self.db, user.organisation, id, &settings, now).await?;
-                Ok(id)
+                id
             }
-        }
+        };
+        self.request_confirmations(user, &settings).await?;
+        Ok(id)
     }
 
     async fn list_customers(
@@ -522,6 +527,34 @@ impl AdminBackend for Services {
         customer_id: i64,
     ) -> Result<Vec<LinkRow>, AdminError> {
         Ok(Services::customer_old_links(self, user, customer_id).await?)
+    }
+
+    async fn recipient_states(
+        &self,
+        user: &CurrentUser,
+        store_id: i64,
+    ) -> Result<Vec<RecipientState>, AdminError> {
+        Ok(Services::recipient_states(self, user, store_id).await?)
+    }
+
+    async fn resend_confirmation(
+        &self,
+        user: &CurrentUser,
+        store_id: i64,
+        address: String,
+    ) -> Result<(), AdminError> {
+        Ok(Services::resend_confirmation(self, user, store_id, &address).await?)
+    }
+
+    async fn recipient_confirmation(
+        &self,
+        token: String,
+    ) -> Result<RecipientToConfirm, AdminError> {
+        Ok(Services::recipient_confirmation(self, &token).await?)
+    }
+
+    async fn confirm_recipient(&self, token: String) -> Result<(), AdminError> {
+        Ok(Services::confirm_recipient(self, &token).await?)
     }
 
     async fn revoke_old_links(

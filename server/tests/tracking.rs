@@ -170,22 +170,18 @@ async fn a_batch_keeps_each_event_once_drops_unknown_links_and_may_not_exceed_th
 #[tokio::test]
 async fn an_open_through_a_copy_never_counts_as_the_customer_opening_it() {
     for db in databases().await {
+        let world = World::new(db).await;
+        // The copy's address confirms it wants the copies.
+        world
+            .configure_store(|store| store.copies_to = "archivio@bottega.it".into())
+            .await;
         let World {
             db,
             services,
             merchant,
             ..
-        } = World::new(db).await;
+        } = world;
         let user = &merchant.owner;
-        let mut store = services
-            .get_store(user, merchant.store_id)
-            .await
-            .expect("store");
-        store.copies_to = "archivio@bottega.it".into();
-        services
-            .save_store(user, Some(merchant.store_id), store)
-            .await
-            .expect("saved");
         let id = issued_invoice(&services, &merchant).await;
         send(&services, user, id, EmailPurpose::Invoice, "k")
             .await

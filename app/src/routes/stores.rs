@@ -6,7 +6,7 @@ use invoice::Currency;
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
-use crate::api::SaveStore;
+use crate::api::{ResendConfirmation, SaveStore};
 use crate::components::{
     action_error, error_message, field_error, language_options, CheckboxField, ErrorAlert, Field,
     SelectField, TextArea,
@@ -165,5 +165,55 @@ fn StoreForm(id: Option<i64>, input: StoreInput) -> impl IntoView {
                 <button type="submit" class="primary" disabled=move || save.pending().get()>{t(T::Save)}</button>
             </div>
         </form>
+        {id.map(|store_id| view! { <Recipients store_id saves=save.version() /> })}
+    }
+}
+
+/// The store's copies and failure-list addresses, each confirmed or waiting
+/// for its owner's confirmation (until then it receives nothing), with
+/// "send again" for a waiting one. Read again after each save.
+#[component]
+fn Recipients(store_id: i64, saves: RwSignal<usize>) -> impl IntoView {
+    let resend = ServerAction::<ResendConfirmation>::new();
+    let states = Resource::new(
+        move || (saves.get(), resend.version().get()),
+        move |_| crate::api::recipient_states(store_id),
+    );
+    let error = action_error(resend);
+    let sent = move || matches!(resend.value().get(), Some(Ok(())));
+    view! {
+        <section class="card" aria-labelledby="recipients-title" data-testid="recipients">
+            <h2 id="recipients-title">{t(T::CopiesTo)} " · " {t(T::FailureNotify)}</h2>
+            <p class="muted small">{t(T::RecipientsHint)}</p>
+            <Transition fallback=move || view! { <p class="muted">{t(T::Loading)}</p> }>
+                {move || states.get().map(|result| match result {
+                    Ok(states) => view! {
+                        <ul class="plain-list">
+                            {states.into_iter().map(|state| {
+                                let address = state.address.clone();
+                                view! {
+                                    <li data-address=state.address.clone()>
+                                        {state.address.clone()} " — "
+                                        {if state.confirmed {
+                                            view! { <span class="badge">{t(T::RecipientConfirmed)}</span> }.into_any()
+                                        } else {
+                                            view! {
+                                                <span class="badge warning">{t(T::RecipientWaiting)}</span> " "
+                                                <button type="button" class="link" disabled=move || resend.pending().get() on:click=move |_| {
+                                                    resend.dispatch(ResendConfirmation { store_id, address: address.clone() });
+                                                }>{t(T::SendConfirmationAgain)}</button>
+                                            }.into_any()
+                                        }}
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ul>
+                    }.into_any(),
+                    Err(error) => view! { <ErrorAlert error=Signal::derive(move || Some(error.clone())) /> }.into_any(),
+                })}
+            </Transition>
+            {move || field_error(error, "address").get().map(|message| view! { <p class="alert" role="alert">{message}</p> })}
+            {move || sent().then(|| view! { <p class="notice" role="status">{t(T::ConfirmationSent)}</p> })}
+        </section>
     }
 }

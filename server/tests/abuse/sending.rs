@@ -3,14 +3,18 @@
 //! failure list that never asked for mail; the admin's changes feed opened
 //! until the database pool runs dry; the admin's pages framed or sniffed.
 
-use app::api::AdminBackend;
+use app::api::{AdminBackend, CHANGES_PATH};
+use axum::http::StatusCode;
 use invoice::email::{EmailPurpose, SendInput};
 use invoice::problem::Problem;
 use server::db::Db;
+use server::live::MAX_FEEDS_PER_SESSION;
 use server::sending::AUTOMATIC_SEND_OVER_QUOTA;
 
 use super::{count, refusal};
-use crate::support::{databases, World};
+use crate::support::{
+    body_text, confirmation_tokens, databases, deliver, get, router, World, CUSTOMER, OWNER,
+};
 
 /// The operator's own daily quota for the world's organisation.
 async fn set_quota(world: &World, quota: i64) {
@@ -154,5 +158,275 @@ async fn an_invoice_issued_past_the_quota_is_issued_without_its_automatic_email(
             .history_kinds(first)
             .await
             .contains(&AUTOMATIC_SEND_OVER_QUOTA.to_owned()));
+    }
+}
+
+const STRANGER: &str = "stranger@victim.example";
+const BYSTANDER: &str = "bystander@victim.example";
+
+/// Saves the world's store with these copies and failure list, without
+/// confirming anything.
+async fn save_lists(world: &World, copies_to: &str, failure_notify: &str) {
+    let id = world.merchant.store_id;
+    let mut input = world
+        .services
+        .get_store(world.user(), id)
+        .await
+        .expect("store");
+    input.copies_to = copies_to.into();
+    input.failure_notify = failure_notify.into();
+    world
+        .services
+        .save_store(world.user(), Some(id), input)
+        .await
+        .expect("store saved");
+}
+
+async fn outbox_to(db: &Db, address: &str) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE to_address = $1")
+        .bind(address)
+        .fetch_one(&db.pool)
+        .await
+        .expect("count")
+}
+
+#[tokio::test]
+async fn an_unconfirmed_copy_or_failure_address_gets_nothing_but_one_confirmation_request() {
+    for db in databases().await {
+        let world = World::new(db).await;
+        save_lists(&world, STRANGER, BYSTANDER).await;
+        for address in [STRANGER, BYSTANDER] {
+            let received = world.sink.received_by(address);
+            assert_eq!(received.len(), 1, "{address}");
+            assert!(received[0].subject().starts_with("Conferma che"));
+        }
+        let states = world
+            .services
+            .recipient_states(world.user(), world.merchant.store_id)
+            .await
+            .expect("states");
+        assert!(states.iter().all(|state| !state.confirmed));
+        assert_eq!(states.len(), 2);
+
+        // Saved again, the same addresses are not asked again.
+        save_lists(&world, STRANGER, BYSTANDER).await;
+        world.sink.refuse(CUSTOMER);
+        let id = world.issued().await;
+        world.send(id, "unconfirmed").await;
+        deliver(&world.services).await;
+        deliver(&world.services).await;
+        assert_eq!(outbox_to(&world.db, STRANGER).await, 0, "no copy queued");
+        assert_eq!(outbox_to(&world.db, BYSTANDER).await, 0, "no notice queued");
+        assert_eq!(outbox_to(&world.db, OWNER).await, 1, "the issuer is told");
+        assert_eq!(world.sink.received_by(STRANGER).len(), 1);
+        assert_eq!(world.sink.received_by(BYSTANDER).len(), 1);
+
+        // Confirmed by its owner, the copy goes.
+        let tokens = confirmation_tokens(&world.sink.received_by(STRANGER));
+        AdminBackend::confirm_recipient(world.services.as_ref(), tokens[0].clone())
+            .await
+            .expect("confirmed");
+        world.send(id, "confirmed").await;
+        assert_eq!(outbox_to(&world.db, STRANGER).await, 1);
+    }
+}
+
+#[tokio::test]
+async fn confirmation_requests_are_spaced_an_hour_apart_and_three_at_most() {
+    for db in databases().await {
+        let world = World::new(db).await;
+        save_lists(&world, STRANGER, "").await;
+        let store_id = world.merchant.store_id;
+        let resend = |address: &str| {
+            AdminBackend::resend_confirmation(
+                world.services.as_ref(),
+                world.user(),
+                store_id,
+                address.to_owned(),
+            )
+        };
+        let an_hour_passes = || async {
+            sqlx::query("UPDATE recipient_confirmations SET requested_at = requested_at - 3600000")
+                .execute(&world.db.pool)
+                .await
+                .expect("time passes");
+        };
+        assert_eq!(
+            refusal(resend(STRANGER).await, "address"),
+            Problem::ConfirmationRecentlySent { minutes: 60 }
+        );
+        an_hour_passes().await;
+        resend(STRANGER).await.expect("second request");
+        an_hour_passes().await;
+        resend(STRANGER).await.expect("third request");
+        an_hour_passes().await;
+        assert_eq!(
+            refusal(resend(STRANGER).await, "address"),
+            Problem::ConfirmationLimitReached
+        );
+        assert_eq!(world.sink.received_by(STRANGER).len(), 3);
+        assert_eq!(
+            refusal(resend(BYSTANDER).await, "address"),
+            Problem::UnknownRecipient
+        );
+        assert!(world.sink.received_by(BYSTANDER).is_empty());
+    }
+}
+
+#[tokio::test]
+async fn one_organisation_sends_at_most_twenty_confirmation_requests_a_day() {
+    for db in databases().await {
+        let world = World::new(db).await;
+        let list = |name: &str| {
+            (0..20)
+                .map(|n| format!("{name}-{n}@victim.example"))
+                .collect::<Vec<_>>()
+                .join("; ")
+        };
+        save_lists(&world, &list("copy"), &list("notice")).await;
+        assert_eq!(world.sink.received().len(), 20);
+        let states = world
+            .services
+            .recipient_states(world.user(), world.merchant.store_id)
+            .await
+            .expect("states");
+        assert_eq!(states.len(), 40);
+        assert!(states.iter().all(|state| !state.confirmed));
+    }
+}
+
+#[tokio::test]
+async fn a_confirmation_link_confirms_only_when_pressed_and_expires_after_seven_days() {
+    for db in databases().await {
+        let world = World::new(db).await;
+        save_lists(&world, STRANGER, "").await;
+        let token = confirmation_tokens(&world.sink.received_by(STRANGER))[0].clone();
+        let router = router(world.services.clone());
+        // Opening the link (as a mail scanner does) confirms nothing.
+        let page = get(&router, &format!("/confirm-recipient/{token}"), None).await;
+        assert_eq!(page.status(), StatusCode::OK);
+        let confirmed = || async {
+            world
+                .services
+                .recipient_states(world.user(), world.merchant.store_id)
+                .await
+                .expect("states")[0]
+                .confirmed
+        };
+        assert!(!confirmed().await);
+        sqlx::query("UPDATE recipient_confirmations SET requested_at = requested_at - 604800001")
+            .execute(&world.db.pool)
+            .await
+            .expect("a week passes");
+        assert_eq!(
+            refusal(
+                AdminBackend::confirm_recipient(world.services.as_ref(), token.clone()).await,
+                "token"
+            ),
+            Problem::ConfirmationLinkInvalid
+        );
+        assert_eq!(
+            refusal(
+                AdminBackend::confirm_recipient(world.services.as_ref(), "forged".into()).await,
+                "token"
+            ),
+            Problem::ConfirmationLinkInvalid
+        );
+        assert!(!confirmed().await);
+    }
+}
+
+#[tokio::test]
+async fn change_feeds_share_one_watcher_per_organisation_and_a_session_opens_at_most_five() {
+    for db in databases().await {
+        let world = World::new(db).await;
+        let router = router(world.services.clone());
+        let session = world.merchant.session.clone();
+        let mut open = Vec::new();
+        for _ in 0..MAX_FEEDS_PER_SESSION {
+            let feed = get(&router, CHANGES_PATH, Some(&session)).await;
+            assert_eq!(feed.status(), StatusCode::OK);
+            open.push(feed);
+        }
+        let one_too_many = get(&router, CHANGES_PATH, Some(&session)).await;
+        assert_eq!(one_too_many.status(), StatusCode::TOO_MANY_REQUESTS);
+
+        let (other_session, _) = world
+            .services
+            .login(
+                OWNER.into(),
+                "correct horse battery".into(),
+                "127.0.0.1".into(),
+            )
+            .await
+            .expect("signed in again");
+        let other_tab = get(&router, CHANGES_PATH, Some(&other_session)).await;
+        assert_eq!(other_tab.status(), StatusCode::OK);
+        open.push(other_tab);
+        assert_eq!(world.services.live.watchers_started(), 1);
+
+        // Closed feeds free their places, and their watcher.
+        drop(open);
+        let reopened = get(&router, CHANGES_PATH, Some(&session)).await;
+        assert_eq!(reopened.status(), StatusCode::OK);
+        assert_eq!(world.services.live.watchers_started(), 2);
+    }
+}
+
+fn header_of(response: &axum::response::Response, name: &str) -> Option<String> {
+    response
+        .headers()
+        .get(name)
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned)
+}
+
+#[tokio::test]
+async fn admin_pages_refuse_framing_sniffing_and_scripts_without_their_nonce() {
+    for db in databases().await {
+        let world = World::new(db).await;
+        let admin = router(world.services.clone());
+        let page = get(&admin, "/login", None).await;
+        let policy = header_of(&page, "content-security-policy").expect("a policy");
+        assert!(policy.contains("frame-ancestors 'none'"), "{policy}");
+        assert!(policy.contains("connect-src 'self'"), "{policy}");
+        assert!(!policy.contains("'unsafe-inline' 'wasm"), "{policy}");
+        let nonce = policy
+            .split("'nonce-")
+            .nth(1)
+            .and_then(|rest| rest.split('\'').next())
+            .expect("a nonce")
+            .to_owned();
+        assert_eq!(
+            header_of(&page, "x-content-type-options").as_deref(),
+            Some("nosniff")
+        );
+        assert_eq!(
+            header_of(&page, "referrer-policy").as_deref(),
+            Some("same-origin")
+        );
+        assert_eq!(header_of(&page, "x-frame-options").as_deref(), Some("DENY"));
+        assert_eq!(header_of(&page, "strict-transport-security"), None);
+        let html = body_text(page).await;
+        assert!(
+            html.contains(&format!("nonce=\"{nonce}\"")),
+            "the page's scripts carry the nonce"
+        );
+        let again = get(&admin, "/login", None).await;
+        let other_policy = header_of(&again, "content-security-policy").expect("a policy");
+        assert!(!other_policy.contains(&nonce), "a nonce per response");
+
+        // A PDF or a server function gets a policy too; HSTS over https only.
+        let mut secure =
+            crate::support::services(world.db.clone(), "http://127.0.0.1:9", world.sink.port);
+        secure.config.admin_url = "https://admin.test".into();
+        let secure_router = router(std::sync::Arc::new(secure));
+        let pdf = get(&secure_router, "/invoices/1/pdf", None).await;
+        assert!(header_of(&pdf, "content-security-policy")
+            .is_some_and(|policy| policy.contains("frame-ancestors 'none'")));
+        assert_eq!(
+            header_of(&pdf, "strict-transport-security").as_deref(),
+            Some("max-age=31536000")
+        );
     }
 }

@@ -427,6 +427,26 @@ impl World {
             .save_store(self.user(), Some(id), input)
             .await
             .expect("store saved");
+        self.confirm_recipients().await;
+    }
+
+    /// The messages `address` received, its confirmation request aside.
+    pub fn mail_to(&self, address: &str) -> Vec<smtp::Received> {
+        self.sink
+            .received_by(address)
+            .into_iter()
+            .filter(|message| confirmation_tokens(std::slice::from_ref(message)).is_empty())
+            .collect()
+    }
+
+    /// Confirms every address that was asked to, as its owner would: by
+    /// the link in the confirmation email.
+    pub async fn confirm_recipients(&self) {
+        for token in confirmation_tokens(&self.sink.received()) {
+            AdminBackend::confirm_recipient(self.services.as_ref(), token)
+                .await
+                .expect("confirmed");
+        }
     }
 
     pub async fn configure_customer(&self, change: impl FnOnce(&mut CustomerInput)) {
@@ -609,4 +629,22 @@ pub fn person_opened(link_id: &str) -> EdgeEvent {
         device: DeviceClass::Phone,
         browser: "Safari".into(),
     }
+}
+
+/// The tokens of the recipient confirmation links in `messages`.
+pub fn confirmation_tokens(messages: &[smtp::Received]) -> Vec<String> {
+    const PATH: &str = "/confirm-recipient/";
+    messages
+        .iter()
+        .filter_map(|message| {
+            let text = message.text();
+            let start = text.find(PATH)? + PATH.len();
+            Some(
+                text[start..]
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'))
+                    .collect(),
+            )
+        })
+        .collect()
 }
