@@ -44,8 +44,10 @@ impl LinkId {
 pub enum KeyRingError {
     #[error("the key ring is empty")]
     Empty,
-    #[error("key entry “{0}” is not of the form <id>:<base64 key>")]
-    Malformed(String),
+    /// Names the entry by its place (counting from 1), never by its text:
+    /// an error message must not echo key material into a log.
+    #[error("key entry {0} is not of the form <id>:<base64 key>")]
+    Malformed(usize),
     #[error("key {0} is shorter than 32 bytes")]
     TooShort(u8),
     #[error("key id {0} appears twice")]
@@ -70,9 +72,9 @@ impl KeyRing {
     /// current signing key first. Keys are at least 32 bytes.
     pub fn parse(text: &str) -> Result<Self, KeyRingError> {
         let mut keys: Vec<(u8, Vec<u8>)> = Vec::new();
-        for entry in text.split(',').map(str::trim).filter(|e| !e.is_empty()) {
-            let malformed =
-                || KeyRingError::Malformed(entry.chars().take(8).collect::<String>() + "…");
+        let entries = text.split(',').map(str::trim).filter(|e| !e.is_empty());
+        for (place, entry) in entries.enumerate() {
+            let malformed = || KeyRingError::Malformed(place + 1);
             let (id, key) = entry.split_once(':').ok_or_else(malformed)?;
             let id: u8 = id.trim().parse().map_err(|_| malformed())?;
             let key = URL_SAFE_NO_PAD
@@ -192,8 +194,11 @@ mod tests {
         );
         assert!(matches!(
             KeyRing::parse("x:abc").unwrap_err(),
-            KeyRingError::Malformed(_)
+            KeyRingError::Malformed(1)
         ));
+        let leaky = KeyRing::parse(&format!("1:{KEY_A},1{KEY_B}")).unwrap_err();
+        assert_eq!(leaky, KeyRingError::Malformed(2));
+        assert!(!leaky.to_string().contains(&KEY_B[..4]), "{leaky}");
         assert_eq!(
             KeyRing::parse(&format!("1:{KEY_A},1:{KEY_B}")).unwrap_err(),
             KeyRingError::Duplicate(1)

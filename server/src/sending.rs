@@ -74,6 +74,8 @@ where
 }
 
 pub const DISPATCH_WORKERS: usize = 8;
+/// Stands for the link's token in a stored email (see `with_link_token`).
+const LINK_TOKEN_SLOT: &str = "{invio-link-token}";
 /// The history event of an invoice issued without its automatic email
 /// because the organisation reached the day's sending limit.
 pub const AUTOMATIC_SEND_OVER_QUOTA: &str = "email_refused_over_quota";
@@ -264,11 +266,7 @@ impl Services {
             .chain(copies)
             .map(|(audience, address)| {
                 let link_id = LinkId(rand::random());
-                let link_url = format!(
-                    "{}/i/{}",
-                    self.config.edge_url,
-                    self.config.link_keys.sign(link_id)
-                );
+                let link_url = format!("{}/i/{LINK_TOKEN_SLOT}", self.config.edge_url);
                 let content = compose(&Outgoing {
                     document,
                     subject: recipients.subject,
@@ -815,7 +813,22 @@ impl Services {
                     .await?,
             ),
         };
-        Ok(self.mailer.deliver(email, attachment).await)
+        Ok(self
+            .mailer
+            .deliver(&self.with_link_token(email), attachment)
+            .await)
+    }
+
+    /// The email as it leaves: its link's token signed into it now. The
+    /// outbox keeps only the link's id, so a leaked backup opens no invoice.
+    fn with_link_token(&self, email: &ClaimedEmail) -> ClaimedEmail {
+        let mut email = email.clone();
+        if let Some(link_id) = email.link_id.as_deref().and_then(LinkId::from_hex) {
+            let token = self.config.link_keys.sign(link_id);
+            email.body_text = email.body_text.replace(LINK_TOKEN_SLOT, &token);
+            email.body_html = email.body_html.replace(LINK_TOKEN_SLOT, &token);
+        }
+        email
     }
 
     /// The notices a failed email sends: to the user who issued the invoice

@@ -31,3 +31,7 @@ FROM stores s,
               UNION SELECT jsonb_array_elements_text(COALESCE(s.settings::jsonb -> 'failure_notify', '[]'::jsonb))) AS a (value)
 GROUP BY s.organisation_id, lower(a.value)
 ON CONFLICT DO NOTHING;
+
+-- Emails are stored without their link's token (it is signed in when the
+-- email is sent); those already sent drop the bodies that still hold one.
+UPDATE outbox SET body_text = '', body_html = '' WHERE link_id IS NOT NULL AND status <> 'pending';

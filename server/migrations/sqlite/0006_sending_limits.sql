@@ -30,3 +30,7 @@ FROM stores s, json_each(s.settings, '$.copies_to') a
 UNION
 SELECT DISTINCT s.organisation_id, lower(a.value), NULL, s.updated_at, 0, s.updated_at
 FROM stores s, json_each(s.settings, '$.failure_notify') a;
+
+-- Emails are stored without their link's token (it is signed in when the
+-- email is sent); those already sent drop the bodies that still hold one.
+UPDATE outbox SET body_text = '', body_html = '' WHERE link_id IS NOT NULL AND status <> 'pending';

@@ -430,3 +430,50 @@ async fn admin_pages_refuse_framing_sniffing_and_scripts_without_their_nonce() {
         );
     }
 }
+
+/// Every link token in `text`: what follows each `/i/`.
+fn tokens_in(text: &str) -> Vec<String> {
+    text.split("/i/")
+        .skip(1)
+        .map(|rest| {
+            rest.chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'))
+                .collect()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn no_stored_email_holds_a_link_that_opens_the_invoice() {
+    for db in databases().await {
+        let world = World::new(db).await;
+        world
+            .configure_store(|store| store.copies_to = "archivio@bottega.it".into())
+            .await;
+        let id = world.issued().await;
+        world.send(id, "sent").await;
+        deliver(&world.services).await;
+        let keys = &world.services.config.link_keys;
+        for address in [CUSTOMER, "archivio@bottega.it"] {
+            let received = world.mail_to(address);
+            let token = tokens_in(&received[0].text())[0].clone();
+            assert!(
+                keys.verify(&token).is_some(),
+                "{address} got a working link"
+            );
+        }
+        let stored: Vec<(String, String, String)> =
+            sqlx::query_as("SELECT subject, body_text, body_html FROM outbox")
+                .fetch_all(&world.db.pool)
+                .await
+                .expect("outbox");
+        assert_eq!(stored.len(), 2);
+        for (subject, text, html) in stored {
+            for column in [subject, text, html] {
+                for token in tokens_in(&column) {
+                    assert_eq!(keys.verify(&token), None, "{token} is stored");
+                }
+            }
+        }
+    }
+}
