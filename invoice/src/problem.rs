@@ -399,6 +399,28 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_sending_limit_says_what_is_left_and_when_sending_resumes() {
+        let reached = Problem::DailySendingLimit {
+            limit: 200,
+            left: 0,
+        };
+        assert_eq!(
+            reached.message(Language::En),
+            "Today's sending limit (200 emails) is reached; sending resumes tomorrow (UTC)."
+        );
+        assert!(reached.message(Language::It).contains("200 email"));
+        assert!(reached.message(Language::Es).contains("200 emails"));
+        let too_big = Problem::DailySendingLimit {
+            limit: 200,
+            left: 3,
+        };
+        for language in Language::ALL {
+            assert!(too_big.message(language).contains('3'));
+            assert!(too_big.message(language).contains("UTC"));
+        }
+    }
+
+    #[test]
     fn every_problem_is_said_in_each_language() {
         let problem = Problem::TooManyAttempts { minutes: 15 };
         assert_eq!(
