@@ -237,6 +237,13 @@ pub struct RecipientState {
     pub confirmed: bool,
 }
 
+/// Emails the organisation queued today (UTC), and its daily limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DailySending {
+    pub sent: i64,
+    pub limit: i64,
+}
+
 /// What the public confirmation page shows for a live token.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RecipientToConfirm {
@@ -464,6 +471,7 @@ pub trait AdminBackend: Send + Sync + 'static {
         user: &CurrentUser,
         customer_id: i64,
     ) -> Result<Vec<LinkRow>, AdminError>;
+    async fn sending_today(&self, user: &CurrentUser) -> Result<DailySending, AdminError>;
     /// The confirmation state of each address of a store's copies and failure list.
     async fn recipient_states(
         &self,
@@ -872,4 +880,10 @@ pub async fn recipient_confirmation(token: String) -> Result<RecipientToConfirm,
 pub async fn confirm_recipient(token: String) -> Result<(), AdminError> {
     use self::ssr::*;
     backend()?.confirm_recipient(token).await
+}
+
+#[server]
+pub async fn sending_today() -> Result<DailySending, AdminError> {
+    use self::ssr::*;
+    backend()?.sending_today(&user()?).await
 }

@@ -4,9 +4,9 @@
 use std::sync::Arc;
 
 use app::api::{
-    AdminBackend, AdminError, CurrentUser, CustomerPage, DraftOptions, EmailState, InvoiceDetail,
-    InvoiceFilter, InvoicePage, LinkRow, OrganisationId, RecipientState, RecipientToConfirm, Role,
-    SendForm, StoreRow, UserRow, SESSION_DAYS,
+    AdminBackend, AdminError, CurrentUser, CustomerPage, DailySending, DraftOptions, EmailState,
+    InvoiceDetail, InvoiceFilter, InvoicePage, LinkRow, OrganisationId, RecipientState,
+    RecipientToConfirm, Role, SendForm, StoreRow, UserRow, SESSION_DAYS,
 };
 use invoice::account::{
     normalise_login_email, sign_in_allowed, NewUserInput, SignupInput, FAILURE_WINDOW_MINUTES,
@@ -527,6 +527,17 @@ impl AdminBackend for Services {
         customer_id: i64,
     ) -> Result<Vec<LinkRow>, AdminError> {
         Ok(Services::customer_old_links(self, user, customer_id).await?)
+    }
+
+    async fn sending_today(&self, user: &CurrentUser) -> Result<DailySending, AdminError> {
+        let (sent, limit) = crate::db::outbox::sending_today(
+            &self.db,
+            user.organisation,
+            self.config.daily_email_quota,
+            now_ms(),
+        )
+        .await?;
+        Ok(DailySending { sent, limit })
     }
 
     async fn recipient_states(

@@ -96,6 +96,7 @@ pub fn InvoicesPage() -> impl IntoView {
         move || (filter.get(), actions.version(), tick.get()),
         |(filter, _, _)| crate::api::list_invoices(filter),
     );
+    let sending_today = Resource::new(move || tick.get(), |_| crate::api::sending_today());
     let errors = Signal::derive(move || {
         action_error(actions.void)
             .get()
@@ -122,6 +123,13 @@ pub fn InvoicesPage() -> impl IntoView {
             <h1>{t(T::CustomerInvoices)}</h1>
             <a class="button primary" href="/invoices/new">{t(T::NewInvoice)}</a>
         </div>
+        <Transition fallback=|| ()>
+            {move || sending_today.get().and_then(Result::ok).map(|today| view! {
+                <p class="muted small" data-testid="sending-today">
+                    {t(T::EmailsToday)} ": " {today.sent} " " {t(T::QuotaOf)} " " {today.limit}
+                </p>
+            })}
+        </Transition>
         <section class="card" aria-labelledby="invoice-list-title">
             <h2 id="invoice-list-title" class="visually-hidden">{t(T::Invoices)}</h2>
             <Form method="GET" action="/invoices" attr:class="filters">

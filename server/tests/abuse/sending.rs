@@ -96,6 +96,10 @@ async fn a_send_past_the_days_quota_is_refused_whole_and_queues_nothing() {
             .await
             .expect("send dialog");
         assert_eq!((form.sent_today, form.daily_limit), (5, 5));
+        let today = AdminBackend::sending_today(world.services.as_ref(), world.user())
+            .await
+            .expect("today's sending");
+        assert_eq!((today.sent, today.limit), (5, 5));
     }
 }
 
