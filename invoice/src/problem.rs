@@ -104,6 +104,8 @@ pub enum Problem {
         minutes: u32,
     },
     ConfirmationLimitReached,
+    /// The organisation sent all its confirmation requests for the UTC day.
+    ConfirmationsUsedToday,
     ConfirmationLinkInvalid,
     UnknownRecipient,
 }
@@ -304,6 +306,11 @@ impl Problem {
                 "This address has had all the confirmation requests it can get. Ask its owner to use the last one.",
                 "Questo indirizzo ha già ricevuto tutte le richieste di conferma possibili. Chiedi al destinatario di usare l'ultima.",
                 "Esta dirección ya recibió todas las solicitudes de confirmación posibles. Pide a su titular que use la última.",
+            ),
+            Problem::ConfirmationsUsedToday => pick(
+                "Today's confirmation requests are used up. Send again tomorrow (UTC).",
+                "Le richieste di conferma di oggi sono esaurite. Invia di nuovo domani (UTC).",
+                "Las solicitudes de confirmación de hoy se han agotado. Vuelve a enviar mañana (UTC).",
             ),
             Problem::ConfirmationLinkInvalid => pick(
                 "This confirmation link is not valid or has expired. Ask the business for a new one.",

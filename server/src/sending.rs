@@ -995,7 +995,7 @@ impl Services {
         if stores::confirmations_sent_since(&self.db, organisation, utc_day_start(now)).await?
             >= MAX_CONFIRMATIONS_PER_DAY
         {
-            return Err(refused("address", Problem::ConfirmationLimitReached));
+            return Err(refused("address", Problem::ConfirmationsUsedToday));
         }
         let (token, hash) = new_session_token();
         if stores::renew_recipient(&self.db, organisation, &address, row.mails_sent, &hash, now)

@@ -296,6 +296,21 @@ async fn one_organisation_sends_at_most_twenty_confirmation_requests_a_day() {
             .expect("states");
         assert_eq!(states.len(), 40);
         assert!(states.iter().all(|state| !state.confirmed));
+        let waiting_without_request = "notice-19@victim.example";
+        assert!(world.sink.received_by(waiting_without_request).is_empty());
+        assert_eq!(
+            refusal(
+                AdminBackend::resend_confirmation(
+                    world.services.as_ref(),
+                    world.user(),
+                    world.merchant.store_id,
+                    waiting_without_request.to_owned(),
+                )
+                .await,
+                "address"
+            ),
+            Problem::ConfirmationsUsedToday
+        );
     }
 }
 
