@@ -84,6 +84,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/stores") view=routes::stores::StoresPage />
                     <Route path=path!("/stores/:id") view=routes::stores::StorePage />
                     <Route path=path!("/team") view=routes::team::TeamPage />
+                    <Route path=path!("/account") view=routes::auth::AccountPage />
+                    <Route path=path!("/check-email") view=routes::auth::CheckEmailPage />
+                    <Route path=path!("/confirm-email") view=routes::auth::ConfirmEmailPage />
+                    <Route path=path!("/forgot-password") view=routes::auth::ForgotPasswordPage />
+                    <Route path=path!("/reset-password") view=routes::auth::ResetPasswordPage />
                 </Routes>
             </main>
         </Router>

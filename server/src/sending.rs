@@ -151,6 +151,7 @@ impl Services {
         if outbox::key_used(&self.db, organisation, idempotency_key).await? {
             return Ok(());
         }
+        self.require_confirmed_owner(organisation).await?;
         let invoice = invoices::get(&self.db, organisation, invoice_id).await?;
         let due_minor = amount_due(invoice.total_minor, invoice.paid_minor);
         if let Some(problem) = send_refusal(invoice.lifecycle, purpose, invoice.due_date, due_minor)
@@ -247,10 +248,15 @@ impl Services {
         version: i64,
     ) -> Result<(), ServerError> {
         let organisation = user.organisation;
+        // An unconfirmed owner's store that sends on issue: the invoice stays a draft.
+        let confirmed = self.require_confirmed_owner(organisation).await;
         let now = now_ms();
         let mut issued =
             invoices::issue(&self.db, organisation, user.id, id, version, today(), now).await?;
         let automatic = issued.store.sends_on_issue(issued.customer.email_invoices);
+        if automatic && issued.customer.email.is_some() {
+            confirmed?;
+        }
         match (&issued.customer.email, automatic) {
             (_, false) => {}
             (Some(address), true) => {

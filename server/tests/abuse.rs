@@ -13,6 +13,9 @@
 
 mod support;
 
+#[path = "abuse/accounts.rs"]
+mod accounts;
+
 use app::api::{AdminBackend, AdminError};
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
