@@ -502,7 +502,8 @@ pub mod ssr {
     #[derive(Debug, Clone, Copy)]
     pub struct SecureCookies(pub bool);
 
-    /// The client's address, put in the request by the server for rate limits.
+    /// The client's network (an IPv4 address, an IPv6 /64), put in the
+    /// request by the server for rate limits.
     #[derive(Debug, Clone)]
     pub struct ClientIp(pub String);
 
@@ -608,6 +609,10 @@ mod forms {
         language: String,
     ) -> Result<(), AdminError> {
         use self::ssr::*;
+        // The pages after sign-up speak the language chosen in the form.
+        if let Some(chosen) = Language::parse(language.trim()) {
+            set_cookie(LANGUAGE_COOKIE, chosen.code(), 365 * 86_400);
+        }
         backend()?
             .signup(invoice::account::SignupInput {
                 business_name,
