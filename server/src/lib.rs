@@ -8,6 +8,7 @@ pub mod documents;
 pub mod edge_sync;
 pub mod email;
 pub mod error;
+pub mod limits;
 pub mod live;
 pub mod sending;
 pub mod services;
@@ -60,6 +61,7 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             auth::session_layer,
         ))
+        .layer(axum::middleware::from_fn(limits::limit_body))
         .with_state(state);
     edge.merge(admin)
 }
