@@ -17,6 +17,12 @@ use crate::db::now_ms;
 use crate::error::ServerError;
 use crate::state::AppState;
 
+/// The largest event batch the server reads: [`MAX_BATCH_EVENTS`] events of
+/// a few hundred bytes each fit several times over.
+pub const EVENTS_BODY_LIMIT: usize = 128 * 1024;
+/// The largest fresh-link request the server reads: one link id.
+pub const FRESH_LINK_BODY_LIMIT: usize = 1024;
+
 #[derive(Clone)]
 pub struct EdgeClient {
     http: reqwest::Client,
