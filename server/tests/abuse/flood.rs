@@ -470,7 +470,7 @@ async fn a_fresh_link_comes_only_for_a_revoked_link_of_an_invoice_to_pay_and_a_f
         let fresh_sends = |db: Db| async move {
             count(
                 &db,
-                "SELECT COUNT(*) FROM send_requests WHERE idempotency_key LIKE 'fresh-%'",
+                "SELECT COUNT(*) FROM send_requests WHERE idempotency_key LIKE '%fresh-%'",
             )
             .await
         };
