@@ -172,6 +172,21 @@ async fn ten_thousand_presence_and_print_posts_on_one_link_are_two_entries_and_h
             .await
                 + 2
         );
+        let merchant_sees: Vec<(String, i64)> = world
+            .services
+            .get_invoice(world.user(), flooded)
+            .await
+            .expect("invoice")
+            .history
+            .into_iter()
+            .filter(|entry| entry.kind == "opened" || entry.kind == "printed")
+            .map(|entry| (entry.kind, entry.count))
+            .collect();
+        assert_eq!(
+            merchant_sees,
+            [("opened".to_owned(), 5_000), ("printed".to_owned(), 5_000)],
+            "the merchant's history shows each entry once, with its count"
+        );
         world
             .services
             .publish_changed_states()
