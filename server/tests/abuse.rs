@@ -13,6 +13,9 @@
 
 mod support;
 
+#[path = "abuse/flood.rs"]
+mod flood;
+
 use app::api::{AdminBackend, AdminError};
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
