@@ -200,6 +200,8 @@ pub struct HistoryEntry {
     /// `phone` or `unknown`, and the browser's family.
     pub device: Option<String>,
     pub browser: Option<String>,
+    /// Repeats merged into this entry (`invoice::repeats`): 1 for one event.
+    pub count: i64,
 }
 
 /// A link sent to one recipient of one send.

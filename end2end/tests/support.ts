@@ -171,7 +171,10 @@ export async function sentInvoiceLink(page: Page, customer: string): Promise<{ l
 export function recordedEvents(linkId: string, kind: string): number {
   const database = new DatabaseSync(path.join(process.env.STACK_STATE_DIR!, "invio.db"), { readOnly: true });
   try {
-    const row = database.prepare("SELECT COUNT(*) AS n FROM events WHERE link_id = ? AND kind = ?").get(linkId, kind) as { n: number };
+    // Repeats through one link are one row with their count (invoice::repeats).
+    const row = database
+      .prepare("SELECT COALESCE(SUM(repeat_count), 0) AS n FROM events WHERE link_id = ? AND kind = ?")
+      .get(linkId, kind) as { n: number };
     return Number(row.n);
   } finally {
     database.close();

@@ -18,6 +18,7 @@ pub mod payment;
 pub mod pdf;
 pub mod problem;
 pub mod reminders;
+pub mod repeats;
 pub mod signing;
 pub mod status;
 pub mod store;
