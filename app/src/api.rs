@@ -58,7 +58,19 @@ pub struct CurrentUser {
     pub email: String,
     pub role: Role,
     pub language: Language,
+    /// Until the organisation's owner confirms their address, no invoice
+    /// email can be sent.
+    pub owner_confirmed: bool,
 }
+
+/// The pages of the account emails' links and of the answer to sign-up;
+/// anyone may open them.
+pub const CHECK_EMAIL_PATH: &str = "/check-email";
+pub const CONFIRM_EMAIL_PATH: &str = "/confirm-email";
+pub const FORGOT_PASSWORD_PATH: &str = "/forgot-password";
+pub const RESET_PASSWORD_PATH: &str = "/reset-password";
+/// The signed-in user's own page: password and sessions.
+pub const ACCOUNT_PATH: &str = "/account";
 
 /// Who is looking at the admin, known before the first byte is rendered.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -188,6 +200,8 @@ pub struct HistoryEntry {
     /// `phone` or `unknown`, and the browser's family.
     pub device: Option<String>,
     pub browser: Option<String>,
+    /// Repeats merged into this entry (`invoice::repeats`): 1 for one event.
+    pub count: i64,
 }
 
 /// A link sent to one recipient of one send.
@@ -370,7 +384,29 @@ impl FromServerFnError for AdminError {
 #[cfg(feature = "ssr")]
 #[async_trait::async_trait]
 pub trait AdminBackend: Send + Sync + 'static {
-    async fn signup(&self, input: invoice::account::SignupInput) -> Result<String, AdminError>;
+    /// Creates the organisation and emails a confirmation link; for an
+    /// address that has an account, emails its owner instead. The answer is
+    /// the same either way.
+    async fn signup(&self, input: invoice::account::SignupInput) -> Result<(), AdminError>;
+    async fn confirm_email(&self, token: String) -> Result<(), AdminError>;
+    /// Emails the owner a new confirmation link.
+    async fn resend_confirmation(&self, user: &CurrentUser) -> Result<(), AdminError>;
+    /// Emails a reset link when the address has an account; the same answer when not.
+    async fn forgot_password(&self, email: String) -> Result<(), AdminError>;
+    /// Sets a new password through an emailed link; ends every session.
+    async fn reset_password(&self, token: String, password: String) -> Result<(), AdminError>;
+    /// Ends the user's other sessions.
+    async fn change_password(
+        &self,
+        user: &CurrentUser,
+        session_token: &str,
+        current_password: String,
+        new_password: String,
+        client_ip: String,
+    ) -> Result<(), AdminError>;
+    async fn sign_out_everywhere(&self, user: &CurrentUser) -> Result<(), AdminError>;
+    /// The owner removes a staff member; their sessions end at once.
+    async fn remove_user(&self, user: &CurrentUser, user_id: i64) -> Result<(), AdminError>;
     /// Returns the new session's token and the user's language.
     async fn login(
         &self,
@@ -478,7 +514,7 @@ pub trait AdminBackend: Send + Sync + 'static {
         user: &CurrentUser,
         store_id: i64,
     ) -> Result<Vec<RecipientState>, AdminError>;
-    async fn resend_confirmation(
+    async fn resend_recipient_confirmation(
         &self,
         user: &CurrentUser,
         store_id: i64,
@@ -511,7 +547,8 @@ pub mod ssr {
     #[derive(Debug, Clone, Copy)]
     pub struct SecureCookies(pub bool);
 
-    /// The client's address, put in the request by the server for rate limits.
+    /// The client's network (an IPv4 address, an IPv6 /64), put in the
+    /// request by the server for rate limits.
     #[derive(Debug, Clone)]
     pub struct ClientIp(pub String);
 
@@ -617,7 +654,11 @@ mod forms {
         language: String,
     ) -> Result<(), AdminError> {
         use self::ssr::*;
-        let token = backend()?
+        // The pages after sign-up speak the language chosen in the form.
+        if let Some(chosen) = Language::parse(language.trim()) {
+            set_cookie(LANGUAGE_COOKIE, chosen.code(), 365 * 86_400);
+        }
+        backend()?
             .signup(invoice::account::SignupInput {
                 business_name,
                 name,
@@ -626,8 +667,74 @@ mod forms {
                 language,
             })
             .await?;
-        set_cookie(SESSION_COOKIE, &token, SESSION_DAYS * 86_400);
-        redirect_plain_form("/invoices");
+        redirect_plain_form(CHECK_EMAIL_PATH);
+        Ok(())
+    }
+
+    #[server]
+    pub async fn confirm_email(token: String) -> Result<(), AdminError> {
+        use self::ssr::*;
+        backend()?.confirm_email(token).await?;
+        redirect_plain_form(&format!("{CONFIRM_EMAIL_PATH}?done=1"));
+        Ok(())
+    }
+
+    #[server]
+    pub async fn resend_confirmation() -> Result<(), AdminError> {
+        use self::ssr::*;
+        backend()?.resend_confirmation(&user()?).await
+    }
+
+    #[server]
+    pub async fn forgot_password(email: String) -> Result<(), AdminError> {
+        use self::ssr::*;
+        backend()?.forgot_password(email).await?;
+        redirect_plain_form(&format!("{FORGOT_PASSWORD_PATH}?sent=1"));
+        Ok(())
+    }
+
+    #[server]
+    pub async fn reset_password(token: String, password: String) -> Result<(), AdminError> {
+        use self::ssr::*;
+        backend()?.reset_password(token, password).await?;
+        redirect_plain_form(&format!("{RESET_PASSWORD_PATH}?done=1"));
+        Ok(())
+    }
+
+    #[server]
+    pub async fn change_password(
+        current_password: String,
+        new_password: String,
+    ) -> Result<(), AdminError> {
+        use self::ssr::*;
+        let token = session_token().ok_or(AdminError::SignedOut)?;
+        backend()?
+            .change_password(
+                &user()?,
+                &token,
+                current_password,
+                new_password,
+                client_ip(),
+            )
+            .await?;
+        redirect_plain_form(&format!("{ACCOUNT_PATH}?changed=1"));
+        Ok(())
+    }
+
+    #[server]
+    pub async fn sign_out_everywhere() -> Result<(), AdminError> {
+        use self::ssr::*;
+        backend()?.sign_out_everywhere(&user()?).await?;
+        set_cookie(SESSION_COOKIE, "", 0);
+        redirect_plain_form("/login");
+        Ok(())
+    }
+
+    #[server]
+    pub async fn remove_user(user_id: i64) -> Result<(), AdminError> {
+        use self::ssr::*;
+        backend()?.remove_user(&user()?, user_id).await?;
+        redirect_plain_form("/team");
         Ok(())
     }
 
@@ -862,10 +969,13 @@ pub async fn recipient_states(store_id: i64) -> Result<Vec<RecipientState>, Admi
 }
 
 #[server]
-pub async fn resend_confirmation(store_id: i64, address: String) -> Result<(), AdminError> {
+pub async fn resend_recipient_confirmation(
+    store_id: i64,
+    address: String,
+) -> Result<(), AdminError> {
     use self::ssr::*;
     backend()?
-        .resend_confirmation(&user()?, store_id, address)
+        .resend_recipient_confirmation(&user()?, store_id, address)
         .await
 }
 

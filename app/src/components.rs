@@ -55,6 +55,14 @@ pub fn ErrorAlert(error: LastError) -> impl IntoView {
     let language = use_language();
     move || {
         error.get().map(|error| {
+            #[cfg(feature = "ssr")]
+            if error == AdminError::NotFound {
+                // A page about something that does not exist (or is another
+                // organisation's: the two are not told apart) is a 404.
+                if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+                    response.set_status(http::StatusCode::NOT_FOUND);
+                }
+            }
             view! { <p class="alert" role="alert">{error_message(&error, language.get())}</p> }
         })
     }

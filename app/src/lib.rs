@@ -17,7 +17,7 @@ pub mod routes;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{path, SsrMode};
 
 use crate::i18n::{provide_language, t, T};
 
@@ -77,14 +77,19 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/signup") view=routes::auth::SignupPage />
                     <Route path=path!("/invoices") view=routes::invoices::InvoicesPage />
                     <Route path=path!("/invoices/new") view=routes::invoice::NewInvoicePage />
-                    <Route path=path!("/invoices/:id") view=routes::invoice::InvoicePage />
-                    <Route path=path!("/invoices/:id/send") view=routes::send::SendPage />
+                    <Route path=path!("/invoices/:id") view=routes::invoice::InvoicePage ssr=SsrMode::Async />
+                    <Route path=path!("/invoices/:id/send") view=routes::send::SendPage ssr=SsrMode::Async />
                     <Route path=path!("/customers") view=routes::customers::CustomersPage />
-                    <Route path=path!("/customers/:id") view=routes::customers::CustomerPage />
+                    <Route path=path!("/customers/:id") view=routes::customers::CustomerPage ssr=SsrMode::Async />
                     <Route path=path!("/stores") view=routes::stores::StoresPage />
-                    <Route path=path!("/stores/:id") view=routes::stores::StorePage />
+                    <Route path=path!("/stores/:id") view=routes::stores::StorePage ssr=SsrMode::Async />
                     <Route path=path!("/team") view=routes::team::TeamPage />
                     <Route path=path!("/confirm-recipient/:token") view=routes::confirm::ConfirmRecipientPage />
+                    <Route path=path!("/account") view=routes::auth::AccountPage />
+                    <Route path=path!("/check-email") view=routes::auth::CheckEmailPage />
+                    <Route path=path!("/confirm-email") view=routes::auth::ConfirmEmailPage />
+                    <Route path=path!("/forgot-password") view=routes::auth::ForgotPasswordPage />
+                    <Route path=path!("/reset-password") view=routes::auth::ResetPasswordPage />
                 </Routes>
             </main>
         </Router>

@@ -5,10 +5,10 @@ use base64::Engine;
 use invoice::dates::Date;
 use invoice::events::{
     DeviceClass, EdgeEvent, EdgeEventKind, LinkRecord, PublicState, Publication, PublishedLink,
-    StatePublication,
+    StatePublication, MIN_EDGE_SECRET_LEN,
 };
 use invoice::i18n::Language;
-use invoice::link::{KeyRing, LinkId};
+use invoice::link::{KeyRing, KeyRingError, LinkId};
 use invoice::signing::{self, SIGNATURE_HEADER, TIMESTAMP_HEADER};
 use invoice::tracking::{self, Actor, PresenceReport, RequestSignals};
 use invoice::PublicDocument;
@@ -87,13 +87,79 @@ pub struct Secrets {
     pub edge_secret: Vec<u8>,
 }
 
+/// What is wrong with the worker's configuration. Says which setting and
+/// why, never any part of a key or secret: the message goes to the log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfigError {
+    LinkKeys(KeyRingError),
+    /// EDGE_SHARED_SECRET is shorter than the server accepts.
+    ShortEdgeSecret {
+        length: usize,
+    },
+}
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            // KeyRingError's own message quotes the start of a malformed
+            // entry, which is key material: only its kind is told here.
+            ConfigError::LinkKeys(KeyRingError::Malformed(_)) => f.write_str(
+                "LINK_SIGNING_KEYS has an entry not of the form <id>:<base64 key>",
+            ),
+            ConfigError::LinkKeys(error) => write!(f, "LINK_SIGNING_KEYS: {error}"),
+            ConfigError::ShortEdgeSecret { length } => write!(
+                f,
+                "EDGE_SHARED_SECRET has {length} characters; at least {MIN_EDGE_SECRET_LEN} are needed, as on the server"
+            ),
+        }
+    }
+}
+
+/// The worker's secrets from their settings' text. A shared secret shorter
+/// than the server accepts is refused, so a worker is never run with one
+/// that is easier to guess than the server allows.
+pub fn configured_secrets(link_keys: &str, edge_secret: &str) -> Result<Secrets, ConfigError> {
+    let link_keys = KeyRing::parse(link_keys).map_err(ConfigError::LinkKeys)?;
+    let length = edge_secret.chars().count();
+    if length < MIN_EDGE_SECRET_LEN {
+        return Err(ConfigError::ShortEdgeSecret { length });
+    }
+    Ok(Secrets {
+        link_keys,
+        edge_secret: edge_secret.as_bytes().to_vec(),
+    })
+}
+
+/// The largest body each route reads, fitted to what it accepts; a larger
+/// one is answered 413 without being read further. Pages, PDFs and assets
+/// take none; the page's reports a few fields of JSON; a revoked link's
+/// form nothing that is read; a publication an invoice's document and PDF
+/// (KV keeps values up to 25 MiB); a state its links and the bounded
+/// history (`invoice::events::PUBLISHED_HISTORY_LIMIT`).
+pub fn body_limit(route: &Route<'_>) -> usize {
+    match route {
+        Route::Page(_) | Route::Pdf(_) | Route::Asset(_) => 0,
+        Route::Presence(_) | Route::Printed(_) | Route::FreshLink(_) => REPORT_BODY_LIMIT,
+        Route::Publish => PUBLISH_BODY_LIMIT,
+        Route::State => STATE_BODY_LIMIT,
+        Route::NotFound | Route::MethodNotAllowed => 0,
+    }
+}
+
+pub const REPORT_BODY_LIMIT: usize = 1024;
+pub const PUBLISH_BODY_LIMIT: usize = 16 * 1024 * 1024;
+pub const STATE_BODY_LIMIT: usize = 256 * 1024;
+
 /// A request reduced to what the handler reads.
 pub struct EdgeRequest {
     pub method: String,
     pub path: String,
     /// Header names in lower case.
     pub headers: Vec<(String, String)>,
+    /// The body, read up to its route's [`body_limit`].
     pub body: Vec<u8>,
+    /// The body went on beyond its route's limit, and was not read further.
+    pub body_over_limit: bool,
     pub now_ms: i64,
     /// Fresh randomness for this request's event id.
     pub random_id: [u8; 16],
@@ -105,6 +171,10 @@ impl EdgeRequest {
             .iter()
             .find(|(key, _)| key == name)
             .map(|(_, value)| value.as_str())
+    }
+
+    fn too_large(&self, route: &Route<'_>) -> bool {
+        self.body_over_limit || self.body.len() > body_limit(route)
     }
 
     fn signals(&self) -> RequestSignals<'_> {
@@ -218,7 +288,22 @@ pub async fn respond(
     // The token is checked before anything is read, so a guessed or tampered
     // link costs no storage read and no call to the server.
     let verify = |token: &str| secrets.link_keys.verify(token);
-    Ok(match route(&request.method, &request.path) {
+    let route = route(&request.method, &request.path);
+    // Checked after the token for the customer's routes (a forgery is a 404
+    // whatever it carries) and before the signature for the server's.
+    let too_large = request.too_large(&route);
+    let payload_too_large = || EdgeResponse::empty(413);
+    Ok(match route {
+        Route::Page(token)
+        | Route::Pdf(token)
+        | Route::Presence(token)
+        | Route::Printed(token)
+        | Route::FreshLink(token)
+            if too_large && verify(token).is_some() =>
+        {
+            payload_too_large()
+        }
+        Route::Asset(_) | Route::Publish | Route::State if too_large => payload_too_large(),
         Route::Page(token) => match verify(token) {
             None => not_found(),
             Some(link_id) => match load_link(store, origin, link_id).await? {
@@ -263,32 +348,41 @@ pub async fn respond(
             None => not_found(),
             Some(link_id) => match serde_json::from_slice::<PresenceReport>(&request.body) {
                 Err(_) => EdgeResponse::empty(400),
-                Ok(report) => {
-                    let actor = tracking::presence(&report, request.header("user-agent"));
-                    EdgeResponse::empty(204).with_event(Some(event(
-                        request,
-                        link_id,
-                        EdgeEventKind::Opened,
-                        actor,
-                    )))
-                }
+                Ok(report) => match load_link(store, origin, link_id).await? {
+                    None => not_found(),
+                    // A withdrawn link records nothing; the page said so.
+                    Some(link) if link.revoked => EdgeResponse::empty(410),
+                    Some(_) => {
+                        let actor = tracking::presence(&report, request.header("user-agent"));
+                        EdgeResponse::empty(204).with_event(Some(event(
+                            request,
+                            link_id,
+                            EdgeEventKind::Opened,
+                            actor,
+                        )))
+                    }
+                },
             },
         },
         Route::Printed(token) => match verify(token) {
             None => not_found(),
-            Some(link_id) => {
-                let actor = if tracking::is_automated_agent(request.header("user-agent")) {
-                    Actor::Automated
-                } else {
-                    Actor::Person
-                };
-                EdgeResponse::empty(204).with_event(Some(event(
-                    request,
-                    link_id,
-                    EdgeEventKind::Printed,
-                    actor,
-                )))
-            }
+            Some(link_id) => match load_link(store, origin, link_id).await? {
+                None => not_found(),
+                Some(link) if link.revoked => EdgeResponse::empty(410),
+                Some(_) => {
+                    let actor = if tracking::is_automated_agent(request.header("user-agent")) {
+                        Actor::Automated
+                    } else {
+                        Actor::Person
+                    };
+                    EdgeResponse::empty(204).with_event(Some(event(
+                        request,
+                        link_id,
+                        EdgeEventKind::Printed,
+                        actor,
+                    )))
+                }
+            },
         },
         Route::FreshLink(token) => match verify(token) {
             None => not_found(),
@@ -653,6 +747,7 @@ mod tests {
                 .map(|(k, v)| ((*k).into(), (*v).into()))
                 .collect(),
             body: body.to_vec(),
+            body_over_limit: false,
             now_ms: NOW_MS,
             random_id: [5; 16],
         }
@@ -824,6 +919,7 @@ mod tests {
     fn an_open_is_recorded_only_from_a_presence_report() {
         let store = CountingStore::default();
         let link = LinkId([4; 16]);
+        publish(&store, link);
         let token = secrets().link_keys.sign(link);
         let report = br#"{"visible_ms":2000,"interacted":false,"webdriver":false}"#;
         let person = answer(
@@ -876,6 +972,161 @@ mod tests {
                 "{body}"
             );
         }
+    }
+
+    #[test]
+    fn a_revoked_links_presence_and_print_reports_answer_410_and_record_nothing() {
+        let store = CountingStore::default();
+        let link = LinkId([15; 16]);
+        publish(&store, link);
+        let token = secrets().link_keys.sign(link);
+        let report = br#"{"visible_ms":2000,"interacted":true,"webdriver":false}"#;
+        let post = |store: &CountingStore, what: &str| {
+            answer(
+                &request(
+                    "POST",
+                    &format!("/i/{token}/{what}"),
+                    &[("user-agent", CHROME)],
+                    report,
+                ),
+                store,
+                &NoOrigin,
+            )
+        };
+        for what in ["presence", "printed"] {
+            let live = post(&store, what);
+            assert_eq!(live.status, 204, "{what} on a live link");
+            assert_eq!(live.events.len(), 1);
+        }
+        assert_eq!(publish_link(&store, link, true).status, 204);
+        for what in ["presence", "printed"] {
+            let revoked = post(&store, what);
+            assert_eq!(revoked.status, 410, "{what} on a revoked link");
+            assert!(revoked.events.is_empty(), "{what}: nothing forwarded");
+        }
+        let unknown = secrets().link_keys.sign(LinkId([16; 16]));
+        let stranger = answer(
+            &request(
+                "POST",
+                &format!("/i/{unknown}/printed"),
+                &[("user-agent", CHROME)],
+                b"",
+            ),
+            &store,
+            &NoOrigin,
+        );
+        assert_eq!(stranger.status, 404, "a link the server does not know");
+        assert!(stranger.events.is_empty());
+    }
+
+    #[test]
+    fn every_route_refuses_a_body_over_what_it_accepts_with_413() {
+        let store = CountingStore::default();
+        let link = LinkId([17; 16]);
+        publish(&store, link);
+        let token = secrets().link_keys.sign(link);
+        let over = |limit: usize| vec![b'{'; limit + 1];
+        for (method, path) in [
+            ("POST", format!("/i/{token}/presence")),
+            ("POST", format!("/i/{token}/printed")),
+            ("POST", format!("/i/{token}/fresh-link")),
+        ] {
+            let response = answer(
+                &request(
+                    method,
+                    &path,
+                    &[("user-agent", CHROME)],
+                    &over(REPORT_BODY_LIMIT),
+                ),
+                &store,
+                &NoOrigin,
+            );
+            assert_eq!(response.status, 413, "{method} {path}");
+            assert!(response.events.is_empty(), "{path}");
+        }
+        for path in [
+            format!("/i/{token}"),
+            format!("/i/{token}/pdf"),
+            "/assets/customer.js".to_owned(),
+        ] {
+            let response = answer(
+                &request("GET", &path, &[("user-agent", CHROME)], b"x"),
+                &store,
+                &NoOrigin,
+            );
+            assert_eq!(response.status, 413, "GET {path} takes no body");
+            assert!(response.events.is_empty(), "{path}");
+        }
+        // Over the limit before the signature is even checked.
+        let publication = answer(
+            &signed_put(PUBLISH_PATH, &over(PUBLISH_BODY_LIMIT)),
+            &store,
+            &NoOrigin,
+        );
+        assert_eq!(publication.status, 413);
+        let state = answer(
+            &signed_put(STATE_PATH, &over(STATE_BODY_LIMIT)),
+            &store,
+            &NoOrigin,
+        );
+        assert_eq!(state.status, 413);
+        // A body the worker stopped reading at the limit is refused as well.
+        let mut cut_short = request(
+            "POST",
+            &format!("/i/{token}/presence"),
+            &[("user-agent", CHROME)],
+            &over(REPORT_BODY_LIMIT - 1),
+        );
+        cut_short.body_over_limit = true;
+        assert_eq!(answer(&cut_short, &store, &NoOrigin).status, 413);
+        // A forged token is a 404 whatever it carries, and reads nothing.
+        store.reads.set(0);
+        let forged = answer(
+            &request("POST", "/i/garbage/presence", &[], &over(REPORT_BODY_LIMIT)),
+            &store,
+            &NoOrigin,
+        );
+        assert_eq!(forged.status, 404);
+        assert_eq!(store.reads.get(), 0);
+        // What the page really sends fits.
+        let report = br#"{"visible_ms":2000,"interacted":false,"webdriver":false}"#;
+        let fits = answer(
+            &request(
+                "POST",
+                &format!("/i/{token}/presence"),
+                &[("user-agent", CHROME)],
+                report,
+            ),
+            &store,
+            &NoOrigin,
+        );
+        assert_eq!(fits.status, 204);
+    }
+
+    #[test]
+    fn a_shared_secret_shorter_than_the_server_accepts_is_refused_and_never_echoed() {
+        let short = "s3cr3t-but-only-31-characters!!";
+        assert_eq!(short.len(), MIN_EDGE_SECRET_LEN - 1);
+        let Err(error) = configured_secrets(KEYS, short) else {
+            panic!("a short secret was accepted");
+        };
+        assert_eq!(error, ConfigError::ShortEdgeSecret { length: 31 });
+        let message = error.to_string();
+        assert!(message.contains("EDGE_SHARED_SECRET"), "{message}");
+        assert!(!message.contains("s3cr3t"), "{message}");
+
+        let Err(malformed) = configured_secrets("1-AAAAAAAAsecretkeymaterial", &"x".repeat(32))
+        else {
+            panic!("a malformed key ring was accepted");
+        };
+        let message = malformed.to_string();
+        assert!(message.contains("LINK_SIGNING_KEYS"), "{message}");
+        assert!(!message.contains("AAAA"), "{message}");
+        assert!(!message.contains("secret"), "{message}");
+
+        let secrets = configured_secrets(KEYS, std::str::from_utf8(SECRET).expect("utf-8"))
+            .expect("a secret as long as the server's minimum");
+        assert_eq!(secrets.edge_secret, SECRET);
     }
 
     /// A server that answers with one publication, and counts the questions.
@@ -1051,6 +1302,12 @@ mod tests {
                     invoice::events::PublicEvent {
                         at_ms: NOW_MS - 60_000,
                         kind: invoice::events::PublicEventKind::Sent,
+                        count: 1,
+                    },
+                    invoice::events::PublicEvent {
+                        at_ms: NOW_MS - 30_000,
+                        kind: invoice::events::PublicEventKind::Printed,
+                        count: 3,
                     },
                     invoice::events::PublicEvent {
                         at_ms: NOW_MS,
@@ -1058,8 +1315,10 @@ mod tests {
                             amount_minor: 12_200,
                             date: Date::from_unix_millis(NOW_MS),
                         },
+                        count: 1,
                     },
                 ],
+                earlier_entries: 7,
             },
         };
         let body = serde_json::to_vec(&state).expect("json");
@@ -1075,6 +1334,12 @@ mod tests {
         assert!(after.contains("Cronologia"));
         assert!(after.contains("Pagamento registrato: 122,00\u{a0}€"));
         assert!(after.contains("Inviata"));
+        assert!(
+            after.contains("(×3)"),
+            "merged repeats say how many: {after}"
+        );
+        assert!(!after.contains("(×1)"));
+        assert!(after.contains("Altre 7 voci precedenti non sono mostrate."));
 
         // A replay of an older state (here: the first publication) changes nothing.
         let mut older = state.clone();

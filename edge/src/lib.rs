@@ -16,12 +16,13 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Duration;
 
+use futures_util::StreamExt;
+
 use handler::{EdgeRequest, Origin, Secrets, Store, StoreError};
 use invoice::events::{
     EdgeEvent, EventBatch, FreshLinkRequest, Publication, EVENTS_PATH, FRESH_LINK_PATH,
     LINK_LOOKUP_PATH,
 };
-use invoice::link::KeyRing;
 use invoice::signing::{self, SIGNATURE_HEADER, TIMESTAMP_HEADER};
 use isolate::{CachedStore, RecordCache, EVENT_GATHER_MS, RECORD_CAPACITY, RECORD_TTL_MS};
 use worker::{
@@ -125,13 +126,49 @@ impl Origin for Server<'_> {
     }
 }
 
-fn secrets(env: &Env) -> Result<Secrets> {
-    let link_keys = KeyRing::parse(&env.secret("LINK_SIGNING_KEYS")?.to_string())
-        .map_err(|error| worker::Error::RustError(format!("LINK_SIGNING_KEYS: {error}")))?;
-    Ok(Secrets {
-        link_keys,
-        edge_secret: env.secret("EDGE_SHARED_SECRET")?.to_string().into_bytes(),
-    })
+/// The worker's secrets, or why it cannot run with them (a missing setting,
+/// a malformed key ring, a shared secret shorter than the server accepts);
+/// the reason names the setting, never its value.
+fn secrets(env: &Env) -> std::result::Result<Secrets, String> {
+    let setting = |name: &str| {
+        env.secret(name)
+            .map(|value| value.to_string())
+            .map_err(|_| format!("{name} is not set"))
+    };
+    handler::configured_secrets(
+        &setting("LINK_SIGNING_KEYS")?,
+        &setting("EDGE_SHARED_SECRET")?,
+    )
+    .map_err(|error| error.to_string())
+}
+
+/// Reads a request's body up to `limit` bytes, and says whether it went on
+/// beyond: nothing past the limit is kept in memory.
+async fn capped_body(request: &mut Request, limit: usize) -> (Vec<u8>, bool) {
+    let declared = request
+        .headers()
+        .get("content-length")
+        .ok()
+        .flatten()
+        .and_then(|length| length.parse::<usize>().ok());
+    if declared.is_some_and(|length| length > limit) {
+        return (Vec::new(), true);
+    }
+    // A request without a body (a GET) has no stream.
+    let Ok(mut stream) = request.stream() else {
+        return (Vec::new(), false);
+    };
+    let mut body = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        let Ok(chunk) = chunk else {
+            break;
+        };
+        if body.len() + chunk.len() > limit {
+            return (body, true);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    (body, false)
 }
 
 fn now_ms() -> i64 {
@@ -142,15 +179,20 @@ fn now_ms() -> i64 {
 async fn fetch(mut request: Request, env: Env, ctx: Context) -> Result<Response> {
     let mut random_id = [0_u8; 16];
     getrandom::getrandom(&mut random_id).map_err(|e| worker::Error::RustError(e.to_string()))?;
+    let method = request.method().to_string();
+    let path = request.path();
+    let limit = handler::body_limit(&routes::route(&method, &path));
+    let (body, body_over_limit) = capped_body(&mut request, limit).await;
     let edge_request = EdgeRequest {
-        method: request.method().to_string(),
-        path: request.path(),
+        method,
+        path,
         headers: request
             .headers()
             .entries()
             .map(|(k, v)| (k.to_ascii_lowercase(), v))
             .collect(),
-        body: request.bytes().await.unwrap_or_default(),
+        body,
+        body_over_limit,
         now_ms: now_ms(),
         random_id,
     };
@@ -160,14 +202,21 @@ async fn fetch(mut request: Request, env: Env, ctx: Context) -> Result<Response>
         cache: &records,
         now_ms: edge_request.now_ms,
     };
-    let response =
-        match handler::respond(&edge_request, &store, &Server(&env), &secrets(&env)?).await {
-            Ok(response) => response,
-            Err(StoreError(reason)) => {
-                worker::console_error!("storage or the server failed: {reason}");
-                handler::unavailable(&edge_request)
+    let response = match secrets(&env) {
+        Err(reason) => {
+            worker::console_error!("the worker is misconfigured and serves nothing: {reason}");
+            handler::unavailable(&edge_request)
+        }
+        Ok(secrets) => {
+            match handler::respond(&edge_request, &store, &Server(&env), &secrets).await {
+                Ok(response) => response,
+                Err(StoreError(reason)) => {
+                    worker::console_error!("storage or the server failed: {reason}");
+                    handler::unavailable(&edge_request)
+                }
             }
-        };
+        }
+    };
     if !response.events.is_empty() {
         WAITING_EVENTS.with(|waiting| waiting.borrow_mut().extend(response.events));
         ctx.wait_until(async move { send_waiting_events(&env).await });
@@ -229,20 +278,14 @@ async fn forward(env: &Env, batch: &EventBatch) -> Result<()> {
 /// A call to the server, signed over method, path, body and time.
 async fn signed_call(env: &Env, method: Method, path: &str, body: String) -> Result<Response> {
     let server_url = env.var("SERVER_URL")?.to_string();
-    let secret = env.secret("EDGE_SHARED_SECRET")?.to_string();
+    let secret = secrets(env).map_err(worker::Error::RustError)?.edge_secret;
     let timestamp = now_ms() / 1000;
     let headers = Headers::new();
     headers.set("content-type", "application/json")?;
     headers.set(TIMESTAMP_HEADER, &timestamp.to_string())?;
     headers.set(
         SIGNATURE_HEADER,
-        &signing::sign(
-            secret.as_bytes(),
-            method.as_ref(),
-            path,
-            timestamp,
-            body.as_bytes(),
-        ),
+        &signing::sign(&secret, method.as_ref(), path, timestamp, body.as_bytes()),
     )?;
     let mut init = RequestInit::new();
     init.with_method(method).with_headers(headers);

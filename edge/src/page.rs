@@ -43,11 +43,26 @@ fn history_item(event: &PublicEvent, document: &PublicDocument) -> String {
             date.format(language)
         ),
     };
+    // Repeats merged into one entry (invoice::repeats) say how many they were.
+    let times = if event.count > 1 {
+        format!(" (×{})", event.count)
+    } else {
+        String::new()
+    };
     format!(
-        "<li><time>{when}</time> <span>{what}</span></li>\n",
+        "<li><time>{when}</time> <span>{what}{times}</span></li>\n",
         when = format_instant(event.at_ms, language),
         what = e(&what),
     )
+}
+
+/// The line under a history that was published without its oldest entries.
+fn earlier_entries(language: Language, count: u64) -> String {
+    match language {
+        Language::It => format!("Altre {count} voci precedenti non sono mostrate."),
+        Language::Es => format!("No se muestran {count} entradas anteriores."),
+        Language::En => format!("{count} earlier entries are not shown."),
+    }
 }
 
 pub fn invoice_page(
@@ -118,12 +133,20 @@ pub fn invoice_page(
             .rev()
             .map(|event| history_item(event, document))
             .collect();
+        let earlier = if state.earlier_entries > 0 {
+            format!(
+                "<p class=\"history-earlier\">{}</p>\n",
+                e(&earlier_entries(language, state.earlier_entries))
+            )
+        } else {
+            String::new()
+        };
         format!(
             r#"<section class="history no-print" aria-labelledby="history-title">
 <h2 id="history-title">{title}</h2>
 <ol>
 {items}</ol>
-</section>
+{earlier}</section>
 "#,
             title = t(Text::History)
         )

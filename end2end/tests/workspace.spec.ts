@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { addCustomer, adminUrl, downloadedText, issueInvoice, signUp, waitForHydration } from "./support";
+import { addCustomer, adminUrl, downloadedText, issueInvoice, signIn, signUp, waitForEmailTo, waitForHydration } from "./support";
 
 test("a new merchant signs up, sets up the store and is told exactly what is wrong", async ({ page }) => {
   const email = await signUp(page);
@@ -126,4 +126,47 @@ test("PDFs and receipts speak the customer's language", async ({ page }) => {
       expect(text).toContain(name);
     }
   }
+});
+
+test("a merchant who forgot the password sets a new one from the emailed link, which works once", async ({ page, browser }) => {
+  const email = await signUp(page);
+  // A second browser stays signed in: resetting the password ends its session.
+  const other = await browser.newPage();
+  await signIn(other, email);
+
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await waitForHydration(page);
+  await page.getByRole("link", { name: "Forgot your password?" }).click();
+  await waitForHydration(page);
+  await page.getByLabel("Email", { exact: true }).fill(email);
+  await page.getByRole("button", { name: "Send me the link" }).click();
+  await expect(page.getByRole("status")).toContainText("If this address has an Invio account");
+
+  const reset = await waitForEmailTo(email, /^Reset your Invio password$/);
+  const link = reset.text.match(/https?:\/\/\S+\/reset-password\?token=[A-Za-z0-9_-]+/)?.[0];
+  if (!link) throw new Error(`no reset link in: ${reset.text}`);
+  await page.goto(link);
+  await waitForHydration(page);
+  await page.getByLabel("New password").fill("a brand new passphrase");
+  await page.getByRole("button", { name: "Save the new password" }).click();
+  await expect(page.getByRole("status")).toContainText("Your password is changed");
+
+  // The link is used up, and the old password no longer opens the account.
+  await page.goto(link);
+  await waitForHydration(page);
+  await page.getByLabel("New password").fill("yet another passphrase");
+  await page.getByRole("button", { name: "Save the new password" }).click();
+  await expect(page.locator("#password-error")).not.toBeEmpty();
+  await page.goto(`${adminUrl()}/login`);
+  await waitForHydration(page);
+  await page.getByLabel("Email", { exact: true }).fill(email);
+  await page.getByLabel("Password", { exact: true }).fill("correct horse battery");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.locator("#password-error")).not.toBeEmpty();
+  await page.getByLabel("Password", { exact: true }).fill("a brand new passphrase");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("heading", { name: "Customer invoices" })).toBeVisible();
+
+  await other.reload();
+  await expect(other.getByRole("heading", { name: "Sign in to Invio" })).toBeVisible();
 });

@@ -25,9 +25,40 @@ pub struct FreshLinkRequest {
     pub link_id: String,
 }
 
+/// How many fresh links one revoked link may bring, over its whole life:
+/// enough for a customer who lost one, too few to make the link a way of
+/// mailing the customer at will.
+pub const MAX_FRESH_LINKS_PER_LINK: i64 = 3;
+
+/// Whether a customer's request for a fresh link, made through a link, is
+/// answered with one: only in place of a revoked link, for an invoice still
+/// to pay (neither paid nor void), and at most [`MAX_FRESH_LINKS_PER_LINK`]
+/// times per link.
+pub fn fresh_link_allowed(
+    link_revoked: bool,
+    lifecycle: Lifecycle,
+    due_minor: i64,
+    sent_before: i64,
+) -> bool {
+    link_revoked
+        && lifecycle == Lifecycle::Issued
+        && due_minor > 0
+        && sent_before < MAX_FRESH_LINKS_PER_LINK
+}
+
 /// Where the edge asks the server for a link it does not have (signed GET of
 /// `{LINK_LOOKUP_PATH}/{link id}`); the answer is a [`Publication`].
 pub const LINK_LOOKUP_PATH: &str = "/api/edge/links";
+
+/// The shortest shared secret the server and the edge accept: shorter ones
+/// are guessable, and a worker configured with one refuses to run.
+pub const MIN_EDGE_SECRET_LEN: usize = 32;
+
+/// How many history entries, newest first, an invoice's published state
+/// carries; older ones are only counted (see [`PublicState::earlier_entries`]).
+/// Keeps what is sent to the edge and kept there per link bounded, whatever
+/// the history holds.
+pub const PUBLISHED_HISTORY_LIMIT: usize = 50;
 
 /// Who a link was sent to. Opens through a copy never count as the customer's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -79,7 +110,11 @@ pub struct PublicState {
     pub version: i64,
     pub lifecycle: Lifecycle,
     pub paid_minor: i64,
+    /// The newest [`PUBLISHED_HISTORY_LIMIT`] entries, oldest first.
     pub history: Vec<PublicEvent>,
+    /// How many older entries the history has beyond those published.
+    #[serde(default)]
+    pub earlier_entries: u64,
 }
 
 impl PublicState {
@@ -90,6 +125,7 @@ impl PublicState {
             lifecycle: Lifecycle::Issued,
             paid_minor: 0,
             history: Vec::new(),
+            earlier_entries: 0,
         }
     }
 
@@ -116,6 +152,13 @@ impl PublicState {
 pub struct PublicEvent {
     pub at_ms: i64,
     pub kind: PublicEventKind,
+    /// Repeats merged into this entry (see `crate::repeats`): 1 for one event.
+    #[serde(default = "one")]
+    pub count: i64,
+}
+
+fn one() -> i64 {
+    1
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -201,6 +244,8 @@ pub struct HistoryFact<'a> {
     /// `customer`, `copy` or `notice` for events about an email or a link.
     pub recipient: Option<&'a str>,
     pub automated: bool,
+    /// Repeats merged into this entry (see `crate::repeats`).
+    pub count: i64,
 }
 
 /// A payment not deleted, for the customer's history.
@@ -244,6 +289,7 @@ pub fn customer_history(facts: &[HistoryFact<'_>], payments: &[PaymentFact]) -> 
             customer_event(fact.kind, fact.recipient, fact.automated).map(|kind| PublicEvent {
                 at_ms: fact.at_ms,
                 kind,
+                count: fact.count.max(1),
             })
         })
         .chain(payments.iter().map(|payment| PublicEvent {
@@ -252,10 +298,19 @@ pub fn customer_history(facts: &[HistoryFact<'_>], payments: &[PaymentFact]) -> 
                 amount_minor: payment.amount_minor,
                 date: payment.date,
             },
+            count: 1,
         }))
         .collect();
     history.sort_by_key(|event| event.at_ms);
     history
+}
+
+/// The newest [`PUBLISHED_HISTORY_LIMIT`] entries of a history (oldest
+/// first, as given), and how many older ones were left out.
+pub fn published_history(mut history: Vec<PublicEvent>) -> (Vec<PublicEvent>, u64) {
+    let earlier = history.len().saturating_sub(PUBLISHED_HISTORY_LIMIT);
+    history.drain(..earlier);
+    (history, u64::try_from(earlier).unwrap_or(u64::MAX))
 }
 
 /// What the edge keeps per link: with a copy of the document and its state,
@@ -270,7 +325,7 @@ pub struct LinkRecord {
     pub state: PublicState,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EdgeEventKind {
     /// The page was requested; says nothing about who read it.
@@ -336,7 +391,59 @@ mod tests {
             kind,
             recipient,
             automated,
+            count: 1,
         }
+    }
+
+    #[test]
+    fn a_fresh_link_replaces_a_revoked_link_of_an_invoice_to_pay_a_few_times_at_most() {
+        assert!(fresh_link_allowed(true, Lifecycle::Issued, 100, 0));
+        assert!(fresh_link_allowed(
+            true,
+            Lifecycle::Issued,
+            100,
+            MAX_FRESH_LINKS_PER_LINK - 1
+        ));
+        assert!(!fresh_link_allowed(
+            true,
+            Lifecycle::Issued,
+            100,
+            MAX_FRESH_LINKS_PER_LINK
+        ));
+        assert!(
+            !fresh_link_allowed(false, Lifecycle::Issued, 100, 0),
+            "live link"
+        );
+        assert!(!fresh_link_allowed(true, Lifecycle::Issued, 0, 0), "paid");
+        assert!(!fresh_link_allowed(true, Lifecycle::Void, 100, 0));
+        assert!(!fresh_link_allowed(true, Lifecycle::Draft, 100, 0));
+    }
+
+    #[test]
+    fn a_published_history_keeps_the_newest_entries_and_counts_the_rest() {
+        let history: Vec<PublicEvent> = (0..(PUBLISHED_HISTORY_LIMIT as i64 + 7))
+            .map(|at_ms| PublicEvent {
+                at_ms,
+                kind: PublicEventKind::Opened,
+                count: 1,
+            })
+            .collect();
+        let (published, earlier) = published_history(history.clone());
+        assert_eq!(published.len(), PUBLISHED_HISTORY_LIMIT);
+        assert_eq!(earlier, 7);
+        assert_eq!(published[0].at_ms, 7, "the oldest are left out");
+        assert_eq!(published.last(), history.last());
+        let (short, none) = published_history(history[..3].to_vec());
+        assert_eq!((short.len(), none), (3, 0));
+    }
+
+    #[test]
+    fn merged_repeats_keep_their_count_in_the_customers_history() {
+        let facts = [HistoryFact {
+            count: 40,
+            ..fact(1, "printed", Some("customer"), false)
+        }];
+        assert_eq!(customer_history(&facts, &[])[0].count, 40);
     }
 
     #[test]

@@ -19,6 +19,7 @@ pub mod pdf;
 pub mod problem;
 pub mod recipients;
 pub mod reminders;
+pub mod repeats;
 pub mod signing;
 pub mod status;
 pub mod store;

@@ -108,6 +108,14 @@ pub enum Problem {
     ConfirmationsUsedToday,
     ConfirmationLinkInvalid,
     UnknownRecipient,
+    /// Too many password hashes are running: the sign-in is refused, not queued.
+    SignInBusy,
+    /// The organisation's owner has not confirmed their email address yet.
+    EmailNotConfirmed,
+    /// A confirmation or password-reset link that is unknown, used or expired.
+    AccountLinkInvalid,
+    /// An account email (reset link, confirmation) could not be sent.
+    AccountEmailNotSent,
 }
 
 impl Problem {
@@ -347,6 +355,26 @@ impl Problem {
                 "Issue the invoice first.",
                 "Prima emetti la fattura.",
                 "Primero emite la factura.",
+            ),
+            Problem::SignInBusy => pick(
+                "Too many sign-ins right now; try again in a moment.",
+                "Troppi accessi in questo momento; riprova tra poco.",
+                "Demasiados inicios de sesión en este momento; inténtalo de nuevo en un momento.",
+            ),
+            Problem::EmailNotConfirmed => pick(
+                "Confirm the organisation's email address before sending invoices: the owner has to open the link we emailed when the account was created.",
+                "Conferma l'indirizzo email dell'organizzazione prima di inviare fatture: il titolare deve aprire il link che abbiamo inviato alla creazione dell'account.",
+                "Confirma la dirección de email de la organización antes de enviar facturas: el titular debe abrir el enlace que enviamos al crear la cuenta.",
+            ),
+            Problem::AccountLinkInvalid => pick(
+                "This link has expired or was already used. Ask for a new one.",
+                "Questo link è scaduto o è già stato usato. Richiedine uno nuovo.",
+                "Este enlace ha caducado o ya se ha usado. Pide uno nuevo.",
+            ),
+            Problem::AccountEmailNotSent => pick(
+                "We could not send the email. Please try again in a moment.",
+                "Non siamo riusciti a inviare l'email. Riprova tra poco.",
+                "No hemos podido enviar el email. Inténtalo de nuevo en un momento.",
             ),
         }
     }

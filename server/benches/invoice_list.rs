@@ -39,18 +39,25 @@ async fn main() {
         link_keys: KeyRing::parse("1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA").expect("keys"),
         edge_secret: vec![b'x'; 32],
         daily_email_quota: server::config::DEFAULT_DAILY_EMAIL_QUOTA,
+        trusted_proxies: Vec::new(),
+        hashing_concurrency: 4,
     };
     let services = Arc::new(Services::new(db.clone(), config).expect("services"));
-    let session = services
+    let email = format!("bench-{}@invio.test", random_id());
+    services
         .signup(SignupInput {
             business_name: "Bench".into(),
             name: "Bench".into(),
-            email: format!("bench-{}@invio.test", random_id()),
+            email: email.clone(),
             password: "a long bench password".into(),
             language: "en".into(),
         })
         .await
         .expect("signup");
+    let (session, _) = services
+        .login(email, "a long bench password".into(), "127.0.0.1".into())
+        .await
+        .expect("sign in");
     let owner =
         server::db::accounts::session_user(&db, &server::auth::token_hash(&session), now_ms())
             .await

@@ -1,6 +1,10 @@
 //! Accounts: password hashing, sessions, the sign-in rate limit, and the
 //! middleware that tells every request who is asking.
 
+use std::net::{IpAddr, Ipv6Addr, SocketAddr};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, LazyLock};
+
 use app::api::ssr::{cookie, ClientIp, LANGUAGE_COOKIE, SESSION_COOKIE};
 use app::api::Viewer;
 use argon2::password_hash::rand_core::OsRng;
@@ -12,34 +16,143 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use invoice::Language;
 use sha2::{Digest, Sha256};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+use crate::config::IpNetwork;
 
 use crate::db::{accounts, now_ms};
 use crate::error::ServerError;
 use crate::state::AppState;
 
-/// Hashes with argon2id off the async threads: it is slow on purpose.
-pub async fn hash_password(password: String) -> Result<String, ServerError> {
-    tokio::task::spawn_blocking(move || {
-        let salt = SaltString::generate(&mut OsRng);
-        Argon2::default()
-            .hash_password(password.as_bytes(), &salt)
-            .map(|hash| hash.to_string())
-            .map_err(|error| ServerError::Corrupt(format!("hashing failed: {error}")))
-    })
-    .await
-    .map_err(|error| ServerError::Corrupt(error.to_string()))?
+/// Caps the password hashes computed at once: each takes argon2's memory
+/// (19 MiB) and a core for a while, so a flood of sign-ins would otherwise
+/// exhaust both. Over the cap a request is refused at once, not queued.
+pub struct PasswordHashing {
+    permits: Arc<Semaphore>,
+    /// Hashes started since the server started: what the rate limit let through.
+    started: AtomicU64,
 }
 
-pub async fn verify_password(password: String, hash: String) -> Result<bool, ServerError> {
-    tokio::task::spawn_blocking(move || {
-        let parsed = PasswordHash::new(&hash)
-            .map_err(|error| ServerError::Corrupt(format!("stored hash: {error}")))?;
-        Ok(Argon2::default()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok())
-    })
-    .await
-    .map_err(|error| ServerError::Corrupt(error.to_string()))?
+/// The right to compute one hash; released when the hash is done.
+pub struct HashPermit {
+    _held: OwnedSemaphorePermit,
+}
+
+impl PasswordHashing {
+    pub fn new(at_once: usize) -> Self {
+        Self {
+            permits: Arc::new(Semaphore::new(at_once)),
+            started: AtomicU64::new(0),
+        }
+    }
+
+    /// A permit, or None when `at_once` hashes are already running.
+    pub fn try_permit(&self) -> Option<HashPermit> {
+        Arc::clone(&self.permits)
+            .try_acquire_owned()
+            .ok()
+            .map(|held| HashPermit { _held: held })
+    }
+
+    /// How many hashes (and checks) were started.
+    pub fn started(&self) -> u64 {
+        self.started.load(Ordering::SeqCst)
+    }
+
+    /// Hashes with argon2id off the async threads. The permit moves into the
+    /// blocking task: a request dropped halfway still counts until the hash ends.
+    pub async fn hash(&self, permit: HashPermit, password: String) -> Result<String, ServerError> {
+        self.started.fetch_add(1, Ordering::SeqCst);
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            let salt = SaltString::generate(&mut OsRng);
+            Argon2::default()
+                .hash_password(password.as_bytes(), &salt)
+                .map(|hash| hash.to_string())
+                .map_err(|error| ServerError::Corrupt(format!("hashing failed: {error}")))
+        })
+        .await
+        .map_err(|error| ServerError::Corrupt(error.to_string()))?
+    }
+
+    /// Checks a password against a stored hash; None checks it against a
+    /// hash of nothing, so an unknown email costs what a wrong password does.
+    pub async fn verify(
+        &self,
+        permit: HashPermit,
+        password: String,
+        hash: Option<String>,
+    ) -> Result<bool, ServerError> {
+        self.started.fetch_add(1, Ordering::SeqCst);
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            let known = hash.is_some();
+            let hash = hash.unwrap_or_else(|| UNKNOWN_ACCOUNT_HASH.clone());
+            let parsed = PasswordHash::new(&hash)
+                .map_err(|error| ServerError::Corrupt(format!("stored hash: {error}")))?;
+            let matches = Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok();
+            Ok(known && matches)
+        })
+        .await
+        .map_err(|error| ServerError::Corrupt(error.to_string()))?
+    }
+}
+
+/// A hash with the same parameters as real ones, of a random password.
+static UNKNOWN_ACCOUNT_HASH: LazyLock<String> = LazyLock::new(|| {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(&rand::random::<[u8; 32]>(), &salt)
+        .map(|hash| hash.to_string())
+        .unwrap_or_default()
+});
+
+/// The client's address: the socket's peer, unless the peer is a trusted
+/// proxy; then the nearest address in `X-Forwarded-For` (read from the
+/// right, the end the proxies append to) that is not a trusted proxy.
+/// Entries further left are whatever the client wrote and are ignored.
+pub fn client_address(
+    peer: Option<IpAddr>,
+    forwarded_for: &[&str],
+    trusted: &[IpNetwork],
+) -> Option<IpAddr> {
+    let is_trusted = |address: IpAddr| trusted.iter().any(|network| network.contains(address));
+    let mut client = peer?.to_canonical();
+    if !is_trusted(client) {
+        return Some(client);
+    }
+    let hops = forwarded_for
+        .iter()
+        .rev()
+        .flat_map(|header| header.rsplit(','))
+        .map(str::trim);
+    for hop in hops {
+        match hop.parse::<IpAddr>() {
+            Ok(address) => {
+                client = address.to_canonical();
+                if !is_trusted(client) {
+                    break;
+                }
+            }
+            // A garbled entry: the trusted hop that passed it on is the client.
+            Err(_) => break,
+        }
+    }
+    Some(client)
+}
+
+/// What the per-network sign-in limit counts by: an IPv4 address, or an
+/// IPv6 address's /64 (one household or server holds a whole /64).
+pub fn network_of(address: IpAddr) -> String {
+    match address.to_canonical() {
+        IpAddr::V4(address) => address.to_string(),
+        IpAddr::V6(address) => {
+            let prefix = u128::from(address) & (u128::MAX << 64);
+            format!("{}/64", Ipv6Addr::from(prefix))
+        }
+    }
 }
 
 /// A new session token for the cookie (256 random bits) and the hash stored.
@@ -61,6 +174,10 @@ pub fn token_hash(token: &str) -> String {
 fn is_public(path: &str) -> bool {
     path == "/login"
         || path == "/signup"
+        || path == app::api::CHECK_EMAIL_PATH
+        || path == app::api::CONFIRM_EMAIL_PATH
+        || path == app::api::FORGOT_PASSWORD_PATH
+        || path == app::api::RESET_PASSWORD_PATH
         || path.starts_with("/pkg/")
         || path.starts_with("/api/")
         || path == "/favicon.ico"
@@ -151,10 +268,18 @@ pub async fn session_layer(
     if user.is_some() && (path == "/login" || path == "/signup" || path == "/") {
         return Redirect::to("/invoices").into_response();
     }
-    let ip = request
+    let peer = request
         .extensions()
-        .get::<ConnectInfo<std::net::SocketAddr>>()
-        .map_or_else(|| "unknown".to_owned(), |info| info.0.ip().to_string());
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|info| info.0.ip());
+    let forwarded_for: Vec<&str> = request
+        .headers()
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .collect();
+    let ip = client_address(peer, &forwarded_for, &state.services.config.trusted_proxies)
+        .map_or_else(|| "unknown".to_owned(), network_of);
     request.extensions_mut().insert(ClientIp(ip));
     request.extensions_mut().insert(Viewer { user, language });
     next.run(request).await
@@ -200,6 +325,73 @@ mod tests {
             Language::It
         );
         assert_eq!(visitor_language(&headers(&[])), Language::En);
+    }
+
+    fn networks(text: &str) -> Vec<IpNetwork> {
+        crate::config::parse_trusted_proxies(text).expect("networks")
+    }
+
+    fn ip(text: &str) -> IpAddr {
+        text.parse().expect("an address")
+    }
+
+    #[test]
+    fn without_trusted_proxies_the_socket_is_the_client_whatever_the_headers_say() {
+        assert_eq!(
+            client_address(Some(ip("203.0.113.9")), &["1.2.3.4"], &[]),
+            Some(ip("203.0.113.9"))
+        );
+        assert_eq!(
+            client_address(
+                Some(ip("203.0.113.9")),
+                &["1.2.3.4"],
+                &networks("10.0.0.0/8")
+            ),
+            Some(ip("203.0.113.9")),
+            "a forged header from an untrusted peer is ignored"
+        );
+        assert_eq!(client_address(None, &[], &[]), None);
+    }
+
+    #[test]
+    fn behind_trusted_proxies_the_client_is_the_first_untrusted_hop_from_the_right() {
+        let trusted = networks("10.0.0.0/8, fd00::/8");
+        let peer = Some(ip("10.0.0.2"));
+        // The client forged the first entry; the load balancer appended the real one.
+        assert_eq!(
+            client_address(peer, &["6.6.6.6, 198.51.100.7"], &trusted),
+            Some(ip("198.51.100.7"))
+        );
+        // Two proxies in a row, the header split over two lines.
+        assert_eq!(
+            client_address(peer, &["6.6.6.6, 198.51.100.7", "10.1.1.1"], &trusted),
+            Some(ip("198.51.100.7"))
+        );
+        assert_eq!(
+            client_address(Some(ip("fd00::2")), &["2001:db8::5"], &trusted),
+            Some(ip("2001:db8::5"))
+        );
+        // A garbled hop: the proxy that passed it on is as far as is known.
+        assert_eq!(
+            client_address(peer, &["198.51.100.7, garbage, 10.1.1.1"], &trusted),
+            Some(ip("10.1.1.1"))
+        );
+        assert_eq!(client_address(peer, &[], &trusted), Some(ip("10.0.0.2")));
+    }
+
+    #[test]
+    fn an_ipv6_client_is_limited_by_its_64() {
+        assert_eq!(network_of(ip("198.51.100.7")), "198.51.100.7");
+        assert_eq!(network_of(ip("::ffff:198.51.100.7")), "198.51.100.7");
+        assert_eq!(
+            network_of(ip("2001:db8:1:2:aaaa:bbbb:cccc:dddd")),
+            network_of(ip("2001:db8:1:2::1"))
+        );
+        assert_eq!(network_of(ip("2001:db8:1:2::1")), "2001:db8:1:2::/64");
+        assert_ne!(
+            network_of(ip("2001:db8:1:2::1")),
+            network_of(ip("2001:db8:1:3::1"))
+        );
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! Configuration, read once from the environment at start.
 
+use std::net::IpAddr;
+
 use invoice::link::{KeyRing, KeyRingError};
 
 #[derive(Debug, thiserror::Error)]
@@ -12,6 +14,69 @@ pub enum ConfigError {
     WeakEdgeSecret,
     #[error("DAILY_EMAIL_QUOTA must be a whole number of emails, at least 1")]
     DailyEmailQuota,
+    #[error(
+        "TRUSTED_PROXIES: “{0}” is not an IP address or a CIDR network (e.g. 10.0.0.0/8, fd00::/8)"
+    )]
+    TrustedProxy(String),
+    #[error("PASSWORD_HASHING_CONCURRENCY must be a whole number of at least 1")]
+    HashingConcurrency,
+}
+
+/// An IPv4 or IPv6 network in CIDR notation; a bare address is a network of one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IpNetwork {
+    address: IpAddr,
+    prefix: u8,
+}
+
+impl IpNetwork {
+    pub fn parse(text: &str) -> Option<Self> {
+        let text = text.trim();
+        let (address, prefix) = match text.split_once('/') {
+            Some((address, prefix)) => (address, Some(prefix)),
+            None => (text, None),
+        };
+        let address: IpAddr = address.parse().ok()?;
+        let bits = if address.is_ipv4() { 32 } else { 128 };
+        let prefix = match prefix {
+            Some(prefix) => prefix.parse::<u8>().ok().filter(|prefix| *prefix <= bits)?,
+            None => bits,
+        };
+        Some(Self { address, prefix })
+    }
+
+    pub fn contains(&self, address: IpAddr) -> bool {
+        match (self.address, address.to_canonical()) {
+            (IpAddr::V4(network), IpAddr::V4(address)) => {
+                let mask = u32::MAX
+                    .checked_shl(32 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                u32::from(network) & mask == u32::from(address) & mask
+            }
+            (IpAddr::V6(network), IpAddr::V6(address)) => {
+                let mask = u128::MAX
+                    .checked_shl(128 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                u128::from(network) & mask == u128::from(address) & mask
+            }
+            _ => false,
+        }
+    }
+}
+
+/// `TRUSTED_PROXIES`: networks separated by commas or spaces.
+pub fn parse_trusted_proxies(text: &str) -> Result<Vec<IpNetwork>, ConfigError> {
+    text.split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|entry| !entry.is_empty())
+        .map(|entry| {
+            IpNetwork::parse(entry).ok_or_else(|| ConfigError::TrustedProxy(entry.to_owned()))
+        })
+        .collect()
+}
+
+/// Twice the cores: argon2 is CPU-bound, so more at once only queues memory.
+fn default_hashing_concurrency() -> usize {
+    std::thread::available_parallelism().map_or(2, |cores| cores.get()) * 2
 }
 
 #[derive(Debug, Clone)]
@@ -32,6 +97,11 @@ pub struct Config {
     /// Emails an organisation may queue per UTC day, unless the operator set
     /// its own (`organisations.daily_email_quota`).
     pub daily_email_quota: u32,
+    /// The load balancers and proxies whose `X-Forwarded-For` is believed;
+    /// empty: the socket's address is the client's.
+    pub trusted_proxies: Vec<IpNetwork>,
+    /// Password hashes computed at once; over it, sign-ins are asked to retry.
+    pub hashing_concurrency: usize,
 }
 
 /// A day of a busy small business (50 invoices, each with a few copies and
@@ -44,7 +114,7 @@ impl Config {
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
         let required = |name: &'static str| var(name).ok_or(ConfigError::Missing(name));
         let edge_secret = required("EDGE_SHARED_SECRET")?.into_bytes();
-        if edge_secret.len() < 32 {
+        if edge_secret.len() < invoice::events::MIN_EDGE_SECRET_LEN {
             return Err(ConfigError::WeakEdgeSecret);
         }
         Ok(Self {
@@ -71,6 +141,64 @@ impl Config {
                     .filter(|quota| *quota > 0)
                     .ok_or(ConfigError::DailyEmailQuota)?,
             },
+            trusted_proxies: parse_trusted_proxies(&var("TRUSTED_PROXIES").unwrap_or_default())?,
+            hashing_concurrency: match var("PASSWORD_HASHING_CONCURRENCY") {
+                Some(text) => text
+                    .trim()
+                    .parse::<usize>()
+                    .ok()
+                    .filter(|permits| *permits > 0)
+                    .ok_or(ConfigError::HashingConcurrency)?,
+                None => default_hashing_concurrency(),
+            },
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(text: &str) -> IpAddr {
+        text.parse().expect("an address")
+    }
+
+    #[test]
+    fn trusted_proxies_are_ipv4_and_ipv6_networks_or_single_addresses() {
+        let networks =
+            parse_trusted_proxies("10.0.0.0/8, 192.168.1.7 fd00::/8,::1").expect("valid");
+        assert_eq!(networks.len(), 4);
+        assert!(networks[0].contains(ip("10.200.3.4")));
+        assert!(!networks[0].contains(ip("11.0.0.1")));
+        assert!(networks[1].contains(ip("192.168.1.7")));
+        assert!(!networks[1].contains(ip("192.168.1.8")));
+        assert!(networks[2].contains(ip("fd12:3456::1")));
+        assert!(!networks[2].contains(ip("fe80::1")));
+        assert!(networks[3].contains(ip("::1")));
+        assert!(!networks[0].contains(ip("::1")));
+        assert!(
+            networks[0].contains(ip("::ffff:10.1.2.3")),
+            "IPv4 mapped into IPv6"
+        );
+        assert!(IpNetwork::parse("0.0.0.0/0")
+            .expect("all")
+            .contains(ip("8.8.8.8")));
+        assert!(parse_trusted_proxies("").expect("empty").is_empty());
+    }
+
+    #[test]
+    fn a_bad_trusted_proxy_entry_is_named() {
+        for bad in [
+            "10.0.0.0/33",
+            "10.0.0/8",
+            "proxy.internal",
+            "fd00::/129",
+            "10.0.0.1/",
+        ] {
+            match parse_trusted_proxies(&format!("10.0.0.1, {bad}")) {
+                Err(ConfigError::TrustedProxy(entry)) => assert_eq!(entry, bad),
+                other => panic!("{bad}: {other:?}"),
+            }
+        }
     }
 }

@@ -17,6 +17,12 @@ use crate::db::now_ms;
 use crate::error::ServerError;
 use crate::state::AppState;
 
+/// The largest event batch the server reads: [`MAX_BATCH_EVENTS`] events of
+/// a few hundred bytes each fit several times over.
+pub const EVENTS_BODY_LIMIT: usize = 128 * 1024;
+/// The largest fresh-link request the server reads: one link id.
+pub const FRESH_LINK_BODY_LIMIT: usize = 1024;
+
 #[derive(Clone)]
 pub struct EdgeClient {
     http: reqwest::Client,
@@ -147,9 +153,11 @@ pub async fn fresh_link(
 }
 
 /// `POST /api/edge/events`: a signed batch of events from the worker.
-/// Answers 204 once every event is stored (again or for the first time), so
-/// the worker may drop its copy; 401 for a bad signature; 400 for a body that
-/// is not a batch; 413 for a batch over [`MAX_BATCH_EVENTS`]; 503 when the
+/// Answers 204 once every event is stored (again or for the first time,
+/// repeats merged, those of revoked or unknown links dropped: see
+/// `db::events::ingest`), so the worker may drop its copy; 401 for a bad
+/// signature; 400 for a body that is not a batch; 413 for a body over
+/// [`EVENTS_BODY_LIMIT`] or a batch over [`MAX_BATCH_EVENTS`]; 503 when the
 /// database is down, so the worker retries.
 pub async fn ingest_events(
     State(state): State<AppState>,

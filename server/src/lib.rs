@@ -8,6 +8,7 @@ pub mod documents;
 pub mod edge_sync;
 pub mod email;
 pub mod error;
+pub mod limits;
 pub mod live;
 pub mod sending;
 pub mod services;
@@ -17,6 +18,7 @@ use std::sync::Arc;
 
 use app::api::ssr::{Backend, SecureCookies};
 use app::{shell, App};
+use axum::extract::DefaultBodyLimit;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue};
 use axum::middleware::Next;
@@ -36,11 +38,18 @@ pub fn router(state: AppState) -> Router {
     let secure_cookies = SecureCookies(state.services.config.admin_url.starts_with("https://"));
     let leptos_options = state.leptos_options.clone();
     // The edge signs its calls; they carry no session and skip the admin's middleware.
+    // Each takes a body fitted to what it accepts (413 beyond); the lookup
+    // takes none and never reads one.
     let edge = Router::new()
-        .route(invoice::events::EVENTS_PATH, post(edge_sync::ingest_events))
+        .route(
+            invoice::events::EVENTS_PATH,
+            post(edge_sync::ingest_events)
+                .layer(DefaultBodyLimit::max(edge_sync::EVENTS_BODY_LIMIT)),
+        )
         .route(
             invoice::events::FRESH_LINK_PATH,
-            post(edge_sync::fresh_link),
+            post(edge_sync::fresh_link)
+                .layer(DefaultBodyLimit::max(edge_sync::FRESH_LINK_BODY_LIMIT)),
         )
         .route(
             &format!("{}/{{link_id}}", invoice::events::LINK_LOOKUP_PATH),
@@ -68,6 +77,7 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             auth::session_layer,
         ))
+        .layer(axum::middleware::from_fn(limits::limit_body))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             security_headers,

@@ -19,14 +19,17 @@ use invoice::email::{
     compose, failure_notice, prefill, send_refusal, EmailPurpose, FailureNotice, Outgoing,
     SendInput,
 };
-use invoice::events::{Publication, PublishedLink, Recipient, StatePublication};
+use invoice::events::{
+    fresh_link_allowed, Publication, PublishedLink, Recipient, StatePublication,
+    MAX_FRESH_LINKS_PER_LINK,
+};
 use invoice::link::LinkId;
 use invoice::problem::Problem;
 use invoice::recipients::{
     confirmation_email, normalise, resend_refusal, utc_day_start, ConfirmationRequest,
     CONFIRMATION_VALID_MS, RESEND_WAIT_MINUTES,
 };
-use invoice::status::{amount_due, Lifecycle};
+use invoice::status::amount_due;
 use invoice::store::StoreSettings;
 use invoice::{Money, PublicDocument};
 
@@ -172,6 +175,7 @@ impl Services {
         if outbox::key_used(&self.db, organisation, idempotency_key).await? {
             return Ok(());
         }
+        self.require_confirmed_owner(organisation).await?;
         let invoice = invoices::get(&self.db, organisation, invoice_id).await?;
         let due_minor = amount_due(invoice.total_minor, invoice.paid_minor);
         if let Some(problem) = send_refusal(invoice.lifecycle, purpose, invoice.due_date, due_minor)
@@ -299,10 +303,15 @@ impl Services {
         version: i64,
     ) -> Result<(), ServerError> {
         let organisation = user.organisation;
+        // An unconfirmed owner's store that sends on issue: the invoice stays a draft.
+        let confirmed = self.require_confirmed_owner(organisation).await;
         let now = now_ms();
         let mut issued =
             invoices::issue(&self.db, organisation, user.id, id, version, today(), now).await?;
         let automatic = issued.store.sends_on_issue(issued.customer.email_invoices);
+        if automatic && issued.customer.email.is_some() {
+            confirmed?;
+        }
         match (&issued.customer.email, automatic) {
             (_, false) => {}
             (Some(address), true) => {
@@ -466,21 +475,35 @@ impl Services {
 
     /// A customer asked, on a revoked link's page, for a fresh link. It goes
     /// to the customer's address on file (never one typed on the page), at
-    /// most once an hour per revoked link, without copies. A voided invoice,
-    /// a store that stopped sending or a customer without an address gets
-    /// nothing; the page says the same either way. False for a link the
-    /// server does not know.
+    /// most once an hour per revoked link and [`MAX_FRESH_LINKS_PER_LINK`]
+    /// times in all, without copies, and only for an invoice still to pay
+    /// (`invoice::events::fresh_link_allowed`). A live link, a paid or
+    /// voided invoice, a store that stopped sending or a customer without an
+    /// address gets nothing; the page says the same either way. False for a
+    /// link the server does not know.
     pub async fn send_fresh_link(&self, link_id: &str) -> Result<bool, ServerError> {
-        let Some((organisation, invoice_id)) = links::invoice_of(&self.db, link_id).await? else {
+        let Some(source) = links::fresh_link_source(&self.db, link_id).await? else {
             return Ok(false);
         };
+        let (organisation, invoice_id) = (source.organisation, source.invoice_id);
         let invoice = invoices::get(&self.db, organisation, invoice_id).await?;
+        if !fresh_link_allowed(
+            source.revoked,
+            invoice.lifecycle,
+            amount_due(invoice.total_minor, invoice.paid_minor),
+            source.fresh_links_sent,
+        ) {
+            tracing::info!(
+                invoice_id,
+                "a fresh-link request was not answered with a link"
+            );
+            return Ok(true);
+        }
         let store = stores::get(&self.db, organisation, invoice.store_id).await?;
         let customer = customers::get(&self.db, organisation, invoice.customer_id).await?;
-        let (Some(document), Some(address), Lifecycle::Issued, true) = (
+        let (Some(document), Some(address), true) = (
             invoice.document.as_ref(),
             customer.email.as_ref(),
-            invoice.lifecycle,
             store.email_enabled,
         ) else {
             return Ok(true);
@@ -516,18 +539,25 @@ impl Services {
             requested_by: None,
         };
         let mut tx = self.db.begin_write().await?;
-        if outbox::write_send(&mut tx, organisation, &send, &emails, now).await? {
-            record_server_event(
-                &mut tx,
-                organisation,
-                invoice_id,
-                "fresh_link_requested",
-                None,
-                None,
-                now,
-            )
-            .await?;
+        if !links::count_fresh_link(&mut tx, link_id, MAX_FRESH_LINKS_PER_LINK).await? {
+            tx.rollback().await?;
+            return Ok(true);
         }
+        if !outbox::write_send(&mut tx, organisation, &send, &emails, now).await? {
+            // Already sent within the hour: not counted again.
+            tx.rollback().await?;
+            return Ok(true);
+        }
+        record_server_event(
+            &mut tx,
+            organisation,
+            invoice_id,
+            "fresh_link_requested",
+            None,
+            None,
+            now,
+        )
+        .await?;
         tx.commit().await?;
         self.outbox_wake.notify_waiters();
         Ok(true)
@@ -710,21 +740,34 @@ impl Services {
     }
 
     /// Publishes every state that changed since the edge last had it;
-    /// returns how many were published. An edge that is down is tried again
-    /// next round: nothing is lost, the state is read afresh then. An invoice
-    /// that cannot be published for another reason is logged and skipped, so
-    /// it never holds the others back.
+    /// returns how many were published. An invoice whose publication fails,
+    /// whatever the reason (the edge down, or refusing this one), backs off
+    /// on its own (`edge_state::mark_failed`) and the round goes on with the
+    /// others, so one invoice never holds back another organisation's
+    /// payments, voids and revocations. The reason is logged once per
+    /// failure streak; the state is read afresh at the next try.
     pub async fn publish_changed_states(&self) -> Result<usize, ServerError> {
+        self.publish_changed_states_at(now_ms()).await
+    }
+
+    /// [`Self::publish_changed_states`] as if the clock read `now_ms`:
+    /// invoices whose backoff ends by then are tried again.
+    pub async fn publish_changed_states_at(&self, now_ms: i64) -> Result<usize, ServerError> {
         let mut published = 0;
-        for (organisation, invoice_id) in edge_state::changed(&self.db, 100).await? {
+        for (organisation, invoice_id) in edge_state::changed(&self.db, now_ms, 100).await? {
             match self.publish_state(organisation, invoice_id).await {
                 Ok(()) => published += 1,
-                Err(ServerError::Publish(reason)) => {
-                    tracing::warn!(invoice_id, %reason, "the edge is unavailable; the state waits");
-                    break;
-                }
                 Err(error) => {
-                    tracing::error!(invoice_id, %error, "publishing an invoice's state failed");
+                    let failures = edge_state::mark_failed(&self.db, invoice_id, now_ms).await?;
+                    if failures == 1 {
+                        tracing::warn!(
+                            invoice_id,
+                            %error,
+                            "publishing an invoice's state failed; it backs off while the others go on"
+                        );
+                    } else {
+                        tracing::debug!(invoice_id, failures, "an invoice's state failed again");
+                    }
                 }
             }
         }
@@ -963,7 +1006,7 @@ impl Services {
 
     /// "Send again" for a waiting address of the store: at most once an
     /// hour, a few times in all, within the organisation's requests per day.
-    pub async fn resend_confirmation(
+    pub async fn resend_recipient_confirmation(
         &self,
         user: &CurrentUser,
         store_id: i64,

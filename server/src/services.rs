@@ -9,7 +9,9 @@ use app::api::{
     RecipientToConfirm, Role, SendForm, StoreRow, UserRow, SESSION_DAYS,
 };
 use invoice::account::{
-    normalise_login_email, sign_in_allowed, NewUserInput, SignupInput, FAILURE_WINDOW_MINUTES,
+    normalise_login_email, routing_changed, sign_in_allowed, AccountEmail, NewUserInput,
+    SignupInput, CONFIRM_LINK_HOURS, FAILURE_WINDOW_MINUTES, MAX_ACCOUNT_EMAILS_PER_ADDRESS,
+    RESET_LINK_MINUTES,
 };
 use invoice::customer::CustomerInput;
 use invoice::dates::Date;
@@ -22,11 +24,12 @@ use invoice::store::{StoreInput, StoreSettings};
 use invoice::{Language, Money};
 use tokio::sync::Notify;
 
-use crate::auth;
+use crate::auth::{self, HashPermit, PasswordHashing};
 use crate::config::Config;
+use crate::db::accounts::{Addressee, TokenPurpose};
 use crate::db::{accounts, customers, invoices, links, now_ms, stores, Db};
 use crate::edge_sync::EdgeClient;
-use crate::email::Mailer;
+use crate::email::{Mailer, ServiceEmail};
 use crate::error::{InvalidInput, ServerError};
 
 pub struct Services {
@@ -40,6 +43,8 @@ pub struct Services {
     pub edge_wake: Arc<Notify>,
     /// The admin's change feeds: one watcher per organisation.
     pub live: crate::live::Hub,
+    /// Caps the argon2 hashes computed at once.
+    pub hashing: PasswordHashing,
 }
 
 pub(crate) fn today() -> Date {
@@ -61,6 +66,7 @@ impl Services {
         Ok(Self {
             mailer: Mailer::new(&config.smtp_url, &config.mail_from_address)?,
             edge: EdgeClient::new(&config.edge_url, config.edge_secret.clone()),
+            hashing: PasswordHashing::new(config.hashing_concurrency),
             db,
             config,
             outbox_wake: Arc::new(Notify::new()),
@@ -111,47 +117,283 @@ impl Services {
         Ok(token)
     }
 
+    /// A permit to hash a password, or the "try again in a moment" refusal.
+    fn hash_permit(&self, field: &str) -> Result<HashPermit, ServerError> {
+        self.hashing
+            .try_permit()
+            .ok_or_else(|| refused(field, Problem::SignInBusy))
+    }
+
     async fn sign_in(
         &self,
         email: &str,
         password: String,
-        client_ip: &str,
+        client_network: &str,
     ) -> Result<(String, Language), ServerError> {
+        let (user_id, language) = self
+            .check_password(email, password, client_network, "password")
+            .await?;
+        Ok((self.start_session(user_id).await?, language))
+    }
+
+    /// Checks an email and password within the sign-in limits; the user's id
+    /// and language, or the refusal on `field`.
+    async fn check_password(
+        &self,
+        email: &str,
+        password: String,
+        client_network: &str,
+        field: &str,
+    ) -> Result<(i64, Language), ServerError> {
         let email = normalise_login_email(email);
-        let now = now_ms();
-        let since = now - i64::from(FAILURE_WINDOW_MINUTES) * 60_000;
-        let (by_account, by_ip) =
-            accounts::failed_logins(&self.db, &email, client_ip, since).await?;
-        if !sign_in_allowed(by_account, by_ip) {
+        let permit = self.hash_permit(field)?;
+        // Counted before the password is checked, so that parallel attempts
+        // cannot all pass a limit they read before any of them failed.
+        let (by_account, by_network) = accounts::count_sign_in(
+            &self.db,
+            &email,
+            client_network,
+            now_ms(),
+            i64::from(FAILURE_WINDOW_MINUTES) * 60_000,
+        )
+        .await?;
+        if !sign_in_allowed(by_account, by_network) {
             return Err(refused(
-                "password",
+                field,
                 Problem::TooManyAttempts {
                     minutes: FAILURE_WINDOW_MINUTES,
                 },
             ));
         }
         let credentials = accounts::credentials(&self.db, &email).await?;
-        let verified = match &credentials {
-            Some(credentials) => {
-                auth::verify_password(password, credentials.password_hash.clone()).await?
-            }
-            None => {
-                // Hash anyway so an unknown email takes as long as a wrong password.
-                auth::hash_password(password).await?;
-                false
-            }
-        };
+        let stored_hash = credentials
+            .as_ref()
+            .map(|credentials| credentials.password_hash.clone());
+        let verified = self.hashing.verify(permit, password, stored_hash).await?;
         match credentials {
             Some(credentials) if verified => {
-                accounts::clear_failed_logins(&self.db, &email).await?;
-                let token = self.start_session(credentials.user_id).await?;
-                Ok((token, credentials.language))
+                accounts::forgive_sign_in(&self.db, &email, client_network).await?;
+                Ok((credentials.user_id, credentials.language))
             }
-            _ => {
-                accounts::record_failed_login(&self.db, &email, client_ip, now).await?;
-                Err(refused("password", Problem::WrongCredentials))
-            }
+            _ => Err(refused(field, Problem::WrongCredentials)),
         }
+    }
+
+    /// `{ADMIN_URL}{path}?token=…` with a new single-use token for the user,
+    /// stored as its hash.
+    async fn account_link(
+        &self,
+        user_id: i64,
+        purpose: TokenPurpose,
+        path: &str,
+        lifetime_ms: i64,
+    ) -> Result<String, ServerError> {
+        let (token, hash) = auth::new_session_token();
+        let now = now_ms();
+        accounts::create_token(&self.db, &hash, user_id, purpose, now, now + lifetime_ms).await?;
+        Ok(format!("{}{path}?token={token}", self.config.admin_url))
+    }
+
+    /// Sends an account email unless the address had its share of them in
+    /// the window; Ok(false) when the SMTP server did not take it.
+    async fn send_account_email(
+        &self,
+        to: &Addressee,
+        email: AccountEmail<'_>,
+    ) -> Result<bool, ServerError> {
+        let window_ms = i64::from(FAILURE_WINDOW_MINUTES) * 60_000;
+        if accounts::count_account_email(&self.db, &to.email, now_ms(), window_ms).await?
+            > MAX_ACCOUNT_EMAILS_PER_ADDRESS
+        {
+            tracing::warn!("account emails to one address over the limit; not sent");
+            return Ok(true);
+        }
+        let content = email.content(to.language);
+        let sent = self
+            .mailer
+            .send_service_email(&ServiceEmail {
+                to: to.email.clone(),
+                subject: content.subject,
+                body_text: content.text,
+                body_html: content.html,
+            })
+            .await;
+        if let Err(reason) = &sent {
+            tracing::warn!(%reason, "an account email was not sent");
+        }
+        Ok(sent.is_ok())
+    }
+
+    /// A new confirmation link (with a new single-use token) for the user.
+    /// Sign-up and "send the link again" email it.
+    pub async fn confirmation_link(&self, user_id: i64) -> Result<String, ServerError> {
+        self.account_link(
+            user_id,
+            TokenPurpose::ConfirmEmail,
+            app::api::CONFIRM_EMAIL_PATH,
+            CONFIRM_LINK_HOURS * 3_600_000,
+        )
+        .await
+    }
+
+    async fn send_confirmation(&self, to: &Addressee) -> Result<bool, ServerError> {
+        let link = self.confirmation_link(to.user_id).await?;
+        self.send_account_email(
+            to,
+            AccountEmail::ConfirmAddress {
+                name: &to.name,
+                link: &link,
+            },
+        )
+        .await
+    }
+
+    /// Confirms the address a confirmation link was sent to.
+    pub async fn confirm_email_token(&self, token: &str) -> Result<(), ServerError> {
+        if accounts::confirm_email(&self.db, &auth::token_hash(token.trim()), now_ms()).await? {
+            Ok(())
+        } else {
+            Err(refused("token", Problem::AccountLinkInvalid))
+        }
+    }
+
+    /// Invoice emails wait until the organisation's owner confirmed their address.
+    pub(crate) async fn require_confirmed_owner(
+        &self,
+        organisation: OrganisationId,
+    ) -> Result<(), ServerError> {
+        if accounts::owner_confirmed(&self.db, organisation).await? {
+            Ok(())
+        } else {
+            Err(refused("invoice", Problem::EmailNotConfirmed))
+        }
+    }
+
+    async fn register(&self, input: SignupInput) -> Result<(), ServerError> {
+        let valid = input.validate().map_err(invalid)?;
+        let permit = self.hash_permit("password")?;
+        if let Some(existing) = accounts::addressee(&self.db, valid.email.as_str()).await? {
+            // The same work and the same answer as a new account; the
+            // address's owner hears of it instead.
+            self.hashing.hash(permit, valid.password).await?;
+            let sign_in_link = format!("{}/login", self.config.admin_url);
+            let reset_link = format!(
+                "{}{}",
+                self.config.admin_url,
+                app::api::FORGOT_PASSWORD_PATH
+            );
+            self.send_account_email(
+                &existing,
+                AccountEmail::SignUpAttempted {
+                    name: &existing.name,
+                    sign_in_link: &sign_in_link,
+                    reset_link: &reset_link,
+                },
+            )
+            .await?;
+            return Ok(());
+        }
+        let hash = self.hashing.hash(permit, valid.password.clone()).await?;
+        let now = now_ms();
+        let Some((organisation, user_id)) = accounts::create_organisation(
+            &self.db,
+            &valid.business_name,
+            &valid.name,
+            valid.email.as_str(),
+            &hash,
+            valid.language,
+            now,
+        )
+        .await?
+        else {
+            // Taken between the look-up and the insert: still the same answer.
+            return Ok(());
+        };
+        // A first store, named after the business, so invoicing can start at
+        // once; the merchant completes its settings later.
+        let store = StoreSettings {
+            name: valid.business_name.clone(),
+            language: valid.language,
+            ..StoreSettings::default()
+        };
+        stores::insert(&self.db, organisation, &store, now).await?;
+        // Unsent, it can be sent again from the admin's banner.
+        self.send_confirmation(&Addressee {
+            user_id,
+            name: valid.name,
+            email: valid.email.as_str().to_owned(),
+            language: valid.language,
+        })
+        .await?;
+        Ok(())
+    }
+
+    async fn email_reset_link(&self, email: &str) -> Result<(), ServerError> {
+        let email = normalise_login_email(email);
+        let Some(user) = accounts::addressee(&self.db, &email).await? else {
+            return Ok(());
+        };
+        let link = self
+            .account_link(
+                user.user_id,
+                TokenPurpose::ResetPassword,
+                app::api::RESET_PASSWORD_PATH,
+                RESET_LINK_MINUTES * 60_000,
+            )
+            .await?;
+        let sent = self
+            .send_account_email(
+                &user,
+                AccountEmail::ResetPassword {
+                    name: &user.name,
+                    link: &link,
+                },
+            )
+            .await?;
+        if sent {
+            Ok(())
+        } else {
+            Err(refused("email", Problem::AccountEmailNotSent))
+        }
+    }
+
+    async fn new_password_hash(&self, field: &str, password: &str) -> Result<String, ServerError> {
+        let valid = invoice::account::new_password(field, password).map_err(invalid)?;
+        let permit = self.hash_permit(field)?;
+        self.hashing.hash(permit, valid).await
+    }
+
+    async fn set_password_by_link(&self, token: &str, password: &str) -> Result<(), ServerError> {
+        let hash = self.new_password_hash("password", password).await?;
+        if accounts::reset_password(&self.db, &auth::token_hash(token.trim()), &hash, now_ms())
+            .await?
+        {
+            Ok(())
+        } else {
+            Err(refused("password", Problem::AccountLinkInvalid))
+        }
+    }
+
+    async fn replace_password(
+        &self,
+        user: &CurrentUser,
+        session_token: &str,
+        current_password: String,
+        new_password: &str,
+        client_network: &str,
+    ) -> Result<(), ServerError> {
+        invoice::account::new_password("new_password", new_password).map_err(invalid)?;
+        // The current password is checked as a sign-in is, limits included:
+        // a stolen session cannot guess it either.
+        self.check_password(
+            &user.email,
+            current_password,
+            client_network,
+            "current_password",
+        )
+        .await?;
+        let hash = self.new_password_hash("new_password", new_password).await?;
+        accounts::change_password(&self.db, user, &hash, &auth::token_hash(session_token)).await
     }
 
     async fn write_draft(
@@ -279,30 +521,71 @@ impl Services {
 
 #[async_trait::async_trait]
 impl AdminBackend for Services {
-    async fn signup(&self, input: SignupInput) -> Result<String, AdminError> {
-        let valid = input.validate().map_err(invalid)?;
-        let hash = auth::hash_password(valid.password.clone()).await?;
-        let now = now_ms();
-        let (organisation, user_id) = accounts::create_organisation(
-            &self.db,
-            &valid.business_name,
-            &valid.name,
-            valid.email.as_str(),
-            &hash,
-            valid.language,
-            now,
-        )
-        .await?
-        .ok_or_else(|| refused("email", Problem::EmailTaken))?;
-        // A first store, named after the business, so invoicing can start at
-        // once; the merchant completes its settings later.
-        let store = StoreSettings {
-            name: valid.business_name.clone(),
-            language: valid.language,
-            ..StoreSettings::default()
-        };
-        stores::insert(&self.db, organisation, &store, now).await?;
-        Ok(self.start_session(user_id).await?)
+    async fn signup(&self, input: SignupInput) -> Result<(), AdminError> {
+        Ok(self.register(input).await?)
+    }
+
+    async fn confirm_email(&self, token: String) -> Result<(), AdminError> {
+        Ok(self.confirm_email_token(&token).await?)
+    }
+
+    async fn resend_confirmation(&self, user: &CurrentUser) -> Result<(), AdminError> {
+        if user.role != Role::Owner {
+            return Err(AdminError::OwnerOnly);
+        }
+        if user.owner_confirmed {
+            return Ok(());
+        }
+        let owner = accounts::addressee_by_id(&self.db, user.id)
+            .await?
+            .ok_or(AdminError::SignedOut)?;
+        if self.send_confirmation(&owner).await? {
+            Ok(())
+        } else {
+            Err(refused("invoice", Problem::AccountEmailNotSent).into())
+        }
+    }
+
+    async fn forgot_password(&self, email: String) -> Result<(), AdminError> {
+        Ok(self.email_reset_link(&email).await?)
+    }
+
+    async fn reset_password(&self, token: String, password: String) -> Result<(), AdminError> {
+        Ok(self.set_password_by_link(&token, &password).await?)
+    }
+
+    async fn change_password(
+        &self,
+        user: &CurrentUser,
+        session_token: &str,
+        current_password: String,
+        new_password: String,
+        client_ip: String,
+    ) -> Result<(), AdminError> {
+        Ok(self
+            .replace_password(
+                user,
+                session_token,
+                current_password,
+                &new_password,
+                &client_ip,
+            )
+            .await?)
+    }
+
+    async fn sign_out_everywhere(&self, user: &CurrentUser) -> Result<(), AdminError> {
+        Ok(accounts::end_all_sessions(&self.db, user).await?)
+    }
+
+    async fn remove_user(&self, user: &CurrentUser, user_id: i64) -> Result<(), AdminError> {
+        if user.role != Role::Owner {
+            return Err(AdminError::OwnerOnly);
+        }
+        if accounts::remove_staff(&self.db, user.organisation, user_id, now_ms()).await? {
+            Ok(())
+        } else {
+            Err(AdminError::NotFound)
+        }
     }
 
     async fn login(
@@ -331,7 +614,8 @@ impl AdminBackend for Services {
             return Err(AdminError::OwnerOnly);
         }
         let valid = input.validate().map_err(invalid)?;
-        let hash = auth::hash_password(valid.password.clone()).await?;
+        let permit = self.hash_permit("password")?;
+        let hash = self.hashing.hash(permit, valid.password.clone()).await?;
         accounts::add_user(
             &self.db,
             user.organisation,
@@ -362,6 +646,16 @@ impl AdminBackend for Services {
         input: StoreInput,
     ) -> Result<i64, AdminError> {
         let settings = input.validate().map_err(invalid)?;
+        if user.role != Role::Owner {
+            // Where a store's emails and replies go is the owner's to say.
+            let before = match id {
+                Some(id) => stores::get(&self.db, user.organisation, id).await?,
+                None => StoreSettings::default(),
+            };
+            if routing_changed(&before, &settings) {
+                return Err(AdminError::OwnerOnly);
+            }
+        }
         let now = now_ms();
         let id = match id {
             None => stores::insert(&self.db, user.organisation, &settings, now).await?,
@@ -548,13 +842,13 @@ impl AdminBackend for Services {
         Ok(Services::recipient_states(self, user, store_id).await?)
     }
 
-    async fn resend_confirmation(
+    async fn resend_recipient_confirmation(
         &self,
         user: &CurrentUser,
         store_id: i64,
         address: String,
     ) -> Result<(), AdminError> {
-        Ok(Services::resend_confirmation(self, user, store_id, &address).await?)
+        Ok(Services::resend_recipient_confirmation(self, user, store_id, &address).await?)
     }
 
     async fn recipient_confirmation(

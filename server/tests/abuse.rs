@@ -13,6 +13,10 @@
 
 mod support;
 
+#[path = "abuse/accounts.rs"]
+mod accounts;
+#[path = "abuse/flood.rs"]
+mod flood;
 #[path = "abuse/sending.rs"]
 mod sending;
 
@@ -22,15 +26,15 @@ use axum::http::{header, Request, StatusCode};
 use invoice::customer::CustomerInput;
 use invoice::email::{EmailPurpose, SendInput};
 use invoice::events::{
-    EventBatch, FreshLinkRequest, EVENTS_PATH, FRESH_LINK_PATH, LINK_LOOKUP_PATH,
+    EdgeEvent, EventBatch, FreshLinkRequest, EVENTS_PATH, FRESH_LINK_PATH, LINK_LOOKUP_PATH,
 };
 use invoice::payment::PaymentInput;
 use invoice::problem::Problem;
 use invoice::signing::MAX_SKEW_SECONDS;
 use server::db::{now_ms, random_id, Db};
 use support::{
-    body_bytes, body_text, databases, deliver, draft, get, person_opened, router, sign_up,
-    signed_request, World, CUSTOMER, EDGE_SECRET,
+    body_bytes, body_text, databases, deliver, draft, get, issued_invoice, person_opened, router,
+    sign_up, signed_request, World, CUSTOMER, EDGE_SECRET,
 };
 use tower::ServiceExt;
 
@@ -770,4 +774,196 @@ async fn guessing_a_password_over_http_is_stopped_after_five_failures() {
             "{body}"
         );
     }
+}
+
+#[tokio::test]
+async fn a_page_about_an_unknown_or_foreign_id_answers_404_and_does_not_say_which() {
+    for db in databases().await {
+        let world = World::new(db).await;
+        let other = sign_up(&world.services, "other@negozio.es", "cliente@example.es").await;
+        let foreign_invoice = issued_invoice(&world.services, &other).await;
+        let router = router(world.services.clone());
+        let session = world.merchant.session.clone();
+        let own_invoice = world.issued().await;
+        let page = |path: String| {
+            let router = router.clone();
+            let session = session.clone();
+            async move {
+                let response = get(&router, &path, Some(&session)).await;
+                (response.status(), body_text(response).await)
+            }
+        };
+        let (status, _) = page(format!("/invoices/{own_invoice}")).await;
+        assert_eq!(status, StatusCode::OK);
+        let mut answers = Vec::new();
+        for path in [
+            "/invoices/999999".to_owned(),
+            format!("/invoices/{foreign_invoice}"),
+            "/invoices/not-a-number".to_owned(),
+            format!("/invoices/{foreign_invoice}/send"),
+            format!("/customers/{}", other.customer_id),
+            "/customers/999999".to_owned(),
+            format!("/stores/{}", other.store_id),
+            "/stores/999999".to_owned(),
+        ] {
+            let (status, body) = page(path.clone()).await;
+            assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+            // The owner reads Italian.
+            assert!(
+                body.contains("Non esiste, oppure appartiene a un"),
+                "{path}: {body}"
+            );
+            let main = body
+                .split_once("<main")
+                .and_then(|(_, rest)| rest.split_once("</main>"))
+                .map(|(main, _)| main.to_owned());
+            answers.push(main.expect("the page's main part"));
+        }
+        // The unknown and the foreign invoice get the same page.
+        assert_eq!(answers[0], answers[1]);
+    }
+}
+
+#[tokio::test]
+async fn bodies_larger_than_a_route_accepts_are_refused_with_413_before_they_are_read() {
+    use leptos::server_fn::ServerFn;
+    for db in databases().await {
+        let world = World::new(db).await;
+        let router = router(world.services.clone());
+        let post = |path: &str, body: Body, length: Option<usize>| {
+            let mut request = Request::post(path)
+                .header(header::HOST, "admin.test")
+                .header(header::ORIGIN, "http://admin.test")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .header(
+                    header::COOKIE,
+                    format!("invio_session={}", world.merchant.session),
+                );
+            if let Some(length) = length {
+                request = request.header(header::CONTENT_LENGTH, length);
+            }
+            request.body(body).expect("request")
+        };
+        let login = <app::api::Login as ServerFn>::PATH;
+        let save_store = <app::api::SaveStore as ServerFn>::PATH;
+        let save_draft = <app::api::SaveDraft as ServerFn>::PATH;
+        let padded = |size: usize| format!("email=a%40b.it&password={}", "x".repeat(size));
+
+        // Declared too large: refused on the header alone.
+        let oversized = padded(server::limits::ACCOUNT_FORM_LIMIT);
+        let length = oversized.len();
+        assert_eq!(
+            status(&router, post(login, Body::from(oversized), Some(length))).await,
+            StatusCode::PAYLOAD_TOO_LARGE
+        );
+        // Streamed without a length: refused once the bytes pass the limit.
+        let chunks =
+            futures::stream::iter((0..64).map(|_| Ok::<_, std::io::Error>(vec![b'x'; 8 * 1024])));
+        assert_eq!(
+            status(&router, post(save_store, Body::from_stream(chunks), None)).await,
+            StatusCode::PAYLOAD_TOO_LARGE
+        );
+        assert_eq!(
+            status(
+                &router,
+                post(
+                    save_draft,
+                    Body::from(vec![b'x'; server::limits::DRAFT_LIMIT + 1]),
+                    None
+                )
+            )
+            .await,
+            StatusCode::PAYLOAD_TOO_LARGE
+        );
+        // A page is read with GET, which carries no body.
+        let page_with_body = Request::get("/invoices")
+            .header(header::HOST, "admin.test")
+            .body(Body::from("x"))
+            .expect("request");
+        assert_eq!(
+            status(&router, page_with_body).await,
+            StatusCode::PAYLOAD_TOO_LARGE
+        );
+        // A form within its limit still reaches its server function.
+        let within = padded(1000);
+        assert_ne!(
+            status(&router, post(login, Body::from(within), None)).await,
+            StatusCode::PAYLOAD_TOO_LARGE
+        );
+    }
+}
+
+#[tokio::test]
+async fn many_writers_of_every_kind_at_once_on_sqlite_all_succeed() {
+    let sqlite = databases().await.remove(0);
+    assert_eq!(sqlite.engine, server::db::Engine::Sqlite);
+    let world = World::new(sqlite).await;
+    let mut sent = Vec::new();
+    for _ in 0..8 {
+        sent.push(sent_invoice(&world).await);
+    }
+    let mut writers = tokio::task::JoinSet::new();
+    for round in 0..12 {
+        for (invoice, link) in sent.clone() {
+            let services = world.services.clone();
+            let user = world.user().clone();
+            writers.spawn(async move {
+                let events: Vec<EdgeEvent> = (0..20).map(|_| person_opened(&link)).collect();
+                server::db::events::ingest(&services.db, &events)
+                    .await
+                    .map(|_| ())
+                    .map_err(|error| format!("ingest: {error}"))?;
+                services
+                    .record_payment(
+                        &user,
+                        invoice,
+                        PaymentInput {
+                            amount: "0.01".into(),
+                            date: "2026-11-20".into(),
+                            method: "card".into(),
+                            reference: format!("burst-{round}"),
+                        },
+                    )
+                    .await
+                    .map_err(|error| format!("payment: {error:?}"))
+            });
+        }
+        let services = world.services.clone();
+        let owner = world.user().clone();
+        let input = draft(&world.merchant);
+        writers.spawn(async move {
+            let id = services
+                .save_draft(&owner, None, 0, input)
+                .await
+                .map_err(|error| format!("draft: {error:?}"))?;
+            services
+                .issue_invoice(&owner, id, 1)
+                .await
+                .map_err(|error| format!("issue: {error:?}"))?;
+            support::send(
+                &services,
+                &owner,
+                id,
+                EmailPurpose::Invoice,
+                &format!("burst-send-{round}"),
+            )
+            .await
+            .map_err(|error| format!("send: {error}"))
+        });
+        let services = world.services.clone();
+        writers.spawn(async move {
+            services
+                .deliver_due(&now_ms)
+                .await
+                .map(|_| ())
+                .map_err(|error| format!("dispatcher: {error}"))
+        });
+    }
+    let mut failures = Vec::new();
+    while let Some(outcome) = writers.join_next().await {
+        if let Err(error) = outcome.expect("writer task") {
+            failures.push(error);
+        }
+    }
+    assert_eq!(failures, Vec::<String>::new());
 }

@@ -703,6 +703,7 @@ fn History(
                                     " "
                                     {(entry.recipient.as_deref() == Some("copy")).then(|| view! { <span class="pill">{t(T::Copy)}</span> " " })}
                                     <span>{move || history_text(&entry.kind, entry.detail.as_deref(), currency, language.get())}</span>
+                                    {(entry.count > 1).then(|| format!(" (×{})", entry.count))}
                                     {entry.device.clone().map(|device| {
                                         let browser = entry.browser.clone().unwrap_or_default();
                                         view! { <span class="muted small">" · " {move || device_label(&device, language.get())} ", " {browser.clone()}</span> }

@@ -1,13 +1,14 @@
-//! The bar on top of every signed-in page: where you are, the language, and
-//! signing out.
+//! The bar on top of every signed-in page: where you are, the language, your
+//! account and signing out; under it, until the owner confirms their email
+//! address, a banner that says invoices cannot be emailed yet.
 
 use invoice::Language;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_router::hooks::use_location;
 
-use crate::api::{CurrentUser, Logout, SetLanguage};
-use crate::components::language_name;
+use crate::api::{CurrentUser, Logout, ResendConfirmation, Role, SetLanguage, ACCOUNT_PATH};
+use crate::components::{action_error, language_name, ErrorAlert};
 use crate::i18n::{t, use_language, T};
 
 #[component]
@@ -25,6 +26,7 @@ pub fn TopBar(user: CurrentUser) -> impl IntoView {
             crate::components::reload_at("/login");
         }
     });
+    let email = user.email.clone();
     let location = use_location();
     let current = move |prefix: &'static str| {
         move || {
@@ -67,13 +69,38 @@ pub fn TopBar(user: CurrentUser) -> impl IntoView {
                             .collect_view()}
                     </select>
                 </label>
-                <span class="who" title=user.email.clone()>
+                <a class="who" href=ACCOUNT_PATH title=move || format!("{} · {}", t(T::Account)(), email)>
                     {user.name.clone()} <span class="muted">" · " {user.organisation_name.clone()}</span>
-                </span>
+                </a>
                 <ActionForm action=logout>
                     <button type="submit" class="link">{t(T::SignOut)}</button>
                 </ActionForm>
             </div>
         </header>
+        {(!user.owner_confirmed).then(|| view! { <UnconfirmedBanner is_owner=user.role == Role::Owner /> })}
+    }
+}
+
+/// Invoice emails wait for the owner's confirmed address: the owner can
+/// have the link sent again; staff are told whom it waits for.
+#[component]
+fn UnconfirmedBanner(is_owner: bool) -> impl IntoView {
+    let resend = ServerAction::<ResendConfirmation>::new();
+    let error = action_error(resend);
+    view! {
+        <div class="notice banner" role="status">
+            {if is_owner {
+                view! {
+                    <p>{t(T::UnconfirmedOwner)}</p>
+                    <ActionForm action=resend>
+                        <button type="submit" class="link" disabled=move || resend.pending().get()>{t(T::ResendConfirmation)}</button>
+                    </ActionForm>
+                    {move || matches!(resend.value().get(), Some(Ok(()))).then(|| view! { <p>{t(T::ConfirmationResent)}</p> })}
+                    <ErrorAlert error />
+                }.into_any()
+            } else {
+                view! { <p>{t(T::UnconfirmedStaff)}</p> }.into_any()
+            }}
+        </div>
     }
 }

@@ -6,7 +6,7 @@ use invoice::Currency;
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
-use crate::api::{ResendConfirmation, SaveStore};
+use crate::api::{CurrentUser, ResendRecipientConfirmation, Role, SaveStore, Viewer};
 use crate::components::{
     action_error, error_message, field_error, language_options, CheckboxField, ErrorAlert, Field,
     SelectField, TextArea,
@@ -87,6 +87,11 @@ fn StoreForm(id: Option<i64>, input: StoreInput) -> impl IntoView {
     let reminder_message = RwSignal::new(input.reminder_message);
     let attach_pdf = RwSignal::new(input.attach_pdf);
     let saved = RwSignal::new(false);
+    // Where the store's emails and replies go is the owner's to change;
+    // staff see it, disabled (the server refuses a change from them too).
+    let is_owner = use_context::<Viewer>()
+        .and_then(|viewer| viewer.user)
+        .is_some_and(|user: CurrentUser| user.role == Role::Owner);
     Effect::new(move |_| {
         if let Some(Ok(saved_id)) = save.value().get() {
             saved.set(true);
@@ -144,12 +149,16 @@ fn StoreForm(id: Option<i64>, input: StoreInput) -> impl IntoView {
                 <SelectField label=T::DefaultLanguage name="language" value=store_language error=field_error(error, "language") options=Signal::derive(language_options) />
                 <Field label=T::NumberFormat name="number_format" value=number_format error=field_error(error, "number_format") hint=T::NumberFormatHint />
             </fieldset>
-            <fieldset class="grid">
-                <legend>{t(T::EmailSettings)}</legend>
+            <fieldset class="grid" disabled=!is_owner>
+                <legend>{t(T::EmailRouting)}</legend>
+                {(!is_owner).then(|| view! { <p class="muted wide">{t(T::EmailRoutingOwnerOnly)}</p> })}
                 <CheckboxField label=T::EmailEnabled name="email_enabled" checked=email_enabled error=field_error(error, "email_enabled") />
                 <Field label=T::ReplyTo name="reply_to" value=reply_to error=field_error(error, "reply_to") kind="email" />
                 <Field label=T::CopiesTo name="copies_to" value=copies_to error=field_error(error, "copies_to") hint=T::AddressListHint wide=true />
                 <Field label=T::FailureNotify name="failure_notify" value=failure_notify error=field_error(error, "failure_notify") hint=T::AddressListHint wide=true />
+            </fieldset>
+            <fieldset class="grid">
+                <legend>{t(T::EmailSettings)}</legend>
                 <SelectField label=T::EmailTemplate name="email_template" value=email_template error=field_error(error, "email_template") options=layout_options />
                 <SelectField label=T::PrintTemplate name="print_template" value=print_template error=field_error(error, "print_template") options=layout_options />
                 <CheckboxField label=T::AttachPdf name="attach_pdf" checked=attach_pdf error=field_error(error, "attach_pdf") />
@@ -174,7 +183,7 @@ fn StoreForm(id: Option<i64>, input: StoreInput) -> impl IntoView {
 /// "send again" for a waiting one. Read again after each save.
 #[component]
 fn Recipients(store_id: i64, saves: RwSignal<usize>) -> impl IntoView {
-    let resend = ServerAction::<ResendConfirmation>::new();
+    let resend = ServerAction::<ResendRecipientConfirmation>::new();
     let states = Resource::new(
         move || (saves.get(), resend.version().get()),
         move |_| crate::api::recipient_states(store_id),
@@ -200,7 +209,7 @@ fn Recipients(store_id: i64, saves: RwSignal<usize>) -> impl IntoView {
                                             view! {
                                                 <span class="badge warning">{t(T::RecipientWaiting)}</span> " "
                                                 <button type="button" class="link" disabled=move || resend.pending().get() on:click=move |_| {
-                                                    resend.dispatch(ResendConfirmation { store_id, address: address.clone() });
+                                                    resend.dispatch(ResendRecipientConfirmation { store_id, address: address.clone() });
                                                 }>{t(T::SendConfirmationAgain)}</button>
                                             }.into_any()
                                         }}

@@ -1,17 +1,22 @@
-//! The organisation's users: the owner adds staff.
+//! The organisation's users: the owner adds staff and removes them.
 
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 
-use crate::api::{AddUser, CurrentUser, Role, Viewer};
+use crate::api::{AddUser, CurrentUser, RemoveUser, Role, Viewer};
 use crate::components::{action_error, error_message, field_error, ErrorAlert, Field};
-use crate::i18n::{t, use_language, T};
+use crate::i18n::{t, tr, use_language, T};
 
 #[component]
 pub fn TeamPage() -> impl IntoView {
     let language = use_language();
     let add = ServerAction::<AddUser>::new();
-    let users = Resource::new(move || add.version().get(), |_| crate::api::list_users());
+    let remove = ServerAction::<RemoveUser>::new();
+    let users = Resource::new(
+        move || (add.version().get(), remove.version().get()),
+        |_| crate::api::list_users(),
+    );
+    let remove_error = action_error(remove);
     let is_owner = use_context::<Viewer>()
         .and_then(|viewer| viewer.user)
         .is_some_and(|user: CurrentUser| user.role == Role::Owner);
@@ -37,17 +42,32 @@ pub fn TeamPage() -> impl IntoView {
                                 <th scope="col">{t(T::Name)}</th>
                                 <th scope="col">{t(T::Email)}</th>
                                 <th scope="col">{t(T::Role)}</th>
+                                {is_owner.then(|| view! { <th scope="col">{t(T::Actions)}</th> })}
                             </tr></thead>
                             <tbody>
-                                {users.into_iter().map(|user| view! {
-                                    <tr>
-                                        <td>{user.name}</td>
-                                        <td>{user.email}</td>
-                                        <td>{match user.role { Role::Owner => t(T::Owner), Role::Staff => t(T::Staff) }}</td>
-                                    </tr>
+                                {users.into_iter().map(|user| {
+                                    let removable = is_owner && user.role == Role::Staff;
+                                    let label = format!("{} {}", tr(language.get_untracked(), T::RemoveStaff), user.name);
+                                    view! {
+                                        <tr>
+                                            <td>{user.name}</td>
+                                            <td>{user.email}</td>
+                                            <td>{match user.role { Role::Owner => t(T::Owner), Role::Staff => t(T::Staff) }}</td>
+                                            {is_owner.then(|| view! {
+                                                <td>{removable.then(|| view! {
+                                                    <ActionForm action=remove>
+                                                        <input type="hidden" name="user_id" value=user.id />
+                                                        <button type="submit" class="danger" aria-label=label disabled=move || remove.pending().get()>{t(T::RemoveStaff)}</button>
+                                                    </ActionForm>
+                                                })}</td>
+                                            })}
+                                        </tr>
+                                    }
                                 }).collect_view()}
                             </tbody>
                         </table>
+                        {is_owner.then(|| view! { <p class="muted">{t(T::RemoveStaffHelp)}</p> })}
+                        <ErrorAlert error=remove_error />
                     }.into_any(),
                     Err(error) => view! { <p class="alert" role="alert">{error_message(&error, language.get())}</p> }.into_any(),
                 })}

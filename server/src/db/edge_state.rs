@@ -2,7 +2,7 @@
 
 use app::api::OrganisationId;
 use invoice::dates::Date;
-use invoice::events::{customer_history, HistoryFact, PaymentFact, PublicState};
+use invoice::events::{customer_history, published_history, HistoryFact, PaymentFact, PublicState};
 use invoice::status::Lifecycle;
 use sqlx::Row;
 
@@ -24,14 +24,33 @@ pub async fn read(
     .await?
     .ok_or(ServerError::NotFound)?;
     let lifecycle: String = invoice.try_get("lifecycle")?;
-    let history = super::invoices::history(db, organisation, invoice_id).await?;
+    let history = sqlx::query(
+        "SELECT kind, recipient, automated, at, repeat_count FROM events
+         WHERE organisation_id = $1 AND invoice_id = $2 ORDER BY at, id",
+    )
+    .bind(organisation.0)
+    .bind(invoice_id)
+    .fetch_all(&db.pool)
+    .await?
+    .iter()
+    .map(|row| {
+        Ok((
+            row.try_get::<String, _>("kind")?,
+            row.try_get::<Option<String>, _>("recipient")?,
+            row.try_get::<i64, _>("automated")? != 0,
+            row.try_get::<i64, _>("at")?,
+            row.try_get::<i64, _>("repeat_count")?,
+        ))
+    })
+    .collect::<Result<Vec<_>, ServerError>>()?;
     let facts: Vec<HistoryFact> = history
         .iter()
-        .map(|entry| HistoryFact {
-            at_ms: entry.at_ms,
-            kind: &entry.kind,
-            recipient: entry.recipient.as_deref(),
-            automated: entry.automated,
+        .map(|(kind, recipient, automated, at_ms, count)| HistoryFact {
+            at_ms: *at_ms,
+            kind,
+            recipient: recipient.as_deref(),
+            automated: *automated,
+            count: *count,
         })
         .collect();
     let payments = sqlx::query(
@@ -54,27 +73,36 @@ pub async fn read(
     })
     .collect::<Result<Vec<_>, ServerError>>()?;
     let version: i64 = invoice.try_get("state_version")?;
+    let (history, earlier_entries) = published_history(customer_history(&facts, &payments));
     Ok((
         PublicState {
             version,
             lifecycle: Lifecycle::parse(&lifecycle)
                 .ok_or_else(|| ServerError::Corrupt(format!("lifecycle {lifecycle}")))?,
             paid_minor: invoice.try_get("paid_minor")?,
-            history: customer_history(&facts, &payments),
+            history,
+            earlier_entries,
         },
         version,
     ))
 }
 
 /// Invoices whose state changed since it was last published, among those
-/// the edge already has.
-pub async fn changed(db: &Db, limit: i64) -> Result<Vec<(OrganisationId, i64)>, ServerError> {
+/// the edge already has, leaving out those backing off after a failure
+/// until `now_ms`.
+pub async fn changed(
+    db: &Db,
+    now_ms: i64,
+    limit: i64,
+) -> Result<Vec<(OrganisationId, i64)>, ServerError> {
     sqlx::query(
         "SELECT i.organisation_id, i.id FROM invoices i
          WHERE i.state_version > i.published_state_version
+           AND i.publish_retry_at <= $1
            AND EXISTS (SELECT 1 FROM links l WHERE l.invoice_id = i.id AND l.published_at IS NOT NULL)
-         ORDER BY i.id LIMIT $1",
+         ORDER BY i.publish_retry_at, i.id LIMIT $2",
     )
+    .bind(now_ms)
     .bind(limit)
     .fetch_all(&db.pool)
     .await?
@@ -88,8 +116,9 @@ pub async fn changed(db: &Db, limit: i64) -> Result<Vec<(OrganisationId, i64)>, 
     .collect()
 }
 
-/// Records that the state read at `version` is at the edge. A change made
-/// meanwhile keeps a higher version, so it is published next round.
+/// Records that the state read at `version` is at the edge, and ends the
+/// invoice's failure streak. A change made meanwhile keeps a higher
+/// version, so it is published next round.
 pub async fn mark_published(db: &Db, invoice_id: i64, version: i64) -> Result<(), ServerError> {
     sqlx::query(
         "UPDATE invoices SET published_state_version = $1 WHERE id = $2 AND published_state_version < $1",
@@ -98,7 +127,46 @@ pub async fn mark_published(db: &Db, invoice_id: i64, version: i64) -> Result<()
     .bind(invoice_id)
     .execute(&db.pool)
     .await?;
+    sqlx::query(
+        "UPDATE invoices SET publish_failures = 0, publish_retry_at = 0 WHERE id = $1 AND publish_failures > 0",
+    )
+    .bind(invoice_id)
+    .execute(&db.pool)
+    .await?;
     Ok(())
+}
+
+/// The first wait of an invoice whose publication failed; it doubles with
+/// each failure in a row, up to [`MAX_PUBLISH_BACKOFF_MS`].
+const FIRST_PUBLISH_BACKOFF_MS: i64 = 2_000;
+const MAX_PUBLISH_BACKOFF_MS: i64 = 5 * 60 * 1000;
+
+/// How long an invoice waits after `failures` failed publications in a row.
+pub fn publish_backoff_ms(failures: i64) -> i64 {
+    let doublings = u32::try_from(failures.saturating_sub(1).clamp(0, 20)).unwrap_or(20);
+    FIRST_PUBLISH_BACKOFF_MS
+        .saturating_mul(1_i64 << doublings)
+        .min(MAX_PUBLISH_BACKOFF_MS)
+}
+
+/// Records a failed publication of one invoice: it waits on its own, longer
+/// after each failure in a row, while the others go on being published.
+/// Returns how many failures in a row it has now.
+pub async fn mark_failed(db: &Db, invoice_id: i64, now_ms: i64) -> Result<i64, ServerError> {
+    let failures: i64 = sqlx::query(
+        "UPDATE invoices SET publish_failures = publish_failures + 1 WHERE id = $1
+         RETURNING publish_failures",
+    )
+    .bind(invoice_id)
+    .fetch_one(&db.pool)
+    .await?
+    .try_get(0)?;
+    sqlx::query("UPDATE invoices SET publish_retry_at = $1 WHERE id = $2")
+        .bind(now_ms + publish_backoff_ms(failures))
+        .bind(invoice_id)
+        .execute(&db.pool)
+        .await?;
+    Ok(failures)
 }
 
 /// The amount paid that the PDF at the edge shows.
@@ -123,4 +191,19 @@ pub async fn mark_pdf_published(
         .execute(&db.pool)
         .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failing_invoice_waits_longer_after_each_failure_up_to_five_minutes() {
+        assert_eq!(publish_backoff_ms(1), 2_000);
+        assert_eq!(publish_backoff_ms(2), 4_000);
+        assert_eq!(publish_backoff_ms(5), 32_000);
+        assert_eq!(publish_backoff_ms(8), 256_000);
+        assert_eq!(publish_backoff_ms(9), MAX_PUBLISH_BACKOFF_MS);
+        assert_eq!(publish_backoff_ms(i64::MAX), MAX_PUBLISH_BACKOFF_MS);
+    }
 }

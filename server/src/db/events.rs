@@ -3,11 +3,13 @@
 
 use app::api::OrganisationId;
 use invoice::events::{is_customer_visible, EdgeEvent};
+use invoice::repeats::{self, RepeatKey, Span, REPEAT_WINDOW_MS};
+use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use sqlx::{Any, Row, Transaction};
 
-use super::{random_id, values_placeholders, Db};
+use super::{random_id, Db};
 use crate::error::ServerError;
 
 /// Records something the server did, and the user who asked for it if any.
@@ -133,75 +135,101 @@ struct LinkOwner {
     organisation: i64,
     invoice: i64,
     recipient: String,
+    revoked_at: Option<i64>,
+}
+
+/// How long a delivered batch is remembered, so that delivering it again
+/// changes nothing: beyond the edge's queue retries (a day) and a while for
+/// its dead-letter queue to be replayed by hand.
+const BATCH_MEMORY_MS: i64 = 30 * 24 * 3_600_000;
+
+/// A history entry of repeated edge events, as stored or about to be.
+struct Entry<'a> {
+    id: String,
+    /// The event that starts a new entry; None for a row already stored.
+    first: Option<&'a EdgeEvent>,
+    changed: bool,
 }
 
 /// Records events forwarded by the edge; returns how many were new. Events
 /// of links the server does not know are dropped (and logged): they cannot
-/// belong to any organisation.
+/// belong to any organisation. Events of a link that was revoked before
+/// they happened are dropped too: a withdrawn link records nothing.
 ///
-/// A batch costs a fixed number of statements, whatever its size: one lookup
-/// of its links, one multi-row insert that skips ids already recorded, and
-/// one change mark per invoice that gained events.
+/// Repeats (`invoice::repeats`) are merged: an event joins the entry of its
+/// link, kind and verdict that it repeats (its count goes up) or starts one.
+/// Idempotent twice over: an event whose id is an entry's is already there,
+/// and a batch delivered again (same event ids) is recognised by its digest,
+/// so the repeats merged into entries are not counted twice.
+///
+/// A batch costs a fixed number of statements per repeat key (link, kind,
+/// verdict) in it, however many events repeat it.
 pub async fn ingest(db: &Db, events: &[EdgeEvent]) -> Result<usize, ServerError> {
     if events.is_empty() {
         return Ok(0);
     }
+    let now = super::now_ms();
     let mut tx = db.begin_write().await?;
-    let owners = link_owners(&mut tx, events).await?;
-    let known: Vec<(&EdgeEvent, &LinkOwner)> = events
-        .iter()
-        .filter_map(|event| match owners.get(&event.link_id) {
-            Some(owner) => Some((event, owner)),
-            None => {
-                tracing::warn!(link = %event.link_id, "event for an unknown link dropped");
-                None
-            }
-        })
-        .collect();
-    if known.is_empty() {
+    let first_delivery = sqlx::query(
+        "INSERT INTO edge_batches (digest, received_at) VALUES ($1, $2)
+         ON CONFLICT (digest) DO NOTHING RETURNING digest",
+    )
+    .bind(batch_digest(events))
+    .bind(now)
+    .fetch_optional(&mut *tx)
+    .await?
+    .is_some();
+    if !first_delivery {
         tx.commit().await?;
         return Ok(0);
     }
+    sqlx::query("DELETE FROM edge_batches WHERE received_at < $1")
+        .bind(now - BATCH_MEMORY_MS)
+        .execute(&mut *tx)
+        .await?;
 
-    let rows = values_placeholders(known.len(), 10);
-    let sql = format!(
-        "INSERT INTO events (id, organisation_id, invoice_id, link_id, kind, automated, recipient, device, browser, at)
-         VALUES {rows}
-         ON CONFLICT (id) DO NOTHING
-         RETURNING id"
-    );
-    let mut insert = sqlx::query(&sql);
-    for (event, owner) in &known {
-        let device = serde_json::to_value(event.device)?;
-        insert = insert
-            .bind(event.id.clone())
-            .bind(owner.organisation)
-            .bind(owner.invoice)
-            .bind(event.link_id.clone())
-            .bind(event.kind.as_str())
-            .bind(i64::from(event.automated))
-            .bind(owner.recipient.clone())
-            .bind(device.as_str().unwrap_or("unknown").to_owned())
-            .bind(event.browser.clone())
-            .bind(event.at_ms);
-    }
-    let recorded: HashSet<String> = insert
-        .fetch_all(&mut *tx)
-        .await?
+    let owners = link_owners(&mut tx, events).await?;
+    let mut unique: HashSet<&str> = HashSet::new();
+    let mut revoked = 0_usize;
+    let candidates: Vec<&EdgeEvent> = events
         .iter()
-        .map(|row| row.try_get::<String, _>(0))
-        .collect::<Result<_, _>>()?;
+        .filter(|event| unique.insert(event.id.as_str()))
+        .filter(|event| match owners.get(&event.link_id) {
+            None => {
+                tracing::warn!(link = %event.link_id, "event for an unknown link dropped");
+                false
+            }
+            Some(owner) if owner.revoked_at.is_some_and(|at| at <= event.at_ms) => {
+                revoked += 1;
+                false
+            }
+            Some(_) => true,
+        })
+        .collect();
+    if revoked > 0 {
+        tracing::info!(revoked, "events of revoked links dropped");
+    }
+    let stored = stored_ids(&mut tx, &candidates).await?;
+    let mut groups: BTreeMap<RepeatKey<'_>, Vec<&EdgeEvent>> = BTreeMap::new();
+    for event in candidates {
+        if !stored.contains(&event.id) {
+            groups.entry(RepeatKey::of(event)).or_default().push(event);
+        }
+    }
 
+    let mut recorded = 0;
     // Per invoice that gained events: whether the customer sees any of them.
     let mut changed: BTreeMap<(i64, i64), bool> = BTreeMap::new();
-    for (event, owner) in &known {
-        if recorded.contains(&event.id) {
-            let visible =
-                is_customer_visible(event.kind.as_str(), Some(&owner.recipient), event.automated);
-            *changed
-                .entry((owner.organisation, owner.invoice))
-                .or_default() |= visible;
-        }
+    for (key, group) in groups {
+        let Some(owner) = owners.get(key.link_id) else {
+            continue;
+        };
+        merge_repeats(&mut tx, key, &group, owner).await?;
+        recorded += group.len();
+        let visible = is_customer_visible(key.kind.as_str(), Some(&owner.recipient), key.automated);
+        *changed
+            .entry((owner.organisation, owner.invoice))
+            .or_default() |= visible;
     }
     for ((organisation, invoice), customer_visible) in changed {
         invoice_changed(
@@ -213,7 +241,141 @@ pub async fn ingest(db: &Db, events: &[EdgeEvent]) -> Result<usize, ServerError>
         .await?;
     }
     tx.commit().await?;
-    Ok(recorded.len())
+    Ok(recorded)
+}
+
+/// What identifies a delivery of a batch: its event ids, in any order.
+fn batch_digest(events: &[EdgeEvent]) -> String {
+    let ids: BTreeSet<&str> = events.iter().map(|event| event.id.as_str()).collect();
+    let mut digest = Sha256::new();
+    for id in ids {
+        digest.update(id.as_bytes());
+        digest.update(b"\n");
+    }
+    digest
+        .finalize()
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
+
+/// Which of these events are already the first event of a stored entry.
+async fn stored_ids(
+    tx: &mut Transaction<'_, Any>,
+    events: &[&EdgeEvent],
+) -> Result<HashSet<String>, ServerError> {
+    if events.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let placeholders: Vec<String> = (1..=events.len()).map(|n| format!("${n}")).collect();
+    let sql = format!(
+        "SELECT id FROM events WHERE id IN ({})",
+        placeholders.join(", ")
+    );
+    let mut lookup = sqlx::query(&sql);
+    for event in events {
+        lookup = lookup.bind(event.id.clone());
+    }
+    lookup
+        .fetch_all(&mut **tx)
+        .await?
+        .iter()
+        .map(|row| Ok(row.try_get::<String, _>(0)?))
+        .collect()
+}
+
+/// Counts a group of events of one repeat key into the stored entries they
+/// repeat, and stores the entries they start.
+async fn merge_repeats(
+    tx: &mut Transaction<'_, Any>,
+    key: RepeatKey<'_>,
+    group: &[&EdgeEvent],
+    owner: &LinkOwner,
+) -> Result<(), ServerError> {
+    let earliest = group.iter().map(|event| event.at_ms).min().unwrap_or(0);
+    let latest = group.iter().map(|event| event.at_ms).max().unwrap_or(0);
+    let nearby = sqlx::query(
+        "SELECT id, at, COALESCE(last_at, at) AS last_at, repeat_count FROM events
+         WHERE link_id = $1 AND kind = $2 AND automated = $3
+           AND at <= $4 AND COALESCE(last_at, at) >= $5
+         ORDER BY at",
+    )
+    .bind(key.link_id.to_owned())
+    .bind(key.kind.as_str())
+    .bind(i64::from(key.automated))
+    .bind(latest + REPEAT_WINDOW_MS)
+    .bind(earliest - REPEAT_WINDOW_MS)
+    .fetch_all(&mut **tx)
+    .await?;
+    let mut spans: Vec<Span> = Vec::with_capacity(nearby.len() + 1);
+    let mut entries: Vec<Entry<'_>> = Vec::with_capacity(nearby.len() + 1);
+    for row in &nearby {
+        spans.push(Span {
+            first_at_ms: row.try_get("at")?,
+            last_at_ms: row.try_get("last_at")?,
+            count: row.try_get("repeat_count")?,
+        });
+        entries.push(Entry {
+            id: row.try_get("id")?,
+            first: None,
+            changed: false,
+        });
+    }
+    let mut in_order = group.to_vec();
+    in_order.sort_by_key(|event| event.at_ms);
+    for event in in_order {
+        let index = repeats::record(&mut spans, event.at_ms);
+        if index == entries.len() {
+            entries.push(Entry {
+                id: event.id.clone(),
+                first: Some(event),
+                changed: true,
+            });
+        } else {
+            entries[index].changed = true;
+        }
+    }
+    for (entry, span) in entries.iter().zip(&spans) {
+        if !entry.changed {
+            continue;
+        }
+        match entry.first {
+            Some(event) => {
+                let device = serde_json::to_value(event.device)?;
+                sqlx::query(
+                    "INSERT INTO events (id, organisation_id, invoice_id, link_id, kind, automated, recipient, device, browser, at, last_at, repeat_count)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+                     ON CONFLICT (id) DO NOTHING",
+                )
+                .bind(entry.id.clone())
+                .bind(owner.organisation)
+                .bind(owner.invoice)
+                .bind(key.link_id.to_owned())
+                .bind(key.kind.as_str())
+                .bind(i64::from(key.automated))
+                .bind(owner.recipient.clone())
+                .bind(device.as_str().unwrap_or("unknown").to_owned())
+                .bind(event.browser.clone())
+                .bind(span.first_at_ms)
+                .bind(span.last_at_ms)
+                .bind(span.count)
+                .execute(&mut **tx)
+                .await?;
+            }
+            None => {
+                sqlx::query(
+                    "UPDATE events SET at = $1, last_at = $2, repeat_count = $3 WHERE id = $4",
+                )
+                .bind(span.first_at_ms)
+                .bind(span.last_at_ms)
+                .bind(span.count)
+                .bind(entry.id.clone())
+                .execute(&mut **tx)
+                .await?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The owners of the links a batch's events came through, by link id.
@@ -224,7 +386,7 @@ async fn link_owners(
     let link_ids: BTreeSet<&str> = events.iter().map(|event| event.link_id.as_str()).collect();
     let placeholders: Vec<String> = (1..=link_ids.len()).map(|n| format!("${n}")).collect();
     let sql = format!(
-        "SELECT id, organisation_id, invoice_id, recipient FROM links WHERE id IN ({})",
+        "SELECT id, organisation_id, invoice_id, recipient, revoked_at FROM links WHERE id IN ({})",
         placeholders.join(", ")
     );
     let mut lookup = sqlx::query(&sql);
@@ -242,6 +404,7 @@ async fn link_owners(
                     organisation: row.try_get("organisation_id")?,
                     invoice: row.try_get("invoice_id")?,
                     recipient: row.try_get("recipient")?,
+                    revoked_at: row.try_get("revoked_at")?,
                 },
             ))
         })

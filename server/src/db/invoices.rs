@@ -577,7 +577,7 @@ pub async fn history(
     invoice_id: i64,
 ) -> Result<Vec<HistoryEntry>, ServerError> {
     sqlx::query(
-        "SELECT kind, detail, automated, recipient, device, browser, at FROM events
+        "SELECT kind, detail, automated, recipient, device, browser, at, repeat_count FROM events
          WHERE organisation_id = $1 AND invoice_id = $2 ORDER BY at, id",
     )
     .bind(organisation.0)
@@ -594,6 +594,7 @@ pub async fn history(
             recipient: row.try_get("recipient")?,
             device: row.try_get("device")?,
             browser: row.try_get("browser")?,
+            count: row.try_get("repeat_count")?,
         })
     })
     .collect()

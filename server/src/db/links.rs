@@ -2,7 +2,7 @@
 
 use app::api::{LinkRow, OrganisationId};
 use sqlx::any::AnyRow;
-use sqlx::Row;
+use sqlx::{Any, Row, Transaction};
 
 use super::events::record_server_event;
 use super::Db;
@@ -40,6 +40,58 @@ pub async fn invoice_of(
             ))
         })
         .transpose()
+}
+
+/// What a request for a fresh link in place of `link_id` depends on: the
+/// link's organisation and invoice, whether it is revoked, and how many
+/// fresh links it brought so far. Only the edge asks this, for a link whose
+/// signed token it verified.
+pub struct FreshLinkSource {
+    pub organisation: OrganisationId,
+    pub invoice_id: i64,
+    pub revoked: bool,
+    pub fresh_links_sent: i64,
+}
+
+pub async fn fresh_link_source(
+    db: &Db,
+    link_id: &str,
+) -> Result<Option<FreshLinkSource>, ServerError> {
+    sqlx::query(
+        "SELECT organisation_id, invoice_id, revoked_at, fresh_links_sent FROM links WHERE id = $1",
+    )
+    .bind(link_id)
+    .fetch_optional(&db.pool)
+    .await?
+    .map(|row| {
+        Ok(FreshLinkSource {
+            organisation: OrganisationId(row.try_get("organisation_id")?),
+            invoice_id: row.try_get("invoice_id")?,
+            revoked: row.try_get::<Option<i64>, _>("revoked_at")?.is_some(),
+            fresh_links_sent: row.try_get("fresh_links_sent")?,
+        })
+    })
+    .transpose()
+}
+
+/// Counts a fresh link sent in place of a revoked link, unless it already
+/// brought `at_most`; false then, and nothing is counted. In the send's
+/// transaction, so two requests at once cannot both pass the limit.
+pub async fn count_fresh_link(
+    tx: &mut Transaction<'_, Any>,
+    link_id: &str,
+    at_most: i64,
+) -> Result<bool, ServerError> {
+    Ok(sqlx::query(
+        "UPDATE links SET fresh_links_sent = fresh_links_sent + 1
+         WHERE id = $1 AND revoked_at IS NOT NULL AND fresh_links_sent < $2
+         RETURNING id",
+    )
+    .bind(link_id)
+    .bind(at_most)
+    .fetch_optional(&mut **tx)
+    .await?
+    .is_some())
 }
 
 /// Every link of an invoice, oldest first.

@@ -242,7 +242,7 @@ async fn confirmation_requests_are_spaced_an_hour_apart_and_three_at_most() {
         save_lists(&world, STRANGER, "").await;
         let store_id = world.merchant.store_id;
         let resend = |address: &str| {
-            AdminBackend::resend_confirmation(
+            AdminBackend::resend_recipient_confirmation(
                 world.services.as_ref(),
                 world.user(),
                 store_id,
@@ -300,7 +300,7 @@ async fn one_organisation_sends_at_most_twenty_confirmation_requests_a_day() {
         assert!(world.sink.received_by(waiting_without_request).is_empty());
         assert_eq!(
             refusal(
-                AdminBackend::resend_confirmation(
+                AdminBackend::resend_recipient_confirmation(
                     world.services.as_ref(),
                     world.user(),
                     world.merchant.store_id,

@@ -248,6 +248,9 @@ pub fn services(db: Db, edge_url: &str, smtp_port: u16) -> Services {
         // The suites and benches queue thousands of emails in one
         // organisation; the abuse tests give an organisation its own quota.
         daily_email_quota: 1_000_000,
+        trusted_proxies: Vec::new(),
+        // Tests sign many merchants up at once; the cap has its own attack.
+        hashing_concurrency: 64,
     };
     let mut services = Services::new(db, config).expect("services");
     // Links carry the public edge URL; publications go to the fake edge.
@@ -264,9 +267,11 @@ pub struct Merchant {
     pub customer_id: i64,
 }
 
-/// Signs a merchant up through the same service the sign-up form calls.
+/// Signs a merchant up through the same service the sign-up form calls,
+/// confirms the address through the confirmation link's own function, and
+/// signs in.
 pub async fn sign_up(services: &Services, email: &str, customer_email: &str) -> Merchant {
-    let session = services
+    services
         .signup(SignupInput {
             business_name: "Bottega Rossi".into(),
             name: "Giulia Rossi".into(),
@@ -276,6 +281,22 @@ pub async fn sign_up(services: &Services, email: &str, customer_email: &str) -> 
         })
         .await
         .expect("signed up");
+    let user = accounts::addressee(&services.db, &email.to_lowercase())
+        .await
+        .expect("look-up")
+        .expect("the account");
+    let token = services
+        .confirmation_link(user.user_id)
+        .await
+        .expect("a confirmation link");
+    services
+        .confirm_email(confirmation_token(&token))
+        .await
+        .expect("confirmed");
+    let (session, _) = services
+        .login(email.into(), "correct horse battery".into(), random_id())
+        .await
+        .expect("signed in");
     let owner = accounts::session_user(&services.db, &auth::token_hash(&session), now_ms())
         .await
         .expect("session lookup")
@@ -302,6 +323,13 @@ pub async fn sign_up(services: &Services, email: &str, customer_email: &str) -> 
         store_id,
         customer_id,
     }
+}
+
+/// The token of an account link (`…?token=…`).
+pub fn confirmation_token(link: &str) -> String {
+    link.rsplit_once("token=")
+        .map(|(_, token)| token.to_owned())
+        .expect("a link with a token")
 }
 
 /// A draft of two lines: 2 × 100.00 at 22 % and 1 × 50.00 at 10 %.

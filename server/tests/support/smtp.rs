@@ -3,6 +3,10 @@
 //! `421` (busy, try later), or refuse a mailbox with `550`.
 //!
 //! Just enough SMTP for lettre: EHLO, MAIL, RCPT, DATA, RSET, NOOP, QUIT.
+//!
+//! Invio's own emails about accounts (from "Invio": address confirmation,
+//! password reset) are kept apart from the stores' emails, which the
+//! delivery tests count: `account_emails`.
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -105,6 +109,7 @@ impl Received {
 #[derive(Default)]
 struct Behaviour {
     received: Mutex<Vec<Received>>,
+    account_emails: Mutex<Vec<Received>>,
     /// Recipients answered `550` at RCPT TO.
     refused: Mutex<Vec<String>>,
     /// How many more transactions are answered `421` at MAIL FROM.
@@ -210,6 +215,18 @@ impl SmtpSink {
         self.behaviour.received.lock().expect("lock").clone()
     }
 
+    /// Invio's own emails about accounts to `address`, oldest first.
+    pub fn account_emails_to(&self, address: &str) -> Vec<Received> {
+        self.behaviour
+            .account_emails
+            .lock()
+            .expect("lock")
+            .iter()
+            .filter(|message| message.recipients.iter().any(|to| to == address))
+            .cloned()
+            .collect()
+    }
+
     /// The messages received for `address`.
     pub fn received_by(&self, address: &str) -> Vec<Received> {
         self.received()
@@ -220,7 +237,9 @@ impl SmtpSink {
 
     /// How many transactions were started, accepted or not.
     pub fn transactions(&self) -> usize {
+        // Invio's account emails (sign-up's confirmation) are not the stores'.
         self.behaviour.transactions.load(Ordering::SeqCst)
+            - self.behaviour.account_emails.lock().expect("lock").len()
     }
 }
 
@@ -282,10 +301,19 @@ async fn serve_connection(stream: TcpStream, behaviour: Arc<Behaviour>) {
             if !complete {
                 return;
             }
-            behaviour.received.lock().expect("lock").push(Received {
+            let message = Received {
                 recipients: std::mem::take(&mut recipients),
                 data,
-            });
+            };
+            let from_invio = message
+                .mailbox("From")
+                .is_some_and(|(name, _)| name.as_deref() == Some("Invio"));
+            let kept = if from_invio {
+                &behaviour.account_emails
+            } else {
+                &behaviour.received
+            };
+            kept.lock().expect("lock").push(message);
             let delay = behaviour.reply_delay_ms.load(Ordering::SeqCst);
             if delay > 0 {
                 tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
