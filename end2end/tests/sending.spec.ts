@@ -113,7 +113,7 @@ test("a refused address shows as failed and the merchant receives a failure noti
   await expect(page.locator(".history")).toContainText("Failure notice sent");
 });
 
-test("automatic sending, copies, reply-to and reminders arrive as the store is configured", async ({ page }) => {
+test("automatic sending, copies, reply-to and reminders arrive as the store is configured", async ({ page, browser }) => {
   await signUp(page);
   const copy = uniqueAddress("archivio", "bottega.it");
   const replyTo = uniqueAddress("ufficio", "bottega.it");
@@ -124,6 +124,18 @@ test("automatic sending, copies, reply-to and reminders arrive as the store is c
   await page.getByLabel("Reply-to address").fill(replyTo);
   await page.getByRole("button", { name: "Save" }).click();
   await expect(page.getByRole("status").filter({ hasText: "Saved." })).toBeVisible();
+  await expect(page.getByText("waiting for confirmation")).toBeVisible();
+
+  // The copy address confirms first, in a browser of its own (not signed in).
+  const request = await waitForEmailTo(copy, /^Confirm that /);
+  const confirmLink = request.text.match(/https?:\/\/\S+\/confirm-recipient\/[A-Za-z0-9_-]+/)?.[0];
+  if (!confirmLink) throw new Error(`no confirmation link in: ${request.text}`);
+  const archive = await browser.newPage();
+  await archive.goto(confirmLink);
+  await waitForHydration(archive);
+  await archive.getByRole("button", { name: "Confirm" }).click();
+  await expect(archive.getByRole("status")).toHaveText("Thank you: this address is confirmed.");
+  await archive.close();
 
   const email = uniqueAddress("juan", "example.es");
   await addCustomer(page, "Juan García", email, "es");
@@ -147,7 +159,7 @@ test("automatic sending, copies, reply-to and reminders arrive as the store is c
   const invoice = await waitForEmailTo(email, /^Factura/);
   expect(invoice.subject).toContain(number);
   expect(await sourceOf(invoice)).toMatch(new RegExp(`^Reply-To: ${replyTo}\\r?$`, "m"));
-  const copyMessage = await waitForEmailTo(copy);
+  const copyMessage = await waitForEmailTo(copy, /^\[Copy\]/);
   expect(copyMessage.subject).toMatch(/^\[Copy\] Factura/);
   expect(copyMessage.text).toContain("Juan García");
   expect(linkIn(copyMessage)).not.toBe(linkIn(invoice));

@@ -5,8 +5,9 @@
 //! Just enough SMTP for lettre: EHLO, MAIL, RCPT, DATA, RSET, NOOP, QUIT.
 //!
 //! Invio's own emails about accounts (from "Invio": address confirmation,
-//! password reset) are kept apart from the stores' emails, which the
-//! delivery tests count: `account_emails`.
+//! password reset) are kept apart from the stores' emails (a store's
+//! requests to confirm its copy addresses included), which the delivery
+//! tests count: `account_emails`.
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -305,10 +306,13 @@ async fn serve_connection(stream: TcpStream, behaviour: Arc<Behaviour>) {
                 recipients: std::mem::take(&mut recipients),
                 data,
             };
-            let from_invio = message
+            // A store's request to confirm a copy or failure address is
+            // part of its sending, which the delivery tests count.
+            let about_an_account = message
                 .mailbox("From")
-                .is_some_and(|(name, _)| name.as_deref() == Some("Invio"));
-            let kept = if from_invio {
+                .is_some_and(|(name, _)| name.as_deref() == Some("Invio"))
+                && !message.text().contains("/confirm-recipient/");
+            let kept = if about_an_account {
                 &behaviour.account_emails
             } else {
                 &behaviour.received
