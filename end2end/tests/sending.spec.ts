@@ -118,9 +118,9 @@ test("automatic sending, copies, reply-to and reminders arrive as the store is c
   const copy = uniqueAddress("archivio", "bottega.it");
   const replyTo = uniqueAddress("ufficio", "bottega.it");
   await page.getByRole("link", { name: "Stores" }).click();
-  await page.getByRole("link", { name: "Bottega Rossi" }).click();
+  await page.getByRole("link", { name: "Bottega Rossi", exact: true }).click();
   await waitForHydration(page);
-  await page.getByLabel("Send copies to").fill(copy);
+  await page.getByLabel("Send copies to", { exact: true }).fill(copy);
   await page.getByLabel("Reply-to address").fill(replyTo);
   await page.getByRole("button", { name: "Save" }).click();
   await expect(page.getByRole("status").filter({ hasText: "Saved." })).toBeVisible();
@@ -183,7 +183,7 @@ test("automatic sending, copies, reply-to and reminders arrive as the store is c
 test("a store with sending turned off says so and points to its settings", async ({ page }) => {
   await signUp(page);
   await page.getByRole("link", { name: "Stores" }).click();
-  await page.getByRole("link", { name: "Bottega Rossi" }).click();
+  await page.getByRole("link", { name: "Bottega Rossi", exact: true }).click();
   await waitForHydration(page);
   await page.getByLabel("Send invoices by email from this store").uncheck();
   await page.getByRole("button", { name: "Save" }).click();

@@ -6,18 +6,18 @@ test("a new merchant signs up, sets up the store and is told exactly what is wro
   await expect(page.getByText("No invoices yet")).toBeVisible();
 
   await page.getByRole("link", { name: "Stores" }).click();
-  await page.getByRole("link", { name: "Bottega Rossi" }).click();
+  await page.getByRole("link", { name: "Bottega Rossi", exact: true }).click();
   await waitForHydration(page);
-  await page.getByLabel("Send copies to").fill("books@bottega.it; not-an-address");
+  await page.getByLabel("Send copies to", { exact: true }).fill("books@bottega.it; not-an-address");
   await page.getByLabel("Tax ID").fill("IT01234567890");
   await page.getByRole("button", { name: "Save" }).click();
   await expect(page.locator("#copies_to-error")).toContainText("not-an-address");
-  await page.getByLabel("Send copies to").fill("books@bottega.it; boss@bottega.it");
+  await page.getByLabel("Send copies to", { exact: true }).fill("books@bottega.it; boss@bottega.it");
   await page.getByLabel("Numbering").fill("FT/{YY}/{NNN}");
   await page.getByRole("button", { name: "Save" }).click();
   await expect(page.getByRole("status").filter({ hasText: "Saved." })).toBeVisible();
   await page.reload();
-  await expect(page.getByLabel("Send copies to")).toHaveValue(/books@bottega.it; boss@bottega.it/);
+  await expect(page.getByLabel("Send copies to", { exact: true })).toHaveValue(/books@bottega.it; boss@bottega.it/);
 
   // Signing out and back in; a wrong password says so without saying which part was wrong.
   await page.getByRole("button", { name: "Sign out" }).click();
@@ -147,14 +147,14 @@ test("a merchant who forgot the password sets a new one from the emailed link, w
   if (!link) throw new Error(`no reset link in: ${reset.text}`);
   await page.goto(link);
   await waitForHydration(page);
-  await page.getByLabel("New password").fill("a brand new passphrase");
+  await page.getByLabel("New password", { exact: true }).fill("a brand new passphrase");
   await page.getByRole("button", { name: "Save the new password" }).click();
   await expect(page.getByRole("status")).toContainText("Your password is changed");
 
   // The link is used up, and the old password no longer opens the account.
   await page.goto(link);
   await waitForHydration(page);
-  await page.getByLabel("New password").fill("yet another passphrase");
+  await page.getByLabel("New password", { exact: true }).fill("yet another passphrase");
   await page.getByRole("button", { name: "Save the new password" }).click();
   await expect(page.locator("#password-error")).not.toBeEmpty();
   await page.goto(`${adminUrl()}/login`);
