@@ -284,7 +284,7 @@ pub async fn respond(
     origin: &impl Origin,
     secrets: &Secrets,
 ) -> Result<EdgeResponse, StoreError> {
-    let not_found = || EdgeResponse::html(404, page::not_found_page(request.language()));
+    let not_found = || not_found_response(request);
     // The token is checked before anything is read, so a guessed or tampered
     // link costs no storage read and no call to the server.
     let verify = |token: &str| secrets.link_keys.verify(token);
@@ -348,41 +348,38 @@ pub async fn respond(
             None => not_found(),
             Some(link_id) => match serde_json::from_slice::<PresenceReport>(&request.body) {
                 Err(_) => EdgeResponse::empty(400),
-                Ok(report) => match load_link(store, origin, link_id).await? {
-                    None => not_found(),
-                    // A withdrawn link records nothing; the page said so.
-                    Some(link) if link.revoked => EdgeResponse::empty(410),
-                    Some(_) => {
-                        let actor = tracking::presence(&report, request.header("user-agent"));
-                        EdgeResponse::empty(204).with_event(Some(event(
-                            request,
-                            link_id,
-                            EdgeEventKind::Opened,
-                            actor,
-                        )))
-                    }
-                },
+                Ok(report) => {
+                    let actor = tracking::presence(&report, request.header("user-agent"));
+                    report_through_live_link(
+                        store,
+                        origin,
+                        request,
+                        link_id,
+                        EdgeEventKind::Opened,
+                        actor,
+                    )
+                    .await?
+                }
             },
         },
         Route::Printed(token) => match verify(token) {
             None => not_found(),
-            Some(link_id) => match load_link(store, origin, link_id).await? {
-                None => not_found(),
-                Some(link) if link.revoked => EdgeResponse::empty(410),
-                Some(_) => {
-                    let actor = if tracking::is_automated_agent(request.header("user-agent")) {
-                        Actor::Automated
-                    } else {
-                        Actor::Person
-                    };
-                    EdgeResponse::empty(204).with_event(Some(event(
-                        request,
-                        link_id,
-                        EdgeEventKind::Printed,
-                        actor,
-                    )))
-                }
-            },
+            Some(link_id) => {
+                let actor = if tracking::is_automated_agent(request.header("user-agent")) {
+                    Actor::Automated
+                } else {
+                    Actor::Person
+                };
+                report_through_live_link(
+                    store,
+                    origin,
+                    request,
+                    link_id,
+                    EdgeEventKind::Printed,
+                    actor,
+                )
+                .await?
+            }
         },
         Route::FreshLink(token) => match verify(token) {
             None => not_found(),
@@ -419,6 +416,29 @@ pub fn unavailable(request: &EdgeRequest) -> EdgeResponse {
 /// 410 Gone, in the customer's language: the merchant withdrew this link.
 fn revoked(document: &PublicDocument, token: &str) -> EdgeResponse {
     EdgeResponse::html(410, page::revoked_page(document.language, token))
+}
+
+/// The edge's 404 page, in the visitor's language.
+fn not_found_response(request: &EdgeRequest) -> EdgeResponse {
+    EdgeResponse::html(404, page::not_found_page(request.language()))
+}
+
+/// What the customer's page reports (a presence, a print) through a link
+/// the edge knows and that still works: 204 with its event; 404 for a link
+/// no one has; 410 for a withdrawn one, which records nothing.
+async fn report_through_live_link(
+    store: &impl Store,
+    origin: &impl Origin,
+    request: &EdgeRequest,
+    link_id: LinkId,
+    kind: EdgeEventKind,
+    actor: Actor,
+) -> Result<EdgeResponse, StoreError> {
+    Ok(match load_link(store, origin, link_id).await? {
+        None => not_found_response(request),
+        Some(link) if link.revoked => EdgeResponse::empty(410),
+        Some(_) => EdgeResponse::empty(204).with_event(Some(event(request, link_id, kind, actor))),
+    })
 }
 
 /// A customer's request for a fresh link, passed on to the server once per

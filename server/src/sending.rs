@@ -539,6 +539,25 @@ impl Services {
             requested_by: None,
         };
         let mut tx = self.db.begin_write().await?;
+        // A fresh link is an email like any other: past the organisation's
+        // quota for the day it is not sent (the customer may ask again).
+        if let Admission::OverQuota { .. } = self
+            .admit(
+                &mut tx,
+                organisation,
+                send.idempotency_key,
+                emails.len(),
+                now,
+            )
+            .await?
+        {
+            tx.rollback().await?;
+            tracing::info!(
+                invoice_id,
+                "a fresh link waits: today's sending limit is reached"
+            );
+            return Ok(true);
+        }
         if !links::count_fresh_link(&mut tx, link_id, MAX_FRESH_LINKS_PER_LINK).await? {
             tx.rollback().await?;
             return Ok(true);

@@ -24,33 +24,15 @@ pub async fn read(
     .await?
     .ok_or(ServerError::NotFound)?;
     let lifecycle: String = invoice.try_get("lifecycle")?;
-    let history = sqlx::query(
-        "SELECT kind, recipient, automated, at, repeat_count FROM events
-         WHERE organisation_id = $1 AND invoice_id = $2 ORDER BY at, id",
-    )
-    .bind(organisation.0)
-    .bind(invoice_id)
-    .fetch_all(&db.pool)
-    .await?
-    .iter()
-    .map(|row| {
-        Ok((
-            row.try_get::<String, _>("kind")?,
-            row.try_get::<Option<String>, _>("recipient")?,
-            row.try_get::<i64, _>("automated")? != 0,
-            row.try_get::<i64, _>("at")?,
-            row.try_get::<i64, _>("repeat_count")?,
-        ))
-    })
-    .collect::<Result<Vec<_>, ServerError>>()?;
+    let history = super::invoices::history(db, organisation, invoice_id).await?;
     let facts: Vec<HistoryFact> = history
         .iter()
-        .map(|(kind, recipient, automated, at_ms, count)| HistoryFact {
-            at_ms: *at_ms,
-            kind,
-            recipient: recipient.as_deref(),
-            automated: *automated,
-            count: *count,
+        .map(|entry| HistoryFact {
+            at_ms: entry.at_ms,
+            kind: &entry.kind,
+            recipient: entry.recipient.as_deref(),
+            automated: entry.automated,
+            count: entry.count,
         })
         .collect();
     let payments = sqlx::query(

@@ -41,6 +41,35 @@ async fn session_user(services: &Services, session: &str) -> Option<CurrentUser>
         .expect("session look-up")
 }
 
+const STAFF_EMAIL: &str = "luca@bottega.it";
+const STAFF_PASSWORD: &str = "luca's long password";
+
+/// A staff member the owner added, signed in: their id, session and user.
+async fn signed_in_staff(world: &World) -> (i64, String, CurrentUser) {
+    let services = &world.services;
+    let staff_id = services
+        .add_user(
+            world.user(),
+            NewUserInput {
+                name: "Luca".into(),
+                email: STAFF_EMAIL.into(),
+                password: STAFF_PASSWORD.into(),
+            },
+        )
+        .await
+        .expect("added");
+    let (session, _) = services
+        .login(
+            STAFF_EMAIL.into(),
+            STAFF_PASSWORD.into(),
+            "192.0.2.1".into(),
+        )
+        .await
+        .expect("signed in");
+    let staff = session_user(services, &session).await.expect("live");
+    (staff_id, session, staff)
+}
+
 /// The token of the one account link in an email's text.
 fn link_token(text: &str) -> String {
     let start = text.find("token=").expect("a link with a token") + "token=".len();
@@ -470,26 +499,7 @@ async fn a_removed_staff_members_session_stops_working_at_once() {
         let world = World::new(db).await;
         let services = &world.services;
         let router = support::router(services.clone());
-        let staff_id = services
-            .add_user(
-                world.user(),
-                NewUserInput {
-                    name: "Luca".into(),
-                    email: "luca@bottega.it".into(),
-                    password: "luca's long password".into(),
-                },
-            )
-            .await
-            .expect("added");
-        let (session, _) = services
-            .login(
-                "luca@bottega.it".into(),
-                "luca's long password".into(),
-                "192.0.2.1".into(),
-            )
-            .await
-            .expect("signed in");
-        let staff = session_user(services, &session).await.expect("live");
+        let (staff_id, session, staff) = signed_in_staff(&world).await;
         assert_eq!(
             get(&router, "/invoices", Some(&session)).await.status(),
             StatusCode::OK
@@ -512,8 +522,8 @@ async fn a_removed_staff_members_session_stops_working_at_once() {
         assert_eq!(page.headers()[header::LOCATION], "/login");
         let again = services
             .login(
-                "luca@bottega.it".into(),
-                "luca's long password".into(),
+                STAFF_EMAIL.into(),
+                STAFF_PASSWORD.into(),
                 "192.0.2.2".into(),
             )
             .await;
@@ -528,26 +538,7 @@ async fn staff_cannot_change_where_a_stores_emails_and_replies_go() {
     for db in databases().await {
         let world = World::new(db).await;
         let services = &world.services;
-        services
-            .add_user(
-                world.user(),
-                NewUserInput {
-                    name: "Luca".into(),
-                    email: "luca@bottega.it".into(),
-                    password: "luca's long password".into(),
-                },
-            )
-            .await
-            .expect("added");
-        let (session, _) = services
-            .login(
-                "luca@bottega.it".into(),
-                "luca's long password".into(),
-                "192.0.2.1".into(),
-            )
-            .await
-            .expect("signed in");
-        let staff = session_user(services, &session).await.expect("live");
+        let (_, _, staff) = signed_in_staff(&world).await;
         let store_id = world.merchant.store_id;
         let stored = services.get_store(&staff, store_id).await.expect("store");
         let changes: [fn(&mut invoice::store::StoreInput); 4] = [

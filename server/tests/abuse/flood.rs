@@ -532,6 +532,24 @@ async fn a_fresh_link_comes_only_for_a_revoked_link_of_an_invoice_to_pay_and_a_f
             .execute(&world.db.pool)
             .await
             .expect("one left");
+        // The organisation's emails for the day are all used: the fresh link
+        // waits, and the link keeps the one it has left.
+        let set_quota = |quota: i64| {
+            sqlx::query("UPDATE organisations SET daily_email_quota = $1 WHERE id = $2")
+                .bind(quota)
+                .bind(world.user().organisation.0)
+                .execute(&world.db.pool)
+        };
+        set_quota(count(&world.db, "SELECT COUNT(*) FROM outbox").await)
+            .await
+            .expect("quota used up");
+        assert_eq!(status(&router, ask(&due_link)).await, StatusCode::ACCEPTED);
+        assert_eq!(
+            fresh_sends(world.db.clone()).await,
+            0,
+            "past the day's quota"
+        );
+        set_quota(1_000).await.expect("quota raised");
         assert_eq!(status(&router, ask(&due_link)).await, StatusCode::ACCEPTED);
         assert_eq!(
             fresh_sends(world.db.clone()).await,
