@@ -63,7 +63,11 @@ pub fn ErrorAlert(error: LastError) -> impl IntoView {
                     response.set_status(http::StatusCode::NOT_FOUND);
                 }
             }
-            view! { <p class="alert" role="alert">{error_message(&error, language.get())}</p> }
+            let not_found = error == AdminError::NotFound;
+            view! {
+                <p class="alert" role="alert">{error_message(&error, language.get())}</p>
+                {not_found.then(|| view! { <p><a href="/invoices">{tr(language.get(), T::BackToInvoices)}</a></p> })}
+            }
         })
     }
 }

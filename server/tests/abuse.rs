@@ -817,7 +817,9 @@ async fn a_page_about_an_unknown_or_foreign_id_answers_404_and_does_not_say_whic
                 .split_once("<main")
                 .and_then(|(_, rest)| rest.split_once("</main>"))
                 .map(|(main, _)| main.to_owned());
-            answers.push(main.expect("the page's main part"));
+            let main = main.expect("the page's main part");
+            assert!(main.contains(r#"href="/invoices""#), "{path}: a way back");
+            answers.push(main);
         }
         // The unknown and the foreign invoice get the same page.
         assert_eq!(answers[0], answers[1]);
