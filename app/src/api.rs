@@ -185,24 +185,11 @@ pub struct PaymentRow {
     pub method: PaymentMethod,
     pub reference: String,
     pub deleted: bool,
+    /// When the merchant recorded it (UTC milliseconds).
+    pub recorded_at_ms: i64,
 }
 
-/// One entry of an invoice's history, newest last.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct HistoryEntry {
-    pub at_ms: i64,
-    pub kind: String,
-    pub detail: Option<String>,
-    pub automated: bool,
-    /// `customer`, `copy` or `notice` for events about an email or a link.
-    pub recipient: Option<String>,
-    /// For what happened at the customer's link: `desktop`, `tablet`,
-    /// `phone` or `unknown`, and the browser's family.
-    pub device: Option<String>,
-    pub browser: Option<String>,
-    /// Repeats merged into this entry (`invoice::repeats`): 1 for one event.
-    pub count: i64,
-}
+pub use invoice::history::HistoryEntry;
 
 /// A link sent to one recipient of one send.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

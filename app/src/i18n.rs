@@ -35,6 +35,8 @@ catalogue! {
     EventLinkRevoked => ("Link revoked", "Link revocato", "Enlace revocado"),
     EventNoticeFailed => ("Failure notice not delivered", "Avviso di mancata consegna non recapitato", "Aviso de fallo no entregado"),
     EventNoticeSent => ("Failure notice sent", "Avviso di mancata consegna inviato", "Aviso de fallo enviado"),
+    EventNoticeQueued => ("Failure notice queued", "Avviso di mancata consegna in coda", "Aviso de fallo en cola"),
+    EventNoticeCancelled => ("Failure notice not sent", "Avviso di mancata consegna non inviato", "Aviso de fallo no enviado"),
     EventEmailCancelled => ("Email not sent: the invoice was voided before it left", "Email non inviata: la fattura è stata annullata prima della partenza", "Email no enviado: la factura se anuló antes de salir"),
     EventReminderCancelled => ("Reminder not sent: the invoice was paid or voided before it left", "Sollecito non inviato: la fattura è stata pagata o annullata prima della partenza", "Recordatorio no enviado: la factura se pagó o anuló antes de salir"),
     EventReminderFailed => ("Reminder failed", "Sollecito non consegnato", "Recordatorio fallido"),

@@ -173,138 +173,6 @@ pub enum PublicEventKind {
     Voided,
 }
 
-/// What the merchant can narrow an invoice's history to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-pub enum HistoryFilter {
-    #[default]
-    Everything,
-    /// What the customer did: opens, downloads, prints, by a person.
-    Customer,
-    /// Emails, reminders, notices, links.
-    Emails,
-    Payments,
-    /// Fetches by mail scanners, previews and other machines.
-    Automated,
-}
-
-impl HistoryFilter {
-    pub const ALL: [HistoryFilter; 5] = [
-        HistoryFilter::Everything,
-        HistoryFilter::Customer,
-        HistoryFilter::Emails,
-        HistoryFilter::Payments,
-        HistoryFilter::Automated,
-    ];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            HistoryFilter::Everything => "all",
-            HistoryFilter::Customer => "customer",
-            HistoryFilter::Emails => "emails",
-            HistoryFilter::Payments => "payments",
-            HistoryFilter::Automated => "automated",
-        }
-    }
-
-    pub fn parse(code: &str) -> Self {
-        Self::ALL
-            .into_iter()
-            .find(|filter| filter.code() == code)
-            .unwrap_or_default()
-    }
-
-    /// Whether an entry of `kind` belongs under this filter.
-    pub fn shows(self, kind: &str, automated: bool) -> bool {
-        let by_customer = matches!(
-            kind,
-            "link_fetched" | "opened" | "pdf_downloaded" | "printed"
-        );
-        match self {
-            HistoryFilter::Everything => true,
-            HistoryFilter::Customer => by_customer && !automated,
-            HistoryFilter::Emails => {
-                kind.starts_with("email_")
-                    || kind.starts_with("reminder_")
-                    || kind.starts_with("notice_")
-                    || matches!(
-                        kind,
-                        "link_revoked" | "automatic_send_skipped" | "fresh_link_requested"
-                    )
-            }
-            HistoryFilter::Payments => kind.starts_with("payment_"),
-            HistoryFilter::Automated => automated,
-        }
-    }
-}
-
-/// One entry of an invoice's history as the server keeps it.
-pub struct HistoryFact<'a> {
-    pub at_ms: i64,
-    pub kind: &'a str,
-    /// `customer`, `copy` or `notice` for events about an email or a link.
-    pub recipient: Option<&'a str>,
-    pub automated: bool,
-    /// Repeats merged into this entry (see `crate::repeats`).
-    pub count: i64,
-}
-
-/// A payment not deleted, for the customer's history.
-pub struct PaymentFact {
-    pub recorded_at_ms: i64,
-    pub amount_minor: i64,
-    pub date: Date,
-}
-
-/// Whether an event changes what the edge shows of an invoice (its history,
-/// what is paid, a revoked link), and so must be published again.
-pub fn is_customer_visible(kind: &str, recipient: Option<&str>, automated: bool) -> bool {
-    matches!(
-        kind,
-        "payment_recorded" | "payment_deleted" | "link_revoked"
-    ) || customer_event(kind, recipient, automated).is_some()
-}
-
-/// What the customer's history says of an event, if anything. Payments come
-/// from the payments themselves, so a deleted one disappears.
-fn customer_event(kind: &str, recipient: Option<&str>, automated: bool) -> Option<PublicEventKind> {
-    let customers = recipient == Some("customer") && !automated;
-    match kind {
-        "voided" => Some(PublicEventKind::Voided),
-        "email_sent" if customers => Some(PublicEventKind::Sent),
-        "reminder_sent" if customers => Some(PublicEventKind::ReminderSent),
-        "opened" if customers => Some(PublicEventKind::Opened),
-        "pdf_downloaded" if customers => Some(PublicEventKind::PdfDownloaded),
-        "printed" if customers => Some(PublicEventKind::Printed),
-        _ => None,
-    }
-}
-
-/// The customer's history: sends, reminders, opens, downloads and prints of
-/// the customer's own links by a person, payments, and voiding. Nothing
-/// internal: no copies, no failures, no automated fetches, no notices.
-pub fn customer_history(facts: &[HistoryFact<'_>], payments: &[PaymentFact]) -> Vec<PublicEvent> {
-    let mut history: Vec<PublicEvent> = facts
-        .iter()
-        .filter_map(|fact| {
-            customer_event(fact.kind, fact.recipient, fact.automated).map(|kind| PublicEvent {
-                at_ms: fact.at_ms,
-                kind,
-                count: fact.count.max(1),
-            })
-        })
-        .chain(payments.iter().map(|payment| PublicEvent {
-            at_ms: payment.recorded_at_ms,
-            kind: PublicEventKind::PaymentReceived {
-                amount_minor: payment.amount_minor,
-                date: payment.date,
-            },
-            count: 1,
-        }))
-        .collect();
-    history.sort_by_key(|event| event.at_ms);
-    history
-}
-
 /// The newest [`PUBLISHED_HISTORY_LIMIT`] entries of a history (oldest
 /// first, as given), and how many older ones were left out.
 pub fn published_history(mut history: Vec<PublicEvent>) -> (Vec<PublicEvent>, u64) {
@@ -345,6 +213,17 @@ impl EdgeEventKind {
             EdgeEventKind::Printed => "printed",
         }
     }
+
+    pub fn parse(code: &str) -> Option<Self> {
+        [
+            EdgeEventKind::LinkFetched,
+            EdgeEventKind::Opened,
+            EdgeEventKind::PdfDownloaded,
+            EdgeEventKind::Printed,
+        ]
+        .into_iter()
+        .find(|kind| kind.as_str() == code)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -354,6 +233,28 @@ pub enum DeviceClass {
     Tablet,
     Phone,
     Unknown,
+}
+
+impl DeviceClass {
+    pub fn code(self) -> &'static str {
+        match self {
+            DeviceClass::Desktop => "desktop",
+            DeviceClass::Tablet => "tablet",
+            DeviceClass::Phone => "phone",
+            DeviceClass::Unknown => "unknown",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Self> {
+        [
+            DeviceClass::Desktop,
+            DeviceClass::Tablet,
+            DeviceClass::Phone,
+            DeviceClass::Unknown,
+        ]
+        .into_iter()
+        .find(|device| device.code() == code)
+    }
 }
 
 /// One thing that happened at the edge. The id is made at the edge, so a
@@ -379,21 +280,6 @@ pub struct EventBatch {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn fact(
-        at_ms: i64,
-        kind: &'static str,
-        recipient: Option<&'static str>,
-        automated: bool,
-    ) -> HistoryFact<'static> {
-        HistoryFact {
-            at_ms,
-            kind,
-            recipient,
-            automated,
-            count: 1,
-        }
-    }
 
     #[test]
     fn a_fresh_link_replaces_a_revoked_link_of_an_invoice_to_pay_a_few_times_at_most() {
@@ -435,115 +321,5 @@ mod tests {
         assert_eq!(published.last(), history.last());
         let (short, none) = published_history(history[..3].to_vec());
         assert_eq!((short.len(), none), (3, 0));
-    }
-
-    #[test]
-    fn merged_repeats_keep_their_count_in_the_customers_history() {
-        let facts = [HistoryFact {
-            count: 40,
-            ..fact(1, "printed", Some("customer"), false)
-        }];
-        assert_eq!(customer_history(&facts, &[])[0].count, 40);
-    }
-
-    #[test]
-    fn only_what_the_customer_sees_is_published_again() {
-        assert!(is_customer_visible("email_sent", Some("customer"), false));
-        assert!(is_customer_visible("payment_recorded", None, false));
-        assert!(is_customer_visible("link_revoked", None, false));
-        assert!(!is_customer_visible("email_sent", Some("copy"), false));
-        assert!(!is_customer_visible(
-            "email_queued",
-            Some("customer"),
-            false
-        ));
-        assert!(!is_customer_visible("opened", Some("customer"), true));
-        assert!(!is_customer_visible(
-            "link_fetched",
-            Some("customer"),
-            false
-        ));
-        assert!(!is_customer_visible("notice_sent", Some("notice"), false));
-    }
-
-    #[test]
-    fn the_merchant_narrows_the_history_to_what_they_look_for() {
-        let shown = |filter: HistoryFilter| {
-            [
-                ("issued", false),
-                ("email_sent", false),
-                ("reminder_failed", false),
-                ("link_fetched", true),
-                ("opened", true),
-                ("opened", false),
-                ("printed", false),
-                ("payment_recorded", false),
-                ("link_revoked", false),
-            ]
-            .into_iter()
-            .filter(|(kind, automated)| filter.shows(kind, *automated))
-            .map(|(kind, _)| kind)
-            .collect::<Vec<_>>()
-        };
-        assert_eq!(shown(HistoryFilter::Everything).len(), 9);
-        assert_eq!(shown(HistoryFilter::Customer), ["opened", "printed"]);
-        assert_eq!(
-            shown(HistoryFilter::Emails),
-            ["email_sent", "reminder_failed", "link_revoked"]
-        );
-        assert_eq!(shown(HistoryFilter::Payments), ["payment_recorded"]);
-        assert_eq!(shown(HistoryFilter::Automated), ["link_fetched", "opened"]);
-        assert_eq!(HistoryFilter::parse("payments"), HistoryFilter::Payments);
-        assert_eq!(HistoryFilter::parse("nonsense"), HistoryFilter::Everything);
-    }
-
-    #[test]
-    fn the_customer_sees_what_happened_to_their_invoice_and_nothing_internal() {
-        let facts = [
-            fact(1, "issued", None, false),
-            fact(2, "email_queued", Some("customer"), false),
-            fact(3, "email_sent", Some("customer"), false),
-            fact(3, "email_sent", Some("copy"), false),
-            fact(4, "link_fetched", Some("customer"), true),
-            fact(5, "opened", Some("customer"), true),
-            fact(6, "opened", Some("copy"), false),
-            fact(7, "opened", Some("customer"), false),
-            fact(8, "email_failed", Some("customer"), false),
-            fact(9, "notice_sent", Some("notice"), false),
-            fact(10, "pdf_downloaded", Some("customer"), false),
-            fact(11, "printed", Some("customer"), false),
-            fact(13, "reminder_sent", Some("customer"), false),
-        ];
-        let payments = [PaymentFact {
-            recorded_at_ms: 12,
-            amount_minor: 5_000,
-            date: Date {
-                year: 2026,
-                month: 11,
-                day: 20,
-            },
-        }];
-        let kinds: Vec<PublicEventKind> = customer_history(&facts, &payments)
-            .into_iter()
-            .map(|event| event.kind)
-            .collect();
-        assert_eq!(
-            kinds,
-            vec![
-                PublicEventKind::Sent,
-                PublicEventKind::Opened,
-                PublicEventKind::PdfDownloaded,
-                PublicEventKind::Printed,
-                PublicEventKind::PaymentReceived {
-                    amount_minor: 5_000,
-                    date: Date {
-                        year: 2026,
-                        month: 11,
-                        day: 20
-                    }
-                },
-                PublicEventKind::ReminderSent,
-            ]
-        );
     }
 }

@@ -10,6 +10,7 @@ pub mod dates;
 pub mod document;
 pub mod email;
 pub mod events;
+pub mod history;
 pub mod i18n;
 pub mod link;
 pub mod money;
@@ -24,6 +25,7 @@ pub mod signing;
 pub mod status;
 pub mod store;
 pub mod tracking;
+pub mod transitions;
 
 pub use document::{DocumentLine, DraftInput, LineInput, PublicDocument, Totals};
 pub use i18n::Language;

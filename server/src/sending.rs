@@ -34,12 +34,13 @@ use invoice::store::StoreSettings;
 use invoice::{Money, PublicDocument};
 
 use crate::auth::{new_session_token, token_hash};
-use crate::db::events::record_server_event;
-use crate::db::outbox::{self, Admission, Audience, ClaimedEmail, NewEmail, NewNotice, NewSend};
+use crate::db::events::append;
+use crate::db::outbox::{self, Admission, ClaimedEmail, NewEmail, NewNotice, NewSend};
 use crate::db::{customers, edge_state, invoices, links, now_ms, random_id, stores};
 use crate::email::{retry_delay_ms, Delivery, ServiceEmail, MAX_ATTEMPTS};
 use crate::error::ServerError;
 use crate::services::{invalid, refused, today, Services};
+use invoice::history::{Audience, HistoryEvent};
 
 /// Emails delivered at once, each worker on its own pooled SMTP connection
 /// (lettre's pool keeps up to 10). One connection is latency-bound: lettre
@@ -79,9 +80,6 @@ where
 pub const DISPATCH_WORKERS: usize = 8;
 /// Stands for the link's token in a stored email (see `with_link_token`).
 const LINK_TOKEN_SLOT: &str = "{invio-link-token}";
-/// The history event of an invoice issued without its automatic email
-/// because the organisation reached the day's sending limit.
-pub const AUTOMATIC_SEND_OVER_QUOTA: &str = "email_refused_over_quota";
 /// How often an idle worker looks for retries that became due.
 const IDLE_POLL: Duration = Duration::from_secs(1);
 /// A revoked link gets at most one fresh link per this window.
@@ -351,12 +349,11 @@ impl Services {
                     .await?
                 {
                     Admission::OverQuota { .. } => {
-                        record_server_event(
+                        append(
                             &mut issued.tx,
                             organisation,
                             id,
-                            AUTOMATIC_SEND_OVER_QUOTA,
-                            None,
+                            &HistoryEvent::AutomaticSendOverQuota,
                             None,
                             now,
                         )
@@ -369,12 +366,11 @@ impl Services {
                 }
             }
             (None, true) => {
-                record_server_event(
+                append(
                     &mut issued.tx,
                     organisation,
                     id,
-                    "automatic_send_skipped",
-                    None,
+                    &HistoryEvent::AutomaticSendSkipped,
                     None,
                     now,
                 )
@@ -567,12 +563,11 @@ impl Services {
             tx.rollback().await?;
             return Ok(true);
         }
-        record_server_event(
+        append(
             &mut tx,
             organisation,
             invoice_id,
-            "fresh_link_requested",
-            None,
+            &HistoryEvent::FreshLinkRequested,
             None,
             now,
         )
@@ -1147,11 +1142,7 @@ fn published_links(links: &[LinkRow]) -> Vec<PublishedLink> {
         .iter()
         .map(|link| PublishedLink {
             link_id: link.id.clone(),
-            recipient: if link.recipient == Audience::Copy.code() {
-                Recipient::Copy
-            } else {
-                Recipient::Customer
-            },
+            recipient: Recipient::parse(&link.recipient).unwrap_or(Recipient::Customer),
             revoked: link.revoked_at_ms.is_some(),
         })
         .collect()

@@ -17,6 +17,7 @@ use invoice::customer::CustomerInput;
 use invoice::dates::Date;
 use invoice::document::{DocumentLayout, DraftInput, FieldError};
 use invoice::email::{send_refusal, EmailPurpose, SendInput};
+use invoice::history::HistoryEvent;
 use invoice::payment::PaymentInput;
 use invoice::problem::Problem;
 use invoice::status::{amount_due, Lifecycle};
@@ -501,7 +502,7 @@ impl Services {
             automatic_send_skipped: email == EmailState::NotSent
                 && history
                     .iter()
-                    .any(|entry| entry.kind == "automatic_send_skipped"),
+                    .any(|entry| entry.event == HistoryEvent::AutomaticSendSkipped),
             can_remind: send_refusal(
                 invoice.lifecycle,
                 EmailPurpose::Reminder,

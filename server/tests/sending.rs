@@ -8,6 +8,7 @@ use app::api::{AdminBackend, AdminError, EmailState, OrganisationId};
 use invoice::dates::Date;
 use invoice::email::{EmailPurpose, SendInput};
 use invoice::events::Recipient;
+use invoice::history::HistoryEvent;
 use invoice::link::KeyRing;
 use invoice::payment::PaymentInput;
 use invoice::problem::Problem;
@@ -267,12 +268,16 @@ async fn a_refused_address_fails_and_notifies_the_issuer_and_the_failure_list_on
         let failure = detail
             .history
             .iter()
-            .find(|entry| entry.kind == "email_failed")
+            .find(|entry| entry.event.kind() == "email_failed")
             .expect("the history records the failure");
+        let HistoryEvent::Email(failure) = &failure.event else {
+            panic!("an email's failure is about the email: {failure:?}");
+        };
+        assert_eq!(failure.address, CUSTOMER);
         assert!(failure
-            .detail
+            .reply
             .as_deref()
-            .is_some_and(|detail| detail.contains(CUSTOMER) && detail.contains("550")));
+            .is_some_and(|reply| reply.contains("550")));
 
         assert!(world.sink.received_by(CUSTOMER).is_empty());
         let number = detail.number.expect("a number");

@@ -1,9 +1,14 @@
-//! A database written by the previous release keeps its sent emails when the
-//! sending migration runs, on every engine.
+//! A database written by a previous release keeps what it holds when the
+//! newer migrations run, on every engine: its sent emails (the sending
+//! migration) and its history (the typed history migration).
 
 mod support;
 
 use app::api::{EmailState, OrganisationId};
+use invoice::events::{DeviceClass, EdgeEventKind, Recipient};
+use invoice::history::{EmailEvent, EmailKind, EmailStep, HistoryEvent, LinkEvent, PaymentEvent};
+use invoice::payment::PaymentMethod;
+use invoice::{Currency, Money};
 use server::db::{invoices, Db};
 use sqlx::any::AnyPoolOptions;
 use sqlx::migrate::Migrator;
@@ -11,6 +16,12 @@ use support::database_urls;
 
 /// The schema before sending: only the first migration of the engine.
 async fn foundation_only(url: &str) -> sqlx::AnyPool {
+    migrated_until(url, "0001").await
+}
+
+/// The schema as the migrations of the engine up to `last` (a number such
+/// as "0006") left it.
+async fn migrated_until(url: &str, last: &str) -> sqlx::AnyPool {
     sqlx::any::install_default_drivers();
     let (folder, connect_url) = match url.strip_prefix("sqlite://") {
         Some(path) => {
@@ -20,26 +31,46 @@ async fn foundation_only(url: &str) -> sqlx::AnyPool {
         }
         None => ("migrations/postgres", url.to_owned()),
     };
-    let first = tempdir_with(&format!("{folder}/0001_foundation.sql"));
+    let mut names: Vec<String> =
+        std::fs::read_dir(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(folder))
+            .expect("migrations")
+            .map(|entry| {
+                entry
+                    .expect("entry")
+                    .file_name()
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .filter(|name| name.as_str() <= last || name.starts_with(last))
+            .collect();
+    names.sort();
+    let migrations = tempdir_with(
+        &names
+            .iter()
+            .map(|name| format!("{folder}/{name}"))
+            .collect::<Vec<_>>(),
+    );
     let pool = AnyPoolOptions::new()
         .max_connections(1)
         .connect(&connect_url)
         .await
         .expect("connect");
-    Migrator::new(first.as_path())
+    Migrator::new(migrations.as_path())
         .await
         .expect("migrator")
         .run(&pool)
         .await
-        .expect("the foundation migration");
+        .expect("the previous release's migrations");
     pool
 }
 
-fn tempdir_with(migration: &str) -> std::path::PathBuf {
+fn tempdir_with(migrations: &[String]) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("invio-migrations-{}", server::db::random_id()));
     std::fs::create_dir_all(&dir).expect("folder");
-    let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(migration);
-    std::fs::copy(&source, dir.join(source.file_name().expect("a file name"))).expect("copy");
+    for migration in migrations {
+        let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(migration);
+        std::fs::copy(&source, dir.join(source.file_name().expect("a file name"))).expect("copy");
+    }
     dir
 }
 
@@ -89,5 +120,169 @@ async fn emails_sent_before_the_sending_migration_keep_their_state_and_count_as_
         .await
         .expect("count");
         assert_eq!(key_taken, 1);
+    }
+}
+
+#[tokio::test]
+async fn a_history_written_as_strings_reads_back_typed_and_keeps_its_opens() {
+    for url in database_urls().await {
+        let old = migrated_until(&url, "0006").await;
+        let event = |id: &str, kind: &str, recipient: &str, automated: i64, detail: &str| {
+            let recipient = match recipient {
+                "" => "NULL".to_owned(),
+                recipient => format!("'{recipient}'"),
+            };
+            let detail = match detail {
+                "" => "NULL".to_owned(),
+                detail => format!("'{detail}'"),
+            };
+            format!(
+                "INSERT INTO events (id, organisation_id, invoice_id, link_id, kind, automated, recipient, device, browser, detail, at)
+                 VALUES ('{id}', 1, 1, NULL, '{kind}', {automated}, {recipient}, NULL, NULL, {detail}, {})",
+                id.len()
+            )
+        };
+        let mut statements = vec![
+            "INSERT INTO organisations (id, name, created_at) VALUES (1, 'Bottega Rossi', 0)".to_owned(),
+            "INSERT INTO stores (id, organisation_id, name, currency, settings, created_at, updated_at)
+             VALUES (1, 1, 'Bottega Rossi', 'EUR', '{\"name\":\"Bottega Rossi\"}', 0, 0)".to_owned(),
+            "INSERT INTO customers (id, organisation_id, name, search_name, email, language, address, email_invoices, created_at, updated_at)
+             VALUES (1, 1, 'Maria Pérez', 'maria pérez', 'maria@example.es', 'es', '', 0, 0, 0)".to_owned(),
+            "INSERT INTO invoices (id, organisation_id, store_id, customer_id, lifecycle, number, issue_date, sort_date, currency, total_minor,
+                                   lines, notes, search_text, customer_name, edge_key, created_at, updated_at)
+             VALUES (1, 1, 1, 1, 'issued', '2026-0001', '2026-11-01', '2026-11-01', 'EUR', 12200, '[]', '', '', 'Maria Pérez', 'k1', 0, 0)".to_owned(),
+        ];
+        statements.extend([
+            event("a", "created", "", 0, ""),
+            event("ab", "issued", "", 0, "2026-0001"),
+            event("abc", "email_queued", "customer", 0, "maria@example.es"),
+            event(
+                "abcd",
+                "email_sent",
+                "customer",
+                0,
+                "maria@example.es: 250 2.0.0 Ok: queued as 7F3",
+            ),
+            event(
+                "abcde",
+                "reminder_failed",
+                "copy",
+                0,
+                "ops@bottega.it: 550 5.1.1 no such user",
+            ),
+            event(
+                "abcdef",
+                "notice_sent",
+                "notice",
+                0,
+                "owner@bottega.it: 250 OK",
+            ),
+            event("abcdefg", "opened", "customer", 0, ""),
+            event("abcdefgh", "opened", "customer", 1, ""),
+            event("abcdefghi", "opened", "copy", 0, ""),
+            event(
+                "abcdefghij",
+                "payment_recorded",
+                "",
+                0,
+                "5000 EUR bank_transfer",
+            ),
+            event(
+                "abcdefghijk",
+                "payment_deleted",
+                "",
+                0,
+                "5000 EUR bank_transfer",
+            ),
+            event("abcdefghijkl", "link_revoked", "", 0, "maria@example.es"),
+            event("abcdefghijklm", "email_refused_over_quota", "", 0, ""),
+        ]);
+        for statement in &statements {
+            sqlx::query(statement)
+                .execute(&old)
+                .await
+                .expect("the previous release's data");
+        }
+        old.close().await;
+
+        let db = Db::connect(&url).await.expect("migrated");
+        let history = invoices::history(&db, OrganisationId(1), 1)
+            .await
+            .expect("every entry reads back");
+        let events: Vec<HistoryEvent> = history.into_iter().map(|entry| entry.event).collect();
+        let payment = PaymentEvent {
+            amount: Money::new(5_000, Currency::Eur),
+            method: PaymentMethod::BankTransfer,
+        };
+        let email = |email, step, address: &str, reply: Option<&str>| {
+            HistoryEvent::Email(EmailEvent {
+                email,
+                step,
+                address: address.into(),
+                reply: reply.map(str::to_owned),
+            })
+        };
+        let opened = |recipient, automated| {
+            HistoryEvent::Link(LinkEvent {
+                kind: EdgeEventKind::Opened,
+                recipient,
+                automated,
+                device: DeviceClass::Unknown,
+                browser: String::new(),
+            })
+        };
+        assert_eq!(
+            events,
+            [
+                HistoryEvent::Created,
+                HistoryEvent::Issued {
+                    number: "2026-0001".into()
+                },
+                email(
+                    EmailKind::Invoice(Recipient::Customer),
+                    EmailStep::Queued,
+                    "maria@example.es",
+                    None
+                ),
+                email(
+                    EmailKind::Invoice(Recipient::Customer),
+                    EmailStep::Sent,
+                    "maria@example.es",
+                    Some("250 2.0.0 Ok: queued as 7F3")
+                ),
+                email(
+                    EmailKind::Reminder(Recipient::Copy),
+                    EmailStep::Failed,
+                    "ops@bottega.it",
+                    Some("550 5.1.1 no such user")
+                ),
+                email(
+                    EmailKind::FailureNotice,
+                    EmailStep::Sent,
+                    "owner@bottega.it",
+                    Some("250 OK")
+                ),
+                opened(Recipient::Customer, false),
+                opened(Recipient::Customer, true),
+                opened(Recipient::Copy, false),
+                HistoryEvent::PaymentRecorded(payment),
+                HistoryEvent::PaymentDeleted(payment),
+                HistoryEvent::LinkRevoked {
+                    address: "maria@example.es".into()
+                },
+                HistoryEvent::AutomaticSendOverQuota,
+            ],
+            "{url}"
+        );
+        let opens: Vec<i64> = sqlx::query_scalar("SELECT counts_as_open FROM events ORDER BY at")
+            .fetch_all(&db.pool)
+            .await
+            .expect("opens");
+        assert_eq!(
+            opens.iter().sum::<i64>(),
+            1,
+            "only the customer's own open by a person: {url}"
+        );
+        assert_eq!(opens[6], 1);
     }
 }

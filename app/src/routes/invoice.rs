@@ -5,7 +5,8 @@ use invoice::dates::format_instant;
 use invoice::document::{
     parse_quantity, parse_tax_rate, totals, DocumentLine, DraftInput, LineInput,
 };
-use invoice::events::HistoryFilter;
+use invoice::events::{DeviceClass, EdgeEventKind};
+use invoice::history::{Audience, EmailKind, EmailStep, HistoryEvent, HistoryFilter, PaymentEvent};
 use invoice::payment::PaymentMethod;
 use invoice::status::Lifecycle;
 use invoice::{Currency, Language, Money};
@@ -596,7 +597,7 @@ fn IssuedInvoice(
             })}
         </section>
         <SentLinks id links=detail.links.clone() revoke />
-        <History entries=detail.history.clone() currency filter=history_filter />
+        <History entries=detail.history.clone() filter=history_filter />
     }
 }
 
@@ -653,7 +654,6 @@ fn SentLinks(id: i64, links: Vec<LinkRow>, revoke: ServerAction<RevokeLink>) -> 
 #[component]
 fn History(
     entries: Vec<crate::api::HistoryEntry>,
-    currency: Currency,
     filter: RwSignal<HistoryFilter>,
 ) -> impl IntoView {
     let language = use_language();
@@ -661,7 +661,7 @@ fn History(
         let filter = filter.get();
         entries
             .iter()
-            .filter(|entry| filter.shows(&entry.kind, entry.automated))
+            .filter(|entry| filter.shows(&entry.event))
             .cloned()
             .collect::<Vec<_>>()
     };
@@ -696,17 +696,22 @@ fn History(
                 view! {
                     <ol class="history">
                         {shown.into_iter().map(|entry| {
-                            let automated = entry.automated;
+                            let automated = entry.event.automated();
+                            let at_link = match &entry.event {
+                                HistoryEvent::Link(link) => Some((link.device, link.browser.clone())),
+                                _ => None,
+                            };
+                            let copy = entry.event.audience() == Some(Audience::Copy);
+                            let event = entry.event;
                             view! {
                                 <li class:automated=automated>
                                     <time>{move || format_instant(entry.at_ms, language.get())}</time>
                                     " "
-                                    {(entry.recipient.as_deref() == Some("copy")).then(|| view! { <span class="pill">{t(T::Copy)}</span> " " })}
-                                    <span>{move || history_text(&entry.kind, entry.detail.as_deref(), currency, language.get())}</span>
+                                    {copy.then(|| view! { <span class="pill">{t(T::Copy)}</span> " " })}
+                                    <span>{move || history_text(&event, language.get())}</span>
                                     {(entry.count > 1).then(|| format!(" (×{})", entry.count))}
-                                    {entry.device.clone().map(|device| {
-                                        let browser = entry.browser.clone().unwrap_or_default();
-                                        view! { <span class="muted small">" · " {move || device_label(&device, language.get())} ", " {browser.clone()}</span> }
+                                    {at_link.map(|(device, browser)| {
+                                        view! { <span class="muted small">" · " {move || device_label(device, language.get())} ", " {browser}</span> }
                                     })}
                                     {automated.then(|| view! { " " <span class="pill">{t(T::Automated)}</span> })}
                                 </li>
@@ -720,75 +725,68 @@ fn History(
 }
 
 /// The kind of device an event at the customer's link came from.
-fn device_label(device: &str, language: Language) -> &'static str {
+fn device_label(device: DeviceClass, language: Language) -> &'static str {
     let key = match device {
-        "desktop" => T::DeviceDesktop,
-        "tablet" => T::DeviceTablet,
-        "phone" => T::DevicePhone,
-        _ => T::DeviceUnknown,
+        DeviceClass::Desktop => T::DeviceDesktop,
+        DeviceClass::Tablet => T::DeviceTablet,
+        DeviceClass::Phone => T::DevicePhone,
+        DeviceClass::Unknown => T::DeviceUnknown,
     };
     tr(language, key)
 }
 
-/// One history entry as a sentence; payment details are stored as
-/// "minor currency method" so they can be said in any language.
-fn history_text(
-    kind: &str,
-    detail: Option<&str>,
-    currency: Currency,
-    language: Language,
-) -> String {
-    let payment = || {
-        let mut parts = detail.unwrap_or_default().split(' ');
-        let minor = parts
-            .next()
-            .and_then(|minor| minor.parse::<i64>().ok())
-            .unwrap_or_default();
-        let currency = parts
-            .next()
-            .and_then(|code| Currency::parse(code).ok())
-            .unwrap_or(currency);
-        let method = parts
-            .next()
-            .and_then(PaymentMethod::parse)
-            .map(|method| method.label(language))
-            .unwrap_or_default();
+/// One history entry as a sentence in the merchant's language.
+fn history_text(event: &HistoryEvent, language: Language) -> String {
+    let payment = |key: T, payment: &PaymentEvent| {
         format!(
-            "{} ({method})",
-            Money::new(minor, currency).format(language)
+            "{} {} ({})",
+            tr(language, key),
+            payment.amount.format(language),
+            payment.method.label(language)
         )
     };
-    let with_detail = |key: T| match detail {
-        Some(detail) if !detail.is_empty() => format!("{} — {detail}", tr(language, key)),
-        _ => tr(language, key).to_owned(),
+    let with_detail = |key: T, detail: &str| match detail {
+        "" => tr(language, key).to_owned(),
+        detail => format!("{} — {detail}", tr(language, key)),
     };
-    match kind {
-        "created" => tr(language, T::EventCreated).to_owned(),
-        "issued" => with_detail(T::EventIssued),
-        "voided" => tr(language, T::EventVoided).to_owned(),
-        "payment_recorded" => format!("{} {}", tr(language, T::EventPaymentRecorded), payment()),
-        "payment_deleted" => format!("{} {}", tr(language, T::EventPaymentDeleted), payment()),
-        "email_queued" => with_detail(T::EventEmailQueued),
-        "email_sent" => with_detail(T::EventEmailSent),
-        "email_retrying" => with_detail(T::EventEmailRetrying),
-        "email_failed" => with_detail(T::EventEmailFailed),
-        "reminder_queued" => with_detail(T::EventReminderQueued),
-        "reminder_sent" => with_detail(T::EventReminderSent),
-        "reminder_retrying" => with_detail(T::EventEmailRetrying),
-        "reminder_failed" => with_detail(T::EventReminderFailed),
-        "reminder_cancelled" => with_detail(T::EventReminderCancelled),
-        "email_cancelled" => with_detail(T::EventEmailCancelled),
-        "notice_sent" => with_detail(T::EventNoticeSent),
-        "notice_retrying" => with_detail(T::EventEmailRetrying),
-        "notice_failed" => with_detail(T::EventNoticeFailed),
-        "link_revoked" => with_detail(T::EventLinkRevoked),
-        "automatic_send_skipped" => tr(language, T::AutomaticSendSkipped).to_owned(),
-        "email_refused_over_quota" => tr(language, T::EventEmailRefusedOverQuota).to_owned(),
-        "fresh_link_requested" => tr(language, T::EventFreshLinkRequested).to_owned(),
-        "link_fetched" => tr(language, T::EventLinkFetched).to_owned(),
-        "opened" => tr(language, T::EventOpened).to_owned(),
-        "pdf_downloaded" => tr(language, T::EventDownloaded).to_owned(),
-        "printed" => tr(language, T::EventPrinted).to_owned(),
-        other => other.to_owned(),
+    let plain = |key: T| tr(language, key).to_owned();
+    match event {
+        HistoryEvent::Created => plain(T::EventCreated),
+        HistoryEvent::Issued { number } => with_detail(T::EventIssued, number),
+        HistoryEvent::Voided => plain(T::EventVoided),
+        HistoryEvent::PaymentRecorded(recorded) => payment(T::EventPaymentRecorded, recorded),
+        HistoryEvent::PaymentDeleted(deleted) => payment(T::EventPaymentDeleted, deleted),
+        HistoryEvent::Email(email) => {
+            let key = match (email.email, email.step) {
+                (EmailKind::Invoice(_), EmailStep::Queued) => T::EventEmailQueued,
+                (EmailKind::Invoice(_), EmailStep::Sent) => T::EventEmailSent,
+                (EmailKind::Invoice(_), EmailStep::Failed) => T::EventEmailFailed,
+                (EmailKind::Invoice(_), EmailStep::Cancelled) => T::EventEmailCancelled,
+                (EmailKind::Reminder(_), EmailStep::Queued) => T::EventReminderQueued,
+                (EmailKind::Reminder(_), EmailStep::Sent) => T::EventReminderSent,
+                (EmailKind::Reminder(_), EmailStep::Failed) => T::EventReminderFailed,
+                (EmailKind::Reminder(_), EmailStep::Cancelled) => T::EventReminderCancelled,
+                (EmailKind::FailureNotice, EmailStep::Queued) => T::EventNoticeQueued,
+                (EmailKind::FailureNotice, EmailStep::Sent) => T::EventNoticeSent,
+                (EmailKind::FailureNotice, EmailStep::Failed) => T::EventNoticeFailed,
+                (EmailKind::FailureNotice, EmailStep::Cancelled) => T::EventNoticeCancelled,
+                (_, EmailStep::Retrying) => T::EventEmailRetrying,
+            };
+            let detail = match &email.reply {
+                Some(reply) => format!("{}: {reply}", email.address),
+                None => email.address.clone(),
+            };
+            with_detail(key, &detail)
+        }
+        HistoryEvent::LinkRevoked { address } => with_detail(T::EventLinkRevoked, address),
+        HistoryEvent::AutomaticSendSkipped => plain(T::AutomaticSendSkipped),
+        HistoryEvent::AutomaticSendOverQuota => plain(T::EventEmailRefusedOverQuota),
+        HistoryEvent::FreshLinkRequested => plain(T::EventFreshLinkRequested),
+        HistoryEvent::Link(link) => plain(match link.kind {
+            EdgeEventKind::LinkFetched => T::EventLinkFetched,
+            EdgeEventKind::Opened => T::EventOpened,
+            EdgeEventKind::PdfDownloaded => T::EventDownloaded,
+            EdgeEventKind::Printed => T::EventPrinted,
+        }),
     }
 }

@@ -1,9 +1,10 @@
 //! The customer-visible state of invoices, as published to the edge.
 
 use app::api::OrganisationId;
-use invoice::dates::Date;
-use invoice::events::{customer_history, published_history, HistoryFact, PaymentFact, PublicState};
+use invoice::events::{published_history, PublicState};
+use invoice::history::{customer_history, PaymentFact};
 use invoice::status::Lifecycle;
+use invoice::Currency;
 use sqlx::Row;
 
 use super::Db;
@@ -16,7 +17,7 @@ pub async fn read(
     invoice_id: i64,
 ) -> Result<(PublicState, i64), ServerError> {
     let invoice = sqlx::query(
-        "SELECT lifecycle, paid_minor, state_version FROM invoices WHERE organisation_id = $1 AND id = $2",
+        "SELECT lifecycle, currency, paid_minor, state_version FROM invoices WHERE organisation_id = $1 AND id = $2",
     )
     .bind(organisation.0)
     .bind(invoice_id)
@@ -24,38 +25,23 @@ pub async fn read(
     .await?
     .ok_or(ServerError::NotFound)?;
     let lifecycle: String = invoice.try_get("lifecycle")?;
+    let currency: String = invoice.try_get("currency")?;
+    let currency = Currency::parse(&currency)
+        .map_err(|_| ServerError::Corrupt(format!("currency {currency}")))?;
     let history = super::invoices::history(db, organisation, invoice_id).await?;
-    let facts: Vec<HistoryFact> = history
-        .iter()
-        .map(|entry| HistoryFact {
-            at_ms: entry.at_ms,
-            kind: &entry.kind,
-            recipient: entry.recipient.as_deref(),
-            automated: entry.automated,
-            count: entry.count,
-        })
-        .collect();
-    let payments = sqlx::query(
-        "SELECT amount_minor, paid_on, created_at FROM payments
-         WHERE organisation_id = $1 AND invoice_id = $2 AND deleted_at IS NULL",
-    )
-    .bind(organisation.0)
-    .bind(invoice_id)
-    .fetch_all(&db.pool)
-    .await?
-    .iter()
-    .map(|row| {
-        let date: String = row.try_get("paid_on")?;
-        Ok(PaymentFact {
-            recorded_at_ms: row.try_get("created_at")?,
-            amount_minor: row.try_get("amount_minor")?,
-            date: Date::parse(&date)
-                .map_err(|_| ServerError::Corrupt(format!("payment date {date}")))?,
-        })
-    })
-    .collect::<Result<Vec<_>, ServerError>>()?;
+    let payments: Vec<PaymentFact> =
+        super::invoices::payments(db, organisation, invoice_id, currency)
+            .await?
+            .into_iter()
+            .filter(|payment| !payment.deleted)
+            .map(|payment| PaymentFact {
+                recorded_at_ms: payment.recorded_at_ms,
+                amount_minor: payment.amount.minor,
+                date: payment.date,
+            })
+            .collect();
     let version: i64 = invoice.try_get("state_version")?;
-    let (history, earlier_entries) = published_history(customer_history(&facts, &payments));
+    let (history, earlier_entries) = published_history(customer_history(&history, &payments));
     Ok((
         PublicState {
             version,

@@ -2,7 +2,8 @@
 //! a batch delivered twice is recorded once.
 
 use app::api::OrganisationId;
-use invoice::events::{is_customer_visible, EdgeEvent};
+use invoice::events::{EdgeEvent, Recipient};
+use invoice::history::{HistoryEvent, LinkEvent};
 use invoice::repeats::{self, RepeatKey, Span, REPEAT_WINDOW_MS};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -12,73 +13,29 @@ use sqlx::{Any, Row, Transaction};
 use super::{random_id, Db};
 use crate::error::ServerError;
 
-/// Records something the server did, and the user who asked for it if any.
-pub async fn record_server_event(
+/// Appends an entry to an invoice's history, with the user who asked for it
+/// if any, and marks what changed for the admin's live pages and the edge.
+pub async fn append(
     tx: &mut Transaction<'_, Any>,
     organisation: OrganisationId,
     invoice_id: i64,
-    kind: &str,
-    detail: Option<&str>,
+    event: &HistoryEvent,
     user_id: Option<i64>,
     at_ms: i64,
 ) -> Result<(), ServerError> {
-    insert_server_event(
-        tx,
-        organisation,
-        invoice_id,
-        kind,
-        None,
-        detail,
-        user_id,
-        at_ms,
-    )
-    .await
-}
-
-/// Records what happened to an email, with who it was for (`customer`,
-/// `copy`, or `notice` for the merchant's failure notices).
-pub async fn record_email_event(
-    tx: &mut Transaction<'_, Any>,
-    organisation: OrganisationId,
-    invoice_id: i64,
-    kind: &str,
-    recipient: &str,
-    detail: Option<&str>,
-    at_ms: i64,
-) -> Result<(), ServerError> {
-    insert_server_event(
-        tx,
-        organisation,
-        invoice_id,
-        kind,
-        Some(recipient),
-        detail,
-        None,
-        at_ms,
-    )
-    .await
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn insert_server_event(
-    tx: &mut Transaction<'_, Any>,
-    organisation: OrganisationId,
-    invoice_id: i64,
-    kind: &str,
-    recipient: Option<&str>,
-    detail: Option<&str>,
-    user_id: Option<i64>,
-    at_ms: i64,
-) -> Result<(), ServerError> {
+    let stored = event.to_stored();
     sqlx::query(
-        "INSERT INTO events (id, organisation_id, invoice_id, kind, automated, recipient, detail, user_id, at) VALUES ($1, $2, $3, $4, 0, $5, $6, $7, $8)",
+        "INSERT INTO events (id, organisation_id, invoice_id, kind, automated, counts_as_open, recipient, detail, user_id, at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
     .bind(random_id())
     .bind(organisation.0)
     .bind(invoice_id)
-    .bind(kind)
-    .bind(recipient)
-    .bind(detail)
+    .bind(stored.kind)
+    .bind(i64::from(stored.automated))
+    .bind(i64::from(stored.counts_as_open))
+    .bind(stored.recipient)
+    .bind(stored.detail)
     .bind(user_id)
     .bind(at_ms)
     .execute(&mut **tx)
@@ -87,7 +44,7 @@ async fn insert_server_event(
         tx,
         organisation,
         invoice_id,
-        is_customer_visible(kind, recipient, false),
+        event.changes_what_the_customer_sees(),
     )
     .await
 }
@@ -134,7 +91,7 @@ pub async fn change_version(db: &Db, organisation: OrganisationId) -> Result<i64
 struct LinkOwner {
     organisation: i64,
     invoice: i64,
-    recipient: String,
+    recipient: Recipient,
     revoked_at: Option<i64>,
 }
 
@@ -226,7 +183,7 @@ pub async fn ingest(db: &Db, events: &[EdgeEvent]) -> Result<usize, ServerError>
         };
         merge_repeats(&mut tx, key, &group, owner).await?;
         recorded += group.len();
-        let visible = is_customer_visible(key.kind.as_str(), Some(&owner.recipient), key.automated);
+        let visible = key_event(key, owner, group[0]).changes_what_the_customer_sees();
         *changed
             .entry((owner.organisation, owner.invoice))
             .or_default() |= visible;
@@ -341,21 +298,22 @@ async fn merge_repeats(
         }
         match entry.first {
             Some(event) => {
-                let device = serde_json::to_value(event.device)?;
+                let stored = key_event(key, owner, event).to_stored();
                 sqlx::query(
-                    "INSERT INTO events (id, organisation_id, invoice_id, link_id, kind, automated, recipient, device, browser, at, last_at, repeat_count)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+                    "INSERT INTO events (id, organisation_id, invoice_id, link_id, kind, automated, counts_as_open, recipient, device, browser, at, last_at, repeat_count)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
                      ON CONFLICT (id) DO NOTHING",
                 )
                 .bind(entry.id.clone())
                 .bind(owner.organisation)
                 .bind(owner.invoice)
                 .bind(key.link_id.to_owned())
-                .bind(key.kind.as_str())
-                .bind(i64::from(key.automated))
-                .bind(owner.recipient.clone())
-                .bind(device.as_str().unwrap_or("unknown").to_owned())
-                .bind(event.browser.clone())
+                .bind(stored.kind)
+                .bind(i64::from(stored.automated))
+                .bind(i64::from(stored.counts_as_open))
+                .bind(stored.recipient)
+                .bind(stored.device)
+                .bind(stored.browser)
                 .bind(span.first_at_ms)
                 .bind(span.last_at_ms)
                 .bind(span.count)
@@ -376,6 +334,17 @@ async fn merge_repeats(
         }
     }
     Ok(())
+}
+
+/// The history entry an edge event of a repeat key makes.
+fn key_event(key: RepeatKey<'_>, owner: &LinkOwner, event: &EdgeEvent) -> HistoryEvent {
+    HistoryEvent::Link(LinkEvent {
+        kind: key.kind,
+        recipient: owner.recipient,
+        automated: key.automated,
+        device: event.device,
+        browser: event.browser.clone(),
+    })
 }
 
 /// The owners of the links a batch's events came through, by link id.
@@ -403,7 +372,8 @@ async fn link_owners(
                 LinkOwner {
                     organisation: row.try_get("organisation_id")?,
                     invoice: row.try_get("invoice_id")?,
-                    recipient: row.try_get("recipient")?,
+                    recipient: Recipient::parse(&row.try_get::<String, _>("recipient")?)
+                        .ok_or_else(|| ServerError::Corrupt("a link's recipient".into()))?,
                     revoked_at: row.try_get("revoked_at")?,
                 },
             ))

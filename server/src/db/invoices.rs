@@ -2,22 +2,24 @@
 //! Every query names the organisation.
 
 use app::api::{
-    EmailState, HistoryEntry, InvoiceFilter, InvoicePage, InvoiceRow, InvoiceSort, OrganisationId,
-    PaymentRow, INVOICE_PAGE_SIZE,
+    EmailState, InvoiceFilter, InvoicePage, InvoiceRow, InvoiceSort, OrganisationId, PaymentRow,
+    INVOICE_PAGE_SIZE,
 };
 use invoice::customer::CustomerDetails;
 use invoice::dates::Date;
 use invoice::document::{DocumentLine, FieldError, PublicDocument, ValidDraft};
+use invoice::history::{HistoryEntry, HistoryEvent, PaymentEvent, StoredEvent};
 use invoice::payment::{PaymentMethod, ValidPayment};
 use invoice::problem::Problem;
 use invoice::status::{derive_status, InvoiceStatus, Lifecycle};
 use invoice::store::StoreSettings;
+use invoice::transitions::{self, InvoiceState, Issue, Refusal, Transition};
 use invoice::{Currency, Money};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
-use super::events::record_server_event;
-use super::{customers, random_id, stores, Db};
+use super::events::append;
+use super::{customers, random_id, stores, Db, Engine};
 use crate::error::{InvalidInput, ServerError};
 
 /// An invoice row as stored, drafts and issued alike.
@@ -54,6 +56,72 @@ impl InvoiceRecord {
 
 fn refused(field: &str, problem: Problem) -> ServerError {
     ServerError::Invalid(InvalidInput(vec![FieldError::new(field, problem)]))
+}
+
+impl From<Refusal> for ServerError {
+    fn from(refusal: Refusal) -> Self {
+        refused(refusal.field, refusal.problem)
+    }
+}
+
+/// The invoice's state, read in the caller's write transaction and kept from
+/// other writers until it ends (Postgres locks the row; SQLite's write
+/// transaction holds the whole database already).
+async fn locked_state(
+    tx: &mut Transaction<'_, Any>,
+    engine: Engine,
+    organisation: OrganisationId,
+    id: i64,
+) -> Result<InvoiceState, ServerError> {
+    let lock = match engine {
+        Engine::Postgres => "FOR UPDATE",
+        Engine::Sqlite => "",
+    };
+    let row = sqlx::query(&format!(
+        "SELECT lifecycle, version, total_minor, paid_minor FROM invoices
+         WHERE organisation_id = $1 AND id = $2 {lock}"
+    ))
+    .bind(organisation.0)
+    .bind(id)
+    .fetch_optional(&mut **tx)
+    .await?
+    .ok_or(ServerError::NotFound)?;
+    Ok(InvoiceState {
+        lifecycle: lifecycle(&row)?,
+        version: row.try_get("version")?,
+        total_minor: row.try_get("total_minor")?,
+        paid_minor: row.try_get("paid_minor")?,
+    })
+}
+
+/// Persists what a transition decided: the invoice's new state and its
+/// history entries.
+async fn apply(
+    tx: &mut Transaction<'_, Any>,
+    organisation: OrganisationId,
+    id: i64,
+    transition: &Transition,
+    user_id: Option<i64>,
+    now_ms: i64,
+) -> Result<(), ServerError> {
+    let state = transition.state;
+    sqlx::query(
+        "UPDATE invoices SET lifecycle = $1, version = $2, total_minor = $3, paid_minor = $4, updated_at = $5
+         WHERE organisation_id = $6 AND id = $7",
+    )
+    .bind(state.lifecycle.code())
+    .bind(state.version)
+    .bind(state.total_minor)
+    .bind(state.paid_minor)
+    .bind(now_ms)
+    .bind(organisation.0)
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
+    for event in &transition.events {
+        append(tx, organisation, id, event, user_id, now_ms).await?;
+    }
+    Ok(())
 }
 
 fn corrupt(what: &str) -> impl Fn(invoice::dates::DateError) -> ServerError + '_ {
@@ -164,39 +232,33 @@ pub async fn insert_draft(
 ) -> Result<i64, ServerError> {
     let (currency, customer_name) =
         draft_parties(db, organisation, draft.store_id, draft.customer_id).await?;
+    let created = transitions::create_draft(draft.totals.total.minor);
     let mut tx = db.begin_write().await?;
     let id: i64 = sqlx::query(
         "INSERT INTO invoices (organisation_id, store_id, customer_id, lifecycle, issue_date, due_date, sort_date, currency, total_minor, lines, notes, search_text, customer_name, edge_key, version, created_by, created_at, updated_at)
-         VALUES ($1, $2, $3, 'draft', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 1, $14, $15, $15) RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17) RETURNING id",
     )
     .bind(organisation.0)
     .bind(draft.store_id)
     .bind(draft.customer_id)
+    .bind(created.state.lifecycle.code())
     .bind(draft.issue_date.map(|date| date.to_string()))
     .bind(draft.due_date.map(|date| date.to_string()))
     .bind(draft.issue_date.unwrap_or(today).to_string())
     .bind(currency.code())
-    .bind(draft.totals.total.minor)
+    .bind(created.state.total_minor)
     .bind(serde_json::to_string(&draft.lines)?)
     .bind(&draft.notes)
     .bind(customer_name.to_lowercase())
     .bind(&customer_name)
     .bind(random_id())
+    .bind(created.state.version)
     .bind(user_id)
     .bind(now_ms)
     .fetch_one(&mut *tx)
     .await?
     .try_get(0)?;
-    record_server_event(
-        &mut tx,
-        organisation,
-        id,
-        "created",
-        None,
-        Some(user_id),
-        now_ms,
-    )
-    .await?;
+    apply(&mut tx, organisation, id, &created, Some(user_id), now_ms).await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -212,16 +274,15 @@ pub async fn update_draft(
     today: Date,
     now_ms: i64,
 ) -> Result<(), ServerError> {
-    let current = get(db, organisation, id).await?;
-    if current.lifecycle != Lifecycle::Draft {
-        return Err(refused("invoice", Problem::NotEditable));
-    }
     let (currency, customer_name) =
         draft_parties(db, organisation, draft.store_id, draft.customer_id).await?;
-    let updated = sqlx::query(
-        "UPDATE invoices SET store_id = $1, customer_id = $2, issue_date = $3, due_date = $4, sort_date = $5, currency = $6, total_minor = $7,
-                lines = $8, notes = $9, search_text = $10, customer_name = $11, version = version + 1, updated_at = $12
-         WHERE organisation_id = $13 AND id = $14 AND lifecycle = 'draft' AND version = $15",
+    let mut tx = db.begin_write().await?;
+    let state = locked_state(&mut tx, db.engine, organisation, id).await?;
+    let edited = transitions::edit_draft(state, version, draft.totals.total.minor)?;
+    sqlx::query(
+        "UPDATE invoices SET store_id = $1, customer_id = $2, issue_date = $3, due_date = $4, sort_date = $5, currency = $6,
+                lines = $7, notes = $8, search_text = $9, customer_name = $10
+         WHERE organisation_id = $11 AND id = $12",
     )
     .bind(draft.store_id)
     .bind(draft.customer_id)
@@ -229,21 +290,16 @@ pub async fn update_draft(
     .bind(draft.due_date.map(|date| date.to_string()))
     .bind(draft.issue_date.unwrap_or(today).to_string())
     .bind(currency.code())
-    .bind(draft.totals.total.minor)
     .bind(serde_json::to_string(&draft.lines)?)
     .bind(&draft.notes)
     .bind(customer_name.to_lowercase())
     .bind(&customer_name)
-    .bind(now_ms)
     .bind(organisation.0)
     .bind(id)
-    .bind(version)
-    .execute(&db.pool)
-    .await?
-    .rows_affected();
-    if updated == 0 {
-        return Err(refused("invoice", Problem::EditedElsewhere));
-    }
+    .execute(&mut *tx)
+    .await?;
+    apply(&mut tx, organisation, id, &edited, None, now_ms).await?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -268,24 +324,16 @@ pub async fn issue(
     today: Date,
     now_ms: i64,
 ) -> Result<Issued, ServerError> {
+    // A draft read here at another version than `version` is refused below,
+    // where the version is read again under the transaction's lock.
     let draft = get(db, organisation, id).await?;
-    match draft.lifecycle {
-        Lifecycle::Draft => {}
-        Lifecycle::Issued => return Err(refused("invoice", Problem::NotEditable)),
-        Lifecycle::Void => return Err(refused("invoice", Problem::AlreadyVoid)),
-    }
-    if draft.version != version {
-        return Err(refused("invoice", Problem::EditedElsewhere));
-    }
     let store = stores::get(db, organisation, draft.store_id).await?;
     let customer = customers::get(db, organisation, draft.customer_id).await?;
     let issue_date = draft.issue_date.unwrap_or(today);
-    if draft.due_date.is_some_and(|due| due < issue_date) {
-        return Err(refused("due_date", Problem::DueBeforeIssue));
-    }
     let totals = invoice::document::totals(&draft.lines, draft.currency)
         .map_err(|_| refused("lines", Problem::TotalTooLarge))?;
     let mut tx = db.begin_write().await?;
+    let state = locked_state(&mut tx, db.engine, organisation, id).await?;
 
     // A pattern without the year never restarts: its series lives under year 0.
     let series_year = if store.number_format.restarts_each_year() {
@@ -307,6 +355,22 @@ pub async fn issue(
     .await?
     .try_get(0)?;
     let number = store.number_format.format(issue_date.year, sequence);
+    let issued = match transitions::issue(
+        state,
+        version,
+        Issue {
+            number: number.clone(),
+            issue_date,
+            due_date: draft.due_date,
+            total_minor: totals.total.minor,
+        },
+    ) {
+        Ok(issued) => issued,
+        Err(refusal) => {
+            tx.rollback().await?;
+            return Err(refusal.into());
+        }
+    };
     let document = PublicDocument {
         language: customer.language,
         number: number.clone(),
@@ -319,38 +383,26 @@ pub async fn issue(
         totals,
         notes: draft.notes,
     };
-    let updated = sqlx::query(
-        "UPDATE invoices SET lifecycle = 'issued', number = $1, issue_date = $2, sort_date = $2, document = $3, total_minor = $4,
-                search_text = $5, customer_name = $6, issued_by = $7, version = version + 1, updated_at = $8
-         WHERE organisation_id = $9 AND id = $10 AND lifecycle = 'draft' AND version = $11",
+    sqlx::query(
+        "UPDATE invoices SET number = $1, issue_date = $2, sort_date = $2, document = $3,
+                search_text = $4, customer_name = $5, issued_by = $6
+         WHERE organisation_id = $7 AND id = $8",
     )
     .bind(&number)
     .bind(issue_date.to_string())
     .bind(serde_json::to_string(&document)?)
-    .bind(document.totals.total.minor)
-    .bind(format!("{} {}", customer.name.to_lowercase(), number.to_lowercase()))
+    .bind(format!(
+        "{} {}",
+        customer.name.to_lowercase(),
+        number.to_lowercase()
+    ))
     .bind(&customer.name)
     .bind(user_id)
-    .bind(now_ms)
     .bind(organisation.0)
     .bind(id)
-    .bind(version)
     .execute(&mut *tx)
-    .await?
-    .rows_affected();
-    if updated == 0 {
-        return Err(refused("invoice", Problem::EditedElsewhere));
-    }
-    record_server_event(
-        &mut tx,
-        organisation,
-        id,
-        "issued",
-        Some(&number),
-        Some(user_id),
-        now_ms,
-    )
     .await?;
+    apply(&mut tx, organisation, id, &issued, Some(user_id), now_ms).await?;
     Ok(Issued {
         tx,
         document,
@@ -366,37 +418,10 @@ pub async fn void(
     id: i64,
     now_ms: i64,
 ) -> Result<(), ServerError> {
-    let invoice = get(db, organisation, id).await?;
-    match invoice.lifecycle {
-        Lifecycle::Draft => return Err(refused("invoice", Problem::InvoiceIsDraft)),
-        Lifecycle::Void => return Err(refused("invoice", Problem::AlreadyVoid)),
-        Lifecycle::Issued => {}
-    }
     let mut tx = db.begin_write().await?;
-    let updated = sqlx::query(
-        "UPDATE invoices SET lifecycle = 'void', version = version + 1, updated_at = $1
-         WHERE organisation_id = $2 AND id = $3 AND lifecycle = 'issued'",
-    )
-    .bind(now_ms)
-    .bind(organisation.0)
-    .bind(id)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
-    if updated == 0 {
-        tx.rollback().await?;
-        return Err(refused("invoice", Problem::AlreadyVoid));
-    }
-    record_server_event(
-        &mut tx,
-        organisation,
-        id,
-        "voided",
-        None,
-        Some(user_id),
-        now_ms,
-    )
-    .await?;
+    let state = locked_state(&mut tx, db.engine, organisation, id).await?;
+    let voided = transitions::void(state)?;
+    apply(&mut tx, organisation, id, &voided, Some(user_id), now_ms).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -426,8 +451,9 @@ pub async fn duplicate(
     insert_draft(db, organisation, user_id, &draft, today, now_ms).await
 }
 
-/// Records a payment against an issued invoice. The guard in the update
-/// refuses a payment that concurrent payments have made too large.
+/// Records a payment against an issued invoice, never beyond what is due:
+/// the invoice's state is read under the transaction's lock, so concurrent
+/// payments are judged one after the other.
 pub async fn record_payment(
     db: &Db,
     organisation: OrganisationId,
@@ -437,21 +463,14 @@ pub async fn record_payment(
     now_ms: i64,
 ) -> Result<(), ServerError> {
     let mut tx = db.begin_write().await?;
-    let updated = sqlx::query(
-        "UPDATE invoices SET paid_minor = paid_minor + $1, updated_at = $2
-         WHERE organisation_id = $3 AND id = $4 AND lifecycle = 'issued' AND paid_minor + $1 <= total_minor",
-    )
-    .bind(payment.amount.minor)
-    .bind(now_ms)
-    .bind(organisation.0)
-    .bind(invoice_id)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
-    if updated == 0 {
-        tx.rollback().await?;
-        return Err(refused("amount", Problem::NothingDue));
-    }
+    let state = locked_state(&mut tx, db.engine, organisation, invoice_id).await?;
+    let recorded = transitions::record_payment(
+        state,
+        PaymentEvent {
+            amount: payment.amount,
+            method: payment.method,
+        },
+    )?;
     sqlx::query(
         "INSERT INTO payments (organisation_id, invoice_id, amount_minor, paid_on, method, reference, recorded_by, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -466,28 +485,17 @@ pub async fn record_payment(
     .bind(now_ms)
     .execute(&mut *tx)
     .await?;
-    record_server_event(
+    apply(
         &mut tx,
         organisation,
         invoice_id,
-        "payment_recorded",
-        Some(&payment_detail(payment.amount, payment.method)),
+        &recorded,
         Some(user_id),
         now_ms,
     )
     .await?;
     tx.commit().await?;
     Ok(())
-}
-
-/// The history's note of a payment: amount (minor units and currency) and method.
-fn payment_detail(amount: Money, method: PaymentMethod) -> String {
-    format!(
-        "{} {} {}",
-        amount.minor,
-        amount.currency.code(),
-        method.code()
-    )
 }
 
 /// Marks a payment deleted (it stays in the history) and takes it off the
@@ -501,6 +509,7 @@ pub async fn delete_payment(
     now_ms: i64,
 ) -> Result<(), ServerError> {
     let mut tx = db.begin_write().await?;
+    let state = locked_state(&mut tx, db.engine, organisation, invoice_id).await?;
     let row = sqlx::query(
         "UPDATE payments SET deleted_at = $1, deleted_by = $2
          WHERE organisation_id = $3 AND invoice_id = $4 AND id = $5 AND deleted_at IS NULL
@@ -514,32 +523,40 @@ pub async fn delete_payment(
     .fetch_optional(&mut *tx)
     .await?
     .ok_or(ServerError::NotFound)?;
-    let amount: i64 = row.try_get("amount_minor")?;
     let method = PaymentMethod::parse(&row.try_get::<String, _>("method")?)
         .ok_or_else(|| ServerError::Corrupt("unknown payment method".into()))?;
-    let currency_row = sqlx::query(
-        "UPDATE invoices SET paid_minor = paid_minor - $1, updated_at = $2
-         WHERE organisation_id = $3 AND id = $4 RETURNING currency",
-    )
-    .bind(amount)
-    .bind(now_ms)
-    .bind(organisation.0)
-    .bind(invoice_id)
-    .fetch_one(&mut *tx)
-    .await?;
-    let detail = payment_detail(Money::new(amount, currency(&currency_row)?), method);
-    record_server_event(
+    let currency = get_currency(&mut tx, organisation, invoice_id).await?;
+    let deleted = transitions::delete_payment(
+        state,
+        PaymentEvent {
+            amount: Money::new(row.try_get("amount_minor")?, currency),
+            method,
+        },
+    );
+    apply(
         &mut tx,
         organisation,
         invoice_id,
-        "payment_deleted",
-        Some(&detail),
+        &deleted,
         Some(user_id),
         now_ms,
     )
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+async fn get_currency(
+    tx: &mut Transaction<'_, Any>,
+    organisation: OrganisationId,
+    invoice_id: i64,
+) -> Result<Currency, ServerError> {
+    let row = sqlx::query("SELECT currency FROM invoices WHERE organisation_id = $1 AND id = $2")
+        .bind(organisation.0)
+        .bind(invoice_id)
+        .fetch_one(&mut **tx)
+        .await?;
+    currency(&row)
 }
 
 pub async fn payments(
@@ -549,7 +566,7 @@ pub async fn payments(
     currency: Currency,
 ) -> Result<Vec<PaymentRow>, ServerError> {
     sqlx::query(
-        "SELECT id, amount_minor, paid_on, method, reference, deleted_at FROM payments
+        "SELECT id, amount_minor, paid_on, method, reference, deleted_at, created_at FROM payments
          WHERE organisation_id = $1 AND invoice_id = $2 ORDER BY paid_on, id",
     )
     .bind(organisation.0)
@@ -566,6 +583,7 @@ pub async fn payments(
                 .ok_or_else(|| ServerError::Corrupt("unknown payment method".into()))?,
             reference: row.try_get("reference")?,
             deleted: row.try_get::<Option<i64>, _>("deleted_at")?.is_some(),
+            recorded_at_ms: row.try_get("created_at")?,
         })
     })
     .collect()
@@ -577,7 +595,7 @@ pub async fn history(
     invoice_id: i64,
 ) -> Result<Vec<HistoryEntry>, ServerError> {
     sqlx::query(
-        "SELECT kind, detail, automated, recipient, device, browser, at, repeat_count FROM events
+        "SELECT kind, detail, automated, counts_as_open, recipient, device, browser, at, repeat_count FROM events
          WHERE organisation_id = $1 AND invoice_id = $2 ORDER BY at, id",
     )
     .bind(organisation.0)
@@ -586,14 +604,19 @@ pub async fn history(
     .await?
     .iter()
     .map(|row| {
-        Ok(HistoryEntry {
-            at_ms: row.try_get("at")?,
+        let stored = StoredEvent {
             kind: row.try_get("kind")?,
             detail: row.try_get("detail")?,
-            automated: row.try_get::<i64, _>("automated")? != 0,
             recipient: row.try_get("recipient")?,
+            automated: row.try_get::<i64, _>("automated")? != 0,
+            counts_as_open: row.try_get::<i64, _>("counts_as_open")? != 0,
             device: row.try_get("device")?,
             browser: row.try_get("browser")?,
+        };
+        Ok(HistoryEntry {
+            at_ms: row.try_get("at")?,
+            event: HistoryEvent::from_stored(&stored)
+                .map_err(|corrupt| ServerError::Corrupt(corrupt.to_string()))?,
             count: row.try_get("repeat_count")?,
         })
     })
@@ -624,8 +647,8 @@ const EMAIL_COLUMNS: &str = "
     (SELECT o.sent_at FROM outbox o WHERE o.invoice_id = i.id AND o.audience = 'customer' AND o.status <> 'cancelled' ORDER BY o.id DESC LIMIT 1) AS email_sent_at,
     (SELECT o.last_reply FROM outbox o WHERE o.invoice_id = i.id AND o.audience = 'customer' AND o.status <> 'cancelled' ORDER BY o.id DESC LIMIT 1) AS email_reply,
     (SELECT COUNT(*) FROM send_requests r WHERE r.invoice_id = i.id) AS sends,
-    (SELECT MIN(e.at) FROM events e WHERE e.invoice_id = i.id AND e.kind = 'opened' AND e.automated = 0 AND e.recipient = 'customer') AS first_opened,
-    (SELECT COUNT(*) FROM events e WHERE e.invoice_id = i.id AND e.kind = 'opened' AND e.automated = 0 AND e.recipient = 'customer') AS open_count";
+    (SELECT MIN(e.at) FROM events e WHERE e.invoice_id = i.id AND e.counts_as_open = 1) AS first_opened,
+    (SELECT COUNT(*) FROM events e WHERE e.invoice_id = i.id AND e.counts_as_open = 1) AS open_count";
 
 fn email(row: &AnyRow) -> Result<EmailState, ServerError> {
     Ok(

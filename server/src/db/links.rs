@@ -4,9 +4,10 @@ use app::api::{LinkRow, OrganisationId};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
-use super::events::record_server_event;
+use super::events::append;
 use super::Db;
 use crate::error::ServerError;
+use invoice::history::HistoryEvent;
 
 const LINK_COLUMNS: &str =
     "l.id, l.invoice_id, i.number, l.recipient, l.email, l.created_at, l.revoked_at";
@@ -164,12 +165,11 @@ pub async fn revoke(
         tx.rollback().await?;
         return Ok(false);
     };
-    record_server_event(
+    append(
         &mut tx,
         organisation,
         invoice_id,
-        "link_revoked",
-        Some(&email),
+        &HistoryEvent::LinkRevoked { address: email },
         Some(user_id),
         now_ms,
     )

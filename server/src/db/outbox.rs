@@ -4,54 +4,15 @@
 use app::api::OrganisationId;
 use invoice::document::DocumentLayout;
 use invoice::email::{EmailContent, EmailPurpose};
+use invoice::history::{Audience, EmailEvent, EmailKind, EmailStep, HistoryEvent};
 use invoice::problem::Problem;
 use invoice::recipients::{quota_refusal, utc_day_start};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
-use super::events::record_email_event;
+use super::events::append;
 use super::{Db, Engine};
 use crate::error::ServerError;
-
-/// Who an outbox email is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Audience {
-    Customer,
-    /// A copy to an address in the store's "copies to", with its own link.
-    Copy,
-    /// A failure notice to the merchant.
-    Notice,
-}
-
-impl Audience {
-    pub fn code(self) -> &'static str {
-        match self {
-            Audience::Customer => "customer",
-            Audience::Copy => "copy",
-            Audience::Notice => "notice",
-        }
-    }
-
-    fn parse(code: &str) -> Result<Self, ServerError> {
-        match code {
-            "customer" => Ok(Audience::Customer),
-            "copy" => Ok(Audience::Copy),
-            "notice" => Ok(Audience::Notice),
-            other => Err(ServerError::Corrupt(format!("outbox audience {other}"))),
-        }
-    }
-}
-
-/// What a history event about an email is called: `email_sent`,
-/// `reminder_failed`, `notice_sent`…
-fn event_kind(audience: Audience, purpose: EmailPurpose, what: &str) -> String {
-    let subject = match (audience, purpose) {
-        (Audience::Notice, _) => "notice",
-        (_, EmailPurpose::Invoice) => "email",
-        (_, EmailPurpose::Reminder) => "reminder",
-    };
-    format!("{subject}_{what}")
-}
 
 /// One send: the dialog's Send, an automatic send on issue, or a reminder.
 pub struct NewSend<'a> {
@@ -139,16 +100,13 @@ pub async fn write_send(
         .bind(now_ms)
         .execute(&mut **tx)
         .await?;
-        record_email_event(
-            tx,
-            organisation,
-            send.invoice_id,
-            &event_kind(email.audience, send.purpose, "queued"),
-            email.audience.code(),
-            Some(&email.to_address),
-            now_ms,
-        )
-        .await?;
+        let queued = HistoryEvent::Email(EmailEvent {
+            email: EmailKind::new(email.audience, send.purpose),
+            step: EmailStep::Queued,
+            address: email.to_address.clone(),
+            reply: None,
+        });
+        append(tx, organisation, send.invoice_id, &queued, None, now_ms).await?;
     }
     Ok(true)
 }
@@ -285,6 +243,18 @@ pub struct ClaimedEmail {
     pub lease_until: i64,
 }
 
+impl ClaimedEmail {
+    /// The history entry of what happened to this email.
+    fn history_event(&self, step: EmailStep, reply: &str) -> HistoryEvent {
+        HistoryEvent::Email(EmailEvent {
+            email: EmailKind::new(self.audience, self.purpose),
+            step,
+            address: self.to_address.clone(),
+            reply: Some(reply.to_owned()),
+        })
+    }
+}
+
 /// How long a claim holds before another dispatcher may take the email over:
 /// longer than the slowest attempt (publishing, rendering, SMTP timeouts).
 pub const LEASE_MS: i64 = 300_000;
@@ -325,7 +295,8 @@ fn claimed_email(row: &AnyRow) -> Result<ClaimedEmail, ServerError> {
         id: row.try_get("id")?,
         organisation: OrganisationId(row.try_get("organisation_id")?),
         invoice_id: row.try_get("invoice_id")?,
-        audience: Audience::parse(&row.try_get::<String, _>("audience")?)?,
+        audience: Audience::parse(&row.try_get::<String, _>("audience")?)
+            .ok_or_else(|| ServerError::Corrupt("an outbox email's audience".into()))?,
         // Notices are about an email; their own purpose is not an EmailPurpose.
         purpose: EmailPurpose::parse(&purpose).unwrap_or_default(),
         link_id: row.try_get("link_id")?,
@@ -348,7 +319,7 @@ pub async fn mark_sent(
     now_ms: i64,
 ) -> Result<(), ServerError> {
     let mut tx = db.begin_write().await?;
-    finish(&mut tx, email, "sent", Some(now_ms), reply, now_ms).await?;
+    finish(&mut tx, email, EmailStep::Sent, Some(now_ms), reply, now_ms).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -362,7 +333,7 @@ pub async fn mark_cancelled(
     now_ms: i64,
 ) -> Result<(), ServerError> {
     let mut tx = db.begin_write().await?;
-    finish(&mut tx, email, "cancelled", None, reason, now_ms).await?;
+    finish(&mut tx, email, EmailStep::Cancelled, None, reason, now_ms).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -383,7 +354,7 @@ pub async fn mark_failed(
     now_ms: i64,
 ) -> Result<(), ServerError> {
     let mut tx = db.begin_write().await?;
-    let notices = if finish(&mut tx, email, "failed", None, reply, now_ms).await? {
+    let notices = if finish(&mut tx, email, EmailStep::Failed, None, reply, now_ms).await? {
         notices
     } else {
         &[]
@@ -414,7 +385,7 @@ pub async fn mark_failed(
 async fn finish(
     tx: &mut Transaction<'_, Any>,
     email: &ClaimedEmail,
-    status: &str,
+    step: EmailStep,
     sent_at: Option<i64>,
     reply: &str,
     now_ms: i64,
@@ -423,7 +394,12 @@ async fn finish(
         "UPDATE outbox SET status = $1, sent_at = $2, lease_until = NULL, last_reply = $3
          WHERE id = $4 AND status = 'pending' AND lease_until = $5",
     )
-    .bind(status)
+    .bind(match step {
+        EmailStep::Sent => "sent",
+        EmailStep::Failed => "failed",
+        EmailStep::Cancelled => "cancelled",
+        EmailStep::Queued | EmailStep::Retrying => "pending",
+    })
     .bind(sent_at)
     .bind(reply)
     .bind(email.id)
@@ -440,14 +416,12 @@ async fn finish(
         );
         return Ok(false);
     }
-    let detail = format!("{}: {reply}", email.to_address);
-    record_email_event(
+    append(
         tx,
         email.organisation,
         email.invoice_id,
-        &event_kind(email.audience, email.purpose, status),
-        email.audience.code(),
-        Some(&detail),
+        &email.history_event(step, reply),
+        None,
         now_ms,
     )
     .await?;
@@ -482,14 +456,12 @@ pub async fn schedule_retry(
         );
         return Ok(());
     }
-    let detail = format!("{}: {reply}", email.to_address);
-    record_email_event(
+    append(
         &mut tx,
         email.organisation,
         email.invoice_id,
-        &event_kind(email.audience, email.purpose, "retrying"),
-        email.audience.code(),
-        Some(&detail),
+        &email.history_event(EmailStep::Retrying, reply),
+        None,
         now_ms,
     )
     .await?;

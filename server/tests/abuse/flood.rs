@@ -179,8 +179,8 @@ async fn ten_thousand_presence_and_print_posts_on_one_link_are_two_entries_and_h
             .expect("invoice")
             .history
             .into_iter()
-            .filter(|entry| entry.kind == "opened" || entry.kind == "printed")
-            .map(|entry| (entry.kind, entry.count))
+            .map(|entry| (entry.event.kind().to_owned(), entry.count))
+            .filter(|(kind, _)| kind == "opened" || kind == "printed")
             .collect();
         assert_eq!(
             merchant_sees,

@@ -6,10 +6,10 @@
 use app::api::{AdminBackend, CHANGES_PATH};
 use axum::http::StatusCode;
 use invoice::email::{EmailPurpose, SendInput};
+use invoice::history::HistoryEvent;
 use invoice::problem::Problem;
 use server::db::Db;
 use server::live::MAX_FEEDS_PER_SESSION;
-use server::sending::AUTOMATIC_SEND_OVER_QUOTA;
 
 use super::{count, refusal};
 use crate::support::{
@@ -157,11 +157,11 @@ async fn an_invoice_issued_past_the_quota_is_issued_without_its_automatic_email(
         assert!(detail
             .history
             .iter()
-            .any(|entry| entry.kind == AUTOMATIC_SEND_OVER_QUOTA));
+            .any(|entry| entry.event == HistoryEvent::AutomaticSendOverQuota));
         assert!(!world
             .history_kinds(first)
             .await
-            .contains(&AUTOMATIC_SEND_OVER_QUOTA.to_owned()));
+            .contains(&"email_refused_over_quota".to_owned()));
     }
 }
 

@@ -439,7 +439,7 @@ impl World {
             .expect("invoice")
             .history
             .into_iter()
-            .map(|entry| entry.kind)
+            .map(|entry| entry.event.kind().to_owned())
             .collect()
     }
 

@@ -1,0 +1,318 @@
+//! An invoice's life as pure functions: each takes the invoice's state as the
+//! database holds it (read, locked, in the transaction that will write) and
+//! returns the new state and the history entries to append, or why not. The
+//! database layer persists what these return and decides nothing itself.
+
+use crate::dates::Date;
+use crate::history::{HistoryEvent, PaymentEvent};
+use crate::problem::Problem;
+use crate::status::Lifecycle;
+
+/// The part of an invoice its transitions read and change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InvoiceState {
+    pub lifecycle: Lifecycle,
+    /// Counts the merchant's changes: a change based on an older version was
+    /// made without seeing another one, and is refused.
+    pub version: i64,
+    pub total_minor: i64,
+    pub paid_minor: i64,
+}
+
+/// Why a transition does not apply, and which field of the form it is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub field: &'static str,
+    pub problem: Problem,
+}
+
+fn refused(field: &'static str, problem: Problem) -> Refusal {
+    Refusal { field, problem }
+}
+
+/// A transition's outcome: the state to store and what to append to the
+/// history, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transition {
+    pub state: InvoiceState,
+    pub events: Vec<HistoryEvent>,
+}
+
+/// A new draft.
+pub fn create_draft(total_minor: i64) -> Transition {
+    Transition {
+        state: InvoiceState {
+            lifecycle: Lifecycle::Draft,
+            version: 1,
+            total_minor,
+            paid_minor: 0,
+        },
+        events: vec![HistoryEvent::Created],
+    }
+}
+
+/// The merchant saves a draft they opened at `seen_version`.
+pub fn edit_draft(
+    state: InvoiceState,
+    seen_version: i64,
+    total_minor: i64,
+) -> Result<Transition, Refusal> {
+    if state.lifecycle != Lifecycle::Draft {
+        return Err(refused("invoice", Problem::NotEditable));
+    }
+    if state.version != seen_version {
+        return Err(refused("invoice", Problem::EditedElsewhere));
+    }
+    Ok(Transition {
+        state: InvoiceState {
+            version: state.version + 1,
+            total_minor,
+            ..state
+        },
+        events: Vec::new(),
+    })
+}
+
+/// What issuing fixes for good.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Issue {
+    pub number: String,
+    pub issue_date: Date,
+    pub due_date: Option<Date>,
+    pub total_minor: i64,
+}
+
+/// The merchant issues a draft they opened at `seen_version`: the number is
+/// assigned and the document frozen.
+pub fn issue(state: InvoiceState, seen_version: i64, issue: Issue) -> Result<Transition, Refusal> {
+    match state.lifecycle {
+        Lifecycle::Draft => {}
+        Lifecycle::Issued => return Err(refused("invoice", Problem::NotEditable)),
+        Lifecycle::Void => return Err(refused("invoice", Problem::AlreadyVoid)),
+    }
+    if state.version != seen_version {
+        return Err(refused("invoice", Problem::EditedElsewhere));
+    }
+    if issue.due_date.is_some_and(|due| due < issue.issue_date) {
+        return Err(refused("due_date", Problem::DueBeforeIssue));
+    }
+    Ok(Transition {
+        state: InvoiceState {
+            lifecycle: Lifecycle::Issued,
+            version: state.version + 1,
+            total_minor: issue.total_minor,
+            ..state
+        },
+        events: vec![HistoryEvent::Issued {
+            number: issue.number,
+        }],
+    })
+}
+
+/// The merchant voids an issued invoice.
+pub fn void(state: InvoiceState) -> Result<Transition, Refusal> {
+    match state.lifecycle {
+        Lifecycle::Issued => Ok(Transition {
+            state: InvoiceState {
+                lifecycle: Lifecycle::Void,
+                version: state.version + 1,
+                ..state
+            },
+            events: vec![HistoryEvent::Voided],
+        }),
+        Lifecycle::Draft => Err(refused("invoice", Problem::InvoiceIsDraft)),
+        Lifecycle::Void => Err(refused("invoice", Problem::AlreadyVoid)),
+    }
+}
+
+/// A payment against an issued invoice, never beyond what is due.
+pub fn record_payment(state: InvoiceState, payment: PaymentEvent) -> Result<Transition, Refusal> {
+    let paid_minor = state.paid_minor.checked_add(payment.amount.minor);
+    match (state.lifecycle, paid_minor) {
+        (Lifecycle::Issued, Some(paid_minor))
+            if payment.amount.minor > 0 && paid_minor <= state.total_minor =>
+        {
+            Ok(Transition {
+                state: InvoiceState {
+                    paid_minor,
+                    ..state
+                },
+                events: vec![HistoryEvent::PaymentRecorded(payment)],
+            })
+        }
+        _ => Err(refused("amount", Problem::NothingDue)),
+    }
+}
+
+/// A payment taken back: it stays in the history, and is due again.
+pub fn delete_payment(state: InvoiceState, payment: PaymentEvent) -> Transition {
+    Transition {
+        state: InvoiceState {
+            paid_minor: state.paid_minor.saturating_sub(payment.amount.minor),
+            ..state
+        },
+        events: vec![HistoryEvent::PaymentDeleted(payment)],
+    }
+}
+
+/// The merchant withdraws a link sent to `address`; None when it already was.
+pub fn revoke_link(already_revoked: bool, address: String) -> Option<Vec<HistoryEvent>> {
+    (!already_revoked).then(|| vec![HistoryEvent::LinkRevoked { address }])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::payment::PaymentMethod;
+    use crate::{Currency, Money};
+    use proptest::prelude::*;
+
+    fn state(lifecycle: Lifecycle, paid_minor: i64) -> InvoiceState {
+        InvoiceState {
+            lifecycle,
+            version: 3,
+            total_minor: 10_000,
+            paid_minor,
+        }
+    }
+
+    fn payment(minor: i64) -> PaymentEvent {
+        PaymentEvent {
+            amount: Money::new(minor, Currency::Eur),
+            method: PaymentMethod::Card,
+        }
+    }
+
+    fn date(day: u32) -> Date {
+        Date {
+            year: 2026,
+            month: 11,
+            day,
+        }
+    }
+
+    fn issuing(due_day: Option<u32>) -> Issue {
+        Issue {
+            number: "2026-0001".into(),
+            issue_date: date(10),
+            due_date: due_day.map(date),
+            total_minor: 12_200,
+        }
+    }
+
+    #[test]
+    fn a_draft_is_issued_once_with_its_number_and_frozen_total() {
+        let draft = state(Lifecycle::Draft, 0);
+        let issued = issue(draft, 3, issuing(Some(20))).expect("issued");
+        assert_eq!(issued.state.lifecycle, Lifecycle::Issued);
+        assert_eq!(issued.state.version, 4);
+        assert_eq!(issued.state.total_minor, 12_200);
+        assert_eq!(
+            issued.events,
+            [HistoryEvent::Issued {
+                number: "2026-0001".into()
+            }]
+        );
+        assert_eq!(
+            issue(issued.state, 4, issuing(None)).map(|_| ()),
+            Err(refused("invoice", Problem::NotEditable))
+        );
+    }
+
+    #[test]
+    fn issuing_is_refused_for_a_stale_form_a_void_invoice_or_a_due_date_before_the_issue() {
+        let draft = state(Lifecycle::Draft, 0);
+        assert_eq!(
+            issue(draft, 2, issuing(None)).map(|_| ()),
+            Err(refused("invoice", Problem::EditedElsewhere))
+        );
+        assert_eq!(
+            issue(state(Lifecycle::Void, 0), 3, issuing(None)).map(|_| ()),
+            Err(refused("invoice", Problem::AlreadyVoid))
+        );
+        assert_eq!(
+            issue(draft, 3, issuing(Some(9))).map(|_| ()),
+            Err(refused("due_date", Problem::DueBeforeIssue))
+        );
+        assert!(issue(draft, 3, issuing(Some(10))).is_ok(), "due on the day");
+    }
+
+    #[test]
+    fn only_a_draft_is_edited_and_only_from_its_latest_version() {
+        let edited = edit_draft(state(Lifecycle::Draft, 0), 3, 500).expect("edited");
+        assert_eq!((edited.state.version, edited.state.total_minor), (4, 500));
+        assert!(edited.events.is_empty());
+        assert_eq!(
+            edit_draft(edited.state, 3, 600).map(|_| ()),
+            Err(refused("invoice", Problem::EditedElsewhere))
+        );
+        assert_eq!(
+            edit_draft(state(Lifecycle::Issued, 0), 3, 600).map(|_| ()),
+            Err(refused("invoice", Problem::NotEditable))
+        );
+        assert_eq!(create_draft(700).events, [HistoryEvent::Created]);
+    }
+
+    #[test]
+    fn only_an_issued_invoice_is_voided() {
+        let voided = void(state(Lifecycle::Issued, 0)).expect("voided");
+        assert_eq!(voided.state.lifecycle, Lifecycle::Void);
+        assert_eq!(voided.events, [HistoryEvent::Voided]);
+        assert_eq!(
+            void(voided.state).map(|_| ()),
+            Err(refused("invoice", Problem::AlreadyVoid))
+        );
+        assert_eq!(
+            void(state(Lifecycle::Draft, 0)).map(|_| ()),
+            Err(refused("invoice", Problem::InvoiceIsDraft))
+        );
+    }
+
+    #[test]
+    fn payments_add_up_to_the_total_and_no_further() {
+        let part = record_payment(state(Lifecycle::Issued, 0), payment(4_000)).expect("paid");
+        assert_eq!(part.state.paid_minor, 4_000);
+        assert_eq!(part.events, [HistoryEvent::PaymentRecorded(payment(4_000))]);
+        let rest = record_payment(part.state, payment(6_000)).expect("paid");
+        assert_eq!(rest.state.paid_minor, 10_000);
+        assert_eq!(
+            record_payment(rest.state, payment(1)).map(|_| ()),
+            Err(refused("amount", Problem::NothingDue))
+        );
+        for lifecycle in [Lifecycle::Draft, Lifecycle::Void] {
+            assert!(record_payment(state(lifecycle, 0), payment(1)).is_err());
+        }
+        let deleted = delete_payment(rest.state, payment(6_000));
+        assert_eq!(deleted.state.paid_minor, 4_000);
+        assert_eq!(
+            deleted.events,
+            [HistoryEvent::PaymentDeleted(payment(6_000))]
+        );
+    }
+
+    #[test]
+    fn a_link_is_revoked_once() {
+        assert_eq!(
+            revoke_link(false, "maria@example.es".into()),
+            Some(vec![HistoryEvent::LinkRevoked {
+                address: "maria@example.es".into()
+            }])
+        );
+        assert_eq!(revoke_link(true, "maria@example.es".into()), None);
+    }
+
+    proptest! {
+        #[test]
+        fn whatever_is_recorded_the_amount_paid_stays_between_nothing_and_the_total(
+            amounts in proptest::collection::vec(-5_000_i64..15_000, 0..20)
+        ) {
+            let mut current = state(Lifecycle::Issued, 0);
+            for minor in amounts {
+                if let Ok(next) = record_payment(current, payment(minor)) {
+                    current = next.state;
+                }
+                prop_assert!((0..=current.total_minor).contains(&current.paid_minor));
+            }
+        }
+    }
+}
