@@ -13,6 +13,7 @@ pub mod events;
 pub mod i18n;
 pub mod link;
 pub mod money;
+pub mod organisation;
 pub mod payment;
 #[cfg(feature = "pdf")]
 pub mod pdf;

@@ -1,8 +1,8 @@
 //! The customer-visible state of invoices, as published to the edge.
 
-use app::api::OrganisationId;
 use invoice::dates::Date;
 use invoice::events::{customer_history, published_history, HistoryFact, PaymentFact, PublicState};
+use invoice::organisation::OrganisationId;
 use invoice::status::Lifecycle;
 use sqlx::Row;
 

@@ -1,8 +1,8 @@
 //! The append-only history of each invoice. Every event has a unique id, so
 //! a batch delivered twice is recorded once.
 
-use app::api::OrganisationId;
 use invoice::events::{is_customer_visible, EdgeEvent};
+use invoice::organisation::OrganisationId;
 use invoice::repeats::{self, RepeatKey, Span, REPEAT_WINDOW_MS};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};

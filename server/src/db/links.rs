@@ -1,6 +1,7 @@
 //! Links: one per recipient per send, published to the edge, revocable.
 
-use app::api::{LinkRow, OrganisationId};
+use app::api::LinkRow;
+use invoice::organisation::OrganisationId;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 

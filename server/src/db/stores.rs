@@ -1,6 +1,7 @@
 //! Stores and their settings. Every query names the organisation.
 
-use app::api::{OrganisationId, StoreRow};
+use app::api::StoreRow;
+use invoice::organisation::OrganisationId;
 use invoice::store::StoreSettings;
 use sqlx::Row;
 
