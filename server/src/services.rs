@@ -14,9 +14,11 @@ use tokio::sync::Notify;
 use crate::auth::PasswordHashing;
 use crate::config::Config;
 use crate::db::{now_ms, Db};
+use crate::edge_sync::publisher::PublishGate;
 use crate::edge_sync::EdgeClient;
 use crate::email::Mailer;
 use crate::error::{InvalidInput, ServerError};
+use crate::pdf::PdfCache;
 
 pub struct Services {
     pub db: Db,
@@ -31,6 +33,10 @@ pub struct Services {
     pub live: crate::live::Hub,
     /// Caps the argon2 hashes computed at once.
     pub hashing: PasswordHashing,
+    /// The PDFs rendered last: a send renders its PDF once.
+    pub pdfs: PdfCache,
+    /// One publication of an invoice at a time: a send publishes it once.
+    pub publishing: PublishGate,
 }
 
 pub(crate) fn today() -> Date {
@@ -58,6 +64,8 @@ impl Services {
             outbox_wake: Arc::new(Notify::new()),
             edge_wake: Arc::new(Notify::new()),
             live: crate::live::Hub::default(),
+            pdfs: PdfCache::default(),
+            publishing: PublishGate::default(),
         })
     }
 }

@@ -1,7 +1,9 @@
 //! Publishing to the edge: each issued invoice's frozen document, PDF and
 //! links, and afterwards its changing state, as soon as it changes.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use app::api::LinkRow;
@@ -55,6 +57,57 @@ fn published_links(links: &[LinkRow]) -> Vec<PublishedLink> {
         .collect()
 }
 
+/// One publication of an invoice at a time from this process. The emails
+/// of a send, delivered side by side, each find their link unpublished: one
+/// of them publishes the invoice (all its links at once) and the others wait
+/// for it instead of publishing it again.
+#[derive(Default)]
+pub struct PublishGate {
+    slots: Mutex<HashMap<i64, Arc<Slot>>>,
+}
+
+#[derive(Default)]
+struct Slot {
+    turn: tokio::sync::Mutex<()>,
+    /// Attempts that failed: one who waited for a failed attempt does not
+    /// try again at once.
+    failures: AtomicU64,
+}
+
+/// An invoice's slot, held while publishing or waiting to; the last holder
+/// removes it.
+struct SlotLease<'a> {
+    gate: &'a PublishGate,
+    invoice_id: i64,
+    slot: Arc<Slot>,
+}
+
+impl PublishGate {
+    fn lease(&self, invoice_id: i64) -> SlotLease<'_> {
+        let mut slots = self.slots.lock().unwrap_or_else(PoisonError::into_inner);
+        let slot = slots.entry(invoice_id).or_default().clone();
+        SlotLease {
+            gate: self,
+            invoice_id,
+            slot,
+        }
+    }
+}
+
+impl Drop for SlotLease<'_> {
+    fn drop(&mut self) {
+        let mut slots = self
+            .gate
+            .slots
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        // The map's and this lease's: no one else holds or waits.
+        if Arc::strong_count(&self.slot) == 2 {
+            slots.remove(&self.invoice_id);
+        }
+    }
+}
+
 impl Services {
     /// Tells the edge at once, when it answers; otherwise the publisher
     /// catches up, and the merchant's change stands either way.
@@ -63,6 +116,35 @@ impl Services {
             tracing::warn!(invoice_id, %error, "the edge will hear of this change later");
             self.edge_wake.notify_one();
         }
+    }
+
+    /// Publishes the invoice of an email whose link the edge does not have
+    /// yet, once for all the emails of its send (see [`PublishGate`]). An
+    /// email that waited for another's attempt, which failed, does not try
+    /// again: like it, it goes unpublished, and the edge asks for the link
+    /// when the customer opens it.
+    pub(crate) async fn publish_for_link(
+        &self,
+        organisation: OrganisationId,
+        invoice_id: i64,
+        link_id: &str,
+    ) -> Result<(), ServerError> {
+        let lease = self.publishing.lease(invoice_id);
+        let failures = lease.slot.failures.load(Ordering::Relaxed);
+        let _turn = lease.slot.turn.lock().await;
+        if links::is_published(&self.db, link_id).await? {
+            return Ok(());
+        }
+        if lease.slot.failures.load(Ordering::Relaxed) != failures {
+            return Err(ServerError::Publish(
+                "publishing this invoice failed moments ago".into(),
+            ));
+        }
+        let published = self.publish_invoice(organisation, invoice_id).await;
+        if published.is_err() {
+            lease.slot.failures.fetch_add(1, Ordering::Relaxed);
+        }
+        published
     }
 
     /// Hands the edge the invoice's frozen document, its PDF and every link

@@ -153,15 +153,16 @@ impl Services {
         ))
     }
 
-    /// One delivery attempt: the link is published first, and the PDF
-    /// rendered when the store attaches it. An edge that is down does not
+    /// One delivery attempt: the link is published first (once for all the
+    /// emails of its send), and the PDF attached when the store attaches it
+    /// (rendered once for them all, see `crate::pdf`). An edge that is down does not
     /// hold the email: it asks the server for the link when the customer
     /// opens it.
     async fn attempt(&self, email: &ClaimedEmail) -> Result<Delivery, ServerError> {
         if let Some(link_id) = &email.link_id {
             if !links::is_published(&self.db, link_id).await? {
                 if let Err(error) = self
-                    .publish_invoice(email.organisation, email.invoice_id)
+                    .publish_for_link(email.organisation, email.invoice_id, link_id)
                     .await
                 {
                     tracing::warn!(email = email.id, %error, "the link goes without being published; the edge will ask for it");
