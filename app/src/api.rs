@@ -20,48 +20,7 @@ use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
 
-/// The organisation a request acts for. Every query is scoped by it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct OrganisationId(pub i64);
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Role {
-    /// Created the organisation; adds staff.
-    Owner,
-    Staff,
-}
-
-impl Role {
-    pub fn code(self) -> &'static str {
-        match self {
-            Role::Owner => "owner",
-            Role::Staff => "staff",
-        }
-    }
-
-    pub fn parse(code: &str) -> Option<Self> {
-        match code {
-            "owner" => Some(Role::Owner),
-            "staff" => Some(Role::Staff),
-            _ => None,
-        }
-    }
-}
-
-/// The signed-in user, resolved by the server from the session cookie.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CurrentUser {
-    pub id: i64,
-    pub organisation: OrganisationId,
-    pub organisation_name: String,
-    pub name: String,
-    pub email: String,
-    pub role: Role,
-    pub language: Language,
-    /// Until the organisation's owner confirms their address, no invoice
-    /// email can be sent.
-    pub owner_confirmed: bool,
-}
+pub use invoice::organisation::{CurrentUser, OrganisationId, Role};
 
 /// The pages of the account emails' links and of the answer to sign-up;
 /// anyone may open them.

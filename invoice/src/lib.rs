@@ -14,6 +14,7 @@ pub mod history;
 pub mod i18n;
 pub mod link;
 pub mod money;
+pub mod organisation;
 pub mod payment;
 #[cfg(feature = "pdf")]
 pub mod pdf;

@@ -18,12 +18,12 @@ mod support;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use app::api::CurrentUser;
+use app::api::{AdminBackend, CurrentUser};
 use invoice::email::{EmailPurpose, SendInput};
 use lettre::message::{Mailbox, MultiPart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use server::db::{links, now_ms, Db};
-use server::sending::DISPATCH_WORKERS;
+use server::email::dispatcher::DISPATCH_WORKERS;
 use server::services::Services;
 use sqlx::Row;
 use support::smtp::SmtpSink;
@@ -100,7 +100,7 @@ async fn queue_round(
             .collect::<Vec<_>>()
             .join("; ");
         services
-            .send_email(
+            .send_invoice(
                 owner,
                 invoice_id,
                 EmailPurpose::Invoice,
@@ -109,7 +109,7 @@ async fn queue_round(
                     subject: form.subject.clone(),
                     message: form.message.clone(),
                 },
-                &format!("bench-{round}-{send}"),
+                format!("bench-{round}-{send}"),
             )
             .await
             .expect("queued");

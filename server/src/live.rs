@@ -1,4 +1,5 @@
-//! `GET /api/changes`: server-sent events that tell the merchant's open
+//! The change feeds behind `GET /api/changes` (`crate::http::changes`):
+//! server-sent events that tell the merchant's open
 //! pages something changed in their organisation (an email delivered, an
 //! invoice opened, a payment recorded), so they refresh at once.
 //!
@@ -9,25 +10,15 @@
 //! and a session may hold only a few feeds open at once.
 
 use std::collections::HashMap;
-use std::convert::Infallible;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use app::api::ssr::{cookie, SESSION_COOKIE};
-use app::api::{OrganisationId, Viewer, CHANGED_EVENT};
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::sse::{Event, KeepAlive, Sse};
-use axum::response::{IntoResponse, Response};
-use axum::Extension;
-use futures::stream;
+use invoice::organisation::OrganisationId;
 use tokio::sync::watch;
 
-use crate::auth::token_hash;
 use crate::db::events::change_version;
 use crate::db::Db;
-use crate::state::AppState;
 
 /// How often an organisation's watcher looks at the counter.
 const POLL: Duration = Duration::from_secs(1);
@@ -56,7 +47,7 @@ struct Watched {
 /// One open feed: the organisation's versions, and its place in the counts
 /// until it is dropped.
 pub struct Feed {
-    versions: watch::Receiver<Option<i64>>,
+    pub(crate) versions: watch::Receiver<Option<i64>>,
     _lease: Lease,
 }
 
@@ -151,42 +142,4 @@ async fn watch_organisation(
             () = tokio::time::sleep(POLL) => {}
         }
     }
-}
-
-pub async fn changes(
-    State(state): State<AppState>,
-    Extension(viewer): Extension<Viewer>,
-    headers: HeaderMap,
-) -> Response {
-    let (Some(user), Some(session)) = (viewer.user, cookie(&headers, SESSION_COOKIE)) else {
-        return StatusCode::UNAUTHORIZED.into_response();
-    };
-    let services = &state.services;
-    let Some(feed) = services
-        .live
-        .open(&services.db, user.organisation, &token_hash(&session))
-    else {
-        return (
-            StatusCode::TOO_MANY_REQUESTS,
-            "Too many open change feeds for this session.",
-        )
-            .into_response();
-    };
-    let events = stream::unfold(feed, |mut feed| async move {
-        loop {
-            // An error means the watcher is gone: the feed ends and the
-            // browser reconnects.
-            feed.versions.changed().await.ok()?;
-            let version = *feed.versions.borrow_and_update();
-            if let Some(version) = version {
-                let event = Event::default()
-                    .event(CHANGED_EVENT)
-                    .data(version.to_string());
-                return Some((Ok::<_, Infallible>(event), feed));
-            }
-        }
-    });
-    Sse::new(events)
-        .keep_alive(KeepAlive::default())
-        .into_response()
 }

@@ -3,7 +3,9 @@ use std::sync::Arc;
 use leptos::config::get_configuration;
 use server::config::Config;
 use server::db::Db;
-use server::sending::{run_dispatcher, run_edge_sync, run_reminders};
+use server::edge_sync::publisher::run_edge_sync;
+use server::email::dispatcher::run_dispatcher;
+use server::sending::reminders::run_reminders;
 use server::services::Services;
 use server::state::AppState;
 

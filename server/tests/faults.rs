@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use invoice::events::{EdgeEvent, MAX_BATCH_EVENTS};
 use server::db::{events, links, Db};
-use server::sending::{run_dispatcher, DISPATCH_WORKERS};
+use server::email::dispatcher::{run_dispatcher, DISPATCH_WORKERS};
 use server::services::Services;
 use support::smtp::SmtpSink;
 use support::{database_urls, FakeEdge, Merchant, EDGE_SECRET, LINK_KEYS};

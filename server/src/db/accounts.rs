@@ -1,7 +1,8 @@
 //! Organisations, their users, sessions and the login attempts the rate
 //! limit counts.
 
-use app::api::{CurrentUser, OrganisationId, Role, UserRow};
+use app::api::UserRow;
+use invoice::organisation::{CurrentUser, OrganisationId, Role};
 use invoice::Language;
 use sqlx::Row;
 

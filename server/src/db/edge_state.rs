@@ -1,8 +1,8 @@
 //! The customer-visible state of invoices, as published to the edge.
 
-use app::api::OrganisationId;
 use invoice::events::{published_history, PublicState};
 use invoice::history::{customer_history, PaymentFact};
+use invoice::organisation::OrganisationId;
 use invoice::status::Lifecycle;
 use invoice::Currency;
 use sqlx::Row;

@@ -1,9 +1,9 @@
 //! The append-only history of each invoice. Every event has a unique id, so
 //! a batch delivered twice is recorded once.
 
-use app::api::OrganisationId;
 use invoice::events::{EdgeEvent, Recipient};
 use invoice::history::{HistoryEvent, LinkEvent};
+use invoice::organisation::OrganisationId;
 use invoice::repeats::{self, RepeatKey, Span, REPEAT_WINDOW_MS};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};

@@ -2,13 +2,13 @@
 //! Every query names the organisation.
 
 use app::api::{
-    EmailState, InvoiceFilter, InvoicePage, InvoiceRow, InvoiceSort, OrganisationId, PaymentRow,
-    INVOICE_PAGE_SIZE,
+    EmailState, InvoiceFilter, InvoicePage, InvoiceRow, InvoiceSort, PaymentRow, INVOICE_PAGE_SIZE,
 };
 use invoice::customer::CustomerDetails;
 use invoice::dates::Date;
 use invoice::document::{DocumentLine, FieldError, PublicDocument, ValidDraft};
 use invoice::history::{HistoryEntry, HistoryEvent, PaymentEvent, StoredEvent};
+use invoice::organisation::OrganisationId;
 use invoice::payment::{PaymentMethod, ValidPayment};
 use invoice::problem::Problem;
 use invoice::status::{derive_status, InvoiceStatus, Lifecycle};

@@ -1,13 +1,14 @@
 //! Links: one per recipient per send, published to the edge, revocable.
 
-use app::api::{LinkRow, OrganisationId};
+use app::api::LinkRow;
+use invoice::organisation::OrganisationId;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
 use super::events::append;
-use super::Db;
+use super::{Db, Engine};
 use crate::error::ServerError;
-use invoice::history::HistoryEvent;
+use invoice::transitions;
 
 const LINK_COLUMNS: &str =
     "l.id, l.invoice_id, i.number, l.recipient, l.email, l.created_at, l.revoked_at";
@@ -147,33 +148,46 @@ pub async fn revoke(
     link_id: &str,
     now_ms: i64,
 ) -> Result<bool, ServerError> {
+    let lock = match db.engine {
+        Engine::Postgres => "FOR UPDATE",
+        Engine::Sqlite => "",
+    };
     let mut tx = db.begin_write().await?;
-    let email: Option<String> = sqlx::query(
-        "UPDATE links SET revoked_at = $1
-         WHERE organisation_id = $2 AND invoice_id = $3 AND id = $4 AND revoked_at IS NULL
-         RETURNING email",
-    )
-    .bind(now_ms)
+    let link = sqlx::query(&format!(
+        "SELECT email, revoked_at FROM links WHERE organisation_id = $1 AND invoice_id = $2 AND id = $3 {lock}"
+    ))
     .bind(organisation.0)
     .bind(invoice_id)
     .bind(link_id)
     .fetch_optional(&mut *tx)
-    .await?
-    .map(|row| row.try_get(0))
-    .transpose()?;
-    let Some(email) = email else {
+    .await?;
+    let events = match link {
+        Some(link) => transitions::revoke_link(
+            link.try_get::<Option<i64>, _>("revoked_at")?.is_some(),
+            link.try_get("email")?,
+        ),
+        None => None,
+    };
+    let Some(events) = events else {
         tx.rollback().await?;
         return Ok(false);
     };
-    append(
-        &mut tx,
-        organisation,
-        invoice_id,
-        &HistoryEvent::LinkRevoked { address: email },
-        Some(user_id),
-        now_ms,
-    )
-    .await?;
+    sqlx::query("UPDATE links SET revoked_at = $1 WHERE id = $2")
+        .bind(now_ms)
+        .bind(link_id)
+        .execute(&mut *tx)
+        .await?;
+    for event in &events {
+        append(
+            &mut tx,
+            organisation,
+            invoice_id,
+            event,
+            Some(user_id),
+            now_ms,
+        )
+        .await?;
+    }
     tx.commit().await?;
     Ok(true)
 }

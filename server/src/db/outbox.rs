@@ -1,10 +1,10 @@
 //! The outbox: one row per email to send, written in the same transaction as
 //! the request that asked for it, delivered later by the dispatcher.
 
-use app::api::OrganisationId;
 use invoice::document::DocumentLayout;
 use invoice::email::{EmailContent, EmailPurpose};
 use invoice::history::{Audience, EmailEvent, EmailKind, EmailStep, HistoryEvent};
+use invoice::organisation::OrganisationId;
 use invoice::problem::Problem;
 use invoice::recipients::{quota_refusal, utc_day_start};
 use sqlx::any::AnyRow;

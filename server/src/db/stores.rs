@@ -1,6 +1,7 @@
 //! Stores and their settings. Every query names the organisation.
 
-use app::api::{OrganisationId, StoreRow};
+use app::api::StoreRow;
+use invoice::organisation::OrganisationId;
 use invoice::store::StoreSettings;
 use sqlx::Row;
 
@@ -97,16 +98,20 @@ pub struct RecipientRow {
 
 /// The organisation's addresses that confirmed they want its mail, in lower
 /// case: its users' own (their accounts) and those confirmed by link.
-pub async fn confirmed_addresses(
-    db: &Db,
+/// Reads through `executor`: the pool, or the transaction of a send.
+pub async fn confirmed_addresses<'e, E>(
+    executor: E,
     organisation: OrganisationId,
-) -> Result<Vec<String>, ServerError> {
+) -> Result<Vec<String>, ServerError>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
     sqlx::query(
         "SELECT address FROM recipient_confirmations WHERE organisation_id = $1 AND confirmed_at IS NOT NULL
          UNION SELECT LOWER(email) FROM users WHERE organisation_id = $1",
     )
     .bind(organisation.0)
-    .fetch_all(&db.pool)
+    .fetch_all(executor)
     .await?
     .iter()
     .map(|row| Ok(row.try_get("address")?))

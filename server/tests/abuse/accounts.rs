@@ -659,10 +659,7 @@ async fn an_account_sends_no_invoice_email_until_its_owner_confirms_the_address(
             .expect("customer");
         let id = issued_invoice(&services, &merchant).await;
         let sent = support::send(&services, &owner, id, EmailPurpose::Invoice, "spam").await;
-        assert_eq!(
-            refusal(sent.map_err(AdminError::from), "invoice"),
-            Problem::EmailNotConfirmed
-        );
+        assert_eq!(refusal(sent, "invoice"), Problem::EmailNotConfirmed);
         assert_eq!(count(&db, "SELECT COUNT(*) FROM outbox").await, 0);
 
         let confirmation = sink

@@ -304,7 +304,7 @@ async fn a_revoked_link_records_nothing_that_happens_after_its_revocation() {
         let before = now_ms() - 60_000;
         world
             .services
-            .revoke_link(world.user(), invoice, &link)
+            .revoke_link(world.user(), invoice, link.clone())
             .await
             .expect("revoked");
         let version = |db: Db| async move {
@@ -501,7 +501,7 @@ async fn a_fresh_link_comes_only_for_a_revoked_link_of_an_invoice_to_pay_and_a_f
             .expect("paid in full");
         world
             .services
-            .revoke_link(world.user(), live, &live_link)
+            .revoke_link(world.user(), live, live_link.clone())
             .await
             .expect("revoked");
         assert_eq!(status(&router, ask(&live_link)).await, StatusCode::ACCEPTED);
@@ -510,7 +510,7 @@ async fn a_fresh_link_comes_only_for_a_revoked_link_of_an_invoice_to_pay_and_a_f
         let (due, due_link) = sent_invoice(&world).await;
         world
             .services
-            .revoke_link(world.user(), due, &due_link)
+            .revoke_link(world.user(), due, due_link.clone())
             .await
             .expect("revoked");
         sqlx::query("UPDATE links SET fresh_links_sent = $1 WHERE id = $2")

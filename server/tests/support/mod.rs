@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use app::api::EmailState;
-use app::api::{AdminBackend, CurrentUser};
+use app::api::{AdminBackend, AdminError, CurrentUser};
 use axum::body::{Body, Bytes};
 use axum::http::{header, HeaderMap, Request, StatusCode};
 use axum::routing::put;
@@ -32,7 +32,6 @@ use server::config::Config;
 use server::db::accounts;
 use server::db::{now_ms, random_id, Db};
 use server::edge_sync::EdgeClient;
-use server::error::ServerError;
 use server::services::Services;
 use smtp::SmtpSink;
 use sqlx::Connection;
@@ -507,7 +506,7 @@ pub async fn send(
     invoice_id: i64,
     purpose: EmailPurpose,
     idempotency_key: &str,
-) -> Result<(), ServerError> {
+) -> Result<(), AdminError> {
     let form = services.send_form(user, invoice_id, purpose).await?;
     send_with(
         services,
@@ -531,9 +530,9 @@ pub async fn send_with(
     purpose: EmailPurpose,
     input: SendInput,
     idempotency_key: &str,
-) -> Result<(), ServerError> {
+) -> Result<(), AdminError> {
     services
-        .send_email(user, invoice_id, purpose, input, idempotency_key)
+        .send_invoice(user, invoice_id, purpose, input, idempotency_key.to_owned())
         .await
 }
 

@@ -4,12 +4,17 @@ use app::api::Viewer;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::Extension;
+use axum::routing::get;
+use axum::{Extension, Router};
 use invoice::document::DocumentLayout;
 use serde::Deserialize;
 
 use crate::error::ServerError;
 use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/invoices/{id}/pdf", get(invoice_pdf))
+}
 
 #[derive(Deserialize)]
 pub struct PdfQuery {
