@@ -11,7 +11,6 @@ use invoice::document::{DraftInput, FieldError};
 use invoice::email::EmailPurpose;
 #[cfg(feature = "ssr")]
 use invoice::email::SendInput;
-use invoice::payment::PaymentMethod;
 use invoice::status::{InvoiceStatus, Lifecycle};
 use invoice::store::StoreInput;
 use invoice::{Language, Money};
@@ -21,6 +20,10 @@ use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
 
 pub use invoice::organisation::{CurrentUser, OrganisationId, Role};
+pub use invoice::views::{
+    CustomerPage, CustomerRow, EmailState, InvoiceFilter, InvoicePage, InvoiceRow, InvoiceSort,
+    LinkRow, PaymentRow, StoreRow, UserRow, CUSTOMER_PAGE_SIZE, INVOICE_PAGE_SIZE,
+};
 
 /// The pages of the account emails' links and of the answer to sign-up;
 /// anyone may open them.
@@ -38,130 +41,12 @@ pub struct Viewer {
     pub language: Language,
 }
 
-/// Where an invoice's latest email stands.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub enum EmailState {
-    NotSent,
-    Queued,
-    /// A delivery attempt failed for a reason that may pass; it will be retried.
-    Retrying {
-        reason: String,
-    },
-    Sent {
-        at_ms: i64,
-    },
-    Failed {
-        reason: String,
-    },
-}
-
-/// One row of Sales → Customer invoices.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct InvoiceRow {
-    pub id: i64,
-    /// None while a draft.
-    pub number: Option<String>,
-    pub issue_date: Option<Date>,
-    pub due_date: Option<Date>,
-    pub customer_name: String,
-    pub customer_email: Option<String>,
-    pub total: Money,
-    pub amount_due: Money,
-    pub status: InvoiceStatus,
-    pub email: EmailState,
-    /// When the customer (never a copy, never a machine) first opened it.
-    pub first_opened_ms: Option<i64>,
-    pub open_count: i64,
-    /// How many sends were requested so far; keys the next send's idempotency.
-    pub sends: i64,
-}
-
-/// Which invoices the list shows. `status` is a status code, `unpaid`, or
-/// empty for all.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
-pub struct InvoiceFilter {
-    #[serde(default)]
-    pub status: String,
-    #[serde(default)]
-    pub text: String,
-    #[serde(default)]
-    pub sort: InvoiceSort,
-    #[serde(default)]
-    pub ascending: bool,
-    /// The keyset cursor of the page to show: the last row of the page before.
-    #[serde(default)]
-    pub after: Option<String>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-pub enum InvoiceSort {
-    #[default]
-    Date,
-    Customer,
-    Total,
-}
-
-impl InvoiceSort {
-    pub const ALL: [InvoiceSort; 3] =
-        [InvoiceSort::Date, InvoiceSort::Customer, InvoiceSort::Total];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            InvoiceSort::Date => "date",
-            InvoiceSort::Customer => "customer",
-            InvoiceSort::Total => "total",
-        }
-    }
-
-    pub fn parse(code: &str) -> Self {
-        Self::ALL
-            .into_iter()
-            .find(|sort| sort.code() == code)
-            .unwrap_or_default()
-    }
-}
-
 /// Where the admin's pages hear that something changed (server-sent events).
 pub const CHANGES_PATH: &str = "/api/changes";
 /// The name of that event.
 pub const CHANGED_EVENT: &str = "changed";
 
-/// Invoices per page of the list.
-pub const INVOICE_PAGE_SIZE: usize = 25;
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct InvoicePage {
-    pub rows: Vec<InvoiceRow>,
-    /// The cursor of the next page, if there is one.
-    pub next: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PaymentRow {
-    pub id: i64,
-    pub amount: Money,
-    pub date: Date,
-    pub method: PaymentMethod,
-    pub reference: String,
-    pub deleted: bool,
-    /// When the merchant recorded it (UTC milliseconds).
-    pub recorded_at_ms: i64,
-}
-
 pub use invoice::history::HistoryEntry;
-
-/// A link sent to one recipient of one send.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LinkRow {
-    pub id: String,
-    pub invoice_id: i64,
-    pub invoice_number: Option<String>,
-    /// `customer` or `copy`.
-    pub recipient: String,
-    pub email: String,
-    pub created_at_ms: i64,
-    pub revoked_at_ms: Option<i64>,
-}
 
 /// The send dialog, prefilled for one invoice.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -239,39 +124,6 @@ pub struct InvoiceDetail {
     pub can_remind: bool,
     /// Issuing should have sent it automatically but the customer has no address.
     pub automatic_send_skipped: bool,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StoreRow {
-    pub id: i64,
-    pub name: String,
-    pub currency: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CustomerRow {
-    pub id: i64,
-    pub name: String,
-    pub email: Option<String>,
-    pub language: Language,
-    pub email_invoices: bool,
-}
-
-/// Customers per page of the customer list.
-pub const CUSTOMER_PAGE_SIZE: usize = 25;
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CustomerPage {
-    pub rows: Vec<CustomerRow>,
-    pub next: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct UserRow {
-    pub id: i64,
-    pub name: String,
-    pub email: String,
-    pub role: Role,
 }
 
 /// The stores and customers an invoice can be written for.

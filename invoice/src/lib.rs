@@ -27,6 +27,7 @@ pub mod status;
 pub mod store;
 pub mod tracking;
 pub mod transitions;
+pub mod views;
 
 pub use document::{DocumentLine, DraftInput, LineInput, PublicDocument, Totals};
 pub use i18n::Language;

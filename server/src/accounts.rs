@@ -15,8 +15,8 @@ use crate::auth::{self, HashPermit};
 use crate::db::accounts::{self, Addressee, TokenPurpose};
 use crate::db::now_ms;
 use crate::email::ServiceEmail;
-use crate::error::ServerError;
-use crate::services::{invalid, refused, Services};
+use crate::error::{invalid, refused, ServerError};
+use crate::services::Services;
 
 impl Services {
     pub(crate) async fn start_session(&self, user_id: i64) -> Result<String, ServerError> {

@@ -30,10 +30,10 @@ use crate::auth::{self, new_session_token, token_hash};
 use crate::db::accounts::{Addressee, TokenPurpose};
 use crate::db::events::append;
 use crate::db::{accounts, customers, invoices, links, now_ms, outbox, random_id, stores};
-use crate::error::{InvalidInput, ServerError};
+use crate::error::{invalid, refused, InvalidInput, ServerError};
 use crate::recipients::MAX_CONFIRMATIONS_PER_DAY;
 use crate::sending::{Queued, SendOrder, Words};
-use crate::services::{invalid, refused, today, Services};
+use crate::services::{today, Services};
 
 #[async_trait::async_trait]
 impl AdminBackend for Services {

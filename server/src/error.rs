@@ -39,6 +39,22 @@ impl ServerError {
     }
 }
 
+/// Input refused, each problem beside its field.
+pub fn invalid(fields: Vec<invoice::document::FieldError>) -> ServerError {
+    ServerError::Invalid(InvalidInput(fields))
+}
+
+/// Input refused for one problem on one field.
+pub fn refused(field: &str, problem: invoice::problem::Problem) -> ServerError {
+    invalid(vec![invoice::document::FieldError::new(field, problem)])
+}
+
+impl From<invoice::transitions::Refusal> for ServerError {
+    fn from(refusal: invoice::transitions::Refusal) -> Self {
+        refused(refusal.field, refusal.problem)
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 #[error("invalid input")]
 pub struct InvalidInput(pub Vec<invoice::document::FieldError>);

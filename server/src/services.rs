@@ -7,8 +7,6 @@
 use std::sync::Arc;
 
 use invoice::dates::Date;
-use invoice::document::FieldError;
-use invoice::problem::Problem;
 use tokio::sync::Notify;
 
 use crate::auth::PasswordHashing;
@@ -17,7 +15,6 @@ use crate::db::{now_ms, Db};
 use crate::edge_sync::publisher::PublishGate;
 use crate::edge_sync::EdgeClient;
 use crate::email::Mailer;
-use crate::error::{InvalidInput, ServerError};
 use crate::pdf::PdfCache;
 
 pub struct Services {
@@ -41,14 +38,6 @@ pub struct Services {
 
 pub(crate) fn today() -> Date {
     Date::from_unix_millis(now_ms())
-}
-
-pub(crate) fn invalid(fields: Vec<FieldError>) -> ServerError {
-    ServerError::Invalid(InvalidInput(fields))
-}
-
-pub(crate) fn refused(field: &str, problem: Problem) -> ServerError {
-    invalid(vec![FieldError::new(field, problem)])
 }
 
 impl Services {

@@ -1,8 +1,8 @@
 //! Organisations, their users, sessions and the login attempts the rate
 //! limit counts.
 
-use app::api::UserRow;
 use invoice::organisation::{CurrentUser, OrganisationId, Role};
+use invoice::views::UserRow;
 use invoice::Language;
 use sqlx::Row;
 

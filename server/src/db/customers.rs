@@ -1,9 +1,9 @@
 //! Customers. Every query names the organisation.
 
-use app::api::{CustomerPage, CustomerRow, CUSTOMER_PAGE_SIZE};
 use invoice::customer::CustomerDetails;
 use invoice::document::EmailAddress;
 use invoice::organisation::OrganisationId;
+use invoice::views::{CustomerPage, CustomerRow, CUSTOMER_PAGE_SIZE};
 use invoice::Language;
 use sqlx::Row;
 

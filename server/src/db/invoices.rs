@@ -1,9 +1,6 @@
 //! Invoices from draft to issued or void, their numbers and their payments.
 //! Every query names the organisation.
 
-use app::api::{
-    EmailState, InvoiceFilter, InvoicePage, InvoiceRow, InvoiceSort, PaymentRow, INVOICE_PAGE_SIZE,
-};
 use invoice::customer::CustomerDetails;
 use invoice::dates::Date;
 use invoice::document::{DocumentLine, FieldError, PublicDocument, ValidDraft};
@@ -13,14 +10,17 @@ use invoice::payment::{PaymentMethod, ValidPayment};
 use invoice::problem::Problem;
 use invoice::status::{derive_status, InvoiceStatus, Lifecycle};
 use invoice::store::StoreSettings;
-use invoice::transitions::{self, InvoiceState, Issue, Refusal, Transition};
+use invoice::transitions::{self, InvoiceState, Issue, Transition};
+use invoice::views::{
+    EmailState, InvoiceFilter, InvoicePage, InvoiceRow, InvoiceSort, PaymentRow, INVOICE_PAGE_SIZE,
+};
 use invoice::{Currency, Money};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
 use super::events::append;
 use super::{customers, random_id, stores, Db, Engine};
-use crate::error::{InvalidInput, ServerError};
+use crate::error::{refused, InvalidInput, ServerError};
 
 /// An invoice row as stored, drafts and issued alike.
 pub struct InvoiceRecord {
@@ -51,16 +51,6 @@ impl InvoiceRecord {
             self.due_date,
             today,
         )
-    }
-}
-
-fn refused(field: &str, problem: Problem) -> ServerError {
-    ServerError::Invalid(InvalidInput(vec![FieldError::new(field, problem)]))
-}
-
-impl From<Refusal> for ServerError {
-    fn from(refusal: Refusal) -> Self {
-        refused(refusal.field, refusal.problem)
     }
 }
 

@@ -1,7 +1,7 @@
 //! Links: one per recipient per send, published to the edge, revocable.
 
-use app::api::LinkRow;
 use invoice::organisation::OrganisationId;
+use invoice::views::LinkRow;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 

@@ -1,8 +1,8 @@
 //! Stores and their settings. Every query names the organisation.
 
-use app::api::StoreRow;
 use invoice::organisation::OrganisationId;
 use invoice::store::StoreSettings;
+use invoice::views::StoreRow;
 use sqlx::Row;
 
 use super::Db;

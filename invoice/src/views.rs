@@ -1,0 +1,162 @@
+//! What the merchant's admin lists and shows: rows and pages read from the
+//! database and sent to the browser. Plain data; the server fills them, the
+//! admin renders them.
+
+use serde::{Deserialize, Serialize};
+
+use crate::dates::Date;
+use crate::organisation::Role;
+use crate::payment::PaymentMethod;
+use crate::status::InvoiceStatus;
+use crate::{Language, Money};
+
+/// Where an invoice's latest email stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EmailState {
+    NotSent,
+    Queued,
+    /// A delivery attempt failed for a reason that may pass; it will be retried.
+    Retrying {
+        reason: String,
+    },
+    Sent {
+        at_ms: i64,
+    },
+    Failed {
+        reason: String,
+    },
+}
+
+/// One row of Sales → Customer invoices.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvoiceRow {
+    pub id: i64,
+    /// None while a draft.
+    pub number: Option<String>,
+    pub issue_date: Option<Date>,
+    pub due_date: Option<Date>,
+    pub customer_name: String,
+    pub customer_email: Option<String>,
+    pub total: Money,
+    pub amount_due: Money,
+    pub status: InvoiceStatus,
+    pub email: EmailState,
+    /// When the customer (never a copy, never a machine) first opened it.
+    pub first_opened_ms: Option<i64>,
+    pub open_count: i64,
+    /// How many sends were requested so far; keys the next send's idempotency.
+    pub sends: i64,
+}
+
+/// Which invoices the list shows. `status` is a status code, `unpaid`, or
+/// empty for all.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct InvoiceFilter {
+    #[serde(default)]
+    pub status: String,
+    #[serde(default)]
+    pub text: String,
+    #[serde(default)]
+    pub sort: InvoiceSort,
+    #[serde(default)]
+    pub ascending: bool,
+    /// The keyset cursor of the page to show: the last row of the page before.
+    #[serde(default)]
+    pub after: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum InvoiceSort {
+    #[default]
+    Date,
+    Customer,
+    Total,
+}
+
+impl InvoiceSort {
+    pub const ALL: [InvoiceSort; 3] =
+        [InvoiceSort::Date, InvoiceSort::Customer, InvoiceSort::Total];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            InvoiceSort::Date => "date",
+            InvoiceSort::Customer => "customer",
+            InvoiceSort::Total => "total",
+        }
+    }
+
+    pub fn parse(code: &str) -> Self {
+        Self::ALL
+            .into_iter()
+            .find(|sort| sort.code() == code)
+            .unwrap_or_default()
+    }
+}
+
+/// Invoices per page of the list.
+pub const INVOICE_PAGE_SIZE: usize = 25;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvoicePage {
+    pub rows: Vec<InvoiceRow>,
+    /// The cursor of the next page, if there is one.
+    pub next: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaymentRow {
+    pub id: i64,
+    pub amount: Money,
+    pub date: Date,
+    pub method: PaymentMethod,
+    pub reference: String,
+    pub deleted: bool,
+    /// When the merchant recorded it (UTC milliseconds).
+    pub recorded_at_ms: i64,
+}
+
+/// A link sent to one recipient of one send.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkRow {
+    pub id: String,
+    pub invoice_id: i64,
+    pub invoice_number: Option<String>,
+    /// `customer` or `copy`.
+    pub recipient: String,
+    pub email: String,
+    pub created_at_ms: i64,
+    pub revoked_at_ms: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoreRow {
+    pub id: i64,
+    pub name: String,
+    pub currency: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerRow {
+    pub id: i64,
+    pub name: String,
+    pub email: Option<String>,
+    pub language: Language,
+    pub email_invoices: bool,
+}
+
+/// Customers per page of the customer list.
+pub const CUSTOMER_PAGE_SIZE: usize = 25;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerPage {
+    pub rows: Vec<CustomerRow>,
+    pub next: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserRow {
+    pub id: i64,
+    pub name: String,
+    pub email: String,
+    pub role: Role,
+}
