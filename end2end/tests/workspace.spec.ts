@@ -66,6 +66,13 @@ test("a merchant writes, issues, is paid in parts, voids and duplicates invoices
   await expect(page.getByLabel("Amount", { exact: true })).toHaveValue("321.00");
   await page.getByRole("button", { name: "Record payment" }).click();
   await expect(page.getByTestId("status")).toHaveText("Paid");
+  // The history tells each payment with its amount and method, under Payments.
+  await page.getByLabel("Show").selectOption("payments");
+  await expect(page.locator(".history li")).toHaveText([
+    /Payment recorded: €100\.00 \(Bank transfer\)/,
+    /Payment recorded: €321\.00 \(Bank transfer\)/,
+  ]);
+  await page.getByLabel("Show").selectOption("all");
 
   // The PDF is in the customer's language (Spanish), with what was paid.
   const download = page.waitForEvent("download");
