@@ -524,6 +524,59 @@ async fn concurrent_issuing_gives_consecutive_numbers_without_gaps() {
     }
 }
 
+/// The rule that payments never exceed the total is `invoice::transitions`;
+/// it is judged on the invoice's state read under the write transaction's
+/// lock, so payments recorded at the same moment are judged one after the
+/// other and never add up past the total.
+#[tokio::test]
+async fn payments_recorded_at_the_same_moment_never_add_up_past_the_total() {
+    for (services, merchant) in workspaces().await {
+        let services = Arc::new(services);
+        let merchant = Arc::new(merchant);
+        let id = issued_invoice(&services, &merchant).await;
+        let tasks: Vec<_> = (0..8)
+            .map(|_| {
+                let services = services.clone();
+                let merchant = merchant.clone();
+                tokio::spawn(async move {
+                    services
+                        .record_payment(&merchant.owner, id, payment("60"))
+                        .await
+                })
+            })
+            .collect();
+        let mut accepted = 0;
+        for task in tasks {
+            match task.await.expect("joined") {
+                Ok(()) => accepted += 1,
+                Err(error) => assert_eq!(
+                    error.field("amount").map(|field| field.problem.clone()),
+                    Some(Problem::NothingDue),
+                    "{error:?}"
+                ),
+            }
+        }
+        let invoice = services
+            .get_invoice(&merchant.owner, id)
+            .await
+            .expect("invoice");
+        assert_eq!(
+            accepted, 4,
+            "four of 60.00 fit in 299.00: {:?}",
+            services.db.engine
+        );
+        assert_eq!(invoice.amount_due.minor, 5_900);
+        assert_eq!(
+            invoice
+                .history
+                .iter()
+                .filter(|entry| entry.event.kind() == "payment_recorded")
+                .count(),
+            4
+        );
+    }
+}
+
 #[tokio::test]
 async fn partial_payments_add_up_to_paid_and_a_deleted_payment_stays_in_the_history() {
     for (services, merchant) in workspaces().await {
