@@ -248,6 +248,23 @@ impl HistoryEvent {
         }
     }
 
+    /// What the edge saw, when the entry is about a visit to a link.
+    pub fn at_link(&self) -> Option<&LinkEvent> {
+        match self {
+            HistoryEvent::Link(link) => Some(link),
+            HistoryEvent::Created
+            | HistoryEvent::Issued { .. }
+            | HistoryEvent::Voided
+            | HistoryEvent::PaymentRecorded(_)
+            | HistoryEvent::PaymentDeleted(_)
+            | HistoryEvent::Email(_)
+            | HistoryEvent::LinkRevoked { .. }
+            | HistoryEvent::AutomaticSendSkipped
+            | HistoryEvent::AutomaticSendOverQuota
+            | HistoryEvent::FreshLinkRequested => None,
+        }
+    }
+
     /// An open of the invoice by the customer: a person seen reading the
     /// page of a customer's link. Opens through a copy never count, nor a
     /// machine's. What the Opened column and "first opened" count.
@@ -277,17 +294,22 @@ impl HistoryEvent {
     pub fn customer_event(&self) -> Option<PublicEventKind> {
         match self {
             HistoryEvent::Voided => Some(PublicEventKind::Voided),
-            HistoryEvent::Email(EmailEvent {
-                email: EmailKind::Invoice(Recipient::Customer),
-                step: EmailStep::Sent,
-                ..
-            }) => Some(PublicEventKind::Sent),
-            HistoryEvent::Email(EmailEvent {
-                email: EmailKind::Reminder(Recipient::Customer),
-                step: EmailStep::Sent,
-                ..
-            }) => Some(PublicEventKind::ReminderSent),
-            HistoryEvent::Email(_) => None,
+            HistoryEvent::Email(email) => match (email.email, email.step) {
+                (EmailKind::Invoice(Recipient::Customer), EmailStep::Sent) => {
+                    Some(PublicEventKind::Sent)
+                }
+                (EmailKind::Reminder(Recipient::Customer), EmailStep::Sent) => {
+                    Some(PublicEventKind::ReminderSent)
+                }
+                (
+                    EmailKind::Invoice(_) | EmailKind::Reminder(_) | EmailKind::FailureNotice,
+                    EmailStep::Queued
+                    | EmailStep::Sent
+                    | EmailStep::Retrying
+                    | EmailStep::Failed
+                    | EmailStep::Cancelled,
+                ) => None,
+            },
             HistoryEvent::Link(link)
                 if link.recipient == Recipient::Customer && !link.automated =>
             {
@@ -352,9 +374,9 @@ impl HistoryEvent {
             | HistoryEvent::FreshLinkRequested
             | HistoryEvent::Link(_) => None,
         };
-        let (device, browser) = match self {
-            HistoryEvent::Link(link) => (Some(link.device.code()), Some(link.browser.clone())),
-            _ => (None, None),
+        let (device, browser) = match self.at_link() {
+            Some(link) => (Some(link.device.code()), Some(link.browser.clone())),
+            None => (None, None),
         };
         StoredEvent {
             kind: self.kind().to_owned(),
@@ -466,13 +488,18 @@ enum EmailSubject {
     Notice,
 }
 
+impl EmailKind {
+    fn subject(self) -> EmailSubject {
+        match self {
+            EmailKind::Invoice(_) => EmailSubject::Invoice,
+            EmailKind::Reminder(_) => EmailSubject::Reminder,
+            EmailKind::FailureNotice => EmailSubject::Notice,
+        }
+    }
+}
+
 fn email_kind(email: EmailKind, step: EmailStep) -> &'static str {
-    let subject = match email {
-        EmailKind::Invoice(_) => EmailSubject::Invoice,
-        EmailKind::Reminder(_) => EmailSubject::Reminder,
-        EmailKind::FailureNotice => EmailSubject::Notice,
-    };
-    match (subject, step) {
+    match (email.subject(), step) {
         (EmailSubject::Invoice, EmailStep::Queued) => "email_queued",
         (EmailSubject::Invoice, EmailStep::Sent) => "email_sent",
         (EmailSubject::Invoice, EmailStep::Retrying) => "email_retrying",
@@ -500,14 +527,7 @@ fn parse_email_kind(kind: &str) -> Option<(EmailSubject, EmailStep)> {
     .into_iter()
     .flat_map(|email| EmailStep::ALL.map(|step| (email, step)))
     .find(|(email, step)| email_kind(*email, *step) == kind)
-    .map(|(email, step)| {
-        let subject = match email {
-            EmailKind::Invoice(_) => EmailSubject::Invoice,
-            EmailKind::Reminder(_) => EmailSubject::Reminder,
-            EmailKind::FailureNotice => EmailSubject::Notice,
-        };
-        (subject, step)
-    })
+    .map(|(email, step)| (email.subject(), step))
 }
 
 #[derive(Serialize, Deserialize)]

@@ -140,7 +140,9 @@ pub fn record_payment(state: InvoiceState, payment: PaymentEvent) -> Result<Tran
                 events: vec![HistoryEvent::PaymentRecorded(payment)],
             })
         }
-        _ => Err(refused("amount", Problem::NothingDue)),
+        (Lifecycle::Draft, _) => Err(refused("amount", Problem::InvoiceIsDraft)),
+        (Lifecycle::Void, _) => Err(refused("amount", Problem::AlreadyVoid)),
+        (Lifecycle::Issued, _) => Err(refused("amount", Problem::NothingDue)),
     }
 }
 
@@ -279,9 +281,14 @@ mod tests {
             record_payment(rest.state, payment(1)).map(|_| ()),
             Err(refused("amount", Problem::NothingDue))
         );
-        for lifecycle in [Lifecycle::Draft, Lifecycle::Void] {
-            assert!(record_payment(state(lifecycle, 0), payment(1)).is_err());
-        }
+        assert_eq!(
+            record_payment(state(Lifecycle::Draft, 0), payment(1)).map(|_| ()),
+            Err(refused("amount", Problem::InvoiceIsDraft))
+        );
+        assert_eq!(
+            record_payment(state(Lifecycle::Void, 0), payment(1)).map(|_| ()),
+            Err(refused("amount", Problem::AlreadyVoid))
+        );
         let deleted = delete_payment(rest.state, payment(6_000));
         assert_eq!(deleted.state.paid_minor, 4_000);
         assert_eq!(

@@ -22,7 +22,7 @@ use invoice::problem::Problem;
 use invoice::recipients::{
     normalise, resend_refusal, utc_day_start, CONFIRMATION_VALID_MS, RESEND_WAIT_MINUTES,
 };
-use invoice::status::{amount_due, Lifecycle};
+use invoice::status::amount_due;
 use invoice::store::{StoreInput, StoreSettings};
 use invoice::{Language, Money};
 
@@ -541,12 +541,9 @@ impl AdminBackend for Services {
         invoice_id: i64,
         payment: PaymentInput,
     ) -> Result<(), AdminError> {
+        // Whether the invoice takes a payment at all is the transition's to
+        // say (invoice::transitions), under the transaction's lock.
         let invoice = invoices::get(&self.db, user.organisation, invoice_id).await?;
-        match invoice.lifecycle {
-            Lifecycle::Issued => {}
-            Lifecycle::Draft => return Err(AdminError::invalid("amount", Problem::InvoiceIsDraft)),
-            Lifecycle::Void => return Err(AdminError::invalid("amount", Problem::AlreadyVoid)),
-        }
         let due = amount_due(invoice.total_minor, invoice.paid_minor);
         let valid = payment.validate(invoice.currency, due).map_err(invalid)?;
         Ok(invoices::record_payment(

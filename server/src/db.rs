@@ -24,6 +24,21 @@ pub enum Engine {
     Postgres,
 }
 
+impl Engine {
+    /// What a SELECT adds to keep the rows it read from other writers until
+    /// the transaction ends. Postgres: `FOR NO KEY UPDATE`, which still lets
+    /// other transactions insert rows that refer to these (a send's links and
+    /// outbox rows refer to its invoice and organisation), so two writers
+    /// taking the same rows in another order never deadlock. SQLite: nothing,
+    /// its write transaction holds the whole database already.
+    pub fn row_lock(self) -> &'static str {
+        match self {
+            Engine::Postgres => "FOR NO KEY UPDATE",
+            Engine::Sqlite => "",
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Db {
     pub pool: AnyPool,

@@ -697,10 +697,7 @@ fn History(
                     <ol class="history">
                         {shown.into_iter().map(|entry| {
                             let automated = entry.event.automated();
-                            let at_link = match &entry.event {
-                                HistoryEvent::Link(link) => Some((link.device, link.browser.clone())),
-                                _ => None,
-                            };
+                            let at_link = entry.event.at_link().map(|link| (link.device, link.browser.clone()));
                             let copy = entry.event.audience() == Some(Audience::Copy);
                             let event = entry.event;
                             view! {

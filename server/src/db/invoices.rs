@@ -63,10 +63,7 @@ async fn locked_state(
     organisation: OrganisationId,
     id: i64,
 ) -> Result<InvoiceState, ServerError> {
-    let lock = match engine {
-        Engine::Postgres => "FOR UPDATE",
-        Engine::Sqlite => "",
-    };
+    let lock = engine.row_lock();
     let row = sqlx::query(&format!(
         "SELECT lifecycle, version, total_minor, paid_minor FROM invoices
          WHERE organisation_id = $1 AND id = $2 {lock}"
@@ -579,21 +576,25 @@ pub async fn payments(
     .collect()
 }
 
+/// The invoice's history, oldest first. An entry this release cannot read
+/// (written by hand, or by a newer release rolled back) is left out and
+/// logged: one unreadable entry must not take the invoice's page, or what the
+/// customer sees of it, down with it.
 pub async fn history(
     db: &Db,
     organisation: OrganisationId,
     invoice_id: i64,
 ) -> Result<Vec<HistoryEntry>, ServerError> {
-    sqlx::query(
+    let rows = sqlx::query(
         "SELECT kind, detail, automated, counts_as_open, recipient, device, browser, at, repeat_count FROM events
          WHERE organisation_id = $1 AND invoice_id = $2 ORDER BY at, id",
     )
     .bind(organisation.0)
     .bind(invoice_id)
     .fetch_all(&db.pool)
-    .await?
-    .iter()
-    .map(|row| {
+    .await?;
+    let mut entries = Vec::with_capacity(rows.len());
+    for row in &rows {
         let stored = StoredEvent {
             kind: row.try_get("kind")?,
             detail: row.try_get("detail")?,
@@ -603,14 +604,18 @@ pub async fn history(
             device: row.try_get("device")?,
             browser: row.try_get("browser")?,
         };
-        Ok(HistoryEntry {
-            at_ms: row.try_get("at")?,
-            event: HistoryEvent::from_stored(&stored)
-                .map_err(|corrupt| ServerError::Corrupt(corrupt.to_string()))?,
-            count: row.try_get("repeat_count")?,
-        })
-    })
-    .collect()
+        match HistoryEvent::from_stored(&stored) {
+            Ok(event) => entries.push(HistoryEntry {
+                at_ms: row.try_get("at")?,
+                event,
+                count: row.try_get("repeat_count")?,
+            }),
+            Err(unreadable) => {
+                tracing::warn!(invoice = invoice_id, %unreadable, "history entry left out")
+            }
+        }
+    }
+    Ok(entries)
 }
 
 /// Where the invoice's latest email to the customer stands, and how many

@@ -6,7 +6,7 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
 use super::events::append;
-use super::{Db, Engine};
+use super::Db;
 use crate::error::ServerError;
 use invoice::transitions;
 
@@ -148,10 +148,7 @@ pub async fn revoke(
     link_id: &str,
     now_ms: i64,
 ) -> Result<bool, ServerError> {
-    let lock = match db.engine {
-        Engine::Postgres => "FOR UPDATE",
-        Engine::Sqlite => "",
-    };
+    let lock = db.engine.row_lock();
     let mut tx = db.begin_write().await?;
     let link = sqlx::query(&format!(
         "SELECT email, revoked_at FROM links WHERE organisation_id = $1 AND invoice_id = $2 AND id = $3 {lock}"

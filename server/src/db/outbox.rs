@@ -140,10 +140,7 @@ pub async fn admit(
     default_quota: u32,
     now_ms: i64,
 ) -> Result<Admission, ServerError> {
-    let lock = match engine {
-        Engine::Postgres => "FOR UPDATE",
-        Engine::Sqlite => "",
-    };
+    let lock = engine.row_lock();
     let own_quota: Option<i64> = sqlx::query(&format!(
         "SELECT daily_email_quota FROM organisations WHERE id = $1 {lock}"
     ))
