@@ -6,6 +6,14 @@
   const sheet = document.querySelector("main[data-token]");
   if (!sheet) return;
   const base = "/i/" + encodeURIComponent(sheet.dataset.token);
+  // The page view the edge signed into this page: every report carries it,
+  // and a report without one is refused.
+  const view = sheet.dataset.view;
+  const webdriver = navigator.webdriver === true;
+  // A browser driven by automation that follows the download link is
+  // recorded as a machine's download.
+  const download = document.getElementById("download-pdf");
+  if (download && webdriver) download.href += "&webdriver=1";
   const MIN_VISIBLE_MS = 1500;
   const TICK_MS = 250;
   let visibleMs = 0;
@@ -26,9 +34,10 @@
     reported = true;
     clearInterval(timer);
     post("/presence", {
+      view,
       visible_ms: Math.round(visibleMs),
       interacted,
-      webdriver: navigator.webdriver === true,
+      webdriver,
     });
   };
 
@@ -48,7 +57,7 @@
   let lastPrint = 0;
   const printed = () => {
     const now = Date.now();
-    if (now - lastPrint > 2000) post("/printed", {});
+    if (now - lastPrint > 2000) post("/printed", { view, webdriver });
     lastPrint = now;
   };
   addEventListener("beforeprint", printed);

@@ -9,8 +9,9 @@ use invoice::events::{
 };
 use invoice::i18n::Language;
 use invoice::link::{KeyRing, KeyRingError, LinkId};
+use invoice::page_view::PageView;
 use invoice::signing::{self, SIGNATURE_HEADER, TIMESTAMP_HEADER};
-use invoice::tracking::{self, Actor, PresenceReport, RequestSignals};
+use invoice::tracking::{self, Actor, PrintReport, RequestSignals, ViewReport};
 use invoice::PublicDocument;
 
 use crate::page;
@@ -154,6 +155,8 @@ pub const STATE_BODY_LIMIT: usize = 256 * 1024;
 pub struct EdgeRequest {
     pub method: String,
     pub path: String,
+    /// The URL's query, without its `?`; empty when there is none.
+    pub query: String,
     /// Header names in lower case.
     pub headers: Vec<(String, String)>,
     /// The body, read up to its route's [`body_limit`].
@@ -171,6 +174,25 @@ impl EdgeRequest {
             .iter()
             .find(|(key, _)| key == name)
             .map(|(_, value)| value.as_str())
+    }
+
+    /// The value of a query parameter; page views and flags are URL-safe, so
+    /// no decoding is needed.
+    fn query_param(&self, name: &str) -> Option<&str> {
+        self.query
+            .split('&')
+            .find_map(|pair| pair.strip_prefix(name)?.strip_prefix('='))
+    }
+
+    /// The page view a report or a download carries, if this edge made it for
+    /// this link and it is still fresh.
+    fn page_view(
+        &self,
+        view: Option<&str>,
+        secrets: &Secrets,
+        link_id: LinkId,
+    ) -> Result<PageView, invoice::page_view::ViewRefusal> {
+        PageView::verify(view, &secrets.edge_secret, link_id, self.now_ms)
     }
 
     fn too_large(&self, route: &Route<'_>) -> bool {
@@ -312,9 +334,18 @@ pub async fn respond(
                 Some(link) => {
                     let today = Date::from_unix_millis(request.now_ms);
                     let actor = request.signals().page_fetch();
+                    let mut nonce = [0_u8; 8];
+                    nonce.copy_from_slice(&request.random_id[..8]);
+                    let view = PageView {
+                        link_id,
+                        issued_at_ms: request.now_ms,
+                        nonce,
+                        fetch_automated: actor == Actor::Automated,
+                    }
+                    .sign(&secrets.edge_secret);
                     EdgeResponse::html(
                         200,
-                        page::invoice_page(&link.document, &link.state, token, today),
+                        page::invoice_page(&link.document, &link.state, token, &view, today),
                     )
                     .with_event(Some(event(
                         request,
@@ -332,7 +363,14 @@ pub async fn respond(
                 Some((link, _)) if link.revoked => revoked(&link.document, token),
                 Some((link, pdf)) => {
                     let document = link.document;
-                    let actor = request.signals().download();
+                    let view = request
+                        .page_view(request.query_param("view"), secrets, link_id)
+                        .ok();
+                    let actor = tracking::download_in_view(
+                        view.as_ref(),
+                        request.query_param("webdriver") == Some("1"),
+                        &request.signals(),
+                    );
                     let mut response = EdgeResponse::new(200, "application/pdf", pdf).with_event(
                         Some(event(request, link_id, EdgeEventKind::PdfDownloaded, actor)),
                     );
@@ -346,40 +384,50 @@ pub async fn respond(
         },
         Route::Presence(token) => match verify(token) {
             None => not_found(),
-            Some(link_id) => match serde_json::from_slice::<PresenceReport>(&request.body) {
+            Some(link_id) => match serde_json::from_slice::<ViewReport>(&request.body) {
                 Err(_) => EdgeResponse::empty(400),
-                Ok(report) => {
-                    let actor = tracking::presence(&report, request.header("user-agent"));
-                    report_through_live_link(
-                        store,
-                        origin,
-                        request,
-                        link_id,
-                        EdgeEventKind::Opened,
-                        actor,
-                    )
-                    .await?
-                }
+                Ok(report) => match request.page_view(report.view.as_deref(), secrets, link_id) {
+                    Err(_) => EdgeResponse::empty(403),
+                    Ok(view) => {
+                        let actor = tracking::presence_in_view(
+                            &view,
+                            &report.presence,
+                            request.header("user-agent"),
+                        );
+                        report_through_live_link(
+                            store,
+                            origin,
+                            request,
+                            link_id,
+                            EdgeEventKind::Opened,
+                            actor,
+                        )
+                        .await?
+                    }
+                },
             },
         },
         Route::Printed(token) => match verify(token) {
             None => not_found(),
-            Some(link_id) => {
-                let actor = if tracking::is_automated_agent(request.header("user-agent")) {
-                    Actor::Automated
-                } else {
-                    Actor::Person
-                };
-                report_through_live_link(
-                    store,
-                    origin,
-                    request,
-                    link_id,
-                    EdgeEventKind::Printed,
-                    actor,
-                )
-                .await?
-            }
+            Some(link_id) => match serde_json::from_slice::<PrintReport>(&request.body) {
+                Err(_) => EdgeResponse::empty(400),
+                Ok(report) => match request.page_view(report.view.as_deref(), secrets, link_id) {
+                    Err(_) => EdgeResponse::empty(403),
+                    Ok(view) => {
+                        let actor =
+                            tracking::print_in_view(&view, &report, request.header("user-agent"));
+                        report_through_live_link(
+                            store,
+                            origin,
+                            request,
+                            link_id,
+                            EdgeEventKind::Printed,
+                            actor,
+                        )
+                        .await?
+                    }
+                },
+            },
         },
         Route::FreshLink(token) => match verify(token) {
             None => not_found(),
@@ -694,6 +742,7 @@ mod tests {
     use invoice::events::{Recipient, PUBLISH_PATH, STATE_PATH};
 
     use super::*;
+    use invoice::page_view::PageView;
 
     const KEYS: &str = "1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
     const SECRET: &[u8] = b"edge-secret-edge-secret-edge-secret!";
@@ -759,9 +808,11 @@ mod tests {
     }
 
     fn request(method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> EdgeRequest {
+        let (path, query) = path.split_once('?').unwrap_or((path, ""));
         EdgeRequest {
             method: method.into(),
             path: path.into(),
+            query: query.into(),
             headers: headers
                 .iter()
                 .map(|(k, v)| ((*k).into(), (*v).into()))
@@ -771,6 +822,30 @@ mod tests {
             now_ms: NOW_MS,
             random_id: [5; 16],
         }
+    }
+
+    /// A page view of `link` as the edge signs it into the page, made now.
+    fn viewed(link: LinkId, fetch_automated: bool) -> String {
+        PageView {
+            link_id: link,
+            issued_at_ms: NOW_MS,
+            nonce: [9; 8],
+            fetch_automated,
+        }
+        .sign(SECRET)
+    }
+
+    /// What the page posts for a presence: the evidence and its page view.
+    fn presence_report(view: &str, interacted: bool, webdriver: bool) -> Vec<u8> {
+        format!(
+            r#"{{"view":"{view}","visible_ms":2000,"interacted":{interacted},"webdriver":{webdriver}}}"#
+        )
+        .into_bytes()
+    }
+
+    /// What the page posts for a print.
+    fn print_report(view: &str) -> Vec<u8> {
+        format!(r#"{{"view":"{view}","webdriver":false}}"#).into_bytes()
     }
 
     /// A browser's plain GET of `path`.
@@ -877,6 +952,145 @@ mod tests {
         assert_eq!(store.reads.get(), 0);
     }
 
+    /// The page view the edge signed into a served page.
+    fn view_in(page: &EdgeResponse) -> String {
+        let html = String::from_utf8(page.body.clone()).expect("utf-8");
+        html.split("data-view=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .expect("the page carries its view")
+            .to_owned()
+    }
+
+    #[test]
+    fn reports_and_downloads_carry_the_page_view_the_edge_signed_into_the_page() {
+        let store = CountingStore::default();
+        let link = LinkId([30; 16]);
+        publish(&store, link);
+        let token = secrets().link_keys.sign(link);
+        let page = answer(&browser_get(&format!("/i/{token}")), &store, &NoOrigin);
+        let view = view_in(&page);
+        let html = String::from_utf8(page.body.clone()).expect("utf-8");
+        assert!(html.contains(&format!("href=\"/i/{token}/pdf?view={view}\"")));
+        let opened = answer(
+            &request(
+                "POST",
+                &format!("/i/{token}/presence"),
+                &[("user-agent", CHROME)],
+                &presence_report(&view, true, false),
+            ),
+            &store,
+            &NoOrigin,
+        );
+        assert_eq!(opened.status, 204);
+        assert!(!opened.events[0].automated);
+
+        // A scanner that fetched the page and then runs its script with every
+        // sign of a person: its view says what its fetch was.
+        let scanner = answer(
+            &request(
+                "GET",
+                &format!("/i/{token}"),
+                &[("user-agent", "Mozilla/5.0 (compatible; Barracuda Sentinel)")],
+                b"",
+            ),
+            &store,
+            &NoOrigin,
+        );
+        let scanned = view_in(&scanner);
+        for (what, body) in [
+            ("presence", presence_report(&scanned, true, false)),
+            ("printed", print_report(&scanned)),
+        ] {
+            let report = answer(
+                &request(
+                    "POST",
+                    &format!("/i/{token}/{what}"),
+                    &[("user-agent", CHROME)],
+                    &body,
+                ),
+                &store,
+                &NoOrigin,
+            );
+            assert_eq!(report.status, 204, "{what}");
+            assert!(report.events[0].automated, "{what} from a scanner's view");
+        }
+    }
+
+    /// The abuse: `curl -X POST …/printed` with a browser's agent, in a loop,
+    /// or presences with made-up evidence. Without a page view the edge made
+    /// for this link, and still fresh, each is refused with 403 before any
+    /// storage read, and nothing is recorded.
+    #[test]
+    fn a_print_or_presence_without_a_genuine_page_view_is_refused_and_recorded_nowhere() {
+        let store = CountingStore::default();
+        let link = LinkId([31; 16]);
+        publish(&store, link);
+        let token = secrets().link_keys.sign(link);
+        let expired = PageView {
+            link_id: link,
+            issued_at_ms: NOW_MS - invoice::page_view::VIEW_LIFETIME_MS - 1,
+            nonce: [1; 8],
+            fetch_automated: false,
+        }
+        .sign(SECRET);
+        let guessed = PageView {
+            link_id: link,
+            issued_at_ms: NOW_MS,
+            nonce: [1; 8],
+            fetch_automated: false,
+        }
+        .sign(b"a secret someone guessed, not the edge's");
+        // No view at all, as `curl` sends it, then made-up, borrowed, stale
+        // and counterfeit ones.
+        let mut bodies: Vec<(&str, Vec<u8>)> = vec![
+            ("printed", b"{}".to_vec()),
+            (
+                "presence",
+                br#"{"visible_ms":5000,"interacted":true,"webdriver":false}"#.to_vec(),
+            ),
+        ];
+        for view in [
+            "made-up".to_owned(),
+            viewed(LinkId([32; 16]), false),
+            expired,
+            guessed,
+        ] {
+            bodies.push(("printed", print_report(&view)));
+            bodies.push(("presence", presence_report(&view, true, false)));
+        }
+        store.reads.set(0);
+        let mut refused = 0;
+        for _ in 0..50 {
+            for (what, body) in &bodies {
+                let response = answer(
+                    &request(
+                        "POST",
+                        &format!("/i/{token}/{what}"),
+                        &[("user-agent", CHROME)],
+                        body,
+                    ),
+                    &store,
+                    &NoOrigin,
+                );
+                assert_eq!(
+                    response.status,
+                    403,
+                    "{what} {}",
+                    String::from_utf8_lossy(body)
+                );
+                assert!(response.events.is_empty());
+                refused += 1;
+            }
+        }
+        assert_eq!(refused, 500);
+        assert_eq!(
+            store.reads.get(),
+            0,
+            "no storage read for a report without a view"
+        );
+    }
+
     #[test]
     fn a_genuine_link_shows_the_invoice_in_the_customers_language_with_strict_headers() {
         let store = CountingStore::default();
@@ -921,18 +1135,33 @@ mod tests {
         let scanner_pdf = answer(&browser_get(&format!("/i/{token}/pdf")), &store, &NoOrigin);
         assert_eq!(scanner_pdf.body, b"%PDF-1.7 test");
         assert!(scanner_pdf.events[0].automated);
-        let clicked = answer(
-            &request(
-                "GET",
-                &format!("/i/{token}/pdf"),
-                &[("user-agent", CHROME), ("sec-fetch-user", "?1")],
-                b"",
-            ),
-            &store,
-            &NoOrigin,
-        );
+        let click = |query: &str| {
+            answer(
+                &request(
+                    "GET",
+                    &format!("/i/{token}/pdf{query}"),
+                    &[("user-agent", CHROME), ("sec-fetch-user", "?1")],
+                    b"",
+                ),
+                &store,
+                &NoOrigin,
+            )
+        };
+        let clicked = click(&format!("?view={}", viewed(link, false)));
         assert_eq!(clicked.events[0].kind, EdgeEventKind::PdfDownloaded);
         assert!(!clicked.events[0].automated);
+        // The same click from no page, from a page a scanner fetched, from a
+        // page driven by automation, or with a view of another link: a machine's.
+        for query in [
+            String::new(),
+            format!("?view={}", viewed(link, true)),
+            format!("?view={}&webdriver=1", viewed(link, false)),
+            format!("?view={}", viewed(LinkId([4; 16]), false)),
+        ] {
+            let machine = click(&query);
+            assert_eq!(machine.body, b"%PDF-1.7 test", "{query}: still served");
+            assert!(machine.events[0].automated, "{query}");
+        }
     }
 
     #[test]
@@ -941,13 +1170,13 @@ mod tests {
         let link = LinkId([4; 16]);
         publish(&store, link);
         let token = secrets().link_keys.sign(link);
-        let report = br#"{"visible_ms":2000,"interacted":false,"webdriver":false}"#;
+        let view = viewed(link, false);
         let person = answer(
             &request(
                 "POST",
                 &format!("/i/{token}/presence"),
                 &[("user-agent", CHROME)],
-                report,
+                &presence_report(&view, false, false),
             ),
             &store,
             &NoOrigin,
@@ -955,13 +1184,12 @@ mod tests {
         assert_eq!(person.status, 204);
         assert_eq!(person.events[0].kind, EdgeEventKind::Opened);
         assert!(!person.events[0].automated);
-        let driven = br#"{"visible_ms":2000,"interacted":false,"webdriver":true}"#;
         let robot = answer(
             &request(
                 "POST",
                 &format!("/i/{token}/presence"),
                 &[("user-agent", CHROME)],
-                driven,
+                &presence_report(&view, false, true),
             ),
             &store,
             &NoOrigin,
@@ -1000,14 +1228,14 @@ mod tests {
         let link = LinkId([15; 16]);
         publish(&store, link);
         let token = secrets().link_keys.sign(link);
-        let report = br#"{"visible_ms":2000,"interacted":true,"webdriver":false}"#;
+        let report = presence_report(&viewed(link, false), true, false);
         let post = |store: &CountingStore, what: &str| {
             answer(
                 &request(
                     "POST",
                     &format!("/i/{token}/{what}"),
                     &[("user-agent", CHROME)],
-                    report,
+                    &report,
                 ),
                 store,
                 &NoOrigin,
@@ -1030,7 +1258,7 @@ mod tests {
                 "POST",
                 &format!("/i/{unknown}/printed"),
                 &[("user-agent", CHROME)],
-                b"",
+                &print_report(&viewed(LinkId([16; 16]), false)),
             ),
             &store,
             &NoOrigin,
@@ -1109,13 +1337,12 @@ mod tests {
         assert_eq!(forged.status, 404);
         assert_eq!(store.reads.get(), 0);
         // What the page really sends fits.
-        let report = br#"{"visible_ms":2000,"interacted":false,"webdriver":false}"#;
         let fits = answer(
             &request(
                 "POST",
                 &format!("/i/{token}/presence"),
                 &[("user-agent", CHROME)],
-                report,
+                &presence_report(&viewed(link, false), false, false),
             ),
             &store,
             &NoOrigin,

@@ -181,11 +181,17 @@ async fn fetch(mut request: Request, env: Env, ctx: Context) -> Result<Response>
     getrandom::getrandom(&mut random_id).map_err(|e| worker::Error::RustError(e.to_string()))?;
     let method = request.method().to_string();
     let path = request.path();
+    let query = request
+        .url()
+        .ok()
+        .and_then(|url| url.query().map(str::to_owned))
+        .unwrap_or_default();
     let limit = handler::body_limit(&routes::route(&method, &path));
     let (body, body_over_limit) = capped_body(&mut request, limit).await;
     let edge_request = EdgeRequest {
         method,
         path,
+        query,
         headers: request
             .headers()
             .entries()

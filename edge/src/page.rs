@@ -69,6 +69,7 @@ pub fn invoice_page(
     document: &PublicDocument,
     state: &PublicState,
     token: &str,
+    view: &str,
     today: Date,
 ) -> String {
     let language = document.language;
@@ -167,7 +168,7 @@ pub fn invoice_page(
     // from a machine's, and the response's `Content-Disposition` still saves it.
     format!(
         r#"{head}<body>
-<main class="sheet" data-token="{token}">
+<main class="sheet" data-token="{token}" data-view="{view}">
 <header class="seller">
 <p class="store">{store}</p>
 <p class="muted">{seller_lines}</p>
@@ -179,7 +180,7 @@ pub fn invoice_page(
 <p class="due-amount">{amount_due}</p>
 {paid}
 <div class="actions no-print">
-<a class="button primary" href="/i/{token}/pdf">{download}</a>
+<a class="button primary" id="download-pdf" href="/i/{token}/pdf?view={view}">{download}</a>
 <button type="button" class="button" id="print-invoice">{print}</button>
 </div>
 </section>
@@ -209,6 +210,7 @@ pub fn invoice_page(
 "#,
         head = head(language, &title),
         token = e(token),
+        view = e(view),
         store = e(&document.seller.name),
         seller_lines = seller_lines.join("<br>"),
         invoice = t(Text::Invoice),

@@ -20,12 +20,15 @@ test("customers who open an invoice while the server is unreachable are all reco
   try {
     for (let visit = 0; visit < VISITS; visit++) {
       // The record is at the edge: the page is served with the server down.
-      const view = await fetch(link, { headers: { "user-agent": CHROME } });
-      expect(view.status).toBe(200);
+      const page = await fetch(link, { headers: { "user-agent": CHROME } });
+      expect(page.status).toBe(200);
+      // The page view the edge signed into the page: the open reports it.
+      const view = (await page.text()).match(/data-view="([^"]+)"/)?.[1];
+      expect(view).toBeTruthy();
       const open = await fetch(`${link}/presence`, {
         method: "POST",
         headers: { "user-agent": CHROME, "content-type": "application/json" },
-        body: JSON.stringify({ visible_ms: 3_000, interacted: true, webdriver: false }),
+        body: JSON.stringify({ view, visible_ms: 3_000, interacted: true, webdriver: false }),
       });
       expect(open.status).toBe(204);
     }

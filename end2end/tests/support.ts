@@ -200,6 +200,19 @@ export function recordedEvents(linkId: string, kind: string): number {
   }
 }
 
+// How many events of `kind` the server has recorded for a link as a person's.
+export function recordedByPerson(linkId: string, kind: string): number {
+  const database = new DatabaseSync(path.join(process.env.STACK_STATE_DIR!, "invio.db"), { readOnly: true });
+  try {
+    const row = database
+      .prepare("SELECT COALESCE(SUM(repeat_count), 0) AS n FROM events WHERE link_id = ? AND kind = ? AND automated = 0")
+      .get(linkId, kind) as { n: number };
+    return Number(row.n);
+  } finally {
+    database.close();
+  }
+}
+
 // Waits until the server has recorded at least `expected` events of `kind`
 // (they leave the edge in batches, after the responses, or from its queue),
 // then a moment more, so a doubled one would show; returns the count.

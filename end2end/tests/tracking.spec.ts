@@ -6,6 +6,10 @@ import {
   customerPage,
   issueInvoice,
   linkIn,
+  recordedByPerson,
+  recordedEvents,
+  sentInvoiceLink,
+  settledEvents,
   signUp,
   startServer,
   stopServer,
@@ -13,6 +17,8 @@ import {
   waitForEmailTo,
   waitForHydration,
 } from "./support";
+
+const CHROME = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36";
 
 test("machines fetching the link are shown apart; the merchant sees a person's open live", async ({
   page,
@@ -165,4 +171,43 @@ test("a link missing from the edge's store is fetched from the server, served an
   expect(response!.status()).toBe(200);
   await expect(customer.getByRole("heading", { name: `Fattura ${number}` })).toBeVisible();
   expect(kv("get", `link:${linkId}`)).toContain(number);
+});
+
+test("a sandbox browser that clicks Download and Print is recorded as a machine, and a forged print is refused", async ({
+  page,
+  browser,
+  request,
+}) => {
+  const { link, linkId } = await sentInvoiceLink(page, "Sandbox Srl");
+  const downloadsBefore = recordedEvents(linkId, "pdf_downloaded");
+  const printsBefore = recordedEvents(linkId, "printed");
+
+  // The attack of the issue: prints posted by hand with a browser's agent,
+  // in a loop. No page view the edge made: refused, recorded nowhere.
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const forged = await request.post(`${link}/printed`, {
+      headers: { "user-agent": CHROME, "content-type": "application/json" },
+      data: { webdriver: false },
+    });
+    expect(forged.status()).toBe(403);
+  }
+
+  // A mail-security sandbox: a real browser driven by automation (it says
+  // so in navigator.webdriver) that clicks every link and button.
+  const sandbox = await browser.newContext({ userAgent: CHROME, acceptDownloads: true });
+  const detonation = await sandbox.newPage();
+  await detonation.goto(link);
+  await detonation.mouse.wheel(0, 300);
+  const download = detonation.waitForEvent("download");
+  await detonation.getByRole("link", { name: "Scarica PDF" }).click();
+  await download;
+  await detonation.getByRole("button", { name: "Stampa" }).click();
+  await sandbox.close();
+
+  expect(await settledEvents(linkId, "pdf_downloaded", downloadsBefore + 1)).toBe(downloadsBefore + 1);
+  expect(await settledEvents(linkId, "printed", printsBefore + 1)).toBe(printsBefore + 1);
+  // Every event of that view is a machine's, and none is the customer's.
+  expect(recordedByPerson(linkId, "pdf_downloaded")).toBe(0);
+  expect(recordedByPerson(linkId, "printed")).toBe(0);
+  expect(recordedByPerson(linkId, "opened")).toBe(0);
 });

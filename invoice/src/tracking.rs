@@ -9,6 +9,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::events::DeviceClass;
+use crate::page_view::PageView;
 
 /// How long the page must be visible and focused before it counts as read.
 pub const MIN_VISIBLE_MS: u32 = 1_500;
@@ -122,6 +123,64 @@ pub struct PresenceReport {
     pub interacted: bool,
     /// `navigator.webdriver`: true in browsers driven by automation.
     pub webdriver: bool,
+}
+
+/// A presence report as the page sends it: the evidence, and the page view
+/// it comes from (see [`crate::page_view`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ViewReport {
+    #[serde(default)]
+    pub view: Option<String>,
+    #[serde(flatten)]
+    pub presence: PresenceReport,
+}
+
+/// A print as the page reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct PrintReport {
+    #[serde(default)]
+    pub view: Option<String>,
+    /// `navigator.webdriver` as the page saw it.
+    #[serde(default)]
+    pub webdriver: bool,
+}
+
+/// Who reported a presence from a page view: a machine when the page's own
+/// request looked like one, else as the evidence says.
+pub fn presence_in_view(
+    view: &PageView,
+    report: &PresenceReport,
+    user_agent: Option<&str>,
+) -> Actor {
+    if view.fetch_automated {
+        Actor::Automated
+    } else {
+        presence(report, user_agent)
+    }
+}
+
+/// Who printed from a page view: a person, unless the page's request, the
+/// browser or the agent showed a machine.
+pub fn print_in_view(view: &PageView, report: &PrintReport, user_agent: Option<&str>) -> Actor {
+    if view.fetch_automated || report.webdriver || is_automated_agent(user_agent) {
+        Actor::Automated
+    } else {
+        Actor::Person
+    }
+}
+
+/// Who downloaded the PDF: a person only from a page view whose request and
+/// page showed no machine, by a gesture ([`RequestSignals::download`]). A
+/// download without a valid view came from no page a person was shown.
+pub fn download_in_view(
+    view: Option<&PageView>,
+    page_saw_webdriver: bool,
+    signals: &RequestSignals<'_>,
+) -> Actor {
+    match view {
+        Some(view) if !view.fetch_automated && !page_saw_webdriver => signals.download(),
+        Some(_) | None => Actor::Automated,
+    }
 }
 
 pub fn presence(report: &PresenceReport, user_agent: Option<&str>) -> Actor {
@@ -251,5 +310,94 @@ mod tests {
         assert_eq!(browser_family(Some(IPHONE)), "Safari");
         assert_eq!(browser_family(Some(CHROME)), "Chrome");
         assert_eq!(browser_family(None), "unknown");
+    }
+
+    fn view(fetch_automated: bool) -> PageView {
+        PageView {
+            link_id: crate::link::LinkId([1; 16]),
+            issued_at_ms: 0,
+            nonce: [0; 8],
+            fetch_automated,
+        }
+    }
+
+    #[test]
+    fn what_a_page_view_showed_decides_for_everything_done_from_it() {
+        let seen = PresenceReport {
+            visible_ms: 5_000,
+            interacted: true,
+            webdriver: false,
+        };
+        assert_eq!(
+            presence_in_view(&view(false), &seen, Some(CHROME)),
+            Actor::Person
+        );
+        assert_eq!(
+            presence_in_view(&view(true), &seen, Some(CHROME)),
+            Actor::Automated,
+            "a page a scanner fetched reports a scanner's presence"
+        );
+        let print = PrintReport::default();
+        assert_eq!(
+            print_in_view(&view(false), &print, Some(CHROME)),
+            Actor::Person
+        );
+        assert_eq!(
+            print_in_view(&view(true), &print, Some(CHROME)),
+            Actor::Automated
+        );
+        let driven = PrintReport {
+            webdriver: true,
+            ..PrintReport::default()
+        };
+        assert_eq!(
+            print_in_view(&view(false), &driven, Some(CHROME)),
+            Actor::Automated
+        );
+        assert_eq!(
+            print_in_view(&view(false), &print, Some("curl/8.5")),
+            Actor::Automated
+        );
+    }
+
+    #[test]
+    fn a_download_is_a_persons_only_by_a_gesture_from_a_page_that_showed_no_machine() {
+        let gesture = RequestSignals {
+            fetch_user: Some("?1"),
+            ..get(CHROME)
+        };
+        assert_eq!(
+            download_in_view(Some(&view(false)), false, &gesture),
+            Actor::Person
+        );
+        assert_eq!(
+            download_in_view(Some(&view(false)), false, &get(CHROME)),
+            Actor::Automated
+        );
+        assert_eq!(
+            download_in_view(Some(&view(false)), true, &gesture),
+            Actor::Automated
+        );
+        assert_eq!(
+            download_in_view(Some(&view(true)), false, &gesture),
+            Actor::Automated
+        );
+        assert_eq!(download_in_view(None, false, &gesture), Actor::Automated);
+    }
+
+    #[test]
+    fn the_pages_reports_read_with_their_view_and_without_one() {
+        let report: ViewReport = serde_json::from_str(
+            r#"{"view":"abc","visible_ms":2000,"interacted":false,"webdriver":false}"#,
+        )
+        .expect("report");
+        assert_eq!(report.view.as_deref(), Some("abc"));
+        assert_eq!(report.presence.visible_ms, 2_000);
+        let bare: ViewReport =
+            serde_json::from_str(r#"{"visible_ms":2000,"interacted":false,"webdriver":false}"#)
+                .expect("report");
+        assert_eq!(bare.view, None);
+        let print: PrintReport = serde_json::from_str("{}").expect("print");
+        assert_eq!(print, PrintReport::default());
     }
 }
