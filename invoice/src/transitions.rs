@@ -4,8 +4,10 @@
 //! database layer persists what these return and decides nothing itself.
 
 use crate::dates::Date;
-use crate::history::{HistoryEvent, PaymentEvent};
+use crate::email::{send_refusal, EmailPurpose};
+use crate::history::{Audience, EmailEvent, EmailKind, EmailStep, HistoryEvent, PaymentEvent};
 use crate::problem::Problem;
+use crate::status::amount_due;
 use crate::status::Lifecycle;
 
 /// The part of an invoice its transitions read and change.
@@ -157,6 +159,32 @@ pub fn delete_payment(state: InvoiceState, payment: PaymentEvent) -> Transition 
     }
 }
 
+/// A send (the dialog's, on issue, a reminder, a fresh link): one email
+/// queued per recipient, if the invoice may be emailed for `purpose` at all
+/// (`send_refusal`, the send dialog's rule, whoever asks).
+pub fn send(
+    state: InvoiceState,
+    purpose: EmailPurpose,
+    due_date: Option<Date>,
+    recipients: &[(Audience, String)],
+) -> Result<Vec<HistoryEvent>, Refusal> {
+    let due = amount_due(state.total_minor, state.paid_minor);
+    if let Some(problem) = send_refusal(state.lifecycle, purpose, due_date, due) {
+        return Err(refused("invoice", problem));
+    }
+    Ok(recipients
+        .iter()
+        .map(|(audience, address)| {
+            HistoryEvent::Email(EmailEvent {
+                email: EmailKind::new(*audience, purpose),
+                step: EmailStep::Queued,
+                address: address.clone(),
+                reply: None,
+            })
+        })
+        .collect())
+}
+
 /// The merchant withdraws a link sent to `address`; None when it already was.
 pub fn revoke_link(already_revoked: bool, address: String) -> Option<Vec<HistoryEvent>> {
     (!already_revoked).then(|| vec![HistoryEvent::LinkRevoked { address }])
@@ -295,6 +323,69 @@ mod tests {
             deleted.events,
             [HistoryEvent::PaymentDeleted(payment(6_000))]
         );
+    }
+
+    #[test]
+    fn a_send_queues_one_email_per_recipient_of_an_invoice_that_may_be_emailed() {
+        let to = [
+            (Audience::Customer, "maria@example.es".to_owned()),
+            (Audience::Copy, "books@bottega.it".to_owned()),
+        ];
+        let queued = send(
+            state(Lifecycle::Issued, 0),
+            EmailPurpose::Invoice,
+            None,
+            &to,
+        )
+        .expect("sent");
+        assert_eq!(
+            queued.iter().map(HistoryEvent::kind).collect::<Vec<_>>(),
+            ["email_queued", "email_queued"]
+        );
+        assert_eq!(queued[1].audience(), Some(Audience::Copy));
+        let reminders = send(
+            state(Lifecycle::Issued, 0),
+            EmailPurpose::Reminder,
+            Some(date(20)),
+            &to[..1],
+        )
+        .expect("reminded");
+        assert_eq!(reminders[0].kind(), "reminder_queued");
+        for (lifecycle, paid, purpose, due, problem) in [
+            (
+                Lifecycle::Draft,
+                0,
+                EmailPurpose::Invoice,
+                None,
+                Problem::InvoiceIsDraft,
+            ),
+            (
+                Lifecycle::Void,
+                0,
+                EmailPurpose::Invoice,
+                None,
+                Problem::AlreadyVoid,
+            ),
+            (
+                Lifecycle::Issued,
+                10_000,
+                EmailPurpose::Reminder,
+                Some(date(20)),
+                Problem::NothingDue,
+            ),
+            (
+                Lifecycle::Issued,
+                0,
+                EmailPurpose::Reminder,
+                None,
+                Problem::NoDueDate,
+            ),
+        ] {
+            assert_eq!(
+                send(state(lifecycle, paid), purpose, due, &to),
+                Err(refused("invoice", problem))
+            );
+        }
     }
 
     #[test]

@@ -20,12 +20,15 @@ use invoice::store::StoreSettings;
 use invoice::{Money, PublicDocument};
 use sqlx::{Any, Transaction};
 
+use crate::db::events::append;
+use crate::db::invoices;
 use crate::db::outbox::{self, Admission, NewEmail, NewSend};
 use crate::email::dispatcher::LINK_TOKEN_SLOT;
 use crate::error::ServerError;
 use crate::recipients::keep_confirmed;
 use crate::services::Services;
 use invoice::history::Audience;
+use invoice::transitions;
 
 /// What a send's emails say.
 pub(crate) enum Words<'a> {
@@ -103,6 +106,17 @@ impl Services {
             }
         };
         let emails = self.emails_for(order, &copies, subject, message);
+        // Whether the invoice may be emailed is decided on its state under
+        // the transaction's lock: voided or paid since the dialog was opened,
+        // it is not sent.
+        let state =
+            invoices::locked_state(tx, self.db.engine, order.organisation, order.invoice_id)
+                .await?;
+        let recipients: Vec<(Audience, String)> = emails
+            .iter()
+            .map(|email| (email.audience, email.to_address.clone()))
+            .collect();
+        let queued = transitions::send(state, order.purpose, order.document.due_date, &recipients)?;
         match outbox::admit(
             tx,
             self.db.engine,
@@ -125,13 +139,13 @@ impl Services {
             reminder_step: order.reminder_step,
             requested_by: order.requested_by,
         };
-        Ok(
-            if outbox::write_send(tx, order.organisation, &send, &emails, now).await? {
-                Queued::Written
-            } else {
-                Queued::Duplicate
-            },
-        )
+        if !outbox::write_send(tx, order.organisation, &send, &emails, now).await? {
+            return Ok(Queued::Duplicate);
+        }
+        for event in &queued {
+            append(tx, order.organisation, order.invoice_id, event, None, now).await?;
+        }
+        Ok(Queued::Written)
     }
 
     /// The emails of one send, each with a new link: earlier links keep

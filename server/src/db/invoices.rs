@@ -57,7 +57,7 @@ impl InvoiceRecord {
 /// The invoice's state, read in the caller's write transaction and kept from
 /// other writers until it ends (Postgres locks the row; SQLite's write
 /// transaction holds the whole database already).
-async fn locked_state(
+pub async fn locked_state(
     tx: &mut Transaction<'_, Any>,
     engine: Engine,
     organisation: OrganisationId,

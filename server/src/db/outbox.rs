@@ -38,7 +38,8 @@ fn scoped_key(organisation: OrganisationId, key: &str) -> String {
     format!("{}:{key}", organisation.0)
 }
 
-/// Writes a send, its links and its emails in the caller's transaction.
+/// Writes a send, its links and its emails in the caller's transaction (the
+/// history entries of the send are the caller's: `invoice::transitions::send`).
 /// Returns false, writing nothing, when the idempotency key was already used:
 /// a double-click, a retried request or a second server instance sends once.
 pub async fn write_send(
@@ -100,13 +101,6 @@ pub async fn write_send(
         .bind(now_ms)
         .execute(&mut **tx)
         .await?;
-        let queued = HistoryEvent::Email(EmailEvent {
-            email: EmailKind::new(email.audience, send.purpose),
-            step: EmailStep::Queued,
-            address: email.to_address.clone(),
-            reply: None,
-        });
-        append(tx, organisation, send.invoice_id, &queued, None, now_ms).await?;
     }
     Ok(true)
 }
