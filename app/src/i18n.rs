@@ -102,6 +102,7 @@ catalogue! {
     Descending => ("Descending", "Decrescente", "Descendente"),
     Description => ("Description", "Descrizione", "Descripción"),
     DownloadPdf => ("Download PDF", "Scarica PDF", "Descargar PDF"),
+    PreviewAsCustomer => ("Preview as the customer", "Anteprima come il cliente", "Vista previa como el cliente"),
     DownloadReceipt => ("Download receipt (80 mm)", "Scarica scontrino (80 mm)", "Descargar recibo (80 mm)"),
     Draft => ("Draft", "Bozza", "Borrador"),
     DueDate => ("Due date", "Scadenza", "Vencimiento"),

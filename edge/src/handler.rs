@@ -14,8 +14,8 @@ use invoice::signing::{self, SIGNATURE_HEADER, TIMESTAMP_HEADER};
 use invoice::tracking::{self, Actor, PrintReport, RequestSignals, ViewReport};
 use invoice::PublicDocument;
 
-use crate::page;
 use crate::routes::{route, Route};
+use invoice::customer_page::{self as page, Viewing};
 
 /// Key/value storage (KV in production). The worker runs one request per
 /// isolate thread, so the futures need not be `Send`.
@@ -345,7 +345,12 @@ pub async fn respond(
                     .sign(&secrets.edge_secret);
                     EdgeResponse::html(
                         200,
-                        page::invoice_page(&link.document, &link.state, token, &view, today),
+                        page::invoice_page(
+                            &link.document,
+                            &link.state,
+                            Viewing::Link { token, view: &view },
+                            today,
+                        ),
                     )
                     .with_event(Some(event(
                         request,

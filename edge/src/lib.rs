@@ -9,7 +9,6 @@
 
 pub mod handler;
 pub mod isolate;
-pub mod page;
 pub mod routes;
 
 use std::cell::RefCell;

@@ -211,3 +211,28 @@ test("a sandbox browser that clicks Download and Print is recorded as a machine,
   expect(recordedByPerson(linkId, "printed")).toBe(0);
   expect(recordedByPerson(linkId, "opened")).toBe(0);
 });
+
+test("the merchant previews the customer's page from the invoice, and their own look is recorded nowhere", async ({ page }) => {
+  await signUp(page);
+  await addCustomer(page, "Anna Verdi", uniqueAddress("anna"), "it");
+  const number = await issueInvoice(page, "Anna Verdi", "Restauro", "300");
+  const historyBefore = await page.locator("ol.history li").count();
+
+  const [preview] = await Promise.all([
+    page.waitForEvent("popup"),
+    page.getByRole("link", { name: "Preview as the customer" }).click(),
+  ]);
+  await expect(preview.getByRole("heading", { name: `Fattura ${number}` })).toBeVisible();
+  await expect(preview.getByRole("note")).toContainText("Preview: this is what your customer sees");
+  await expect(preview.getByRole("link", { name: "Scarica PDF" })).toHaveAttribute("href", /\/invoices\/\d+\/pdf$/);
+  await preview.mouse.wheel(0, 300);
+  await preview.screenshot({ path: test.info().outputPath("preview-desktop.png"), fullPage: true });
+  await preview.setViewportSize({ width: 390, height: 844 });
+  await preview.screenshot({ path: test.info().outputPath("preview-phone.png"), fullPage: true });
+  await preview.close();
+
+  await page.reload();
+  await waitForHydration(page);
+  await expect(page.locator("ol.history li")).toHaveCount(historyBefore);
+  await expect(page.locator("ol.history")).not.toContainText("Link fetched");
+});

@@ -52,6 +52,8 @@ pub enum Text {
     AmountDue,
     DownloadPdf,
     Print,
+    /// Above the merchant's preview of the customer's page.
+    PreviewNotice,
     History,
     StatusIssued,
     StatusPaid,
@@ -143,6 +145,9 @@ pub fn text(language: Language, key: Text) -> &'static str {
         (AmountDue, It) => "Da pagare",
         (AmountDue, Es) => "Importe pendiente",
         (AmountDue, En) => "Amount due",
+        (PreviewNotice, It) => "Anteprima: ecco cosa vede il cliente. Nessun link è stato creato e niente viene registrato.",
+        (PreviewNotice, Es) => "Vista previa: esto es lo que ve el cliente. No se ha creado ningún enlace y no se registra nada.",
+        (PreviewNotice, En) => "Preview: this is what your customer sees. No link was made and nothing is recorded.",
         (DownloadPdf, It) => "Scarica PDF",
         (DownloadPdf, Es) => "Descargar PDF",
         (DownloadPdf, En) => "Download PDF",

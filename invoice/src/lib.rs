@@ -6,6 +6,7 @@
 
 pub mod account;
 pub mod customer;
+pub mod customer_page;
 pub mod dates;
 pub mod document;
 pub mod email;

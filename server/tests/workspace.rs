@@ -16,8 +16,8 @@ use invoice::problem::Problem;
 use invoice::status::{InvoiceStatus, Lifecycle};
 use server::services::Services;
 use support::{
-    body_bytes, databases, draft, get, issued_invoice, router, services, sign_up, FakeEdge,
-    Merchant,
+    body_bytes, body_text, databases, draft, get, issued_invoice, router, services, sign_up,
+    FakeEdge, Merchant,
 };
 use tower::ServiceExt;
 
@@ -890,6 +890,79 @@ async fn pages_need_a_session_pdfs_download_and_cross_site_posts_are_refused() {
             .expect("request");
         let refused = router.clone().oneshot(cross_site).await.expect("response");
         assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    }
+}
+
+/// "Preview as the customer": the page the customer's link shows, served to
+/// the signed-in merchant, with no link made and nothing recorded.
+#[tokio::test]
+async fn the_merchant_previews_the_customers_page_without_making_a_link_or_an_event() {
+    for (services, merchant) in workspaces().await {
+        let id = issued_invoice(&services, &merchant).await;
+        let draft = services
+            .save_draft(&merchant.owner, None, 0, draft(&merchant))
+            .await
+            .expect("draft");
+        let number = services
+            .get_invoice(&merchant.owner, id)
+            .await
+            .expect("invoice")
+            .number
+            .expect("issued");
+        let db = services.db.clone();
+        let counts = || async {
+            let links: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM links")
+                .fetch_one(&db.pool)
+                .await
+                .expect("links");
+            let events: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM events")
+                .fetch_one(&db.pool)
+                .await
+                .expect("events");
+            (links, events)
+        };
+        let before = counts().await;
+        let session = merchant.session.clone();
+        let language = merchant.owner.language;
+        let router = router(Arc::new(services));
+
+        let preview = get(&router, &format!("/invoices/{id}/preview"), Some(&session)).await;
+        assert_eq!(preview.status(), StatusCode::OK);
+        assert_eq!(
+            preview.headers()[header::CACHE_CONTROL],
+            "private, no-store"
+        );
+        let html = body_text(preview).await;
+        assert!(html.contains(&number), "{html}");
+        let notice = invoice::i18n::text(language, invoice::i18n::Text::PreviewNotice);
+        assert!(html.contains(notice), "in the merchant's language: {html}");
+        assert!(html.contains(&format!("href=\"/invoices/{id}/pdf\"")));
+        assert!(
+            !html.contains("data-view"),
+            "no page view: nothing it does is reported"
+        );
+        assert!(!html.contains("customer.js"));
+        let css = get(&router, "/assets/customer.css", Some(&session)).await;
+        assert_eq!(css.status(), StatusCode::OK);
+        assert_eq!(counts().await, before, "no link, no event");
+
+        for (path, status) in [
+            (format!("/invoices/{draft}/preview"), StatusCode::NOT_FOUND),
+            ("/invoices/999999/preview".to_owned(), StatusCode::NOT_FOUND),
+        ] {
+            assert_eq!(
+                get(&router, &path, Some(&session)).await.status(),
+                status,
+                "{path}"
+            );
+        }
+        assert_eq!(
+            get(&router, &format!("/invoices/{id}/preview"), None)
+                .await
+                .status(),
+            StatusCode::SEE_OTHER,
+            "signed-in merchants only"
+        );
     }
 }
 

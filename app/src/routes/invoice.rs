@@ -498,6 +498,7 @@ fn IssuedInvoice(
             <div class="form-actions">
                 <a class="button" href=format!("/invoices/{id}/pdf?layout=a4") download>{t(T::DownloadPdf)}</a>
                 <a class="button" href=format!("/invoices/{id}/pdf?layout=receipt") download>{t(T::DownloadReceipt)}</a>
+                <a class="button" href=format!("/invoices/{id}/preview") target="_blank" rel="noopener">{t(T::PreviewAsCustomer)}</a>
                 {(!is_void).then(|| view! {
                     <a class="button primary" href=format!("/invoices/{id}/send")>{if detail.sends == 0 { t(T::SendByEmail) } else { t(T::SendAgain) }}</a>
                 })}

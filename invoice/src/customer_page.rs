@@ -1,12 +1,28 @@
-//! The customer's invoice page and the not-found page, as HTML strings.
-//! No inline script or style: the Content-Security-Policy forbids both.
+//! The customer's invoice page and the edge's other pages, as HTML strings:
+//! served by the edge through a customer's link, and by the server to the
+//! merchant as a preview. No inline script or style: the
+//! Content-Security-Policy forbids both.
 
-use invoice::dates::{format_instant, Date};
-use invoice::document::{format_quantity, format_tax_rate, PublicDocument};
-use invoice::email::escape_html as e;
-use invoice::events::{PublicEvent, PublicEventKind, PublicState};
-use invoice::i18n::{text, Language, Text};
-use invoice::Money;
+use crate::dates::{format_instant, Date};
+use crate::document::{format_quantity, format_tax_rate, PublicDocument};
+use crate::email::escape_html as e;
+use crate::events::{PublicEvent, PublicEventKind, PublicState};
+use crate::i18n::{text, Language, Text};
+use crate::Money;
+
+/// Who the invoice page is served to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Viewing<'a> {
+    /// The customer, through their link: the page reports presence and
+    /// prints under the page view the edge signed into it.
+    Link { token: &'a str, view: &'a str },
+    /// The merchant, looking as the customer would: no link, no script,
+    /// nothing recorded; the PDF comes from the admin.
+    Preview {
+        pdf_href: &'a str,
+        merchant_language: Language,
+    },
+}
 
 fn head(language: Language, title: &str) -> String {
     format!(
@@ -68,8 +84,7 @@ fn earlier_entries(language: Language, count: u64) -> String {
 pub fn invoice_page(
     document: &PublicDocument,
     state: &PublicState,
-    token: &str,
-    view: &str,
+    viewing: Viewing<'_>,
     today: Date,
 ) -> String {
     let language = document.language;
@@ -168,7 +183,7 @@ pub fn invoice_page(
     // from a machine's, and the response's `Content-Disposition` still saves it.
     format!(
         r#"{head}<body>
-<main class="sheet" data-token="{token}" data-view="{view}">
+{preview_notice}<main class="sheet"{reports}>
 <header class="seller">
 <p class="store">{store}</p>
 <p class="muted">{seller_lines}</p>
@@ -180,9 +195,8 @@ pub fn invoice_page(
 <p class="due-amount">{amount_due}</p>
 {paid}
 <div class="actions no-print">
-<a class="button primary" id="download-pdf" href="/i/{token}/pdf?view={view}">{download}</a>
-<button type="button" class="button" id="print-invoice">{print}</button>
-</div>
+<a class="button primary" id="download-pdf" href="{pdf_href}">{download}</a>
+{print_button}</div>
 </section>
 <section class="details">
 <dl class="facts">
@@ -204,13 +218,40 @@ pub fn invoice_page(
 </table>
 {notes}</section>
 {history}</main>
-<script src="/assets/customer.js" defer></script>
-</body>
+{script}</body>
 </html>
 "#,
         head = head(language, &title),
-        token = e(token),
-        view = e(view),
+        preview_notice = match viewing {
+            Viewing::Link { .. } => String::new(),
+            Viewing::Preview {
+                merchant_language, ..
+            } => format!(
+                "<p class=\"preview-notice no-print\" role=\"note\">{}</p>\n",
+                text(merchant_language, Text::PreviewNotice)
+            ),
+        },
+        reports = match viewing {
+            Viewing::Link { token, view } => {
+                format!(r#" data-token="{}" data-view="{}""#, e(token), e(view))
+            }
+            Viewing::Preview { .. } => String::new(),
+        },
+        pdf_href = match viewing {
+            Viewing::Link { token, view } => e(&format!("/i/{token}/pdf?view={view}")),
+            Viewing::Preview { pdf_href, .. } => e(pdf_href),
+        },
+        print_button = match viewing {
+            Viewing::Link { .. } => format!(
+                "<button type=\"button\" class=\"button\" id=\"print-invoice\">{}</button>\n",
+                t(Text::Print)
+            ),
+            Viewing::Preview { .. } => String::new(),
+        },
+        script = match viewing {
+            Viewing::Link { .. } => "<script src=\"/assets/customer.js\" defer></script>\n",
+            Viewing::Preview { .. } => "",
+        },
         store = e(&document.seller.name),
         seller_lines = seller_lines.join("<br>"),
         invoice = t(Text::Invoice),
@@ -220,7 +261,6 @@ pub fn invoice_page(
         amount_due_label = t(Text::AmountDue),
         amount_due = money(state.due_minor(document)),
         download = t(Text::DownloadPdf),
-        print = t(Text::Print),
         billed_to = t(Text::BilledTo),
         customer = e(&document.customer.name),
         number_label = t(Text::InvoiceNumber),
