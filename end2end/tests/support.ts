@@ -186,26 +186,15 @@ export async function sentInvoiceLink(page: Page, customer: string): Promise<{ l
 }
 
 // How many events of `kind` the server has recorded for a link, read from the
-// stack's SQLite database.
-export function recordedEvents(linkId: string, kind: string): number {
+// stack's SQLite database; with `byPerson`, only those judged a person's.
+export function recordedEvents(linkId: string, kind: string, { byPerson = false } = {}): number {
   const database = new DatabaseSync(path.join(process.env.STACK_STATE_DIR!, "invio.db"), { readOnly: true });
   try {
     // Repeats through one link are one row with their count (invoice::repeats).
     const row = database
-      .prepare("SELECT COALESCE(SUM(repeat_count), 0) AS n FROM events WHERE link_id = ? AND kind = ?")
-      .get(linkId, kind) as { n: number };
-    return Number(row.n);
-  } finally {
-    database.close();
-  }
-}
-
-// How many events of `kind` the server has recorded for a link as a person's.
-export function recordedByPerson(linkId: string, kind: string): number {
-  const database = new DatabaseSync(path.join(process.env.STACK_STATE_DIR!, "invio.db"), { readOnly: true });
-  try {
-    const row = database
-      .prepare("SELECT COALESCE(SUM(repeat_count), 0) AS n FROM events WHERE link_id = ? AND kind = ? AND automated = 0")
+      .prepare(
+        `SELECT COALESCE(SUM(repeat_count), 0) AS n FROM events WHERE link_id = ? AND kind = ?${byPerson ? " AND automated = 0" : ""}`,
+      )
       .get(linkId, kind) as { n: number };
     return Number(row.n);
   } finally {

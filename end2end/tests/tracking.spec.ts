@@ -6,7 +6,6 @@ import {
   customerPage,
   issueInvoice,
   linkIn,
-  recordedByPerson,
   recordedEvents,
   sentInvoiceLink,
   settledEvents,
@@ -43,6 +42,8 @@ test("machines fetching the link are shown apart; the merchant sees a person's o
   // Both fetches, through one link within minutes, are one entry that counts them.
   await expect(history.locator("li.automated")).toHaveCount(1, { timeout: 30_000 });
   await expect(history.locator("li.automated")).toContainText("(×2)", { timeout: 30_000 });
+  // Said as it is: a machine's fetch, never a person's open.
+  await expect(history.locator("li.automated")).toContainText("Link fetched by a machine");
   await expect(history).not.toContainText("Opened by the customer");
 
   // The merchant is typing a payment, with the history narrowed to what the customer did…
@@ -59,6 +60,8 @@ test("machines fetching the link are shown apart; the merchant sees a person's o
   await customer.mouse.wheel(0, 300);
   await expect(history).toContainText("Opened by the customer", { timeout: 30_000 });
   await expect(history.locator("li", { hasText: "Opened by the customer" })).toContainText("computer, Chrome");
+  // Newest first: the open is on top.
+  await expect(history.locator("li").first()).toContainText("Opened by the customer");
   await expect(show).toHaveValue("customer");
   await expect(page.getByLabel("Amount", { exact: true })).toHaveValue("55");
 
@@ -207,9 +210,9 @@ test("a sandbox browser that clicks Download and Print is recorded as a machine,
   expect(await settledEvents(linkId, "pdf_downloaded", downloadsBefore + 1)).toBe(downloadsBefore + 1);
   expect(await settledEvents(linkId, "printed", printsBefore + 1)).toBe(printsBefore + 1);
   // Every event of that view is a machine's, and none is the customer's.
-  expect(recordedByPerson(linkId, "pdf_downloaded")).toBe(0);
-  expect(recordedByPerson(linkId, "printed")).toBe(0);
-  expect(recordedByPerson(linkId, "opened")).toBe(0);
+  expect(recordedEvents(linkId, "pdf_downloaded", { byPerson: true })).toBe(0);
+  expect(recordedEvents(linkId, "printed", { byPerson: true })).toBe(0);
+  expect(recordedEvents(linkId, "opened", { byPerson: true })).toBe(0);
 });
 
 test("the merchant previews the customer's page from the invoice, and their own look is recorded nowhere", async ({ page }) => {

@@ -68,9 +68,10 @@ test("a merchant writes, issues, is paid in parts, voids and duplicates invoices
   await expect(page.getByTestId("status")).toHaveText("Paid");
   // The history tells each payment with its amount and method, under Payments.
   await page.getByLabel("Show").selectOption("payments");
+  // Newest first.
   await expect(page.locator(".history li")).toHaveText([
-    /Payment recorded: €100\.00 \(Bank transfer\)/,
     /Payment recorded: €321\.00 \(Bank transfer\)/,
+    /Payment recorded: €100\.00 \(Bank transfer\)/,
   ]);
   await page.getByLabel("Show").selectOption("all");
 

@@ -5,7 +5,7 @@ use invoice::dates::format_instant;
 use invoice::document::{
     parse_quantity, parse_tax_rate, totals, DocumentLine, DraftInput, LineInput,
 };
-use invoice::events::{DeviceClass, EdgeEventKind};
+use invoice::events::{DeviceClass, EdgeEventKind, Recipient};
 use invoice::history::{Audience, EmailKind, EmailStep, HistoryEvent, HistoryFilter, PaymentEvent};
 use invoice::payment::PaymentMethod;
 use invoice::status::Lifecycle;
@@ -650,7 +650,7 @@ fn SentLinks(id: i64, links: Vec<LinkRow>, revoke: ServerAction<RevokeLink>) -> 
     })
 }
 
-/// The invoice's history, oldest first, in the merchant's words, narrowed
+/// The invoice's history, newest first, in the merchant's words, narrowed
 /// to what the merchant looks for.
 #[component]
 fn History(
@@ -662,6 +662,7 @@ fn History(
         let filter = filter.get();
         entries
             .iter()
+            .rev()
             .filter(|entry| filter.shows(&entry.event))
             .cloned()
             .collect::<Vec<_>>()
@@ -780,11 +781,21 @@ fn history_text(event: &HistoryEvent, language: Language) -> String {
         HistoryEvent::AutomaticSendSkipped => plain(T::AutomaticSendSkipped),
         HistoryEvent::AutomaticSendOverQuota => plain(T::EventEmailRefusedOverQuota),
         HistoryEvent::FreshLinkRequested => plain(T::EventFreshLinkRequested),
-        HistoryEvent::Link(link) => plain(match link.kind {
-            EdgeEventKind::LinkFetched => T::EventLinkFetched,
-            EdgeEventKind::Opened => T::EventOpened,
-            EdgeEventKind::PdfDownloaded => T::EventDownloaded,
-            EdgeEventKind::Printed => T::EventPrinted,
+        // Who, what, and how sure: a machine's doing never reads as a
+        // person's, nor a copy's as the customer's.
+        HistoryEvent::Link(link) => plain(match (link.automated, link.recipient, link.kind) {
+            (true, _, EdgeEventKind::LinkFetched) => T::EventMachineFetched,
+            (true, _, EdgeEventKind::Opened) => T::EventMachineOpened,
+            (true, _, EdgeEventKind::PdfDownloaded) => T::EventMachineDownloaded,
+            (true, _, EdgeEventKind::Printed) => T::EventMachinePrinted,
+            (false, Recipient::Customer, EdgeEventKind::LinkFetched) => T::EventLinkFetched,
+            (false, Recipient::Customer, EdgeEventKind::Opened) => T::EventOpened,
+            (false, Recipient::Customer, EdgeEventKind::PdfDownloaded) => T::EventDownloaded,
+            (false, Recipient::Customer, EdgeEventKind::Printed) => T::EventPrinted,
+            (false, Recipient::Copy, EdgeEventKind::LinkFetched) => T::EventCopyLinkFetched,
+            (false, Recipient::Copy, EdgeEventKind::Opened) => T::EventCopyOpened,
+            (false, Recipient::Copy, EdgeEventKind::PdfDownloaded) => T::EventCopyDownloaded,
+            (false, Recipient::Copy, EdgeEventKind::Printed) => T::EventCopyPrinted,
         }),
     }
 }
