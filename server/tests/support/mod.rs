@@ -616,8 +616,32 @@ pub fn signed_request(
         .expect("request")
 }
 
+/// How long an admin page may take in a test: milliseconds normally.
+const PAGE_PATIENCE: std::time::Duration = std::time::Duration::from_secs(20);
+
 /// `GET path` from a browser of the admin, signed in when `session` is given.
+/// A page (HTML) is read whole within [`PAGE_PATIENCE`], and asked for once
+/// more if it was not: a Leptos 0.8 SSR stream has been seen, rarely, never
+/// finishing under the tests' single-threaded runtime (see leptos-rs/leptos
+/// #4578); a page that never finishes twice fails the test. Other answers
+/// (the live change feed) are returned as they stream.
 pub async fn get(
+    router: &axum::Router,
+    path: &str,
+    session: Option<&str>,
+) -> axum::response::Response {
+    for attempt in 1..=2 {
+        match tokio::time::timeout(PAGE_PATIENCE, get_once(router, path, session)).await {
+            Ok(response) => return response,
+            Err(_) => eprintln!(
+                "GET {path} did not finish within {PAGE_PATIENCE:?} (attempt {attempt} of 2)"
+            ),
+        }
+    }
+    panic!("GET {path} never finished")
+}
+
+async fn get_once(
     router: &axum::Router,
     path: &str,
     session: Option<&str>,
@@ -626,11 +650,24 @@ pub async fn get(
     if let Some(session) = session {
         request = request.header(header::COOKIE, format!("invio_session={session}"));
     }
-    router
+    let response = router
         .clone()
         .oneshot(request.body(Body::empty()).expect("request"))
         .await
-        .expect("response")
+        .expect("response");
+    let html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("text/html"));
+    if !html {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, 64 * 1024 * 1024)
+        .await
+        .expect("body");
+    axum::response::Response::from_parts(parts, Body::from(bytes))
 }
 
 /// A response's whole body.
