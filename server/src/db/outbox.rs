@@ -310,7 +310,7 @@ pub async fn mark_sent(
     now_ms: i64,
 ) -> Result<(), ServerError> {
     let mut tx = db.begin_write().await?;
-    finish(&mut tx, email, EmailStep::Sent, Some(now_ms), reply, now_ms).await?;
+    finish(&mut tx, email, Ending::Sent, reply, now_ms).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -324,7 +324,7 @@ pub async fn mark_cancelled(
     now_ms: i64,
 ) -> Result<(), ServerError> {
     let mut tx = db.begin_write().await?;
-    finish(&mut tx, email, EmailStep::Cancelled, None, reason, now_ms).await?;
+    finish(&mut tx, email, Ending::Cancelled, reason, now_ms).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -345,7 +345,7 @@ pub async fn mark_failed(
     now_ms: i64,
 ) -> Result<(), ServerError> {
     let mut tx = db.begin_write().await?;
-    let notices = if finish(&mut tx, email, EmailStep::Failed, None, reply, now_ms).await? {
+    let notices = if finish(&mut tx, email, Ending::Failed, reply, now_ms).await? {
         notices
     } else {
         &[]
@@ -371,13 +371,38 @@ pub async fn mark_failed(
     Ok(())
 }
 
+/// How an email leaves the outbox for good.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ending {
+    Sent,
+    Failed,
+    Cancelled,
+}
+
+impl Ending {
+    fn status(self) -> &'static str {
+        match self {
+            Ending::Sent => "sent",
+            Ending::Failed => "failed",
+            Ending::Cancelled => "cancelled",
+        }
+    }
+
+    fn step(self) -> EmailStep {
+        match self {
+            Ending::Sent => EmailStep::Sent,
+            Ending::Failed => EmailStep::Failed,
+            Ending::Cancelled => EmailStep::Cancelled,
+        }
+    }
+}
+
 /// Closes an email for good, recording it in its invoice's history; false
 /// when this dispatcher no longer held it.
 async fn finish(
     tx: &mut Transaction<'_, Any>,
     email: &ClaimedEmail,
-    step: EmailStep,
-    sent_at: Option<i64>,
+    ending: Ending,
     reply: &str,
     now_ms: i64,
 ) -> Result<bool, ServerError> {
@@ -385,13 +410,8 @@ async fn finish(
         "UPDATE outbox SET status = $1, sent_at = $2, lease_until = NULL, last_reply = $3
          WHERE id = $4 AND status = 'pending' AND lease_until = $5",
     )
-    .bind(match step {
-        EmailStep::Sent => "sent",
-        EmailStep::Failed => "failed",
-        EmailStep::Cancelled => "cancelled",
-        EmailStep::Queued | EmailStep::Retrying => "pending",
-    })
-    .bind(sent_at)
+    .bind(ending.status())
+    .bind((ending == Ending::Sent).then_some(now_ms))
     .bind(reply)
     .bind(email.id)
     .bind(email.lease_until)
@@ -411,7 +431,7 @@ async fn finish(
         tx,
         email.organisation,
         email.invoice_id,
-        &email.history_event(step, reply),
+        &email.history_event(ending.step(), reply),
         None,
         now_ms,
     )
