@@ -18,7 +18,11 @@
   const TICK_MS = 250;
   let visibleMs = 0;
   let interacted = false;
-  let reported = false;
+  // At most two reports a view: the first when the page has been seen, and
+  // one more when someone then touches it (reading without touching, right
+  // after the email arrived, is what a hidden scanner also does).
+  let reports = 0;
+  let reportedInput = false;
 
   const post = (path, body) =>
     fetch(base + path, {
@@ -30,8 +34,9 @@
     }).catch(() => {});
 
   const report = () => {
-    if (reported) return;
-    reported = true;
+    if (reportedInput || reports >= 2 || (reports === 1 && !interacted)) return;
+    reports += 1;
+    reportedInput = interacted;
     clearInterval(timer);
     post("/presence", {
       view,

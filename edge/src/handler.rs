@@ -11,7 +11,7 @@ use invoice::i18n::Language;
 use invoice::link::{KeyRing, KeyRingError, LinkId};
 use invoice::page_view::PageView;
 use invoice::signing::{self, SIGNATURE_HEADER, TIMESTAMP_HEADER};
-use invoice::tracking::{self, Actor, PrintReport, RequestSignals, ViewReport};
+use invoice::tracking::{self, Actor, Clue, PrintReport, RequestSignals, ViewReport};
 use invoice::PublicDocument;
 
 use crate::routes::{route, Route};
@@ -166,6 +166,10 @@ pub struct EdgeRequest {
     pub now_ms: i64,
     /// Fresh randomness for this request's event id.
     pub random_id: [u8; 16],
+    /// The autonomous system the request came from (`request.cf.asn`).
+    pub asn: Option<u32>,
+    /// Its registered organisation (`request.cf.asOrganization`).
+    pub as_organization: Option<String>,
 }
 
 impl EdgeRequest {
@@ -205,6 +209,8 @@ impl EdgeRequest {
             user_agent: self.header("user-agent"),
             purpose: self.header("sec-purpose").or(self.header("purpose")),
             fetch_user: self.header("sec-fetch-user"),
+            asn: self.asn,
+            as_organization: self.as_organization.as_deref(),
         }
     }
 
@@ -283,13 +289,19 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn event(request: &EdgeRequest, link_id: LinkId, kind: EdgeEventKind, actor: Actor) -> EdgeEvent {
+/// The event of a request, judged by its clues (kept as its reasons).
+fn event(
+    request: &EdgeRequest,
+    link_id: LinkId,
+    kind: EdgeEventKind,
+    clues: Vec<Clue>,
+) -> EdgeEvent {
     let user_agent = request.header("user-agent");
     EdgeEvent {
         id: hex(&request.random_id),
         link_id: link_id.to_hex(),
         kind,
-        automated: actor == Actor::Automated,
+        automated: tracking::verdict(&clues) == Actor::Automated,
         at_ms: request.now_ms,
         device: if user_agent.is_some() {
             tracking::device_class(user_agent)
@@ -297,6 +309,7 @@ fn event(request: &EdgeRequest, link_id: LinkId, kind: EdgeEventKind, actor: Act
             DeviceClass::Unknown
         },
         browser: tracking::browser_family(user_agent).to_owned(),
+        clues,
     }
 }
 
@@ -333,14 +346,14 @@ pub async fn respond(
                 Some(link) if link.revoked => revoked(&link.document, token),
                 Some(link) => {
                     let today = Date::from_unix_millis(request.now_ms);
-                    let actor = request.signals().page_fetch();
+                    let clues = request.signals().page_fetch();
                     let mut nonce = [0_u8; 8];
                     nonce.copy_from_slice(&request.random_id[..8]);
                     let view = PageView {
                         link_id,
                         issued_at_ms: request.now_ms,
                         nonce,
-                        fetch_automated: actor == Actor::Automated,
+                        fetch_automated: tracking::verdict(&clues) == Actor::Automated,
                     }
                     .sign(&secrets.edge_secret);
                     EdgeResponse::html(
@@ -356,7 +369,7 @@ pub async fn respond(
                         request,
                         link_id,
                         EdgeEventKind::LinkFetched,
-                        actor,
+                        clues,
                     )))
                 }
             },
@@ -371,13 +384,13 @@ pub async fn respond(
                     let view = request
                         .page_view(request.query_param("view"), secrets, link_id)
                         .ok();
-                    let actor = tracking::download_in_view(
+                    let clues = tracking::download_in_view(
                         view.as_ref(),
                         request.query_param("webdriver") == Some("1"),
                         &request.signals(),
                     );
                     let mut response = EdgeResponse::new(200, "application/pdf", pdf).with_event(
-                        Some(event(request, link_id, EdgeEventKind::PdfDownloaded, actor)),
+                        Some(event(request, link_id, EdgeEventKind::PdfDownloaded, clues)),
                     );
                     response.headers.push((
                         "content-disposition",
@@ -394,18 +407,15 @@ pub async fn respond(
                 Ok(report) => match request.page_view(report.view.as_deref(), secrets, link_id) {
                     Err(_) => EdgeResponse::empty(403),
                     Ok(view) => {
-                        let actor = tracking::presence_in_view(
-                            &view,
-                            &report.presence,
-                            request.header("user-agent"),
-                        );
+                        let clues =
+                            tracking::presence_in_view(&view, &report.presence, &request.signals());
                         report_through_live_link(
                             store,
                             origin,
                             request,
                             link_id,
                             EdgeEventKind::Opened,
-                            actor,
+                            clues,
                         )
                         .await?
                     }
@@ -419,15 +429,14 @@ pub async fn respond(
                 Ok(report) => match request.page_view(report.view.as_deref(), secrets, link_id) {
                     Err(_) => EdgeResponse::empty(403),
                     Ok(view) => {
-                        let actor =
-                            tracking::print_in_view(&view, &report, request.header("user-agent"));
+                        let clues = tracking::print_in_view(&view, &report, &request.signals());
                         report_through_live_link(
                             store,
                             origin,
                             request,
                             link_id,
                             EdgeEventKind::Printed,
-                            actor,
+                            clues,
                         )
                         .await?
                     }
@@ -485,12 +494,12 @@ async fn report_through_live_link(
     request: &EdgeRequest,
     link_id: LinkId,
     kind: EdgeEventKind,
-    actor: Actor,
+    clues: Vec<Clue>,
 ) -> Result<EdgeResponse, StoreError> {
     Ok(match load_link(store, origin, link_id).await? {
         None => not_found_response(request),
         Some(link) if link.revoked => EdgeResponse::empty(410),
-        Some(_) => EdgeResponse::empty(204).with_event(Some(event(request, link_id, kind, actor))),
+        Some(_) => EdgeResponse::empty(204).with_event(Some(event(request, link_id, kind, clues))),
     })
 }
 
@@ -826,6 +835,8 @@ mod tests {
             body_over_limit: false,
             now_ms: NOW_MS,
             random_id: [5; 16],
+            asn: None,
+            as_organization: None,
         }
     }
 
@@ -1167,6 +1178,72 @@ mod tests {
             assert_eq!(machine.body, b"%PDF-1.7 test", "{query}: still served");
             assert!(machine.events[0].automated, "{query}");
         }
+    }
+
+    #[test]
+    fn a_mail_gateways_network_makes_its_fetch_view_and_download_a_machines_with_the_reason() {
+        let store = CountingStore::default();
+        let link = LinkId([4; 16]);
+        publish(&store, link);
+        let token = secrets().link_keys.sign(link);
+        let from = |asn, organisation: &str, mut request: EdgeRequest| {
+            request.asn = Some(asn);
+            request.as_organization = Some(organisation.to_owned());
+            request
+        };
+        let microsoft = Clue::MachineNetwork {
+            network: "Microsoft".into(),
+        };
+        let fetched = answer(
+            &from(
+                8075,
+                "Microsoft Corporation",
+                browser_get(&format!("/i/{token}")),
+            ),
+            &store,
+            &NoOrigin,
+        );
+        assert!(fetched.events[0].automated);
+        assert_eq!(fetched.events[0].clues, std::slice::from_ref(&microsoft));
+        let view = view_in(&fetched);
+        let presence = answer(
+            &from(
+                8075,
+                "Microsoft Corporation",
+                request(
+                    "POST",
+                    &format!("/i/{token}/presence"),
+                    &[("user-agent", CHROME)],
+                    &presence_report(&view, true, false),
+                ),
+            ),
+            &store,
+            &NoOrigin,
+        );
+        assert!(presence.events[0].automated);
+        assert_eq!(presence.events[0].clues, [microsoft, Clue::MachinePage]);
+        let at_home = answer(
+            &from(3269, "Telecom Italia", browser_get(&format!("/i/{token}"))),
+            &store,
+            &NoOrigin,
+        );
+        assert!(!at_home.events[0].automated);
+        assert_eq!(at_home.events[0].clues, []);
+        let reader = answer(
+            &request(
+                "POST",
+                &format!("/i/{token}/presence"),
+                &[("user-agent", CHROME)],
+                &presence_report(&view_in(&at_home), false, false),
+            ),
+            &store,
+            &NoOrigin,
+        );
+        assert!(
+            !reader.events[0].automated,
+            "reading without touching is a person's open unless the clock says otherwise"
+        );
+        assert_eq!(reader.events[0].clues, [Clue::NoInput]);
     }
 
     #[test]

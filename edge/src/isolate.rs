@@ -293,6 +293,7 @@ mod tests {
             at_ms: NOW,
             device: invoice::events::DeviceClass::Desktop,
             browser: "Chrome".into(),
+            clues: Vec::new(),
         }
     }
 

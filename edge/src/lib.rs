@@ -185,6 +185,9 @@ async fn fetch(mut request: Request, env: Env, ctx: Context) -> Result<Response>
         .ok()
         .and_then(|url| url.query().map(str::to_owned))
         .unwrap_or_default();
+    let (asn, as_organization) = request
+        .cf()
+        .map_or((None, None), |cf| (cf.asn(), cf.as_organization()));
     let limit = handler::body_limit(&routes::route(&method, &path));
     let (body, body_over_limit) = capped_body(&mut request, limit).await;
     let edge_request = EdgeRequest {
@@ -200,6 +203,8 @@ async fn fetch(mut request: Request, env: Env, ctx: Context) -> Result<Response>
         body_over_limit,
         now_ms: now_ms(),
         random_id,
+        asn,
+        as_organization,
     };
     let records = RECORDS.with(Rc::clone);
     let store = CachedStore {

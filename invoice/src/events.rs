@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::dates::Date;
 use crate::document::PublicDocument;
 use crate::status::{amount_due, derive_status, InvoiceStatus, Lifecycle};
+use crate::tracking::Clue;
 
 /// Where the edge accepts a publication from the server (signed PUT).
 pub const PUBLISH_PATH: &str = "/_invio/publish";
@@ -270,6 +271,11 @@ pub struct EdgeEvent {
     pub at_ms: i64,
     pub device: DeviceClass,
     pub browser: String,
+    /// What made the edge's verdict, and what the server adds to it: the
+    /// reasons an automated event is shown with. Absent from events an
+    /// earlier edge queued.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub clues: Vec<Clue>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]

@@ -10,6 +10,7 @@ use crate::dates::Date;
 use crate::email::EmailPurpose;
 use crate::events::{DeviceClass, EdgeEventKind, PublicEvent, PublicEventKind, Recipient};
 use crate::payment::PaymentMethod;
+use crate::tracking::Clue;
 use crate::{Currency, Money};
 
 /// Who an email is for: a link's recipient, or the merchant's people when a
@@ -141,6 +142,21 @@ pub struct LinkEvent {
     pub device: DeviceClass,
     /// The browser's family, e.g. "Firefox".
     pub browser: String,
+    /// Why it was judged a machine's: empty for a person's.
+    pub reasons: Vec<Clue>,
+    /// The address of the copy the link was sent to; None for the customer's
+    /// (who is named as the customer) and for entries stored before copies
+    /// were named.
+    pub copy_to: Option<String>,
+}
+
+/// What a link entry keeps beyond its columns.
+#[derive(Serialize, Deserialize, Default)]
+struct LinkDetail {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    reasons: Vec<Clue>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    copy_to: Option<String>,
 }
 
 /// A payment as the history tells it: recorded, or deleted again.
@@ -367,12 +383,16 @@ impl HistoryEvent {
                 address: address.clone(),
                 reply: None,
             })),
+            HistoryEvent::Link(link) if link.reasons.is_empty() && link.copy_to.is_none() => None,
+            HistoryEvent::Link(link) => Some(json(&LinkDetail {
+                reasons: link.reasons.clone(),
+                copy_to: link.copy_to.clone(),
+            })),
             HistoryEvent::Created
             | HistoryEvent::Voided
             | HistoryEvent::AutomaticSendSkipped
             | HistoryEvent::AutomaticSendOverQuota
-            | HistoryEvent::FreshLinkRequested
-            | HistoryEvent::Link(_) => None,
+            | HistoryEvent::FreshLinkRequested => None,
         };
         let (device, browser) = match self.at_link() {
             Some(link) => (Some(link.device.code()), Some(link.browser.clone())),
@@ -427,6 +447,10 @@ impl HistoryEvent {
             kind => {
                 if let Some(edge_kind) = EdgeEventKind::parse(kind) {
                     let recipient = audience()?.link_recipient().ok_or_else(corrupt)?;
+                    let detail = match stored.detail.as_deref() {
+                        None => LinkDetail::default(),
+                        Some(detail) => parse::<LinkDetail>(detail).ok_or_else(corrupt)?,
+                    };
                     HistoryEvent::Link(LinkEvent {
                         kind: edge_kind,
                         recipient,
@@ -437,6 +461,8 @@ impl HistoryEvent {
                             .and_then(DeviceClass::parse)
                             .unwrap_or(DeviceClass::Unknown),
                         browser: stored.browser.clone().unwrap_or_default(),
+                        reasons: detail.reasons,
+                        copy_to: detail.copy_to,
                     })
                 } else {
                     let (subject, step) = parse_email_kind(kind).ok_or_else(corrupt)?;
@@ -640,6 +666,90 @@ impl HistoryFilter {
     }
 }
 
+/// A line of the merchant's history: an entry, or machines' visits in a row
+/// folded into one, so the few things a person did are not buried.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HistoryLine {
+    Entry(HistoryEntry),
+    Machines(MachineVisits),
+}
+
+/// Machines' visits to the invoice's links, one after another.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MachineVisits {
+    /// The visits' entries, in the order they were given.
+    pub entries: Vec<HistoryEntry>,
+}
+
+impl MachineVisits {
+    /// How many requests, repeats included.
+    pub fn count(&self) -> i64 {
+        self.entries.iter().map(|entry| entry.count).sum()
+    }
+
+    pub fn first_at_ms(&self) -> i64 {
+        self.entries
+            .iter()
+            .map(|entry| entry.at_ms)
+            .min()
+            .unwrap_or(0)
+    }
+
+    pub fn last_at_ms(&self) -> i64 {
+        self.entries
+            .iter()
+            .map(|entry| entry.at_ms)
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// The reasons of all the visits, each kind of reason once, as the
+    /// earliest visit gave it (its "… s after sending" is the telling one).
+    pub fn reasons(&self) -> Vec<Clue> {
+        let mut oldest_first: Vec<&HistoryEntry> = self.entries.iter().collect();
+        oldest_first.sort_by_key(|entry| entry.at_ms);
+        let mut reasons: Vec<Clue> = Vec::new();
+        for clue in oldest_first
+            .into_iter()
+            .filter_map(|entry| entry.event.at_link())
+            .flat_map(|link| &link.reasons)
+        {
+            let seen = reasons
+                .iter()
+                .any(|known| std::mem::discriminant(known) == std::mem::discriminant(clue));
+            if !seen {
+                reasons.push(clue.clone());
+            }
+        }
+        reasons
+    }
+}
+
+/// The merchant's lines for entries in the order they are shown: two or more
+/// machines' visits in a row become one line; a single one stays an entry.
+pub fn history_lines(entries: impl IntoIterator<Item = HistoryEntry>) -> Vec<HistoryLine> {
+    let mut lines: Vec<HistoryLine> = Vec::new();
+    for entry in entries {
+        if !entry.event.automated() {
+            lines.push(HistoryLine::Entry(entry));
+            continue;
+        }
+        match lines.last_mut() {
+            Some(HistoryLine::Machines(visits)) => visits.entries.push(entry),
+            Some(HistoryLine::Entry(previous)) if previous.event.automated() => {
+                let previous = previous.clone();
+                if let Some(last) = lines.last_mut() {
+                    *last = HistoryLine::Machines(MachineVisits {
+                        entries: vec![previous, entry],
+                    });
+                }
+            }
+            Some(HistoryLine::Entry(_)) | None => lines.push(HistoryLine::Entry(entry)),
+        }
+    }
+    lines
+}
+
 /// The customer's history: sends, reminders, opens, downloads and prints of
 /// the customer's own links by a person, payments, and voiding. Nothing
 /// internal: no copies, no failures, no automated fetches, no notices.
@@ -731,6 +841,18 @@ mod tests {
                         automated,
                         device: DeviceClass::Phone,
                         browser: "Safari".into(),
+                        reasons: if automated {
+                            vec![
+                                Clue::MachineNetwork {
+                                    network: "Microsoft".into(),
+                                },
+                                Clue::SoonAfterSending { seconds: 21 },
+                                Clue::NoInput,
+                            ]
+                        } else {
+                            Vec::new()
+                        },
+                        copy_to: (recipient == Recipient::Copy).then(|| "books@example.it".into()),
                     }));
                 }
             }
@@ -867,6 +989,8 @@ mod tests {
                 automated: false,
                 device: DeviceClass::Phone,
                 browser: "Safari".into(),
+                reasons: Vec::new(),
+                copy_to: None,
             })]
         );
         assert!(opens.iter().all(|open| open.to_stored().counts_as_open));
@@ -927,7 +1051,73 @@ mod tests {
             automated,
             device: DeviceClass::Desktop,
             browser: "Firefox".into(),
+            reasons: Vec::new(),
+            copy_to: None,
         })
+    }
+
+    #[test]
+    fn machines_visits_in_a_row_fold_into_one_line_and_a_persons_stand_alone() {
+        let machine = |at_ms, kind, reasons: Vec<Clue>| HistoryEntry {
+            at_ms,
+            event: HistoryEvent::Link(LinkEvent {
+                reasons,
+                ..match at_link(kind, Recipient::Customer, true) {
+                    HistoryEvent::Link(link) => link,
+                    _ => unreachable!("at_link makes link events"),
+                }
+            }),
+            count: 3,
+        };
+        let person = HistoryEntry {
+            at_ms: 50,
+            event: at_link(EdgeEventKind::Opened, Recipient::Customer, false),
+            count: 1,
+        };
+        let sent = HistoryEntry {
+            at_ms: 1,
+            event: email(EmailKind::Invoice(Recipient::Customer), EmailStep::Sent),
+            count: 1,
+        };
+        let network = Clue::MachineNetwork {
+            network: "Microsoft".into(),
+        };
+        let newest_first = vec![
+            machine(90, EdgeEventKind::LinkFetched, vec![network.clone()]),
+            person.clone(),
+            machine(
+                40,
+                EdgeEventKind::Opened,
+                vec![Clue::SoonAfterSending { seconds: 39 }, Clue::NoInput],
+            ),
+            machine(30, EdgeEventKind::PdfDownloaded, vec![network.clone()]),
+            machine(
+                21,
+                EdgeEventKind::LinkFetched,
+                vec![Clue::SoonAfterSending { seconds: 20 }],
+            ),
+            sent.clone(),
+        ];
+        let lines = history_lines(newest_first.clone());
+        assert_eq!(lines.len(), 4);
+        assert_eq!(lines[0], HistoryLine::Entry(newest_first[0].clone()));
+        assert_eq!(lines[1], HistoryLine::Entry(person));
+        let HistoryLine::Machines(folded) = &lines[2] else {
+            panic!("three machines' visits in a row fold: {lines:?}");
+        };
+        assert_eq!(folded.entries, newest_first[2..5]);
+        assert_eq!(folded.count(), 9);
+        assert_eq!((folded.first_at_ms(), folded.last_at_ms()), (21, 40));
+        assert_eq!(
+            folded.reasons(),
+            [
+                Clue::SoonAfterSending { seconds: 20 },
+                network,
+                Clue::NoInput
+            ]
+        );
+        assert_eq!(lines[3], HistoryLine::Entry(sent));
+        assert_eq!(history_lines(Vec::new()), []);
     }
 
     #[test]

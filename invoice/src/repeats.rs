@@ -163,6 +163,7 @@ mod tests {
             at_ms: MORNING,
             device: crate::events::DeviceClass::Phone,
             browser: "Safari".into(),
+            clues: Vec::new(),
         };
         let opened = event("a", EdgeEventKind::Opened, false);
         let key = RepeatKey::of(&opened);

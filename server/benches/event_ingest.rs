@@ -89,6 +89,7 @@ fn batches(link_ids: &[String]) -> Vec<Vec<EdgeEvent>> {
                     at_ms: server::db::now_ms(),
                     device: DeviceClass::Phone,
                     browser: "Safari".into(),
+                    clues: Vec::new(),
                 })
                 .collect()
         })

@@ -13,10 +13,11 @@ use invoice::events::{
 };
 use invoice::history::Audience;
 use invoice::payment::PaymentInput;
+use invoice::tracking::Clue;
 use server::db::{now_ms, random_id};
 use support::{
-    databases, deliver, issued_invoice, much_later, person_opened, router, send, signed_request,
-    FakeEdge, World, EDGE_SECRET,
+    databases, deliver, issued_invoice, much_later, person_opened, router, send, send_to_many,
+    signed_request, FakeEdge, World, EDGE_SECRET,
 };
 use tower::ServiceExt;
 
@@ -54,6 +55,7 @@ async fn edge_events_are_recorded_once_and_only_a_persons_open_counts() {
             at_ms: now_ms(),
             device: DeviceClass::Desktop,
             browser: "Chrome".into(),
+            clues: Vec::new(),
         };
         let batch = EventBatch {
             events: vec![
@@ -208,6 +210,7 @@ async fn an_open_through_a_copy_never_counts_as_the_customer_opening_it() {
                 at_ms: now_ms(),
                 device: DeviceClass::Desktop,
                 browser: "Firefox".into(),
+                clues: Vec::new(),
             }],
         };
         let body = serde_json::to_vec(&batch).expect("json");
@@ -235,6 +238,134 @@ async fn an_open_through_a_copy_never_counts_as_the_customer_opening_it() {
             .expect("the copy's open is in the merchant's history");
         assert_eq!(opened.event.audience(), Some(Audience::Copy));
         assert!(!opened.event.counts_as_open());
+        assert_eq!(
+            opened
+                .event
+                .at_link()
+                .and_then(|link| link.copy_to.as_deref()),
+            Some("archivio@bottega.it"),
+            "the merchant reads which copy it was"
+        );
+    }
+}
+
+/// The clock is evidence the edge cannot see: a visit right after sending
+/// that showed no input, or one in step with another recipient's, is a
+/// machine's, and its reasons say so; the same visit a day later counts.
+#[tokio::test]
+async fn the_server_judges_by_the_clock_and_keeps_the_reasons() {
+    for db in databases().await {
+        let World {
+            db,
+            services,
+            merchant,
+            ..
+        } = World::new(db).await;
+        let id = issued_invoice(&services, &merchant).await;
+        send_to_many(&services, &merchant.owner, id, 2, "pair").await;
+        deliver(&services).await;
+        let links: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT links.id, outbox.sent_at FROM links JOIN outbox ON outbox.link_id = links.id
+             WHERE links.invoice_id = $1 ORDER BY links.email",
+        )
+        .bind(id)
+        .fetch_all(&db.pool)
+        .await
+        .expect("links");
+        let (first, sent_at) = links[0].clone();
+        let second = links[1].0.clone();
+        let visit = |link: &str, kind, at_ms: i64, clues: Vec<Clue>| EdgeEvent {
+            id: random_id(),
+            link_id: link.to_owned(),
+            kind,
+            automated: false,
+            at_ms,
+            device: DeviceClass::Desktop,
+            browser: "Chrome".into(),
+            clues,
+        };
+        let batches = [
+            // Read without input 21 s after sending: the scanners' hour.
+            vec![visit(
+                &first,
+                EdgeEventKind::Opened,
+                sent_at + 21_000,
+                vec![Clue::NoInput],
+            )],
+            // Both recipients' links fetched within the second, soon after.
+            vec![
+                visit(
+                    &first,
+                    EdgeEventKind::LinkFetched,
+                    sent_at + 40_000,
+                    Vec::new(),
+                ),
+                visit(
+                    &second,
+                    EdgeEventKind::LinkFetched,
+                    sent_at + 40_500,
+                    Vec::new(),
+                ),
+            ],
+            // The same reading without input, a day later: a person.
+            vec![visit(
+                &first,
+                EdgeEventKind::Opened,
+                sent_at + 86_400_000,
+                vec![Clue::NoInput],
+            )],
+        ];
+        let router = router(services.clone());
+        for events in batches {
+            let body = serde_json::to_vec(&EventBatch { events }).expect("json");
+            let response = router
+                .clone()
+                .oneshot(signed(&body, EDGE_SECRET))
+                .await
+                .expect("response");
+            assert_eq!(response.status(), StatusCode::NO_CONTENT);
+        }
+        let history = services
+            .get_invoice(&merchant.owner, id)
+            .await
+            .expect("invoice")
+            .history;
+        let opens: Vec<(i64, bool, Vec<Clue>)> = history
+            .iter()
+            .filter_map(|entry| {
+                let link = entry.event.at_link()?;
+                Some((entry.at_ms - sent_at, link.automated, link.reasons.clone()))
+            })
+            .collect();
+        assert_eq!(
+            opens,
+            [
+                (
+                    21_000,
+                    true,
+                    vec![Clue::NoInput, Clue::SoonAfterSending { seconds: 21 }]
+                ),
+                (
+                    40_000,
+                    true,
+                    vec![
+                        Clue::SoonAfterSending { seconds: 40 },
+                        Clue::WithOtherRecipients { links: 1 }
+                    ]
+                ),
+                (
+                    40_500,
+                    true,
+                    vec![
+                        Clue::SoonAfterSending { seconds: 40 },
+                        Clue::WithOtherRecipients { links: 1 }
+                    ]
+                ),
+                (86_400_000, false, Vec::new()),
+            ],
+            "{:?}",
+            db.engine
+        );
     }
 }
 
@@ -335,6 +466,7 @@ async fn the_customers_view_of_an_invoice_follows_sends_payments_and_opens_even_
             at_ms: now_ms(),
             device: DeviceClass::Phone,
             browser: "Safari".into(),
+            clues: Vec::new(),
         };
         for (kind, automated, publishes) in [
             (EdgeEventKind::LinkFetched, true, 0),

@@ -231,6 +231,8 @@ async fn a_history_written_as_strings_reads_back_typed_and_keeps_its_opens() {
                 automated,
                 device: DeviceClass::Unknown,
                 browser: String::new(),
+                reasons: Vec::new(),
+                copy_to: None,
             })
         };
         assert_eq!(

@@ -6,9 +6,13 @@ use invoice::document::{
     parse_quantity, parse_tax_rate, totals, DocumentLine, DraftInput, LineInput,
 };
 use invoice::events::{DeviceClass, EdgeEventKind, Recipient};
-use invoice::history::{Audience, EmailKind, EmailStep, HistoryEvent, HistoryFilter, PaymentEvent};
+use invoice::history::{
+    history_lines, Audience, EmailKind, EmailStep, HistoryEvent, HistoryFilter, HistoryLine,
+    MachineVisits, PaymentEvent,
+};
 use invoice::payment::PaymentMethod;
 use invoice::status::Lifecycle;
+use invoice::tracking::Clue;
 use invoice::{Currency, Language, Money};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -657,15 +661,15 @@ fn History(
     entries: Vec<crate::api::HistoryEntry>,
     filter: RwSignal<HistoryFilter>,
 ) -> impl IntoView {
-    let language = use_language();
     let shown = move || {
         let filter = filter.get();
-        entries
-            .iter()
-            .rev()
-            .filter(|entry| filter.shows(&entry.event))
-            .cloned()
-            .collect::<Vec<_>>()
+        history_lines(
+            entries
+                .iter()
+                .rev()
+                .filter(|entry| filter.shows(&entry.event))
+                .cloned(),
+        )
     };
     let label = |filter: HistoryFilter| match filter {
         HistoryFilter::Everything => T::HistoryEverything,
@@ -691,36 +695,109 @@ fn History(
                 </label>
             </div>
             {move || {
-                let shown = shown();
-                if shown.is_empty() {
+                let lines = shown();
+                if lines.is_empty() {
                     return view! { <p class="muted">{t(T::HistoryEmpty)}</p> }.into_any();
                 }
                 view! {
                     <ol class="history">
-                        {shown.into_iter().map(|entry| {
-                            let automated = entry.event.automated();
-                            let at_link = entry.event.at_link().map(|link| (link.device, link.browser.clone()));
-                            let copy = entry.event.audience() == Some(Audience::Copy);
-                            let event = entry.event;
-                            view! {
-                                <li class:automated=automated>
-                                    <time>{move || format_instant(entry.at_ms, language.get())}</time>
-                                    " "
-                                    {copy.then(|| view! { <span class="pill">{t(T::Copy)}</span> " " })}
-                                    <span>{move || history_text(&event, language.get())}</span>
-                                    {(entry.count > 1).then(|| format!(" (×{})", entry.count))}
-                                    {at_link.map(|(device, browser)| {
-                                        view! { <span class="muted small">" · " {move || device_label(device, language.get())} ", " {browser}</span> }
-                                    })}
-                                    {automated.then(|| view! { " " <span class="pill">{t(T::Automated)}</span> })}
-                                </li>
-                            }
+                        {lines.into_iter().map(|line| match line {
+                            HistoryLine::Entry(entry) => view! { <HistoryItem entry /> }.into_any(),
+                            HistoryLine::Machines(visits) => view! { <MachineVisitsItem visits /> }.into_any(),
                         }).collect_view()}
                     </ol>
                 }.into_any()
             }}
         </section>
     }
+}
+
+/// One entry of the history: when, who, what, and for a machine's, why.
+#[component]
+fn HistoryItem(entry: crate::api::HistoryEntry) -> impl IntoView {
+    let language = use_language();
+    let automated = entry.event.automated();
+    let at_link = entry.event.at_link().cloned();
+    let copy = entry.event.audience() == Some(Audience::Copy);
+    let person_at_link = at_link.as_ref().is_some_and(|link| !link.automated);
+    let event = entry.event;
+    view! {
+        <li class:automated=automated class:by-person=person_at_link>
+            <time>{move || format_instant(entry.at_ms, language.get())}</time>
+            " "
+            {copy.then(|| view! { <span class="pill">{t(T::Copy)}</span> " " })}
+            <span class="what">{move || history_text(&event, language.get())}</span>
+            {(entry.count > 1).then(|| format!(" (×{})", entry.count))}
+            {at_link.map(|link| {
+                let reasons = link.reasons.clone();
+                view! {
+                    <span class="muted small">" · " {move || device_label(link.device, language.get())} ", " {link.browser.clone()}</span>
+                    {(!reasons.is_empty()).then(|| view! {
+                        <span class="reasons small">" · " {t(T::Why)} ": " {move || reasons_text(&reasons, language.get())}</span>
+                    })}
+                }
+            })}
+            {automated.then(|| view! { " " <span class="pill">{t(T::Automated)}</span> })}
+        </li>
+    }
+}
+
+/// Machines' visits in a row, one line with their count and reasons; each
+/// visit a click away.
+#[component]
+fn MachineVisitsItem(visits: MachineVisits) -> impl IntoView {
+    let language = use_language();
+    let (first, last, count) = (visits.first_at_ms(), visits.last_at_ms(), visits.count());
+    let reasons = visits.reasons();
+    view! {
+        <li class="automated folded">
+            <time>{move || format_instant(last, language.get())}</time>
+            " "
+            <span class="what">{move || tr(language.get(), T::MachineVisits).replace("{}", &count.to_string())}</span>
+            <span class="muted small">" · " {t(T::Since)} " " {move || format_instant(first, language.get())}</span>
+            {(!reasons.is_empty()).then(|| view! {
+                <span class="reasons small">" · " {t(T::Why)} ": " {move || reasons_text(&reasons, language.get())}</span>
+            })}
+            " " <span class="pill">{t(T::Automated)}</span>
+            <details>
+                <summary>{t(T::ShowEachVisit)}</summary>
+                <ol class="history">
+                    {visits.entries.into_iter().map(|entry| view! { <HistoryItem entry /> }).collect_view()}
+                </ol>
+            </details>
+        </li>
+    }
+}
+
+/// Why a visit was judged a machine's, in the merchant's words.
+fn reasons_text(reasons: &[Clue], language: Language) -> String {
+    reasons
+        .iter()
+        .map(|clue| {
+            let text = |key| tr(language, key).to_owned();
+            match clue {
+                Clue::MachineAgent => text(T::ReasonMachineAgent),
+                Clue::NotAGet => text(T::ReasonNotAGet),
+                Clue::Prefetch => text(T::ReasonPrefetch),
+                Clue::DrivenBrowser => text(T::ReasonDrivenBrowser),
+                Clue::NoGesture => text(T::ReasonNoGesture),
+                Clue::NoPageView => text(T::ReasonNoPageView),
+                Clue::MachinePage => text(T::ReasonMachinePage),
+                Clue::MachineNetwork { network } => {
+                    tr(language, T::ReasonNetwork).replace("{}", network)
+                }
+                Clue::Glimpse => text(T::ReasonGlimpse),
+                Clue::NoInput => text(T::ReasonNoInput),
+                Clue::SoonAfterSending { seconds } => {
+                    tr(language, T::ReasonSoonAfterSending).replace("{}", &seconds.to_string())
+                }
+                Clue::WithOtherRecipients { links } => {
+                    tr(language, T::ReasonWithOtherRecipients).replace("{}", &links.to_string())
+                }
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The kind of device an event at the customer's link came from.
@@ -783,19 +860,22 @@ fn history_text(event: &HistoryEvent, language: Language) -> String {
         HistoryEvent::FreshLinkRequested => plain(T::EventFreshLinkRequested),
         // Who, what, and how sure: a machine's doing never reads as a
         // person's, nor a copy's as the customer's.
-        HistoryEvent::Link(link) => plain(match (link.automated, link.recipient, link.kind) {
-            (true, _, EdgeEventKind::LinkFetched) => T::EventMachineFetched,
-            (true, _, EdgeEventKind::Opened) => T::EventMachineOpened,
-            (true, _, EdgeEventKind::PdfDownloaded) => T::EventMachineDownloaded,
-            (true, _, EdgeEventKind::Printed) => T::EventMachinePrinted,
-            (false, Recipient::Customer, EdgeEventKind::LinkFetched) => T::EventLinkFetched,
-            (false, Recipient::Customer, EdgeEventKind::Opened) => T::EventOpened,
-            (false, Recipient::Customer, EdgeEventKind::PdfDownloaded) => T::EventDownloaded,
-            (false, Recipient::Customer, EdgeEventKind::Printed) => T::EventPrinted,
-            (false, Recipient::Copy, EdgeEventKind::LinkFetched) => T::EventCopyLinkFetched,
-            (false, Recipient::Copy, EdgeEventKind::Opened) => T::EventCopyOpened,
-            (false, Recipient::Copy, EdgeEventKind::PdfDownloaded) => T::EventCopyDownloaded,
-            (false, Recipient::Copy, EdgeEventKind::Printed) => T::EventCopyPrinted,
-        }),
+        HistoryEvent::Link(link) => {
+            let key = match (link.automated, link.recipient, link.kind) {
+                (true, _, EdgeEventKind::LinkFetched) => T::EventMachineFetched,
+                (true, _, EdgeEventKind::Opened) => T::EventMachineOpened,
+                (true, _, EdgeEventKind::PdfDownloaded) => T::EventMachineDownloaded,
+                (true, _, EdgeEventKind::Printed) => T::EventMachinePrinted,
+                (false, Recipient::Customer, EdgeEventKind::LinkFetched) => T::EventLinkFetched,
+                (false, Recipient::Customer, EdgeEventKind::Opened) => T::EventOpened,
+                (false, Recipient::Customer, EdgeEventKind::PdfDownloaded) => T::EventDownloaded,
+                (false, Recipient::Customer, EdgeEventKind::Printed) => T::EventPrinted,
+                (false, Recipient::Copy, EdgeEventKind::LinkFetched) => T::EventCopyLinkFetched,
+                (false, Recipient::Copy, EdgeEventKind::Opened) => T::EventCopyOpened,
+                (false, Recipient::Copy, EdgeEventKind::PdfDownloaded) => T::EventCopyDownloaded,
+                (false, Recipient::Copy, EdgeEventKind::Printed) => T::EventCopyPrinted,
+            };
+            with_detail(key, link.copy_to.as_deref().unwrap_or_default())
+        }
     }
 }

@@ -5,6 +5,7 @@ use invoice::events::{EdgeEvent, Recipient};
 use invoice::history::{HistoryEvent, LinkEvent};
 use invoice::organisation::OrganisationId;
 use invoice::repeats::{self, RepeatKey, Span, REPEAT_WINDOW_MS};
+use invoice::tracking::{self, Actor, SAME_MOMENT_MS};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
@@ -92,6 +93,10 @@ struct LinkOwner {
     organisation: i64,
     invoice: i64,
     recipient: Recipient,
+    /// Where the link was sent.
+    address: String,
+    /// When the link was made: the links of one send share it.
+    created_at: i64,
     revoked_at: Option<i64>,
 }
 
@@ -167,11 +172,14 @@ pub async fn ingest(db: &Db, events: &[EdgeEvent]) -> Result<usize, ServerError>
         tracing::info!(revoked, "events of revoked links dropped");
     }
     let stored = stored_ids(&mut tx, &candidates).await?;
+    let fresh: Vec<&EdgeEvent> = candidates
+        .into_iter()
+        .filter(|event| !stored.contains(&event.id))
+        .collect();
+    let judged = judge_by_the_clock(&mut tx, &owners, &fresh).await?;
     let mut groups: BTreeMap<RepeatKey<'_>, Vec<&EdgeEvent>> = BTreeMap::new();
-    for event in candidates {
-        if !stored.contains(&event.id) {
-            groups.entry(RepeatKey::of(event)).or_default().push(event);
-        }
+    for event in &judged {
+        groups.entry(RepeatKey::of(event)).or_default().push(event);
     }
 
     let mut recorded = 0;
@@ -300,8 +308,8 @@ async fn merge_repeats(
             Some(event) => {
                 let stored = key_event(key, owner, event).to_stored();
                 sqlx::query(
-                    "INSERT INTO events (id, organisation_id, invoice_id, link_id, kind, automated, counts_as_open, recipient, device, browser, at, last_at, repeat_count)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+                    "INSERT INTO events (id, organisation_id, invoice_id, link_id, kind, automated, counts_as_open, recipient, device, browser, at, last_at, repeat_count, detail)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
                      ON CONFLICT (id) DO NOTHING",
                 )
                 .bind(entry.id.clone())
@@ -317,6 +325,7 @@ async fn merge_repeats(
                 .bind(span.first_at_ms)
                 .bind(span.last_at_ms)
                 .bind(span.count)
+                .bind(stored.detail)
                 .execute(&mut **tx)
                 .await?;
             }
@@ -344,7 +353,163 @@ fn key_event(key: RepeatKey<'_>, owner: &LinkOwner, event: &EdgeEvent) -> Histor
         automated: key.automated,
         device: event.device,
         browser: event.browser.clone(),
+        // A person's visit keeps no reasons: what it showed was not enough.
+        reasons: if key.automated {
+            event.clues.clone()
+        } else {
+            Vec::new()
+        },
+        copy_to: (owner.recipient == Recipient::Copy).then(|| owner.address.clone()),
     })
+}
+
+/// The batch's new events with what the clock adds to the edge's clues: how
+/// soon after the latest email of its link each came, and whether other
+/// recipients' links of the same send were visited at the same moment
+/// (`invoice::tracking::timing_clues`). Judged again on all their clues; an
+/// edge's automated verdict stays.
+async fn judge_by_the_clock(
+    tx: &mut Transaction<'_, Any>,
+    owners: &HashMap<String, LinkOwner>,
+    events: &[&EdgeEvent],
+) -> Result<Vec<EdgeEvent>, ServerError> {
+    if events.is_empty() {
+        return Ok(Vec::new());
+    }
+    let link_ids: BTreeSet<&str> = events.iter().map(|event| event.link_id.as_str()).collect();
+    let sent = sent_times(tx, &link_ids).await?;
+    let siblings = send_siblings(tx, owners).await?;
+    let sibling_ids: BTreeSet<&str> = siblings.values().flatten().map(String::as_str).collect();
+    let earliest = events.iter().map(|event| event.at_ms).min().unwrap_or(0);
+    let latest = events.iter().map(|event| event.at_ms).max().unwrap_or(0);
+    let mut visits = sibling_visits(tx, &sibling_ids, earliest, latest).await?;
+    visits.extend(
+        events
+            .iter()
+            .map(|event| (event.link_id.clone(), event.at_ms, event.at_ms)),
+    );
+    Ok(events
+        .iter()
+        .map(|event| {
+            let sent_at = sent
+                .get(&event.link_id)
+                .and_then(|times| times.iter().copied().filter(|at| *at <= event.at_ms).max());
+            let others = siblings.get(&event.link_id).map_or(0, |siblings| {
+                tracking::recipients_in_step(
+                    event.at_ms,
+                    visits
+                        .iter()
+                        .filter(|(link, _, _)| siblings.contains(link))
+                        .map(|(link, first, last)| (link.as_str(), *first, *last)),
+                )
+            });
+            let mut judged = (*event).clone();
+            judged
+                .clues
+                .extend(tracking::timing_clues(event.at_ms, sent_at, others));
+            judged.automated =
+                event.automated || tracking::verdict(&judged.clues) == Actor::Automated;
+            judged
+        })
+        .collect())
+}
+
+/// When the emails carrying each link were sent.
+async fn sent_times(
+    tx: &mut Transaction<'_, Any>,
+    link_ids: &BTreeSet<&str>,
+) -> Result<HashMap<String, Vec<i64>>, ServerError> {
+    let placeholders: Vec<String> = (1..=link_ids.len()).map(|n| format!("${n}")).collect();
+    let sql = format!(
+        "SELECT link_id, sent_at FROM outbox WHERE sent_at IS NOT NULL AND link_id IN ({})",
+        placeholders.join(", ")
+    );
+    let mut lookup = sqlx::query(&sql);
+    for link_id in link_ids {
+        lookup = lookup.bind(link_id.to_string());
+    }
+    let mut sent: HashMap<String, Vec<i64>> = HashMap::new();
+    for row in lookup.fetch_all(&mut **tx).await? {
+        sent.entry(row.try_get("link_id")?)
+            .or_default()
+            .push(row.try_get("sent_at")?);
+    }
+    Ok(sent)
+}
+
+/// For each link of the batch, the other links made by the same send (for
+/// the customer and the copies), which share the link's creation time.
+async fn send_siblings(
+    tx: &mut Transaction<'_, Any>,
+    owners: &HashMap<String, LinkOwner>,
+) -> Result<HashMap<String, Vec<String>>, ServerError> {
+    let invoices: BTreeSet<i64> = owners.values().map(|owner| owner.invoice).collect();
+    if invoices.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let placeholders: Vec<String> = (1..=invoices.len()).map(|n| format!("${n}")).collect();
+    let sql = format!(
+        "SELECT id, invoice_id, created_at FROM links WHERE invoice_id IN ({})",
+        placeholders.join(", ")
+    );
+    let mut lookup = sqlx::query(&sql);
+    for invoice in &invoices {
+        lookup = lookup.bind(*invoice);
+    }
+    let mut by_send: HashMap<(i64, i64), Vec<String>> = HashMap::new();
+    for row in lookup.fetch_all(&mut **tx).await? {
+        by_send
+            .entry((row.try_get("invoice_id")?, row.try_get("created_at")?))
+            .or_default()
+            .push(row.try_get("id")?);
+    }
+    Ok(owners
+        .iter()
+        .map(|(link_id, owner)| {
+            let others = by_send
+                .get(&(owner.invoice, owner.created_at))
+                .map(|links| links.iter().filter(|id| *id != link_id).cloned().collect())
+                .unwrap_or_default();
+            (link_id.clone(), others)
+        })
+        .collect())
+}
+
+/// The stored visits (first and last time of each entry) to these links
+/// that reach within [`SAME_MOMENT_MS`] of the span of the batch.
+async fn sibling_visits(
+    tx: &mut Transaction<'_, Any>,
+    link_ids: &BTreeSet<&str>,
+    earliest: i64,
+    latest: i64,
+) -> Result<Vec<(String, i64, i64)>, ServerError> {
+    if link_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let placeholders: Vec<String> = (3..link_ids.len() + 3).map(|n| format!("${n}")).collect();
+    let sql = format!(
+        "SELECT link_id, at, COALESCE(last_at, at) AS last_at FROM events
+         WHERE at <= $1 AND COALESCE(last_at, at) >= $2 AND link_id IN ({})",
+        placeholders.join(", ")
+    );
+    let mut lookup = sqlx::query(&sql)
+        .bind(latest + SAME_MOMENT_MS)
+        .bind(earliest - SAME_MOMENT_MS);
+    for link_id in link_ids {
+        lookup = lookup.bind(link_id.to_string());
+    }
+    lookup
+        .fetch_all(&mut **tx)
+        .await?
+        .iter()
+        .map(|row| {
+            Ok((
+                row.try_get("link_id")?,
+                row.try_get("at")?,
+                row.try_get("last_at")?,
+            ))
+        })
+        .collect()
 }
 
 /// The owners of the links a batch's events came through, by link id.
@@ -355,7 +520,7 @@ async fn link_owners(
     let link_ids: BTreeSet<&str> = events.iter().map(|event| event.link_id.as_str()).collect();
     let placeholders: Vec<String> = (1..=link_ids.len()).map(|n| format!("${n}")).collect();
     let sql = format!(
-        "SELECT id, organisation_id, invoice_id, recipient, revoked_at FROM links WHERE id IN ({})",
+        "SELECT id, organisation_id, invoice_id, recipient, email, created_at, revoked_at FROM links WHERE id IN ({})",
         placeholders.join(", ")
     );
     let mut lookup = sqlx::query(&sql);
@@ -374,6 +539,8 @@ async fn link_owners(
                     invoice: row.try_get("invoice_id")?,
                     recipient: Recipient::parse(&row.try_get::<String, _>("recipient")?)
                         .ok_or_else(|| ServerError::Corrupt("a link's recipient".into()))?,
+                    address: row.try_get("email")?,
+                    created_at: row.try_get("created_at")?,
                     revoked_at: row.try_get("revoked_at")?,
                 },
             ))

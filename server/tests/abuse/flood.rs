@@ -41,6 +41,7 @@ fn event_at(link_id: &str, kind: EdgeEventKind, at_ms: i64) -> EdgeEvent {
         at_ms,
         device: DeviceClass::Phone,
         browser: "Safari".into(),
+        clues: Vec::new(),
     }
 }
 
@@ -607,6 +608,7 @@ async fn the_edges_routes_refuse_a_body_over_what_they_accept_with_413() {
         let full: Vec<EdgeEvent> = (0..MAX_BATCH_EVENTS)
             .map(|_| EdgeEvent {
                 browser: "x".repeat(64),
+                clues: Vec::new(),
                 ..event_at(&link, EdgeEventKind::LinkFetched, now_ms())
             })
             .collect();

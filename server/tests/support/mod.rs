@@ -692,6 +692,7 @@ pub fn person_opened(link_id: &str) -> EdgeEvent {
         at_ms: now_ms(),
         device: DeviceClass::Phone,
         browser: "Safari".into(),
+        clues: Vec::new(),
     }
 }
 
