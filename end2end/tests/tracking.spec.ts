@@ -239,3 +239,55 @@ test("the merchant previews the customer's page from the invoice, and their own 
   await expect(page.locator("ol.history li")).toHaveCount(historyBefore);
   await expect(page.locator("ol.history")).not.toContainText("Link fetched");
 });
+
+test("a busy invoice's history reads at a glance: machines' visits folded with their reasons, the customer's open standing out", async ({
+  page,
+  browser,
+  request,
+}) => {
+  const { link, linkId } = await sentInvoiceLink(page, "Busy Srl");
+  const opensBefore = recordedEvents(linkId, "opened");
+
+  // On delivery: a gateway's HEAD, then a sandbox that runs the page in a
+  // driven browser and fetches the PDF.
+  expect((await request.head(link)).status()).toBe(200);
+  const sandbox = await browser.newContext({ userAgent: CHROME, acceptDownloads: true });
+  const detonation = await sandbox.newPage();
+  await detonation.goto(link);
+  await detonation.mouse.wheel(0, 300);
+  const download = detonation.waitForEvent("download");
+  await detonation.getByRole("link", { name: "Scarica PDF" }).click();
+  await download;
+  await sandbox.close();
+  expect(await settledEvents(linkId, "pdf_downloaded", 1)).toBe(1);
+
+  // Then the customer, for real: reads and scrolls.
+  const customer = await customerPage(browser);
+  await customer.goto(link);
+  await customer.mouse.move(120, 200);
+  await customer.mouse.wheel(0, 300);
+  await settledEvents(linkId, "opened", opensBefore + 2);
+  expect(recordedEvents(linkId, "opened", { byPerson: true })).toBe(1);
+
+  await page.reload();
+  await waitForHydration(page);
+  const history = page.locator("ol.history").first();
+  // The machines' view and PDF fetch are one line, with why.
+  const folded = history.locator("li.folded");
+  await expect(folded).toHaveCount(1);
+  await expect(folded).toContainText("Checked by machines 2 times, never by a person");
+  await expect(folded).toContainText("browser driven by automation");
+  await expect(folded).toContainText("s after sending");
+  // What the customer did stands out, said as it is.
+  const opened = history.locator(":scope > li.by-person", { hasText: "Opened by the customer" });
+  await expect(opened).toHaveCount(1);
+  await expect(history.locator(":scope > li").first()).toContainText("Opened by the customer");
+  // Each of the folded visits is a click (or Enter) away.
+  await folded.locator("summary").focus();
+  await page.keyboard.press("Enter");
+  await expect(folded.locator("details li")).toHaveCount(2);
+  await expect(folded.locator("details li").first()).toContainText("PDF fetched by a machine");
+  await page.locator("#history").screenshot({ path: test.info().outputPath("history-desktop.png") });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.locator("#history").screenshot({ path: test.info().outputPath("history-phone.png") });
+});

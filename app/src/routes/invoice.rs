@@ -719,7 +719,10 @@ fn HistoryItem(entry: crate::api::HistoryEntry) -> impl IntoView {
     let automated = entry.event.automated();
     let at_link = entry.event.at_link().cloned();
     let copy = entry.event.audience() == Some(Audience::Copy);
-    let person_at_link = at_link.as_ref().is_some_and(|link| !link.automated);
+    // What a person did at the invoice (not a bare fetch of the link).
+    let person_at_link = at_link
+        .as_ref()
+        .is_some_and(|link| !link.automated && link.kind != EdgeEventKind::LinkFetched);
     let event = entry.event;
     view! {
         <li class:automated=automated class:by-person=person_at_link>
