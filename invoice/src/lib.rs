@@ -13,6 +13,7 @@ pub mod email;
 pub mod events;
 pub mod history;
 pub mod i18n;
+pub mod italy;
 pub mod link;
 pub mod money;
 pub mod networks;

@@ -1,0 +1,505 @@
+//! Italian fiscal identifiers and codes, checked as the Agenzia delle Entrate
+//! checks them, for the electronic invoice (FatturaPA) of an Italian store.
+//!
+//! Sources:
+//! - Partita IVA: eleven digits, the last a check digit computed as in
+//!   DM 23 dicembre 1976 (the same rule as the numeric codice fiscale of a
+//!   company): digits in odd places summed, digits in even places doubled
+//!   (less 9 when over 9) and summed, the check digit bringing the total to
+//!   a multiple of ten.
+//! - Codice fiscale of a person: sixteen characters, the last a check letter
+//!   computed with the odd and even tables of DM 12 marzo 1974 (allegato),
+//!   digits possibly replaced by letters for *omocodia* (L M N P Q R S T U V).
+//! - IBAN: ISO 13616 (mod 97 = 1); an Italian IBAN is 27 characters.
+//! - Codice destinatario, regime fiscale and natura: the FatturaPA schema
+//!   v1.2.x (`CodiceDestinatarioType`, `RegimeFiscaleType`, `NaturaType`) and
+//!   its technical rules; `0000000` is the code of a recipient without one
+//!   (a consumer, or one reached by PEC).
+
+use serde::{Deserialize, Serialize};
+
+use crate::i18n::Language;
+
+/// What is wrong with an Italian identifier or code, in words a merchant
+/// can act on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FiscalProblem {
+    PartitaIvaLength,
+    PartitaIvaCheckDigit,
+    CodiceFiscaleShape,
+    CodiceFiscaleCheckLetter,
+    IbanShape,
+    IbanCheck,
+    CodiceDestinatarioShape,
+    UnknownRegimeFiscale,
+    UnknownNatura,
+}
+
+impl FiscalProblem {
+    pub fn message(self, language: Language) -> &'static str {
+        use FiscalProblem::*;
+        match (self, language) {
+            (PartitaIvaLength, Language::It) => "La partita IVA ha 11 cifre.",
+            (PartitaIvaLength, Language::Es) => "La partita IVA tiene 11 cifras.",
+            (PartitaIvaLength, Language::En) => "A partita IVA has 11 digits.",
+            (PartitaIvaCheckDigit, Language::It) => {
+                "La partita IVA non è valida: l'ultima cifra di controllo non corrisponde. Controlla di averla copiata bene."
+            }
+            (PartitaIvaCheckDigit, Language::Es) => {
+                "La partita IVA no es válida: el dígito de control no coincide. Comprueba que está bien copiada."
+            }
+            (PartitaIvaCheckDigit, Language::En) => {
+                "This partita IVA is not valid: its check digit does not match. Check it was copied correctly."
+            }
+            (CodiceFiscaleShape, Language::It) => {
+                "Il codice fiscale ha 16 caratteri (persona) oppure 11 cifre (società)."
+            }
+            (CodiceFiscaleShape, Language::Es) => {
+                "El codice fiscale tiene 16 caracteres (persona) u 11 cifras (empresa)."
+            }
+            (CodiceFiscaleShape, Language::En) => {
+                "A codice fiscale has 16 characters (a person) or 11 digits (a company)."
+            }
+            (CodiceFiscaleCheckLetter, Language::It) => {
+                "Il codice fiscale non è valido: il carattere di controllo non corrisponde."
+            }
+            (CodiceFiscaleCheckLetter, Language::Es) => {
+                "El codice fiscale no es válido: el carácter de control no coincide."
+            }
+            (CodiceFiscaleCheckLetter, Language::En) => {
+                "This codice fiscale is not valid: its check character does not match."
+            }
+            (IbanShape, Language::It) => {
+                "L'IBAN inizia con il codice del paese (IT) e ha 27 caratteri per un conto italiano."
+            }
+            (IbanShape, Language::Es) => {
+                "El IBAN empieza por el código del país y tiene 27 caracteres para una cuenta italiana."
+            }
+            (IbanShape, Language::En) => {
+                "An IBAN starts with its country code and has 27 characters for an Italian account."
+            }
+            (IbanCheck, Language::It) => {
+                "L'IBAN non è valido: le cifre di controllo non corrispondono."
+            }
+            (IbanCheck, Language::Es) => {
+                "El IBAN no es válido: los dígitos de control no coinciden."
+            }
+            (IbanCheck, Language::En) => {
+                "This IBAN is not valid: its check digits do not match."
+            }
+            (CodiceDestinatarioShape, Language::It) => {
+                "Il codice destinatario ha 7 caratteri (lettere maiuscole e cifre); usa 0000000 per un privato o se indichi la PEC."
+            }
+            (CodiceDestinatarioShape, Language::Es) => {
+                "El codice destinatario tiene 7 caracteres (mayúsculas y cifras); usa 0000000 para un particular o si indicas la PEC."
+            }
+            (CodiceDestinatarioShape, Language::En) => {
+                "A codice destinatario has 7 characters (capital letters and digits); use 0000000 for a consumer or when you give a PEC address."
+            }
+            (UnknownRegimeFiscale, Language::It) => "Scegli un regime fiscale da RF01 a RF20.",
+            (UnknownRegimeFiscale, Language::Es) => "Elige un regime fiscale de RF01 a RF20.",
+            (UnknownRegimeFiscale, Language::En) => "Choose a regime fiscale from RF01 to RF20.",
+            (UnknownNatura, Language::It) => {
+                "Scegli la natura dell'operazione senza IVA (N1…N7, con il sottocodice dove previsto)."
+            }
+            (UnknownNatura, Language::Es) => {
+                "Elige la natura de la operación sin IVA (N1…N7, con el subcódigo cuando corresponda)."
+            }
+            (UnknownNatura, Language::En) => {
+                "Choose the nature of the VAT-free operation (N1…N7, with its sub-code where there is one)."
+            }
+        }
+    }
+}
+
+/// Spaces and dots people type inside codes, removed; letters in capitals.
+fn compact(text: &str) -> String {
+    text.chars()
+        .filter(|c| !c.is_whitespace() && *c != '.' && *c != '-')
+        .collect::<String>()
+        .to_uppercase()
+}
+
+/// The check digit of the first ten digits of an eleven-digit code.
+fn eleven_digit_check(digits: &[u32]) -> u32 {
+    let total: u32 = digits
+        .iter()
+        .take(10)
+        .enumerate()
+        .map(|(index, digit)| {
+            if index % 2 == 0 {
+                *digit
+            } else {
+                let doubled = digit * 2;
+                if doubled > 9 {
+                    doubled - 9
+                } else {
+                    doubled
+                }
+            }
+        })
+        .sum();
+    (10 - total % 10) % 10
+}
+
+fn eleven_digits(text: &str) -> Option<Vec<u32>> {
+    let digits: Vec<u32> = text
+        .chars()
+        .map(|c| c.to_digit(10))
+        .collect::<Option<_>>()?;
+    (digits.len() == 11).then_some(digits)
+}
+
+/// An Italian VAT number (without the `IT` prefix).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartitaIva(String);
+
+impl PartitaIva {
+    pub fn parse(text: &str) -> Result<Self, FiscalProblem> {
+        let text = compact(text);
+        let text = text.strip_prefix("IT").unwrap_or(&text);
+        let digits = eleven_digits(text).ok_or(FiscalProblem::PartitaIvaLength)?;
+        if eleven_digit_check(&digits) == digits[10] {
+            Ok(Self(text.to_owned()))
+        } else {
+            Err(FiscalProblem::PartitaIvaCheckDigit)
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A codice fiscale: a person's sixteen characters, or a company's eleven
+/// digits (its partita IVA's rule).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CodiceFiscale(String);
+
+/// The value of a character in an odd place (1st, 3rd, …), DM 12/3/1974.
+const ODD_VALUES: [u32; 26] = [
+    1, 0, 5, 7, 9, 13, 15, 17, 19, 21, 2, 4, 18, 20, 11, 3, 6, 8, 12, 14, 16, 10, 22, 25, 24, 23,
+];
+
+/// Where a person's code has digits; omocodia may replace them by letters.
+const DIGIT_PLACES: [usize; 7] = [6, 7, 9, 10, 12, 13, 14];
+const OMOCODIA_LETTERS: &str = "LMNPQRSTUV";
+
+fn person_code_shape(code: &[char]) -> bool {
+    code.len() == 16
+        && code.iter().enumerate().all(|(index, c)| {
+            if DIGIT_PLACES.contains(&index) {
+                c.is_ascii_digit() || OMOCODIA_LETTERS.contains(*c)
+            } else {
+                c.is_ascii_uppercase()
+            }
+        })
+        && "ABCDEHLMPRST".contains(code[8])
+}
+
+fn check_letter(code: &[char]) -> Option<char> {
+    let mut total = 0;
+    for (index, c) in code.iter().take(15).enumerate() {
+        let value = match c {
+            '0'..='9' => c.to_digit(10)?,
+            'A'..='Z' => u32::from(*c) - u32::from('A'),
+            _ => return None,
+        };
+        // Places count from 1: index 0 is the first, an odd place.
+        total += if index % 2 == 0 {
+            *ODD_VALUES.get(usize::try_from(value).ok()?)?
+        } else {
+            value
+        };
+    }
+    char::from_u32(u32::from('A') + total % 26)
+}
+
+impl CodiceFiscale {
+    pub fn parse(text: &str) -> Result<Self, FiscalProblem> {
+        let text = compact(text);
+        if let Some(digits) = eleven_digits(&text) {
+            return if eleven_digit_check(&digits) == digits[10] {
+                Ok(Self(text))
+            } else {
+                Err(FiscalProblem::CodiceFiscaleCheckLetter)
+            };
+        }
+        let code: Vec<char> = text.chars().collect();
+        if !person_code_shape(&code) {
+            return Err(FiscalProblem::CodiceFiscaleShape);
+        }
+        if check_letter(&code) == Some(code[15]) {
+            Ok(Self(text))
+        } else {
+            Err(FiscalProblem::CodiceFiscaleCheckLetter)
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// An IBAN (ISO 13616), stored without spaces.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Iban(String);
+
+impl Iban {
+    pub fn parse(text: &str) -> Result<Self, FiscalProblem> {
+        let text = compact(text);
+        let shaped = (15..=34).contains(&text.len())
+            && text.chars().all(|c| c.is_ascii_alphanumeric())
+            && text[..2].chars().all(|c| c.is_ascii_uppercase())
+            && text[2..4].chars().all(|c| c.is_ascii_digit())
+            && (!text.starts_with("IT") || text.len() == 27);
+        if !shaped {
+            return Err(FiscalProblem::IbanShape);
+        }
+        // Country and check digits moved to the end, letters as 10..35, the
+        // whole number mod 97 must be 1; computed piecewise to stay small.
+        let rearranged = text[4..].chars().chain(text[..4].chars());
+        let mut remainder: u32 = 0;
+        for c in rearranged {
+            let value = c.to_digit(36).ok_or(FiscalProblem::IbanShape)?;
+            let width = if value >= 10 { 100 } else { 10 };
+            remainder = (remainder * width + value) % 97;
+        }
+        if remainder == 1 {
+            Ok(Self(text))
+        } else {
+            Err(FiscalProblem::IbanCheck)
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Where SdI delivers a recipient's invoices: a 7-character code (6 for a
+/// public body), or `0000000` when there is none.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CodiceDestinatario(String);
+
+impl CodiceDestinatario {
+    /// The code of a consumer, or of a recipient reached by PEC.
+    pub const NONE: &'static str = "0000000";
+
+    pub fn parse(text: &str) -> Result<Self, FiscalProblem> {
+        let text = compact(text);
+        let shaped = (6..=7).contains(&text.len())
+            && text
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+        if shaped {
+            Ok(Self(text))
+        } else {
+            Err(FiscalProblem::CodiceDestinatarioShape)
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Whether SdI must find the recipient another way (PEC, or their
+    /// own registered channel; a consumer reads it in their tax area).
+    pub fn is_none(&self) -> bool {
+        self.0 == Self::NONE
+    }
+}
+
+/// The store's tax regime (`RegimeFiscaleType`): RF01 … RF20, RF03 having
+/// been withdrawn from the schema.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegimeFiscale(u8);
+
+impl RegimeFiscale {
+    pub const ORDINARIO: RegimeFiscale = RegimeFiscale(1);
+    pub const FORFETTARIO: RegimeFiscale = RegimeFiscale(19);
+
+    pub fn parse(text: &str) -> Result<Self, FiscalProblem> {
+        let text = compact(text);
+        let number = text
+            .strip_prefix("RF")
+            .filter(|digits| digits.len() == 2)
+            .and_then(|digits| digits.parse::<u8>().ok());
+        match number {
+            Some(number) if (1..=20).contains(&number) && number != 3 => Ok(Self(number)),
+            _ => Err(FiscalProblem::UnknownRegimeFiscale),
+        }
+    }
+
+    pub fn code(self) -> String {
+        format!("RF{:02}", self.0)
+    }
+}
+
+/// Why a line carries no VAT (`NaturaType`), required on every 0 % line.
+pub const NATURE: [&str; 21] = [
+    "N1", "N2.1", "N2.2", "N3.1", "N3.2", "N3.3", "N3.4", "N3.5", "N3.6", "N4", "N5", "N6.1",
+    "N6.2", "N6.3", "N6.4", "N6.5", "N6.6", "N6.7", "N6.8", "N6.9", "N7",
+];
+
+/// A natura code, as the schema in force spells it (N2, N3 and N6 without
+/// a sub-code are no longer accepted).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Natura(&'static str);
+
+impl Natura {
+    pub fn parse(text: &str) -> Result<Self, FiscalProblem> {
+        let text = text.trim().to_uppercase();
+        NATURE
+            .iter()
+            .find(|code| **code == text)
+            .map(|code| Self(code))
+            .ok_or(FiscalProblem::UnknownNatura)
+    }
+
+    pub fn code(self) -> &'static str {
+        self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Makes a valid eleven-digit code from ten digits, by the rule.
+    fn with_check_digit(first_ten: &str) -> String {
+        let digits: Vec<u32> = first_ten.chars().filter_map(|c| c.to_digit(10)).collect();
+        format!("{first_ten}{}", eleven_digit_check(&digits))
+    }
+
+    #[test]
+    fn a_partita_iva_needs_eleven_digits_and_its_check_digit() {
+        // The Agenzia delle Entrate's own partita IVA.
+        assert_eq!(
+            PartitaIva::parse("06363391001").map(|p| p.as_str().to_owned()),
+            Ok("06363391001".to_owned())
+        );
+        assert!(
+            PartitaIva::parse("IT 0636339100 1").is_ok(),
+            "prefix and spaces"
+        );
+        assert_eq!(
+            PartitaIva::parse("06363391002"),
+            Err(FiscalProblem::PartitaIvaCheckDigit)
+        );
+        assert_eq!(
+            PartitaIva::parse("0636339100"),
+            Err(FiscalProblem::PartitaIvaLength)
+        );
+        assert_eq!(
+            PartitaIva::parse("0636339100A"),
+            Err(FiscalProblem::PartitaIvaLength)
+        );
+        // Every single-digit slip is caught.
+        let valid = with_check_digit("1234567890");
+        for place in 0..11 {
+            let mut slipped: Vec<char> = valid.chars().collect();
+            let digit = slipped[place].to_digit(10).unwrap_or(0);
+            slipped[place] = char::from_digit((digit + 1) % 10, 10).unwrap_or('0');
+            let slipped: String = slipped.into_iter().collect();
+            assert!(PartitaIva::parse(&slipped).is_err(), "{slipped}");
+        }
+    }
+
+    #[test]
+    fn a_codice_fiscale_of_a_person_or_a_company_is_checked() {
+        for valid in ["RSSMRA80A01H501U", "rss mra 80a01 h501u", "06363391001"] {
+            assert!(CodiceFiscale::parse(valid).is_ok(), "{valid}");
+        }
+        assert_eq!(
+            CodiceFiscale::parse("RSSMRA80A01H501V"),
+            Err(FiscalProblem::CodiceFiscaleCheckLetter)
+        );
+        assert_eq!(
+            CodiceFiscale::parse("RSSMRA80A01H501"),
+            Err(FiscalProblem::CodiceFiscaleShape)
+        );
+        assert_eq!(
+            CodiceFiscale::parse("RSSMRA80Z01H501U"),
+            Err(FiscalProblem::CodiceFiscaleShape),
+            "Z is no month"
+        );
+        // Omocodia: the last digit of the place code replaced by its letter
+        // (1 → M) gives another valid code with its own check letter.
+        let omocode: Vec<char> = "RSSMRA80A01H50MX".chars().collect();
+        let letter = check_letter(&omocode).expect("a letter");
+        let omocode = format!("RSSMRA80A01H50M{letter}");
+        assert!(CodiceFiscale::parse(&omocode).is_ok(), "{omocode}");
+    }
+
+    #[test]
+    fn an_iban_is_checked_by_its_mod_97_digits() {
+        // The example IBAN of the Italian banking association's documents.
+        assert!(Iban::parse("IT60 X054 2811 1010 0000 0123 456").is_ok());
+        assert!(Iban::parse("DE89370400440532013000").is_ok());
+        assert_eq!(
+            Iban::parse("IT61X0542811101000000123456"),
+            Err(FiscalProblem::IbanCheck)
+        );
+        assert_eq!(
+            Iban::parse("IT60X054281110100000012345"),
+            Err(FiscalProblem::IbanShape),
+            "an Italian IBAN has 27 characters"
+        );
+        assert_eq!(Iban::parse("60IT"), Err(FiscalProblem::IbanShape));
+    }
+
+    #[test]
+    fn codes_of_the_fatturapa_schema_are_those_it_lists() {
+        assert!(CodiceDestinatario::parse("M5UXCR1").is_ok());
+        assert!(
+            CodiceDestinatario::parse("UFXXXX").is_ok(),
+            "a public body's 6"
+        );
+        assert!(CodiceDestinatario::parse(CodiceDestinatario::NONE)
+            .map(|code| code.is_none())
+            .unwrap_or(false));
+        assert_eq!(
+            CodiceDestinatario::parse("abc"),
+            Err(FiscalProblem::CodiceDestinatarioShape)
+        );
+        assert_eq!(
+            RegimeFiscale::parse("rf19").map(RegimeFiscale::code),
+            Ok("RF19".to_owned())
+        );
+        assert_eq!(
+            RegimeFiscale::parse("RF03"),
+            Err(FiscalProblem::UnknownRegimeFiscale)
+        );
+        assert_eq!(
+            RegimeFiscale::parse("RF21"),
+            Err(FiscalProblem::UnknownRegimeFiscale)
+        );
+        assert_eq!(Natura::parse("n2.2").map(Natura::code), Ok("N2.2"));
+        assert_eq!(Natura::parse("N2"), Err(FiscalProblem::UnknownNatura));
+        assert_eq!(Natura::parse("N6.10"), Err(FiscalProblem::UnknownNatura));
+    }
+
+    #[test]
+    fn every_problem_is_told_in_each_language() {
+        use FiscalProblem::*;
+        for problem in [
+            PartitaIvaLength,
+            PartitaIvaCheckDigit,
+            CodiceFiscaleShape,
+            CodiceFiscaleCheckLetter,
+            IbanShape,
+            IbanCheck,
+            CodiceDestinatarioShape,
+            UnknownRegimeFiscale,
+            UnknownNatura,
+        ] {
+            let texts: Vec<&str> = [Language::It, Language::Es, Language::En]
+                .into_iter()
+                .map(|language| problem.message(language))
+                .collect();
+            assert!(texts.iter().all(|text| text.ends_with('.')), "{texts:?}");
+            assert_ne!(texts[0], texts[2]);
+        }
+    }
+}
