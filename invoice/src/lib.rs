@@ -11,6 +11,7 @@ pub mod dates;
 pub mod document;
 pub mod email;
 pub mod events;
+pub mod fatturapa;
 pub mod history;
 pub mod i18n;
 pub mod italy;

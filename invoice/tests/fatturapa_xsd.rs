@@ -1,0 +1,224 @@
+//! Every kind of FatturaPA file Invio builds, validated against the official
+//! schema (`invoice/fatturapa/`, checked by its published sha256) by a real
+//! validator: `xmllint` from Debian's libxml2-utils, which `make test`
+//! installs. The signature schema the FatturaPA schema imports from w3.org
+//! is resolved to the local copy through an XML catalog, never the network.
+//! Files that break the schema are shown to fail too, so a validator that
+//! validates nothing cannot pass.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use invoice::fatturapa::samples::{company, consumer, document, line, seller};
+use invoice::fatturapa::{DocumentKind, FatturaPa};
+use invoice::italy::Natura;
+use sha2::{Digest, Sha256};
+
+const SCHEMA: &str = "Schema_VFPR12_v1.2.3.xsd";
+const SCHEMA_SHA256: &str = "152944f6eef9f5d69ef6e955ee173b32142b00a8c1c5222fc97dfab5910e8a8c";
+const SIGNATURE_SCHEMA: &str = "xmldsig-core-schema.xsd";
+const SIGNATURE_SCHEMA_SHA256: &str =
+    "35cf8197da812c85e40d57891b35c94187569ed474a2dac813ce5090dafcd35c";
+const SIGNATURE_SCHEMA_URL: &str =
+    "http://www.w3.org/TR/2002/REC-xmldsig-core-20020212/xmldsig-core-schema.xsd";
+
+fn schemas() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fatturapa")
+}
+
+fn sha256(path: &Path) -> String {
+    let bytes = std::fs::read(path).expect("schema file");
+    Sha256::digest(bytes)
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
+
+/// The validator's verdict on `xml`: Ok, or its complaints.
+fn validate(name: &str, xml: &str) -> Result<(), String> {
+    // One folder per call: the tests run in parallel.
+    static CALLS: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "invio-fatturapa-{}-{}",
+        std::process::id(),
+        CALLS.fetch_add(1, Ordering::Relaxed)
+    ));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let catalog = dir.join("catalog.xml");
+    std::fs::write(
+        &catalog,
+        format!(
+            r#"<?xml version="1.0"?>
+<catalog xmlns="urn:oasis:names:tc:entity:xmlns:xml:catalog">
+  <system systemId="{SIGNATURE_SCHEMA_URL}" uri="file://{}"/>
+  <uri name="{SIGNATURE_SCHEMA_URL}" uri="file://{}"/>
+</catalog>
+"#,
+            schemas().join(SIGNATURE_SCHEMA).display(),
+            schemas().join(SIGNATURE_SCHEMA).display()
+        ),
+    )
+    .expect("catalog");
+    let file = dir.join(name);
+    std::fs::write(&file, xml).expect("xml file");
+    let output = Command::new("xmllint")
+        .arg("--noout")
+        .arg("--nonet")
+        .arg("--schema")
+        .arg(schemas().join(SCHEMA))
+        .arg(&file)
+        .env("XML_CATALOG_FILES", &catalog)
+        .output()
+        .expect("xmllint runs: install Debian's libxml2-utils (`make test` does)");
+    std::fs::remove_dir_all(&dir).ok();
+    if output.status.success() {
+        Ok(())
+    } else {
+        Err(String::from_utf8_lossy(&output.stderr).into_owned())
+    }
+}
+
+#[test]
+fn the_schemas_are_the_published_files() {
+    assert_eq!(sha256(&schemas().join(SCHEMA)), SCHEMA_SHA256);
+    assert_eq!(
+        sha256(&schemas().join(SIGNATURE_SCHEMA)),
+        SIGNATURE_SCHEMA_SHA256
+    );
+}
+
+#[test]
+fn every_kind_of_file_invio_builds_is_valid_for_the_official_schema() {
+    let n4 = Natura::parse("N4").ok();
+    let n2_2 = Natura::parse("N2.2").ok();
+    let standard = document(
+        "2026/0001",
+        vec![
+            line("Consulenza d’impresa — dicembre", 1_000, 80_000, 2_200),
+            line("Libri", 3_000, 1_250, 400),
+            line("Spese di trasferta", 1_500, 3_333, 2_200),
+        ],
+    );
+    let vat_free = document(
+        "2026/0002",
+        vec![line("Corso di formazione", 1_000, 15_000, 0)],
+    );
+    let mixed = document(
+        "2026/0003",
+        vec![
+            line("Servizio", 1_000, 10_000, 2_200),
+            line("Operazione non soggetta", 2_000, 5_000, 0),
+        ],
+    );
+    let refund = document("NC/0001", vec![line("Reso parziale", 1_000, 20_000, 2_200)]);
+    let file = |document, buyer, natures, reference: Option<&str>| FatturaPa {
+        kind: DocumentKind::Invoice,
+        document,
+        seller: seller(),
+        buyer,
+        natures,
+        legal_reference: reference.map(str::to_owned),
+        progressive: "0000A".into(),
+        corrects: None,
+    };
+    let mut to_a_pec = file(&standard, consumer(), vec![None, None, None], None);
+    to_a_pec.buyer.pec = Some("mario.rossi@pec.it".into());
+    let mut credit_note = file(&refund, company(), vec![None], None);
+    credit_note.kind = DocumentKind::CreditNote;
+    credit_note.corrects = Some((
+        "2026/0001".into(),
+        invoice::dates::Date {
+            year: 2026,
+            month: 11,
+            day: 3,
+        },
+    ));
+    let mut without_iban = file(&standard, company(), vec![None, None, None], None);
+    without_iban.seller.iban = None;
+    let cases = [
+        (
+            "company with a codice destinatario",
+            file(&standard, company(), vec![None, None, None], None),
+        ),
+        (
+            "consumer, 0000000",
+            file(&standard, consumer(), vec![None, None, None], None),
+        ),
+        ("consumer reached by PEC", to_a_pec),
+        (
+            "VAT-free with stamp duty",
+            file(&vat_free, consumer(), vec![n4], Some("Art. 10 DPR 633/72")),
+        ),
+        (
+            "VAT and a natura together",
+            file(
+                &mixed,
+                company(),
+                vec![None, n2_2],
+                Some("Art. 7-ter DPR 633/72"),
+            ),
+        ),
+        ("credit note TD04", credit_note),
+        ("paid in cash, no IBAN", without_iban),
+    ];
+    for (what, case) in cases {
+        let xml = case
+            .to_xml()
+            .unwrap_or_else(|rules| panic!("{what}: {rules:?}"));
+        if let Err(complaints) = validate("IT06363391001_0000A.xml", &xml) {
+            panic!("{what} is not valid for the schema:\n{complaints}\n{xml}");
+        }
+    }
+}
+
+#[test]
+fn files_that_break_the_schema_are_refused_by_the_validator() {
+    let standard = document("2026/0001", vec![line("Consulenza", 1_000, 10_000, 2_200)]);
+    let xml = FatturaPa {
+        kind: DocumentKind::Invoice,
+        document: &standard,
+        seller: seller(),
+        buyer: company(),
+        natures: vec![None],
+        legal_reference: None,
+        progressive: "00001".into(),
+        corrects: None,
+    }
+    .to_xml()
+    .expect("xml");
+    assert_eq!(validate("valid.xml", &xml), Ok(()));
+    let broken = [
+        (
+            "an unknown document type",
+            xml.replace("TD01", "TD99"),
+            "TipoDocumento",
+        ),
+        (
+            "a withdrawn regime",
+            xml.replace("RF01", "RF03"),
+            "RegimeFiscale",
+        ),
+        (
+            "date and currency swapped",
+            xml.replace(
+                "<Divisa>EUR</Divisa>\n<Data>2026-12-02</Data>",
+                "<Data>2026-12-02</Data>\n<Divisa>EUR</Divisa>",
+            ),
+            "Divisa",
+        ),
+        (
+            "an amount with one decimal",
+            xml.replace(
+                "<ImportoTotaleDocumento>122.00<",
+                "<ImportoTotaleDocumento>122.0<",
+            ),
+            "ImportoTotaleDocumento",
+        ),
+    ];
+    for (what, file, element) in broken {
+        assert_ne!(file, xml, "{what}: the change must bite");
+        let complaints = validate("broken.xml", &file).expect_err(what);
+        assert!(complaints.contains(element), "{what}: {complaints}");
+    }
+}
