@@ -136,6 +136,15 @@ pub fn now_ms() -> i64 {
 
 /// The `VALUES` list of a multi-row insert: `($1, $2), ($3, $4)` for two
 /// rows of two columns.
+/// `$first, $first+1, …`: the placeholders of a list of `count` values, for
+/// `IN (…)`.
+pub fn list_placeholders(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 pub fn values_placeholders(rows: usize, columns: usize) -> String {
     (0..rows)
         .map(|row| {

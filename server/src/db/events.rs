@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use sqlx::{Any, Row, Transaction};
 
-use super::{random_id, Db};
+use super::{list_placeholders, random_id, Db};
 use crate::error::ServerError;
 
 /// Appends an entry to an invoice's history, with the user who asked for it
@@ -232,11 +232,8 @@ async fn stored_ids(
     if events.is_empty() {
         return Ok(HashSet::new());
     }
-    let placeholders: Vec<String> = (1..=events.len()).map(|n| format!("${n}")).collect();
-    let sql = format!(
-        "SELECT id FROM events WHERE id IN ({})",
-        placeholders.join(", ")
-    );
+    let placeholders = list_placeholders(1, events.len());
+    let sql = format!("SELECT id FROM events WHERE id IN ({})", placeholders);
     let mut lookup = sqlx::query(&sql);
     for event in events {
         lookup = lookup.bind(event.id.clone());
@@ -419,10 +416,10 @@ async fn sent_times(
     tx: &mut Transaction<'_, Any>,
     link_ids: &BTreeSet<&str>,
 ) -> Result<HashMap<String, Vec<i64>>, ServerError> {
-    let placeholders: Vec<String> = (1..=link_ids.len()).map(|n| format!("${n}")).collect();
+    let placeholders = list_placeholders(1, link_ids.len());
     let sql = format!(
         "SELECT link_id, sent_at FROM outbox WHERE sent_at IS NOT NULL AND link_id IN ({})",
-        placeholders.join(", ")
+        placeholders
     );
     let mut lookup = sqlx::query(&sql);
     for link_id in link_ids {
@@ -447,10 +444,10 @@ async fn send_siblings(
     if invoices.is_empty() {
         return Ok(HashMap::new());
     }
-    let placeholders: Vec<String> = (1..=invoices.len()).map(|n| format!("${n}")).collect();
+    let placeholders = list_placeholders(1, invoices.len());
     let sql = format!(
         "SELECT id, invoice_id, created_at FROM links WHERE invoice_id IN ({})",
-        placeholders.join(", ")
+        placeholders
     );
     let mut lookup = sqlx::query(&sql);
     for invoice in &invoices {
@@ -486,11 +483,11 @@ async fn sibling_visits(
     if link_ids.is_empty() {
         return Ok(Vec::new());
     }
-    let placeholders: Vec<String> = (3..link_ids.len() + 3).map(|n| format!("${n}")).collect();
+    let placeholders = list_placeholders(3, link_ids.len());
     let sql = format!(
         "SELECT link_id, at, COALESCE(last_at, at) AS last_at FROM events
          WHERE at <= $1 AND COALESCE(last_at, at) >= $2 AND link_id IN ({})",
-        placeholders.join(", ")
+        placeholders
     );
     let mut lookup = sqlx::query(&sql)
         .bind(latest + SAME_MOMENT_MS)
@@ -518,10 +515,10 @@ async fn link_owners(
     events: &[EdgeEvent],
 ) -> Result<HashMap<String, LinkOwner>, ServerError> {
     let link_ids: BTreeSet<&str> = events.iter().map(|event| event.link_id.as_str()).collect();
-    let placeholders: Vec<String> = (1..=link_ids.len()).map(|n| format!("${n}")).collect();
+    let placeholders = list_placeholders(1, link_ids.len());
     let sql = format!(
         "SELECT id, organisation_id, invoice_id, recipient, email, created_at, revoked_at FROM links WHERE id IN ({})",
-        placeholders.join(", ")
+        placeholders
     );
     let mut lookup = sqlx::query(&sql);
     for link_id in link_ids {
