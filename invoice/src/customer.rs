@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::document::{EmailAddress, Party};
+use crate::italy::{CodiceDestinatario, CodiceFiscale, FiscalProblem, PartitaIva, SdiRecipient};
 use crate::problem::{address_lines, optional_text, required_text, FieldError, Problem};
 use crate::Language;
 
@@ -16,6 +17,10 @@ pub struct CustomerInput {
     pub tax_id: String,
     pub address: String,
     pub email_invoices: bool,
+    /// For an Italian store's electronic invoices (all optional).
+    pub codice_fiscale: String,
+    pub codice_destinatario: String,
+    pub pec: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -29,6 +34,9 @@ pub struct CustomerDetails {
     pub address: Vec<String>,
     /// Send each invoice by email when it is issued.
     pub email_invoices: bool,
+    /// How SdI reaches them, for an Italian store's electronic invoices.
+    #[serde(default)]
+    pub sdi: SdiRecipient,
 }
 
 impl CustomerInput {
@@ -47,6 +55,7 @@ impl CustomerInput {
         }
         let tax_id = optional_text("tax_id", &self.tax_id, 40, &mut errors);
         let address = address_lines("address", &self.address, &mut errors);
+        let sdi = self.sdi_recipient(tax_id.as_deref(), &mut errors);
         if self.email_invoices && self.email.trim().is_empty() {
             errors.push(FieldError::new(
                 "email_invoices",
@@ -61,9 +70,65 @@ impl CustomerInput {
                 tax_id,
                 address,
                 email_invoices: self.email_invoices,
+                sdi,
             }),
             _ => Err(errors),
         }
+    }
+
+    /// The Italian e-invoice fields, checked as SdI checks them. Once any is
+    /// given, the tax id must be a partita IVA, and the customer needs it or
+    /// a codice fiscale.
+    fn sdi_recipient(&self, tax_id: Option<&str>, errors: &mut Vec<FieldError>) -> SdiRecipient {
+        let mut fiscal =
+            |field: &str, problem| errors.push(FieldError::new(field, Problem::Fiscal(problem)));
+        let codice_fiscale = match self.codice_fiscale.trim() {
+            "" => None,
+            text => CodiceFiscale::parse(text)
+                .map_err(|problem| fiscal("codice_fiscale", problem))
+                .ok(),
+        };
+        let codice_destinatario = match self.codice_destinatario.trim() {
+            "" => None,
+            text => CodiceDestinatario::parse(text)
+                .map_err(|problem| fiscal("codice_destinatario", problem))
+                .ok()
+                .filter(|code| !code.is_none()),
+        };
+        let pec = match self.pec.trim() {
+            "" => None,
+            text => EmailAddress::parse(text)
+                .map_err(|problem| errors.push(FieldError::new("pec", problem)))
+                .ok()
+                .map(|address| address.as_str().to_owned()),
+        };
+        let sdi = SdiRecipient {
+            codice_fiscale,
+            codice_destinatario,
+            pec,
+        };
+        if sdi.pec.is_some() && sdi.codice_destinatario.is_some() {
+            errors.push(FieldError::new(
+                "pec",
+                Problem::Fiscal(FiscalProblem::PecWithCode),
+            ));
+        }
+        let entered = sdi.is_set()
+            || !self.codice_fiscale.trim().is_empty()
+            || !self.codice_destinatario.trim().is_empty();
+        if entered {
+            match tax_id.map(PartitaIva::parse) {
+                Some(Err(problem)) => {
+                    errors.push(FieldError::new("tax_id", Problem::Fiscal(problem)))
+                }
+                None if self.codice_fiscale.trim().is_empty() => errors.push(FieldError::new(
+                    "codice_fiscale",
+                    Problem::Fiscal(FiscalProblem::RecipientUnidentified),
+                )),
+                Some(Ok(_)) | None => {}
+            }
+        }
+        sdi
     }
 }
 
@@ -80,6 +145,19 @@ impl CustomerDetails {
             tax_id: self.tax_id.clone().unwrap_or_default(),
             address: self.address.join("\n"),
             email_invoices: self.email_invoices,
+            codice_fiscale: self
+                .sdi
+                .codice_fiscale
+                .as_ref()
+                .map(|code| code.as_str().to_owned())
+                .unwrap_or_default(),
+            codice_destinatario: self
+                .sdi
+                .codice_destinatario
+                .as_ref()
+                .map(|code| code.as_str().to_owned())
+                .unwrap_or_default(),
+            pec: self.sdi.pec.clone().unwrap_or_default(),
         }
     }
 
@@ -105,7 +183,82 @@ mod tests {
             tax_id: "B12345678".into(),
             address: "Calle Mayor 1\n\n28013 Madrid\n".into(),
             email_invoices: true,
+            ..CustomerInput::default()
         }
+    }
+
+    fn officina() -> CustomerInput {
+        CustomerInput {
+            name: "Officina Bianchi".into(),
+            email: "amministrazione@bianchi.it".into(),
+            language: "it".into(),
+            tax_id: "IT01234567897".into(),
+            address: "Corso Italia 3\n20122 Milano MI".into(),
+            codice_destinatario: "m5uxcr1".into(),
+            ..CustomerInput::default()
+        }
+    }
+
+    #[test]
+    fn an_italian_customer_is_reached_by_its_code_or_its_pec_and_identified() {
+        let details = officina().validate().expect("valid");
+        assert_eq!(
+            details.sdi.destinatario().as_str(),
+            "M5UXCR1",
+            "codes are written in capitals"
+        );
+        assert_eq!(details.to_input().validate(), Ok(details.clone()));
+
+        let consumer = CustomerInput {
+            tax_id: String::new(),
+            codice_fiscale: "RSSMRA80A01H501U".into(),
+            codice_destinatario: "0000000".into(),
+            ..officina()
+        };
+        let consumer = consumer.validate().expect("valid");
+        assert_eq!(consumer.sdi.codice_destinatario, None);
+        assert_eq!(consumer.sdi.destinatario().as_str(), "0000000");
+
+        let both = CustomerInput {
+            pec: "bianchi@pec.it".into(),
+            ..officina()
+        };
+        assert_eq!(
+            both.validate().unwrap_err(),
+            [FieldError::new(
+                "pec",
+                Problem::Fiscal(FiscalProblem::PecWithCode)
+            )]
+        );
+        let nobody = CustomerInput {
+            tax_id: String::new(),
+            ..officina()
+        };
+        assert_eq!(
+            nobody.validate().unwrap_err(),
+            [FieldError::new(
+                "codice_fiscale",
+                Problem::Fiscal(FiscalProblem::RecipientUnidentified)
+            )]
+        );
+        let mistyped = CustomerInput {
+            tax_id: "01234567898".into(),
+            codice_fiscale: "RSSMRA80A01H501X".into(),
+            codice_destinatario: "ABC".into(),
+            ..officina()
+        };
+        let fields: Vec<String> = mistyped
+            .validate()
+            .unwrap_err()
+            .into_iter()
+            .map(|error| error.field)
+            .collect();
+        assert_eq!(fields, ["codice_fiscale", "codice_destinatario", "tax_id"]);
+    }
+
+    #[test]
+    fn a_customer_without_italian_fields_may_have_any_tax_id() {
+        assert!(maria().validate().expect("valid").sdi == SdiRecipient::default());
     }
 
     #[test]
@@ -142,6 +295,7 @@ mod tests {
             tax_id: "x".repeat(41),
             address: String::new(),
             email_invoices: false,
+            ..CustomerInput::default()
         };
         let fields: Vec<String> = bad
             .validate()

@@ -22,7 +22,7 @@ use crate::i18n::Language;
 
 /// What is wrong with an Italian identifier or code, in words a merchant
 /// can act on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum FiscalProblem {
     PartitaIvaLength,
     PartitaIvaCheckDigit,
@@ -33,6 +33,11 @@ pub enum FiscalProblem {
     CodiceDestinatarioShape,
     UnknownRegimeFiscale,
     UnknownNatura,
+    /// A PEC address beside a codice destinatario other than `0000000`.
+    PecWithCode,
+    /// An Italian e-invoice recipient with neither partita IVA nor codice
+    /// fiscale (SdI check 00417).
+    RecipientUnidentified,
 }
 
 impl FiscalProblem {
@@ -107,6 +112,24 @@ impl FiscalProblem {
             }
             (UnknownNatura, Language::En) => {
                 "Choose the nature of the VAT-free operation (N1…N7, with its sub-code where there is one)."
+            }
+            (PecWithCode, Language::It) => {
+                "Indica la PEC oppure il codice destinatario, non entrambi: con la PEC il codice è 0000000."
+            }
+            (PecWithCode, Language::Es) => {
+                "Indica la PEC o el codice destinatario, no ambos: con la PEC el código es 0000000."
+            }
+            (PecWithCode, Language::En) => {
+                "Give the PEC address or the codice destinatario, not both: with a PEC address the code is 0000000."
+            }
+            (RecipientUnidentified, Language::It) => {
+                "Per la fattura elettronica serve la partita IVA o il codice fiscale del cliente."
+            }
+            (RecipientUnidentified, Language::Es) => {
+                "Para la factura electrónica hace falta la partita IVA o el codice fiscale del cliente."
+            }
+            (RecipientUnidentified, Language::En) => {
+                "The electronic invoice needs the customer's partita IVA or codice fiscale."
             }
         }
     }
@@ -310,6 +333,30 @@ impl CodiceDestinatario {
     }
 }
 
+/// How SdI reaches a customer of an Italian store, and who they are to it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct SdiRecipient {
+    pub codice_fiscale: Option<CodiceFiscale>,
+    /// None when SdI needs no code: `0000000` is written.
+    pub codice_destinatario: Option<CodiceDestinatario>,
+    pub pec: Option<String>,
+}
+
+impl SdiRecipient {
+    /// Whether the merchant gave any of it: the customer is then one the
+    /// store sends electronic invoices to.
+    pub fn is_set(&self) -> bool {
+        self.codice_fiscale.is_some() || self.codice_destinatario.is_some() || self.pec.is_some()
+    }
+
+    /// The code SdI is given.
+    pub fn destinatario(&self) -> CodiceDestinatario {
+        self.codice_destinatario
+            .clone()
+            .unwrap_or_else(|| CodiceDestinatario(CodiceDestinatario::NONE.to_owned()))
+    }
+}
+
 /// The store's tax regime (`RegimeFiscaleType`): RF01 … RF20, RF03 having
 /// been withdrawn from the schema.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -493,6 +540,8 @@ mod tests {
             CodiceDestinatarioShape,
             UnknownRegimeFiscale,
             UnknownNatura,
+            PecWithCode,
+            RecipientUnidentified,
         ] {
             let texts: Vec<&str> = [Language::It, Language::Es, Language::En]
                 .into_iter()

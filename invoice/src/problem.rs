@@ -116,6 +116,8 @@ pub enum Problem {
     AccountLinkInvalid,
     /// An account email (reset link, confirmation) could not be sent.
     AccountEmailNotSent,
+    /// An Italian fiscal identifier or code (`crate::italy`).
+    Fiscal(crate::italy::FiscalProblem),
 }
 
 impl Problem {
@@ -376,6 +378,7 @@ impl Problem {
                 "Non siamo riusciti a inviare l'email. Riprova tra poco.",
                 "No hemos podido enviar el email. Inténtalo de nuevo en un momento.",
             ),
+            Problem::Fiscal(problem) => problem.message(language).to_owned(),
         }
     }
 }

@@ -302,6 +302,7 @@ async fn ids_of_another_organisation_mixed_into_a_merchants_own_request_are_not_
                     tax_id: String::new(),
                     address: String::new(),
                     email_invoices: false,
+                    ..CustomerInput::default()
                 },
             )
             .await

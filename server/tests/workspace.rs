@@ -818,6 +818,65 @@ async fn customers_are_found_by_name_or_email_and_validated_field_by_field() {
     }
 }
 
+/// An Italian store's customer: how SdI reaches them is kept, read back as
+/// typed, and refused field by field when SdI would refuse it.
+#[tokio::test]
+async fn a_customers_electronic_invoice_details_are_kept_and_checked_as_sdi_checks_them() {
+    for (services, merchant) in workspaces().await {
+        let user = &merchant.owner;
+        let id = merchant.customer_id;
+        let mut input = services.get_customer(user, id).await.expect("customer");
+        input.tax_id = "IT01234567897".into();
+        input.codice_destinatario = "m5uxcr1".into();
+        services
+            .save_customer(user, Some(id), input.clone())
+            .await
+            .expect("saved");
+        let saved = services.get_customer(user, id).await.expect("customer");
+        assert_eq!(saved.codice_destinatario, "M5UXCR1");
+        assert_eq!(
+            (saved.codice_fiscale.as_str(), saved.pec.as_str()),
+            ("", "")
+        );
+
+        let consumer = CustomerInput {
+            name: "Mario Rossi".into(),
+            language: "it".into(),
+            codice_fiscale: "rssmra80a01h501u".into(),
+            pec: "mario.rossi@pec.it".into(),
+            ..CustomerInput::default()
+        };
+        let consumer_id = services
+            .save_customer(user, None, consumer)
+            .await
+            .expect("saved");
+        let consumer = services
+            .get_customer(user, consumer_id)
+            .await
+            .expect("customer");
+        assert_eq!(consumer.codice_fiscale, "RSSMRA80A01H501U");
+        assert_eq!(consumer.codice_destinatario, "", "0000000 is the default");
+        assert_eq!(consumer.pec, "mario.rossi@pec.it");
+
+        let mut wrong = input;
+        wrong.tax_id = "01234567898".into();
+        wrong.codice_fiscale = "RSSMRA80A01H501X".into();
+        wrong.pec = "bianchi@pec.it".into();
+        let refused = services
+            .save_customer(user, Some(id), wrong)
+            .await
+            .expect_err("refused");
+        for field in ["tax_id", "codice_fiscale", "pec"] {
+            assert!(problem(&refused, field).is_some(), "{field}: {refused:?}");
+        }
+        assert_eq!(
+            services.get_customer(user, id).await.expect("customer"),
+            saved,
+            "nothing half saved"
+        );
+    }
+}
+
 #[tokio::test]
 async fn store_settings_are_validated_and_nothing_half_saved() {
     for (services, merchant) in workspaces().await {

@@ -128,6 +128,9 @@ fn CustomerForm(id: Option<i64>, input: CustomerInput) -> impl IntoView {
     let tax_id = RwSignal::new(input.tax_id);
     let address = RwSignal::new(input.address);
     let email_invoices = RwSignal::new(input.email_invoices);
+    let codice_fiscale = RwSignal::new(input.codice_fiscale);
+    let codice_destinatario = RwSignal::new(input.codice_destinatario);
+    let pec = RwSignal::new(input.pec);
     let saved = RwSignal::new(false);
     Effect::new(move |_| {
         if let Some(Ok(saved_id)) = save.value().get() {
@@ -148,6 +151,7 @@ fn CustomerForm(id: Option<i64>, input: CustomerInput) -> impl IntoView {
             save.dispatch(SaveCustomer { id, input: CustomerInput {
                 name: name.get(), email: email.get(), language: language.get(), tax_id: tax_id.get(),
                 address: address.get(), email_invoices: email_invoices.get(),
+                codice_fiscale: codice_fiscale.get(), codice_destinatario: codice_destinatario.get(), pec: pec.get(),
             } });
         }>
             <Field label=T::Name name="name" value=name error=field_error(error, "name") required=true />
@@ -156,6 +160,13 @@ fn CustomerForm(id: Option<i64>, input: CustomerInput) -> impl IntoView {
             <Field label=T::TaxId name="tax_id" value=tax_id error=field_error(error, "tax_id") />
             <TextArea label=T::Address name="address" value=address error=field_error(error, "address") />
             <CheckboxField label=T::EmailInvoicesAutomatically name="email_invoices" checked=email_invoices error=field_error(error, "email_invoices") />
+            <fieldset class="grid wide">
+                <legend>{t(T::SdiRecipient)}</legend>
+                <p class="muted small wide">{t(T::SdiRecipientHelp)}</p>
+                <Field label=T::CodiceFiscale name="codice_fiscale" value=codice_fiscale error=field_error(error, "codice_fiscale") />
+                <Field label=T::CodiceDestinatario name="codice_destinatario" value=codice_destinatario error=field_error(error, "codice_destinatario") />
+                <Field label=T::Pec name="pec" value=pec error=field_error(error, "pec") kind="email" />
+            </fieldset>
             <ErrorAlert error />
             {move || saved.get().then(|| view! { <p class="notice wide" role="status">{t(T::Saved)}</p> })}
             <div class="form-actions wide">

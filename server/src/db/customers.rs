@@ -2,6 +2,7 @@
 
 use invoice::customer::CustomerDetails;
 use invoice::document::EmailAddress;
+use invoice::italy::{CodiceDestinatario, CodiceFiscale, SdiRecipient};
 use invoice::organisation::OrganisationId;
 use invoice::views::{CustomerPage, CustomerRow, CUSTOMER_PAGE_SIZE};
 use invoice::Language;
@@ -90,8 +91,8 @@ pub async fn get(
     id: i64,
 ) -> Result<CustomerDetails, ServerError> {
     let row = sqlx::query(
-        "SELECT name, email, language, tax_id, address, email_invoices FROM customers
-         WHERE organisation_id = $1 AND id = $2",
+        "SELECT name, email, language, tax_id, address, email_invoices, codice_fiscale, codice_destinatario, pec
+         FROM customers WHERE organisation_id = $1 AND id = $2",
     )
     .bind(organisation.0)
     .bind(id)
@@ -113,6 +114,19 @@ pub async fn get(
             .map(str::to_owned)
             .collect(),
         email_invoices: row.try_get::<i64, _>("email_invoices")? != 0,
+        sdi: SdiRecipient {
+            codice_fiscale: row
+                .try_get::<Option<String>, _>("codice_fiscale")?
+                .map(|code| CodiceFiscale::parse(&code))
+                .transpose()
+                .map_err(|_| ServerError::Corrupt("stored codice fiscale".into()))?,
+            codice_destinatario: row
+                .try_get::<Option<String>, _>("codice_destinatario")?
+                .map(|code| CodiceDestinatario::parse(&code))
+                .transpose()
+                .map_err(|_| ServerError::Corrupt("stored codice destinatario".into()))?,
+            pec: row.try_get("pec")?,
+        },
     })
 }
 
@@ -128,10 +142,21 @@ pub async fn save(
         .as_ref()
         .map(|email| email.as_str().to_owned());
     let address = customer.address.join("\n");
+    let codice_fiscale = customer
+        .sdi
+        .codice_fiscale
+        .as_ref()
+        .map(|code| code.as_str().to_owned());
+    let codice_destinatario = customer
+        .sdi
+        .codice_destinatario
+        .as_ref()
+        .map(|code| code.as_str().to_owned());
     match id {
         None => Ok(sqlx::query(
-            "INSERT INTO customers (organisation_id, name, search_name, email, language, tax_id, address, email_invoices, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id",
+            "INSERT INTO customers (organisation_id, name, search_name, email, language, tax_id, address, email_invoices, created_at, updated_at,
+                                    codice_fiscale, codice_destinatario, pec)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11, $12) RETURNING id",
         )
         .bind(organisation.0)
         .bind(&customer.name)
@@ -142,13 +167,17 @@ pub async fn save(
         .bind(address)
         .bind(i64::from(customer.email_invoices))
         .bind(now_ms)
+        .bind(codice_fiscale.clone())
+        .bind(codice_destinatario.clone())
+        .bind(customer.sdi.pec.clone())
         .fetch_one(&db.pool)
         .await?
         .try_get(0)?),
         Some(id) => {
             let mut tx = db.begin_write().await?;
             let updated = sqlx::query(
-                "UPDATE customers SET name = $1, search_name = $2, email = $3, language = $4, tax_id = $5, address = $6, email_invoices = $7, updated_at = $8
+                "UPDATE customers SET name = $1, search_name = $2, email = $3, language = $4, tax_id = $5, address = $6, email_invoices = $7, updated_at = $8,
+                                      codice_fiscale = $11, codice_destinatario = $12, pec = $13
                  WHERE organisation_id = $9 AND id = $10",
             )
             .bind(&customer.name)
@@ -161,6 +190,9 @@ pub async fn save(
             .bind(now_ms)
             .bind(organisation.0)
             .bind(id)
+            .bind(codice_fiscale)
+            .bind(codice_destinatario)
+            .bind(customer.sdi.pec.clone())
             .execute(&mut *tx)
             .await?
             .rows_affected();

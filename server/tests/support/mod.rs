@@ -312,6 +312,7 @@ pub async fn sign_up(services: &Services, email: &str, customer_email: &str) -> 
                 tax_id: "B12345678".into(),
                 address: "Calle Mayor 1\n28013 Madrid".into(),
                 email_invoices: false,
+                ..CustomerInput::default()
             },
         )
         .await
