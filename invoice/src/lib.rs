@@ -15,6 +15,7 @@ pub mod history;
 pub mod i18n;
 pub mod link;
 pub mod money;
+pub mod notifications;
 pub mod organisation;
 pub mod page_view;
 pub mod payment;
