@@ -115,7 +115,11 @@ pub fn LiveNotices() -> impl IntoView {
                     let href = format!("/invoices/{}", notice.invoice_id);
                     view! {
                         <div class="live-notice" data-testid="live-notice">
-                            <a href=href>{move || notice_line(language.get(), &notice)}</a>
+                            <p>
+                                <span>{move || notice_line(language.get(), &notice)}</span>
+                                " "
+                                <a href=href>{t(T::OpenTheInvoice)}</a>
+                            </p>
                             <button
                                 type="button"
                                 class="dismiss"

@@ -56,7 +56,7 @@ fn NotificationsForm(
     };
     view! {
         <ActionForm action=save attr:class="stack notifications-form">
-            <fieldset class="choices" aria-describedby="notify_email-error">
+            <fieldset class="choices">
                 <legend>{t(T::NotifyByEmail)}</legend>
                 {EmailChoice::ALL
                     .into_iter()
@@ -67,12 +67,16 @@ fn NotificationsForm(
                         </label>
                     })
                     .collect_view()}
-                <span class="field-error" id="notify_email-error" role="status">{move || field_error(error, "notify_email").get()}</span>
+                // Only a forged post can choose what is not offered.
+                {move || field_error(error, "notify_email").get().map(|problem| view! { <span class="field-error" role="alert">{problem}</span> })}
             </fieldset>
-            <label class="checkbox">
-                <input type="checkbox" name="notify_live" value="true" checked=current.live />
-                <span>{t(T::NotifyLive)}</span>
-            </label>
+            <fieldset class="choices">
+                <legend>{t(T::NotifyInAdmin)}</legend>
+                <label class="choice">
+                    <input type="checkbox" name="notify_live" value="true" checked=current.live />
+                    <span>{t(T::NotifyLive)}</span>
+                </label>
+            </fieldset>
             <ErrorAlert error />
             {move || saved().then(|| view! { <p class="notice" role="status">{t(T::NotificationsSaved)}</p> })}
             <div class="form-actions">
