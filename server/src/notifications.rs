@@ -41,20 +41,28 @@ impl Services {
     /// were not made yet, queueing the emails of those who want them at
     /// once; returns how many notices it made.
     async fn notify_firsts(&self, invoice: &InvoiceVisits, now: i64) -> Result<usize, ServerError> {
-        let firsts = first_notices(invoice.entries.iter().map(|(event, at)| (event, *at)), now);
+        let mut firsts = first_notices(invoice.entries.iter().map(|(event, at)| (event, *at)), now);
+        if firsts.is_empty() {
+            return Ok(0);
+        }
+        // A customer who keeps coming back costs a read, not a write: the
+        // write transaction is taken only for a first not yet told (the
+        // unique key still decides between server instances).
+        let told = db::kinds_told(&self.db, invoice.invoice_id).await?;
+        firsts.retain(|(kind, _)| !told.contains(kind));
         if firsts.is_empty() {
             return Ok(0);
         }
         let mut tx = self.db.begin_write().await?;
         let people =
             db::invoice_audience(&mut tx, invoice.organisation, invoice.invoice_id).await?;
-        let told = audience(&people.owners, people.issuer);
+        let hearing = audience(&people.owners, people.issuer);
         let mut made = 0;
         for (kind, at_ms) in firsts {
             for listener in people
                 .listeners
                 .iter()
-                .filter(|listener| told.contains(&listener.user_id))
+                .filter(|listener| hearing.contains(&listener.user_id))
             {
                 let new = db::record(
                     &mut tx,

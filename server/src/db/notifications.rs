@@ -175,6 +175,21 @@ pub async fn invoice_audience(
     })
 }
 
+/// The kinds of notice already made for an invoice: all of a kind's notices
+/// are made in one transaction, so a kind found here was handled whole.
+pub async fn kinds_told(db: &Db, invoice_id: i64) -> Result<Vec<NoticeKind>, ServerError> {
+    sqlx::query("SELECT DISTINCT kind FROM notifications WHERE invoice_id = $1")
+        .bind(invoice_id)
+        .fetch_all(&db.pool)
+        .await?
+        .iter()
+        .map(|row| {
+            NoticeKind::parse(&row.try_get::<String, _>(0)?)
+                .ok_or_else(|| ServerError::Corrupt("a notification's kind".into()))
+        })
+        .collect()
+}
+
 /// Makes the notice of `kind` for one user, unless it was made before: true
 /// when this call made it. The unique key (invoice, user, kind) decides, so
 /// a batch ingested twice, or by two server instances at once, makes it once.
