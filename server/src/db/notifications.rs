@@ -256,8 +256,8 @@ pub async fn latest_id(db: &Db, organisation: OrganisationId) -> Result<i64, Ser
     .try_get("latest")?)
 }
 
-/// The organisation's notices after `after_id` that their users want live,
-/// oldest first, at most `limit`.
+/// The organisation's notices after `after_id` that their users want live:
+/// the newest `limit` of them, oldest first.
 pub async fn live_since(
     db: &Db,
     organisation: OrganisationId,
@@ -268,7 +268,7 @@ pub async fn live_since(
         "SELECT n.id, n.user_id, n.kind, n.invoice_id, n.happened_at, i.number, i.customer_name
          FROM notifications n JOIN invoices i ON i.id = n.invoice_id
          WHERE n.organisation_id = $1 AND n.id > $2 AND n.live = 1
-         ORDER BY n.id LIMIT $3",
+         ORDER BY n.id DESC LIMIT $3",
     )
     .bind(organisation.0)
     .bind(after_id)
@@ -276,6 +276,7 @@ pub async fn live_since(
     .fetch_all(&db.pool)
     .await?;
     rows.iter()
+        .rev()
         .map(|row| {
             Ok(LiveNotice {
                 id: row.try_get("id")?,
