@@ -45,6 +45,11 @@ pub struct Viewer {
 pub const CHANGES_PATH: &str = "/api/changes";
 /// The name of that event.
 pub const CHANGED_EVENT: &str = "changed";
+/// The feed's event that tells the signed-in user of a notice they chose to
+/// hear of live; its data is an [`invoice::notifications::Notice`] as JSON.
+pub const NOTICE_EVENT: &str = "notice";
+
+pub use invoice::notifications::{EmailChoice, NotifySettings};
 
 pub use invoice::history::HistoryEntry;
 
@@ -203,6 +208,15 @@ pub trait AdminBackend: Send + Sync + 'static {
         client_ip: String,
     ) -> Result<(), AdminError>;
     async fn sign_out_everywhere(&self, user: &CurrentUser) -> Result<(), AdminError>;
+    /// How the user chose to hear that a customer first opened or downloaded
+    /// an invoice.
+    async fn notification_settings(&self, user: &CurrentUser)
+        -> Result<NotifySettings, AdminError>;
+    async fn save_notification_settings(
+        &self,
+        user: &CurrentUser,
+        settings: NotifySettings,
+    ) -> Result<(), AdminError>;
     /// The owner removes a staff member; their sessions end at once.
     async fn remove_user(&self, user: &CurrentUser, user_id: i64) -> Result<(), AdminError>;
     /// Returns the new session's token and the user's language.
@@ -528,6 +542,30 @@ mod forms {
         Ok(())
     }
 
+    /// The account page's notification settings: `notify_email` is one of
+    /// [`EmailChoice`]'s codes, `notify_live` the checkbox (sent when ticked).
+    #[server]
+    pub async fn save_notification_settings(
+        notify_email: String,
+        notify_live: Option<String>,
+    ) -> Result<(), AdminError> {
+        use self::ssr::*;
+        let email = EmailChoice::parse(notify_email.trim()).ok_or_else(|| {
+            AdminError::invalid("notify_email", invoice::problem::Problem::Required)
+        })?;
+        backend()?
+            .save_notification_settings(
+                &user()?,
+                NotifySettings {
+                    email,
+                    live: notify_live.is_some(),
+                },
+            )
+            .await?;
+        redirect_plain_form(&format!("{ACCOUNT_PATH}?notifications=1"));
+        Ok(())
+    }
+
     #[server]
     pub async fn remove_user(user_id: i64) -> Result<(), AdminError> {
         use self::ssr::*;
@@ -611,6 +649,12 @@ mod forms {
             )
             .await
     }
+}
+
+#[server]
+pub async fn notification_settings() -> Result<NotifySettings, AdminError> {
+    use self::ssr::*;
+    backend()?.notification_settings(&user()?).await
 }
 
 #[server]

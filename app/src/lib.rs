@@ -12,6 +12,7 @@
 pub mod api;
 pub mod components;
 pub mod i18n;
+pub mod live;
 pub mod routes;
 
 use leptos::prelude::*;
@@ -65,12 +66,17 @@ pub fn App() -> impl IntoView {
     .into_inner();
     provide_language(viewer.language);
     provide_context(viewer.clone());
+    let signed_in = viewer.user.is_some();
+    if signed_in {
+        live::provide_live();
+    }
     view! {
         <Stylesheet id="leptos" href="/pkg/invio.css" />
         <Title text="Invio" />
         <Router>
             <a class="skip-link" href="#main">{t(T::SkipToContent)}</a>
             {viewer.user.clone().map(|user| view! { <routes::nav::TopBar user /> })}
+            {signed_in.then(|| view! { <live::LiveNotices /> })}
             <main id="main">
                 <Routes fallback=routes::not_found::NotFound>
                     <Route path=path!("/login") view=routes::auth::LoginPage />

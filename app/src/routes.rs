@@ -5,6 +5,7 @@ pub mod invoice;
 pub mod invoices;
 pub mod nav;
 pub mod not_found;
+pub mod notifications;
 pub mod send;
 pub mod stores;
 pub mod team;

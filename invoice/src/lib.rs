@@ -18,6 +18,7 @@ pub mod italy;
 pub mod link;
 pub mod money;
 pub mod networks;
+pub mod notifications;
 pub mod organisation;
 pub mod page_view;
 pub mod payment;

@@ -193,6 +193,24 @@ impl AdminBackend for Services {
         Ok(accounts::end_all_sessions(&self.db, user).await?)
     }
 
+    async fn notification_settings(
+        &self,
+        user: &CurrentUser,
+    ) -> Result<invoice::notifications::NotifySettings, AdminError> {
+        Ok(crate::db::notifications::settings(&self.db, user.id).await?)
+    }
+
+    async fn save_notification_settings(
+        &self,
+        user: &CurrentUser,
+        settings: invoice::notifications::NotifySettings,
+    ) -> Result<(), AdminError> {
+        Ok(
+            crate::db::notifications::save_settings(&self.db, user.organisation, user.id, settings)
+                .await?,
+        )
+    }
+
     async fn remove_user(&self, user: &CurrentUser, user_id: i64) -> Result<(), AdminError> {
         if user.role != Role::Owner {
             return Err(AdminError::OwnerOnly);

@@ -8,6 +8,7 @@ pub mod edge_state;
 pub mod events;
 pub mod invoices;
 pub mod links;
+pub mod notifications;
 pub mod outbox;
 pub mod stores;
 

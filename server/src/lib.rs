@@ -4,7 +4,8 @@
 //! Where things are: `admin` answers the admin's server functions (each
 //! operation written there once); `sending` is the one path every email of
 //! an invoice takes into the outbox; `email` delivers the outbox;
-//! `edge_sync` publishes to the edge and answers its calls; `http` has the
+//! `edge_sync` publishes to the edge and answers its calls; `notifications`
+//! tells the merchant's users of first opens and downloads; `http` has the
 //! admin's routes per resource; `db` the repositories.
 
 pub mod accounts;
@@ -18,6 +19,7 @@ pub mod error;
 pub mod http;
 pub mod limits;
 pub mod live;
+pub mod notifications;
 pub mod pdf;
 pub mod recipients;
 pub mod sending;

@@ -5,6 +5,7 @@ use server::config::Config;
 use server::db::Db;
 use server::edge_sync::publisher::run_edge_sync;
 use server::email::dispatcher::run_dispatcher;
+use server::notifications::run_digests;
 use server::sending::reminders::run_reminders;
 use server::services::Services;
 use server::state::AppState;
@@ -25,6 +26,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let services = Arc::new(Services::new(db, config)?);
     tokio::spawn(run_dispatcher(services.clone()));
     tokio::spawn(run_reminders(services.clone()));
+    tokio::spawn(run_digests(services.clone()));
     tokio::spawn(run_edge_sync(services.clone()));
     let app = server::router(AppState {
         leptos_options,

@@ -17,6 +17,8 @@ mod support;
 mod accounts;
 #[path = "abuse/flood.rs"]
 mod flood;
+#[path = "abuse/notifications.rs"]
+mod notifications;
 #[path = "abuse/sending.rs"]
 mod sending;
 

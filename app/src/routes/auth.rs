@@ -1,6 +1,7 @@
 //! Signing up (a new organisation and its owner) and signing in; the pages
 //! the account emails link to (confirm the address, reset the password);
-//! the signed-in user's own page (change the password, sign out everywhere).
+//! the signed-in user's own page (change the password, how to hear of
+//! customers' first opens, sign out everywhere).
 //! Every form also posts without JavaScript: its field names are the server
 //! function's arguments.
 
@@ -187,7 +188,8 @@ pub fn ResetPasswordPage() -> impl IntoView {
     }
 }
 
-/// The signed-in user's own page: their password and their sessions.
+/// The signed-in user's own page: their password, their notifications and
+/// their sessions.
 #[component]
 pub fn AccountPage() -> impl IntoView {
     let change = ServerAction::<ChangePassword>::new();
@@ -223,6 +225,7 @@ pub fn AccountPage() -> impl IntoView {
                 </div>
             </ActionForm>
         </section>
+        <crate::routes::notifications::NotificationSettingsCard />
         <section class="card" aria-labelledby="sessions-title">
             <h2 id="sessions-title">{t(T::SignOutEverywhere)}</h2>
             <p class="muted">{t(T::SignOutEverywhereHelp)}</p>

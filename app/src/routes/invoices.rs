@@ -15,39 +15,8 @@ use crate::api::{
 use crate::components::{action_error, ErrorAlert};
 use crate::i18n::{t, tr, use_language, T};
 
-/// Counts the server's "something changed" events (an email delivered, an
-/// invoice opened, a payment recorded) while the page is open in a browser;
-/// pages key their data on it to refresh at once. The browser reconnects by
-/// itself when the connection drops.
-pub fn live_changes() -> ReadSignal<u64> {
-    let (changes, set_changes) = signal(0_u64);
-    #[cfg(feature = "hydrate")]
-    Effect::new(move |_| {
-        use wasm_bindgen::closure::Closure;
-        use wasm_bindgen::JsCast;
-        let Ok(source) = web_sys::EventSource::new(crate::api::CHANGES_PATH) else {
-            return;
-        };
-        let on_change = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |_| {
-            set_changes.update(|count| *count += 1)
-        });
-        if source
-            .add_event_listener_with_callback(
-                crate::api::CHANGED_EVENT,
-                on_change.as_ref().unchecked_ref(),
-            )
-            .is_err()
-        {
-            return;
-        }
-        // Both live as long as the page; closing stops the browser's reconnects.
-        let connection = send_wrapper::SendWrapper::new((source, on_change));
-        on_cleanup(move || connection.take().0.close());
-    });
-    #[cfg(not(feature = "hydrate"))]
-    let _ = set_changes;
-    changes
-}
+/// Pages key their data on the tab's change feed (`crate::live`).
+pub use crate::live::live_changes;
 
 /// The row actions every screen shares, so a change anywhere refreshes lists.
 #[derive(Clone, Copy)]

@@ -232,6 +232,10 @@ pub struct ClaimedEmail {
     pub sender_name: String,
     /// The claim's lease: only the dispatcher that holds it may finish the email.
     pub lease_until: i64,
+    /// A notice that a customer opened or downloaded an invoice
+    /// ([`queue_notification`]): it goes whatever became of the invoice, and
+    /// what becomes of it is not the invoice's history.
+    pub notification: bool,
 }
 
 impl ClaimedEmail {
@@ -290,6 +294,7 @@ fn claimed_email(row: &AnyRow) -> Result<ClaimedEmail, ServerError> {
             .ok_or_else(|| ServerError::Corrupt("an outbox email's audience".into()))?,
         // Notices are about an email; their own purpose is not an EmailPurpose.
         purpose: EmailPurpose::parse(&purpose).unwrap_or_default(),
+        notification: purpose == NOTIFICATION_PURPOSE,
         link_id: row.try_get("link_id")?,
         to_address: row.try_get("to_address")?,
         reply_to: row.try_get("reply_to")?,
@@ -371,6 +376,40 @@ pub async fn mark_failed(
     Ok(())
 }
 
+/// The outbox purpose of a notice to a merchant's user that a customer first
+/// opened or downloaded an invoice (its audience is `notice`: it counts
+/// against no quota and never makes a failure notice of its own).
+pub const NOTIFICATION_PURPOSE: &str = "notification";
+
+/// Queues a notice to one of the merchant's users in the caller's
+/// transaction, delivered with the outbox's retries. A digest lists several
+/// invoices: it names the first, whose store's name it is sent under.
+pub async fn queue_notification(
+    tx: &mut Transaction<'_, Any>,
+    organisation: OrganisationId,
+    invoice_id: i64,
+    to_address: &str,
+    content: &EmailContent,
+    now_ms: i64,
+) -> Result<(), ServerError> {
+    sqlx::query(
+        "INSERT INTO outbox (organisation_id, invoice_id, audience, purpose, to_address,
+                             subject, body_text, body_html, status, attempts, next_attempt_at, created_at)
+         VALUES ($1, $2, 'notice', $3, $4, $5, $6, $7, 'pending', 0, $8, $8)",
+    )
+    .bind(organisation.0)
+    .bind(invoice_id)
+    .bind(NOTIFICATION_PURPOSE)
+    .bind(to_address)
+    .bind(&content.subject)
+    .bind(&content.text)
+    .bind(&content.html)
+    .bind(now_ms)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 /// How an email leaves the outbox for good.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Ending {
@@ -397,7 +436,8 @@ impl Ending {
     }
 }
 
-/// Closes an email for good, recording it in its invoice's history; false
+/// Closes an email for good, recording it in its invoice's history (a
+/// notification aside: see [`ClaimedEmail::notification`]); false
 /// when this dispatcher no longer held it.
 async fn finish(
     tx: &mut Transaction<'_, Any>,
@@ -426,6 +466,9 @@ async fn finish(
             "an email's lease ran out before it was finished"
         );
         return Ok(false);
+    }
+    if email.notification {
+        return Ok(true);
     }
     append(
         tx,
@@ -467,15 +510,17 @@ pub async fn schedule_retry(
         );
         return Ok(());
     }
-    append(
-        &mut tx,
-        email.organisation,
-        email.invoice_id,
-        &email.history_event(EmailStep::Retrying, reply),
-        None,
-        now_ms,
-    )
-    .await?;
+    if !email.notification {
+        append(
+            &mut tx,
+            email.organisation,
+            email.invoice_id,
+            &email.history_event(EmailStep::Retrying, reply),
+            None,
+            now_ms,
+        )
+        .await?;
+    }
     tx.commit().await?;
     Ok(())
 }

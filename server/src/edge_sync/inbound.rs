@@ -135,6 +135,15 @@ pub async fn ingest_events(
     }
     match crate::db::events::ingest(&state.services.db, &batch.events).await {
         Ok(recorded) => {
+            // The first opens and downloads of the batch become notices; on
+            // failure the edge sends the batch again, which stores nothing
+            // twice and makes the notices still missing.
+            if let Err(error) =
+                crate::notifications::after_ingest(&state.services, &batch.events).await
+            {
+                tracing::error!(%error, "notifying of first opens failed");
+                return StatusCode::SERVICE_UNAVAILABLE;
+            }
             state.services.edge_wake.notify_one();
             tracing::info!(
                 received = batch.events.len(),

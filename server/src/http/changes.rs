@@ -1,10 +1,14 @@
 //! `GET /api/changes`: the admin's change feed as server-sent events (see
-//! `crate::live` for how an organisation's changes are watched).
+//! `crate::live` for how an organisation's changes are watched): `changed`
+//! when anything changed, and `notice` (a JSON `invoice::notifications::Notice`)
+//! when a customer first opened or downloaded an invoice the signed-in user
+//! chose to hear of live.
 
+use std::collections::VecDeque;
 use std::convert::Infallible;
 
 use app::api::ssr::{cookie, SESSION_COOKIE};
-use app::api::{Viewer, CHANGED_EVENT, CHANGES_PATH};
+use app::api::{Viewer, CHANGED_EVENT, CHANGES_PATH, NOTICE_EVENT};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -39,20 +43,39 @@ pub async fn changes(
         )
             .into_response();
     };
-    let events = stream::unfold(feed, |mut feed| async move {
-        loop {
-            // An error means the watcher is gone: the feed ends and the
-            // browser reconnects.
-            feed.versions.changed().await.ok()?;
-            let version = *feed.versions.borrow_and_update();
-            if let Some(version) = version {
-                let event = Event::default()
-                    .event(CHANGED_EVENT)
-                    .data(version.to_string());
-                return Some((Ok::<_, Infallible>(event), feed));
+    let user_id = user.id;
+    let events = stream::unfold(
+        (feed, VecDeque::new()),
+        move |(mut feed, mut pending)| async move {
+            loop {
+                if let Some(event) = pending.pop_front() {
+                    return Some((Ok::<_, Infallible>(event), (feed, pending)));
+                }
+                // An error means the watcher is gone: the feed ends and the
+                // browser reconnects.
+                feed.versions.changed().await.ok()?;
+                let Some(snapshot) = feed.versions.borrow_and_update().clone() else {
+                    continue;
+                };
+                pending.push_back(
+                    Event::default()
+                        .event(CHANGED_EVENT)
+                        .data(snapshot.version.to_string()),
+                );
+                let seen = feed.notices_seen;
+                for live in snapshot.notices.iter().filter(|live| live.id > seen) {
+                    if live.user_id != user_id {
+                        continue;
+                    }
+                    match Event::default().event(NOTICE_EVENT).json_data(&live.notice) {
+                        Ok(event) => pending.push_back(event),
+                        Err(error) => tracing::warn!(%error, "a notice could not be written"),
+                    }
+                }
+                feed.notices_seen = feed.notices_seen.max(snapshot.newest_notice());
             }
-        }
-    });
+        },
+    );
     Sse::new(events)
         .keep_alive(KeepAlive::default())
         .into_response()
