@@ -352,6 +352,8 @@ mod tests {
             automated,
             device: DeviceClass::Desktop,
             browser: "Firefox".into(),
+            reasons: Vec::new(),
+            copy_to: None,
         })
     }
 
