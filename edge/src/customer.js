@@ -3,6 +3,23 @@
 // typed. A bare page load proves nothing (mail scanners load pages too).
 (() => {
   "use strict";
+  // The page comes with its times in the store's zone, labelled; the reader
+  // gets them in their own, in the page's language. Without this script (or
+  // Intl) they stay as they are, still right.
+  try {
+    const zoned = { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZoneName: "short" };
+    const format = new Intl.DateTimeFormat(document.documentElement.lang || undefined,
+      document.documentElement.lang === "en"
+        ? { day: "numeric", month: "short", year: "numeric", ...zoned }
+        : { day: "2-digit", month: "2-digit", year: "numeric", ...zoned });
+    for (const time of document.querySelectorAll("time[datetime]")) {
+      const instant = new Date(time.getAttribute("datetime"));
+      if (!Number.isNaN(instant.getTime())) time.textContent = format.format(instant);
+    }
+  } catch (_) {
+    // An old browser without these Intl options keeps the store's times.
+  }
+
   const sheet = document.querySelector("main[data-token]");
   if (!sheet) return;
   const base = "/i/" + encodeURIComponent(sheet.dataset.token);

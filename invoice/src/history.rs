@@ -585,6 +585,9 @@ pub struct HistoryEntry {
     pub event: HistoryEvent,
     /// Repeats merged into this entry (see `crate::repeats`): 1 for one event.
     pub count: i64,
+    /// When the last of the repeats came (`None`: at `at_ms`).
+    #[serde(default)]
+    pub last_at_ms: Option<i64>,
 }
 
 /// What the merchant can narrow an invoice's history to.
@@ -651,6 +654,7 @@ pub fn customer_history(entries: &[HistoryEntry], payments: &[PaymentFact]) -> V
                 at_ms: entry.at_ms,
                 kind,
                 count: entry.count.max(1),
+                last_at_ms: entry.last_at_ms,
             })
         })
         .chain(payments.iter().map(|payment| PublicEvent {
@@ -660,6 +664,7 @@ pub fn customer_history(entries: &[HistoryEntry], payments: &[PaymentFact]) -> V
                 date: payment.date,
             },
             count: 1,
+            last_at_ms: None,
         }))
         .collect();
     history.sort_by_key(|event| event.at_ms);
@@ -908,6 +913,7 @@ mod tests {
             at_ms,
             event,
             count: 1,
+            last_at_ms: None,
         }
     }
 

@@ -19,7 +19,8 @@ use crate::api::{
     SaveDraft,
 };
 use crate::components::{
-    action_error, field_error, ErrorAlert, Field, LastError, SelectField, TextArea,
+    action_error, field_error, provide_store_time_zone, use_store_time_zone, ErrorAlert, Field,
+    LastError, SelectField, TextArea,
 };
 use crate::i18n::{t, tr, use_language, T};
 use crate::routes::invoices::{EmailCell, RowActions};
@@ -431,6 +432,7 @@ fn IssuedInvoice(
     revoke: ServerAction<RevokeLink>,
 ) -> impl IntoView {
     let language = use_language();
+    provide_store_time_zone(detail.time_zone);
     let id = detail.id;
     let number = detail.number.clone().unwrap_or_default();
     let status = detail.status;
@@ -493,7 +495,7 @@ fn IssuedInvoice(
                 <div><dt>{t(T::Total)}</dt><dd data-testid="total">{move || total.format(language.get())}</dd></div>
                 <div><dt>{t(T::AmountPaid)}</dt><dd data-testid="paid">{move || paid.format(language.get())}</dd></div>
                 <div><dt>{t(T::AmountDue)}</dt><dd data-testid="due">{move || due.format(language.get())}</dd></div>
-                <div><dt>{t(T::EmailSent)}</dt><dd><EmailCell email=detail.email.clone() /></dd></div>
+                <div><dt>{t(T::EmailSent)}</dt><dd><EmailCell email=detail.email.clone() time_zone=detail.time_zone /></dd></div>
             </dl>
             <div class="form-actions">
                 <a class="button" href=format!("/invoices/{id}/pdf?layout=a4") download>{t(T::DownloadPdf)}</a>
@@ -606,6 +608,7 @@ fn IssuedInvoice(
 #[component]
 fn SentLinks(id: i64, links: Vec<LinkRow>, revoke: ServerAction<RevokeLink>) -> impl IntoView {
     let language = use_language();
+    let time_zone = use_store_time_zone();
     (!links.is_empty()).then(|| {
         view! {
             <section class="card" aria-labelledby="links-title">
@@ -627,7 +630,7 @@ fn SentLinks(id: i64, links: Vec<LinkRow>, revoke: ServerAction<RevokeLink>) -> 
                                         {link.email.clone()}
                                         {is_copy.then(|| view! { " " <span class="pill">{t(T::Copy)}</span> })}
                                     </td>
-                                    <td>{move || format_instant(created, language.get())}</td>
+                                    <td>{move || format_instant(created, language.get(), time_zone)}</td>
                                     <td>
                                         {match link.revoked_at_ms {
                                             Some(_) => view! { <span class="muted">{t(T::Revoked)}</span> }.into_any(),
@@ -658,6 +661,7 @@ fn History(
     filter: RwSignal<HistoryFilter>,
 ) -> impl IntoView {
     let language = use_language();
+    let time_zone = use_store_time_zone();
     let shown = move || {
         let filter = filter.get();
         entries
@@ -704,7 +708,7 @@ fn History(
                             let event = entry.event;
                             view! {
                                 <li class:automated=automated>
-                                    <time>{move || format_instant(entry.at_ms, language.get())}</time>
+                                    <time>{move || format_instant(entry.at_ms, language.get(), time_zone)}</time>
                                     " "
                                     {copy.then(|| view! { <span class="pill">{t(T::Copy)}</span> " " })}
                                     <span>{move || history_text(&event, language.get())}</span>
