@@ -7,11 +7,18 @@
   // gets them in their own, in the page's language. Without this script (or
   // Intl) they stay as they are, still right.
   try {
-    const zoned = { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZoneName: "short" };
-    const format = new Intl.DateTimeFormat(document.documentElement.lang || undefined,
-      document.documentElement.lang === "en"
-        ? { day: "numeric", month: "short", year: "numeric", ...zoned }
-        : { day: "2-digit", month: "2-digit", year: "numeric", ...zoned });
+    // The page's own conventions for its dates: 2 Dec 2026 in English,
+    // 02/12/2026 in Italian and Spanish.
+    const english = document.documentElement.lang === "en";
+    const format = new Intl.DateTimeFormat(english ? "en-GB" : document.documentElement.lang || undefined, {
+      day: english ? "numeric" : "2-digit",
+      month: english ? "short" : "2-digit",
+      year: "numeric",
+      hour: "2-digit",
+      minute: "2-digit",
+      hourCycle: "h23",
+      timeZoneName: "short",
+    });
     for (const time of document.querySelectorAll("time[datetime]")) {
       const instant = new Date(time.getAttribute("datetime"));
       if (!Number.isNaN(instant.getTime())) time.textContent = format.format(instant);
