@@ -42,6 +42,16 @@ test("the merchant reads times in the store's zone and the customer in their own
   await page.screenshot({ path: test.info().outputPath("store-phone.png"), fullPage: true });
   await page.setViewportSize({ width: 1280, height: 800 });
 
+  // A new store's zone follows its language until the merchant picks one.
+  await page.goto(`${adminUrl()}/stores/new`);
+  await waitForHydration(page);
+  await expect(page.getByLabel("Time zone")).toHaveValue("Europe/London");
+  await page.getByLabel("Default language").selectOption("it");
+  await expect(page.getByLabel("Time zone")).toHaveValue("Europe/Rome");
+  await page.getByLabel("Time zone").selectOption("America/Lima");
+  await page.getByLabel("Default language").selectOption("es");
+  await expect(page.getByLabel("Time zone")).toHaveValue("America/Lima");
+
   const email = uniqueAddress("grace", "example.com");
   await addCustomer(page, "Grace Hopper", email, "en");
   const number = await issueInvoice(page, "Grace Hopper", "Compiler review", "250");
