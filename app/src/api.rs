@@ -119,6 +119,8 @@ pub struct InvoiceDetail {
     pub amount_due: Money,
     pub payments: Vec<PaymentRow>,
     pub history: Vec<HistoryEntry>,
+    /// The store's zone, which the page's times are shown in.
+    pub time_zone: invoice::time_zone::TimeZone,
     pub email: EmailState,
     pub sends: i64,
     /// The server's date (UTC), the payment form's default.

@@ -1,6 +1,7 @@
 //! Form pieces every screen shares: labelled fields with their error beside
 //! them, and the alert that shows what went wrong in the merchant's words.
 
+use invoice::time_zone::TimeZone;
 use invoice::Language;
 use leptos::prelude::*;
 
@@ -240,6 +241,28 @@ pub fn language_options() -> Vec<(String, String)> {
             )
         })
         .collect()
+}
+
+/// The zones a store may choose, as its settings offer them.
+pub fn time_zone_options() -> Vec<(String, String)> {
+    TimeZone::all()
+        .map(|zone| (zone.name().to_owned(), zone.label()))
+        .collect()
+}
+
+/// The zone the times of the page being shown are in: its store's. A page
+/// provides it once ([`provide_store_time_zone`]) for all its parts.
+#[derive(Debug, Clone, Copy)]
+struct StoreTimeZone(TimeZone);
+
+pub fn provide_store_time_zone(zone: TimeZone) {
+    provide_context(StoreTimeZone(zone));
+}
+
+pub fn use_store_time_zone() -> TimeZone {
+    use_context::<StoreTimeZone>()
+        .map(|StoreTimeZone(zone)| zone)
+        .unwrap_or_default()
 }
 
 pub fn language_name(language: Language) -> &'static str {

@@ -237,6 +237,7 @@ catalogue! {
     TaxRate => ("Tax %", "IVA %", "IVA %"),
     Team => ("Team", "Utenti", "Equipo"),
     TemplateHint => ("Empty uses Invio's wording in the customer's language. Variables: {customer}, {number}, {total}, {amount_due}, {due_date}, {days_overdue}, {store}.", "Vuoto usa il testo di Invio nella lingua del cliente. Variabili: {customer}, {number}, {total}, {amount_due}, {due_date}, {days_overdue}, {store}.", "Vacío usa el texto de Invio en el idioma del cliente. Variables: {customer}, {number}, {total}, {amount_due}, {due_date}, {days_overdue}, {store}."),
+    TimeZone => ("Time zone", "Fuso orario", "Zona horaria"),
     Total => ("Total", "Totale", "Total"),
     UnitPrice => ("Unit price", "Prezzo unitario", "Precio unitario"),
     Unpaid => ("Unpaid", "Da incassare", "Pendientes de cobro"),

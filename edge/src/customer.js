@@ -3,6 +3,30 @@
 // typed. A bare page load proves nothing (mail scanners load pages too).
 (() => {
   "use strict";
+  // The page comes with its times in the store's zone, labelled; the reader
+  // gets them in their own, in the page's language. Without this script (or
+  // Intl) they stay as they are, still right.
+  try {
+    // The page's own conventions for its dates: 2 Dec 2026 in English,
+    // 02/12/2026 in Italian and Spanish.
+    const english = document.documentElement.lang === "en";
+    const format = new Intl.DateTimeFormat(english ? "en-GB" : document.documentElement.lang || undefined, {
+      day: english ? "numeric" : "2-digit",
+      month: english ? "short" : "2-digit",
+      year: "numeric",
+      hour: "2-digit",
+      minute: "2-digit",
+      hourCycle: "h23",
+      timeZoneName: "short",
+    });
+    for (const time of document.querySelectorAll("time[datetime]")) {
+      const instant = new Date(time.getAttribute("datetime"));
+      if (!Number.isNaN(instant.getTime())) time.textContent = format.format(instant);
+    }
+  } catch (_) {
+    // An old browser without these Intl options keeps the store's times.
+  }
+
   const sheet = document.querySelector("main[data-token]");
   if (!sheet) return;
   const base = "/i/" + encodeURIComponent(sheet.dataset.token);

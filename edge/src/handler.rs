@@ -1108,6 +1108,48 @@ mod tests {
     }
 
     #[test]
+    fn a_state_published_before_time_zones_still_shows_its_times_in_utc() {
+        let store = CountingStore::default();
+        let link = LinkId([9; 16]);
+        publish(&store, link);
+        let token = secrets().link_keys.sign(link);
+        let mut state = serde_json::to_value(invoice::events::StatePublication {
+            invoice_key: "inv1".into(),
+            links: vec![PublishedLink {
+                link_id: link.to_hex(),
+                recipient: Recipient::Customer,
+                revoked: false,
+            }],
+            state: PublicState {
+                version: 2,
+                history: vec![invoice::events::PublicEvent {
+                    at_ms: NOW_MS,
+                    kind: invoice::events::PublicEventKind::Opened,
+                    count: 2,
+                    last_at_ms: None,
+                }],
+                ..PublicState::issued()
+            },
+        })
+        .expect("json");
+        // What a server of the release before wrote.
+        let old_state = state["state"].as_object_mut().expect("object");
+        assert!(old_state.remove("time_zone").is_some());
+        assert!(!old_state.contains_key("last_at_ms"));
+        let body = serde_json::to_vec(&state).expect("json");
+        let published = answer(&signed_put(STATE_PATH, &body), &store, &NoOrigin);
+        assert_eq!(published.status, 204);
+        let response = answer(&browser_get(&format!("/i/{token}")), &store, &NoOrigin);
+        let html = String::from_utf8(response.body).expect("utf-8");
+        assert!(
+            html.contains(
+                r#"<time datetime="2026-11-22T13:50:00Z">22/11/2026 13:50 UTC</time> <span>Aperta 2 volte</span>"#
+            ),
+            "{html}"
+        );
+    }
+
+    #[test]
     fn a_genuine_link_shows_the_invoice_in_the_customers_language_with_strict_headers() {
         let store = CountingStore::default();
         let link = LinkId([2; 16]);
@@ -1632,11 +1674,13 @@ mod tests {
                         at_ms: NOW_MS - 60_000,
                         kind: invoice::events::PublicEventKind::Sent,
                         count: 1,
+                        last_at_ms: None,
                     },
                     invoice::events::PublicEvent {
                         at_ms: NOW_MS - 30_000,
                         kind: invoice::events::PublicEventKind::Printed,
                         count: 3,
+                        last_at_ms: Some(NOW_MS - 10_000),
                     },
                     invoice::events::PublicEvent {
                         at_ms: NOW_MS,
@@ -1645,9 +1689,11 @@ mod tests {
                             date: Date::from_unix_millis(NOW_MS),
                         },
                         count: 1,
+                        last_at_ms: None,
                     },
                 ],
                 earlier_entries: 7,
+                time_zone: invoice::time_zone::TimeZone::parse("Europe/Rome").expect("offered"),
             },
         };
         let body = serde_json::to_vec(&state).expect("json");
@@ -1663,11 +1709,21 @@ mod tests {
         assert!(after.contains("Cronologia"));
         assert!(after.contains("Pagamento registrato: 122,00\u{a0}€"));
         assert!(after.contains("Inviata"));
+        // Times in the store's zone, with the instant in UTC for the page's
+        // script to put in the reader's own zone.
         assert!(
-            after.contains("(×3)"),
-            "merged repeats say how many: {after}"
+            after.contains(
+                r#"<time datetime="2026-11-22T13:49:00Z">22/11/2026 14:49 CET</time> <span>Inviata</span>"#
+            ),
+            "{after}"
         );
-        assert!(!after.contains("(×1)"));
+        assert!(
+            after.contains(
+                r#"<span>Stampata 3 volte, l’ultima il <time datetime="2026-11-22T13:49:50Z">22/11/2026 14:49 CET</time></span>"#
+            ),
+            "the customer's views fold into one line with the last time: {after}"
+        );
+        assert!(!after.contains("(×"), "{after}");
         assert!(after.contains("Altre 7 voci precedenti non sono mostrate."));
 
         // A replay of an older state (here: the first publication) changes nothing.

@@ -3,11 +3,12 @@
 //! merchant as a preview. No inline script or style: the
 //! Content-Security-Policy forbids both.
 
-use crate::dates::{format_instant, Date};
+use crate::dates::{format_instant, rfc3339_utc, Date};
 use crate::document::{format_quantity, format_tax_rate, PublicDocument};
 use crate::email::escape_html as e;
 use crate::events::{PublicEvent, PublicEventKind, PublicState};
 use crate::i18n::{text, Language, Text};
+use crate::time_zone::TimeZone;
 use crate::Money;
 
 /// Who the invoice page is served to.
@@ -41,8 +42,38 @@ fn head(language: Language, title: &str) -> String {
     )
 }
 
+/// An instant as the page shows it: in the store's zone, so it is right
+/// without the page's script, which then writes it again in the reader's own
+/// zone from `datetime` (UTC).
+fn time_html(at_ms: i64, language: Language, zone: TimeZone) -> String {
+    format!(
+        r#"<time datetime="{}">{}</time>"#,
+        rfc3339_utc(at_ms),
+        e(&format_instant(at_ms, language, zone))
+    )
+}
+
+/// "3 times, last on" before the time of the last of folded views.
+fn times_last_on(language: Language, count: i64) -> String {
+    match language {
+        Language::It => format!("{count} volte, l’ultima il"),
+        Language::Es => format!("{count} veces, la última el"),
+        Language::En => format!("{count} times, last on"),
+    }
+}
+
+/// "3 times", when the time of the last is not known (a publication from
+/// before it was sent).
+fn times(language: Language, count: i64) -> String {
+    match language {
+        Language::It => format!("{count} volte"),
+        Language::Es => format!("{count} veces"),
+        Language::En => format!("{count} times"),
+    }
+}
+
 /// One line of the customer's history, in their words.
-fn history_item(event: &PublicEvent, document: &PublicDocument) -> String {
+fn history_item(event: &PublicEvent, document: &PublicDocument, zone: TimeZone) -> String {
     let language = document.language;
     let t = |key| text(language, key);
     let what = match &event.kind {
@@ -59,16 +90,26 @@ fn history_item(event: &PublicEvent, document: &PublicDocument) -> String {
             date.format(language)
         ),
     };
-    // Repeats merged into one entry (invoice::repeats) say how many they were.
-    let times = if event.count > 1 {
-        format!(" (×{})", event.count)
-    } else {
-        String::new()
+    let views = matches!(
+        event.kind,
+        PublicEventKind::Opened | PublicEventKind::PdfDownloaded | PublicEventKind::Printed
+    );
+    // The customer's views come folded (events::fold_views): how many, and
+    // when the last was. Other repeats say how many they were.
+    let what = match (event.count > 1, views, event.last_at_ms) {
+        (false, _, _) => e(&what),
+        (true, true, Some(_)) => format!(
+            "{} {} {}",
+            e(&what),
+            e(&times_last_on(language, event.count)),
+            time_html(event.last_at(), language, zone)
+        ),
+        (true, true, None) => format!("{} {}", e(&what), e(&times(language, event.count))),
+        (true, false, _) => format!("{} (×{})", e(&what), event.count),
     };
     format!(
-        "<li><time>{when}</time> <span>{what}{times}</span></li>\n",
-        when = format_instant(event.at_ms, language),
-        what = e(&what),
+        "<li>{when} <span>{what}</span></li>\n",
+        when = time_html(event.at_ms, language, zone),
     )
 }
 
@@ -147,7 +188,7 @@ pub fn invoice_page(
             .history
             .iter()
             .rev()
-            .map(|event| history_item(event, document))
+            .map(|event| history_item(event, document, state.time_zone))
             .collect();
         let earlier = if state.earlier_entries > 0 {
             format!(
@@ -355,4 +396,111 @@ fn notice_page(language: Language, title: Text, body: Text, extra_html: &str) ->
         title = text(language, title),
         body = text(language, body),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::events::fold_views;
+    use crate::test_support::sample_document;
+
+    fn event(at_ms: i64, kind: PublicEventKind) -> PublicEvent {
+        PublicEvent {
+            at_ms,
+            kind,
+            count: 1,
+            last_at_ms: None,
+        }
+    }
+
+    fn page(language: Language, zone: &str, history: Vec<PublicEvent>) -> String {
+        let document = PublicDocument {
+            language,
+            ..sample_document()
+        };
+        let state = PublicState {
+            history,
+            time_zone: TimeZone::parse(zone).expect("offered"),
+            ..PublicState::issued()
+        };
+        invoice_page(
+            &document,
+            &state,
+            Viewing::Link {
+                token: "token",
+                view: "view",
+            },
+            document.issue_date,
+        )
+    }
+
+    // 2026-11-22T13:50:00Z, and two days later at 08:15Z.
+    const SENT: i64 = 1_795_355_400_000;
+    const LATER: i64 = SENT + 2 * 86_400_000 - 5 * 3_600_000 - 35 * 60_000;
+
+    #[test]
+    fn times_carry_utc_for_the_script_and_show_the_stores_zone_without_it() {
+        let html = page(
+            Language::It,
+            "Europe/Rome",
+            vec![event(SENT, PublicEventKind::Sent)],
+        );
+        assert!(
+            html.contains(
+                r#"<time datetime="2026-11-22T13:50:00Z">22/11/2026 14:50 CET</time> <span>Inviata</span>"#
+            ),
+            "{html}"
+        );
+        let html = page(
+            Language::En,
+            "America/Mexico_City",
+            vec![event(SENT, PublicEventKind::Sent)],
+        );
+        assert!(html.contains(">22 Nov 2026 07:50 (UTC−6)</time>"), "{html}");
+    }
+
+    #[test]
+    fn the_customers_own_views_read_as_one_line_with_the_last_time() {
+        let history = fold_views(vec![
+            event(SENT, PublicEventKind::Sent),
+            event(SENT + 60_000, PublicEventKind::Opened),
+            event(SENT + 3_600_000, PublicEventKind::Opened),
+            event(LATER, PublicEventKind::Opened),
+            event(LATER + 60_000, PublicEventKind::PdfDownloaded),
+        ]);
+        let cases = [
+            (
+                Language::En,
+                "Opened 3 times, last on <time datetime=\"2026-11-24T08:15:00Z\">24 Nov 2026 08:15 GMT</time>",
+            ),
+            (
+                Language::It,
+                "Aperta 3 volte, l’ultima il <time datetime=\"2026-11-24T08:15:00Z\">24/11/2026 08:15 GMT</time>",
+            ),
+            (
+                Language::Es,
+                "Abierta 3 veces, la última el <time datetime=\"2026-11-24T08:15:00Z\">24/11/2026 08:15 GMT</time>",
+            ),
+        ];
+        for (language, line) in cases {
+            let html = page(language, "Europe/London", history.clone());
+            assert!(html.contains(line), "{language:?}: {html}");
+            assert_eq!(html.matches("<li>").count(), 3, "{html}");
+        }
+        let html = page(Language::En, "Europe/London", history);
+        assert!(html.contains("<span>PDF downloaded</span>"), "{html}");
+    }
+
+    #[test]
+    fn folded_views_from_before_the_last_time_was_sent_say_only_how_many() {
+        let html = page(
+            Language::En,
+            "UTC",
+            vec![PublicEvent {
+                count: 4,
+                ..event(SENT, PublicEventKind::Printed)
+            }],
+        );
+        assert!(html.contains("<span>Printed 4 times</span>"), "{html}");
+    }
 }

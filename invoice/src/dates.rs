@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::i18n::Language;
+use crate::time_zone::TimeZone;
 
 /// A calendar date (`YYYY-MM-DD`), as printed on an invoice.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -94,14 +95,32 @@ impl From<Date> for String {
     }
 }
 
-/// `22/11/2026 14:05 UTC` (it/es) or `22 Nov 2026 14:05 UTC` (en).
-pub fn format_instant(unix_millis: i64, language: Language) -> String {
-    let minutes_of_day = unix_millis.rem_euclid(86_400_000) / 60_000;
+/// An instant in `zone`'s local time: `22/11/2026 14:05 CET` (it/es) or
+/// `22 Nov 2026 08:05 EST` (en), `(UTC−6)` for a zone without an
+/// abbreviation.
+pub fn format_instant(unix_millis: i64, language: Language, zone: TimeZone) -> String {
+    let offset = zone.offset_at(unix_millis);
+    let local = unix_millis + i64::from(offset.minutes) * 60_000;
+    let minutes_of_day = local.rem_euclid(86_400_000) / 60_000;
     format!(
-        "{} {:02}:{:02} UTC",
-        Date::from_unix_millis(unix_millis).format(language),
+        "{} {:02}:{:02} {}",
+        Date::from_unix_millis(local).format(language),
         minutes_of_day / 60,
-        minutes_of_day % 60
+        minutes_of_day % 60,
+        offset.suffix()
+    )
+}
+
+/// An instant as HTML's `datetime` attribute and machines read it:
+/// `2026-11-22T13:50:00Z`.
+pub fn rfc3339_utc(unix_millis: i64) -> String {
+    let seconds_of_day = unix_millis.rem_euclid(86_400_000) / 1000;
+    format!(
+        "{}T{:02}:{:02}:{:02}Z",
+        Date::from_unix_millis(unix_millis),
+        seconds_of_day / 3600,
+        seconds_of_day / 60 % 60,
+        seconds_of_day % 60
     )
 }
 
@@ -109,7 +128,7 @@ fn is_leap(year: i32) -> bool {
     year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
 }
 
-fn days_in_month(year: i32, month: u32) -> u32 {
+pub(crate) fn days_in_month(year: i32, month: u32) -> u32 {
     match month {
         2 if is_leap(year) => 29,
         2 => 28,
@@ -119,7 +138,7 @@ fn days_in_month(year: i32, month: u32) -> u32 {
 }
 
 // Howard Hinnant's days_from_civil / civil_from_days, proleptic Gregorian.
-fn days_from_civil(year: i32, month: u32, day: u32) -> i64 {
+pub(crate) fn days_from_civil(year: i32, month: u32, day: u32) -> i64 {
     let year = i64::from(year) - i64::from(month <= 2);
     let era = year.div_euclid(400);
     let year_of_era = year - era * 400;
@@ -172,17 +191,20 @@ mod tests {
     }
 
     #[test]
-    fn instants_are_shown_in_utc_in_the_readers_convention() {
+    fn instants_are_shown_in_the_zone_in_the_readers_convention() {
         // 2026-11-22T13:50:00Z
         let instant = 1_795_355_400_000;
         assert_eq!(
-            format_instant(instant, Language::It),
+            format_instant(instant, Language::It, TimeZone::UTC),
             "22/11/2026 13:50 UTC"
         );
+        let rome = TimeZone::parse("Europe/Rome").expect("offered");
         assert_eq!(
-            format_instant(instant, Language::En),
-            "22 Nov 2026 13:50 UTC"
+            format_instant(instant, Language::En, rome),
+            "22 Nov 2026 14:50 CET"
         );
+        assert_eq!(rfc3339_utc(instant), "2026-11-22T13:50:00Z");
+        assert_eq!(rfc3339_utc(instant + 59_999), "2026-11-22T13:50:59Z");
     }
 
     proptest! {

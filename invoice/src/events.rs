@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::dates::Date;
 use crate::document::PublicDocument;
 use crate::status::{amount_due, derive_status, InvoiceStatus, Lifecycle};
+use crate::time_zone::{self, TimeZone};
 use crate::tracking::Clue;
 
 /// Where the edge accepts a publication from the server (signed PUT).
@@ -116,6 +117,11 @@ pub struct PublicState {
     /// How many older entries the history has beyond those published.
     #[serde(default)]
     pub earlier_entries: u64,
+    /// The store's zone: the page shows its times in it until the reader's
+    /// browser puts them in the reader's own. Publications from before it
+    /// existed read as UTC, as they were shown then.
+    #[serde(default, deserialize_with = "time_zone::lenient")]
+    pub time_zone: TimeZone,
 }
 
 impl PublicState {
@@ -127,6 +133,7 @@ impl PublicState {
             paid_minor: 0,
             history: Vec::new(),
             earlier_entries: 0,
+            time_zone: TimeZone::UTC,
         }
     }
 
@@ -153,13 +160,54 @@ impl PublicState {
 pub struct PublicEvent {
     pub at_ms: i64,
     pub kind: PublicEventKind,
-    /// Repeats merged into this entry (see `crate::repeats`): 1 for one event.
+    /// Repeats merged into this entry (see `crate::repeats`), or the
+    /// customer's views folded into it ([`fold_views`]): 1 for one event.
     #[serde(default = "one")]
     pub count: i64,
+    /// When the last of `count` came; `None` when it was `at_ms` (and in
+    /// publications from before it was sent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_at_ms: Option<i64>,
 }
 
 fn one() -> i64 {
     1
+}
+
+impl PublicEvent {
+    /// When the last of the entry's events came.
+    pub fn last_at(&self) -> i64 {
+        self.last_at_ms
+            .map_or(self.at_ms, |last| last.max(self.at_ms))
+    }
+}
+
+/// The customer's own views, downloads and prints folded: all the opens are
+/// one entry ("Opened 3 times, last on …") at the first, and so are the
+/// downloads and the prints, so a customer who came back ten times reads one
+/// line, not ten. Sends, reminders and payments stay one entry each. Keeps
+/// the order of `history` (oldest first).
+pub fn fold_views(history: Vec<PublicEvent>) -> Vec<PublicEvent> {
+    let mut folded: Vec<PublicEvent> = Vec::with_capacity(history.len());
+    for event in history {
+        let views = matches!(
+            event.kind,
+            PublicEventKind::Opened | PublicEventKind::PdfDownloaded | PublicEventKind::Printed
+        );
+        match folded
+            .iter_mut()
+            .find(|earlier| views && earlier.kind == event.kind)
+        {
+            Some(earlier) => {
+                let last = earlier.last_at().max(event.last_at());
+                earlier.at_ms = earlier.at_ms.min(event.at_ms);
+                earlier.count = earlier.count.saturating_add(event.count.max(1));
+                earlier.last_at_ms = (last > earlier.at_ms).then_some(last);
+            }
+            None => folded.push(event),
+        }
+    }
+    folded
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -318,6 +366,7 @@ mod tests {
                 at_ms,
                 kind: PublicEventKind::Opened,
                 count: 1,
+                last_at_ms: None,
             })
             .collect();
         let (published, earlier) = published_history(history.clone());
@@ -327,5 +376,63 @@ mod tests {
         assert_eq!(published.last(), history.last());
         let (short, none) = published_history(history[..3].to_vec());
         assert_eq!((short.len(), none), (3, 0));
+    }
+
+    fn event(
+        at_ms: i64,
+        kind: PublicEventKind,
+        count: i64,
+        last_at_ms: Option<i64>,
+    ) -> PublicEvent {
+        PublicEvent {
+            at_ms,
+            kind,
+            count,
+            last_at_ms,
+        }
+    }
+
+    #[test]
+    fn the_customers_views_downloads_and_prints_fold_into_one_entry_each() {
+        use PublicEventKind::*;
+        let history = vec![
+            event(100, Sent, 1, None),
+            event(200, Opened, 1, None),
+            // Repeats within the window, merged at ingest.
+            event(300, Opened, 2, Some(350)),
+            event(400, PdfDownloaded, 1, None),
+            event(500, ReminderSent, 1, None),
+            event(600, Opened, 1, None),
+            event(700, Printed, 1, None),
+            event(800, ReminderSent, 1, None),
+        ];
+        assert_eq!(
+            fold_views(history),
+            vec![
+                event(100, Sent, 1, None),
+                event(200, Opened, 4, Some(600)),
+                event(400, PdfDownloaded, 1, None),
+                event(500, ReminderSent, 1, None),
+                event(700, Printed, 1, None),
+                event(800, ReminderSent, 1, None),
+            ]
+        );
+        assert_eq!(fold_views(Vec::new()), Vec::new());
+        let once = vec![event(5, Opened, 3, Some(9))];
+        assert_eq!(fold_views(once.clone()), once);
+    }
+
+    #[test]
+    fn a_state_published_before_zones_and_folding_still_reads() {
+        let old = r#"{"version":3,"lifecycle":"Issued","paid_minor":0,
+            "history":[{"at_ms":5,"kind":"opened","count":2}],"earlier_entries":0}"#;
+        let state: PublicState = serde_json::from_str(old).expect("reads");
+        assert_eq!(state.time_zone, TimeZone::UTC);
+        assert_eq!(state.history[0].last_at_ms, None);
+        assert_eq!(state.history[0].last_at(), 5);
+        let from_a_newer_release =
+            old.replace(r#""version":3"#, r#""version":3,"time_zone":"Asia/Tokyo""#);
+        let state: PublicState = serde_json::from_str(&from_a_newer_release).expect("reads");
+        assert_eq!(state.time_zone, TimeZone::UTC);
     }
 }

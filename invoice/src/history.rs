@@ -611,6 +611,9 @@ pub struct HistoryEntry {
     pub event: HistoryEvent,
     /// Repeats merged into this entry (see `crate::repeats`): 1 for one event.
     pub count: i64,
+    /// When the last of the repeats came (`None`: at `at_ms`).
+    #[serde(default)]
+    pub last_at_ms: Option<i64>,
 }
 
 /// What the merchant can narrow an invoice's history to.
@@ -695,10 +698,11 @@ impl MachineVisits {
             .unwrap_or(0)
     }
 
+    /// The last visit, repeats merged into an entry included.
     pub fn last_at_ms(&self) -> i64 {
         self.entries
             .iter()
-            .map(|entry| entry.at_ms)
+            .map(|entry| entry.last_at_ms.unwrap_or(entry.at_ms))
             .max()
             .unwrap_or(0)
     }
@@ -761,6 +765,7 @@ pub fn customer_history(entries: &[HistoryEntry], payments: &[PaymentFact]) -> V
                 at_ms: entry.at_ms,
                 kind,
                 count: entry.count.max(1),
+                last_at_ms: entry.last_at_ms,
             })
         })
         .chain(payments.iter().map(|payment| PublicEvent {
@@ -770,6 +775,7 @@ pub fn customer_history(entries: &[HistoryEntry], payments: &[PaymentFact]) -> V
                 date: payment.date,
             },
             count: 1,
+            last_at_ms: None,
         }))
         .collect();
     history.sort_by_key(|event| event.at_ms);
@@ -1032,6 +1038,7 @@ mod tests {
             at_ms,
             event,
             count: 1,
+            last_at_ms: None,
         }
     }
 
@@ -1068,16 +1075,19 @@ mod tests {
                 }
             }),
             count: 3,
+            last_at_ms: None,
         };
         let person = HistoryEntry {
             at_ms: 50,
             event: at_link(EdgeEventKind::Opened, Recipient::Customer, false),
             count: 1,
+            last_at_ms: None,
         };
         let sent = HistoryEntry {
             at_ms: 1,
             event: email(EmailKind::Invoice(Recipient::Customer), EmailStep::Sent),
             count: 1,
+            last_at_ms: None,
         };
         let network = Clue::MachineNetwork {
             network: "Microsoft".into(),

@@ -31,6 +31,7 @@ pub mod repeats;
 pub mod signing;
 pub mod status;
 pub mod store;
+pub mod time_zone;
 pub mod tracking;
 pub mod transitions;
 pub mod views;

@@ -14,6 +14,7 @@ use crate::email::{button_html, escape_html, html_email, paragraphs_html, EmailC
 use crate::events::{EdgeEventKind, Recipient};
 use crate::history::HistoryEvent;
 use crate::i18n::{fill, text, Language, Text};
+use crate::time_zone::TimeZone;
 
 /// What a merchant is told of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -157,6 +158,9 @@ pub struct Notice {
     pub customer: String,
     /// When the customer did it.
     pub at_ms: i64,
+    /// The invoice's store's zone, in which the time is told.
+    #[serde(default, deserialize_with = "crate::time_zone::lenient")]
+    pub time_zone: TimeZone,
 }
 
 /// The most notices one digest lists; the rest are counted. Keeps a digest
@@ -220,9 +224,9 @@ fn values<'a>(notice: &'a Notice, at: &'a str) -> [(&'static str, &'a str); 3] {
 }
 
 /// The notice in one sentence: "Maria Pérez opened invoice 2026-0007 on
-/// 2 Dec 2026 14:05 UTC".
+/// 2 Dec 2026 15:05 CET", in the store's zone.
 pub fn notice_line(language: Language, notice: &Notice) -> String {
-    let at = format_instant(notice.at_ms, language);
+    let at = format_instant(notice.at_ms, language, notice.time_zone);
     let line = match notice.kind {
         NoticeKind::Opened => Words::OpenedLine,
         NoticeKind::Downloaded => Words::DownloadedLine,
@@ -238,7 +242,7 @@ pub fn notice_email(
     invoice_url: &str,
     settings_url: &str,
 ) -> EmailContent {
-    let at = format_instant(notice.at_ms, language);
+    let at = format_instant(notice.at_ms, language, notice.time_zone);
     let subject_key = match notice.kind {
         NoticeKind::Opened => Words::OpenedSubject,
         NoticeKind::Downloaded => Words::DownloadedSubject,
@@ -482,6 +486,7 @@ mod tests {
             customer: "Maria <Pérez>".into(),
             // 2 Dec 2026 14:05 UTC
             at_ms: 1_796_220_300_000,
+            time_zone: TimeZone::UTC,
         }
     }
 
@@ -547,5 +552,16 @@ mod tests {
         let email = digest_email(Language::It, &notices, |id| format!("/{id}"), "s");
         assert_eq!(email.html.matches("<li").count(), DIGEST_MAX_LINES + 1);
         assert!(email.text.contains("…e altre 5."));
+    }
+
+    #[test]
+    fn a_notice_tells_the_time_in_the_stores_zone() {
+        let rome = Notice {
+            time_zone: TimeZone::parse("Europe/Rome").expect("zone"),
+            ..notice(NoticeKind::Opened, 7)
+        };
+        let line = notice_line(Language::It, &rome);
+        assert!(line.contains("15:05 CET"), "{line}");
+        assert!(notice_line(Language::En, &notice(NoticeKind::Opened, 7)).contains("14:05 UTC"));
     }
 }

@@ -49,6 +49,10 @@ pub enum Problem {
     HeaderInjection,
     ChooseLanguage,
     UnknownCurrency,
+    /// A store's time zone that is not among those offered.
+    UnknownTimeZone {
+        name: String,
+    },
     ChooseCustomer,
     ChooseStore,
     UnknownCustomer,
@@ -172,6 +176,11 @@ impl Problem {
                 "Scegli una delle valute proposte.",
                 "Elige una de las monedas ofrecidas.",
             ),
+            Problem::UnknownTimeZone { name } => match language {
+                En => format!("“{name}” is not a time zone Invio knows. Choose one of those offered."),
+                It => format!("“{name}” non è un fuso orario che Invio conosce. Scegline uno tra quelli proposti."),
+                Es => format!("“{name}” no es una zona horaria que Invio conozca. Elige una de las ofrecidas."),
+            },
             Problem::ChooseCustomer => pick("Choose a customer.", "Scegli un cliente.", "Elige un cliente."),
             Problem::ChooseStore => pick("Choose a store.", "Scegli un negozio.", "Elige una tienda."),
             Problem::UnknownCustomer => pick(

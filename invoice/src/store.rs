@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::document::{DocumentLayout, EmailAddress, Party};
 use crate::email::{MAX_MESSAGE, MAX_SUBJECT};
 use crate::problem::{address_lines, optional_text, required_text, FieldError, Problem};
+use crate::time_zone::TimeZone;
 use crate::{Currency, Language};
 
 /// The numbering pattern of a store's invoices: `{YYYY}` (year), `{YY}`
@@ -185,6 +186,8 @@ pub struct StoreInput {
     pub tax_id: String,
     pub currency: String,
     pub language: String,
+    /// An IANA name; empty: the zone of the store's language.
+    pub time_zone: String,
     pub number_format: String,
     pub email_enabled: bool,
     pub reply_to: String,
@@ -210,6 +213,9 @@ pub struct StoreSettings {
     pub currency: Currency,
     /// The language of documents for customers who have none set.
     pub language: Language,
+    /// Where the merchant's times are shown: the admin, the emails, and the
+    /// customer's page until the browser puts them in the reader's own zone.
+    pub time_zone: TimeZone,
     pub number_format: NumberFormat,
     /// Whether invoices may be emailed from this store at all.
     pub email_enabled: bool,
@@ -238,6 +244,7 @@ impl Default for StoreSettings {
             tax_id: None,
             currency: Currency::Eur,
             language: Language::En,
+            time_zone: TimeZone::default_for(Language::En),
             number_format: NumberFormat::default(),
             email_enabled: true,
             reply_to: None,
@@ -303,6 +310,17 @@ impl StoreInput {
             "language",
             Language::parse(self.language.trim()).ok_or(Problem::ChooseLanguage),
         );
+        let time_zone = check(
+            &mut errors,
+            "time_zone",
+            match (self.time_zone.trim(), language) {
+                ("", Some(language)) => Ok(TimeZone::default_for(language)),
+                ("", None) => Ok(TimeZone::UTC),
+                (name, _) => TimeZone::parse(name).ok_or_else(|| Problem::UnknownTimeZone {
+                    name: name.chars().take(64).collect(),
+                }),
+            },
+        );
         let number_format = check(
             &mut errors,
             "number_format",
@@ -367,6 +385,7 @@ impl StoreInput {
         match (
             currency,
             language,
+            time_zone,
             number_format,
             reply_to,
             copies_to,
@@ -382,6 +401,7 @@ impl StoreInput {
             (
                 Some(currency),
                 Some(language),
+                Some(time_zone),
                 Some(number_format),
                 Some(reply_to),
                 Some(copies_to),
@@ -399,6 +419,7 @@ impl StoreInput {
                 tax_id,
                 currency,
                 language,
+                time_zone,
                 number_format,
                 email_enabled: self.email_enabled,
                 reply_to,
@@ -426,6 +447,7 @@ impl StoreSettings {
             tax_id: self.tax_id.clone().unwrap_or_default(),
             currency: self.currency.code().to_owned(),
             language: self.language.code().to_owned(),
+            time_zone: self.time_zone.name().to_owned(),
             number_format: self.number_format.as_str().to_owned(),
             email_enabled: self.email_enabled,
             reply_to: self
@@ -551,6 +573,7 @@ mod tests {
         let input = StoreInput {
             name: String::new(),
             currency: "XYZ".into(),
+            time_zone: "Mars/Olympus_Mons".into(),
             reply_to: "reply@".into(),
             copies_to: "ok@x.it; bad".into(),
             email_subject: "Invoice\r\nBcc: victim@example.com".into(),
@@ -567,12 +590,47 @@ mod tests {
             fields,
             [
                 "currency",
+                "time_zone",
                 "reply_to",
                 "copies_to",
                 "email_subject",
                 "reminder_schedule",
                 "name"
             ]
+        );
+    }
+
+    #[test]
+    fn a_store_without_a_zone_takes_its_languages_and_an_unknown_zone_is_refused() {
+        let italian = StoreInput {
+            language: "it".into(),
+            time_zone: String::new(),
+            ..StoreSettings::default().to_input()
+        };
+        assert_eq!(
+            italian.validate().map(|store| store.time_zone.name()),
+            Ok("Europe/Rome")
+        );
+        let chosen = StoreInput {
+            time_zone: "America/New_York".into(),
+            ..italian.clone()
+        };
+        assert_eq!(
+            chosen.validate().map(|store| store.time_zone.name()),
+            Ok("America/New_York")
+        );
+        let unknown = StoreInput {
+            time_zone: "Europe/Atlantis".into(),
+            ..italian
+        };
+        assert_eq!(
+            unknown.validate(),
+            Err(vec![FieldError::new(
+                "time_zone",
+                Problem::UnknownTimeZone {
+                    name: "Europe/Atlantis".into()
+                }
+            )])
         );
     }
 

@@ -8,6 +8,7 @@ use crate::dates::Date;
 use crate::organisation::Role;
 use crate::payment::PaymentMethod;
 use crate::status::InvoiceStatus;
+use crate::time_zone::TimeZone;
 use crate::{Language, Money};
 
 /// Where an invoice's latest email stands.
@@ -46,6 +47,9 @@ pub struct InvoiceRow {
     pub open_count: i64,
     /// How many sends were requested so far; keys the next send's idempotency.
     pub sends: i64,
+    /// The zone of the invoice's store, which its times are shown in (the
+    /// list may hold several stores').
+    pub time_zone: TimeZone,
 }
 
 /// Which invoices the list shows. `status` is a status code, `unpaid`, or

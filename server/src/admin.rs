@@ -82,6 +82,7 @@ impl AdminBackend for Services {
         let store = StoreSettings {
             name: valid.business_name.clone(),
             language: valid.language,
+            time_zone: invoice::time_zone::TimeZone::default_for(valid.language),
             ..StoreSettings::default()
         };
         stores::insert(&self.db, organisation, &store, now).await?;
@@ -400,6 +401,7 @@ impl AdminBackend for Services {
             )
             .is_none(),
             history,
+            time_zone: store.time_zone,
             email,
             sends,
             today: today(),

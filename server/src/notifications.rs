@@ -88,6 +88,7 @@ impl Services {
                     number: people.number.clone(),
                     customer: people.customer.clone(),
                     at_ms,
+                    time_zone: people.time_zone,
                 };
                 let content = notice_email(
                     listener.language,

@@ -290,3 +290,46 @@ async fn a_history_written_as_strings_reads_back_typed_and_keeps_its_opens() {
         assert_eq!(opens[6], 1);
     }
 }
+
+#[tokio::test]
+async fn stores_from_before_time_zones_take_the_zone_of_their_language() {
+    for url in database_urls().await {
+        let old = migrated_until(&url, "0008").await;
+        sqlx::query(
+            "INSERT INTO organisations (id, name, created_at) VALUES (1, 'Bottega Rossi', 0)",
+        )
+        .execute(&old)
+        .await
+        .expect("organisation");
+        for (id, language) in [(1, "it"), (2, "es"), (3, "en")] {
+            sqlx::query(
+                "INSERT INTO stores (id, organisation_id, name, currency, settings, created_at, updated_at)
+                 VALUES ($1, 1, 'Store', 'EUR', $2, 0, 0)",
+            )
+            .bind(id)
+            .bind(format!(r#"{{"name":"Store","language":"{language}"}}"#))
+            .execute(&old)
+            .await
+            .expect("the previous release's store");
+        }
+        old.close().await;
+
+        let db = Db::connect(&url).await.expect("migrated");
+        for (id, zone) in [
+            (1, "Europe/Rome"),
+            (2, "Europe/Madrid"),
+            (3, "Europe/London"),
+        ] {
+            let store = server::db::stores::get(&db, OrganisationId(1), id)
+                .await
+                .expect("store");
+            assert_eq!(store.time_zone.name(), zone, "{url}");
+            let settings: String = sqlx::query_scalar("SELECT settings FROM stores WHERE id = $1")
+                .bind(id)
+                .fetch_one(&db.pool)
+                .await
+                .expect("settings");
+            assert!(settings.contains(zone), "{settings}");
+        }
+    }
+}

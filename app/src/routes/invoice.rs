@@ -23,7 +23,8 @@ use crate::api::{
     SaveDraft,
 };
 use crate::components::{
-    action_error, field_error, ErrorAlert, Field, LastError, SelectField, TextArea,
+    action_error, field_error, provide_store_time_zone, use_store_time_zone, ErrorAlert, Field,
+    LastError, SelectField, TextArea,
 };
 use crate::i18n::{t, tr, use_language, T};
 use crate::routes::invoices::{EmailCell, RowActions};
@@ -435,6 +436,7 @@ fn IssuedInvoice(
     revoke: ServerAction<RevokeLink>,
 ) -> impl IntoView {
     let language = use_language();
+    provide_store_time_zone(detail.time_zone);
     let id = detail.id;
     let number = detail.number.clone().unwrap_or_default();
     let status = detail.status;
@@ -497,7 +499,7 @@ fn IssuedInvoice(
                 <div><dt>{t(T::Total)}</dt><dd data-testid="total">{move || total.format(language.get())}</dd></div>
                 <div><dt>{t(T::AmountPaid)}</dt><dd data-testid="paid">{move || paid.format(language.get())}</dd></div>
                 <div><dt>{t(T::AmountDue)}</dt><dd data-testid="due">{move || due.format(language.get())}</dd></div>
-                <div><dt>{t(T::EmailSent)}</dt><dd><EmailCell email=detail.email.clone() /></dd></div>
+                <div><dt>{t(T::EmailSent)}</dt><dd><EmailCell email=detail.email.clone() time_zone=detail.time_zone /></dd></div>
             </dl>
             <div class="form-actions">
                 <a class="button" href=format!("/invoices/{id}/pdf?layout=a4") download>{t(T::DownloadPdf)}</a>
@@ -610,6 +612,7 @@ fn IssuedInvoice(
 #[component]
 fn SentLinks(id: i64, links: Vec<LinkRow>, revoke: ServerAction<RevokeLink>) -> impl IntoView {
     let language = use_language();
+    let time_zone = use_store_time_zone();
     (!links.is_empty()).then(|| {
         view! {
             <section class="card" aria-labelledby="links-title">
@@ -631,7 +634,7 @@ fn SentLinks(id: i64, links: Vec<LinkRow>, revoke: ServerAction<RevokeLink>) -> 
                                         {link.email.clone()}
                                         {is_copy.then(|| view! { " " <span class="pill">{t(T::Copy)}</span> })}
                                     </td>
-                                    <td>{move || format_instant(created, language.get())}</td>
+                                    <td>{move || format_instant(created, language.get(), time_zone)}</td>
                                     <td>
                                         {match link.revoked_at_ms {
                                             Some(_) => view! { <span class="muted">{t(T::Revoked)}</span> }.into_any(),
@@ -716,6 +719,7 @@ fn History(
 #[component]
 fn HistoryItem(entry: crate::api::HistoryEntry) -> impl IntoView {
     let language = use_language();
+    let time_zone = use_store_time_zone();
     let automated = entry.event.automated();
     let at_link = entry.event.at_link().cloned();
     let copy = entry.event.audience() == Some(Audience::Copy);
@@ -726,7 +730,7 @@ fn HistoryItem(entry: crate::api::HistoryEntry) -> impl IntoView {
     let event = entry.event;
     view! {
         <li class:automated=automated class:by-person=person_at_link>
-            <time>{move || format_instant(entry.at_ms, language.get())}</time>
+            <time>{move || format_instant(entry.at_ms, language.get(), time_zone)}</time>
             " "
             {copy.then(|| view! { <span class="pill">{t(T::Copy)}</span> " " })}
             <span class="what">{move || history_text(&event, language.get())}</span>
@@ -750,14 +754,15 @@ fn HistoryItem(entry: crate::api::HistoryEntry) -> impl IntoView {
 #[component]
 fn MachineVisitsItem(visits: MachineVisits) -> impl IntoView {
     let language = use_language();
+    let time_zone = use_store_time_zone();
     let (first, last, count) = (visits.first_at_ms(), visits.last_at_ms(), visits.count());
     let reasons = visits.reasons();
     view! {
         <li class="automated folded">
-            <time>{move || format_instant(last, language.get())}</time>
+            <time>{move || format_instant(last, language.get(), time_zone)}</time>
             " "
             <span class="what">{move || tr(language.get(), T::MachineVisits).replace("{}", &count.to_string())}</span>
-            <span class="muted small">" · " {t(T::Since)} " " {move || format_instant(first, language.get())}</span>
+            <span class="muted small">" · " {t(T::Since)} " " {move || format_instant(first, language.get(), time_zone)}</span>
             {(!reasons.is_empty()).then(|| view! {
                 <span class="reasons small">" · " {t(T::Why)} ": " {move || reasons_text(&reasons, language.get())}</span>
             })}

@@ -4,6 +4,7 @@
 use invoice::dates::format_instant;
 use invoice::email::{send_refusal, EmailPurpose};
 use invoice::status::InvoiceStatus;
+use invoice::time_zone::TimeZone;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_router::components::Form;
@@ -234,7 +235,7 @@ fn InvoiceTable(rows: Vec<InvoiceRow>, actions: RowActions) -> impl IntoView {
 
 /// The Email sent cell: when, queued, retrying or failed (the reason on hover).
 #[component]
-pub fn EmailCell(email: EmailState) -> impl IntoView {
+pub fn EmailCell(email: EmailState, time_zone: TimeZone) -> impl IntoView {
     let language = use_language();
     match email {
         EmailState::NotSent => view! { <span class="muted">"—"</span> }.into_any(),
@@ -243,7 +244,7 @@ pub fn EmailCell(email: EmailState) -> impl IntoView {
             view! { <span class="pill pending" title=reason>{t(T::Retrying)}</span> }.into_any()
         }
         EmailState::Sent { at_ms } => {
-            view! { <time class="sent">{move || format_instant(at_ms, language.get())}</time> }
+            view! { <time class="sent">{move || format_instant(at_ms, language.get(), time_zone)}</time> }
                 .into_any()
         }
         EmailState::Failed { reason } => {
@@ -255,11 +256,12 @@ pub fn EmailCell(email: EmailState) -> impl IntoView {
 #[component]
 fn InvoiceRowView(row: InvoiceRow, actions: RowActions) -> impl IntoView {
     let language = use_language();
+    let time_zone = row.time_zone;
     let opened_cell = match row.first_opened_ms {
         Some(at_ms) => {
             let count = row.open_count;
             view! {
-                <time class="opened">{move || format_instant(at_ms, language.get())}</time>
+                <time class="opened">{move || format_instant(at_ms, language.get(), time_zone)}</time>
                 {(count > 1).then(|| view! { <span class="muted">" · " {count} " " {t(T::Opens)}</span> })}
             }
                 .into_any()
@@ -300,7 +302,7 @@ fn InvoiceRowView(row: InvoiceRow, actions: RowActions) -> impl IntoView {
             </td>
             <td class="num" data-label=move || t(T::Total)()>{move || total.format(language.get())}</td>
             <td data-label=move || t(T::Status)()><span class=format!("pill status-{}", status.code())>{move || status.label(language.get())}</span></td>
-            <td data-column="email-sent" data-label=move || t(T::EmailSent)()><EmailCell email=row.email.clone() /></td>
+            <td data-column="email-sent" data-label=move || t(T::EmailSent)()><EmailCell email=row.email.clone() time_zone /></td>
             <td data-column="opened" data-label=move || t(T::Opened)()>{opened_cell}</td>
             <td class="row-actions">
                 <RowMenu id=row.id issued label sends=row.sends status can_remind actions />

@@ -2,14 +2,15 @@
 
 use invoice::document::DocumentLayout;
 use invoice::store::StoreInput;
-use invoice::Currency;
+use invoice::time_zone::TimeZone;
+use invoice::{Currency, Language};
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
 use crate::api::{CurrentUser, ResendRecipientConfirmation, Role, SaveStore, Viewer};
 use crate::components::{
-    action_error, error_message, field_error, language_options, CheckboxField, ErrorAlert, Field,
-    SelectField, TextArea,
+    action_error, error_message, field_error, language_options, time_zone_options, CheckboxField,
+    ErrorAlert, Field, SelectField, TextArea,
 };
 use crate::i18n::{t, tr, use_language, T};
 
@@ -73,6 +74,24 @@ fn StoreForm(id: Option<i64>, input: StoreInput) -> impl IntoView {
     let tax_id = RwSignal::new(input.tax_id);
     let currency = RwSignal::new(input.currency);
     let store_language = RwSignal::new(input.language);
+    let time_zone = RwSignal::new(input.time_zone);
+    // A new store's zone follows its language until the merchant picks one.
+    if id.is_none() {
+        Effect::new(move |previous: Option<String>| {
+            let chosen = store_language.get();
+            let follows = |code: &str| {
+                Language::parse(code).map(|language| TimeZone::default_for(language).name())
+            };
+            if let Some(previous) = previous {
+                if follows(&previous) == Some(time_zone.get_untracked().as_str()) {
+                    if let Some(zone) = follows(&chosen) {
+                        time_zone.set(zone.to_owned());
+                    }
+                }
+            }
+            chosen
+        });
+    }
     let number_format = RwSignal::new(input.number_format);
     let email_enabled = RwSignal::new(input.email_enabled);
     let reply_to = RwSignal::new(input.reply_to);
@@ -131,7 +150,8 @@ fn StoreForm(id: Option<i64>, input: StoreInput) -> impl IntoView {
             saved.set(false);
             save.dispatch(SaveStore { id, input: StoreInput {
                 name: name.get(), address: address.get(), tax_id: tax_id.get(), currency: currency.get(),
-                language: store_language.get(), number_format: number_format.get(), email_enabled: email_enabled.get(),
+                language: store_language.get(), time_zone: time_zone.get(),
+                number_format: number_format.get(), email_enabled: email_enabled.get(),
                 reply_to: reply_to.get(), copies_to: copies_to.get(), failure_notify: failure_notify.get(),
                 email_template: email_template.get(), print_template: print_template.get(),
                 email_subject: email_subject.get(), email_message: email_message.get(),
@@ -147,6 +167,7 @@ fn StoreForm(id: Option<i64>, input: StoreInput) -> impl IntoView {
                 <TextArea label=T::Address name="address" value=address error=field_error(error, "address") />
                 <SelectField label=T::Currency name="currency" value=currency error=field_error(error, "currency") options=currency_options />
                 <SelectField label=T::DefaultLanguage name="language" value=store_language error=field_error(error, "language") options=Signal::derive(language_options) />
+                <SelectField label=T::TimeZone name="time_zone" value=time_zone error=field_error(error, "time_zone") options=Signal::derive(time_zone_options) />
                 <Field label=T::NumberFormat name="number_format" value=number_format error=field_error(error, "number_format") hint=T::NumberFormatHint />
             </fieldset>
             <fieldset class="grid" disabled=!is_owner>

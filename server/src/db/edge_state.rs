@@ -1,6 +1,6 @@
 //! The customer-visible state of invoices, as published to the edge.
 
-use invoice::events::{published_history, PublicState};
+use invoice::events::{fold_views, published_history, PublicState};
 use invoice::history::{customer_history, PaymentFact};
 use invoice::organisation::OrganisationId;
 use invoice::status::Lifecycle;
@@ -17,7 +17,9 @@ pub async fn read(
     invoice_id: i64,
 ) -> Result<(PublicState, i64), ServerError> {
     let invoice = sqlx::query(
-        "SELECT lifecycle, currency, paid_minor, state_version FROM invoices WHERE organisation_id = $1 AND id = $2",
+        "SELECT i.lifecycle, i.currency, i.paid_minor, i.state_version, s.time_zone
+         FROM invoices i JOIN stores s ON s.id = i.store_id
+         WHERE i.organisation_id = $1 AND i.id = $2",
     )
     .bind(organisation.0)
     .bind(invoice_id)
@@ -41,7 +43,9 @@ pub async fn read(
             })
             .collect();
     let version: i64 = invoice.try_get("state_version")?;
-    let (history, earlier_entries) = published_history(customer_history(&history, &payments));
+    let (history, earlier_entries) =
+        published_history(fold_views(customer_history(&history, &payments)));
+    let time_zone: String = invoice.try_get("time_zone")?;
     Ok((
         PublicState {
             version,
@@ -50,6 +54,7 @@ pub async fn read(
             paid_minor: invoice.try_get("paid_minor")?,
             history,
             earlier_entries,
+            time_zone: super::stores::time_zone(&time_zone)?,
         },
         version,
     ))

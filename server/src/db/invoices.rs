@@ -586,7 +586,7 @@ pub async fn history(
     invoice_id: i64,
 ) -> Result<Vec<HistoryEntry>, ServerError> {
     let rows = sqlx::query(
-        "SELECT kind, detail, automated, counts_as_open, recipient, device, browser, at, repeat_count FROM events
+        "SELECT kind, detail, automated, counts_as_open, recipient, device, browser, at, last_at, repeat_count FROM events
          WHERE organisation_id = $1 AND invoice_id = $2 ORDER BY at, id",
     )
     .bind(organisation.0)
@@ -609,6 +609,7 @@ pub async fn history(
                 at_ms: row.try_get("at")?,
                 event,
                 count: row.try_get("repeat_count")?,
+                last_at_ms: row.try_get("last_at")?,
             }),
             Err(unreadable) => {
                 tracing::warn!(invoice = invoice_id, %unreadable, "history entry left out")
@@ -771,9 +772,10 @@ pub async fn list(
     let limit = params.push(Param::Int(INVOICE_PAGE_SIZE as i64 + 1));
     let sql = format!(
         "SELECT i.id, i.lifecycle, i.number, i.issue_date, i.due_date, i.sort_date, i.currency, i.total_minor, i.paid_minor,
-                i.customer_name, c.email AS customer_email, {EMAIL_COLUMNS}
+                i.customer_name, c.email AS customer_email, s.time_zone, {EMAIL_COLUMNS}
          FROM invoices i
          JOIN customers c ON c.id = i.customer_id AND c.organisation_id = i.organisation_id
+         JOIN stores s ON s.id = i.store_id
          WHERE {}
          ORDER BY {column} {order}, i.id {order}
          LIMIT {limit}",
@@ -824,5 +826,6 @@ fn invoice_row(row: &AnyRow, today: Date) -> Result<InvoiceRow, ServerError> {
         first_opened_ms: row.try_get("first_opened")?,
         open_count: row.try_get("open_count")?,
         sends: row.try_get("sends")?,
+        time_zone: super::stores::time_zone(&row.try_get::<String, _>("time_zone")?)?,
     })
 }

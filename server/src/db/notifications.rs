@@ -6,6 +6,7 @@ use invoice::dates::Date;
 use invoice::history::{HistoryEvent, StoredEvent};
 use invoice::notifications::{EmailChoice, Notice, NoticeKind, NotifySettings};
 use invoice::organisation::OrganisationId;
+use invoice::time_zone::TimeZone;
 use invoice::Language;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
@@ -123,6 +124,8 @@ pub struct Listener {
 pub struct InvoiceAudience {
     pub number: String,
     pub customer: String,
+    /// The invoice's store's time zone, in which its notices tell the time.
+    pub time_zone: TimeZone,
     pub owners: Vec<i64>,
     pub issuer: Option<i64>,
     pub listeners: Vec<Listener>,
@@ -134,7 +137,9 @@ pub async fn invoice_audience(
     invoice_id: i64,
 ) -> Result<InvoiceAudience, ServerError> {
     let invoice = sqlx::query(
-        "SELECT number, customer_name, issued_by FROM invoices WHERE id = $1 AND organisation_id = $2",
+        "SELECT i.number, i.customer_name, i.issued_by, s.time_zone
+         FROM invoices i JOIN stores s ON s.id = i.store_id
+         WHERE i.id = $1 AND i.organisation_id = $2",
     )
     .bind(invoice_id)
     .bind(organisation.0)
@@ -169,6 +174,7 @@ pub async fn invoice_audience(
             .try_get::<Option<String>, _>("number")?
             .unwrap_or_default(),
         customer: invoice.try_get("customer_name")?,
+        time_zone: super::stores::time_zone(&invoice.try_get::<String, _>("time_zone")?)?,
         owners,
         issuer: issued_by.filter(|id| listeners.iter().any(|user| user.user_id == *id)),
         listeners,
@@ -265,8 +271,8 @@ pub async fn live_since(
     limit: i64,
 ) -> Result<Vec<LiveNotice>, ServerError> {
     let rows = sqlx::query(
-        "SELECT n.id, n.user_id, n.kind, n.invoice_id, n.happened_at, i.number, i.customer_name
-         FROM notifications n JOIN invoices i ON i.id = n.invoice_id
+        "SELECT n.id, n.user_id, n.kind, n.invoice_id, n.happened_at, i.number, i.customer_name, s.time_zone
+         FROM notifications n JOIN invoices i ON i.id = n.invoice_id JOIN stores s ON s.id = i.store_id
          WHERE n.organisation_id = $1 AND n.id > $2 AND n.live = 1
          ORDER BY n.id DESC LIMIT $3",
     )
@@ -297,6 +303,7 @@ fn notice_of(row: &AnyRow) -> Result<Notice, ServerError> {
             .unwrap_or_default(),
         customer: row.try_get("customer_name")?,
         at_ms: row.try_get("happened_at")?,
+        time_zone: super::stores::time_zone(&row.try_get::<String, _>("time_zone")?)?,
     })
 }
 
@@ -362,8 +369,8 @@ pub async fn take_digest(
         return Ok(None);
     };
     let rows = sqlx::query(
-        "SELECT n.kind, n.invoice_id, n.happened_at, i.number, i.customer_name
-         FROM notifications n JOIN invoices i ON i.id = n.invoice_id
+        "SELECT n.kind, n.invoice_id, n.happened_at, i.number, i.customer_name, s.time_zone
+         FROM notifications n JOIN invoices i ON i.id = n.invoice_id JOIN stores s ON s.id = i.store_id
          WHERE n.user_id = $1 AND n.email = $2 AND n.digested_on IS NULL AND n.created_at < $3
          ORDER BY n.happened_at, n.id",
     )

@@ -2,6 +2,7 @@
 
 use invoice::organisation::OrganisationId;
 use invoice::store::StoreSettings;
+use invoice::time_zone::TimeZone;
 use invoice::views::StoreRow;
 use sqlx::Row;
 
@@ -31,15 +32,24 @@ pub async fn get(
     organisation: OrganisationId,
     id: i64,
 ) -> Result<StoreSettings, ServerError> {
-    let row = sqlx::query("SELECT settings FROM stores WHERE organisation_id = $1 AND id = $2")
-        .bind(organisation.0)
-        .bind(id)
-        .fetch_optional(&db.pool)
-        .await?
-        .ok_or(ServerError::NotFound)?;
-    Ok(serde_json::from_str(
-        &row.try_get::<String, _>("settings")?,
-    )?)
+    let row = sqlx::query(
+        "SELECT settings, time_zone FROM stores WHERE organisation_id = $1 AND id = $2",
+    )
+    .bind(organisation.0)
+    .bind(id)
+    .fetch_optional(&db.pool)
+    .await?
+    .ok_or(ServerError::NotFound)?;
+    let mut settings: StoreSettings = serde_json::from_str(&row.try_get::<String, _>("settings")?)?;
+    // The column is the zone's record: a release from before zones wrote
+    // settings without one.
+    settings.time_zone = time_zone(&row.try_get::<String, _>("time_zone")?)?;
+    Ok(settings)
+}
+
+/// A zone as stored: one of those offered, or the database is not ours.
+pub fn time_zone(name: &str) -> Result<TimeZone, ServerError> {
+    TimeZone::parse(name).ok_or_else(|| ServerError::Corrupt(format!("time zone {name}")))
 }
 
 pub async fn insert(
@@ -49,12 +59,13 @@ pub async fn insert(
     now_ms: i64,
 ) -> Result<i64, ServerError> {
     Ok(sqlx::query(
-        "INSERT INTO stores (organisation_id, name, currency, settings, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
+        "INSERT INTO stores (organisation_id, name, currency, time_zone, settings, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
     )
     .bind(organisation.0)
     .bind(&settings.name)
     .bind(settings.currency.code())
+    .bind(settings.time_zone.name())
     .bind(serde_json::to_string(settings)?)
     .bind(now_ms)
     .fetch_one(&db.pool)
@@ -69,22 +80,39 @@ pub async fn update(
     settings: &StoreSettings,
     now_ms: i64,
 ) -> Result<(), ServerError> {
+    let mut tx = db.begin_write().await?;
+    // The customer's page shows times in the store's zone: a new zone is a
+    // change of what the customer sees, published like any other, for the
+    // invoices already at the edge.
+    sqlx::query(
+        "UPDATE invoices SET state_version = state_version + 1
+         WHERE organisation_id = $1 AND store_id = $2
+           AND EXISTS (SELECT 1 FROM stores s WHERE s.id = $2 AND s.time_zone <> $3)
+           AND EXISTS (SELECT 1 FROM links l WHERE l.invoice_id = invoices.id)",
+    )
+    .bind(organisation.0)
+    .bind(id)
+    .bind(settings.time_zone.name())
+    .execute(&mut *tx)
+    .await?;
     let updated = sqlx::query(
-        "UPDATE stores SET name = $1, currency = $2, settings = $3, updated_at = $4
-         WHERE organisation_id = $5 AND id = $6",
+        "UPDATE stores SET name = $1, currency = $2, time_zone = $3, settings = $4, updated_at = $5
+         WHERE organisation_id = $6 AND id = $7",
     )
     .bind(&settings.name)
     .bind(settings.currency.code())
+    .bind(settings.time_zone.name())
     .bind(serde_json::to_string(settings)?)
     .bind(now_ms)
     .bind(organisation.0)
     .bind(id)
-    .execute(&db.pool)
+    .execute(&mut *tx)
     .await?
     .rows_affected();
     if updated == 0 {
         return Err(ServerError::NotFound);
     }
+    tx.commit().await?;
     Ok(())
 }
 

@@ -226,7 +226,8 @@ async fn whatever_an_invoices_history_holds_the_edge_is_sent_its_newest_entries_
         let (invoice, link) = sent_invoice(&world).await;
         deliver(&world.services).await;
         let key = edge_key(&world.db, invoice).await;
-        // A genuine open on each of 120 past days: 120 entries, none merged.
+        // A genuine open on each of 120 past days: 120 entries, none merged,
+        // which the customer reads as one line ("Opened 120 times").
         let today = now_ms().div_euclid(DAY_MS) * DAY_MS;
         let opens: Vec<EdgeEvent> = (1..=120)
             .map(|days| event_at(&link, EdgeEventKind::Opened, today - days * DAY_MS))
@@ -245,16 +246,38 @@ async fn whatever_an_invoices_history_holds_the_edge_is_sent_its_newest_entries_
             .await
             .expect("published");
         let state = world.edge.latest_state(&key).expect("a state");
+        assert_eq!(state.history.len(), 2, "{:?}", state.history);
+        assert_eq!(state.history[0].kind, PublicEventKind::Opened);
+        assert_eq!(state.history[0].count, 120);
+        assert_eq!(state.history[0].last_at(), today - DAY_MS);
+
+        // What does not fold (payments, here) is kept newest first up to
+        // the limit, and the rest counted.
+        for _ in 0..60 {
+            world
+                .services
+                .record_payment(world.user(), invoice, payment("0.01"))
+                .await
+                .expect("paid");
+        }
+        world
+            .services
+            .publish_changed_states()
+            .await
+            .expect("published");
+        let state = world.edge.latest_state(&key).expect("a state");
         assert_eq!(state.history.len(), PUBLISHED_HISTORY_LIMIT);
         let total = state.history.len() as u64 + state.earlier_entries;
-        assert_eq!(total, 121, "120 opens and the email sent");
+        assert_eq!(total, 62, "the opens, the email sent and 60 payments");
         assert!(
             state.history.windows(2).all(|w| w[0].at_ms <= w[1].at_ms),
             "oldest first"
         );
-        assert_eq!(
-            state.history.last().map(|event| &event.kind),
-            Some(&PublicEventKind::Sent),
+        assert!(
+            matches!(
+                state.history.last().map(|event| &event.kind),
+                Some(PublicEventKind::PaymentReceived { .. })
+            ),
             "the newest entries are kept"
         );
     }
