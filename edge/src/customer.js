@@ -39,14 +39,16 @@
   const download = document.getElementById("download-pdf");
   if (download && webdriver) download.href += "&webdriver=1";
   const MIN_VISIBLE_MS = 1500;
+  // How long a page seen but not touched waits for a scroll, a pointer, a
+  // touch or a key before it reports anyway: reading without touching,
+  // right after the email arrived, is also what a hidden scanner does, so
+  // input is worth waiting for. One report per page view, so one view is
+  // one open.
+  const WAIT_FOR_INPUT_MS = 30000;
   const TICK_MS = 250;
   let visibleMs = 0;
   let interacted = false;
-  // At most two reports a view: the first when the page has been seen, and
-  // one more when someone then touches it (reading without touching, right
-  // after the email arrived, is what a hidden scanner also does).
-  let reports = 0;
-  let reportedInput = false;
+  let reported = false;
 
   const post = (path, body) =>
     fetch(base + path, {
@@ -58,9 +60,8 @@
     }).catch(() => {});
 
   const report = () => {
-    if (reportedInput || reports >= 2 || (reports === 1 && !interacted)) return;
-    reports += 1;
-    reportedInput = interacted;
+    if (reported) return;
+    reported = true;
     clearInterval(timer);
     post("/presence", {
       view,
@@ -73,13 +74,19 @@
   const timer = setInterval(() => {
     if (document.visibilityState === "visible" && document.hasFocus()) {
       visibleMs += TICK_MS;
-      if (visibleMs >= MIN_VISIBLE_MS) report();
+      if (visibleMs >= MIN_VISIBLE_MS + WAIT_FOR_INPUT_MS) report();
     }
   }, TICK_MS);
 
   for (const type of ["scroll", "pointerdown", "pointermove", "touchstart", "keydown"]) {
     addEventListener(type, () => { interacted = true; report(); }, { passive: true, once: true });
   }
+  // Leaving a page that was read: report what was seen.
+  const leaving = () => { if (visibleMs >= MIN_VISIBLE_MS) report(); };
+  addEventListener("pagehide", leaving);
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "hidden") leaving();
+  });
 
   // The Print button and the browser's own print (Ctrl+P) both end up here;
   // one request to print is one event, however the browser reports it.
