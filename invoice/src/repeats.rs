@@ -17,6 +17,9 @@ use crate::events::{EdgeEvent, EdgeEventKind};
 pub const REPEAT_WINDOW_MS: i64 = 30 * 60 * 1000;
 
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+/// The longest an entry of repeats can span: its events share a UTC day, so
+/// an entry that reaches an instant began at most this long before it.
+pub const MAX_SPAN_MS: i64 = DAY_MS;
 
 /// What makes two events repeats of one another.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

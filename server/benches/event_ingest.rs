@@ -30,20 +30,32 @@ async fn main() {
     let db = Db::connect(&url).await.expect("database");
     let services = support::services(db.clone(), "http://127.0.0.1:9", 9);
     let merchant = support::sign_up(&services, "bench@invio.test", "maria@example.es").await;
-    let invoice_id = support::issued_invoice(&services, &merchant).await;
-    support::send_to_many(&services, &merchant.owner, invoice_id, LINKS, "bench").await;
-    let link_ids: Vec<String> = links::for_invoice(&db, merchant.owner.organisation, invoice_id)
-        .await
-        .expect("links")
-        .into_iter()
-        .map(|link| link.id)
-        .collect();
+    // Ingest and the raw INSERT each get their own invoice and links: rows
+    // the raw INSERT writes never merge, and ingest would otherwise look
+    // through tens of thousands of them that no edge could have sent.
+    let sent_links = |key: &'static str| {
+        let (services, merchant, db) = (&services, &merchant, &db);
+        async move {
+            let invoice_id = support::issued_invoice(services, merchant).await;
+            support::send_to_many(services, &merchant.owner, invoice_id, LINKS, key).await;
+            let link_ids: Vec<String> =
+                links::for_invoice(db, merchant.owner.organisation, invoice_id)
+                    .await
+                    .expect("links")
+                    .into_iter()
+                    .map(|link| link.id)
+                    .collect();
+            (invoice_id, link_ids)
+        }
+    };
+    let (_, link_ids) = sent_links("bench").await;
+    let (invoice_id, raw_link_ids) = sent_links("raw").await;
 
     let mut ingest_rates = Vec::new();
     let mut raw_rates = Vec::new();
     for round in 0..ROUNDS + 1 {
         let ingest_batches = batches(&link_ids);
-        let raw_batches = batches(&link_ids);
+        let raw_batches = batches(&raw_link_ids);
         let (ingested, inserted) = if round % 2 == 0 {
             let ingested = ingest(&db, &ingest_batches).await;
             (ingested, insert_raw(&db, &raw_batches, invoice_id).await)

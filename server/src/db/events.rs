@@ -4,7 +4,7 @@
 use invoice::events::{EdgeEvent, Recipient};
 use invoice::history::{HistoryEvent, LinkEvent};
 use invoice::organisation::OrganisationId;
-use invoice::repeats::{self, RepeatKey, Span, REPEAT_WINDOW_MS};
+use invoice::repeats::{self, RepeatKey, Span, MAX_SPAN_MS, REPEAT_WINDOW_MS};
 use invoice::tracking::{self, Actor, SAME_MOMENT_MS};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -483,15 +483,17 @@ async fn sibling_visits(
     if link_ids.is_empty() {
         return Ok(Vec::new());
     }
-    let placeholders = list_placeholders(3, link_ids.len());
+    let placeholders = list_placeholders(4, link_ids.len());
     let sql = format!(
         "SELECT link_id, at, COALESCE(last_at, at) AS last_at FROM events
-         WHERE at <= $1 AND COALESCE(last_at, at) >= $2 AND link_id IN ({})",
+         WHERE at <= $1 AND at >= $3 AND COALESCE(last_at, at) >= $2 AND link_id IN ({})",
         placeholders
     );
     let mut lookup = sqlx::query(&sql)
         .bind(latest + SAME_MOMENT_MS)
-        .bind(earliest - SAME_MOMENT_MS);
+        .bind(earliest - SAME_MOMENT_MS)
+        // No entry spans more than a day: the bound lets the index skip the rest.
+        .bind(earliest - SAME_MOMENT_MS - MAX_SPAN_MS);
     for link_id in link_ids {
         lookup = lookup.bind(link_id.to_string());
     }
