@@ -11,6 +11,7 @@
 
 use crate::dates::Date;
 use crate::document::{DocumentLine, PublicDocument};
+use crate::email::escape_html;
 use crate::italy::{CodiceDestinatario, CodiceFiscale, Iban, Natura, PartitaIva, RegimeFiscale};
 use crate::Currency;
 
@@ -481,16 +482,8 @@ impl Xml {
         self.0.push('<');
         self.0.push_str(name);
         self.0.push('>');
-        for c in value.chars() {
-            match c {
-                '&' => self.0.push_str("&amp;"),
-                '<' => self.0.push_str("&lt;"),
-                '>' => self.0.push_str("&gt;"),
-                '"' => self.0.push_str("&quot;"),
-                '\'' => self.0.push_str("&apos;"),
-                c => self.0.push(c),
-            }
-        }
+        // The same five characters as HTML, escaped the same way.
+        self.0.push_str(&escape_html(value));
         self.0.push_str("</");
         self.0.push_str(name);
         self.0.push_str(">\n");
