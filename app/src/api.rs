@@ -131,6 +131,8 @@ pub struct InvoiceDetail {
     pub can_remind: bool,
     /// Issuing should have sent it automatically but the customer has no address.
     pub automatic_send_skipped: bool,
+    /// The FatturaPA file's name, for an Italian store's issued invoice.
+    pub fatturapa_file: Option<String>,
 }
 
 /// The stores and customers an invoice can be written for.

@@ -880,6 +880,7 @@ mod tests {
             quantity_milli: 1_000,
             unit_price_minor: 10_000,
             tax_rate_bp: 2_200,
+            natura: None,
         }];
         PublicDocument {
             language: Language::It,
@@ -902,6 +903,7 @@ mod tests {
             totals: invoice::document::totals(&lines, invoice::Currency::Eur).expect("totals"),
             lines,
             notes: String::new(),
+            legal_channel: None,
         }
     }
 

@@ -24,6 +24,7 @@ fn document(lines: usize) -> PublicDocument {
             quantity_milli: 1_000 + n * 250,
             unit_price_minor: 1_990 + n * 100,
             tax_rate_bp: if n % 3 == 0 { 1_000 } else { 2_200 },
+            natura: None,
         })
         .collect();
     PublicDocument {
@@ -53,6 +54,7 @@ fn document(lines: usize) -> PublicDocument {
         totals: totals(&lines, Currency::Eur).expect("totals"),
         lines,
         notes: "Bonifico a 30 giorni.".into(),
+        legal_channel: None,
     }
 }
 

@@ -43,6 +43,7 @@ fn main() {
             quantity_milli: 1_000 + n * 250,
             unit_price_minor: 1_990 + n * 100,
             tax_rate_bp: if n % 3 == 0 { 1_000 } else { 2_200 },
+            natura: None,
         })
         .collect();
     let document = PublicDocument {
@@ -63,6 +64,7 @@ fn main() {
         totals: totals(&lines, Currency::Eur).expect("totals"),
         lines,
         notes: String::new(),
+        legal_channel: None,
     };
     // New links each second, so runs never collide in the edge's store.
     let link_ids: Vec<LinkId> = (0..links)

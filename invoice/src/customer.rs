@@ -3,7 +3,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::document::{EmailAddress, Party};
-use crate::italy::{CodiceDestinatario, CodiceFiscale, FiscalProblem, PartitaIva, SdiRecipient};
+use crate::italy::{
+    Address, CodiceDestinatario, CodiceFiscale, FiscalProblem, PartitaIva, SdiRecipient,
+};
 use crate::problem::{address_lines, optional_text, required_text, FieldError, Problem};
 use crate::Language;
 
@@ -55,7 +57,7 @@ impl CustomerInput {
         }
         let tax_id = optional_text("tax_id", &self.tax_id, 40, &mut errors);
         let address = address_lines("address", &self.address, &mut errors);
-        let sdi = self.sdi_recipient(tax_id.as_deref(), &mut errors);
+        let sdi = self.sdi_recipient(tax_id.as_deref(), &address, &mut errors);
         if self.email_invoices && self.email.trim().is_empty() {
             errors.push(FieldError::new(
                 "email_invoices",
@@ -79,7 +81,12 @@ impl CustomerInput {
     /// The Italian e-invoice fields, checked as SdI checks them. Once any is
     /// given, the tax id must be a partita IVA, and the customer needs it or
     /// a codice fiscale.
-    fn sdi_recipient(&self, tax_id: Option<&str>, errors: &mut Vec<FieldError>) -> SdiRecipient {
+    fn sdi_recipient(
+        &self,
+        tax_id: Option<&str>,
+        address: &[String],
+        errors: &mut Vec<FieldError>,
+    ) -> SdiRecipient {
         let mut fiscal =
             |field: &str, problem| errors.push(FieldError::new(field, Problem::Fiscal(problem)));
         let codice_fiscale = match self.codice_fiscale.trim() {
@@ -117,6 +124,9 @@ impl CustomerInput {
             || !self.codice_fiscale.trim().is_empty()
             || !self.codice_destinatario.trim().is_empty();
         if entered {
+            if let Err(problem) = Address::parse_italian(address) {
+                errors.push(FieldError::new("address", Problem::Fiscal(problem)));
+            }
             match tax_id.map(PartitaIva::parse) {
                 Some(Err(problem)) => {
                     errors.push(FieldError::new("tax_id", Problem::Fiscal(problem)))

@@ -240,7 +240,7 @@ pub fn invoice_page(
 {print_button}</div>
 </section>
 <section class="details">
-<dl class="facts">
+{courtesy}<dl class="facts">
 <div><dt>{billed_to}</dt><dd>{customer}</dd></div>
 <div><dt>{number_label}</dt><dd>{number}</dd></div>
 <div><dt>{issue_date_label}</dt><dd>{issue_date}</dd></div>
@@ -320,6 +320,12 @@ pub fn invoice_page(
             "" => String::new(),
             notes => format!("<p class=\"notes\">{}</p>\n", e(notes)),
         },
+        courtesy = document
+            .legal_channel
+            .map_or(String::new(), |channel| format!(
+                "<p class=\"courtesy-notice\" role=\"note\">{}</p>\n",
+                e(channel.courtesy_notice(language))
+            )),
     )
 }
 

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::dates::Date;
 use crate::i18n::Language;
+use crate::italy::{FiscalProblem, Natura};
 use crate::money::{div_round_half_away, Currency, Money, MoneyError};
 pub use crate::problem::FieldError;
 use crate::problem::{FieldError as Error, Problem};
@@ -28,6 +29,10 @@ pub struct LineInput {
     pub quantity: String,
     pub unit_price: String,
     pub tax_rate: String,
+    /// Why a 0 % line carries no VAT, for an Italian electronic invoice
+    /// (`N2.2`, …); empty otherwise.
+    #[serde(default)]
+    pub natura: String,
 }
 
 impl LineInput {
@@ -38,6 +43,7 @@ impl LineInput {
             &self.quantity,
             &self.unit_price,
             &self.tax_rate,
+            &self.natura,
         ]
         .iter()
         .all(|field| field.trim().is_empty())
@@ -70,6 +76,9 @@ pub struct DocumentLine {
     pub quantity_milli: i64,
     pub unit_price_minor: i64,
     pub tax_rate_bp: i64,
+    /// Why a 0 % line carries no VAT (Italian electronic invoices).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub natura: Option<Natura>,
 }
 
 impl DocumentLine {
@@ -103,6 +112,7 @@ impl DocumentLine {
             tax_rate: format_tax_rate(self.tax_rate_bp, Language::En)
                 .trim_end_matches('%')
                 .to_owned(),
+            natura: self.natura.map(Natura::code).unwrap_or_default().to_owned(),
         }
     }
 }
@@ -299,11 +309,22 @@ fn validate_line(
     let tax_rate = parse_tax_rate(&line.tax_rate)
         .map_err(|problem| errors.push(Error::new(field("tax_rate"), problem)))
         .ok();
+    let natura = match line.natura.trim() {
+        "" => Ok(None),
+        code => Natura::parse(code).map(Some),
+    }
+    .and_then(|natura| match (natura, tax_rate) {
+        (Some(_), Some(rate)) if rate != 0 => Err(FiscalProblem::NaturaWithVat),
+        _ => Ok(natura),
+    })
+    .map_err(|problem| errors.push(Error::new(field("natura"), Problem::Fiscal(problem))))
+    .ok();
     Some(DocumentLine {
         description: (!description.is_empty()).then_some(description)?,
         quantity_milli: quantity?,
         unit_price_minor: unit_price?.minor,
         tax_rate_bp: tax_rate?,
+        natura: natura?,
     })
 }
 
@@ -450,6 +471,35 @@ pub struct PublicDocument {
     /// Free text the merchant adds under the lines (payment terms, thanks).
     #[serde(default)]
     pub notes: String,
+    /// Where the legal invoice went, when this document is only its
+    /// courtesy copy (an Italian store's invoice goes through SdI).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub legal_channel: Option<LegalChannel>,
+}
+
+/// The tax authority's channel that carries the legal form of an invoice;
+/// the PDF, the email and the customer's page then say they are a copy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LegalChannel {
+    /// Italy's Sistema di Interscambio: the FatturaPA file is the invoice.
+    Sdi,
+}
+
+impl LegalChannel {
+    /// The sentence the courtesy copy carries, in the reader's language.
+    pub fn courtesy_notice(self, language: Language) -> &'static str {
+        match (self, language) {
+            (LegalChannel::Sdi, Language::It) => {
+                "Copia di cortesia. La fattura elettronica, valida ai fini fiscali, è trasmessa tramite il Sistema di Interscambio (SdI) dell'Agenzia delle Entrate; la trovi anche nella tua area riservata Fatture e Corrispettivi."
+            }
+            (LegalChannel::Sdi, Language::Es) => {
+                "Copia de cortesía. La factura electrónica con validez fiscal se transmite a través del Sistema di Interscambio (SdI) de la Agenzia delle Entrate italiana."
+            }
+            (LegalChannel::Sdi, Language::En) => {
+                "Courtesy copy. The legal electronic invoice is transmitted through the Italian tax agency's Sistema di Interscambio (SdI)."
+            }
+        }
+    }
 }
 
 impl PublicDocument {
@@ -508,6 +558,7 @@ mod tests {
             quantity_milli,
             unit_price_minor,
             tax_rate_bp,
+            natura: None,
         }
     }
 
@@ -523,6 +574,7 @@ mod tests {
                 quantity: "2,5".into(),
                 unit_price: "100".into(),
                 tax_rate: "22".into(),
+                ..LineInput::default()
             }],
         }
     }
@@ -620,6 +672,7 @@ mod tests {
             quantity: "1".into(),
             unit_price: "-10".into(),
             tax_rate: "22".into(),
+            ..LineInput::default()
         });
         let valid = input.validate(Currency::Eur).expect("valid");
         assert_eq!(valid.lines.len(), 2);
@@ -660,6 +713,7 @@ mod tests {
                 quantity: "1000000".into(),
                 unit_price: "10000000000".into(),
                 tax_rate: "100".into(),
+                ..LineInput::default()
             };
             10
         ];
@@ -683,6 +737,7 @@ mod tests {
             quantity_milli: 2_500,
             unit_price_minor: 1_250,
             tax_rate_bp: 550,
+            natura: None,
         };
         let input = line.to_input(Currency::Eur);
         assert_eq!(
@@ -757,5 +812,43 @@ mod tests {
         document.language = Language::It;
         document.number = "N°7/\"; x=\"y\"\r\n".into();
         assert_eq!(document.pdf_file_name(), "Fattura-N-7----x--y---.pdf");
+    }
+
+    #[test]
+    fn a_natura_is_kept_on_a_vat_free_line_and_refused_beside_a_rate() {
+        let mut input = DraftInput {
+            customer_id: "1".into(),
+            store_id: "1".into(),
+            lines: vec![LineInput {
+                description: "Corso".into(),
+                quantity: "1".into(),
+                unit_price: "100".into(),
+                tax_rate: "0".into(),
+                natura: "n2.2".into(),
+            }],
+            ..DraftInput::default()
+        };
+        let valid = input.validate(Currency::Eur).expect("valid");
+        assert_eq!(valid.lines[0].natura.map(Natura::code), Some("N2.2"));
+        assert_eq!(valid.lines[0].to_input(Currency::Eur).natura, "N2.2");
+        input.lines[0].tax_rate = "22".into();
+        input.lines[0].natura = "N4".into();
+        let errors = input.validate(Currency::Eur).expect_err("refused");
+        assert_eq!(
+            errors,
+            [Error::new(
+                "lines[0].natura",
+                Problem::Fiscal(FiscalProblem::NaturaWithVat)
+            )]
+        );
+        input.lines[0].natura = "N9".into();
+        let errors = input.validate(Currency::Eur).expect_err("refused");
+        assert_eq!(
+            errors,
+            [Error::new(
+                "lines[0].natura",
+                Problem::Fiscal(FiscalProblem::UnknownNatura)
+            )]
+        );
     }
 }

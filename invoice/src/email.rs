@@ -310,6 +310,12 @@ pub fn compose(outgoing: &Outgoing<'_>) -> EmailContent {
         text_body.push_str(&format!("{message}\n\n"));
     }
     text_body.push_str(&format!("{button}:\n{link_url}\n"));
+    let courtesy = document
+        .legal_channel
+        .map(|channel| channel.courtesy_notice(language));
+    if let Some(courtesy) = courtesy {
+        text_body.push_str(&format!("\n{courtesy}\n"));
+    }
 
     let banner_html = copy_note.as_ref().map_or(String::new(), |(_, banner)| {
         format!(
@@ -326,7 +332,12 @@ pub fn compose(outgoing: &Outgoing<'_>) -> EmailContent {
 {message_html}
 {button_html}
 <p style="margin:0 0 4px;font-size:13px;color:#52606d">{plain_link}</p>
-<p style="margin:0;font-size:13px;word-break:break-all"><a href="{link}" style="color:#1d4ed8">{link}</a></p>"#,
+<p style="margin:0;font-size:13px;word-break:break-all"><a href="{link}" style="color:#1d4ed8">{link}</a></p>{courtesy_html}"#,
+            courtesy_html = courtesy.map_or(String::new(), |courtesy| format!(
+                r#"
+<p style="margin:24px 0 0;font-size:13px;color:#52606d">{}</p>"#,
+                escape_html(courtesy)
+            )),
             message_html = paragraphs_html(message),
             button_html = button_html(link_url, button),
             plain_link = escape_html(plain_link),

@@ -9,10 +9,16 @@
 //! the base — is checked here before anything is built ([`SdiRule`], named
 //! by SdI's own check codes), so a file SdI would reject is never sent.
 
+use crate::customer::CustomerDetails;
 use crate::dates::Date;
 use crate::document::{DocumentLine, PublicDocument};
 use crate::email::escape_html;
-use crate::italy::{CodiceDestinatario, CodiceFiscale, Iban, Natura, PartitaIva, RegimeFiscale};
+pub use crate::italy::Address;
+use crate::italy::{
+    CodiceDestinatario, CodiceFiscale, FiscalProblem, Iban, ItalianSeller, Natura, PartitaIva,
+    RegimeFiscale,
+};
+use crate::problem::{FieldError, Problem};
 use crate::Currency;
 
 /// The schema's namespace.
@@ -39,21 +45,6 @@ impl DocumentKind {
             DocumentKind::CreditNote => "TD04",
         }
     }
-}
-
-/// An address as the schema asks for it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Address {
-    /// Street, and house number when it is not given apart.
-    pub street: String,
-    pub number: Option<String>,
-    /// Five digits (`00000` abroad).
-    pub cap: String,
-    pub comune: String,
-    /// The province's two letters, for an Italian address.
-    pub provincia: Option<String>,
-    /// ISO 3166-1 alpha-2.
-    pub country: String,
 }
 
 /// The store that issues.
@@ -96,9 +87,6 @@ pub struct FatturaPa<'a> {
     pub document: &'a PublicDocument,
     pub seller: Seller,
     pub buyer: Buyer,
-    /// The natura of each line, in the document's order; required on each
-    /// 0 % line, absent on the others.
-    pub natures: Vec<Option<Natura>>,
     /// For a natura, the law that makes the operation VAT-free, as the
     /// invoice must cite it ("Art. 10 DPR 633/72").
     pub legal_reference: Option<String>,
@@ -134,6 +122,83 @@ pub enum SdiRule {
     PecWithCode,
 }
 
+impl SdiRule {
+    /// The form field the rule is about and what the merchant is told, for
+    /// refusing to issue an invoice whose file SdI would reject.
+    pub fn field_error(&self) -> FieldError {
+        let fiscal = |field: String, problem| FieldError::new(field, Problem::Fiscal(problem));
+        match self {
+            SdiRule::NaturaMissing { line } => fiscal(
+                format!("lines[{}].natura", line.saturating_sub(1)),
+                FiscalProblem::NaturaMissing,
+            ),
+            SdiRule::NaturaWithVat { line } => fiscal(
+                format!("lines[{}].natura", line.saturating_sub(1)),
+                FiscalProblem::NaturaWithVat,
+            ),
+            SdiRule::NotEuro | SdiRule::Progressive => {
+                fiscal("store_id".into(), FiscalProblem::NotEuro)
+            }
+            SdiRule::CorrectsLater | SdiRule::CorrectsNothing => {
+                FieldError::new("issue_date", Problem::DueBeforeIssue)
+            }
+            SdiRule::BuyerUnidentified => {
+                fiscal("customer_id".into(), FiscalProblem::RecipientUnidentified)
+            }
+            SdiRule::Summary { .. } => fiscal("lines".into(), FiscalProblem::SummaryMismatch),
+            SdiRule::PecWithCode => fiscal("customer_id".into(), FiscalProblem::PecWithCode),
+        }
+    }
+}
+
+impl Seller {
+    /// The store as its electronic invoices name it.
+    pub fn of_store(name: &str, italy: &ItalianSeller) -> Self {
+        Self {
+            partita_iva: italy.partita_iva.clone(),
+            codice_fiscale: italy.codice_fiscale.clone(),
+            name: name.to_owned(),
+            regime: italy.regime,
+            address: italy.sede.clone(),
+            iban: italy.iban.clone(),
+        }
+    }
+}
+
+impl Buyer {
+    /// The customer as SdI knows them: their partita IVA (the tax id, when
+    /// it is one) or codice fiscale, where SdI delivers, and their address
+    /// in Italy.
+    pub fn of_customer(customer: &CustomerDetails) -> Result<Self, FiscalProblem> {
+        let address = Address::parse_italian(&customer.address)
+            .map_err(|_| FiscalProblem::CustomerAddress)?;
+        Ok(Self {
+            partita_iva: customer
+                .tax_id
+                .as_deref()
+                .and_then(|tax_id| PartitaIva::parse(tax_id).ok()),
+            codice_fiscale: customer.sdi.codice_fiscale.clone(),
+            name: BuyerName::Company(customer.name.clone()),
+            address,
+            destinatario: customer.sdi.destinatario(),
+            pec: customer.sdi.pec.clone(),
+        })
+    }
+}
+
+/// The file's progressive for the `sequence`-th file of a sender: five
+/// characters of `[0-9A-Z]`, in base 36 (60 million files before it wraps).
+pub fn progressive(sequence: i64) -> String {
+    const DIGITS: &[u8; 36] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    let mut value = sequence.rem_euclid(36_i64.pow(5));
+    let mut text = [b'0'; 5];
+    for place in text.iter_mut().rev() {
+        *place = DIGITS[(value % 36) as usize];
+        value /= 36;
+    }
+    text.iter().map(|&digit| char::from(digit)).collect()
+}
+
 /// The file's name: `IT{partita IVA}_{progressive}.xml`.
 pub fn file_name(seller: &PartitaIva, progressive: &str) -> String {
     format!("IT{}_{progressive}.xml", seller.as_str())
@@ -141,17 +206,16 @@ pub fn file_name(seller: &PartitaIva, progressive: &str) -> String {
 
 /// Whether the stamp duty applies: VAT-free amounts over €77.47. Exports
 /// (N3.1) and reverse-charge operations (N6.x) are exempt from it.
-pub fn needs_bollo(lines: &[DocumentLine], natures: &[Option<Natura>]) -> bool {
+pub fn needs_bollo(lines: &[DocumentLine]) -> bool {
     let vat_free: i64 = lines
         .iter()
-        .zip(natures)
-        .filter(|(_, natura)| {
-            natura.is_some_and(|natura| {
+        .filter(|line| {
+            line.natura.is_some_and(|natura| {
                 let code = natura.code();
                 code != "N3.1" && !code.starts_with("N6")
             })
         })
-        .map(|(line, _)| line.net_minor())
+        .map(DocumentLine::net_minor)
         .sum();
     vat_free > BOLLO_THRESHOLD_MINOR
 }
@@ -170,8 +234,7 @@ impl FatturaPa<'_> {
             problems.push(SdiRule::Progressive);
         }
         for (index, line) in document.lines.iter().enumerate() {
-            let natura = self.natures.get(index).copied().flatten();
-            match (line.tax_rate_bp == 0, natura) {
+            match (line.tax_rate_bp == 0, line.natura) {
                 (true, None) => problems.push(SdiRule::NaturaMissing { line: index + 1 }),
                 (false, Some(_)) => problems.push(SdiRule::NaturaWithVat { line: index + 1 }),
                 _ => {}
@@ -207,8 +270,8 @@ impl FatturaPa<'_> {
     /// One summary per rate and natura, from the document's totals.
     fn summaries(&self) -> Vec<Summary> {
         let mut summaries: Vec<Summary> = Vec::new();
-        for (line, natura) in self.document.lines.iter().zip(&self.natures) {
-            let natura = natura.map(Natura::code);
+        for line in &self.document.lines {
+            let natura = line.natura.map(Natura::code);
             match summaries
                 .iter_mut()
                 .find(|summary| summary.rate_bp == line.tax_rate_bp && summary.natura == natura)
@@ -309,7 +372,7 @@ impl FatturaPa<'_> {
         xml.text("Divisa", "EUR");
         xml.text("Data", &document.issue_date.to_string());
         xml.basic("Numero", &document.number, 20);
-        let bollo = needs_bollo(&document.lines, &self.natures);
+        let bollo = needs_bollo(&document.lines);
         if bollo {
             xml.open("DatiBollo");
             xml.text("BolloVirtuale", "SI");
@@ -333,7 +396,7 @@ impl FatturaPa<'_> {
         xml.close("DatiGenerali");
 
         xml.open("DatiBeniServizi");
-        for (index, (line, natura)) in document.lines.iter().zip(&self.natures).enumerate() {
+        for (index, line) in document.lines.iter().enumerate() {
             xml.open("DettaglioLinee");
             xml.text("NumeroLinea", &(index + 1).to_string());
             xml.latin("Descrizione", &line.description, 1000);
@@ -341,7 +404,7 @@ impl FatturaPa<'_> {
             xml.text("PrezzoUnitario", &amount(line.unit_price_minor));
             xml.text("PrezzoTotale", &amount(line.net_minor()));
             xml.text("AliquotaIVA", &rate(line.tax_rate_bp));
-            if let Some(natura) = natura {
+            if let Some(natura) = line.natura {
                 xml.text("Natura", natura.code());
             }
             xml.close("DettaglioLinee");
@@ -540,6 +603,20 @@ pub mod samples {
             quantity_milli,
             unit_price_minor,
             tax_rate_bp,
+            natura: None,
+        }
+    }
+
+    /// A line without VAT, for the reason `natura` gives.
+    pub fn vat_free_line(
+        description: &str,
+        quantity_milli: i64,
+        unit_price_minor: i64,
+        natura: &str,
+    ) -> DocumentLine {
+        DocumentLine {
+            natura: Natura::parse(natura).ok(),
+            ..line(description, quantity_milli, unit_price_minor, 0)
         }
     }
 
@@ -563,6 +640,7 @@ pub mod samples {
             totals: totals(&lines, Currency::Eur).expect("totals"),
             lines,
             notes: "Grazie — a presto".into(),
+            legal_channel: None,
         }
     }
 
@@ -621,17 +699,12 @@ mod tests {
     use super::samples::*;
     use super::*;
 
-    fn invoice(
-        document: &PublicDocument,
-        buyer: Buyer,
-        natures: Vec<Option<Natura>>,
-    ) -> FatturaPa<'_> {
+    fn invoice(document: &PublicDocument, buyer: Buyer) -> FatturaPa<'_> {
         FatturaPa {
             kind: DocumentKind::Invoice,
             document,
             seller: seller(),
             buyer,
-            natures,
             legal_reference: None,
             progressive: "00001".into(),
             corrects: None,
@@ -672,21 +745,25 @@ mod tests {
             ],
         );
         assert_eq!(
-            invoice(&document, company(), vec![None, None]).problems(),
+            invoice(&document, company()).problems(),
             [SdiRule::NaturaMissing { line: 2 }]
         );
+        let mut both = document.clone();
         let n1 = Natura::parse("N1").ok();
+        both.lines.iter_mut().for_each(|line| line.natura = n1);
         assert_eq!(
-            invoice(&document, company(), vec![n1, n1]).problems(),
+            invoice(&both, company()).problems(),
             [SdiRule::NaturaWithVat { line: 1 }]
         );
-        assert_eq!(invoice(&document, company(), vec![None, n1]).problems(), []);
+        let mut right = document.clone();
+        right.lines[1].natura = n1;
+        assert_eq!(invoice(&right, company()).problems(), []);
     }
 
     #[test]
     fn a_credit_note_names_an_earlier_invoice_and_a_consumer_is_identified() {
         let document = document("NC-1", vec![line("Reso", 1_000, 5_000, 2_200)]);
-        let mut note = invoice(&document, consumer(), vec![None]);
+        let mut note = invoice(&document, consumer());
         note.kind = DocumentKind::CreditNote;
         assert_eq!(note.problems(), [SdiRule::CorrectsNothing]);
         note.corrects = Some((
@@ -714,7 +791,7 @@ mod tests {
     #[test]
     fn a_pec_goes_with_the_empty_code_and_the_progressive_has_five_characters() {
         let document = document("1", vec![line("Consulenza", 1_000, 10_000, 2_200)]);
-        let mut file = invoice(&document, company(), vec![None]);
+        let mut file = invoice(&document, company());
         file.buyer.pec = Some("amministrazione@pec.bianchi.it".into());
         file.progressive = "1".into();
         assert_eq!(
@@ -727,26 +804,60 @@ mod tests {
     fn a_summary_that_does_not_add_up_is_refused_before_any_file_is_made() {
         let mut document = document("1", vec![line("Consulenza", 1_000, 10_000, 2_200)]);
         document.totals.taxes[0].tax.minor += 5;
-        let file = invoice(&document, company(), vec![None]);
+        let file = invoice(&document, company());
         assert_eq!(file.problems(), [SdiRule::Summary { rate_bp: 2_200 }]);
         assert!(file.to_xml().is_err());
     }
 
     #[test]
     fn the_stamp_duty_applies_to_vat_free_amounts_over_the_threshold_but_not_exports() {
-        let lines = vec![line("Corso", 1_000, 7_748, 0)];
-        assert!(needs_bollo(&lines, &[Natura::parse("N4").ok()]));
-        assert!(!needs_bollo(&lines, &[Natura::parse("N3.1").ok()]));
-        assert!(!needs_bollo(
-            &[line("Corso", 1_000, 7_747, 0)],
-            &[Natura::parse("N4").ok()]
-        ));
+        let lines = vec![vat_free_line("Corso", 1_000, 7_748, "N4")];
+        assert!(needs_bollo(&lines));
+        assert!(!needs_bollo(&[vat_free_line(
+            "Corso", 1_000, 7_748, "N3.1"
+        )]));
+        assert!(!needs_bollo(&[vat_free_line("Corso", 1_000, 7_747, "N4")]));
         let document = document("1", lines.clone());
-        let xml = invoice(&document, consumer(), vec![Natura::parse("N4").ok()])
-            .to_xml()
-            .expect("xml");
+        let xml = invoice(&document, consumer()).to_xml().expect("xml");
         assert!(
             xml.contains("<BolloVirtuale>SI</BolloVirtuale>\n<ImportoBollo>2.00</ImportoBollo>")
+        );
+    }
+
+    #[test]
+    fn progressives_are_five_characters_of_base_36() {
+        assert_eq!(progressive(1), "00001");
+        assert_eq!(progressive(35), "0000Z");
+        assert_eq!(progressive(36), "00010");
+        assert_eq!(progressive(36_i64.pow(5) - 1), "ZZZZZ");
+    }
+
+    #[test]
+    fn a_customer_becomes_a_buyer_with_a_code_or_a_pec_and_an_italian_address() {
+        let customer = crate::customer::CustomerInput {
+            name: "Officina Bianchi".into(),
+            language: "it".into(),
+            tax_id: "IT01234567897".into(),
+            address: "Corso Italia 3\n20122 Milano MI".into(),
+            codice_destinatario: "M5UXCR1".into(),
+            ..Default::default()
+        }
+        .validate()
+        .expect("customer");
+        let buyer = Buyer::of_customer(&customer).expect("buyer");
+        assert_eq!(
+            buyer.partita_iva.as_ref().map(PartitaIva::as_str),
+            Some("01234567897")
+        );
+        assert_eq!(buyer.destinatario.as_str(), "M5UXCR1");
+        assert_eq!(buyer.address.comune, "Milano");
+        let abroad = CustomerDetails {
+            address: vec!["10 Downing Street".into(), "London".into()],
+            ..customer
+        };
+        assert_eq!(
+            Buyer::of_customer(&abroad),
+            Err(FiscalProblem::CustomerAddress)
         );
     }
 }

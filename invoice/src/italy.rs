@@ -38,6 +38,20 @@ pub enum FiscalProblem {
     /// An Italian e-invoice recipient with neither partita IVA nor codice
     /// fiscale (SdI check 00417).
     RecipientUnidentified,
+    /// An address without a last line "CAP Comune PR".
+    AddressShape,
+    /// A store issuing electronic invoices without its partita IVA.
+    SellerPartitaIvaMissing,
+    /// Electronic invoices of an Italian store are in euro.
+    NotEuro,
+    /// SdI check 00400: a 0 % line without a natura.
+    NaturaMissing,
+    /// SdI check 00401: a natura on a line with VAT.
+    NaturaWithVat,
+    /// The customer's address does not say where in Italy they are.
+    CustomerAddress,
+    /// The VAT summary of a rate does not add up (SdI checks 00421/00422).
+    SummaryMismatch,
 }
 
 impl FiscalProblem {
@@ -130,6 +144,63 @@ impl FiscalProblem {
             }
             (RecipientUnidentified, Language::En) => {
                 "The electronic invoice needs the customer's partita IVA or codice fiscale."
+            }
+            (AddressShape, Language::It) => {
+                "Scrivi la via nella prima riga e «CAP Comune Provincia» nell'ultima, per esempio «00184 Roma RM»."
+            }
+            (AddressShape, Language::Es) => {
+                "Escribe la calle en la primera línea y «CAP Comune Provincia» en la última, por ejemplo «00184 Roma RM»."
+            }
+            (AddressShape, Language::En) => {
+                "Put the street on the first line and \"CAP Comune Provincia\" on the last, for example \"00184 Roma RM\"."
+            }
+            (SellerPartitaIvaMissing, Language::It) => {
+                "Per emettere fatture elettroniche indica qui la partita IVA del negozio."
+            }
+            (SellerPartitaIvaMissing, Language::Es) => {
+                "Para emitir facturas electrónicas indica aquí la partita IVA de la tienda."
+            }
+            (SellerPartitaIvaMissing, Language::En) => {
+                "To issue electronic invoices, enter the store's partita IVA here."
+            }
+            (NotEuro, Language::It) => "La fattura elettronica italiana si emette in euro (EUR).",
+            (NotEuro, Language::Es) => "La factura electrónica italiana se emite en euros (EUR).",
+            (NotEuro, Language::En) => "Italian electronic invoices are issued in euro (EUR).",
+            (NaturaMissing, Language::It) => {
+                "Una riga senza IVA (0 %) richiede la natura dell'operazione, per esempio N2.2 per il regime forfettario."
+            }
+            (NaturaMissing, Language::Es) => {
+                "Una línea sin IVA (0 %) necesita la natura de la operación, por ejemplo N2.2 para el régimen forfettario."
+            }
+            (NaturaMissing, Language::En) => {
+                "A line without VAT (0 %) needs the operation's natura, for example N2.2 for the flat-rate regime."
+            }
+            (NaturaWithVat, Language::It) => {
+                "La natura si indica solo sulle righe senza IVA: togli la natura o metti l'aliquota a 0."
+            }
+            (NaturaWithVat, Language::Es) => {
+                "La natura solo se indica en líneas sin IVA: quita la natura o pon el tipo a 0."
+            }
+            (NaturaWithVat, Language::En) => {
+                "A natura is only given on lines without VAT: remove it or set the rate to 0."
+            }
+            (CustomerAddress, Language::It) => {
+                "Per la fattura elettronica l'indirizzo del cliente deve finire con «CAP Comune Provincia» (per esempio «20122 Milano MI»): correggilo nella scheda del cliente."
+            }
+            (CustomerAddress, Language::Es) => {
+                "Para la factura electrónica la dirección del cliente debe terminar con «CAP Comune Provincia» (por ejemplo «20122 Milano MI»): corrígela en la ficha del cliente."
+            }
+            (CustomerAddress, Language::En) => {
+                "For the electronic invoice the customer's address must end with \"CAP Comune Provincia\" (for example \"20122 Milano MI\"): correct it on the customer's page."
+            }
+            (SummaryMismatch, Language::It) => {
+                "Il riepilogo IVA non torna con le righe: ricontrolla aliquote e importi."
+            }
+            (SummaryMismatch, Language::Es) => {
+                "El resumen del IVA no cuadra con las líneas: revisa tipos e importes."
+            }
+            (SummaryMismatch, Language::En) => {
+                "The VAT summary does not add up with the lines: check rates and amounts."
             }
         }
     }
@@ -381,6 +452,36 @@ impl RegimeFiscale {
     pub fn code(self) -> String {
         format!("RF{:02}", self.0)
     }
+
+    /// Every regime the schema lists.
+    pub fn all() -> impl Iterator<Item = RegimeFiscale> {
+        (1..=20).filter(|number| *number != 3).map(RegimeFiscale)
+    }
+
+    /// The regime's name as the schema's documentation gives it.
+    pub fn name(self) -> &'static str {
+        match self.0 {
+            1 => "Ordinario",
+            2 => "Contribuenti minimi (art. 1, c. 96-117, L. 244/07)",
+            4 => "Agricoltura e attività connesse e pesca (artt. 34 e 34-bis, DPR 633/72)",
+            5 => "Vendita sali e tabacchi (art. 74, c. 1, DPR 633/72)",
+            6 => "Commercio fiammiferi (art. 74, c. 1, DPR 633/72)",
+            7 => "Editoria (art. 74, c. 1, DPR 633/72)",
+            8 => "Gestione servizi telefonia pubblica (art. 74, c. 1, DPR 633/72)",
+            9 => "Rivendita documenti di trasporto pubblico e di sosta (art. 74, c. 1, DPR 633/72)",
+            10 => "Intrattenimenti, giochi e altre attività (art. 74, c. 6, DPR 633/72)",
+            11 => "Agenzie viaggi e turismo (art. 74-ter, DPR 633/72)",
+            12 => "Agriturismo (art. 5, c. 2, L. 413/91)",
+            13 => "Vendite a domicilio (art. 25-bis, c. 6, DPR 600/73)",
+            14 => "Rivendita beni usati, oggetti d'arte, d'antiquariato o da collezione (art. 36, DL 41/95)",
+            15 => "Agenzie di vendite all'asta di oggetti d'arte, antiquariato o da collezione (art. 40-bis, DL 41/95)",
+            16 => "IVA per cassa P.A. (art. 6, c. 5, DPR 633/72)",
+            17 => "IVA per cassa (art. 32-bis, DL 83/2012)",
+            18 => "Altro",
+            19 => "Regime forfettario (art. 1, c. 54-89, L. 190/2014)",
+            _ => "Regime transfrontaliero di franchigia IVA (Direttiva UE 2020/285)",
+        }
+    }
 }
 
 /// Why a line carries no VAT (`NaturaType`), required on every 0 % line.
@@ -390,9 +491,23 @@ pub const NATURE: [&str; 21] = [
 ];
 
 /// A natura code, as the schema in force spells it (N2, N3 and N6 without
-/// a sub-code are no longer accepted).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// a sub-code are no longer accepted). Stored as its code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Natura(&'static str);
+
+impl Serialize for Natura {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Natura {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let code = String::deserialize(deserializer)?;
+        Natura::parse(&code)
+            .map_err(|_| serde::de::Error::custom(format!("unknown natura {code:?}")))
+    }
+}
 
 impl Natura {
     pub fn parse(text: &str) -> Result<Self, FiscalProblem> {
@@ -407,6 +522,144 @@ impl Natura {
     pub fn code(self) -> &'static str {
         self.0
     }
+
+    /// What the code means, as the schema's documentation names it.
+    pub fn name(self) -> &'static str {
+        match self.0 {
+            "N1" => "Escluse ex art. 15 DPR 633/72",
+            "N2.1" => "Non soggette ad IVA ai sensi degli artt. da 7 a 7-septies DPR 633/72",
+            "N2.2" => "Non soggette – altri casi",
+            "N3.1" => "Non imponibili – esportazioni",
+            "N3.2" => "Non imponibili – cessioni intracomunitarie",
+            "N3.3" => "Non imponibili – cessioni verso San Marino",
+            "N3.4" => "Non imponibili – operazioni assimilate alle cessioni all'esportazione",
+            "N3.5" => "Non imponibili – a seguito di dichiarazioni d'intento",
+            "N3.6" => {
+                "Non imponibili – altre operazioni che non concorrono alla formazione del plafond"
+            }
+            "N4" => "Esenti",
+            "N5" => "Regime del margine / IVA non esposta in fattura",
+            "N6.1" => "Inversione contabile – cessione di rottami e altri materiali di recupero",
+            "N6.2" => "Inversione contabile – cessione di oro e argento",
+            "N6.3" => "Inversione contabile – subappalto nel settore edile",
+            "N6.4" => "Inversione contabile – cessione di fabbricati",
+            "N6.5" => "Inversione contabile – cessione di telefoni cellulari",
+            "N6.6" => "Inversione contabile – cessione di prodotti elettronici",
+            "N6.7" => "Inversione contabile – prestazioni comparto edile e settori connessi",
+            "N6.8" => "Inversione contabile – operazioni settore energetico",
+            "N6.9" => "Inversione contabile – altri casi",
+            _ => "IVA assolta in altro stato UE",
+        }
+    }
+}
+
+/// An address as the FatturaPA schema asks for it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Address {
+    /// Street, and house number when it is not given apart.
+    pub street: String,
+    pub number: Option<String>,
+    /// Five digits (`00000` abroad).
+    pub cap: String,
+    pub comune: String,
+    /// The province's two letters, for an Italian address.
+    pub provincia: Option<String>,
+    /// ISO 3166-1 alpha-2.
+    pub country: String,
+}
+
+impl Address {
+    /// An Italian address as merchants write it: the street on the first
+    /// lines, `CAP Comune PR` (or `CAP Comune (PR)`) on the last; a last
+    /// line naming Italy is skipped.
+    pub fn parse_italian(lines: &[String]) -> Result<Self, FiscalProblem> {
+        let mut lines: Vec<&str> = lines
+            .iter()
+            .map(|line| line.trim())
+            .filter(|line| !line.is_empty())
+            .collect();
+        if lines
+            .last()
+            .is_some_and(|line| matches!(line.to_lowercase().as_str(), "italia" | "italy" | "it"))
+        {
+            lines.pop();
+        }
+        let (last, street) = lines.split_last().ok_or(FiscalProblem::AddressShape)?;
+        if street.is_empty() {
+            return Err(FiscalProblem::AddressShape);
+        }
+        let (cap, rest) = last
+            .split_once(char::is_whitespace)
+            .ok_or(FiscalProblem::AddressShape)?;
+        let (comune, provincia) = rest
+            .trim()
+            .rsplit_once(char::is_whitespace)
+            .ok_or(FiscalProblem::AddressShape)?;
+        let provincia = provincia.trim_start_matches('(').trim_end_matches(')');
+        let cap_ok = cap.len() == 5 && cap.chars().all(|c| c.is_ascii_digit());
+        let provincia_ok =
+            provincia.len() == 2 && provincia.chars().all(|c| c.is_ascii_alphabetic());
+        let comune = comune.trim().trim_end_matches(',').trim();
+        if !cap_ok || !provincia_ok || comune.is_empty() {
+            return Err(FiscalProblem::AddressShape);
+        }
+        Ok(Self {
+            street: street.join(", "),
+            number: None,
+            cap: cap.to_owned(),
+            comune: comune.to_owned(),
+            provincia: Some(provincia.to_uppercase()),
+            country: "IT".to_owned(),
+        })
+    }
+}
+
+/// The law an invoice of the flat-rate regime (RF19) cites for its lines
+/// without VAT.
+pub const FORFETTARIO_REFERENCE: &str =
+    "Operazione in franchigia da IVA ai sensi dell'art. 1, commi 54-89, L. 190/2014";
+
+/// What an Italian store's electronic invoices say about it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItalianSeller {
+    pub partita_iva: PartitaIva,
+    /// When it differs from the partita IVA (a sole trader's personal code).
+    pub codice_fiscale: Option<CodiceFiscale>,
+    pub regime: RegimeFiscale,
+    /// The registered office (sede), from the store's address.
+    pub sede: Address,
+    /// Where customers pay by bank transfer.
+    pub iban: Option<Iban>,
+    /// The law cited for lines without VAT; empty: none, or the flat-rate
+    /// regime's when the regime is RF19.
+    pub legal_reference: String,
+}
+
+impl ItalianSeller {
+    /// The reference the file cites for lines without VAT.
+    pub fn legal_reference(&self) -> Option<String> {
+        match self.legal_reference.trim() {
+            "" if self.regime == RegimeFiscale::FORFETTARIO => {
+                Some(FORFETTARIO_REFERENCE.to_owned())
+            }
+            "" => None,
+            text => Some(text.to_owned()),
+        }
+    }
+}
+
+/// The natura of each line checked against its rate, as SdI checks them
+/// (00400 and 00401): where it goes wrong, the line's index and why.
+pub fn natura_problems(lines: &[crate::document::DocumentLine]) -> Vec<(usize, FiscalProblem)> {
+    lines
+        .iter()
+        .enumerate()
+        .filter_map(|(index, line)| match (line.tax_rate_bp == 0, line.natura) {
+            (true, None) => Some((index, FiscalProblem::NaturaMissing)),
+            (false, Some(_)) => Some((index, FiscalProblem::NaturaWithVat)),
+            _ => None,
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -542,6 +795,13 @@ mod tests {
             UnknownNatura,
             PecWithCode,
             RecipientUnidentified,
+            AddressShape,
+            SellerPartitaIvaMissing,
+            NotEuro,
+            NaturaMissing,
+            NaturaWithVat,
+            CustomerAddress,
+            SummaryMismatch,
         ] {
             let texts: Vec<&str> = [Language::It, Language::Es, Language::En]
                 .into_iter()
@@ -549,6 +809,35 @@ mod tests {
                 .collect();
             assert!(texts.iter().all(|text| text.ends_with('.')), "{texts:?}");
             assert_ne!(texts[0], texts[2]);
+        }
+    }
+
+    #[test]
+    fn an_italian_address_ends_with_cap_comune_and_provincia() {
+        let lines = |text: &str| text.lines().map(str::to_owned).collect::<Vec<_>>();
+        let sede = Address::parse_italian(&lines("Via Roma 12\nScala B\n00184 Roma (rm)\nItalia"))
+            .expect("address");
+        assert_eq!(sede.street, "Via Roma 12, Scala B");
+        assert_eq!(sede.cap, "00184");
+        assert_eq!(sede.comune, "Roma");
+        assert_eq!(sede.provincia.as_deref(), Some("RM"));
+        assert_eq!(
+            Address::parse_italian(&lines("Corso Italia 3\n20122 San Donato Milanese MI"))
+                .map(|sede| sede.comune),
+            Ok("San Donato Milanese".to_owned())
+        );
+        for wrong in [
+            "00184 Roma RM",
+            "Via Roma 12\nRoma RM",
+            "Via Roma\n184 Roma RM",
+            "Via Roma\n00184 Roma",
+            "",
+        ] {
+            assert_eq!(
+                Address::parse_italian(&lines(wrong)),
+                Err(FiscalProblem::AddressShape),
+                "{wrong:?}"
+            );
         }
     }
 }

@@ -52,6 +52,7 @@ pub(crate) mod test_support {
             quantity_milli: 2_000,
             unit_price_minor: 10_000,
             tax_rate_bp: 2_200,
+            natura: None,
         }];
         PublicDocument {
             language: Language::En,
@@ -75,6 +76,7 @@ pub(crate) mod test_support {
             totals: totals(&lines, Currency::Eur).expect("small totals"),
             lines,
             notes: String::new(),
+            legal_channel: None,
         }
     }
 }

@@ -374,10 +374,16 @@ fn totals_height(fonts: &Fonts, document: &PublicDocument) -> f32 {
     ROW_HEIGHT * rows.max(summary) as f32 + 30.0 + notes as f32 * 12.0
 }
 
+/// The notes, and for a courtesy copy the sentence that says where the
+/// legal invoice went.
 fn notes_lines(fonts: &Fonts, document: &PublicDocument) -> Vec<String> {
+    let courtesy = document
+        .legal_channel
+        .map(|channel| channel.courtesy_notice(document.language));
     document
         .notes
         .lines()
+        .chain(courtesy)
         .flat_map(|line| wrap(fonts, line, PAGE_WIDTH - 2.0 * MARGIN, BODY_SIZE))
         .collect()
 }
@@ -716,6 +722,14 @@ fn render_receipt(fonts: &Fonts, document: &PublicDocument, paid_minor: i64) -> 
             );
         }
     }
+    if let Some(channel) = document.legal_channel {
+        let mut first = true;
+        for part in wrapped(channel.courtesy_notice(document.language)) {
+            let mut row = receipt_row(part, "", Weight::Regular);
+            row.rule = std::mem::take(&mut first);
+            rows.push(row);
+        }
+    }
 
     let rules = rows.iter().filter(|row| row.rule).count() as f32;
     let height = 2.0 * RECEIPT_MARGIN + 6.0 + rows.len() as f32 * RECEIPT_ROW + rules * 6.0;
@@ -833,6 +847,7 @@ mod tests {
                 quantity_milli: 1_000,
                 unit_price_minor: 1_000 + n,
                 tax_rate_bp: 2_200,
+                natura: None,
             })
             .collect();
         document.totals = totals(&document.lines, document.currency).expect("totals");
@@ -964,6 +979,7 @@ mod tests {
                 quantity_milli: 1_000,
                 unit_price_minor: 100 * n,
                 tax_rate_bp: 2_200,
+                natura: None,
             })
             .collect();
         document.totals = totals(&document.lines, document.currency).expect("totals");

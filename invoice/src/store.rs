@@ -5,6 +5,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::document::{DocumentLayout, EmailAddress, Party};
 use crate::email::{MAX_MESSAGE, MAX_SUBJECT};
+use crate::italy::{
+    Address, CodiceFiscale, FiscalProblem, Iban, ItalianSeller, PartitaIva, RegimeFiscale,
+};
 use crate::problem::{address_lines, optional_text, required_text, FieldError, Problem};
 use crate::time_zone::TimeZone;
 use crate::{Currency, Language};
@@ -201,6 +204,12 @@ pub struct StoreInput {
     pub reminder_message: String,
     pub attach_pdf: bool,
     pub reminder_schedule: String,
+    /// Issue Italian electronic invoices (FatturaPA, through SdI).
+    pub e_invoicing: bool,
+    pub regime_fiscale: String,
+    pub codice_fiscale: String,
+    pub iban: String,
+    pub legal_reference: String,
 }
 
 // Settings saved before a field existed read it as its default.
@@ -234,6 +243,8 @@ pub struct StoreSettings {
     /// Attach the PDF (in `email_template`'s layout) besides the link.
     pub attach_pdf: bool,
     pub reminder_schedule: Vec<i32>,
+    /// Set when the store issues Italian electronic invoices.
+    pub italy: Option<ItalianSeller>,
 }
 
 impl Default for StoreSettings {
@@ -258,6 +269,7 @@ impl Default for StoreSettings {
             reminder_message: String::new(),
             attach_pdf: false,
             reminder_schedule: Vec::new(),
+            italy: None,
         }
     }
 }
@@ -382,6 +394,7 @@ impl StoreInput {
         let name = required_text("name", &self.name, 200, &mut errors);
         let address = address_lines("address", &self.address, &mut errors);
         let tax_id = optional_text("tax_id", &self.tax_id, 40, &mut errors);
+        let italy = self.italian_seller(tax_id.as_deref(), &address, currency, &mut errors);
         match (
             currency,
             language,
@@ -433,9 +446,69 @@ impl StoreInput {
                 reminder_message,
                 attach_pdf: self.attach_pdf,
                 reminder_schedule,
+                italy,
             }),
             _ => Err(errors),
         }
+    }
+
+    /// The store's Italian fiscal data, checked as the Agenzia delle Entrate
+    /// checks it, when the store issues electronic invoices: its tax id is
+    /// then its partita IVA, its address the registered office, its currency
+    /// the euro.
+    fn italian_seller(
+        &self,
+        tax_id: Option<&str>,
+        address: &[String],
+        currency: Option<Currency>,
+        errors: &mut Vec<FieldError>,
+    ) -> Option<ItalianSeller> {
+        if !self.e_invoicing {
+            return None;
+        }
+        let mut fiscal =
+            |field: &str, problem| errors.push(FieldError::new(field, Problem::Fiscal(problem)));
+        let partita_iva = tax_id
+            .ok_or(FiscalProblem::SellerPartitaIvaMissing)
+            .and_then(PartitaIva::parse)
+            .map_err(|problem| fiscal("tax_id", problem))
+            .ok();
+        let regime = RegimeFiscale::parse(&self.regime_fiscale)
+            .map_err(|problem| fiscal("regime_fiscale", problem))
+            .ok();
+        let codice_fiscale = match self.codice_fiscale.trim() {
+            "" => Ok(None),
+            text => CodiceFiscale::parse(text).map(Some),
+        }
+        .map_err(|problem| fiscal("codice_fiscale", problem))
+        .ok();
+        let iban = match self.iban.trim() {
+            "" => Ok(None),
+            text => Iban::parse(text).map(Some),
+        }
+        .map_err(|problem| fiscal("iban", problem))
+        .ok();
+        let sede = Address::parse_italian(address)
+            .map_err(|problem| fiscal("address", problem))
+            .ok();
+        if currency.is_some_and(|currency| currency != Currency::Eur) {
+            fiscal("currency", FiscalProblem::NotEuro);
+        }
+        let legal_reference = self.legal_reference.trim().to_owned();
+        if legal_reference.chars().count() > 100 {
+            errors.push(FieldError::new(
+                "legal_reference",
+                Problem::TooLong { max: 100 },
+            ));
+        }
+        Some(ItalianSeller {
+            partita_iva: partita_iva?,
+            codice_fiscale: codice_fiscale?,
+            regime: regime?,
+            sede: sede?,
+            iban: iban?,
+            legal_reference,
+        })
     }
 }
 
@@ -470,6 +543,29 @@ impl StoreSettings {
                 .map(i32::to_string)
                 .collect::<Vec<_>>()
                 .join(", "),
+            e_invoicing: self.italy.is_some(),
+            regime_fiscale: self
+                .italy
+                .as_ref()
+                .map(|italy| italy.regime.code())
+                .unwrap_or_default(),
+            codice_fiscale: self
+                .italy
+                .as_ref()
+                .and_then(|italy| italy.codice_fiscale.as_ref())
+                .map(|code| code.as_str().to_owned())
+                .unwrap_or_default(),
+            iban: self
+                .italy
+                .as_ref()
+                .and_then(|italy| italy.iban.as_ref())
+                .map(|iban| iban.as_str().to_owned())
+                .unwrap_or_default(),
+            legal_reference: self
+                .italy
+                .as_ref()
+                .map(|italy| italy.legal_reference.clone())
+                .unwrap_or_default(),
         }
     }
 
@@ -640,5 +736,74 @@ mod tests {
             let format = NumberFormat::parse(&format!("F{{YY}}-{{{}}}", "N".repeat(width))).expect("valid");
             prop_assert_eq!(format.format(2026, a) == format.format(2026, b), a == b);
         }
+    }
+
+    fn bottega() -> StoreInput {
+        StoreInput {
+            name: "Bottega Rossi".into(),
+            address: "Via Roma 12\n00184 Roma RM".into(),
+            tax_id: "IT06363391001".into(),
+            currency: "EUR".into(),
+            language: "it".into(),
+            number_format: "{YYYY}-{NNNN}".into(),
+            email_template: "a4".into(),
+            print_template: "a4".into(),
+            e_invoicing: true,
+            regime_fiscale: "RF19".into(),
+            iban: "IT60 X054 2811 1010 0000 0123 456".into(),
+            ..StoreInput::default()
+        }
+    }
+
+    #[test]
+    fn an_italian_store_issuing_electronic_invoices_has_checked_fiscal_data() {
+        let settings = bottega().validate().expect("valid");
+        let italy = settings.italy.clone().expect("italian data");
+        assert_eq!(italy.partita_iva.as_str(), "06363391001");
+        assert_eq!(italy.regime, RegimeFiscale::FORFETTARIO);
+        assert_eq!(italy.sede.cap, "00184");
+        assert_eq!(italy.sede.provincia.as_deref(), Some("RM"));
+        assert_eq!(
+            italy.iban.as_ref().map(Iban::as_str),
+            Some("IT60X0542811101000000123456")
+        );
+        assert_eq!(
+            italy.legal_reference().as_deref(),
+            Some(crate::italy::FORFETTARIO_REFERENCE)
+        );
+        assert_eq!(settings.to_input().validate(), Ok(settings));
+    }
+
+    #[test]
+    fn each_missing_or_wrong_fiscal_field_is_named_beside_itself() {
+        let wrong = StoreInput {
+            tax_id: String::new(),
+            regime_fiscale: "RF03".into(),
+            codice_fiscale: "RSSMRA80A01H501X".into(),
+            iban: "IT61X0542811101000000123456".into(),
+            address: "Via Roma 12\nRoma".into(),
+            currency: "USD".into(),
+            ..bottega()
+        };
+        let fiscal = |field: &str, problem| FieldError::new(field, Problem::Fiscal(problem));
+        let errors = wrong.validate().expect_err("refused");
+        for expected in [
+            fiscal("tax_id", FiscalProblem::SellerPartitaIvaMissing),
+            fiscal("regime_fiscale", FiscalProblem::UnknownRegimeFiscale),
+            fiscal("codice_fiscale", FiscalProblem::CodiceFiscaleCheckLetter),
+            fiscal("iban", FiscalProblem::IbanCheck),
+            fiscal("address", FiscalProblem::AddressShape),
+            fiscal("currency", FiscalProblem::NotEuro),
+        ] {
+            assert!(errors.contains(&expected), "{expected:?} in {errors:?}");
+        }
+        let not_italian = StoreInput {
+            e_invoicing: false,
+            ..wrong
+        };
+        assert_eq!(
+            not_italian.validate().map(|settings| settings.italy),
+            Ok(None)
+        );
     }
 }

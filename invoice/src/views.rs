@@ -50,6 +50,9 @@ pub struct InvoiceRow {
     /// The zone of the invoice's store, which its times are shown in (the
     /// list may hold several stores').
     pub time_zone: TimeZone,
+    /// Issued as an Italian electronic invoice: its FatturaPA file exists.
+    #[serde(default)]
+    pub has_fatturapa: bool,
 }
 
 /// Which invoices the list shows. `status` is a status code, `unpaid`, or
@@ -137,6 +140,9 @@ pub struct StoreRow {
     pub id: i64,
     pub name: String,
     pub currency: String,
+    /// Whether its invoices are also Italian electronic invoices.
+    #[serde(default)]
+    pub e_invoicing: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -10,9 +10,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use invoice::fatturapa::samples::{company, consumer, document, line, seller};
+use invoice::fatturapa::samples::{company, consumer, document, line, seller, vat_free_line};
 use invoice::fatturapa::{DocumentKind, FatturaPa};
-use invoice::italy::Natura;
 use sha2::{Digest, Sha256};
 
 const SCHEMA: &str = "Schema_VFPR12_v1.2.3.xsd";
@@ -90,8 +89,6 @@ fn the_schemas_are_the_published_files() {
 
 #[test]
 fn every_kind_of_file_invio_builds_is_valid_for_the_official_schema() {
-    let n4 = Natura::parse("N4").ok();
-    let n2_2 = Natura::parse("N2.2").ok();
     let standard = document(
         "2026/0001",
         vec![
@@ -102,29 +99,28 @@ fn every_kind_of_file_invio_builds_is_valid_for_the_official_schema() {
     );
     let vat_free = document(
         "2026/0002",
-        vec![line("Corso di formazione", 1_000, 15_000, 0)],
+        vec![vat_free_line("Corso di formazione", 1_000, 15_000, "N4")],
     );
     let mixed = document(
         "2026/0003",
         vec![
             line("Servizio", 1_000, 10_000, 2_200),
-            line("Operazione non soggetta", 2_000, 5_000, 0),
+            vat_free_line("Operazione non soggetta", 2_000, 5_000, "N2.2"),
         ],
     );
     let refund = document("NC/0001", vec![line("Reso parziale", 1_000, 20_000, 2_200)]);
-    let file = |document, buyer, natures, reference: Option<&str>| FatturaPa {
+    let file = |document, buyer, reference: Option<&str>| FatturaPa {
         kind: DocumentKind::Invoice,
         document,
         seller: seller(),
         buyer,
-        natures,
         legal_reference: reference.map(str::to_owned),
         progressive: "0000A".into(),
         corrects: None,
     };
-    let mut to_a_pec = file(&standard, consumer(), vec![None, None, None], None);
+    let mut to_a_pec = file(&standard, consumer(), None);
     to_a_pec.buyer.pec = Some("mario.rossi@pec.it".into());
-    let mut credit_note = file(&refund, company(), vec![None], None);
+    let mut credit_note = file(&refund, company(), None);
     credit_note.kind = DocumentKind::CreditNote;
     credit_note.corrects = Some((
         "2026/0001".into(),
@@ -134,30 +130,22 @@ fn every_kind_of_file_invio_builds_is_valid_for_the_official_schema() {
             day: 3,
         },
     ));
-    let mut without_iban = file(&standard, company(), vec![None, None, None], None);
+    let mut without_iban = file(&standard, company(), None);
     without_iban.seller.iban = None;
     let cases = [
         (
             "company with a codice destinatario",
-            file(&standard, company(), vec![None, None, None], None),
+            file(&standard, company(), None),
         ),
-        (
-            "consumer, 0000000",
-            file(&standard, consumer(), vec![None, None, None], None),
-        ),
+        ("consumer, 0000000", file(&standard, consumer(), None)),
         ("consumer reached by PEC", to_a_pec),
         (
             "VAT-free with stamp duty",
-            file(&vat_free, consumer(), vec![n4], Some("Art. 10 DPR 633/72")),
+            file(&vat_free, consumer(), Some("Art. 10 DPR 633/72")),
         ),
         (
             "VAT and a natura together",
-            file(
-                &mixed,
-                company(),
-                vec![None, n2_2],
-                Some("Art. 7-ter DPR 633/72"),
-            ),
+            file(&mixed, company(), Some("Art. 7-ter DPR 633/72")),
         ),
         ("credit note TD04", credit_note),
         ("paid in cash, no IBAN", without_iban),
@@ -180,7 +168,6 @@ fn files_that_break_the_schema_are_refused_by_the_validator() {
         document: &standard,
         seller: seller(),
         buyer: company(),
-        natures: vec![None],
         legal_reference: None,
         progressive: "00001".into(),
         corrects: None,

@@ -29,7 +29,9 @@ use invoice::{Language, Money};
 use crate::auth::{self, new_session_token, token_hash};
 use crate::db::accounts::{Addressee, TokenPurpose};
 use crate::db::events::append;
-use crate::db::{accounts, customers, invoices, links, now_ms, outbox, random_id, stores};
+use crate::db::{
+    accounts, customers, fatturapa, invoices, links, now_ms, outbox, random_id, stores,
+};
 use crate::error::{invalid, refused, InvalidInput, ServerError};
 use crate::recipients::MAX_CONFIRMATIONS_PER_DAY;
 use crate::sending::{Queued, SendOrder, Words};
@@ -407,6 +409,9 @@ impl AdminBackend for Services {
             today: today(),
             store_id: invoice.store_id,
             links: links::for_invoice(&self.db, organisation, id).await?,
+            fatturapa_file: fatturapa::get(&self.db, organisation, id)
+                .await?
+                .map(|file| file.file_name),
         })
     }
 

@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod customers;
 pub mod edge_state;
 pub mod events;
+pub mod fatturapa;
 pub mod invoices;
 pub mod links;
 pub mod notifications;

@@ -135,6 +135,7 @@ mod tests {
             quantity_milli: 1_000,
             unit_price_minor: 10_000,
             tax_rate_bp: 2_200,
+            natura: None,
         }];
         PublicDocument {
             language: Language::En,
@@ -157,6 +158,7 @@ mod tests {
             totals: totals(&lines, Currency::Eur).expect("small totals"),
             lines,
             notes: String::new(),
+            legal_channel: None,
         }
     }
 

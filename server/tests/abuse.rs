@@ -15,6 +15,8 @@ mod support;
 
 #[path = "abuse/accounts.rs"]
 mod accounts;
+#[path = "abuse/fatturapa.rs"]
+mod fatturapa;
 #[path = "abuse/flood.rs"]
 mod flood;
 #[path = "abuse/notifications.rs"]

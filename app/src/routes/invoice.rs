@@ -10,6 +10,7 @@ use invoice::history::{
     history_lines, Audience, EmailKind, EmailStep, HistoryEvent, HistoryFilter, HistoryLine,
     MachineVisits, PaymentEvent,
 };
+use invoice::italy::{Natura, NATURE};
 use invoice::payment::PaymentMethod;
 use invoice::status::Lifecycle;
 use invoice::tracking::Clue;
@@ -158,6 +159,7 @@ struct LineFields {
     quantity: RwSignal<String>,
     unit_price: RwSignal<String>,
     tax_rate: RwSignal<String>,
+    natura: RwSignal<String>,
 }
 
 impl LineFields {
@@ -168,6 +170,7 @@ impl LineFields {
             quantity: RwSignal::new(line.quantity),
             unit_price: RwSignal::new(line.unit_price),
             tax_rate: RwSignal::new(line.tax_rate),
+            natura: RwSignal::new(line.natura),
         }
     }
 
@@ -177,6 +180,7 @@ impl LineFields {
             quantity: self.quantity.get(),
             unit_price: self.unit_price.get(),
             tax_rate: self.tax_rate.get(),
+            natura: self.natura.get(),
         }
     }
 
@@ -187,6 +191,7 @@ impl LineFields {
             quantity_milli: parse_quantity(&self.quantity.get()).ok()?,
             unit_price_minor: Money::parse(&self.unit_price.get(), currency).ok()?.minor,
             tax_rate_bp: parse_tax_rate(&self.tax_rate.get()).ok()?,
+            natura: None,
         })
     }
 }
@@ -226,6 +231,14 @@ fn DraftEditor(
             .find(|store| store.id.to_string() == store_id.get())
             .and_then(|store| Currency::parse(&store.currency).ok())
             .unwrap_or(Currency::Eur)
+    });
+    let e_invoicing = Memo::new({
+        let stores = choices.stores.clone();
+        move |_| {
+            stores
+                .iter()
+                .any(|store| store.id.to_string() == store_id.get() && store.e_invoicing)
+        }
     });
     let live_totals = Memo::new(move |_| {
         let currency = currency.get();
@@ -335,13 +348,14 @@ fn DraftEditor(
                             <th scope="col">{t(T::Quantity)}</th>
                             <th scope="col">{t(T::UnitPrice)}</th>
                             <th scope="col">{t(T::TaxRate)}</th>
+                            {move || e_invoicing.get().then(|| view! { <th scope="col">{t(T::Natura)}</th> })}
                             <th scope="col" class="num">{t(T::Amount)}</th>
                             <th scope="col"><span class="visually-hidden">{t(T::Actions)}</span></th>
                         </tr>
                     </thead>
                     <tbody>
                         <For each=move || lines.get().into_iter().enumerate() key=|(_, line)| line.key let((index, line))>
-                            <LineRow index line error currency lines />
+                            <LineRow index line error currency lines e_invoicing />
                         </For>
                     </tbody>
                 </table>
@@ -380,6 +394,8 @@ fn LineRow(
     error: LastError,
     currency: Memo<Currency>,
     lines: RwSignal<Vec<LineFields>>,
+    /// The store issues Italian electronic invoices: each 0 % line says why.
+    e_invoicing: Memo<bool>,
 ) -> impl IntoView {
     let language = use_language();
     let field = move |name: &str| field_error(error, format!("lines[{index}].{name}"));
@@ -413,6 +429,7 @@ fn LineRow(
             {cell("quantity", line.quantity, T::Quantity, "decimal")}
             {cell("unit_price", line.unit_price, T::UnitPrice, "decimal")}
             {cell("tax_rate", line.tax_rate, T::TaxRate, "decimal")}
+            {move || e_invoicing.get().then(|| view! { <NaturaCell index value=line.natura error /> })}
             <td class="num">{amount}</td>
             <td>
                 <button
@@ -423,6 +440,34 @@ fn LineRow(
                 >"×"</button>
             </td>
         </tr>
+    }
+}
+
+/// The natura of an Italian line without VAT, chosen from the schema's list.
+#[component]
+fn NaturaCell(index: usize, value: RwSignal<String>, error: LastError) -> impl IntoView {
+    let language = use_language();
+    let problem = field_error(error, format!("lines[{index}].natura"));
+    let error_id = format!("lines-{index}-natura-error");
+    view! {
+        <td>
+            <select
+                name=format!("lines[{index}][natura]")
+                aria-label=move || format!("{} {}", tr(language.get(), T::Natura), index + 1)
+                prop:value=move || value.get()
+                on:change=move |ev| value.set(event_target_value(&ev))
+                aria-invalid=move || if problem.get().is_some() { "true" } else { "false" }
+                aria-describedby=error_id.clone()
+            >
+                <option value="">{t(T::NoNatura)}</option>
+                {NATURE.iter().filter_map(|code| Natura::parse(code).ok()).map(|natura| view! {
+                    <option value=natura.code() selected=move || value.get() == natura.code()>
+                        {format!("{} — {}", natura.code(), natura.name())}
+                    </option>
+                }).collect_view()}
+            </select>
+            <span class="field-error" id=error_id role="status">{move || problem.get()}</span>
+        </td>
     }
 }
 
@@ -462,6 +507,7 @@ fn IssuedInvoice(
                 quantity_milli: parse_quantity(&line.quantity).ok()?,
                 unit_price_minor: Money::parse(&line.unit_price, currency).ok()?.minor,
                 tax_rate_bp: parse_tax_rate(&line.tax_rate).ok()?,
+                natura: None,
             })
         })
         .collect();
@@ -504,6 +550,9 @@ fn IssuedInvoice(
             <div class="form-actions">
                 <a class="button" href=format!("/invoices/{id}/pdf?layout=a4") download>{t(T::DownloadPdf)}</a>
                 <a class="button" href=format!("/invoices/{id}/pdf?layout=receipt") download>{t(T::DownloadReceipt)}</a>
+                {detail.fatturapa_file.clone().map(|file_name| view! {
+                    <a class="button" href=format!("/invoices/{id}/fatturapa.xml") download=file_name rel="external">{t(T::DownloadFatturaPa)}</a>
+                })}
                 <a class="button" href=format!("/invoices/{id}/preview") target="_blank" rel="noopener">{t(T::PreviewAsCustomer)}</a>
                 {(!is_void).then(|| view! {
                     <a class="button primary" href=format!("/invoices/{id}/send")>{if detail.sends == 0 { t(T::SendByEmail) } else { t(T::SendAgain) }}</a>

@@ -305,7 +305,7 @@ fn InvoiceRowView(row: InvoiceRow, actions: RowActions) -> impl IntoView {
             <td data-column="email-sent" data-label=move || t(T::EmailSent)()><EmailCell email=row.email.clone() time_zone /></td>
             <td data-column="opened" data-label=move || t(T::Opened)()>{opened_cell}</td>
             <td class="row-actions">
-                <RowMenu id=row.id issued label sends=row.sends status can_remind actions />
+                <RowMenu id=row.id issued label sends=row.sends status can_remind has_fatturapa=row.has_fatturapa actions />
             </td>
         </tr>
     }
@@ -322,6 +322,8 @@ fn RowMenu(
     status: InvoiceStatus,
     /// A reminder makes sense (issued, dated, something left to pay).
     can_remind: bool,
+    /// Issued as an Italian electronic invoice.
+    has_fatturapa: bool,
     actions: RowActions,
 ) -> impl IntoView {
     let language = use_language();
@@ -337,6 +339,9 @@ fn RowMenu(
                     <a href=format!("/invoices/{id}#history") rel="external">{t(T::History)}</a>
                     <a href=format!("/invoices/{id}/pdf?layout=a4") download>{t(T::DownloadPdf)}</a>
                     <a href=format!("/invoices/{id}/pdf?layout=receipt") download>{t(T::DownloadReceipt)}</a>
+                })}
+                {has_fatturapa.then(|| view! {
+                    <a href=format!("/invoices/{id}/fatturapa.xml") download rel="external">{t(T::DownloadFatturaPa)}</a>
                 })}
                 {can_send.then(|| view! {
                     <a href=format!("/invoices/{id}/send")>{if sends == 0 { t(T::SendByEmail) } else { t(T::SendAgain) }}</a>

@@ -1,6 +1,7 @@
 //! Stores: their details, numbering and email settings.
 
 use invoice::document::DocumentLayout;
+use invoice::italy::RegimeFiscale;
 use invoice::store::StoreInput;
 use invoice::time_zone::TimeZone;
 use invoice::{Currency, Language};
@@ -105,6 +106,11 @@ fn StoreForm(id: Option<i64>, input: StoreInput) -> impl IntoView {
     let reminder_subject = RwSignal::new(input.reminder_subject);
     let reminder_message = RwSignal::new(input.reminder_message);
     let attach_pdf = RwSignal::new(input.attach_pdf);
+    let e_invoicing = RwSignal::new(input.e_invoicing);
+    let regime_fiscale = RwSignal::new(input.regime_fiscale);
+    let codice_fiscale = RwSignal::new(input.codice_fiscale);
+    let iban = RwSignal::new(input.iban);
+    let legal_reference = RwSignal::new(input.legal_reference);
     let saved = RwSignal::new(false);
     // Where the store's emails and replies go is the owner's to change;
     // staff see it, disabled (the server refuses a change from them too).
@@ -140,6 +146,19 @@ fn StoreForm(id: Option<i64>, input: StoreInput) -> impl IntoView {
             })
             .collect::<Vec<_>>()
     });
+    let regime_options = Signal::derive(move || {
+        std::iter::once((
+            String::new(),
+            tr(language.get(), T::ChooseRegime).to_owned(),
+        ))
+        .chain(RegimeFiscale::all().map(|regime| {
+            (
+                regime.code(),
+                format!("{} — {}", regime.code(), regime.name()),
+            )
+        }))
+        .collect::<Vec<_>>()
+    });
     view! {
         <div class="page-head">
             <h1>{if id.is_some() { t(T::StoreSettings) } else { t(T::NewStore) }}</h1>
@@ -158,6 +177,9 @@ fn StoreForm(id: Option<i64>, input: StoreInput) -> impl IntoView {
                 reminder_schedule: reminder_schedule.get(),
                 reminder_subject: reminder_subject.get(), reminder_message: reminder_message.get(),
                 attach_pdf: attach_pdf.get(),
+                e_invoicing: e_invoicing.get(), regime_fiscale: regime_fiscale.get(),
+                codice_fiscale: codice_fiscale.get(), iban: iban.get(),
+                legal_reference: legal_reference.get(),
             } });
         }>
             <fieldset class="grid">
@@ -169,6 +191,15 @@ fn StoreForm(id: Option<i64>, input: StoreInput) -> impl IntoView {
                 <SelectField label=T::DefaultLanguage name="language" value=store_language error=field_error(error, "language") options=Signal::derive(language_options) />
                 <SelectField label=T::TimeZone name="time_zone" value=time_zone error=field_error(error, "time_zone") options=Signal::derive(time_zone_options) />
                 <Field label=T::NumberFormat name="number_format" value=number_format error=field_error(error, "number_format") hint=T::NumberFormatHint />
+            </fieldset>
+            <fieldset class="grid" data-testid="e-invoicing">
+                <legend>{t(T::SdiRecipient)}</legend>
+                <p class="muted small wide">{t(T::EInvoicingHelp)}</p>
+                <CheckboxField label=T::EInvoicing name="e_invoicing" checked=e_invoicing error=field_error(error, "e_invoicing") />
+                <SelectField label=T::RegimeFiscale name="regime_fiscale" value=regime_fiscale error=field_error(error, "regime_fiscale") options=regime_options />
+                <Field label=T::StoreCodiceFiscale name="codice_fiscale" value=codice_fiscale error=field_error(error, "codice_fiscale") />
+                <Field label=T::Iban name="iban" value=iban error=field_error(error, "iban") />
+                <Field label=T::LegalReference name="legal_reference" value=legal_reference error=field_error(error, "legal_reference") hint=T::LegalReferenceHint wide=true />
             </fieldset>
             <fieldset class="grid" disabled=!is_owner>
                 <legend>{t(T::EmailRouting)}</legend>

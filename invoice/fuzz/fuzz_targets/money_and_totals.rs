@@ -201,6 +201,7 @@ fuzz_target!(|input: Input<'_>| {
             quantity_milli: spread(line.quantity_milli),
             unit_price_minor: spread(line.unit_price_minor),
             tax_rate_bp,
+            natura: None,
         };
         lines.extend(std::iter::repeat_n(line, 1 + usize::from(copies)));
     }
@@ -215,6 +216,7 @@ fuzz_target!(|input: Input<'_>| {
                 quantity_milli: 1 + line.quantity_milli.rem_euclid(1_000_000 * QUANTITY_SCALE),
                 unit_price_minor: line.unit_price_minor % 1_000_000_000_001,
                 tax_rate_bp: line.tax_rate_bp.rem_euclid(TAX_RATE_SCALE + 1),
+                natura: None,
                 ..line
             })
             .collect();

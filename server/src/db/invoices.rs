@@ -3,7 +3,8 @@
 
 use invoice::customer::CustomerDetails;
 use invoice::dates::Date;
-use invoice::document::{DocumentLine, FieldError, PublicDocument, ValidDraft};
+use invoice::document::{DocumentLine, FieldError, LegalChannel, PublicDocument, ValidDraft};
+use invoice::fatturapa::DocumentKind;
 use invoice::history::{HistoryEntry, HistoryEvent, PaymentEvent, StoredEvent};
 use invoice::organisation::OrganisationId;
 use invoice::payment::{PaymentMethod, ValidPayment};
@@ -19,6 +20,7 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
 use super::events::append;
+use super::fatturapa::{self, FileOf};
 use super::{customers, random_id, stores, Db, Engine};
 use crate::error::{refused, InvalidInput, ServerError};
 
@@ -369,7 +371,29 @@ pub async fn issue(
         lines: draft.lines,
         totals,
         notes: draft.notes,
+        legal_channel: store.italy.as_ref().map(|_| LegalChannel::Sdi),
     };
+    if let Some(seller) = &store.italy {
+        let built = fatturapa::build_in(
+            &mut tx,
+            FileOf {
+                organisation,
+                invoice_id: id,
+                kind: DocumentKind::Invoice,
+                document: &document,
+                store_name: &store.name,
+                seller,
+                customer: &customer,
+                corrects: None,
+            },
+            now_ms,
+        )
+        .await;
+        if let Err(refusal) = built {
+            tx.rollback().await?;
+            return Err(refusal);
+        }
+    }
     sqlx::query(
         "UPDATE invoices SET number = $1, issue_date = $2, sort_date = $2, document = $3,
                 search_text = $4, customer_name = $5, issued_by = $6
@@ -772,7 +796,8 @@ pub async fn list(
     let limit = params.push(Param::Int(INVOICE_PAGE_SIZE as i64 + 1));
     let sql = format!(
         "SELECT i.id, i.lifecycle, i.number, i.issue_date, i.due_date, i.sort_date, i.currency, i.total_minor, i.paid_minor,
-                i.customer_name, c.email AS customer_email, s.time_zone, {EMAIL_COLUMNS}
+                i.customer_name, c.email AS customer_email, s.time_zone, {EMAIL_COLUMNS},
+                (SELECT COUNT(*) FROM fatturapa_files f WHERE f.invoice_id = i.id) AS fatturapa_files
          FROM invoices i
          JOIN customers c ON c.id = i.customer_id AND c.organisation_id = i.organisation_id
          JOIN stores s ON s.id = i.store_id
@@ -827,5 +852,6 @@ fn invoice_row(row: &AnyRow, today: Date) -> Result<InvoiceRow, ServerError> {
         open_count: row.try_get("open_count")?,
         sends: row.try_get("sends")?,
         time_zone: super::stores::time_zone(&row.try_get::<String, _>("time_zone")?)?,
+        has_fatturapa: row.try_get::<i64, _>("fatturapa_files")? > 0,
     })
 }

@@ -11,17 +11,19 @@ use crate::error::ServerError;
 
 pub async fn list(db: &Db, organisation: OrganisationId) -> Result<Vec<StoreRow>, ServerError> {
     sqlx::query(
-        "SELECT id, name, currency FROM stores WHERE organisation_id = $1 ORDER BY name, id",
+        "SELECT id, name, currency, settings FROM stores WHERE organisation_id = $1 ORDER BY name, id",
     )
     .bind(organisation.0)
     .fetch_all(&db.pool)
     .await?
     .into_iter()
     .map(|row| {
+        let settings: StoreSettings = serde_json::from_str(row.try_get("settings")?)?;
         Ok(StoreRow {
             id: row.try_get("id")?,
             name: row.try_get("name")?,
             currency: row.try_get("currency")?,
+            e_invoicing: settings.italy.is_some(),
         })
     })
     .collect()

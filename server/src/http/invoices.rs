@@ -1,5 +1,6 @@
-//! The merchant's PDF downloads (`GET /invoices/{id}/pdf?layout=a4|receipt`)
-//! and preview of the customer's page (`GET /invoices/{id}/preview`).
+//! The merchant's PDF downloads (`GET /invoices/{id}/pdf?layout=a4|receipt`),
+//! FatturaPA file (`GET /invoices/{id}/fatturapa.xml`) and preview of the
+//! customer's page (`GET /invoices/{id}/preview`).
 
 use app::api::Viewer;
 use axum::extract::{Path, Query, State};
@@ -11,7 +12,7 @@ use invoice::customer_page::{self, Viewing};
 use invoice::document::DocumentLayout;
 use serde::Deserialize;
 
-use crate::db::{edge_state, invoices};
+use crate::db::{edge_state, fatturapa, invoices};
 use crate::error::ServerError;
 use crate::services::today;
 use crate::state::AppState;
@@ -20,6 +21,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/invoices/{id}/pdf", get(invoice_pdf))
         .route("/invoices/{id}/preview", get(customer_preview))
+        .route("/invoices/{id}/fatturapa.xml", get(fatturapa_file))
         .route(CUSTOMER_CSS_PATH, get(customer_css))
 }
 
@@ -117,6 +119,38 @@ pub async fn invoice_pdf(
         Err(ServerError::NotFound) => StatusCode::NOT_FOUND.into_response(),
         Err(error) => {
             tracing::error!(%error, "rendering an invoice PDF failed");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+/// The FatturaPA file of an Italian store's issued invoice, as it was built
+/// at issue and named as SdI wants it (`IT{partita IVA}_{progressive}.xml`):
+/// the merchant may keep it or send it through another channel.
+async fn fatturapa_file(
+    State(state): State<AppState>,
+    Extension(viewer): Extension<Viewer>,
+    Path(invoice_id): Path<i64>,
+) -> Response {
+    let Some(user) = viewer.user else {
+        return StatusCode::UNAUTHORIZED.into_response();
+    };
+    match fatturapa::get(&state.services.db, user.organisation, invoice_id).await {
+        Ok(Some(file)) => (
+            [
+                (header::CONTENT_TYPE, "application/xml".to_owned()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{}\"", file.file_name),
+                ),
+                (header::CACHE_CONTROL, "private, no-store".to_owned()),
+            ],
+            file.xml,
+        )
+            .into_response(),
+        Ok(None) => StatusCode::NOT_FOUND.into_response(),
+        Err(error) => {
+            tracing::error!(%error, "reading a FatturaPA file failed");
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }
     }

@@ -346,12 +346,14 @@ pub fn draft(merchant: &Merchant) -> DraftInput {
                 quantity: "2".into(),
                 unit_price: "100".into(),
                 tax_rate: "22".into(),
+                ..LineInput::default()
             },
             LineInput {
                 description: "Libro".into(),
                 quantity: "1".into(),
                 unit_price: "50".into(),
                 tax_rate: "10".into(),
+                ..LineInput::default()
             },
         ],
     }
@@ -381,10 +383,15 @@ pub struct World {
 
 impl World {
     pub async fn new(db: Db) -> Self {
+        Self::for_owner(db, OWNER).await
+    }
+
+    /// Another organisation on the same database, signed up by `owner`.
+    pub async fn for_owner(db: Db, owner: &str) -> Self {
         let (edge, edge_url) = FakeEdge::start().await;
         let sink = SmtpSink::start().await;
         let services = Arc::new(services(db.clone(), &edge_url, sink.port));
-        let merchant = sign_up(&services, OWNER, CUSTOMER).await;
+        let merchant = sign_up(&services, owner, CUSTOMER).await;
         World {
             db,
             edge,
@@ -489,6 +496,29 @@ impl World {
             .save_customer(self.user(), Some(id), input)
             .await
             .expect("customer saved");
+    }
+
+    /// Makes the store an Italian one issuing electronic invoices, its
+    /// customer a company reached by its codice destinatario.
+    pub async fn make_italian(&self) {
+        self.configure_store(|store| {
+            store.name = "Bottega Rossi S.r.l.".into();
+            store.tax_id = "IT06363391001".into();
+            store.address = "Via Roma 12\n00184 Roma RM".into();
+            store.currency = "EUR".into();
+            store.e_invoicing = true;
+            store.regime_fiscale = "RF19".into();
+            store.iban = "IT60X0542811101000000123456".into();
+        })
+        .await;
+        self.configure_customer(|customer| {
+            customer.name = "Officina Bianchi S.n.c.".into();
+            customer.language = "it".into();
+            customer.tax_id = "01234567897".into();
+            customer.address = "Corso Italia 3\n20122 Milano MI".into();
+            customer.codice_destinatario = "M5UXCR1".into();
+        })
+        .await;
     }
 
     pub async fn outbox_count(&self, audience: &str) -> i64 {
