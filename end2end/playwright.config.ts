@@ -7,7 +7,14 @@ export default defineConfig({
   timeout: 60_000,
   expect: { timeout: 15_000 },
   fullyParallel: false,
-  workers: 1,
+  // Journeys that share nothing run two files at a time; the two that stop
+  // the server (tracking, faults) run after them, one at a time, alone.
+  workers: 2,
+  projects: [
+    { name: "journeys", testIgnore: /(tracking|faults)\.spec\.ts/ },
+    { name: "tracking", testMatch: /tracking\.spec\.ts/, dependencies: ["journeys"] },
+    { name: "faults", testMatch: /faults\.spec\.ts/, dependencies: ["tracking"] },
+  ],
   retries: 0,
   reporter: process.env.CI ? [["list"]] : [["list"]],
   globalSetup: "./global-setup.ts",

@@ -1055,4 +1055,24 @@ mod tests {
             assert!(text.contains("€244.00"), "the totals are intact: {text}");
         }
     }
+
+    #[test]
+    fn a_courtesy_copy_says_where_the_legal_invoice_went_on_both_layouts() {
+        let document = PublicDocument {
+            language: Language::It,
+            legal_channel: Some(crate::document::LegalChannel::Sdi),
+            ..sample_document()
+        };
+        for layout in [DocumentLayout::A4, DocumentLayout::Receipt80mm] {
+            let text = pdftotext(&render(&document, 0, layout))
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ");
+            assert!(text.contains("Copia di cortesia"), "{layout:?}: {text}");
+            assert!(
+                text.contains("Sistema di Interscambio (SdI)"),
+                "{layout:?}: {text}"
+            );
+        }
+    }
 }

@@ -257,11 +257,21 @@ fn DraftEditor(
         notes: notes.get(),
         lines: lines.get().iter().map(LineFields::input).collect(),
     };
+    // The draft as last saved: a save gives a new draft its id and each
+    // save its next version, so saving again after a refused issue updates
+    // the same draft instead of writing a second one.
+    let saved = StoredValue::new((id, version));
     // Saving gives the draft its id (new) or its next version; issuing
     // follows when that is what the merchant asked for.
     Effect::new(move |_| {
         if let Some(Ok(saved_id)) = save.value().get() {
-            let saved_version = if id.is_some() { version + 1 } else { 1 };
+            let (previous_id, previous_version) = saved.get_value();
+            let saved_version = if previous_id.is_some() {
+                previous_version + 1
+            } else {
+                1
+            };
+            saved.set_value((Some(saved_id), saved_version));
             if issue_after_save.get_untracked() {
                 issue_after_save.set(false);
                 issue.dispatch(IssueInvoice {
@@ -322,6 +332,7 @@ fn DraftEditor(
     let pending = move || save.pending().get() || issue.pending().get();
     let submit = move |issue_too: bool| {
         issue_after_save.set(issue_too);
+        let (id, version) = saved.get_value();
         save.dispatch(SaveDraft {
             id,
             version,
