@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 . .ci/report.sh
 
 run cargo bench -p invoice --features pdf --bench pdf
+run cargo bench -p invoice --features pdf --bench fatturapa
 # Tracking accuracy: the visitors' corpus through the edge and ingest, both engines.
 run cargo test -p server --test corpus -- --nocapture
 for bench in invoice_list event_ingest email_dispatch; do
@@ -43,6 +44,7 @@ echo "| admin hydrate wasm size (release, wasm-opt -Oz) | $(kib "$(stat -c %s "$
   echo "release mode and rewrites this file. One benchmark alone:"
   echo
   echo "- PDF: \`cargo bench -p invoice --features pdf --bench pdf\`"
+  echo "- FatturaPA XML and its XSD validation beside the PDF: \`cargo bench -p invoice --features pdf --bench fatturapa\`"
   echo "- tracking accuracy: \`.ci/with-databases.sh cargo test -p server --test corpus -- --nocapture\`"
   echo "  (the cases are server/tests/corpus/visitors.json, each with its public source)"
   echo "- invoice list, event ingest, email dispatch: \`cargo bench -p server --bench <name>\`"

@@ -6,77 +6,14 @@
 //! Files that break the schema are shown to fail too, so a validator that
 //! validates nothing cannot pass.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::sync::atomic::{AtomicUsize, Ordering};
+#[path = "support/xsd.rs"]
+mod xsd;
 
 use invoice::fatturapa::samples::{company, consumer, document, line, seller, vat_free_line};
 use invoice::fatturapa::{DocumentKind, FatturaPa};
-use sha2::{Digest, Sha256};
-
-const SCHEMA: &str = "Schema_VFPR12_v1.2.3.xsd";
-const SCHEMA_SHA256: &str = "152944f6eef9f5d69ef6e955ee173b32142b00a8c1c5222fc97dfab5910e8a8c";
-const SIGNATURE_SCHEMA: &str = "xmldsig-core-schema.xsd";
-const SIGNATURE_SCHEMA_SHA256: &str =
-    "35cf8197da812c85e40d57891b35c94187569ed474a2dac813ce5090dafcd35c";
-const SIGNATURE_SCHEMA_URL: &str =
-    "http://www.w3.org/TR/2002/REC-xmldsig-core-20020212/xmldsig-core-schema.xsd";
-
-fn schemas() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fatturapa")
-}
-
-fn sha256(path: &Path) -> String {
-    let bytes = std::fs::read(path).expect("schema file");
-    Sha256::digest(bytes)
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
-}
-
-/// The validator's verdict on `xml`: Ok, or its complaints.
-fn validate(name: &str, xml: &str) -> Result<(), String> {
-    // One folder per call: the tests run in parallel.
-    static CALLS: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "invio-fatturapa-{}-{}",
-        std::process::id(),
-        CALLS.fetch_add(1, Ordering::Relaxed)
-    ));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let catalog = dir.join("catalog.xml");
-    std::fs::write(
-        &catalog,
-        format!(
-            r#"<?xml version="1.0"?>
-<catalog xmlns="urn:oasis:names:tc:entity:xmlns:xml:catalog">
-  <system systemId="{SIGNATURE_SCHEMA_URL}" uri="file://{}"/>
-  <uri name="{SIGNATURE_SCHEMA_URL}" uri="file://{}"/>
-</catalog>
-"#,
-            schemas().join(SIGNATURE_SCHEMA).display(),
-            schemas().join(SIGNATURE_SCHEMA).display()
-        ),
-    )
-    .expect("catalog");
-    let file = dir.join(name);
-    std::fs::write(&file, xml).expect("xml file");
-    let output = Command::new("xmllint")
-        .arg("--noout")
-        .arg("--nonet")
-        .arg("--schema")
-        .arg(schemas().join(SCHEMA))
-        .arg(&file)
-        .env("XML_CATALOG_FILES", &catalog)
-        .output()
-        .expect("xmllint runs: install Debian's libxml2-utils (`make test` does)");
-    std::fs::remove_dir_all(&dir).ok();
-    if output.status.success() {
-        Ok(())
-    } else {
-        Err(String::from_utf8_lossy(&output.stderr).into_owned())
-    }
-}
+use xsd::{
+    schemas, sha256, validate, SCHEMA, SCHEMA_SHA256, SIGNATURE_SCHEMA, SIGNATURE_SCHEMA_SHA256,
+};
 
 #[test]
 fn the_schemas_are_the_published_files() {
