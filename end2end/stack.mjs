@@ -3,7 +3,7 @@
 // `wrangler dev`. `make run` runs this file; the Playwright suite imports
 // startStack() to get its own stack on free ports.
 import { spawn } from "node:child_process";
-import { mkdirSync, existsSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdirSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -182,8 +182,14 @@ export async function startStack({
     mailFront = await startMailFront(smtpPort, catcherPort);
 
     // `make bench` runs the release build (INVIO_SERVER_PROFILE=release).
-    const serverBinary = path.join(targetDir, process.env.INVIO_SERVER_PROFILE || "debug", "server");
-    if (!existsSync(serverBinary)) throw new Error(`${serverBinary} is missing: run \`make build\` first`);
+    const builtBinary = path.join(targetDir, process.env.INVIO_SERVER_PROFILE || "debug", "server");
+    if (!existsSync(builtBinary)) throw new Error(`${builtBinary} is missing: run \`make build\` first`);
+    // The stack runs its own copy: any cargo build in the shared target
+    // directory (a test run, another checkout) replaces the built binary, and
+    // a server restarted mid-run must be the one the run started with.
+    const serverBinary = path.join(stateDir, "server");
+    copyFileSync(builtBinary, serverBinary);
+    chmodSync(serverBinary, 0o755);
     const serverEnv = {
       ...process.env,
       DATABASE_URL: databaseUrl,
