@@ -902,6 +902,7 @@ mod tests {
             totals: invoice::document::totals(&lines, invoice::Currency::Eur).expect("totals"),
             lines,
             notes: String::new(),
+            corrects: None,
         }
     }
 
@@ -1669,6 +1670,7 @@ mod tests {
                 version: 2,
                 lifecycle: invoice::status::Lifecycle::Issued,
                 paid_minor: 12_200,
+                credited_minor: 0,
                 history: vec![
                     invoice::events::PublicEvent {
                         at_ms: NOW_MS - 60_000,

@@ -53,6 +53,7 @@ fn document(lines: usize) -> PublicDocument {
         totals: totals(&lines, Currency::Eur).expect("totals"),
         lines,
         notes: "Bonifico a 30 giorni.".into(),
+        corrects: None,
     }
 }
 

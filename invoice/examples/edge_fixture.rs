@@ -63,6 +63,7 @@ fn main() {
         totals: totals(&lines, Currency::Eur).expect("totals"),
         lines,
         notes: String::new(),
+        corrects: None,
     };
     // New links each second, so runs never collide in the edge's store.
     let link_ids: Vec<LinkId> = (0..links)

@@ -563,6 +563,7 @@ pub mod samples {
             totals: totals(&lines, Currency::Eur).expect("totals"),
             lines,
             notes: "Grazie — a presto".into(),
+            corrects: None,
         }
     }
 

@@ -5,6 +5,7 @@
 //! rules run natively on the server and as wasm at the edge.
 
 pub mod account;
+pub mod credit_note;
 pub mod customer;
 pub mod customer_page;
 pub mod dates;
@@ -75,6 +76,7 @@ pub(crate) mod test_support {
             totals: totals(&lines, Currency::Eur).expect("small totals"),
             lines,
             notes: String::new(),
+            corrects: None,
         }
     }
 }

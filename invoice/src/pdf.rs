@@ -18,7 +18,9 @@ use printpdf::{
     PdfPage, PdfSaveOptions, Point, Pt, Rgb, TextItem,
 };
 
-use crate::document::{format_quantity, format_tax_rate, DocumentLayout, PublicDocument};
+use crate::document::{
+    format_quantity, format_tax_rate, DocumentKind, DocumentLayout, PublicDocument,
+};
 use crate::i18n::{text, Text};
 use crate::Money;
 
@@ -318,23 +320,22 @@ fn first_page_header(canvas: &mut Canvas, document: &PublicDocument) -> f32 {
         top += 12.0;
     }
     let right = PAGE_WIDTH - MARGIN;
-    canvas.text_right(right, 70.0, 20.0, Weight::Bold, t(Text::Invoice));
+    canvas.text_right(right, 70.0, 20.0, Weight::Bold, document.title());
     let mut facts = vec![
-        (t(Text::InvoiceNumber), document.number.clone()),
-        (t(Text::IssueDate), document.issue_date.format(language)),
+        format!("{}: {}", t(Text::InvoiceNumber), document.number),
+        format!(
+            "{}: {}",
+            t(Text::IssueDate),
+            document.issue_date.format(language)
+        ),
     ];
     if let Some(due) = document.due_date {
-        facts.push((t(Text::DueDate), due.format(language)));
+        facts.push(format!("{}: {}", t(Text::DueDate), due.format(language)));
     }
+    facts.extend(document.correction_line());
     let mut fact_top = 92.0;
-    for (label, value) in facts {
-        canvas.text_right(
-            right,
-            fact_top,
-            BODY_SIZE,
-            Weight::Regular,
-            &format!("{label}: {value}"),
-        );
+    for fact in facts {
+        canvas.text_right(right, fact_top, BODY_SIZE, Weight::Regular, &fact);
         fact_top += 13.0;
     }
     top = top.max(fact_top) + 24.0;
@@ -358,7 +359,7 @@ fn first_page_header(canvas: &mut Canvas, document: &PublicDocument) -> f32 {
 fn continuation_header(canvas: &mut Canvas, document: &PublicDocument) -> f32 {
     let title = format!(
         "{} {} · {}",
-        text(document.language, Text::Invoice),
+        document.title(),
         document.number,
         document.seller.name
     );
@@ -374,9 +375,25 @@ fn totals_height(fonts: &Fonts, document: &PublicDocument) -> f32 {
     ROW_HEIGHT * rows.max(summary) as f32 + 30.0 + notes as f32 * 12.0
 }
 
+/// The notes, after a credit note's reason.
+fn notes_text(document: &PublicDocument) -> String {
+    match document
+        .corrects
+        .as_ref()
+        .map(|correction| correction.reason.trim())
+        .filter(|reason| !reason.is_empty())
+    {
+        Some(reason) => format!(
+            "{}: {reason}\n{}",
+            text(document.language, Text::Reason),
+            document.notes
+        ),
+        None => document.notes.clone(),
+    }
+}
+
 fn notes_lines(fonts: &Fonts, document: &PublicDocument) -> Vec<String> {
-    document
-        .notes
+    notes_text(document)
         .lines()
         .flat_map(|line| wrap(fonts, line, PAGE_WIDTH - 2.0 * MARGIN, BODY_SIZE))
         .collect()
@@ -453,18 +470,21 @@ fn totals_block(canvas: &mut Canvas, document: &PublicDocument, paid_minor: i64,
     }
     let total = document.totals.total.minor;
     rows.push((t(Text::Total).to_owned(), total, Weight::Bold, 12.0));
-    rows.push((
-        t(Text::AmountPaid).to_owned(),
-        paid_minor,
-        Weight::Regular,
-        BODY_SIZE,
-    ));
-    rows.push((
-        t(Text::AmountDue).to_owned(),
-        crate::status::amount_due(total, paid_minor),
-        Weight::Bold,
-        10.0,
-    ));
+    // A credit note is never paid: it gives back its total.
+    if document.kind() == DocumentKind::Invoice {
+        rows.push((
+            t(Text::AmountPaid).to_owned(),
+            paid_minor,
+            Weight::Regular,
+            BODY_SIZE,
+        ));
+        rows.push((
+            t(Text::AmountDue).to_owned(),
+            crate::status::amount_due(total, paid_minor),
+            Weight::Bold,
+            10.0,
+        ));
+    }
     let mut row_top = top;
     for (label, minor, weight, size) in rows {
         canvas.text_right(COL_TAX_RIGHT, row_top, size, weight, &label);
@@ -485,11 +505,7 @@ fn totals_block(canvas: &mut Canvas, document: &PublicDocument, paid_minor: i64,
 
 /// Renders the document in a layout, with what has been paid so far.
 pub fn render(document: &PublicDocument, paid_minor: i64, layout: DocumentLayout) -> Vec<u8> {
-    let title = format!(
-        "{} {}",
-        text(document.language, Text::Invoice),
-        document.number
-    );
+    let title = format!("{} {}", document.title(), document.number);
     let mut pdf = PdfDocument::new(&title);
     let fonts = Fonts::for_document(document, &mut pdf);
     let pages = match layout {
@@ -634,12 +650,19 @@ fn render_receipt(fonts: &Fonts, document: &PublicDocument, paid_minor: i64) -> 
         );
     }
     let mut title = receipt_row(
-        format!("{} {}", t(Text::Invoice), document.number),
+        format!("{} {}", document.title(), document.number),
         "",
         Weight::Bold,
     );
     title.rule = true;
     rows.push(title);
+    if let Some(line) = document.correction_line() {
+        rows.extend(
+            wrapped(&line)
+                .into_iter()
+                .map(|part| receipt_row(part, "", Weight::Regular)),
+        );
+    }
     rows.push(receipt_row(
         t(Text::IssueDate),
         document.issue_date.format(language),
@@ -694,21 +717,24 @@ fn render_receipt(fonts: &Fonts, document: &PublicDocument, paid_minor: i64) -> 
     }
     let total = document.totals.total.minor;
     rows.push(receipt_row(t(Text::Total), money(total), Weight::Bold));
-    rows.push(receipt_row(
-        t(Text::AmountPaid),
-        money(paid_minor),
-        Weight::Regular,
-    ));
-    rows.push(receipt_row(
-        t(Text::AmountDue),
-        money(crate::status::amount_due(total, paid_minor)),
-        Weight::Bold,
-    ));
-    if !document.notes.trim().is_empty() {
+    if document.kind() == DocumentKind::Invoice {
+        rows.push(receipt_row(
+            t(Text::AmountPaid),
+            money(paid_minor),
+            Weight::Regular,
+        ));
+        rows.push(receipt_row(
+            t(Text::AmountDue),
+            money(crate::status::amount_due(total, paid_minor)),
+            Weight::Bold,
+        ));
+    }
+    let notes = notes_text(document);
+    if !notes.trim().is_empty() {
         let mut heading = receipt_row(t(Text::Notes), "", Weight::Bold);
         heading.rule = true;
         rows.push(heading);
-        for line in document.notes.lines() {
+        for line in notes.lines() {
             rows.extend(
                 wrapped(line)
                     .into_iter()
@@ -793,6 +819,28 @@ mod tests {
             "Página 1/1",
         ] {
             assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
+        }
+    }
+
+    #[test]
+    fn a_credit_note_is_titled_as_one_and_names_the_invoice_it_corrects() {
+        let mut note = sample_document();
+        note.language = Language::It;
+        note.number = "NC-2026-0001".into();
+        note.corrects = Some(crate::document::Correction {
+            number: "2026-0007".into(),
+            issue_date: note.issue_date,
+            reason: "Merce resa".into(),
+        });
+        for layout in DocumentLayout::ALL {
+            let text = pdftotext(&render(&note, 0, layout));
+            assert!(text.contains("Nota di credito"), "{layout:?}: {text}");
+            assert!(
+                text.contains("Rettifica la fattura 2026-0007 del 22/11/2026"),
+                "{layout:?}: {text}"
+            );
+            assert!(text.contains("Motivo: Merce resa"), "{layout:?}: {text}");
+            assert!(!text.contains("Da pagare"), "{layout:?}: {text}");
         }
     }
 

@@ -157,6 +157,7 @@ mod tests {
             totals: totals(&lines, Currency::Eur).expect("small totals"),
             lines,
             notes: String::new(),
+            corrects: None,
         }
     }
 

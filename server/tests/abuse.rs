@@ -15,6 +15,8 @@ mod support;
 
 #[path = "abuse/accounts.rs"]
 mod accounts;
+#[path = "abuse/credit_notes.rs"]
+mod credit_notes;
 #[path = "abuse/flood.rs"]
 mod flood;
 #[path = "abuse/notifications.rs"]

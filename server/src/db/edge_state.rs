@@ -17,7 +17,7 @@ pub async fn read(
     invoice_id: i64,
 ) -> Result<(PublicState, i64), ServerError> {
     let invoice = sqlx::query(
-        "SELECT i.lifecycle, i.currency, i.paid_minor, i.state_version, s.time_zone
+        "SELECT i.lifecycle, i.currency, i.paid_minor, i.credited_minor, i.state_version, s.time_zone
          FROM invoices i JOIN stores s ON s.id = i.store_id
          WHERE i.organisation_id = $1 AND i.id = $2",
     )
@@ -52,6 +52,7 @@ pub async fn read(
             lifecycle: Lifecycle::parse(&lifecycle)
                 .ok_or_else(|| ServerError::Corrupt(format!("lifecycle {lifecycle}")))?,
             paid_minor: invoice.try_get("paid_minor")?,
+            credited_minor: invoice.try_get("credited_minor")?,
             history,
             earlier_entries,
             time_zone: super::stores::time_zone(&time_zone)?,
