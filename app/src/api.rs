@@ -137,8 +137,9 @@ pub struct InvoiceDetail {
     /// On an invoice: what its credit notes took off, and the credit notes.
     pub credited: Money,
     pub credit_notes: Vec<CreditNoteRow>,
-    /// On a credit note: the id and number of the invoice it corrects.
+    /// On a credit note: the id and number of the invoice it corrects, and why.
     pub corrects: Option<(i64, String)>,
+    pub reason: String,
     /// An issued invoice with something left to credit.
     pub can_credit: bool,
 }

@@ -47,6 +47,7 @@ test("a merchant corrects an invoice with a partial credit note that the custome
   const heading = page.getByRole("heading", { name: /^Invoice \d{4}-\d{4}$/ });
   await expect(heading).toBeVisible();
   const number = (await heading.textContent())!.replace("Invoice ", "").trim();
+  const invoiceUrl = page.url().split("?")[0];
   await expect(page.getByTestId("due")).toHaveText("€610.00");
 
   // From the list's ⋯ menu.
@@ -81,6 +82,7 @@ test("a merchant corrects an invoice with a partial credit note that the custome
   const noteNumber = (await noteHeading.textContent())!.replace("Credit note ", "").trim();
   await expect(page.getByTestId("corrects")).toHaveText(number);
   await expect(page.getByTestId("total")).toHaveText("€61.00");
+  await expect(page.getByTestId("reason")).toHaveText("Una sedia resa");
   await waitForHydration(page);
   await screenshots(page, "credit-note-page");
 
@@ -99,7 +101,7 @@ test("a merchant corrects an invoice with a partial credit note that the custome
   await customer.goto(linkIn(message));
   await expect(customer.getByRole("heading", { name: `Nota di credito ${noteNumber}` })).toBeVisible();
   await expect(customer.locator(".corrects")).toHaveText(new RegExp(`^Rettifica la fattura ${number} del \\d{2}/\\d{2}/\\d{4}$`));
-  await expect(customer.locator(".due-label")).toHaveText("Importo stornato");
+  await expect(customer.locator(".due-label")).toHaveText("Importo accreditato");
   await expect(customer.locator(".due-amount")).toHaveText("61,00 €");
   await expect(customer.getByText("Motivo: Una sedia resa")).toBeVisible();
   await screenshots(customer, "credit-note-customer");
@@ -124,6 +126,7 @@ test("a merchant corrects an invoice with a partial credit note that the custome
   await expect(page.getByTestId("due")).toHaveText("€549.00");
   await expect(page.getByTestId("credit-notes").getByRole("link", { name: noteNumber })).toBeVisible();
   await expect(page.locator("#history")).toContainText(`Credit note ${noteNumber} issued for €61.00`);
+  await screenshots(page, "invoice-credited");
 
   // The list tells credit notes apart, and shows them alone on request.
   await page.goto(`${adminUrl()}/invoices?kind=credit_note`);
@@ -132,4 +135,20 @@ test("a merchant corrects an invoice with a partial credit note that the custome
   await expect(noteRow.locator(".pill.credit-note")).toHaveText("Credit note");
   await expect(noteRow.locator("td.credit")).toHaveText("-€61.00");
   await expect(page.locator("tbody tr")).toHaveCount(1);
+  await screenshots(page, "list-credit-notes");
+
+  // The form works without JavaScript too: a plain post lands on the new
+  // credit note, the next of the series.
+  const plain = await browser.newContext({ javaScriptEnabled: false, storageState: await page.context().storageState() });
+  const noScript = await plain.newPage();
+  await noScript.goto(`${invoiceUrl}/credit`);
+  await noScript.getByLabel("Chosen lines and quantities").check();
+  await noScript.getByLabel("To credit — Sedia").fill("0");
+  await noScript.getByLabel("To credit — Tavolo").fill("1");
+  await noScript.getByLabel("Reason").fill("Tavolo non consegnato");
+  await noScript.getByRole("button", { name: "Issue credit note" }).click();
+  await expect(noScript.getByRole("heading", { name: noteNumber.replace(/0001$/, "0002") })).toBeVisible();
+  await plain.close();
+  await page.goto(invoiceUrl);
+  await expect(page.getByTestId("due")).toHaveText("€183.00");
 });

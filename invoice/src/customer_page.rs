@@ -604,7 +604,7 @@ mod tests {
         };
         let html = invoice_page(&invoice, &state, viewing, invoice.issue_date);
         assert!(html.contains("status-credited\">Stornata"), "{html}");
-        assert!(html.contains("Stornato: 244,00\u{a0}€"), "{html}");
+        assert!(html.contains("Accreditato: 244,00\u{a0}€"), "{html}");
         assert!(
             html.contains("Nota di credito NC-2026-0001 emessa per 244,00\u{a0}€"),
             "{html}"

@@ -412,6 +412,12 @@ impl AdminBackend for Services {
             credited: Money::new(invoice.credited_minor, invoice.currency),
             credit_notes,
             corrects,
+            reason: invoice
+                .document
+                .as_ref()
+                .and_then(|document| document.corrects.as_ref())
+                .map(|correction| correction.reason.clone())
+                .unwrap_or_default(),
             can_credit: invoice.lifecycle == invoice::status::Lifecycle::Issued
                 && invoice.kind == invoice::document::DocumentKind::Invoice
                 && invoice.credited_minor < invoice.total_minor,

@@ -488,11 +488,9 @@ fn IssuedInvoice(
     view! {
         <div class="page-head">
             <h1>{if credit_note { t(T::CreditNote) } else { t(T::Invoice) }} " " {number.clone()}</h1>
-            {if credit_note {
-                view! { <span class="pill credit-note" data-testid="status">{t(T::CreditNote)}</span> }.into_any()
-            } else {
-                view! { <span class=format!("pill status-{}", status.code()) data-testid="status">{move || status.label(language.get())}</span> }.into_any()
-            }}
+            {(!credit_note).then(|| view! {
+                <span class=format!("pill status-{}", status.code()) data-testid="status">{move || status.label(language.get())}</span>
+            })}
             <a href="/invoices">{t(T::BackToInvoices)}</a>
         </div>
         <ErrorAlert error=general_errors />
@@ -521,6 +519,9 @@ fn IssuedInvoice(
                     }.into_any()
                 }}
                 <div><dt>{t(T::EmailSent)}</dt><dd><EmailCell email=detail.email.clone() time_zone=detail.time_zone /></dd></div>
+                {credit_note.then(|| view! {
+                    <div class="wide"><dt>{t(T::Reason)}</dt><dd data-testid="reason">{detail.reason.clone()}</dd></div>
+                })}
             </dl>
             <div class="form-actions">
                 <a class="button" href=format!("/invoices/{id}/pdf?layout=a4") download>{t(T::DownloadPdf)}</a>
