@@ -101,7 +101,7 @@ fn printpdf_ms(document: &PublicDocument) -> f64 {
     let mut samples = Vec::new();
     for _ in 0..PRINTPDF_ROUNDS {
         let started = Instant::now();
-        let pdf = invoice::pdf::render(document, 0, DocumentLayout::A4);
+        let pdf = invoice::pdf::render(document, Default::default(), DocumentLayout::A4);
         samples.push(started.elapsed().as_secs_f64() * 1000.0);
         assert!(pdf.starts_with(b"%PDF"));
     }

@@ -74,7 +74,7 @@ fn main() {
             LinkId(id)
         })
         .collect();
-    let pdf = invoice::pdf::render(&document, 0, DocumentLayout::A4);
+    let pdf = invoice::pdf::render(&document, Default::default(), DocumentLayout::A4);
     let publication = Publication {
         invoice_key: format!("bench-{now}-{links}"),
         document,

@@ -369,7 +369,7 @@ fn continuation_header(canvas: &mut Canvas, document: &PublicDocument) -> f32 {
 
 /// The height the totals, tax summary and notes need below the lines.
 fn totals_height(fonts: &Fonts, document: &PublicDocument) -> f32 {
-    let rows = 4 + document.totals.taxes.len();
+    let rows = 5 + document.totals.taxes.len();
     let summary = 2 + document.totals.taxes.len();
     let notes = notes_lines(fonts, document).len();
     ROW_HEIGHT * rows.max(summary) as f32 + 30.0 + notes as f32 * 12.0
@@ -401,7 +401,7 @@ fn notes_lines(fonts: &Fonts, document: &PublicDocument) -> Vec<String> {
 
 /// Subtotal, taxes, total, paid and due on the right; the tax summary by
 /// rate on the left; the notes below both.
-fn totals_block(canvas: &mut Canvas, document: &PublicDocument, paid_minor: i64, top: f32) {
+fn totals_block(canvas: &mut Canvas, document: &PublicDocument, settled: Settlement, top: f32) {
     let language = document.language;
     let t = |key| text(language, key);
     let money = |minor: i64| Money::new(minor, document.currency).format(language);
@@ -474,13 +474,21 @@ fn totals_block(canvas: &mut Canvas, document: &PublicDocument, paid_minor: i64,
     if document.kind() == DocumentKind::Invoice {
         rows.push((
             t(Text::AmountPaid).to_owned(),
-            paid_minor,
+            settled.paid_minor,
             Weight::Regular,
             BODY_SIZE,
         ));
+        if settled.credited_minor > 0 {
+            rows.push((
+                t(Text::Credited).to_owned(),
+                settled.credited_minor,
+                Weight::Regular,
+                BODY_SIZE,
+            ));
+        }
         rows.push((
             t(Text::AmountDue).to_owned(),
-            crate::status::amount_due(total, paid_minor),
+            settled.amount_due(total),
             Weight::Bold,
             10.0,
         ));
@@ -503,21 +511,35 @@ fn totals_block(canvas: &mut Canvas, document: &PublicDocument, paid_minor: i64,
     }
 }
 
-/// Renders the document in a layout, with what has been paid so far.
-pub fn render(document: &PublicDocument, paid_minor: i64, layout: DocumentLayout) -> Vec<u8> {
+/// What is settled of an invoice when its PDF is rendered: paid, and taken
+/// off by its credit notes (nothing, for a credit note).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Settlement {
+    pub paid_minor: i64,
+    pub credited_minor: i64,
+}
+
+impl Settlement {
+    fn amount_due(self, total_minor: i64) -> i64 {
+        crate::status::amount_owed(total_minor, self.paid_minor, self.credited_minor)
+    }
+}
+
+/// Renders the document in a layout, with what has been settled so far.
+pub fn render(document: &PublicDocument, settled: Settlement, layout: DocumentLayout) -> Vec<u8> {
     let title = format!("{} {}", document.title(), document.number);
     let mut pdf = PdfDocument::new(&title);
     let fonts = Fonts::for_document(document, &mut pdf);
     let pages = match layout {
-        DocumentLayout::A4 => render_a4(&fonts, document, paid_minor),
-        DocumentLayout::Receipt80mm => render_receipt(&fonts, document, paid_minor),
+        DocumentLayout::A4 => render_a4(&fonts, document, settled),
+        DocumentLayout::Receipt80mm => render_receipt(&fonts, document, settled),
     };
     let mut warnings = Vec::new();
     pdf.with_pages(pages)
         .save(&PdfSaveOptions::default(), &mut warnings)
 }
 
-fn render_a4(fonts: &Fonts, document: &PublicDocument, paid_minor: i64) -> Vec<PdfPage> {
+fn render_a4(fonts: &Fonts, document: &PublicDocument, settled: Settlement) -> Vec<PdfPage> {
     let language = document.language;
     let money = |minor: i64| Money::new(minor, document.currency).format(language);
     let description_width = COL_QUANTITY_RIGHT - 60.0 - COL_DESCRIPTION;
@@ -580,7 +602,7 @@ fn render_a4(fonts: &Fonts, document: &PublicDocument, paid_minor: i64) -> Vec<P
         );
         top += height;
     }
-    totals_block(&mut canvas, document, paid_minor, top + 8.0);
+    totals_block(&mut canvas, document, settled, top + 8.0);
     pages.push(canvas);
 
     let count = pages.len();
@@ -626,7 +648,7 @@ fn receipt_row(left: impl Into<String>, right: impl Into<String>, weight: Weight
 }
 
 /// A single column, as tall as its content: a receipt is never cut into pages.
-fn render_receipt(fonts: &Fonts, document: &PublicDocument, paid_minor: i64) -> Vec<PdfPage> {
+fn render_receipt(fonts: &Fonts, document: &PublicDocument, settled: Settlement) -> Vec<PdfPage> {
     let language = document.language;
     let t = |key| text(language, key);
     let money = |minor: i64| Money::new(minor, document.currency).format(language);
@@ -720,12 +742,19 @@ fn render_receipt(fonts: &Fonts, document: &PublicDocument, paid_minor: i64) -> 
     if document.kind() == DocumentKind::Invoice {
         rows.push(receipt_row(
             t(Text::AmountPaid),
-            money(paid_minor),
+            money(settled.paid_minor),
             Weight::Regular,
         ));
+        if settled.credited_minor > 0 {
+            rows.push(receipt_row(
+                t(Text::Credited),
+                money(settled.credited_minor),
+                Weight::Regular,
+            ));
+        }
         rows.push(receipt_row(
             t(Text::AmountDue),
-            money(crate::status::amount_due(total, paid_minor)),
+            money(settled.amount_due(total)),
             Weight::Bold,
         ));
     }
@@ -779,6 +808,13 @@ mod tests {
     use crate::test_support::sample_document;
     use crate::Language;
 
+    fn paid(paid_minor: i64) -> Settlement {
+        Settlement {
+            paid_minor,
+            credited_minor: 0,
+        }
+    }
+
     /// Text of a PDF as poppler's pdftotext reads it (poppler-utils is installed by `make test`).
     fn pdftotext(pdf: &[u8]) -> String {
         let dir = std::env::temp_dir().join(format!(
@@ -803,7 +839,7 @@ mod tests {
     fn an_invoice_renders_as_a_pdf_whose_text_a_reader_can_extract() {
         let mut document = sample_document();
         document.language = Language::Es;
-        let text = pdftotext(&render(&document, 4_400, DocumentLayout::A4));
+        let text = pdftotext(&render(&document, paid(4_400), DocumentLayout::A4));
         for expected in [
             "Factura",
             "2026-0001",
@@ -833,7 +869,7 @@ mod tests {
             reason: "Merce resa".into(),
         });
         for layout in DocumentLayout::ALL {
-            let text = pdftotext(&render(&note, 0, layout));
+            let text = pdftotext(&render(&note, paid(0), layout));
             assert!(text.contains("Nota di credito"), "{layout:?}: {text}");
             assert!(
                 text.contains("Rettifica la fattura 2026-0007 del 22/11/2026"),
@@ -841,6 +877,21 @@ mod tests {
             );
             assert!(text.contains("Motivo: Merce resa"), "{layout:?}: {text}");
             assert!(!text.contains("Da pagare"), "{layout:?}: {text}");
+        }
+    }
+
+    #[test]
+    fn an_invoices_pdf_takes_its_credit_notes_off_the_amount_due() {
+        // 244.00 in all, 44.00 paid, 61.00 credited: 139.00 due.
+        let settled = Settlement {
+            paid_minor: 4_400,
+            credited_minor: 6_100,
+        };
+        for layout in DocumentLayout::ALL {
+            let text = pdftotext(&render(&sample_document(), settled, layout));
+            assert!(text.contains("Credited"), "{layout:?}: {text}");
+            assert!(text.contains("€61.00"), "{layout:?}: {text}");
+            assert!(text.contains("€139.00"), "{layout:?}: {text}");
         }
     }
 
@@ -884,7 +935,7 @@ mod tests {
             })
             .collect();
         document.totals = totals(&document.lines, document.currency).expect("totals");
-        let text = pdftotext(&render(&document, 0, DocumentLayout::A4));
+        let text = pdftotext(&render(&document, paid(0), DocumentLayout::A4));
         let pages: Vec<&str> = text
             .split('\u{c}')
             .filter(|page| !page.trim().is_empty())
@@ -956,7 +1007,7 @@ mod tests {
             let mut document = sample_document();
             document.language = language;
             document.notes = "Bonifico su IBAN IT60 X054 2811 1010 0000 0123 456".into();
-            let text = pdftotext(&render(&document, 0, DocumentLayout::A4));
+            let text = pdftotext(&render(&document, paid(0), DocumentLayout::A4));
             let date = document.issue_date.format(language);
             for word in expected.iter().chain(&["IBAN IT60", date.as_str()]) {
                 assert!(
@@ -971,7 +1022,7 @@ mod tests {
     fn the_receipt_is_80_mm_wide_and_carries_the_totals_and_payments() {
         let mut document = sample_document();
         document.language = Language::It;
-        let pdf = render(&document, 10_000, DocumentLayout::Receipt80mm);
+        let pdf = render(&document, paid(10_000), DocumentLayout::Receipt80mm);
         let info = String::from_utf8(pdf_command("pdfinfo", &[], &[], &pdf).stdout).expect("utf-8");
         let size = info
             .lines()
@@ -1015,7 +1066,7 @@ mod tests {
             })
             .collect();
         document.totals = totals(&document.lines, document.currency).expect("totals");
-        let pdf = render(&document, 0, DocumentLayout::A4);
+        let pdf = render(&document, paid(0), DocumentLayout::A4);
         let output = pdf_command("pdftoppm", &["-r", "40", "-png"], &["page"], &pdf);
         assert!(output.status.success());
         let dir = std::env::temp_dir().join(format!(
@@ -1043,7 +1094,7 @@ mod tests {
     fn names_outside_western_europe_survive_in_an_embedded_font() {
         let mut document = sample_document();
         document.customer.name = "Łukasz Żółw — Ελένη".into();
-        let pdf = render(&document, 0, DocumentLayout::A4);
+        let pdf = render(&document, paid(0), DocumentLayout::A4);
         let text = pdftotext(&pdf);
         assert!(text.contains("Łukasz Żółw — Ελένη"), "{text}");
         assert!(text.contains("€244.00"), "{text}");
@@ -1054,7 +1105,7 @@ mod tests {
 
     #[test]
     fn western_european_documents_stay_small_with_helvetica() {
-        let pdf = render(&sample_document(), 0, DocumentLayout::A4);
+        let pdf = render(&sample_document(), paid(0), DocumentLayout::A4);
         assert!(pdf.len() < 10_000, "{} bytes", pdf.len());
         assert!(!in_win_ansi('Ł') && in_win_ansi('€') && in_win_ansi('é') && in_win_ansi('—'));
     }
@@ -1072,7 +1123,7 @@ mod tests {
         document.lines[0].description = format!("Consulenza {breakout} {markup}");
         document.notes = format!("Grazie {markup}");
         for layout in DocumentLayout::ALL {
-            let text = pdftotext(&render(&document, 0, layout));
+            let text = pdftotext(&render(&document, paid(0), layout));
             for expected in [
                 format!("Bottega {markup}"),
                 breakout.to_owned(),

@@ -6,6 +6,7 @@
 mod support;
 
 use app::api::{AdminBackend, AdminError, InvoiceDetail};
+use base64::Engine;
 use invoice::credit_note::{CreditNoteInput, LINES, WHOLE};
 use invoice::dates::Date;
 use invoice::document::DocumentKind;
@@ -31,6 +32,19 @@ async fn detail(world: &World, id: i64) -> InvoiceDetail {
         .get_invoice(world.user(), id)
         .await
         .expect("the document")
+}
+
+/// A PDF's text as poppler's pdftotext reads it (poppler-utils is installed by `make`).
+fn pdf_text(pdf: &[u8]) -> String {
+    let path = std::env::temp_dir().join(format!("invio-credit-{}.pdf", server::db::random_id()));
+    std::fs::write(&path, pdf).expect("write pdf");
+    let output = std::process::Command::new("pdftotext")
+        .args(["-layout"])
+        .arg(&path)
+        .arg("-")
+        .output()
+        .expect("pdftotext from poppler-utils");
+    String::from_utf8(output.stdout).expect("utf-8 text")
 }
 
 fn refusal(result: Result<impl std::fmt::Debug, AdminError>) -> Problem {
@@ -293,6 +307,21 @@ async fn a_credit_note_is_sent_emailed_and_published_as_a_credit_note() {
             .expect("published");
         let state = world.edge.latest_state(&key).expect("the invoice's state");
         assert_eq!(state.credited_minor, 5_500);
+        // Its PDF at the edge is rendered again: what was credited is off
+        // the amount due there too.
+        let republished = world
+            .edge
+            .publications()
+            .into_iter()
+            .rev()
+            .find(|publication| publication.invoice_key == key)
+            .expect("the invoice again");
+        let pdf = base64::engine::general_purpose::STANDARD
+            .decode(&republished.pdf_base64)
+            .expect("base64");
+        let text = pdf_text(&pdf);
+        assert!(text.contains("Abonado"), "{text}");
+        assert!(text.contains("244,00"), "{text}");
         assert!(state.history.iter().any(|event| event.kind
             == PublicEventKind::CreditNoteIssued {
                 number: note_number.clone(),

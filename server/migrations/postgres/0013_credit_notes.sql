@@ -10,6 +10,9 @@ ALTER TABLE invoices ADD COLUMN credited_minor BIGINT NOT NULL DEFAULT 0;
 -- On a credit note: what it credits of each of the invoice's lines
 -- (JSON of invoice::credit_note::LineCredit).
 ALTER TABLE invoices ADD COLUMN credits TEXT;
+-- What the invoice's PDF at the edge shows as credited (as
+-- published_paid_minor for what is paid): a credit note renders it again.
+ALTER TABLE invoices ADD COLUMN published_credited_minor BIGINT NOT NULL DEFAULT 0;
 CREATE INDEX invoices_by_corrected ON invoices (corrects_invoice_id) WHERE corrects_invoice_id IS NOT NULL;
 
 -- Credit notes are numbered in a gapless series of their own per store and

@@ -59,6 +59,14 @@ impl InvoiceRecord {
         )
     }
 
+    /// What its PDF shows as paid and credited.
+    pub fn settlement(&self) -> invoice::pdf::Settlement {
+        invoice::pdf::Settlement {
+            paid_minor: self.paid_minor,
+            credited_minor: self.credited_minor,
+        }
+    }
+
     /// What is left to pay once payments and credit notes are taken off;
     /// nothing on a credit note, which gives back rather than asks.
     pub fn amount_due(&self) -> i64 {
