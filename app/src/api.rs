@@ -21,8 +21,9 @@ use serde::{Deserialize, Serialize};
 
 pub use invoice::organisation::{CurrentUser, OrganisationId, Role};
 pub use invoice::views::{
-    CustomerPage, CustomerRow, EmailState, InvoiceFilter, InvoicePage, InvoiceRow, InvoiceSort,
-    LinkRow, PaymentRow, StoreRow, UserRow, CUSTOMER_PAGE_SIZE, INVOICE_PAGE_SIZE,
+    CreditNoteForm, CreditNoteRow, CustomerPage, CustomerRow, EmailState, InvoiceFilter,
+    InvoicePage, InvoiceRow, InvoiceSort, LinkRow, PaymentRow, StoreRow, UserRow,
+    CUSTOMER_PAGE_SIZE, INVOICE_PAGE_SIZE,
 };
 
 /// The pages of the account emails' links and of the answer to sign-up;
@@ -133,6 +134,16 @@ pub struct InvoiceDetail {
     pub automatic_send_skipped: bool,
     /// The FatturaPA file's name, for an Italian store's issued invoice.
     pub fatturapa_file: Option<String>,
+    /// An invoice or a credit note.
+    pub kind: invoice::document::DocumentKind,
+    /// On an invoice: what its credit notes took off, and the credit notes.
+    pub credited: Money,
+    pub credit_notes: Vec<CreditNoteRow>,
+    /// On a credit note: the id and number of the invoice it corrects, and why.
+    pub corrects: Option<(i64, String)>,
+    pub reason: String,
+    /// An issued invoice with something left to credit.
+    pub can_credit: bool,
 }
 
 /// The stores and customers an invoice can be written for.
@@ -345,6 +356,18 @@ pub trait AdminBackend: Send + Sync + 'static {
         user: &CurrentUser,
         customer_id: i64,
     ) -> Result<(), AdminError>;
+    async fn credit_note_form(
+        &self,
+        user: &CurrentUser,
+        invoice_id: i64,
+    ) -> Result<CreditNoteForm, AdminError>;
+    /// Issues a credit note for the invoice; returns the credit note's id.
+    async fn issue_credit_note(
+        &self,
+        user: &CurrentUser,
+        invoice_id: i64,
+        input: invoice::credit_note::CreditNoteInput,
+    ) -> Result<i64, AdminError>;
 }
 
 #[cfg(feature = "ssr")]
@@ -631,6 +654,31 @@ mod forms {
             .await
     }
 
+    /// A plain form post lands on the new credit note's page; the hydrated
+    /// form navigates there itself.
+    #[server]
+    pub async fn issue_credit_note(
+        invoice_id: i64,
+        scope: String,
+        quantities: Vec<String>,
+        reason: String,
+    ) -> Result<i64, AdminError> {
+        use self::ssr::*;
+        let id = backend()?
+            .issue_credit_note(
+                &user()?,
+                invoice_id,
+                invoice::credit_note::CreditNoteInput {
+                    scope,
+                    quantities,
+                    reason,
+                },
+            )
+            .await?;
+        redirect_plain_form(&format!("/invoices/{id}"));
+        Ok(id)
+    }
+
     #[server]
     pub async fn record_payment(
         invoice_id: i64,
@@ -842,4 +890,10 @@ pub async fn confirm_recipient(token: String) -> Result<(), AdminError> {
 pub async fn sending_today() -> Result<DailySending, AdminError> {
     use self::ssr::*;
     backend()?.sending_today(&user()?).await
+}
+
+#[server]
+pub async fn credit_note_dialog(invoice_id: i64) -> Result<CreditNoteForm, AdminError> {
+    use self::ssr::*;
+    backend()?.credit_note_form(&user()?, invoice_id).await
 }

@@ -332,6 +332,27 @@ catalogue! {
     SignOutEverywhereHelp => ("Ends every session of your account, on this device and on all others.", "Chiude tutte le sessioni del tuo account, su questo dispositivo e su tutti gli altri.", "Cierra todas las sesiones de tu cuenta, en este dispositivo y en todos los demás."),
     UnconfirmedOwner => ("Confirm your email address: open the link we emailed you. Until then, invoices cannot be sent by email.", "Conferma il tuo indirizzo email: apri il link che ti abbiamo inviato. Fino ad allora le fatture non si possono inviare via email.", "Confirma tu dirección de email: abre el enlace que te enviamos. Hasta entonces no se pueden enviar facturas por email."),
     UnconfirmedStaff => ("The owner of this organisation has not confirmed their email address yet; until they do, invoices cannot be sent by email.", "Il titolare di questa organizzazione non ha ancora confermato il suo indirizzo email; fino ad allora le fatture non si possono inviare via email.", "El titular de esta organización aún no ha confirmado su dirección de email; hasta entonces no se pueden enviar facturas por email."),
+    // Credit notes (issue 19).
+    SendCreditNoteTitle => ("Send credit note", "Invia la nota di credito", "Enviar la nota de crédito"),
+    IssueCreditNote => ("Issue credit note", "Emetti nota di credito", "Emitir nota de crédito"),
+    CreditNote => ("Credit note", "Nota di credito", "Nota de crédito"),
+    CreditNotes => ("Credit notes", "Note di credito", "Notas de crédito"),
+    CreditNoteFor => ("Credit note for invoice", "Nota di credito per la fattura", "Nota de crédito de la factura"),
+    CreditNoteIntro => ("A credit note corrects an issued invoice: it has its own number, is sent like an invoice, and takes its total off what the customer owes.", "Una nota di credito rettifica una fattura emessa: ha un proprio numero, si invia come una fattura e ne toglie il totale da quanto deve il cliente.", "Una nota de crédito rectifica una factura emitida: tiene su propio número, se envía como una factura y resta su total de lo que debe el cliente."),
+    CreditWhat => ("What to credit", "Cosa stornare", "Qué abonar"),
+    CreditWhole => ("The whole invoice (all that is not yet credited)", "L'intera fattura (tutto ciò che non è ancora stornato)", "Toda la factura (todo lo que aún no se ha abonado)"),
+    CreditChosenLines => ("Chosen lines and quantities", "Righe e quantità scelte", "Líneas y cantidades elegidas"),
+    ToCredit => ("To credit", "Da stornare", "A abonar"),
+    LeftToCredit => ("Left to credit", "Da stornare ancora", "Pendiente de abonar"),
+    Reason => ("Reason", "Motivo", "Motivo"),
+    ReasonHint => ("Printed on the credit note, e.g. Goods returned.", "Compare sulla nota di credito, es. Merce resa.", "Aparece en la nota de crédito, p. ej. Mercancía devuelta."),
+    Credited => ("Credited", "Accreditato", "Abonado"),
+    AmountCredited => ("Amount credited", "Importo accreditato", "Importe abonado"),
+    CorrectsInvoice => ("Corrects invoice", "Rettifica la fattura", "Rectifica la factura"),
+    DocumentKind => ("Document", "Documento", "Documento"),
+    AllDocuments => ("Invoices and credit notes", "Fatture e note di credito", "Facturas y notas de crédito"),
+    EventCreditNoteIssued => ("Credit note {number} issued for {amount}", "Nota di credito {number} emessa per {amount}", "Nota de crédito {number} emitida por {amount}"),
+    EventCorrectsInvoice => ("Corrects invoice {number}", "Rettifica la fattura {number}", "Rectifica la factura {number}"),
 }
 
 /// The merchant's language, reactive: switching it re-renders every text.

@@ -85,6 +85,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/invoices/new") view=routes::invoice::NewInvoicePage />
                     <Route path=path!("/invoices/:id") view=routes::invoice::InvoicePage ssr=SsrMode::Async />
                     <Route path=path!("/invoices/:id/send") view=routes::send::SendPage ssr=SsrMode::Async />
+                    <Route path=path!("/invoices/:id/credit") view=routes::credit_note::CreditNotePage ssr=SsrMode::Async />
                     <Route path=path!("/customers") view=routes::customers::CustomersPage />
                     <Route path=path!("/customers/:id") view=routes::customers::CustomerPage ssr=SsrMode::Async />
                     <Route path=path!("/stores") view=routes::stores::StoresPage />

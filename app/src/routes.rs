@@ -1,5 +1,6 @@
 pub mod auth;
 pub mod confirm;
+pub mod credit_note;
 pub mod customers;
 pub mod invoice;
 pub mod invoices;

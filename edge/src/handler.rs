@@ -904,6 +904,7 @@ mod tests {
             lines,
             notes: String::new(),
             legal_channel: None,
+            corrects: None,
         }
     }
 
@@ -1671,6 +1672,7 @@ mod tests {
                 version: 2,
                 lifecycle: invoice::status::Lifecycle::Issued,
                 paid_minor: 12_200,
+                credited_minor: 0,
                 history: vec![
                     invoice::events::PublicEvent {
                         at_ms: NOW_MS - 60_000,

@@ -55,6 +55,7 @@ fn document(lines: usize) -> PublicDocument {
         lines,
         notes: "Bonifico a 30 giorni.".into(),
         legal_channel: None,
+        corrects: None,
     }
 }
 
@@ -102,7 +103,7 @@ fn printpdf_ms(document: &PublicDocument) -> f64 {
     let mut samples = Vec::new();
     for _ in 0..PRINTPDF_ROUNDS {
         let started = Instant::now();
-        let pdf = invoice::pdf::render(document, 0, DocumentLayout::A4);
+        let pdf = invoice::pdf::render(document, Default::default(), DocumentLayout::A4);
         samples.push(started.elapsed().as_secs_f64() * 1000.0);
         assert!(pdf.starts_with(b"%PDF"));
     }

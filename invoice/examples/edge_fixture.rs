@@ -65,6 +65,7 @@ fn main() {
         lines,
         notes: String::new(),
         legal_channel: None,
+        corrects: None,
     };
     // New links each second, so runs never collide in the edge's store.
     let link_ids: Vec<LinkId> = (0..links)
@@ -75,7 +76,7 @@ fn main() {
             LinkId(id)
         })
         .collect();
-    let pdf = invoice::pdf::render(&document, 0, DocumentLayout::A4);
+    let pdf = invoice::pdf::render(&document, Default::default(), DocumentLayout::A4);
     let publication = Publication {
         invoice_key: format!("bench-{now}-{links}"),
         document,

@@ -4,10 +4,10 @@
 //! Content-Security-Policy forbids both.
 
 use crate::dates::{format_instant, rfc3339_utc, Date};
-use crate::document::{format_quantity, format_tax_rate, PublicDocument};
+use crate::document::{format_quantity, format_tax_rate, DocumentKind, PublicDocument};
 use crate::email::escape_html as e;
 use crate::events::{PublicEvent, PublicEventKind, PublicState};
-use crate::i18n::{text, Language, Text};
+use crate::i18n::{fill, text, Language, Text};
 use crate::time_zone::TimeZone;
 use crate::Money;
 
@@ -83,6 +83,22 @@ fn history_item(event: &PublicEvent, document: &PublicDocument, zone: TimeZone) 
         PublicEventKind::PdfDownloaded => t(Text::EventDownloaded).to_owned(),
         PublicEventKind::Printed => t(Text::EventPrinted).to_owned(),
         PublicEventKind::Voided => t(Text::EventVoided).to_owned(),
+        PublicEventKind::CreditNoteIssued {
+            number,
+            amount_minor,
+        } => fill(
+            t(Text::EventCreditNoteIssued),
+            &[
+                ("number", number),
+                (
+                    "amount",
+                    &Money::new(*amount_minor, document.currency).format(language),
+                ),
+            ],
+        ),
+        PublicEventKind::CorrectsInvoice { number } => {
+            fill(t(Text::EventCorrectsInvoice), &[("number", number)])
+        }
         PublicEventKind::PaymentReceived { amount_minor, date } => format!(
             "{}: {} ({})",
             t(Text::EventPaymentRecorded),
@@ -133,7 +149,7 @@ pub fn invoice_page(
     let money = |minor: i64| Money::new(minor, document.currency).format(language);
     let title = format!(
         "{} {} · {}",
-        t(Text::Invoice),
+        document.title(),
         document.number,
         document.seller.name
     );
@@ -171,16 +187,57 @@ pub fn invoice_page(
         .chain(document.seller.tax_id.as_ref())
         .map(|line| e(line))
         .collect();
+    let credit_note = document.kind() == DocumentKind::CreditNote;
     let status = state.status(document, today);
-    let paid = if state.paid_minor > 0 {
+    // A credit note has no status of its own to show: it says what it
+    // corrects and what it gives back.
+    let status_html = if credit_note {
+        document
+            .correction_line()
+            .map(|line| format!(r#"<p class="corrects">{}</p>"#, e(&line)))
+            .unwrap_or_default()
+    } else {
         format!(
+            r#"<p class="status status-{}">{}</p>"#,
+            status.code(),
+            status.label(language)
+        )
+    };
+    let (amount_label, amount) = if credit_note {
+        (
+            t(Text::AmountCredited),
+            document.totals.total.format(language),
+        )
+    } else {
+        (t(Text::AmountDue), money(state.due_minor(document)))
+    };
+    let mut paid = String::new();
+    if state.paid_minor > 0 {
+        paid.push_str(&format!(
             r#"<p class="paid">{}: {}</p>"#,
             t(Text::AmountPaid),
             money(state.paid_minor)
-        )
-    } else {
-        String::new()
-    };
+        ));
+    }
+    if state.credited_minor > 0 {
+        paid.push_str(&format!(
+            r#"<p class="paid credited">{}: {}</p>"#,
+            t(Text::Credited),
+            money(state.credited_minor)
+        ));
+    }
+    let reason = document
+        .corrects
+        .as_ref()
+        .filter(|correction| !correction.reason.trim().is_empty())
+        .map(|correction| {
+            format!(
+                "<p class=\"notes reason\"><strong>{}:</strong> {}</p>\n",
+                t(Text::Reason),
+                e(correction.reason.trim())
+            )
+        })
+        .unwrap_or_default();
     let history = if state.history.is_empty() {
         String::new()
     } else {
@@ -231,7 +288,7 @@ pub fn invoice_page(
 </header>
 <section class="summary" aria-labelledby="invoice-title">
 <h1 id="invoice-title">{invoice} {number}</h1>
-<p class="status status-{status_code}">{status}</p>
+{status_html}
 <p class="due-label">{amount_due_label}</p>
 <p class="due-amount">{amount_due}</p>
 {paid}
@@ -257,7 +314,7 @@ pub fn invoice_page(
 <tr><th scope="row">{subtotal_label}</th><td class="num">{subtotal}</td></tr>
 {taxes}<tr class="grand"><th scope="row">{total_label}</th><td class="num">{total}</td></tr>
 </table>
-{notes}</section>
+{reason}{notes}</section>
 {history}</main>
 {script}</body>
 </html>
@@ -295,12 +352,10 @@ pub fn invoice_page(
         },
         store = e(&document.seller.name),
         seller_lines = seller_lines.join("<br>"),
-        invoice = t(Text::Invoice),
+        invoice = document.title(),
         number = e(&document.number),
-        status = status.label(language),
-        status_code = status.code(),
-        amount_due_label = t(Text::AmountDue),
-        amount_due = money(state.due_minor(document)),
+        amount_due_label = amount_label,
+        amount_due = amount,
         download = t(Text::DownloadPdf),
         billed_to = t(Text::BilledTo),
         customer = e(&document.customer.name),
@@ -495,6 +550,71 @@ mod tests {
         }
         let html = page(Language::En, "Europe/London", history);
         assert!(html.contains("<span>PDF downloaded</span>"), "{html}");
+    }
+
+    #[test]
+    fn a_credit_note_says_what_it_corrects_and_gives_back_and_the_invoice_what_was_credited() {
+        let mut note = PublicDocument {
+            number: "NC-2026-0001".into(),
+            ..sample_document()
+        };
+        note.corrects = Some(crate::document::Correction {
+            number: "2026-0007".into(),
+            issue_date: note.issue_date,
+            reason: "Returned <one>".into(),
+        });
+        let state = PublicState {
+            history: vec![event(
+                SENT,
+                PublicEventKind::CorrectsInvoice {
+                    number: "2026-0007".into(),
+                },
+            )],
+            ..PublicState::issued()
+        };
+        let viewing = Viewing::Link {
+            token: "token",
+            view: "view",
+        };
+        let html = invoice_page(&note, &state, viewing, note.issue_date);
+        assert!(
+            html.contains("<h1 id=\"invoice-title\">Credit note NC-2026-0001</h1>"),
+            "{html}"
+        );
+        assert!(
+            html.contains("Corrects invoice 2026-0007 of 22 Nov 2026"),
+            "{html}"
+        );
+        assert!(html.contains("Amount credited"), "{html}");
+        assert!(!html.contains("Amount due"), "{html}");
+        assert!(html.contains("Returned &lt;one&gt;"), "{html}");
+        assert!(
+            html.contains("<span>Corrects invoice 2026-0007</span>"),
+            "{html}"
+        );
+
+        let invoice = PublicDocument {
+            language: Language::It,
+            ..sample_document()
+        };
+        let state = PublicState {
+            credited_minor: 24_400,
+            history: vec![event(
+                SENT,
+                PublicEventKind::CreditNoteIssued {
+                    number: "NC-2026-0001".into(),
+                    amount_minor: 24_400,
+                },
+            )],
+            ..PublicState::issued()
+        };
+        let html = invoice_page(&invoice, &state, viewing, invoice.issue_date);
+        assert!(html.contains("status-credited\">Stornata"), "{html}");
+        assert!(html.contains("Accreditato: 244,00\u{a0}€"), "{html}");
+        assert!(
+            html.contains("Nota di credito NC-2026-0001 emessa per 244,00\u{a0}€"),
+            "{html}"
+        );
     }
 
     #[test]

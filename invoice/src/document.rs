@@ -475,6 +475,9 @@ pub struct PublicDocument {
     /// courtesy copy (an Italian store's invoice goes through SdI).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub legal_channel: Option<LegalChannel>,
+    /// For a credit note, the invoice it corrects; `None` for an invoice.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub corrects: Option<Correction>,
 }
 
 /// The tax authority's channel that carries the legal form of an invoice;
@@ -502,24 +505,106 @@ impl LegalChannel {
     }
 }
 
+/// What a fiscal document is: an invoice, or a credit note that corrects one
+/// (with its own numbering series).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum DocumentKind {
+    #[default]
+    Invoice,
+    CreditNote,
+}
+
+impl DocumentKind {
+    pub const ALL: [DocumentKind; 2] = [DocumentKind::Invoice, DocumentKind::CreditNote];
+
+    /// The stored name (`invoices.kind`).
+    pub fn code(self) -> &'static str {
+        match self {
+            DocumentKind::Invoice => "invoice",
+            DocumentKind::CreditNote => "credit_note",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|kind| kind.code() == code)
+    }
+
+    /// The document's title in `language`: "Invoice", "Credit note".
+    pub fn title(self, language: Language) -> &'static str {
+        crate::i18n::text(
+            language,
+            match self {
+                DocumentKind::Invoice => crate::i18n::Text::Invoice,
+                DocumentKind::CreditNote => crate::i18n::Text::CreditNote,
+            },
+        )
+    }
+}
+
+/// The issued invoice a credit note corrects, as the credit note states it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Correction {
+    pub number: String,
+    pub issue_date: Date,
+    /// Why it is corrected, as the merchant wrote it.
+    #[serde(default)]
+    pub reason: String,
+}
+
 impl PublicDocument {
+    pub fn kind(&self) -> DocumentKind {
+        match self.corrects {
+            None => DocumentKind::Invoice,
+            Some(_) => DocumentKind::CreditNote,
+        }
+    }
+
+    /// For a credit note, the number and issue date of the invoice it
+    /// corrects (what FatturaPA's TD04 and a VERI*FACTU rectificativa cite).
+    pub fn corrected_invoice(&self) -> Option<(&str, Date)> {
+        self.corrects
+            .as_ref()
+            .map(|correction| (correction.number.as_str(), correction.issue_date))
+    }
+
+    /// "Invoice" or "Credit note", in the document's language.
+    pub fn title(&self) -> &'static str {
+        self.kind().title(self.language)
+    }
+
+    /// "Corrects invoice 2026-0007 of 22/11/2026", for a credit note.
+    pub fn correction_line(&self) -> Option<String> {
+        self.corrects.as_ref().map(|correction| {
+            crate::i18n::fill(
+                crate::i18n::text(self.language, crate::i18n::Text::CorrectsInvoice),
+                &[
+                    ("number", correction.number.as_str()),
+                    ("date", &correction.issue_date.format(self.language)),
+                ],
+            )
+        })
+    }
+
     /// The PDF's file name, `Fattura-2026-0001.pdf`, in the document's
     /// language. Only ASCII letters, digits, `.`, `_` and `-` survive: the
     /// name goes into a `Content-Disposition` header, which a quote or a line
     /// break would break out of and which Workers refuse outside Latin-1.
     pub fn pdf_file_name(&self) -> String {
-        let number: String = self
-            .number
-            .chars()
-            .map(|c| match c {
-                'a'..='z' | 'A'..='Z' | '0'..='9' | '.' | '_' | '-' => c,
-                _ => '-',
-            })
-            .collect();
-        format!(
-            "{}-{number}.pdf",
-            crate::i18n::text(self.language, crate::i18n::Text::Invoice)
-        )
+        let safe = |text: &str| -> String {
+            text.chars()
+                .map(|c| match c {
+                    'a'..='z' | 'A'..='Z' | '0'..='9' | '.' | '_' | '-' => c,
+                    'á' | 'à' => 'a',
+                    'é' | 'è' => 'e',
+                    'í' | 'ì' => 'i',
+                    'ó' | 'ò' => 'o',
+                    'ú' | 'ù' => 'u',
+                    _ => '-',
+                })
+                .collect()
+        };
+        format!("{}-{}.pdf", safe(self.title()), safe(&self.number))
     }
 }
 
@@ -850,5 +935,52 @@ mod tests {
                 Problem::Fiscal(FiscalProblem::UnknownNatura)
             )]
         );
+    }
+
+    #[test]
+    fn a_credit_note_names_the_invoice_it_corrects_in_its_language() {
+        let mut note = crate::test_support::sample_document();
+        assert_eq!(
+            (note.kind(), note.corrected_invoice()),
+            (DocumentKind::Invoice, None)
+        );
+        note.number = "NC-2026-0001".into();
+        note.corrects = Some(Correction {
+            number: "2026-0007".into(),
+            issue_date: Date {
+                year: 2026,
+                month: 11,
+                day: 2,
+            },
+            reason: "Reso".into(),
+        });
+        assert_eq!(note.kind(), DocumentKind::CreditNote);
+        assert_eq!(
+            note.corrected_invoice(),
+            Some((
+                "2026-0007",
+                Date {
+                    year: 2026,
+                    month: 11,
+                    day: 2
+                }
+            ))
+        );
+        assert_eq!(note.title(), "Credit note");
+        assert_eq!(note.pdf_file_name(), "Credit-note-NC-2026-0001.pdf");
+        assert_eq!(
+            note.correction_line().as_deref(),
+            Some("Corrects invoice 2026-0007 of 2 Nov 2026")
+        );
+        note.language = Language::It;
+        assert_eq!(
+            note.correction_line().as_deref(),
+            Some("Rettifica la fattura 2026-0007 del 02/11/2026")
+        );
+        note.language = Language::Es;
+        assert_eq!(note.pdf_file_name(), "Nota-de-credito-NC-2026-0001.pdf");
+        for kind in DocumentKind::ALL {
+            assert_eq!(DocumentKind::parse(kind.code()), Some(kind));
+        }
     }
 }

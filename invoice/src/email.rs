@@ -72,7 +72,8 @@ pub fn days_overdue(due_date: Option<Date>, today: Date) -> i64 {
 
 /// The variables a subject or message may use, in the document's language:
 /// `{customer}`, `{number}`, `{total}`, `{amount_due}`, `{due_date}`,
-/// `{days_overdue}`, `{store}`.
+/// `{days_overdue}`, `{store}`, and for a credit note `{corrected}` (the
+/// number of the invoice it corrects).
 pub fn template_values(
     document: &PublicDocument,
     amount_due: Money,
@@ -96,12 +97,20 @@ pub fn template_values(
             days_overdue(document.due_date, today).to_string(),
         ),
         ("store", document.seller.name.clone()),
+        (
+            "corrected",
+            document
+                .corrected_invoice()
+                .map(|(number, _)| number.to_owned())
+                .unwrap_or_default(),
+        ),
     ]
 }
 
 /// The subject and message a send starts from: the store's own templates
 /// when it wrote them, Invio's wording in the customer's language otherwise,
-/// with the variables filled in.
+/// with the variables filled in. A credit note always starts from Invio's
+/// wording for credit notes: the store's templates speak of an invoice.
 pub fn prefill(
     purpose: EmailPurpose,
     store_subject: &str,
@@ -111,7 +120,16 @@ pub fn prefill(
     today: Date,
 ) -> (String, String) {
     let language = document.language;
+    let credit_note = document.kind() == crate::document::DocumentKind::CreditNote;
+    let (store_subject, store_message) = if credit_note {
+        ("", "")
+    } else {
+        (store_subject, store_message)
+    };
     let (default_subject, default_message) = match purpose {
+        EmailPurpose::Invoice if credit_note => {
+            (Text::CreditNoteEmailSubject, Text::CreditNoteEmailMessage)
+        }
         EmailPurpose::Invoice => (Text::EmailSubject, Text::EmailMessage),
         EmailPurpose::Reminder if days_overdue(document.due_date, today) > 0 => {
             (Text::ReminderSubject, Text::ReminderMessageOverdue)
@@ -284,7 +302,13 @@ pub(crate) fn html_email(language: Language, subject: &str, inner_html: &str) ->
 pub fn compose(outgoing: &Outgoing<'_>) -> EmailContent {
     let document = outgoing.document;
     let language = document.language;
-    let button = text(language, Text::EmailButton);
+    let button = text(
+        language,
+        match document.kind() {
+            crate::document::DocumentKind::Invoice => Text::EmailButton,
+            crate::document::DocumentKind::CreditNote => Text::CreditNoteEmailButton,
+        },
+    );
     let plain_link = text(language, Text::EmailPlainLink);
     let copy_note = outgoing.copy_note_in.map(|copy_language| {
         (
@@ -489,6 +513,38 @@ mod tests {
         assert!(message.starts_with(
             "Gentile Maria Pérez,\n\nti inviamo la fattura 2026-0001 di 244,00\u{a0}€"
         ));
+    }
+
+    #[test]
+    fn a_credit_note_is_emailed_in_its_own_words_naming_the_invoice_it_corrects() {
+        let mut note = sample_document();
+        note.language = Language::Es;
+        note.number = "NC-2026-0001".into();
+        note.corrects = Some(crate::document::Correction {
+            number: "2026-0007".into(),
+            issue_date: note.issue_date,
+            reason: String::new(),
+        });
+        let nothing = Money::new(0, Currency::Eur);
+        let (subject, message) = prefill(
+            EmailPurpose::Invoice,
+            "Factura {number}",
+            "Su factura",
+            &note,
+            nothing,
+            today(),
+        );
+        assert_eq!(subject, "Nota de crédito NC-2026-0001 de Bottega <Rossi>");
+        assert!(
+            message.contains("la nota de crédito NC-2026-0001 por 244,00\u{a0}€, que rectifica la factura 2026-0007"),
+            "{message}"
+        );
+        let email = compose(&outgoing(&note, &message));
+        assert!(
+            email.text.contains("Ver la nota de crédito:"),
+            "{}",
+            email.text
+        );
     }
 
     #[test]

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::dates::Date;
 use crate::document::PublicDocument;
-use crate::status::{amount_due, derive_status, InvoiceStatus, Lifecycle};
+use crate::status::{amount_owed, derive_status, InvoiceStatus, Lifecycle};
 use crate::time_zone::{self, TimeZone};
 use crate::tracking::Clue;
 
@@ -112,6 +112,10 @@ pub struct PublicState {
     pub version: i64,
     pub lifecycle: Lifecycle,
     pub paid_minor: i64,
+    /// What the invoice's credit notes took off its total (0 for a credit
+    /// note, and in publications from before credit notes).
+    #[serde(default)]
+    pub credited_minor: i64,
     /// The newest [`PUBLISHED_HISTORY_LIMIT`] entries, oldest first.
     pub history: Vec<PublicEvent>,
     /// How many older entries the history has beyond those published.
@@ -131,6 +135,7 @@ impl PublicState {
             version: 0,
             lifecycle: Lifecycle::Issued,
             paid_minor: 0,
+            credited_minor: 0,
             history: Vec::new(),
             earlier_entries: 0,
             time_zone: TimeZone::UTC,
@@ -142,15 +147,22 @@ impl PublicState {
             self.lifecycle,
             document.totals.total.minor,
             self.paid_minor,
+            self.credited_minor,
             document.due_date,
             today,
         )
     }
 
+    /// What is left to pay; nothing on a credit note, which gives back.
     pub fn due_minor(&self, document: &PublicDocument) -> i64 {
-        match self.lifecycle {
-            Lifecycle::Issued => amount_due(document.totals.total.minor, self.paid_minor),
-            Lifecycle::Draft | Lifecycle::Void => 0,
+        match (self.lifecycle, document.kind()) {
+            (Lifecycle::Issued, crate::document::DocumentKind::Invoice) => amount_owed(
+                document.totals.total.minor,
+                self.paid_minor,
+                self.credited_minor,
+            ),
+            (Lifecycle::Issued, crate::document::DocumentKind::CreditNote)
+            | (Lifecycle::Draft | Lifecycle::Void, _) => 0,
         }
     }
 }
@@ -218,8 +230,20 @@ pub enum PublicEventKind {
     Opened,
     PdfDownloaded,
     Printed,
-    PaymentReceived { amount_minor: i64, date: Date },
+    PaymentReceived {
+        amount_minor: i64,
+        date: Date,
+    },
     Voided,
+    /// On an invoice: a credit note corrects it.
+    CreditNoteIssued {
+        number: String,
+        amount_minor: i64,
+    },
+    /// On a credit note: the invoice it corrects.
+    CorrectsInvoice {
+        number: String,
+    },
 }
 
 /// The newest [`PUBLISHED_HISTORY_LIMIT`] entries of a history (oldest

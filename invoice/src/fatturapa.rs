@@ -11,7 +11,7 @@
 
 use crate::customer::CustomerDetails;
 use crate::dates::Date;
-use crate::document::{DocumentLine, PublicDocument};
+use crate::document::{DocumentKind, DocumentLine, PublicDocument};
 use crate::email::escape_html;
 pub use crate::italy::Address;
 use crate::italy::{
@@ -29,21 +29,12 @@ pub const BOLLO_MINOR: i64 = 200;
 /// Invoices of VAT-free operations above €77.47 carry the stamp duty.
 pub const BOLLO_THRESHOLD_MINOR: i64 = 7_747;
 
-/// Which document of the schema's `TipoDocumento`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DocumentKind {
-    /// TD01, an invoice.
-    Invoice,
-    /// TD04, a credit note: it refers to the invoice it corrects.
-    CreditNote,
-}
-
-impl DocumentKind {
-    fn code(self) -> &'static str {
-        match self {
-            DocumentKind::Invoice => "TD01",
-            DocumentKind::CreditNote => "TD04",
-        }
+/// The schema's `TipoDocumento` of a document: TD01 for an invoice, TD04
+/// for a credit note (which refers to the invoice it corrects).
+fn tipo_documento(kind: DocumentKind) -> &'static str {
+    match kind {
+        DocumentKind::Invoice => "TD01",
+        DocumentKind::CreditNote => "TD04",
     }
 }
 
@@ -82,8 +73,9 @@ pub struct Buyer {
 
 /// Everything a FatturaPA file says.
 #[derive(Debug, Clone, PartialEq, Eq)]
+/// Whether it is an invoice or a credit note, and which invoice a credit
+/// note corrects, the file takes from the document.
 pub struct FatturaPa<'a> {
-    pub kind: DocumentKind,
     pub document: &'a PublicDocument,
     pub seller: Seller,
     pub buyer: Buyer,
@@ -93,8 +85,6 @@ pub struct FatturaPa<'a> {
     /// The file's progressive: unique per sender, five characters of
     /// `[A-Za-z0-9]` (SdI's file naming rule).
     pub progressive: String,
-    /// For a credit note: the number and date of the invoice it corrects.
-    pub corrects: Option<(String, Date)>,
 }
 
 /// A rule SdI applies that the schema cannot express, by SdI's check code
@@ -111,8 +101,6 @@ pub enum SdiRule {
     Progressive,
     /// 00418: the credit note is dated before the invoice it corrects.
     CorrectsLater,
-    /// A credit note must say which invoice it corrects.
-    CorrectsNothing,
     /// 00417: a customer in Italy needs a partita IVA or a codice fiscale.
     BuyerUnidentified,
     /// 00421 / 00422: the summary of a rate does not add up (document
@@ -139,9 +127,7 @@ impl SdiRule {
             SdiRule::NotEuro | SdiRule::Progressive => {
                 fiscal("store_id".into(), FiscalProblem::NotEuro)
             }
-            SdiRule::CorrectsLater | SdiRule::CorrectsNothing => {
-                FieldError::new("issue_date", Problem::DueBeforeIssue)
-            }
+            SdiRule::CorrectsLater => FieldError::new("issue_date", Problem::DueBeforeIssue),
             SdiRule::BuyerUnidentified => {
                 fiscal("customer_id".into(), FiscalProblem::RecipientUnidentified)
             }
@@ -240,12 +226,11 @@ impl FatturaPa<'_> {
                 _ => {}
             }
         }
-        match (self.kind, &self.corrects) {
-            (DocumentKind::CreditNote, None) => problems.push(SdiRule::CorrectsNothing),
-            (DocumentKind::CreditNote, Some((_, date))) if *date > document.issue_date => {
-                problems.push(SdiRule::CorrectsLater)
-            }
-            _ => {}
+        if document
+            .corrected_invoice()
+            .is_some_and(|(_, date)| date > document.issue_date)
+        {
+            problems.push(SdiRule::CorrectsLater);
         }
         if self.buyer.address.country == "IT"
             && self.buyer.partita_iva.is_none()
@@ -368,7 +353,7 @@ impl FatturaPa<'_> {
         xml.open("FatturaElettronicaBody");
         xml.open("DatiGenerali");
         xml.open("DatiGeneraliDocumento");
-        xml.text("TipoDocumento", self.kind.code());
+        xml.text("TipoDocumento", tipo_documento(document.kind()));
         xml.text("Divisa", "EUR");
         xml.text("Data", &document.issue_date.to_string());
         xml.basic("Numero", &document.number, 20);
@@ -387,7 +372,7 @@ impl FatturaPa<'_> {
             xml.latin("Causale", document.notes.trim(), 200);
         }
         xml.close("DatiGeneraliDocumento");
-        if let Some((number, date)) = &self.corrects {
+        if let Some((number, date)) = document.corrected_invoice() {
             xml.open("DatiFattureCollegate");
             xml.basic("IdDocumento", number, 20);
             xml.text("Data", &date.to_string());
@@ -427,7 +412,7 @@ impl FatturaPa<'_> {
         }
         xml.close("DatiBeniServizi");
 
-        if self.kind == DocumentKind::Invoice {
+        if document.kind() == DocumentKind::Invoice {
             xml.open("DatiPagamento");
             // TP02: paid in full at once.
             xml.text("CondizioniPagamento", "TP02");
@@ -641,6 +626,7 @@ pub mod samples {
             lines,
             notes: "Grazie — a presto".into(),
             legal_channel: None,
+            corrects: None,
         }
     }
 
@@ -698,16 +684,15 @@ pub mod samples {
 mod tests {
     use super::samples::*;
     use super::*;
+    use crate::document::Correction;
 
     fn invoice(document: &PublicDocument, buyer: Buyer) -> FatturaPa<'_> {
         FatturaPa {
-            kind: DocumentKind::Invoice,
             document,
             seller: seller(),
             buyer,
             legal_reference: None,
             progressive: "00001".into(),
-            corrects: None,
         }
     }
 
@@ -762,28 +747,28 @@ mod tests {
 
     #[test]
     fn a_credit_note_names_an_earlier_invoice_and_a_consumer_is_identified() {
-        let document = document("NC-1", vec![line("Reso", 1_000, 5_000, 2_200)]);
-        let mut note = invoice(&document, consumer());
-        note.kind = DocumentKind::CreditNote;
-        assert_eq!(note.problems(), [SdiRule::CorrectsNothing]);
-        note.corrects = Some((
-            "2026-0009".into(),
-            Date {
-                year: 2027,
-                month: 1,
-                day: 1,
-            },
-        ));
-        assert_eq!(note.problems(), [SdiRule::CorrectsLater]);
-        note.corrects = Some((
-            "2026-0009".into(),
-            Date {
+        let mut document = document("NC-1", vec![line("Reso", 1_000, 5_000, 2_200)]);
+        let corrects = |day| Correction {
+            number: "2026-0009".into(),
+            issue_date: Date {
                 year: 2026,
-                month: 11,
-                day: 30,
+                month: 12,
+                day,
             },
-        ));
+            reason: String::new(),
+        };
+        document.corrects = Some(corrects(3));
+        assert_eq!(
+            invoice(&document, consumer()).problems(),
+            [SdiRule::CorrectsLater]
+        );
+        document.corrects = Some(corrects(1));
+        let mut note = invoice(&document, consumer());
         assert_eq!(note.problems(), []);
+        let xml = note.to_xml().expect("xml");
+        assert!(xml.contains("<TipoDocumento>TD04</TipoDocumento>"));
+        assert!(xml.contains("<IdDocumento>2026-0009</IdDocumento>"));
+        assert!(!xml.contains("DatiPagamento"));
         note.buyer.codice_fiscale = None;
         assert_eq!(note.problems(), [SdiRule::BuyerUnidentified]);
     }

@@ -166,6 +166,14 @@ pub struct PaymentEvent {
     pub method: PaymentMethod,
 }
 
+/// A credit note issued against an invoice, as the invoice's history tells it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreditNoteEvent {
+    pub credit_note_id: i64,
+    pub number: String,
+    pub amount: Money,
+}
+
 /// One entry of an invoice's history, with everything it says.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum HistoryEvent {
@@ -188,6 +196,13 @@ pub enum HistoryEvent {
     /// The customer asked for a fresh link on a revoked link's page.
     FreshLinkRequested,
     Link(LinkEvent),
+    /// On an invoice: a credit note now corrects it.
+    CreditNoteIssued(CreditNoteEvent),
+    /// On a credit note: the invoice it corrects.
+    CorrectsInvoice {
+        invoice_id: i64,
+        number: String,
+    },
 }
 
 /// What the merchant's history filter sorts an entry under.
@@ -220,14 +235,18 @@ impl HistoryEvent {
             HistoryEvent::AutomaticSendOverQuota => "email_refused_over_quota",
             HistoryEvent::FreshLinkRequested => "fresh_link_requested",
             HistoryEvent::Link(link) => link.kind.as_str(),
+            HistoryEvent::CreditNoteIssued(_) => "credit_note_issued",
+            HistoryEvent::CorrectsInvoice { .. } => "corrects_invoice",
         }
     }
 
     pub fn topic(&self) -> HistoryTopic {
         match self {
-            HistoryEvent::Created | HistoryEvent::Issued { .. } | HistoryEvent::Voided => {
-                HistoryTopic::Document
-            }
+            HistoryEvent::Created
+            | HistoryEvent::Issued { .. }
+            | HistoryEvent::Voided
+            | HistoryEvent::CreditNoteIssued(_)
+            | HistoryEvent::CorrectsInvoice { .. } => HistoryTopic::Document,
             HistoryEvent::PaymentRecorded(_) | HistoryEvent::PaymentDeleted(_) => {
                 HistoryTopic::Payment
             }
@@ -260,7 +279,9 @@ impl HistoryEvent {
             | HistoryEvent::LinkRevoked { .. }
             | HistoryEvent::AutomaticSendSkipped
             | HistoryEvent::AutomaticSendOverQuota
-            | HistoryEvent::FreshLinkRequested => None,
+            | HistoryEvent::FreshLinkRequested
+            | HistoryEvent::CreditNoteIssued(_)
+            | HistoryEvent::CorrectsInvoice { .. } => None,
         }
     }
 
@@ -277,7 +298,9 @@ impl HistoryEvent {
             | HistoryEvent::LinkRevoked { .. }
             | HistoryEvent::AutomaticSendSkipped
             | HistoryEvent::AutomaticSendOverQuota
-            | HistoryEvent::FreshLinkRequested => None,
+            | HistoryEvent::FreshLinkRequested
+            | HistoryEvent::CreditNoteIssued(_)
+            | HistoryEvent::CorrectsInvoice { .. } => None,
         }
     }
 
@@ -300,7 +323,9 @@ impl HistoryEvent {
             | HistoryEvent::LinkRevoked { .. }
             | HistoryEvent::AutomaticSendSkipped
             | HistoryEvent::AutomaticSendOverQuota
-            | HistoryEvent::FreshLinkRequested => false,
+            | HistoryEvent::FreshLinkRequested
+            | HistoryEvent::CreditNoteIssued(_)
+            | HistoryEvent::CorrectsInvoice { .. } => false,
         }
     }
 
@@ -310,6 +335,15 @@ impl HistoryEvent {
     pub fn customer_event(&self) -> Option<PublicEventKind> {
         match self {
             HistoryEvent::Voided => Some(PublicEventKind::Voided),
+            HistoryEvent::CreditNoteIssued(note) => Some(PublicEventKind::CreditNoteIssued {
+                number: note.number.clone(),
+                amount_minor: note.amount.minor,
+            }),
+            HistoryEvent::CorrectsInvoice { number, .. } => {
+                Some(PublicEventKind::CorrectsInvoice {
+                    number: number.clone(),
+                })
+            }
             HistoryEvent::Email(email) => match (email.email, email.step) {
                 (EmailKind::Invoice(Recipient::Customer), EmailStep::Sent) => {
                     Some(PublicEventKind::Sent)
@@ -362,7 +396,9 @@ impl HistoryEvent {
             | HistoryEvent::AutomaticSendSkipped
             | HistoryEvent::AutomaticSendOverQuota
             | HistoryEvent::FreshLinkRequested
-            | HistoryEvent::Link(_) => self.customer_event().is_some(),
+            | HistoryEvent::Link(_)
+            | HistoryEvent::CreditNoteIssued(_)
+            | HistoryEvent::CorrectsInvoice { .. } => self.customer_event().is_some(),
         }
     }
 
@@ -382,6 +418,16 @@ impl HistoryEvent {
             HistoryEvent::LinkRevoked { address } => Some(json(&AddressDetail {
                 address: address.clone(),
                 reply: None,
+            })),
+            HistoryEvent::CreditNoteIssued(note) => Some(json(&CreditNoteDetail {
+                credit_note_id: note.credit_note_id,
+                number: note.number.clone(),
+                amount_minor: note.amount.minor,
+                currency: note.amount.currency.code().to_owned(),
+            })),
+            HistoryEvent::CorrectsInvoice { invoice_id, number } => Some(json(&CorrectsDetail {
+                invoice_id: *invoice_id,
+                number: number.clone(),
             })),
             HistoryEvent::Link(link) if link.reasons.is_empty() && link.copy_to.is_none() => None,
             HistoryEvent::Link(link) => Some(json(&LinkDetail {
@@ -444,6 +490,22 @@ impl HistoryEvent {
             "automatic_send_skipped" => HistoryEvent::AutomaticSendSkipped,
             "email_refused_over_quota" => HistoryEvent::AutomaticSendOverQuota,
             "fresh_link_requested" => HistoryEvent::FreshLinkRequested,
+            "credit_note_issued" => {
+                let detail = parse::<CreditNoteDetail>(detail()?).ok_or_else(corrupt)?;
+                let currency = Currency::parse(&detail.currency).map_err(|_| corrupt())?;
+                HistoryEvent::CreditNoteIssued(CreditNoteEvent {
+                    credit_note_id: detail.credit_note_id,
+                    number: detail.number,
+                    amount: Money::new(detail.amount_minor, currency),
+                })
+            }
+            "corrects_invoice" => {
+                let detail = parse::<CorrectsDetail>(detail()?).ok_or_else(corrupt)?;
+                HistoryEvent::CorrectsInvoice {
+                    invoice_id: detail.invoice_id,
+                    number: detail.number,
+                }
+            }
             kind => {
                 if let Some(edge_kind) = EdgeEventKind::parse(kind) {
                     let recipient = audience()?.link_recipient().ok_or_else(corrupt)?;
@@ -558,6 +620,20 @@ fn parse_email_kind(kind: &str) -> Option<(EmailSubject, EmailStep)> {
 
 #[derive(Serialize, Deserialize)]
 struct NumberDetail {
+    number: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct CreditNoteDetail {
+    credit_note_id: i64,
+    number: String,
+    amount_minor: i64,
+    currency: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct CorrectsDetail {
+    invoice_id: i64,
     number: String,
 }
 
@@ -816,6 +892,15 @@ mod tests {
             HistoryEvent::AutomaticSendSkipped,
             HistoryEvent::AutomaticSendOverQuota,
             HistoryEvent::FreshLinkRequested,
+            HistoryEvent::CreditNoteIssued(CreditNoteEvent {
+                credit_note_id: 12,
+                number: "NC-2026-0001".into(),
+                amount: Money::new(6_100, Currency::Eur),
+            }),
+            HistoryEvent::CorrectsInvoice {
+                invoice_id: 7,
+                number: "2026-0007".into(),
+            },
         ];
         for email in [
             EmailKind::Invoice(Recipient::Customer),
@@ -881,9 +966,11 @@ mod tests {
             HistoryEvent::AutomaticSendOverQuota => 8,
             HistoryEvent::FreshLinkRequested => 9,
             HistoryEvent::Link(_) => 10,
+            HistoryEvent::CreditNoteIssued(_) => 11,
+            HistoryEvent::CorrectsInvoice { .. } => 12,
         }
     }
-    const VARIANTS: usize = 11;
+    const VARIANTS: usize = 13;
 
     #[test]
     fn every_kind_is_in_the_examples() {
@@ -893,7 +980,7 @@ mod tests {
             every_kind().iter().map(HistoryEvent::kind).collect();
         assert_eq!(
             kinds.len(),
-            9 + 15 + 4,
+            11 + 15 + 4,
             "every stored kind, once: {kinds:?}"
         );
     }
@@ -938,6 +1025,8 @@ mod tests {
             "opened",
             "pdf_downloaded",
             "printed",
+            "credit_note_issued",
+            "corrects_invoice",
         ] {
             assert!(kinds.contains(&kind), "{kind}");
         }
@@ -1024,6 +1113,8 @@ mod tests {
                 "payment_recorded  false",
                 "payment_deleted  false",
                 "link_revoked  false",
+                "credit_note_issued  false",
+                "corrects_invoice  false",
                 "email_sent customer false",
                 "reminder_sent customer false",
                 "opened customer false",

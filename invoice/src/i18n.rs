@@ -94,6 +94,21 @@ pub enum Text {
     TaxableBase,
     Notes,
     Void,
+    CreditNote,
+    /// "Corrects invoice {number} of {date}" on a credit note.
+    CorrectsInvoice,
+    Reason,
+    /// What a credit note gives back, where an invoice says what is due.
+    AmountCredited,
+    /// On an invoice: what its credit notes took off.
+    Credited,
+    /// The customer's history of an invoice: "Credit note {number} issued for {amount}".
+    EventCreditNoteIssued,
+    /// The customer's history of a credit note: "Corrects invoice {number}".
+    EventCorrectsInvoice,
+    CreditNoteEmailSubject,
+    CreditNoteEmailMessage,
+    CreditNoteEmailButton,
 }
 
 pub fn text(language: Language, key: Text) -> &'static str {
@@ -280,6 +295,36 @@ pub fn text(language: Language, key: Text) -> &'static str {
         (Void, It) => "ANNULLATA",
         (Void, Es) => "ANULADA",
         (Void, En) => "VOID",
+        (CreditNote, It) => "Nota di credito",
+        (CreditNote, Es) => "Nota de crédito",
+        (CreditNote, En) => "Credit note",
+        (CorrectsInvoice, It) => "Rettifica la fattura {number} del {date}",
+        (CorrectsInvoice, Es) => "Rectifica la factura {number} del {date}",
+        (CorrectsInvoice, En) => "Corrects invoice {number} of {date}",
+        (Reason, It) => "Motivo",
+        (Reason, Es) => "Motivo",
+        (Reason, En) => "Reason",
+        (AmountCredited, It) => "Importo accreditato",
+        (AmountCredited, Es) => "Importe abonado",
+        (AmountCredited, En) => "Amount credited",
+        (Credited, It) => "Accreditato",
+        (Credited, Es) => "Abonado",
+        (Credited, En) => "Credited",
+        (EventCreditNoteIssued, It) => "Nota di credito {number} emessa per {amount}",
+        (EventCreditNoteIssued, Es) => "Nota de crédito {number} emitida por {amount}",
+        (EventCreditNoteIssued, En) => "Credit note {number} issued for {amount}",
+        (EventCorrectsInvoice, It) => "Rettifica la fattura {number}",
+        (EventCorrectsInvoice, Es) => "Rectifica la factura {number}",
+        (EventCorrectsInvoice, En) => "Corrects invoice {number}",
+        (CreditNoteEmailSubject, It) => "Nota di credito {number} da {store}",
+        (CreditNoteEmailSubject, Es) => "Nota de crédito {number} de {store}",
+        (CreditNoteEmailSubject, En) => "Credit note {number} from {store}",
+        (CreditNoteEmailMessage, It) => "Gentile {customer},\n\nti inviamo la nota di credito {number} di {total}, che rettifica la fattura {corrected}: la trovi al link qui sotto, da dove puoi anche scaricarla o stamparla.\n\nCordiali saluti,\n{store}",
+        (CreditNoteEmailMessage, Es) => "Estimado/a {customer}:\n\nte enviamos la nota de crédito {number} por {total}, que rectifica la factura {corrected}: la encontrarás en el enlace de abajo, desde donde también puedes descargarla o imprimirla.\n\nUn saludo,\n{store}",
+        (CreditNoteEmailMessage, En) => "Dear {customer},\n\nhere is credit note {number} for {total}, which corrects invoice {corrected}: you will find it at the link below, where you can also download or print it.\n\nKind regards,\n{store}",
+        (CreditNoteEmailButton, It) => "Visualizza la nota di credito",
+        (CreditNoteEmailButton, Es) => "Ver la nota de crédito",
+        (CreditNoteEmailButton, En) => "View the credit note",
     }
 }
 

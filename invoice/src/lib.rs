@@ -5,6 +5,7 @@
 //! rules run natively on the server and as wasm at the edge.
 
 pub mod account;
+pub mod credit_note;
 pub mod customer;
 pub mod customer_page;
 pub mod dates;
@@ -77,6 +78,7 @@ pub(crate) mod test_support {
             lines,
             notes: String::new(),
             legal_channel: None,
+            corrects: None,
         }
     }
 }

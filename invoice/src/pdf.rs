@@ -18,7 +18,9 @@ use printpdf::{
     PdfPage, PdfSaveOptions, Point, Pt, Rgb, TextItem,
 };
 
-use crate::document::{format_quantity, format_tax_rate, DocumentLayout, PublicDocument};
+use crate::document::{
+    format_quantity, format_tax_rate, DocumentKind, DocumentLayout, PublicDocument,
+};
 use crate::i18n::{text, Text};
 use crate::Money;
 
@@ -318,23 +320,22 @@ fn first_page_header(canvas: &mut Canvas, document: &PublicDocument) -> f32 {
         top += 12.0;
     }
     let right = PAGE_WIDTH - MARGIN;
-    canvas.text_right(right, 70.0, 20.0, Weight::Bold, t(Text::Invoice));
+    canvas.text_right(right, 70.0, 20.0, Weight::Bold, document.title());
     let mut facts = vec![
-        (t(Text::InvoiceNumber), document.number.clone()),
-        (t(Text::IssueDate), document.issue_date.format(language)),
+        format!("{}: {}", t(Text::InvoiceNumber), document.number),
+        format!(
+            "{}: {}",
+            t(Text::IssueDate),
+            document.issue_date.format(language)
+        ),
     ];
     if let Some(due) = document.due_date {
-        facts.push((t(Text::DueDate), due.format(language)));
+        facts.push(format!("{}: {}", t(Text::DueDate), due.format(language)));
     }
+    facts.extend(document.correction_line());
     let mut fact_top = 92.0;
-    for (label, value) in facts {
-        canvas.text_right(
-            right,
-            fact_top,
-            BODY_SIZE,
-            Weight::Regular,
-            &format!("{label}: {value}"),
-        );
+    for fact in facts {
+        canvas.text_right(right, fact_top, BODY_SIZE, Weight::Regular, &fact);
         fact_top += 13.0;
     }
     top = top.max(fact_top) + 24.0;
@@ -358,7 +359,7 @@ fn first_page_header(canvas: &mut Canvas, document: &PublicDocument) -> f32 {
 fn continuation_header(canvas: &mut Canvas, document: &PublicDocument) -> f32 {
     let title = format!(
         "{} {} · {}",
-        text(document.language, Text::Invoice),
+        document.title(),
         document.number,
         document.seller.name
     );
@@ -368,10 +369,27 @@ fn continuation_header(canvas: &mut Canvas, document: &PublicDocument) -> f32 {
 
 /// The height the totals, tax summary and notes need below the lines.
 fn totals_height(fonts: &Fonts, document: &PublicDocument) -> f32 {
-    let rows = 4 + document.totals.taxes.len();
+    let rows = 5 + document.totals.taxes.len();
     let summary = 2 + document.totals.taxes.len();
     let notes = notes_lines(fonts, document).len();
     ROW_HEIGHT * rows.max(summary) as f32 + 30.0 + notes as f32 * 12.0
+}
+
+/// The notes, after a credit note's reason.
+fn notes_text(document: &PublicDocument) -> String {
+    match document
+        .corrects
+        .as_ref()
+        .map(|correction| correction.reason.trim())
+        .filter(|reason| !reason.is_empty())
+    {
+        Some(reason) => format!(
+            "{}: {reason}\n{}",
+            text(document.language, Text::Reason),
+            document.notes
+        ),
+        None => document.notes.clone(),
+    }
 }
 
 /// The notes, and for a courtesy copy the sentence that says where the
@@ -380,8 +398,7 @@ fn notes_lines(fonts: &Fonts, document: &PublicDocument) -> Vec<String> {
     let courtesy = document
         .legal_channel
         .map(|channel| channel.courtesy_notice(document.language));
-    document
-        .notes
+    notes_text(document)
         .lines()
         .chain(courtesy)
         .flat_map(|line| wrap(fonts, line, PAGE_WIDTH - 2.0 * MARGIN, BODY_SIZE))
@@ -390,7 +407,7 @@ fn notes_lines(fonts: &Fonts, document: &PublicDocument) -> Vec<String> {
 
 /// Subtotal, taxes, total, paid and due on the right; the tax summary by
 /// rate on the left; the notes below both.
-fn totals_block(canvas: &mut Canvas, document: &PublicDocument, paid_minor: i64, top: f32) {
+fn totals_block(canvas: &mut Canvas, document: &PublicDocument, settled: Settlement, top: f32) {
     let language = document.language;
     let t = |key| text(language, key);
     let money = |minor: i64| Money::new(minor, document.currency).format(language);
@@ -459,18 +476,29 @@ fn totals_block(canvas: &mut Canvas, document: &PublicDocument, paid_minor: i64,
     }
     let total = document.totals.total.minor;
     rows.push((t(Text::Total).to_owned(), total, Weight::Bold, 12.0));
-    rows.push((
-        t(Text::AmountPaid).to_owned(),
-        paid_minor,
-        Weight::Regular,
-        BODY_SIZE,
-    ));
-    rows.push((
-        t(Text::AmountDue).to_owned(),
-        crate::status::amount_due(total, paid_minor),
-        Weight::Bold,
-        10.0,
-    ));
+    // A credit note is never paid: it gives back its total.
+    if document.kind() == DocumentKind::Invoice {
+        rows.push((
+            t(Text::AmountPaid).to_owned(),
+            settled.paid_minor,
+            Weight::Regular,
+            BODY_SIZE,
+        ));
+        if settled.credited_minor > 0 {
+            rows.push((
+                t(Text::Credited).to_owned(),
+                settled.credited_minor,
+                Weight::Regular,
+                BODY_SIZE,
+            ));
+        }
+        rows.push((
+            t(Text::AmountDue).to_owned(),
+            settled.amount_due(total),
+            Weight::Bold,
+            10.0,
+        ));
+    }
     let mut row_top = top;
     for (label, minor, weight, size) in rows {
         canvas.text_right(COL_TAX_RIGHT, row_top, size, weight, &label);
@@ -489,25 +517,35 @@ fn totals_block(canvas: &mut Canvas, document: &PublicDocument, paid_minor: i64,
     }
 }
 
-/// Renders the document in a layout, with what has been paid so far.
-pub fn render(document: &PublicDocument, paid_minor: i64, layout: DocumentLayout) -> Vec<u8> {
-    let title = format!(
-        "{} {}",
-        text(document.language, Text::Invoice),
-        document.number
-    );
+/// What is settled of an invoice when its PDF is rendered: paid, and taken
+/// off by its credit notes (nothing, for a credit note).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Settlement {
+    pub paid_minor: i64,
+    pub credited_minor: i64,
+}
+
+impl Settlement {
+    fn amount_due(self, total_minor: i64) -> i64 {
+        crate::status::amount_owed(total_minor, self.paid_minor, self.credited_minor)
+    }
+}
+
+/// Renders the document in a layout, with what has been settled so far.
+pub fn render(document: &PublicDocument, settled: Settlement, layout: DocumentLayout) -> Vec<u8> {
+    let title = format!("{} {}", document.title(), document.number);
     let mut pdf = PdfDocument::new(&title);
     let fonts = Fonts::for_document(document, &mut pdf);
     let pages = match layout {
-        DocumentLayout::A4 => render_a4(&fonts, document, paid_minor),
-        DocumentLayout::Receipt80mm => render_receipt(&fonts, document, paid_minor),
+        DocumentLayout::A4 => render_a4(&fonts, document, settled),
+        DocumentLayout::Receipt80mm => render_receipt(&fonts, document, settled),
     };
     let mut warnings = Vec::new();
     pdf.with_pages(pages)
         .save(&PdfSaveOptions::default(), &mut warnings)
 }
 
-fn render_a4(fonts: &Fonts, document: &PublicDocument, paid_minor: i64) -> Vec<PdfPage> {
+fn render_a4(fonts: &Fonts, document: &PublicDocument, settled: Settlement) -> Vec<PdfPage> {
     let language = document.language;
     let money = |minor: i64| Money::new(minor, document.currency).format(language);
     let description_width = COL_QUANTITY_RIGHT - 60.0 - COL_DESCRIPTION;
@@ -570,7 +608,7 @@ fn render_a4(fonts: &Fonts, document: &PublicDocument, paid_minor: i64) -> Vec<P
         );
         top += height;
     }
-    totals_block(&mut canvas, document, paid_minor, top + 8.0);
+    totals_block(&mut canvas, document, settled, top + 8.0);
     pages.push(canvas);
 
     let count = pages.len();
@@ -616,7 +654,7 @@ fn receipt_row(left: impl Into<String>, right: impl Into<String>, weight: Weight
 }
 
 /// A single column, as tall as its content: a receipt is never cut into pages.
-fn render_receipt(fonts: &Fonts, document: &PublicDocument, paid_minor: i64) -> Vec<PdfPage> {
+fn render_receipt(fonts: &Fonts, document: &PublicDocument, settled: Settlement) -> Vec<PdfPage> {
     let language = document.language;
     let t = |key| text(language, key);
     let money = |minor: i64| Money::new(minor, document.currency).format(language);
@@ -640,12 +678,19 @@ fn render_receipt(fonts: &Fonts, document: &PublicDocument, paid_minor: i64) -> 
         );
     }
     let mut title = receipt_row(
-        format!("{} {}", t(Text::Invoice), document.number),
+        format!("{} {}", document.title(), document.number),
         "",
         Weight::Bold,
     );
     title.rule = true;
     rows.push(title);
+    if let Some(line) = document.correction_line() {
+        rows.extend(
+            wrapped(&line)
+                .into_iter()
+                .map(|part| receipt_row(part, "", Weight::Regular)),
+        );
+    }
     rows.push(receipt_row(
         t(Text::IssueDate),
         document.issue_date.format(language),
@@ -700,21 +745,31 @@ fn render_receipt(fonts: &Fonts, document: &PublicDocument, paid_minor: i64) -> 
     }
     let total = document.totals.total.minor;
     rows.push(receipt_row(t(Text::Total), money(total), Weight::Bold));
-    rows.push(receipt_row(
-        t(Text::AmountPaid),
-        money(paid_minor),
-        Weight::Regular,
-    ));
-    rows.push(receipt_row(
-        t(Text::AmountDue),
-        money(crate::status::amount_due(total, paid_minor)),
-        Weight::Bold,
-    ));
-    if !document.notes.trim().is_empty() {
+    if document.kind() == DocumentKind::Invoice {
+        rows.push(receipt_row(
+            t(Text::AmountPaid),
+            money(settled.paid_minor),
+            Weight::Regular,
+        ));
+        if settled.credited_minor > 0 {
+            rows.push(receipt_row(
+                t(Text::Credited),
+                money(settled.credited_minor),
+                Weight::Regular,
+            ));
+        }
+        rows.push(receipt_row(
+            t(Text::AmountDue),
+            money(settled.amount_due(total)),
+            Weight::Bold,
+        ));
+    }
+    let notes = notes_text(document);
+    if !notes.trim().is_empty() {
         let mut heading = receipt_row(t(Text::Notes), "", Weight::Bold);
         heading.rule = true;
         rows.push(heading);
-        for line in document.notes.lines() {
+        for line in notes.lines() {
             rows.extend(
                 wrapped(line)
                     .into_iter()
@@ -767,6 +822,13 @@ mod tests {
     use crate::test_support::sample_document;
     use crate::Language;
 
+    fn paid(paid_minor: i64) -> Settlement {
+        Settlement {
+            paid_minor,
+            credited_minor: 0,
+        }
+    }
+
     /// Text of a PDF as poppler's pdftotext reads it (poppler-utils is installed by `make test`).
     fn pdftotext(pdf: &[u8]) -> String {
         let dir = std::env::temp_dir().join(format!(
@@ -791,7 +853,7 @@ mod tests {
     fn an_invoice_renders_as_a_pdf_whose_text_a_reader_can_extract() {
         let mut document = sample_document();
         document.language = Language::Es;
-        let text = pdftotext(&render(&document, 4_400, DocumentLayout::A4));
+        let text = pdftotext(&render(&document, paid(4_400), DocumentLayout::A4));
         for expected in [
             "Factura",
             "2026-0001",
@@ -807,6 +869,43 @@ mod tests {
             "Página 1/1",
         ] {
             assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
+        }
+    }
+
+    #[test]
+    fn a_credit_note_is_titled_as_one_and_names_the_invoice_it_corrects() {
+        let mut note = sample_document();
+        note.language = Language::It;
+        note.number = "NC-2026-0001".into();
+        note.corrects = Some(crate::document::Correction {
+            number: "2026-0007".into(),
+            issue_date: note.issue_date,
+            reason: "Merce resa".into(),
+        });
+        for layout in DocumentLayout::ALL {
+            let text = pdftotext(&render(&note, paid(0), layout));
+            assert!(text.contains("Nota di credito"), "{layout:?}: {text}");
+            assert!(
+                text.contains("Rettifica la fattura 2026-0007 del 22/11/2026"),
+                "{layout:?}: {text}"
+            );
+            assert!(text.contains("Motivo: Merce resa"), "{layout:?}: {text}");
+            assert!(!text.contains("Da pagare"), "{layout:?}: {text}");
+        }
+    }
+
+    #[test]
+    fn an_invoices_pdf_takes_its_credit_notes_off_the_amount_due() {
+        // 244.00 in all, 44.00 paid, 61.00 credited: 139.00 due.
+        let settled = Settlement {
+            paid_minor: 4_400,
+            credited_minor: 6_100,
+        };
+        for layout in DocumentLayout::ALL {
+            let text = pdftotext(&render(&sample_document(), settled, layout));
+            assert!(text.contains("Credited"), "{layout:?}: {text}");
+            assert!(text.contains("€61.00"), "{layout:?}: {text}");
+            assert!(text.contains("€139.00"), "{layout:?}: {text}");
         }
     }
 
@@ -851,7 +950,7 @@ mod tests {
             })
             .collect();
         document.totals = totals(&document.lines, document.currency).expect("totals");
-        let text = pdftotext(&render(&document, 0, DocumentLayout::A4));
+        let text = pdftotext(&render(&document, paid(0), DocumentLayout::A4));
         let pages: Vec<&str> = text
             .split('\u{c}')
             .filter(|page| !page.trim().is_empty())
@@ -923,7 +1022,7 @@ mod tests {
             let mut document = sample_document();
             document.language = language;
             document.notes = "Bonifico su IBAN IT60 X054 2811 1010 0000 0123 456".into();
-            let text = pdftotext(&render(&document, 0, DocumentLayout::A4));
+            let text = pdftotext(&render(&document, paid(0), DocumentLayout::A4));
             let date = document.issue_date.format(language);
             for word in expected.iter().chain(&["IBAN IT60", date.as_str()]) {
                 assert!(
@@ -938,7 +1037,7 @@ mod tests {
     fn the_receipt_is_80_mm_wide_and_carries_the_totals_and_payments() {
         let mut document = sample_document();
         document.language = Language::It;
-        let pdf = render(&document, 10_000, DocumentLayout::Receipt80mm);
+        let pdf = render(&document, paid(10_000), DocumentLayout::Receipt80mm);
         let info = String::from_utf8(pdf_command("pdfinfo", &[], &[], &pdf).stdout).expect("utf-8");
         let size = info
             .lines()
@@ -983,7 +1082,7 @@ mod tests {
             })
             .collect();
         document.totals = totals(&document.lines, document.currency).expect("totals");
-        let pdf = render(&document, 0, DocumentLayout::A4);
+        let pdf = render(&document, paid(0), DocumentLayout::A4);
         let output = pdf_command("pdftoppm", &["-r", "40", "-png"], &["page"], &pdf);
         assert!(output.status.success());
         let dir = std::env::temp_dir().join(format!(
@@ -1011,7 +1110,7 @@ mod tests {
     fn names_outside_western_europe_survive_in_an_embedded_font() {
         let mut document = sample_document();
         document.customer.name = "Łukasz Żółw — Ελένη".into();
-        let pdf = render(&document, 0, DocumentLayout::A4);
+        let pdf = render(&document, paid(0), DocumentLayout::A4);
         let text = pdftotext(&pdf);
         assert!(text.contains("Łukasz Żółw — Ελένη"), "{text}");
         assert!(text.contains("€244.00"), "{text}");
@@ -1022,7 +1121,7 @@ mod tests {
 
     #[test]
     fn western_european_documents_stay_small_with_helvetica() {
-        let pdf = render(&sample_document(), 0, DocumentLayout::A4);
+        let pdf = render(&sample_document(), paid(0), DocumentLayout::A4);
         assert!(pdf.len() < 10_000, "{} bytes", pdf.len());
         assert!(!in_win_ansi('Ł') && in_win_ansi('€') && in_win_ansi('é') && in_win_ansi('—'));
     }
@@ -1040,7 +1139,7 @@ mod tests {
         document.lines[0].description = format!("Consulenza {breakout} {markup}");
         document.notes = format!("Grazie {markup}");
         for layout in DocumentLayout::ALL {
-            let text = pdftotext(&render(&document, 0, layout));
+            let text = pdftotext(&render(&document, paid(0), layout));
             for expected in [
                 format!("Bottega {markup}"),
                 breakout.to_owned(),
@@ -1064,7 +1163,7 @@ mod tests {
             ..sample_document()
         };
         for layout in [DocumentLayout::A4, DocumentLayout::Receipt80mm] {
-            let text = pdftotext(&render(&document, 0, layout))
+            let text = pdftotext(&render(&document, paid(0), layout))
                 .split_whitespace()
                 .collect::<Vec<_>>()
                 .join(" ");

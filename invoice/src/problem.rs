@@ -122,6 +122,29 @@ pub enum Problem {
     AccountEmailNotSent,
     /// An Italian fiscal identifier or code (`crate::italy`).
     Fiscal(crate::italy::FiscalProblem),
+    /// A credit note's line credits more than is left of the invoice's line.
+    CreditExceedsLine {
+        remaining_milli: i64,
+    },
+    /// The credit notes of an invoice would add up to more than its total.
+    CreditExceedsInvoice {
+        left_minor: i64,
+        currency: crate::Currency,
+    },
+    /// A credit note with every quantity at zero.
+    NothingToCredit,
+    /// The invoice's credit notes already take back all of it.
+    FullyCredited,
+    /// Voiding an invoice that has credit notes.
+    HasCreditNotes,
+    /// Voiding an invoice a tax authority's channel already carried.
+    TransmittedUseCreditNote,
+    /// A credit note is corrected by nothing but another invoice.
+    CreditNoteOfCreditNote,
+    /// A credit note is never paid.
+    CreditNoteTakesNoPayment,
+    /// A credit note is final: it is neither voided nor credited.
+    CreditNoteIsFinal,
 }
 
 impl Problem {
@@ -388,6 +411,57 @@ impl Problem {
                 "No hemos podido enviar el email. Inténtalo de nuevo en un momento.",
             ),
             Problem::Fiscal(problem) => problem.message(language).to_owned(),
+            Problem::CreditExceedsLine { remaining_milli } => {
+                let left = crate::document::format_quantity(*remaining_milli, language);
+                match language {
+                    En => format!("Only {left} of this line is left to credit."),
+                    It => format!("Di questa riga restano da stornare solo {left}."),
+                    Es => format!("De esta línea solo quedan {left} por abonar."),
+                }
+            }
+            Problem::CreditExceedsInvoice { left_minor, currency } => {
+                let left = crate::Money::new(*left_minor, *currency).format(language);
+                match language {
+                    En => format!("Only {left} of this invoice is left to credit: credit notes cannot add up to more than its total."),
+                    It => format!("Di questa fattura restano da stornare solo {left}: le note di credito non possono superarne il totale."),
+                    Es => format!("De esta factura solo quedan {left} por abonar: las notas de crédito no pueden superar su total."),
+                }
+            }
+            Problem::NothingToCredit => pick(
+                "Enter a quantity to credit on at least one line.",
+                "Inserisci una quantità da stornare in almeno una riga.",
+                "Introduce una cantidad a abonar en al menos una línea.",
+            ),
+            Problem::FullyCredited => pick(
+                "This invoice is already fully credited.",
+                "Questa fattura è già stata stornata per intero.",
+                "Esta factura ya está abonada por completo.",
+            ),
+            Problem::HasCreditNotes => pick(
+                "This invoice has credit notes, so it cannot be voided. Issue a credit note for what is left instead.",
+                "Questa fattura ha note di credito, quindi non si può annullare. Emetti invece una nota di credito per il resto.",
+                "Esta factura tiene notas de crédito, así que no se puede anular. Emite en su lugar una nota de crédito por el resto.",
+            ),
+            Problem::TransmittedUseCreditNote => pick(
+                "This invoice was transmitted to the tax authority, so it cannot be voided. Issue a credit note instead.",
+                "Questa fattura è stata trasmessa all'amministrazione fiscale, quindi non si può annullare. Emetti invece una nota di credito.",
+                "Esta factura se transmitió a la administración tributaria, así que no se puede anular. Emite en su lugar una nota de crédito.",
+            ),
+            Problem::CreditNoteOfCreditNote => pick(
+                "A credit note corrects an invoice, not another credit note.",
+                "Una nota di credito rettifica una fattura, non un'altra nota di credito.",
+                "Una nota de crédito rectifica una factura, no otra nota de crédito.",
+            ),
+            Problem::CreditNoteTakesNoPayment => pick(
+                "A credit note takes no payments: record them on the invoice.",
+                "Una nota di credito non riceve pagamenti: registrali sulla fattura.",
+                "Una nota de crédito no recibe pagos: regístralos en la factura.",
+            ),
+            Problem::CreditNoteIsFinal => pick(
+                "A credit note is final and cannot be voided. Issue a new invoice if it was a mistake.",
+                "Una nota di credito è definitiva e non si può annullare. Se era un errore, emetti una nuova fattura.",
+                "Una nota de crédito es definitiva y no se puede anular. Si fue un error, emite una nueva factura.",
+            ),
         }
     }
 }

@@ -1,6 +1,6 @@
 //! Where an invoice stands. Only draft, issued and void are stored; paid,
-//! partially paid and overdue follow from the payments and the due date, so
-//! they can never disagree with them.
+//! partially paid, overdue and credited follow from the payments, the credit
+//! notes and the due date, so they can never disagree with them.
 
 use serde::{Deserialize, Serialize};
 
@@ -40,16 +40,19 @@ pub enum InvoiceStatus {
     Paid,
     Overdue,
     Void,
+    /// Its credit notes add up to its total.
+    Credited,
 }
 
 impl InvoiceStatus {
-    pub const ALL: [InvoiceStatus; 6] = [
+    pub const ALL: [InvoiceStatus; 7] = [
         InvoiceStatus::Draft,
         InvoiceStatus::Issued,
         InvoiceStatus::PartiallyPaid,
         InvoiceStatus::Paid,
         InvoiceStatus::Overdue,
         InvoiceStatus::Void,
+        InvoiceStatus::Credited,
     ];
 
     pub fn code(self) -> &'static str {
@@ -60,6 +63,7 @@ impl InvoiceStatus {
             InvoiceStatus::Paid => "paid",
             InvoiceStatus::Overdue => "overdue",
             InvoiceStatus::Void => "void",
+            InvoiceStatus::Credited => "credited",
         }
     }
 
@@ -75,7 +79,8 @@ impl InvoiceStatus {
             InvoiceStatus::Issued
             | InvoiceStatus::PartiallyPaid
             | InvoiceStatus::Paid
-            | InvoiceStatus::Overdue => Lifecycle::Issued,
+            | InvoiceStatus::Overdue
+            | InvoiceStatus::Credited => Lifecycle::Issued,
         }
     }
 
@@ -88,6 +93,9 @@ impl InvoiceStatus {
             (Language::En, Paid) => "Paid",
             (Language::En, Overdue) => "Overdue",
             (Language::En, Void) => "Void",
+            (Language::En, Credited) => "Credited",
+            (Language::It, Credited) => "Stornata",
+            (Language::Es, Credited) => "Rectificada",
             (Language::It, Draft) => "Bozza",
             (Language::It, Issued) => "Emessa",
             (Language::It, PartiallyPaid) => "Parzialmente pagata",
@@ -109,19 +117,32 @@ pub fn amount_due(total_minor: i64, paid_minor: i64) -> i64 {
     total_minor.saturating_sub(paid_minor).max(0)
 }
 
-/// The status shown for an invoice. Overdue wins over partially paid: money
-/// is still owed after the due date, which is what the merchant must see.
+/// What is left to pay once payments and credit notes are taken off the
+/// total; never negative (a paid invoice credited afterwards owes nothing).
+pub fn amount_owed(total_minor: i64, paid_minor: i64, credited_minor: i64) -> i64 {
+    amount_due(total_minor.saturating_sub(credited_minor), paid_minor)
+}
+
+/// The status shown for an invoice. Credited wins (its credit notes took the
+/// whole total back, whatever was paid); overdue wins over partially paid:
+/// money is still owed after the due date, which is what the merchant must see.
 pub fn derive_status(
     lifecycle: Lifecycle,
     total_minor: i64,
     paid_minor: i64,
+    credited_minor: i64,
     due_date: Option<Date>,
     today: Date,
 ) -> InvoiceStatus {
     match lifecycle {
         Lifecycle::Draft => InvoiceStatus::Draft,
         Lifecycle::Void => InvoiceStatus::Void,
-        Lifecycle::Issued if amount_due(total_minor, paid_minor) == 0 => InvoiceStatus::Paid,
+        Lifecycle::Issued if credited_minor > 0 && credited_minor >= total_minor => {
+            InvoiceStatus::Credited
+        }
+        Lifecycle::Issued if amount_owed(total_minor, paid_minor, credited_minor) == 0 => {
+            InvoiceStatus::Paid
+        }
         Lifecycle::Issued if due_date.is_some_and(|due| due < today) => InvoiceStatus::Overdue,
         Lifecycle::Issued if paid_minor > 0 => InvoiceStatus::PartiallyPaid,
         Lifecycle::Issued => InvoiceStatus::Issued,
@@ -140,7 +161,7 @@ mod tests {
     #[test]
     fn payments_move_an_issued_invoice_to_partially_paid_then_paid() {
         let today = date("2026-11-22");
-        let status = |paid| derive_status(Lifecycle::Issued, 10_000, paid, None, today);
+        let status = |paid| derive_status(Lifecycle::Issued, 10_000, paid, 0, None, today);
         assert_eq!(status(0), InvoiceStatus::Issued);
         assert_eq!(status(2_500), InvoiceStatus::PartiallyPaid);
         assert_eq!(status(10_000), InvoiceStatus::Paid);
@@ -149,9 +170,9 @@ mod tests {
     #[test]
     fn an_unpaid_invoice_is_overdue_only_after_its_due_date() {
         let due = Some(date("2026-11-22"));
-        let on = derive_status(Lifecycle::Issued, 100, 50, due, date("2026-11-22"));
-        let after = derive_status(Lifecycle::Issued, 100, 50, due, date("2026-11-23"));
-        let paid_late = derive_status(Lifecycle::Issued, 100, 100, due, date("2026-12-31"));
+        let on = derive_status(Lifecycle::Issued, 100, 50, 0, due, date("2026-11-22"));
+        let after = derive_status(Lifecycle::Issued, 100, 50, 0, due, date("2026-11-23"));
+        let paid_late = derive_status(Lifecycle::Issued, 100, 100, 0, due, date("2026-12-31"));
         assert_eq!(on, InvoiceStatus::PartiallyPaid);
         assert_eq!(after, InvoiceStatus::Overdue);
         assert_eq!(paid_late, InvoiceStatus::Paid);
@@ -162,17 +183,32 @@ mod tests {
         let today = date("2026-11-22");
         let past = Some(date("2020-01-01"));
         assert_eq!(
-            derive_status(Lifecycle::Draft, 100, 0, past, today),
+            derive_status(Lifecycle::Draft, 100, 0, 0, past, today),
             InvoiceStatus::Draft
         );
         assert_eq!(
-            derive_status(Lifecycle::Void, 100, 0, past, today),
+            derive_status(Lifecycle::Void, 100, 0, 0, past, today),
             InvoiceStatus::Void
         );
         assert_eq!(
-            derive_status(Lifecycle::Issued, 0, 0, past, today),
+            derive_status(Lifecycle::Issued, 0, 0, 0, past, today),
             InvoiceStatus::Paid
         );
+    }
+
+    #[test]
+    fn credit_notes_lower_what_is_owed_and_a_fully_credited_invoice_reads_credited() {
+        let today = date("2026-11-22");
+        let past = Some(date("2026-11-01"));
+        let status =
+            |paid, credited| derive_status(Lifecycle::Issued, 10_000, paid, credited, past, today);
+        assert_eq!(amount_owed(10_000, 0, 4_000), 6_000);
+        assert_eq!(status(0, 4_000), InvoiceStatus::Overdue);
+        assert_eq!(status(6_000, 4_000), InvoiceStatus::Paid);
+        assert_eq!(status(0, 10_000), InvoiceStatus::Credited, "not overdue");
+        assert_eq!(status(10_000, 10_000), InvoiceStatus::Credited);
+        assert_eq!(amount_owed(10_000, 10_000, 3_000), 0, "never negative");
+        assert_eq!(InvoiceStatus::Credited.label(Language::It), "Stornata");
     }
 
     #[test]
@@ -189,7 +225,7 @@ mod tests {
         fn the_amount_due_is_never_negative_and_zero_means_paid(total in 0..i64::MAX / 2, paid in 0..i64::MAX / 2) {
             let due = amount_due(total, paid);
             prop_assert!(due >= 0);
-            let status = derive_status(Lifecycle::Issued, total, paid, None, Date::parse("2026-01-01").expect("date"));
+            let status = derive_status(Lifecycle::Issued, total, paid, 0, None, Date::parse("2026-01-01").expect("date"));
             prop_assert_eq!(due == 0, status == InvoiceStatus::Paid);
         }
     }

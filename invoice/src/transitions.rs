@@ -4,11 +4,14 @@
 //! database layer persists what these return and decides nothing itself.
 
 use crate::dates::Date;
+use crate::document::DocumentKind;
 use crate::email::{send_refusal, EmailPurpose};
-use crate::history::{Audience, EmailEvent, EmailKind, EmailStep, HistoryEvent, PaymentEvent};
+use crate::history::{
+    Audience, CreditNoteEvent, EmailEvent, EmailKind, EmailStep, HistoryEvent, PaymentEvent,
+};
 use crate::problem::Problem;
-use crate::status::amount_due;
-use crate::status::Lifecycle;
+use crate::status::{amount_owed, Lifecycle};
+use crate::Money;
 
 /// The part of an invoice its transitions read and change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,6 +22,9 @@ pub struct InvoiceState {
     pub version: i64,
     pub total_minor: i64,
     pub paid_minor: i64,
+    pub kind: DocumentKind,
+    /// The sum of the invoice's credit notes (0 on a credit note).
+    pub credited_minor: i64,
 }
 
 /// Why a transition does not apply, and which field of the form it is about.
@@ -48,6 +54,8 @@ pub fn create_draft(total_minor: i64) -> Transition {
             version: 1,
             total_minor,
             paid_minor: 0,
+            kind: DocumentKind::Invoice,
+            credited_minor: 0,
         },
         events: vec![HistoryEvent::Created],
     }
@@ -111,9 +119,20 @@ pub fn issue(state: InvoiceState, seen_version: i64, issue: Issue) -> Result<Tra
     })
 }
 
-/// The merchant voids an issued invoice.
-pub fn void(state: InvoiceState) -> Result<Transition, Refusal> {
+/// The merchant voids an issued invoice: only one no channel of a tax
+/// authority carried (`transmitted`), and without credit notes, since a
+/// credit note is how such an invoice is corrected. A credit note is final.
+pub fn void(state: InvoiceState, transmitted: bool) -> Result<Transition, Refusal> {
     match state.lifecycle {
+        Lifecycle::Issued if state.kind == DocumentKind::CreditNote => {
+            Err(refused("invoice", Problem::CreditNoteIsFinal))
+        }
+        Lifecycle::Issued if state.credited_minor > 0 => {
+            Err(refused("invoice", Problem::HasCreditNotes))
+        }
+        Lifecycle::Issued if transmitted => {
+            Err(refused("invoice", Problem::TransmittedUseCreditNote))
+        }
         Lifecycle::Issued => Ok(Transition {
             state: InvoiceState {
                 lifecycle: Lifecycle::Void,
@@ -127,12 +146,17 @@ pub fn void(state: InvoiceState) -> Result<Transition, Refusal> {
     }
 }
 
-/// A payment against an issued invoice, never beyond what is due.
+/// A payment against an issued invoice, never beyond what is due once its
+/// credit notes are taken off.
 pub fn record_payment(state: InvoiceState, payment: PaymentEvent) -> Result<Transition, Refusal> {
+    if state.kind == DocumentKind::CreditNote {
+        return Err(refused("amount", Problem::CreditNoteTakesNoPayment));
+    }
     let paid_minor = state.paid_minor.checked_add(payment.amount.minor);
+    let owed_minor = state.total_minor.saturating_sub(state.credited_minor);
     match (state.lifecycle, paid_minor) {
         (Lifecycle::Issued, Some(paid_minor))
-            if payment.amount.minor > 0 && paid_minor <= state.total_minor =>
+            if payment.amount.minor > 0 && paid_minor <= owed_minor =>
         {
             Ok(Transition {
                 state: InvoiceState {
@@ -168,7 +192,7 @@ pub fn send(
     due_date: Option<Date>,
     recipients: &[(Audience, String)],
 ) -> Result<Vec<HistoryEvent>, Refusal> {
-    let due = amount_due(state.total_minor, state.paid_minor);
+    let due = amount_owed(state.total_minor, state.paid_minor, state.credited_minor);
     if let Some(problem) = send_refusal(state.lifecycle, purpose, due_date, due) {
         return Err(refused("invoice", problem));
     }
@@ -183,6 +207,80 @@ pub fn send(
             })
         })
         .collect())
+}
+
+/// A credit note just numbered, and the invoice it corrects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CreditNote {
+    pub id: i64,
+    pub number: String,
+    pub total: Money,
+    pub invoice_id: i64,
+    pub invoice_number: String,
+}
+
+/// Both sides of a credit note: the invoice's new state and history, and the
+/// credit note's history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Credit {
+    pub invoice: Transition,
+    pub credit_note_events: Vec<HistoryEvent>,
+}
+
+/// A credit note corrects an issued invoice (not a draft, not a void one,
+/// not another credit note), and all of an invoice's credit notes never add
+/// up to more than its total. `invoice` is the invoice's state, locked.
+pub fn credit(invoice: InvoiceState, note: CreditNote) -> Result<Credit, Refusal> {
+    match (invoice.lifecycle, invoice.kind) {
+        (Lifecycle::Draft, _) => return Err(refused("invoice", Problem::InvoiceIsDraft)),
+        (Lifecycle::Void, _) => return Err(refused("invoice", Problem::AlreadyVoid)),
+        (Lifecycle::Issued, DocumentKind::CreditNote) => {
+            return Err(refused("invoice", Problem::CreditNoteOfCreditNote))
+        }
+        (Lifecycle::Issued, DocumentKind::Invoice) => {}
+    }
+    let left_minor = invoice
+        .total_minor
+        .saturating_sub(invoice.credited_minor)
+        .max(0);
+    if left_minor == 0 {
+        return Err(refused("invoice", Problem::FullyCredited));
+    }
+    if note.total.minor <= 0 {
+        return Err(refused("lines", Problem::NothingToCredit));
+    }
+    if note.total.minor > left_minor {
+        return Err(refused(
+            "lines",
+            Problem::CreditExceedsInvoice {
+                left_minor,
+                currency: note.total.currency,
+            },
+        ));
+    }
+    Ok(Credit {
+        invoice: Transition {
+            state: InvoiceState {
+                version: invoice.version + 1,
+                credited_minor: invoice.credited_minor + note.total.minor,
+                ..invoice
+            },
+            events: vec![HistoryEvent::CreditNoteIssued(CreditNoteEvent {
+                credit_note_id: note.id,
+                number: note.number.clone(),
+                amount: note.total,
+            })],
+        },
+        credit_note_events: vec![
+            HistoryEvent::Issued {
+                number: note.number,
+            },
+            HistoryEvent::CorrectsInvoice {
+                invoice_id: note.invoice_id,
+                number: note.invoice_number,
+            },
+        ],
+    })
 }
 
 /// The merchant withdraws a link sent to `address`; None when it already was.
@@ -203,6 +301,8 @@ mod tests {
             version: 3,
             total_minor: 10_000,
             paid_minor,
+            kind: DocumentKind::Invoice,
+            credited_minor: 0,
         }
     }
 
@@ -285,17 +385,136 @@ mod tests {
 
     #[test]
     fn only_an_issued_invoice_is_voided() {
-        let voided = void(state(Lifecycle::Issued, 0)).expect("voided");
+        let voided = void(state(Lifecycle::Issued, 0), false).expect("voided");
         assert_eq!(voided.state.lifecycle, Lifecycle::Void);
         assert_eq!(voided.events, [HistoryEvent::Voided]);
         assert_eq!(
-            void(voided.state).map(|_| ()),
+            void(voided.state, false).map(|_| ()),
             Err(refused("invoice", Problem::AlreadyVoid))
         );
         assert_eq!(
-            void(state(Lifecycle::Draft, 0)).map(|_| ()),
+            void(state(Lifecycle::Draft, 0), false).map(|_| ()),
             Err(refused("invoice", Problem::InvoiceIsDraft))
         );
+    }
+
+    fn note(total_minor: i64) -> CreditNote {
+        CreditNote {
+            id: 12,
+            number: "NC-2026-0001".into(),
+            total: Money::new(total_minor, Currency::Eur),
+            invoice_id: 7,
+            invoice_number: "2026-0007".into(),
+        }
+    }
+
+    #[test]
+    fn a_credit_note_takes_its_total_off_the_invoice_and_both_histories_say_so() {
+        let credited = credit(state(Lifecycle::Issued, 0), note(4_000)).expect("credited");
+        assert_eq!(credited.invoice.state.credited_minor, 4_000);
+        assert_eq!(credited.invoice.state.version, 4);
+        assert_eq!(
+            credited.invoice.events,
+            [HistoryEvent::CreditNoteIssued(CreditNoteEvent {
+                credit_note_id: 12,
+                number: "NC-2026-0001".into(),
+                amount: Money::new(4_000, Currency::Eur),
+            })]
+        );
+        assert_eq!(
+            credited.credit_note_events,
+            [
+                HistoryEvent::Issued {
+                    number: "NC-2026-0001".into()
+                },
+                HistoryEvent::CorrectsInvoice {
+                    invoice_id: 7,
+                    number: "2026-0007".into()
+                }
+            ]
+        );
+        let rest = credit(credited.invoice.state, note(6_000)).expect("the rest");
+        assert_eq!(rest.invoice.state.credited_minor, 10_000);
+        assert_eq!(
+            credit(rest.invoice.state, note(1)).map(|_| ()),
+            Err(refused("invoice", Problem::FullyCredited))
+        );
+    }
+
+    #[test]
+    fn credit_notes_never_add_up_to_more_than_the_invoice_nor_correct_what_is_not_issued() {
+        let part = credit(state(Lifecycle::Issued, 0), note(7_000)).expect("credited");
+        assert_eq!(
+            credit(part.invoice.state, note(3_001)).map(|_| ()),
+            Err(refused(
+                "lines",
+                Problem::CreditExceedsInvoice {
+                    left_minor: 3_000,
+                    currency: Currency::Eur
+                }
+            ))
+        );
+        assert_eq!(
+            credit(state(Lifecycle::Draft, 0), note(1)).map(|_| ()),
+            Err(refused("invoice", Problem::InvoiceIsDraft))
+        );
+        assert_eq!(
+            credit(state(Lifecycle::Void, 0), note(1)).map(|_| ()),
+            Err(refused("invoice", Problem::AlreadyVoid))
+        );
+        let credit_note = InvoiceState {
+            kind: DocumentKind::CreditNote,
+            ..state(Lifecycle::Issued, 0)
+        };
+        assert_eq!(
+            credit(credit_note, note(1)).map(|_| ()),
+            Err(refused("invoice", Problem::CreditNoteOfCreditNote))
+        );
+        assert_eq!(
+            credit(state(Lifecycle::Issued, 0), note(0)).map(|_| ()),
+            Err(refused("lines", Problem::NothingToCredit))
+        );
+    }
+
+    #[test]
+    fn a_credited_invoice_a_transmitted_one_and_a_credit_note_are_never_voided() {
+        let credited = credit(state(Lifecycle::Issued, 0), note(1_000))
+            .expect("credited")
+            .invoice
+            .state;
+        assert_eq!(
+            void(credited, false).map(|_| ()),
+            Err(refused("invoice", Problem::HasCreditNotes))
+        );
+        assert_eq!(
+            void(state(Lifecycle::Issued, 0), true).map(|_| ()),
+            Err(refused("invoice", Problem::TransmittedUseCreditNote))
+        );
+        let credit_note = InvoiceState {
+            kind: DocumentKind::CreditNote,
+            ..state(Lifecycle::Issued, 0)
+        };
+        assert_eq!(
+            void(credit_note, false).map(|_| ()),
+            Err(refused("invoice", Problem::CreditNoteIsFinal))
+        );
+        assert_eq!(
+            record_payment(credit_note, payment(1)).map(|_| ()),
+            Err(refused("amount", Problem::CreditNoteTakesNoPayment))
+        );
+    }
+
+    #[test]
+    fn a_payment_never_goes_beyond_what_the_credit_notes_left() {
+        let credited = credit(state(Lifecycle::Issued, 0), note(4_000))
+            .expect("credited")
+            .invoice
+            .state;
+        assert_eq!(
+            record_payment(credited, payment(6_001)).map(|_| ()),
+            Err(refused("amount", Problem::NothingDue))
+        );
+        assert!(record_payment(credited, payment(6_000)).is_ok());
     }
 
     #[test]

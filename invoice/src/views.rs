@@ -5,11 +5,12 @@
 use serde::{Deserialize, Serialize};
 
 use crate::dates::Date;
+use crate::document::DocumentKind;
 use crate::organisation::Role;
 use crate::payment::PaymentMethod;
 use crate::status::InvoiceStatus;
 use crate::time_zone::TimeZone;
-use crate::{Language, Money};
+use crate::{Currency, Language, Money};
 
 /// Where an invoice's latest email stands.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -53,6 +54,9 @@ pub struct InvoiceRow {
     /// Issued as an Italian electronic invoice: its FatturaPA file exists.
     #[serde(default)]
     pub has_fatturapa: bool,
+    /// An invoice or a credit note.
+    #[serde(default)]
+    pub kind: DocumentKind,
 }
 
 /// Which invoices the list shows. `status` is a status code, `unpaid`, or
@@ -63,6 +67,9 @@ pub struct InvoiceFilter {
     pub status: String,
     #[serde(default)]
     pub text: String,
+    /// A document kind's code (`invoice`, `credit_note`), or empty for both.
+    #[serde(default)]
+    pub kind: String,
     #[serde(default)]
     pub sort: InvoiceSort,
     #[serde(default)]
@@ -169,4 +176,40 @@ pub struct UserRow {
     pub name: String,
     pub email: String,
     pub role: Role,
+}
+
+/// A credit note of an invoice, as the invoice's page lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreditNoteRow {
+    pub id: i64,
+    pub number: String,
+    pub issue_date: Date,
+    pub total: Money,
+}
+
+/// One of the invoice's lines in the credit note form, with what is left
+/// of it to credit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreditableLine {
+    pub description: String,
+    pub quantity_milli: i64,
+    pub remaining_milli: i64,
+    pub unit_price: Money,
+    pub tax_rate_bp: i64,
+}
+
+/// What the credit note form of one invoice shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreditNoteForm {
+    pub invoice_id: i64,
+    pub number: String,
+    pub issue_date: Date,
+    pub customer_name: String,
+    pub currency: Currency,
+    pub total: Money,
+    /// What earlier credit notes took off.
+    pub credited: Money,
+    pub lines: Vec<CreditableLine>,
+    /// Why no credit note can be issued (a draft, void, fully credited…).
+    pub refusal: Option<crate::problem::Problem>,
 }

@@ -9,8 +9,9 @@
 #[path = "support/xsd.rs"]
 mod xsd;
 
+use invoice::document::Correction;
 use invoice::fatturapa::samples::{company, consumer, document, line, seller, vat_free_line};
-use invoice::fatturapa::{DocumentKind, FatturaPa};
+use invoice::fatturapa::FatturaPa;
 use xsd::{
     schemas, sha256, validate, SCHEMA, SCHEMA_SHA256, SIGNATURE_SCHEMA, SIGNATURE_SCHEMA_SHA256,
 };
@@ -45,28 +46,26 @@ fn every_kind_of_file_invio_builds_is_valid_for_the_official_schema() {
             vat_free_line("Operazione non soggetta", 2_000, 5_000, "N2.2"),
         ],
     );
-    let refund = document("NC/0001", vec![line("Reso parziale", 1_000, 20_000, 2_200)]);
+    let mut refund = document("NC/0001", vec![line("Reso parziale", 1_000, 20_000, 2_200)]);
+    refund.corrects = Some(Correction {
+        number: "2026/0001".into(),
+        issue_date: invoice::dates::Date {
+            year: 2026,
+            month: 11,
+            day: 3,
+        },
+        reason: "Reso".into(),
+    });
     let file = |document, buyer, reference: Option<&str>| FatturaPa {
-        kind: DocumentKind::Invoice,
         document,
         seller: seller(),
         buyer,
         legal_reference: reference.map(str::to_owned),
         progressive: "0000A".into(),
-        corrects: None,
     };
     let mut to_a_pec = file(&standard, consumer(), None);
     to_a_pec.buyer.pec = Some("mario.rossi@pec.it".into());
-    let mut credit_note = file(&refund, company(), None);
-    credit_note.kind = DocumentKind::CreditNote;
-    credit_note.corrects = Some((
-        "2026/0001".into(),
-        invoice::dates::Date {
-            year: 2026,
-            month: 11,
-            day: 3,
-        },
-    ));
+    let credit_note = file(&refund, company(), None);
     let mut without_iban = file(&standard, company(), None);
     without_iban.seller.iban = None;
     let cases = [
@@ -101,13 +100,11 @@ fn every_kind_of_file_invio_builds_is_valid_for_the_official_schema() {
 fn files_that_break_the_schema_are_refused_by_the_validator() {
     let standard = document("2026/0001", vec![line("Consulenza", 1_000, 10_000, 2_200)]);
     let xml = FatturaPa {
-        kind: DocumentKind::Invoice,
         document: &standard,
         seller: seller(),
         buyer: company(),
         legal_reference: None,
         progressive: "00001".into(),
-        corrects: None,
     }
     .to_xml()
     .expect("xml");

@@ -4,9 +4,9 @@
 //! is written; every query is scoped to the signed-in user's organisation.
 
 use app::api::{
-    AdminBackend, AdminError, CustomerPage, DailySending, DraftOptions, EmailState, InvoiceDetail,
-    InvoiceFilter, InvoicePage, LinkRow, RecipientState, RecipientToConfirm, SendForm, StoreRow,
-    UserRow,
+    AdminBackend, AdminError, CreditNoteForm, CustomerPage, DailySending, DraftOptions, EmailState,
+    InvoiceDetail, InvoiceFilter, InvoicePage, LinkRow, RecipientState, RecipientToConfirm,
+    SendForm, StoreRow, UserRow,
 };
 use invoice::account::{
     normalise_login_email, routing_changed, AccountEmail, NewUserInput, SignupInput,
@@ -22,15 +22,16 @@ use invoice::problem::Problem;
 use invoice::recipients::{
     normalise, resend_refusal, utc_day_start, CONFIRMATION_VALID_MS, RESEND_WAIT_MINUTES,
 };
-use invoice::status::amount_due;
 use invoice::store::{StoreInput, StoreSettings};
+use invoice::views::CreditableLine;
 use invoice::{Language, Money};
 
 use crate::auth::{self, new_session_token, token_hash};
 use crate::db::accounts::{Addressee, TokenPurpose};
 use crate::db::events::append;
 use crate::db::{
-    accounts, customers, fatturapa, invoices, links, now_ms, outbox, random_id, stores,
+    accounts, credit_notes, customers, fatturapa, invoices, links, now_ms, outbox, random_id,
+    stores,
 };
 use crate::error::{invalid, refused, InvalidInput, ServerError};
 use crate::recipients::MAX_CONFIRMATIONS_PER_DAY;
@@ -356,6 +357,8 @@ impl AdminBackend for Services {
         let payments = invoices::payments(&self.db, organisation, id, invoice.currency).await?;
         let history = invoices::history(&self.db, organisation, id).await?;
         let (email, sends) = invoices::email_state(&self.db, organisation, id).await?;
+        let credit_notes = credit_notes::for_invoice(&self.db, organisation, id).await?;
+        let corrects = credit_notes::corrected(&self.db, organisation, id).await?;
         let draft = DraftInput {
             customer_id: invoice.customer_id.to_string(),
             store_id: invoice.store_id.to_string(),
@@ -386,10 +389,7 @@ impl AdminBackend for Services {
             version: invoice.version,
             total: Money::new(invoice.total_minor, invoice.currency),
             paid: Money::new(invoice.paid_minor, invoice.currency),
-            amount_due: Money::new(
-                amount_due(invoice.total_minor, invoice.paid_minor),
-                invoice.currency,
-            ),
+            amount_due: Money::new(invoice.amount_due(), invoice.currency),
             payments,
             automatic_send_skipped: email == EmailState::NotSent
                 && history
@@ -399,7 +399,7 @@ impl AdminBackend for Services {
                 invoice.lifecycle,
                 EmailPurpose::Reminder,
                 invoice.due_date,
-                amount_due(invoice.total_minor, invoice.paid_minor),
+                invoice.amount_due(),
             )
             .is_none(),
             history,
@@ -412,6 +412,19 @@ impl AdminBackend for Services {
             fatturapa_file: fatturapa::get(&self.db, organisation, id)
                 .await?
                 .map(|file| file.file_name),
+            kind: invoice.kind,
+            credited: Money::new(invoice.credited_minor, invoice.currency),
+            credit_notes,
+            corrects,
+            reason: invoice
+                .document
+                .as_ref()
+                .and_then(|document| document.corrects.as_ref())
+                .map(|correction| correction.reason.clone())
+                .unwrap_or_default(),
+            can_credit: invoice.lifecycle == invoice::status::Lifecycle::Issued
+                && invoice.kind == invoice::document::DocumentKind::Invoice
+                && invoice.credited_minor < invoice.total_minor,
         })
     }
 
@@ -569,7 +582,7 @@ impl AdminBackend for Services {
         // Whether the invoice takes a payment at all is the transition's to
         // say (invoice::transitions), under the transaction's lock.
         let invoice = invoices::get(&self.db, user.organisation, invoice_id).await?;
-        let due = amount_due(invoice.total_minor, invoice.paid_minor);
+        let due = invoice.amount_due();
         let valid = payment.validate(invoice.currency, due).map_err(invalid)?;
         Ok(invoices::record_payment(
             &self.db,
@@ -609,7 +622,7 @@ impl AdminBackend for Services {
     ) -> Result<SendForm, AdminError> {
         let organisation = user.organisation;
         let invoice = invoices::get(&self.db, organisation, invoice_id).await?;
-        let due_minor = amount_due(invoice.total_minor, invoice.paid_minor);
+        let due_minor = invoice.amount_due();
         let refusal = send_refusal(invoice.lifecycle, purpose, invoice.due_date, due_minor);
         let Some(document) = invoice.document.clone() else {
             return Err(AdminError::invalid("invoice", Problem::InvoiceIsDraft));
@@ -675,7 +688,7 @@ impl AdminBackend for Services {
         }
         self.require_confirmed_owner(organisation).await?;
         let invoice = invoices::get(&self.db, organisation, invoice_id).await?;
-        let due_minor = amount_due(invoice.total_minor, invoice.paid_minor);
+        let due_minor = invoice.amount_due();
         if let Some(problem) = send_refusal(invoice.lifecycle, purpose, invoice.due_date, due_minor)
         {
             return Err(AdminError::invalid("to", problem));
@@ -919,5 +932,72 @@ impl AdminBackend for Services {
             self.publish_now(user.organisation, invoice_id).await;
         }
         Ok(())
+    }
+
+    /// The credit note form of an invoice: its lines and what earlier
+    /// credit notes left of each.
+    async fn credit_note_form(
+        &self,
+        user: &CurrentUser,
+        invoice_id: i64,
+    ) -> Result<CreditNoteForm, AdminError> {
+        let (invoice, credited) =
+            credit_notes::creditable(&self.db, user.organisation, invoice_id).await?;
+        let Some(document) = invoice.document.clone() else {
+            return Err(AdminError::invalid("invoice", Problem::InvoiceIsDraft));
+        };
+        let left = invoice::credit_note::remaining(&document.lines, &credited);
+        let refusal = match (invoice.lifecycle, invoice.kind) {
+            (_, invoice::document::DocumentKind::CreditNote) => {
+                Some(Problem::CreditNoteOfCreditNote)
+            }
+            (invoice::status::Lifecycle::Void, _) => Some(Problem::AlreadyVoid),
+            _ if invoice.credited_minor >= invoice.total_minor
+                || left.iter().all(|quantity| *quantity == 0) =>
+            {
+                Some(Problem::FullyCredited)
+            }
+            _ => None,
+        };
+        Ok(CreditNoteForm {
+            invoice_id,
+            number: document.number.clone(),
+            issue_date: document.issue_date,
+            customer_name: invoice.customer_name.clone(),
+            currency: invoice.currency,
+            total: document.totals.total,
+            credited: Money::new(invoice.credited_minor, invoice.currency),
+            lines: document
+                .lines
+                .iter()
+                .zip(left)
+                .map(|(line, remaining_milli)| CreditableLine {
+                    description: line.description.clone(),
+                    quantity_milli: line.quantity_milli,
+                    remaining_milli,
+                    unit_price: Money::new(line.unit_price_minor, invoice.currency),
+                    tax_rate_bp: line.tax_rate_bp,
+                })
+                .collect(),
+            refusal,
+        })
+    }
+
+    async fn issue_credit_note(
+        &self,
+        user: &CurrentUser,
+        invoice_id: i64,
+        input: invoice::credit_note::CreditNoteInput,
+    ) -> Result<i64, AdminError> {
+        Ok(credit_notes::issue(
+            &self.db,
+            user.organisation,
+            user.id,
+            invoice_id,
+            &input,
+            today(),
+            now_ms(),
+        )
+        .await?)
     }
 }

@@ -3,6 +3,7 @@
 //! default; Postgres is what several server instances share.
 
 pub mod accounts;
+pub mod credit_notes;
 pub mod customers;
 pub mod edge_state;
 pub mod events;

@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use invoice::document::DocumentLayout;
 use invoice::organisation::OrganisationId;
+use invoice::pdf::Settlement;
 use invoice::PublicDocument;
 use tokio::sync::OnceCell;
 
@@ -31,7 +32,7 @@ pub struct PdfCache {
 
 struct Kept {
     document: PublicDocument,
-    paid_minor: i64,
+    settled: Settlement,
     layout: DocumentLayout,
     pdf: OnceCell<Vec<u8>>,
 }
@@ -42,19 +43,19 @@ impl PdfCache {
         self.renders.load(Ordering::Relaxed)
     }
 
-    /// The PDF of `document` with `paid_minor` paid, in `layout`: the one
+    /// The PDF of `document` with what is `settled`, in `layout`: the one
     /// kept, or rendered off the async threads (a 100-line invoice takes a
     /// while) and kept.
     pub async fn render(
         &self,
         document: PublicDocument,
-        paid_minor: i64,
+        settled: Settlement,
         layout: DocumentLayout,
     ) -> Result<Vec<u8>, ServerError> {
         let kept = {
             let mut recent = self.recent.lock().unwrap_or_else(PoisonError::into_inner);
             let found = recent.iter().position(|kept| {
-                kept.paid_minor == paid_minor && kept.layout == layout && kept.document == document
+                kept.settled == settled && kept.layout == layout && kept.document == document
             });
             match found {
                 Some(at) => {
@@ -65,7 +66,7 @@ impl PdfCache {
                 None => {
                     let kept = Arc::new(Kept {
                         document,
-                        paid_minor,
+                        settled,
                         layout,
                         pdf: OnceCell::new(),
                     });
@@ -79,10 +80,10 @@ impl PdfCache {
             .pdf
             .get_or_try_init(|| async {
                 self.renders.fetch_add(1, Ordering::Relaxed);
-                let (document, paid_minor, layout) =
-                    (kept.document.clone(), kept.paid_minor, kept.layout);
+                let (document, settled, layout) =
+                    (kept.document.clone(), kept.settled, kept.layout);
                 tokio::task::spawn_blocking(move || {
-                    invoice::pdf::render(&document, paid_minor, layout)
+                    invoice::pdf::render(&document, settled, layout)
                 })
                 .await
                 .map_err(|error| ServerError::Pdf(error.to_string()))
@@ -93,15 +94,15 @@ impl PdfCache {
 }
 
 impl Services {
-    /// The PDF of a document with `paid_minor` paid, in `layout`; rendered
+    /// The PDF of a document with what is `settled`, in `layout`; rendered
     /// once while it is kept (see [`PdfCache`]).
     pub async fn render_pdf(
         &self,
         document: PublicDocument,
-        paid_minor: i64,
+        settled: Settlement,
         layout: DocumentLayout,
     ) -> Result<Vec<u8>, ServerError> {
-        self.pdfs.render(document, paid_minor, layout).await
+        self.pdfs.render(document, settled, layout).await
     }
 
     /// The PDF of an issued (or void) invoice, in the layout asked for.
@@ -112,11 +113,10 @@ impl Services {
         layout: DocumentLayout,
     ) -> Result<(String, Vec<u8>), ServerError> {
         let invoice = invoices::get(&self.db, organisation, invoice_id).await?;
+        let settled = invoice.settlement();
         let document = invoice.document.ok_or(ServerError::NotFound)?;
         let name = document.pdf_file_name();
-        let pdf = self
-            .render_pdf(document, invoice.paid_minor, layout)
-            .await?;
+        let pdf = self.render_pdf(document, settled, layout).await?;
         Ok((name, pdf))
     }
 }
@@ -128,6 +128,13 @@ mod tests {
     use invoice::{Currency, Language};
 
     use super::*;
+
+    fn paid(paid_minor: i64) -> Settlement {
+        Settlement {
+            paid_minor,
+            credited_minor: 0,
+        }
+    }
 
     fn document(number: &str) -> PublicDocument {
         let lines = vec![DocumentLine {
@@ -159,6 +166,7 @@ mod tests {
             lines,
             notes: String::new(),
             legal_channel: None,
+            corrects: None,
         }
     }
 
@@ -166,11 +174,11 @@ mod tests {
     async fn the_same_pdf_asked_for_again_is_rendered_once() {
         let cache = PdfCache::default();
         let first = cache
-            .render(document("1"), 0, DocumentLayout::A4)
+            .render(document("1"), paid(0), DocumentLayout::A4)
             .await
             .expect("pdf");
         let again = cache
-            .render(document("1"), 0, DocumentLayout::A4)
+            .render(document("1"), paid(0), DocumentLayout::A4)
             .await
             .expect("pdf");
         assert_eq!(first, again);
@@ -180,7 +188,7 @@ mod tests {
     #[tokio::test]
     async fn emails_of_one_send_asking_at_once_wait_for_one_rendering() {
         let cache = PdfCache::default();
-        let asks = (0..4).map(|_| cache.render(document("1"), 0, DocumentLayout::A4));
+        let asks = (0..4).map(|_| cache.render(document("1"), paid(0), DocumentLayout::A4));
         let pdfs = futures::future::join_all(asks).await;
         assert!(pdfs.iter().all(Result::is_ok));
         assert_eq!(cache.renders(), 1);
@@ -189,14 +197,14 @@ mod tests {
     #[tokio::test]
     async fn another_amount_paid_layout_or_document_is_rendered_anew() {
         let cache = PdfCache::default();
-        for (number, paid, layout) in [
+        for (number, amount, layout) in [
             ("1", 0, DocumentLayout::A4),
             ("1", 500, DocumentLayout::A4),
             ("1", 0, DocumentLayout::Receipt80mm),
             ("2", 0, DocumentLayout::A4),
         ] {
             cache
-                .render(document(number), paid, layout)
+                .render(document(number), paid(amount), layout)
                 .await
                 .expect("pdf");
         }

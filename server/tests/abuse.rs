@@ -15,6 +15,8 @@ mod support;
 
 #[path = "abuse/accounts.rs"]
 mod accounts;
+#[path = "abuse/credit_notes.rs"]
+mod credit_notes;
 #[path = "abuse/fatturapa.rs"]
 mod fatturapa;
 #[path = "abuse/flood.rs"]

@@ -8,11 +8,19 @@ mod support;
 
 use app::api::AdminBackend;
 use axum::http::{header, StatusCode};
+use invoice::credit_note::{CreditNoteInput, WHOLE};
 use invoice::customer::CustomerInput;
+use invoice::dates::Date;
 use invoice::document::LineInput;
 use invoice::italy::FiscalProblem;
 use invoice::problem::Problem;
+use server::db::now_ms;
 use support::{body_text, databases, draft, get, router, World};
+
+/// Invoices are numbered in the year they are issued.
+fn this_year() -> i32 {
+    Date::from_unix_millis(now_ms()).year
+}
 
 #[tokio::test]
 async fn an_italian_invoice_is_issued_with_its_fatturapa_file_and_a_courtesy_copy() {
@@ -59,7 +67,7 @@ async fn an_italian_invoice_is_issued_with_its_fatturapa_file_and_a_courtesy_cop
             .await
             .expect("issued");
         let detail = world.services.get_invoice(user, id).await.expect("invoice");
-        assert_eq!(detail.number.as_deref(), Some("2026-0001"));
+        assert_eq!(detail.number, Some(format!("{}-0001", this_year())));
         assert_eq!(
             detail.fatturapa_file.as_deref(),
             Some("IT06363391001_00001.xml")
@@ -85,7 +93,7 @@ async fn an_italian_invoice_is_issued_with_its_fatturapa_file_and_a_courtesy_cop
             "<RegimeFiscale>RF19</RegimeFiscale>",
             "<Natura>N2.2</Natura>",
             "<BolloVirtuale>SI</BolloVirtuale>",
-            "<Numero>2026-0001</Numero>",
+            format!("<Numero>{}-0001</Numero>", this_year()).as_str(),
             "<IBAN>IT60X0542811101000000123456</IBAN>",
             "<RiferimentoNormativo>Operazione in franchigia da IVA ai sensi dell&#39;art. 1, commi 54-89, L. 190/2014</RiferimentoNormativo>",
         ] {
@@ -182,10 +190,57 @@ async fn an_invoice_that_sdi_would_reject_is_not_issued_and_uses_no_number() {
             .await
             .expect("issued");
         let detail = world.services.get_invoice(user, id).await.expect("invoice");
-        assert_eq!(detail.number.as_deref(), Some("2026-0001"));
+        assert_eq!(detail.number, Some(format!("{}-0001", this_year())));
         assert_eq!(
             detail.fatturapa_file.as_deref(),
             Some("IT06363391001_00001.xml")
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_italian_credit_note_is_a_td04_file_that_cites_the_invoice_it_corrects() {
+    for db in databases().await {
+        let world = World::new(db).await;
+        world.make_italian().await;
+        let user = world.user();
+        let id = world.issued().await;
+        let note = world
+            .services
+            .issue_credit_note(
+                user,
+                id,
+                CreditNoteInput {
+                    scope: WHOLE.into(),
+                    quantities: Vec::new(),
+                    reason: "Reso".into(),
+                },
+            )
+            .await
+            .expect("credited");
+        let detail = world.services.get_invoice(user, note).await.expect("note");
+        assert_eq!(
+            detail.fatturapa_file.as_deref(),
+            Some("IT06363391001_00002.xml")
+        );
+        let router = router(world.services.clone());
+        let file = get(
+            &router,
+            &format!("/invoices/{note}/fatturapa.xml"),
+            Some(&world.merchant.session),
+        )
+        .await;
+        let xml = body_text(file).await;
+        for expected in [
+            "<TipoDocumento>TD04</TipoDocumento>",
+            "<DatiFattureCollegate>",
+            format!("<IdDocumento>{}-0001</IdDocumento>", this_year()).as_str(),
+        ] {
+            assert!(xml.contains(expected), "{expected} in\n{xml}");
+        }
+        assert!(
+            !xml.contains("<DatiPagamento>"),
+            "a credit note asks for no payment"
         );
     }
 }

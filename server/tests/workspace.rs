@@ -1041,7 +1041,8 @@ async fn a_foreign_organisation_id_in_the_session_sees_nothing() {
 
 /// The list's status filter is SQL, the Status column is
 /// `invoice::status::derive_status`: over every lifecycle, every amount paid
-/// around the total and every due date around today, each status filter
+/// around the total, credit notes of none, part or all of it, and every due
+/// date around today, each status filter
 /// shows exactly the invoices whose column says that status, on every engine.
 #[tokio::test]
 async fn each_status_filter_shows_exactly_the_invoices_of_that_status() {
@@ -1062,6 +1063,7 @@ async fn each_status_filter_shows_exactly_the_invoices_of_that_status() {
     ];
     let total = 10_000_i64;
     let paid_amounts = [0, 1, total / 2, total - 1, total];
+    let credited_amounts = [0, total / 2, total];
     for db in support::databases().await {
         for statement in [
             "INSERT INTO organisations (id, name, created_at) VALUES (1, 'Bottega Rossi', 0)",
@@ -1076,12 +1078,16 @@ async fn each_status_filter_shows_exactly_the_invoices_of_that_status() {
         let mut id = 0_i64;
         for lifecycle in [Lifecycle::Draft, Lifecycle::Issued, Lifecycle::Void] {
             for due in due_dates {
-                for paid in paid_amounts {
+                for (paid, credited) in paid_amounts
+                    .into_iter()
+                    .flat_map(|paid| credited_amounts.map(|credited| (paid, credited)))
+                {
                     id += 1;
                     sqlx::query(
                         "INSERT INTO invoices (id, organisation_id, store_id, customer_id, lifecycle, issue_date, due_date, sort_date,
-                                               currency, total_minor, paid_minor, lines, notes, search_text, customer_name, edge_key, created_at, updated_at)
-                         VALUES ($1, 1, 1, 1, $2, '2026-11-01', $3, '2026-11-01', 'EUR', $4, $5, '[]', '', '', 'Maria Pérez', $6, 0, 0)",
+                                               currency, total_minor, paid_minor, lines, notes, search_text, customer_name, edge_key, created_at, updated_at,
+                                               credited_minor)
+                         VALUES ($1, 1, 1, 1, $2, '2026-11-01', $3, '2026-11-01', 'EUR', $4, $5, '[]', '', '', 'Maria Pérez', $6, 0, 0, $7)",
                     )
                     .bind(id)
                     .bind(lifecycle.code())
@@ -1089,11 +1095,15 @@ async fn each_status_filter_shows_exactly_the_invoices_of_that_status() {
                     .bind(total)
                     .bind(paid)
                     .bind(format!("key-{id}"))
+                    .bind(credited)
                     .execute(&db.pool)
                     .await
                     .expect("invoice");
                     let due = due.map(|due| Date::parse(due).expect("a date"));
-                    expected.push((id, derive_status(lifecycle, total, paid, due, today)));
+                    expected.push((
+                        id,
+                        derive_status(lifecycle, total, paid, credited, due, today),
+                    ));
                 }
             }
         }

@@ -2,6 +2,7 @@
 //! with its PDF, payments and history.
 
 use invoice::dates::format_instant;
+use invoice::document::DocumentKind;
 use invoice::document::{
     parse_quantity, parse_tax_rate, totals, DocumentLine, DraftInput, LineInput,
 };
@@ -499,6 +500,8 @@ fn IssuedInvoice(
     let currency = detail.total.currency;
     let (total, paid, due) = (detail.total, detail.paid, detail.amount_due);
     let is_void = detail.lifecycle == Lifecycle::Void;
+    let credit_note = detail.kind == DocumentKind::CreditNote;
+    let credited = detail.credited;
     let payment_error = action_error(payment);
     inputs.default_payment(due, detail.today);
     let PageInputs {
@@ -541,8 +544,10 @@ fn IssuedInvoice(
     });
     view! {
         <div class="page-head">
-            <h1>{t(T::Invoice)} " " {number.clone()}</h1>
-            <span class=format!("pill status-{}", status.code()) data-testid="status">{move || status.label(language.get())}</span>
+            <h1>{if credit_note { t(T::CreditNote) } else { t(T::Invoice) }} " " {number.clone()}</h1>
+            {(!credit_note).then(|| view! {
+                <span class=format!("pill status-{}", status.code()) data-testid="status">{move || status.label(language.get())}</span>
+            })}
             <a href="/invoices">{t(T::BackToInvoices)}</a>
         </div>
         <ErrorAlert error=general_errors />
@@ -553,10 +558,27 @@ fn IssuedInvoice(
             <dl class="facts">
                 <div><dt>{t(T::Customer)}</dt><dd>{detail.customer_name.clone()} <div class="muted small">{detail.customer_email.clone()}</div></dd></div>
                 <div><dt>{t(T::Store)}</dt><dd>{detail.store_name.clone()}</dd></div>
-                <div><dt>{t(T::Total)}</dt><dd data-testid="total">{move || total.format(language.get())}</dd></div>
-                <div><dt>{t(T::AmountPaid)}</dt><dd data-testid="paid">{move || paid.format(language.get())}</dd></div>
-                <div><dt>{t(T::AmountDue)}</dt><dd data-testid="due">{move || due.format(language.get())}</dd></div>
+                {detail.corrects.clone().map(|(invoice_id, invoice_number)| view! {
+                    <div><dt>{t(T::CorrectsInvoice)}</dt><dd data-testid="corrects"><a href=format!("/invoices/{invoice_id}")>{invoice_number}</a></dd></div>
+                })}
+                {if credit_note {
+                    view! {
+                        <div><dt>{t(T::AmountCredited)}</dt><dd data-testid="total">{move || total.format(language.get())}</dd></div>
+                    }.into_any()
+                } else {
+                    view! {
+                        <div><dt>{t(T::Total)}</dt><dd data-testid="total">{move || total.format(language.get())}</dd></div>
+                        <div><dt>{t(T::AmountPaid)}</dt><dd data-testid="paid">{move || paid.format(language.get())}</dd></div>
+                        {(credited.minor > 0).then(|| view! {
+                            <div><dt>{t(T::Credited)}</dt><dd data-testid="credited">{move || credited.format(language.get())}</dd></div>
+                        })}
+                        <div><dt>{t(T::AmountDue)}</dt><dd data-testid="due">{move || due.format(language.get())}</dd></div>
+                    }.into_any()
+                }}
                 <div><dt>{t(T::EmailSent)}</dt><dd><EmailCell email=detail.email.clone() time_zone=detail.time_zone /></dd></div>
+                {credit_note.then(|| view! {
+                    <div class="wide"><dt>{t(T::Reason)}</dt><dd data-testid="reason">{detail.reason.clone()}</dd></div>
+                })}
             </dl>
             <div class="form-actions">
                 <a class="button" href=format!("/invoices/{id}/pdf?layout=a4") download>{t(T::DownloadPdf)}</a>
@@ -571,11 +593,16 @@ fn IssuedInvoice(
                 {detail.can_remind.then(|| view! {
                     <a class="button" href=format!("/invoices/{id}/send?purpose=reminder")>{t(T::SendReminder)}</a>
                 })}
-                <ActionForm action=actions.duplicate>
-                    <input type="hidden" name="id" value=id />
-                    <button type="submit">{t(T::Duplicate)}</button>
-                </ActionForm>
-                {(!is_void).then(|| view! {
+                {detail.can_credit.then(|| view! {
+                    <a class="button" href=format!("/invoices/{id}/credit")>{t(T::IssueCreditNote)}</a>
+                })}
+                {(!credit_note).then(|| view! {
+                    <ActionForm action=actions.duplicate>
+                        <input type="hidden" name="id" value=id />
+                        <button type="submit">{t(T::Duplicate)}</button>
+                    </ActionForm>
+                })}
+                {(!is_void && !credit_note && credited.minor == 0).then(|| view! {
                     <ActionForm action=actions.void>
                         <input type="hidden" name="id" value=id />
                         <button type="submit" class="danger">{t(T::Void)}</button>
@@ -609,6 +636,8 @@ fn IssuedInvoice(
                 </table>
             </div>
         </section>
+        <CreditNotes notes=detail.credit_notes.clone() />
+        {(!credit_note).then(|| view! {
         <section class="card" aria-labelledby="payments-title">
             <h2 id="payments-title">{t(T::Payments)}</h2>
             {if detail.payments.is_empty() {
@@ -663,9 +692,39 @@ fn IssuedInvoice(
                 </ActionForm>
             })}
         </section>
+        })}
         <SentLinks id links=detail.links.clone() revoke />
         <History entries=detail.history.clone() filter=history_filter />
     }
+}
+
+/// The credit notes that correct this invoice, each a link to its page.
+#[component]
+fn CreditNotes(notes: Vec<crate::api::CreditNoteRow>) -> impl IntoView {
+    let language = use_language();
+    (!notes.is_empty()).then(|| {
+        view! {
+            <section class="card" aria-labelledby="credit-notes-title" data-testid="credit-notes">
+                <h2 id="credit-notes-title">{t(T::CreditNotes)}</h2>
+                <table>
+                    <thead><tr>
+                        <th scope="col">{t(T::Number)}</th>
+                        <th scope="col">{t(T::Date)}</th>
+                        <th scope="col" class="num">{t(T::AmountCredited)}</th>
+                    </tr></thead>
+                    <tbody>
+                        {notes.into_iter().map(|note| view! {
+                            <tr>
+                                <td><a href=format!("/invoices/{}", note.id)>{note.number.clone()}</a></td>
+                                <td>{move || note.issue_date.format(language.get())}</td>
+                                <td class="num">{move || note.total.format(language.get())}</td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </section>
+        }
+    })
 }
 
 /// The links this invoice was sent with, newest first; each can be revoked.
@@ -787,13 +846,23 @@ fn HistoryItem(entry: crate::api::HistoryEntry) -> impl IntoView {
     let person_at_link = at_link
         .as_ref()
         .is_some_and(|link| !link.automated && link.kind != EdgeEventKind::LinkFetched);
+    // A credit note's entry leads to the other document.
+    let other_document = match &entry.event {
+        HistoryEvent::CreditNoteIssued(note) => Some(note.credit_note_id),
+        HistoryEvent::CorrectsInvoice { invoice_id, .. } => Some(*invoice_id),
+        _ => None,
+    };
     let event = entry.event;
+    let what = move || history_text(&event, language.get());
     view! {
         <li class:automated=automated class:by-person=person_at_link>
             <time>{move || format_instant(entry.at_ms, language.get(), time_zone)}</time>
             " "
             {copy.then(|| view! { <span class="pill">{t(T::Copy)}</span> " " })}
-            <span class="what">{move || history_text(&event, language.get())}</span>
+            {match other_document {
+                Some(id) => view! { <a class="what" href=format!("/invoices/{id}")>{what}</a> }.into_any(),
+                None => view! { <span class="what">{what}</span> }.into_any(),
+            }}
             {(entry.count > 1).then(|| format!(" (×{})", entry.count))}
             {at_link.map(|link| {
                 let reasons = link.reasons.clone();
@@ -926,6 +995,12 @@ fn history_text(event: &HistoryEvent, language: Language) -> String {
         HistoryEvent::AutomaticSendSkipped => plain(T::AutomaticSendSkipped),
         HistoryEvent::AutomaticSendOverQuota => plain(T::EventEmailRefusedOverQuota),
         HistoryEvent::FreshLinkRequested => plain(T::EventFreshLinkRequested),
+        HistoryEvent::CreditNoteIssued(note) => tr(language, T::EventCreditNoteIssued)
+            .replace("{number}", &note.number)
+            .replace("{amount}", &note.amount.format(language)),
+        HistoryEvent::CorrectsInvoice { number, .. } => {
+            tr(language, T::EventCorrectsInvoice).replace("{number}", number)
+        }
         // Who, what, and how sure: a machine's doing never reads as a
         // person's, nor a copy's as the customer's.
         HistoryEvent::Link(link) => {

@@ -2,6 +2,7 @@
 //! the Email sent and Opened columns, and each row's ⋯ menu.
 
 use invoice::dates::format_instant;
+use invoice::document::DocumentKind;
 use invoice::email::{send_refusal, EmailPurpose};
 use invoice::status::InvoiceStatus;
 use invoice::time_zone::TimeZone;
@@ -55,6 +56,7 @@ pub fn InvoicesPage() -> impl IntoView {
         query.with(|query| InvoiceFilter {
             status: query.get("status").unwrap_or_default(),
             text: query.get("q").unwrap_or_default(),
+            kind: query.get("kind").unwrap_or_default(),
             sort: InvoiceSort::parse(&query.get("sort").unwrap_or_default()),
             ascending: query.get("dir").as_deref() == Some("asc"),
             after: query.get("after").filter(|after| !after.is_empty()),
@@ -74,14 +76,15 @@ pub fn InvoicesPage() -> impl IntoView {
     });
     let filtered = move || {
         let filter = filter.get();
-        !filter.status.is_empty() || !filter.text.is_empty()
+        !filter.status.is_empty() || !filter.text.is_empty() || !filter.kind.is_empty()
     };
     let next_href = move |next: String| {
         let filter = filter.get_untracked();
         format!(
-            "/invoices?status={}&q={}&sort={}&dir={}&after={}",
+            "/invoices?status={}&q={}&kind={}&sort={}&dir={}&after={}",
             url_escape(&filter.status),
             url_escape(&filter.text),
+            url_escape(&filter.kind),
             filter.sort.code(),
             if filter.ascending { "asc" } else { "desc" },
             url_escape(&next)
@@ -122,6 +125,19 @@ pub fn InvoicesPage() -> impl IntoView {
                                 }
                             })
                             .collect_view()}
+                    </select>
+                </label>
+                <label class="field">
+                    <span>{t(T::DocumentKind)}</span>
+                    <select name="kind">
+                        <option value="" selected=move || filter.get().kind.is_empty()>{t(T::AllDocuments)}</option>
+                        {DocumentKind::ALL.into_iter().map(|kind| {
+                            let label = match kind {
+                                DocumentKind::Invoice => T::Invoices,
+                                DocumentKind::CreditNote => T::CreditNotes,
+                            };
+                            view! { <option value=kind.code() selected=move || filter.get().kind == kind.code()>{t(label)}</option> }
+                        }).collect_view()}
                     </select>
                 </label>
                 <label class="field">
@@ -277,7 +293,12 @@ fn InvoiceRowView(row: InvoiceRow, actions: RowActions) -> impl IntoView {
     let label = row.number.clone().unwrap_or_default();
     let href = format!("/invoices/{}", row.id);
     let issue_date = row.issue_date;
-    let total = row.total;
+    let kind = row.kind;
+    // A credit note gives back: its total reads as money off.
+    let total = match kind {
+        DocumentKind::Invoice => row.total,
+        DocumentKind::CreditNote => invoice::Money::new(-row.total.minor, row.total.currency),
+    };
     let can_remind = send_refusal(
         row.status.lifecycle(),
         EmailPurpose::Reminder,
@@ -294,18 +315,19 @@ fn InvoiceRowView(row: InvoiceRow, actions: RowActions) -> impl IntoView {
                         None => view! { <em>{t(T::Draft)}</em> }.into_any(),
                     }}
                 </a>
+                {(kind == DocumentKind::CreditNote).then(|| view! { " " <span class="pill credit-note">{t(T::CreditNote)}</span> })}
             </td>
             <td data-label=move || t(T::Date)()>{move || issue_date.map(|date| date.format(language.get())).unwrap_or_default()}</td>
             <td data-label=move || t(T::Customer)()>
                 <div>{row.customer_name.clone()}</div>
                 <div class="muted small">{row.customer_email.clone()}</div>
             </td>
-            <td class="num" data-label=move || t(T::Total)()>{move || total.format(language.get())}</td>
+            <td class="num" class:credit=kind == DocumentKind::CreditNote data-label=move || t(T::Total)()>{move || total.format(language.get())}</td>
             <td data-label=move || t(T::Status)()><span class=format!("pill status-{}", status.code())>{move || status.label(language.get())}</span></td>
             <td data-column="email-sent" data-label=move || t(T::EmailSent)()><EmailCell email=row.email.clone() time_zone /></td>
             <td data-column="opened" data-label=move || t(T::Opened)()>{opened_cell}</td>
             <td class="row-actions">
-                <RowMenu id=row.id issued label sends=row.sends status can_remind has_fatturapa=row.has_fatturapa actions />
+                <RowMenu id=row.id issued label sends=row.sends status can_remind has_fatturapa=row.has_fatturapa actions kind />
             </td>
         </tr>
     }
@@ -325,7 +347,11 @@ fn RowMenu(
     /// Issued as an Italian electronic invoice.
     has_fatturapa: bool,
     actions: RowActions,
+    kind: DocumentKind,
 ) -> impl IntoView {
+    let invoice = kind == DocumentKind::Invoice;
+    let can_credit =
+        invoice && issued && !matches!(status, InvoiceStatus::Void | InvoiceStatus::Credited);
     let language = use_language();
     let menu_label = move || format!("{} {}", tr(language.get(), T::ActionsFor), label);
     let can_send = issued && status != InvoiceStatus::Void;
@@ -349,11 +375,16 @@ fn RowMenu(
                 {can_remind.then(|| view! {
                     <a href=format!("/invoices/{id}/send?purpose=reminder")>{t(T::SendReminder)}</a>
                 })}
-                <ActionForm action=actions.duplicate>
-                    <input type="hidden" name="id" value=id />
-                    <button type="submit">{t(T::Duplicate)}</button>
-                </ActionForm>
-                {(issued && status != InvoiceStatus::Void).then(|| view! {
+                {can_credit.then(|| view! {
+                    <a href=format!("/invoices/{id}/credit")>{t(T::IssueCreditNote)}</a>
+                })}
+                {invoice.then(|| view! {
+                    <ActionForm action=actions.duplicate>
+                        <input type="hidden" name="id" value=id />
+                        <button type="submit">{t(T::Duplicate)}</button>
+                    </ActionForm>
+                })}
+                {(invoice && issued && !matches!(status, InvoiceStatus::Void | InvoiceStatus::Credited)).then(|| view! {
                     <ActionForm action=actions.void>
                         <input type="hidden" name="id" value=id />
                         <button type="submit" class="danger">{t(T::Void)}</button>

@@ -52,6 +52,11 @@ fn SendDialog(form: SendForm) -> impl IntoView {
     let back = format!("/invoices/{invoice_id}");
     let number = form.document.number.clone();
     let title = match form.purpose {
+        EmailPurpose::Invoice
+            if form.document.kind() == invoice::document::DocumentKind::CreditNote =>
+        {
+            T::SendCreditNoteTitle
+        }
         EmailPurpose::Invoice => T::SendInvoiceTitle,
         EmailPurpose::Reminder => T::SendReminderTitle,
     };

@@ -3,6 +3,7 @@
 use invoice::events::{fold_views, published_history, PublicState};
 use invoice::history::{customer_history, PaymentFact};
 use invoice::organisation::OrganisationId;
+use invoice::pdf::Settlement;
 use invoice::status::Lifecycle;
 use invoice::Currency;
 use sqlx::Row;
@@ -17,7 +18,7 @@ pub async fn read(
     invoice_id: i64,
 ) -> Result<(PublicState, i64), ServerError> {
     let invoice = sqlx::query(
-        "SELECT i.lifecycle, i.currency, i.paid_minor, i.state_version, s.time_zone
+        "SELECT i.lifecycle, i.currency, i.paid_minor, i.credited_minor, i.state_version, s.time_zone
          FROM invoices i JOIN stores s ON s.id = i.store_id
          WHERE i.organisation_id = $1 AND i.id = $2",
     )
@@ -52,6 +53,7 @@ pub async fn read(
             lifecycle: Lifecycle::parse(&lifecycle)
                 .ok_or_else(|| ServerError::Corrupt(format!("lifecycle {lifecycle}")))?,
             paid_minor: invoice.try_get("paid_minor")?,
+            credited_minor: invoice.try_get("credited_minor")?,
             history,
             earlier_entries,
             time_zone: super::stores::time_zone(&time_zone)?,
@@ -142,24 +144,33 @@ pub async fn mark_failed(db: &Db, invoice_id: i64, now_ms: i64) -> Result<i64, S
     Ok(failures)
 }
 
-/// The amount paid that the PDF at the edge shows.
-pub async fn pdf_paid_minor(db: &Db, invoice_id: i64) -> Result<Option<i64>, ServerError> {
-    Ok(
-        sqlx::query("SELECT published_paid_minor FROM invoices WHERE id = $1")
-            .bind(invoice_id)
-            .fetch_one(&db.pool)
-            .await?
-            .try_get(0)?,
+/// What the PDF at the edge shows as paid and credited; None before any.
+pub async fn pdf_settlement(db: &Db, invoice_id: i64) -> Result<Option<Settlement>, ServerError> {
+    let row = sqlx::query(
+        "SELECT published_paid_minor, published_credited_minor FROM invoices WHERE id = $1",
     )
+    .bind(invoice_id)
+    .fetch_one(&db.pool)
+    .await?;
+    let credited_minor: i64 = row.try_get("published_credited_minor")?;
+    Ok(row
+        .try_get::<Option<i64>, _>("published_paid_minor")?
+        .map(|paid_minor| Settlement {
+            paid_minor,
+            credited_minor,
+        }))
 }
 
 pub async fn mark_pdf_published(
     db: &Db,
     invoice_id: i64,
-    paid_minor: i64,
+    settled: Settlement,
 ) -> Result<(), ServerError> {
-    sqlx::query("UPDATE invoices SET published_paid_minor = $1 WHERE id = $2")
-        .bind(paid_minor)
+    sqlx::query(
+        "UPDATE invoices SET published_paid_minor = $1, published_credited_minor = $2 WHERE id = $3",
+    )
+        .bind(settled.paid_minor)
+        .bind(settled.credited_minor)
         .bind(invoice_id)
         .execute(&db.pool)
         .await?;

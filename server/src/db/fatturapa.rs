@@ -4,7 +4,7 @@
 
 use invoice::customer::CustomerDetails;
 use invoice::document::PublicDocument;
-use invoice::fatturapa::{self, Buyer, DocumentKind, FatturaPa, Seller};
+use invoice::fatturapa::{self, Buyer, FatturaPa, Seller};
 use invoice::italy::ItalianSeller;
 use invoice::organisation::OrganisationId;
 use invoice::problem::Problem;
@@ -26,13 +26,11 @@ pub struct StoredFile {
 pub struct FileOf<'a> {
     pub organisation: OrganisationId,
     pub invoice_id: i64,
-    pub kind: DocumentKind,
+    /// An invoice's, or a credit note's (TD04, citing the invoice it corrects).
     pub document: &'a PublicDocument,
     pub store_name: &'a str,
     pub seller: &'a ItalianSeller,
     pub customer: &'a CustomerDetails,
-    /// For a credit note, the corrected invoice's number and date.
-    pub corrects: Option<(String, invoice::dates::Date)>,
 }
 
 /// Builds and keeps the document's file in the issuing transaction, with
@@ -59,13 +57,11 @@ pub async fn build_in(
     .try_get(0)?;
     let progressive = fatturapa::progressive(sequence);
     let file = FatturaPa {
-        kind: of.kind,
         document: of.document,
         seller: Seller::of_store(of.store_name, of.seller),
         buyer,
         legal_reference: of.seller.legal_reference(),
         progressive: progressive.clone(),
-        corrects: of.corrects,
     };
     let xml = file
         .to_xml()

@@ -3,13 +3,14 @@
 
 use invoice::customer::CustomerDetails;
 use invoice::dates::Date;
-use invoice::document::{DocumentLine, FieldError, LegalChannel, PublicDocument, ValidDraft};
-use invoice::fatturapa::DocumentKind;
+use invoice::document::{
+    DocumentKind, DocumentLine, FieldError, LegalChannel, PublicDocument, ValidDraft,
+};
 use invoice::history::{HistoryEntry, HistoryEvent, PaymentEvent, StoredEvent};
 use invoice::organisation::OrganisationId;
 use invoice::payment::{PaymentMethod, ValidPayment};
 use invoice::problem::Problem;
-use invoice::status::{derive_status, InvoiceStatus, Lifecycle};
+use invoice::status::{amount_owed, derive_status, InvoiceStatus, Lifecycle};
 use invoice::store::StoreSettings;
 use invoice::transitions::{self, InvoiceState, Issue, Transition};
 use invoice::views::{
@@ -42,6 +43,11 @@ pub struct InvoiceRecord {
     pub customer_name: String,
     pub edge_key: String,
     pub version: i64,
+    pub kind: DocumentKind,
+    /// On an invoice, the sum of its credit notes.
+    pub credited_minor: i64,
+    /// On a credit note, the invoice it corrects.
+    pub corrects_invoice_id: Option<i64>,
 }
 
 impl InvoiceRecord {
@@ -50,9 +56,29 @@ impl InvoiceRecord {
             self.lifecycle,
             self.total_minor,
             self.paid_minor,
+            self.credited_minor,
             self.due_date,
             today,
         )
+    }
+
+    /// What its PDF shows as paid and credited.
+    pub fn settlement(&self) -> invoice::pdf::Settlement {
+        invoice::pdf::Settlement {
+            paid_minor: self.paid_minor,
+            credited_minor: self.credited_minor,
+        }
+    }
+
+    /// What is left to pay once payments and credit notes are taken off;
+    /// nothing on a credit note, which gives back rather than asks.
+    pub fn amount_due(&self) -> i64 {
+        match self.kind {
+            DocumentKind::Invoice => {
+                amount_owed(self.total_minor, self.paid_minor, self.credited_minor)
+            }
+            DocumentKind::CreditNote => 0,
+        }
     }
 }
 
@@ -67,7 +93,7 @@ pub async fn locked_state(
 ) -> Result<InvoiceState, ServerError> {
     let lock = engine.row_lock();
     let row = sqlx::query(&format!(
-        "SELECT lifecycle, version, total_minor, paid_minor FROM invoices
+        "SELECT lifecycle, version, total_minor, paid_minor, kind, credited_minor FROM invoices
          WHERE organisation_id = $1 AND id = $2 {lock}"
     ))
     .bind(organisation.0)
@@ -80,12 +106,14 @@ pub async fn locked_state(
         version: row.try_get("version")?,
         total_minor: row.try_get("total_minor")?,
         paid_minor: row.try_get("paid_minor")?,
+        kind: kind(&row)?,
+        credited_minor: row.try_get("credited_minor")?,
     })
 }
 
 /// Persists what a transition decided: the invoice's new state and its
 /// history entries.
-async fn apply(
+pub(super) async fn apply(
     tx: &mut Transaction<'_, Any>,
     organisation: OrganisationId,
     id: i64,
@@ -95,7 +123,8 @@ async fn apply(
 ) -> Result<(), ServerError> {
     let state = transition.state;
     sqlx::query(
-        "UPDATE invoices SET lifecycle = $1, version = $2, total_minor = $3, paid_minor = $4, updated_at = $5
+        "UPDATE invoices SET lifecycle = $1, version = $2, total_minor = $3, paid_minor = $4, updated_at = $5,
+                credited_minor = $8
          WHERE organisation_id = $6 AND id = $7",
     )
     .bind(state.lifecycle.code())
@@ -105,6 +134,7 @@ async fn apply(
     .bind(now_ms)
     .bind(organisation.0)
     .bind(id)
+    .bind(state.credited_minor)
     .execute(&mut **tx)
     .await?;
     for event in &transition.events {
@@ -117,13 +147,18 @@ fn corrupt(what: &str) -> impl Fn(invoice::dates::DateError) -> ServerError + '_
     move |error| ServerError::Corrupt(format!("{what}: {}", error.0))
 }
 
-fn optional_date(row: &AnyRow, column: &str) -> Result<Option<Date>, ServerError> {
+pub(super) fn optional_date(row: &AnyRow, column: &str) -> Result<Option<Date>, ServerError> {
     row.try_get::<Option<String>, _>(column)?
         .map(|text| Date::parse(&text).map_err(corrupt(column)))
         .transpose()
 }
 
-fn currency(row: &AnyRow) -> Result<Currency, ServerError> {
+pub(super) fn kind(row: &AnyRow) -> Result<DocumentKind, ServerError> {
+    DocumentKind::parse(&row.try_get::<String, _>("kind")?)
+        .ok_or_else(|| ServerError::Corrupt("unknown document kind".into()))
+}
+
+pub(super) fn currency(row: &AnyRow) -> Result<Currency, ServerError> {
     Currency::parse(&row.try_get::<String, _>("currency")?)
         .map_err(|error| ServerError::Corrupt(error.to_string()))
 }
@@ -133,7 +168,7 @@ fn lifecycle(row: &AnyRow) -> Result<Lifecycle, ServerError> {
         .ok_or_else(|| ServerError::Corrupt("unknown lifecycle".into()))
 }
 
-const RECORD_COLUMNS: &str = "id, store_id, customer_id, lifecycle, number, issue_date, due_date, currency, total_minor, paid_minor, lines, notes, document, customer_name, edge_key, version";
+const RECORD_COLUMNS: &str = "id, store_id, customer_id, lifecycle, number, issue_date, due_date, currency, total_minor, paid_minor, lines, notes, document, customer_name, edge_key, version, kind, credited_minor, corrects_invoice_id";
 
 fn record(row: &AnyRow) -> Result<InvoiceRecord, ServerError> {
     Ok(InvoiceRecord {
@@ -156,6 +191,9 @@ fn record(row: &AnyRow) -> Result<InvoiceRecord, ServerError> {
         customer_name: row.try_get("customer_name")?,
         edge_key: row.try_get("edge_key")?,
         version: row.try_get("version")?,
+        kind: kind(row)?,
+        credited_minor: row.try_get("credited_minor")?,
+        corrects_invoice_id: row.try_get("corrects_invoice_id")?,
     })
 }
 
@@ -372,6 +410,7 @@ pub async fn issue(
         totals,
         notes: draft.notes,
         legal_channel: store.italy.as_ref().map(|_| LegalChannel::Sdi),
+        corrects: None,
     };
     if let Some(seller) = &store.italy {
         let built = fatturapa::build_in(
@@ -379,12 +418,10 @@ pub async fn issue(
             FileOf {
                 organisation,
                 invoice_id: id,
-                kind: DocumentKind::Invoice,
                 document: &document,
                 store_name: &store.name,
                 seller,
                 customer: &customer,
-                corrects: None,
             },
             now_ms,
         )
@@ -422,6 +459,17 @@ pub async fn issue(
     })
 }
 
+/// Whether a tax authority's channel (SdI, VERI*FACTU) carried the invoice:
+/// the one place that decides it, so voiding asks here. None transmits yet;
+/// when one does, this reads its record of the invoice in `tx`.
+async fn transmitted(
+    _tx: &mut Transaction<'_, Any>,
+    _organisation: OrganisationId,
+    _id: i64,
+) -> Result<bool, ServerError> {
+    Ok(false)
+}
+
 pub async fn void(
     db: &Db,
     organisation: OrganisationId,
@@ -431,7 +479,8 @@ pub async fn void(
 ) -> Result<(), ServerError> {
     let mut tx = db.begin_write().await?;
     let state = locked_state(&mut tx, db.engine, organisation, id).await?;
-    let voided = transitions::void(state)?;
+    let transmitted = transmitted(&mut tx, organisation, id).await?;
+    let voided = transitions::void(state, transmitted)?;
     apply(&mut tx, organisation, id, &voided, Some(user_id), now_ms).await?;
     tx.commit().await?;
     Ok(())
@@ -723,16 +772,22 @@ impl Params {
     }
 }
 
-/// The condition of a status filter. Paid, partially paid and overdue are
-/// derived the way `invoice::status::derive_status` derives them.
+/// The condition of a status filter. Paid, partially paid, overdue and
+/// credited are derived the way `invoice::status::derive_status` derives them.
 fn status_condition(status: &str, today: &str) -> Option<String> {
     let overdue = format!("(i.due_date IS NOT NULL AND i.due_date < '{today}')");
     let issued = "i.lifecycle = 'issued'";
-    let unpaid = "i.paid_minor < i.total_minor";
+    let credited = "(i.credited_minor > 0 AND i.credited_minor >= i.total_minor)";
+    let unpaid = "i.paid_minor + i.credited_minor < i.total_minor";
     Some(match InvoiceStatus::parse(status) {
         Some(InvoiceStatus::Draft) => "i.lifecycle = 'draft'".into(),
         Some(InvoiceStatus::Void) => "i.lifecycle = 'void'".into(),
-        Some(InvoiceStatus::Paid) => format!("{issued} AND i.paid_minor >= i.total_minor"),
+        Some(InvoiceStatus::Credited) => format!("{issued} AND {credited}"),
+        Some(InvoiceStatus::Paid) => {
+            format!(
+                "{issued} AND NOT {credited} AND i.paid_minor + i.credited_minor >= i.total_minor"
+            )
+        }
         Some(InvoiceStatus::Overdue) => format!("{issued} AND {unpaid} AND {overdue}"),
         Some(InvoiceStatus::PartiallyPaid) => {
             format!("{issued} AND {unpaid} AND i.paid_minor > 0 AND NOT {overdue}")
@@ -740,7 +795,7 @@ fn status_condition(status: &str, today: &str) -> Option<String> {
         Some(InvoiceStatus::Issued) => {
             format!("{issued} AND {unpaid} AND i.paid_minor = 0 AND NOT {overdue}")
         }
-        None if status == "unpaid" => format!("{issued} AND {unpaid}"),
+        None if status == "unpaid" => format!("{issued} AND {unpaid} AND i.kind = 'invoice'"),
         None => return None,
     })
 }
@@ -762,6 +817,9 @@ pub async fn list(
     // `today` is a Date we formatted, never input, so it is safe inline.
     if let Some(condition) = status_condition(&filter.status, &today_text) {
         conditions.push(condition);
+    }
+    if let Some(kind) = DocumentKind::parse(&filter.kind) {
+        conditions.push(format!("i.kind = '{}'", kind.code()));
     }
     let text = filter.text.trim().to_lowercase();
     if !text.is_empty() {
@@ -796,7 +854,7 @@ pub async fn list(
     let limit = params.push(Param::Int(INVOICE_PAGE_SIZE as i64 + 1));
     let sql = format!(
         "SELECT i.id, i.lifecycle, i.number, i.issue_date, i.due_date, i.sort_date, i.currency, i.total_minor, i.paid_minor,
-                i.customer_name, c.email AS customer_email, s.time_zone, {EMAIL_COLUMNS},
+                i.kind, i.credited_minor, i.customer_name, c.email AS customer_email, s.time_zone, {EMAIL_COLUMNS},
                 (SELECT COUNT(*) FROM fatturapa_files f WHERE f.invoice_id = i.id) AS fatturapa_files
          FROM invoices i
          JOIN customers c ON c.id = i.customer_id AND c.organisation_id = i.organisation_id
@@ -833,6 +891,8 @@ fn invoice_row(row: &AnyRow, today: Date) -> Result<InvoiceRow, ServerError> {
     let currency = currency(row)?;
     let total_minor: i64 = row.try_get("total_minor")?;
     let paid_minor: i64 = row.try_get("paid_minor")?;
+    let credited_minor: i64 = row.try_get("credited_minor")?;
+    let kind = kind(row)?;
     let due_date = optional_date(row, "due_date")?;
     Ok(InvoiceRow {
         id: row.try_get("id")?,
@@ -843,10 +903,21 @@ fn invoice_row(row: &AnyRow, today: Date) -> Result<InvoiceRow, ServerError> {
         customer_email: row.try_get("customer_email")?,
         total: Money::new(total_minor, currency),
         amount_due: Money::new(
-            invoice::status::amount_due(total_minor, paid_minor),
+            match kind {
+                DocumentKind::Invoice => amount_owed(total_minor, paid_minor, credited_minor),
+                DocumentKind::CreditNote => 0,
+            },
             currency,
         ),
-        status: derive_status(lifecycle(row)?, total_minor, paid_minor, due_date, today),
+        status: derive_status(
+            lifecycle(row)?,
+            total_minor,
+            paid_minor,
+            credited_minor,
+            due_date,
+            today,
+        ),
+        kind,
         email: email(row)?,
         first_opened_ms: row.try_get("first_opened")?,
         open_count: row.try_get("open_count")?,

@@ -591,13 +591,13 @@ pub async fn reminder_candidates(
     today: invoice::dates::Date,
 ) -> Result<Vec<ReminderCandidate>, ServerError> {
     let rows = sqlx::query(
-        "SELECT i.id, i.organisation_id, i.due_date, i.total_minor, i.paid_minor, i.document, s.settings,
+        "SELECT i.id, i.organisation_id, i.due_date, i.total_minor, i.paid_minor, i.credited_minor, i.document, s.settings,
                 c.email,
                 (SELECT MAX(r.reminder_step) FROM send_requests r WHERE r.invoice_id = i.id) AS last_step,
                 (SELECT MIN(r.created_at) FROM send_requests r WHERE r.invoice_id = i.id AND r.purpose = 'invoice') AS first_sent
          FROM invoices i JOIN stores s ON s.id = i.store_id JOIN customers c ON c.id = i.customer_id
          WHERE i.lifecycle = 'issued' AND i.due_date IS NOT NULL AND i.due_date <= $1
-           AND i.paid_minor < i.total_minor
+           AND i.paid_minor + i.credited_minor < i.total_minor
            AND EXISTS (SELECT 1 FROM send_requests r WHERE r.invoice_id = i.id AND r.purpose = 'invoice')
          ORDER BY i.id",
     )
@@ -619,13 +619,14 @@ pub async fn reminder_candidates(
             .ok_or_else(|| ServerError::Corrupt("issued invoice without its due date".into()))?;
         let total: i64 = row.try_get("total_minor")?;
         let paid: i64 = row.try_get("paid_minor")?;
+        let credited: i64 = row.try_get("credited_minor")?;
         let email: Option<String> = row.try_get("email")?;
         candidates.push(ReminderCandidate {
             organisation: OrganisationId(row.try_get("organisation_id")?),
             invoice_id: row.try_get("id")?,
             due_date,
             amount_due: invoice::Money::new(
-                invoice::status::amount_due(total, paid),
+                invoice::status::amount_owed(total, paid, credited),
                 document.currency,
             ),
             document,

@@ -36,7 +36,7 @@ pub async fn run_edge_sync(services: Arc<Services>) {
 /// A publication and what it was read at, to record once the edge has it.
 struct PublicationRead {
     publication: Publication,
-    paid_minor: i64,
+    settled: invoice::pdf::Settlement,
     state_version: i64,
 }
 
@@ -179,7 +179,7 @@ impl Services {
         let links = links::for_invoice(&self.db, organisation, invoice_id).await?;
         let (state, state_version) = edge_state::read(&self.db, organisation, invoice_id).await?;
         let pdf = self
-            .render_pdf(document.clone(), invoice.paid_minor, DocumentLayout::A4)
+            .render_pdf(document.clone(), invoice.settlement(), DocumentLayout::A4)
             .await?;
         Ok(PublicationRead {
             publication: Publication {
@@ -189,7 +189,7 @@ impl Services {
                 links: published_links(&links),
                 state,
             },
-            paid_minor: invoice.paid_minor,
+            settled: invoice.settlement(),
             state_version,
         })
     }
@@ -207,7 +207,7 @@ impl Services {
             .map(|link| link.link_id.clone())
             .collect();
         links::mark_published(&self.db, invoice_id, &ids, now_ms()).await?;
-        edge_state::mark_pdf_published(&self.db, invoice_id, publication.paid_minor).await?;
+        edge_state::mark_pdf_published(&self.db, invoice_id, publication.settled).await?;
         edge_state::mark_published(&self.db, invoice_id, publication.state_version).await
     }
 
@@ -219,8 +219,9 @@ impl Services {
         invoice_id: i64,
     ) -> Result<(), ServerError> {
         let invoice = invoices::get(&self.db, organisation, invoice_id).await?;
-        if edge_state::pdf_paid_minor(&self.db, invoice_id).await? != Some(invoice.paid_minor) {
-            // The PDF shows what is paid: after a payment it is rendered again.
+        if edge_state::pdf_settlement(&self.db, invoice_id).await? != Some(invoice.settlement()) {
+            // The PDF shows what is paid and credited: after a payment or a
+            // credit note it is rendered again.
             return self.publish_invoice(organisation, invoice_id).await;
         }
         let links = links::for_invoice(&self.db, organisation, invoice_id).await?;

@@ -13,7 +13,6 @@ use std::time::Duration;
 use invoice::email::{failure_notice, send_refusal, FailureNotice};
 use invoice::link::LinkId;
 use invoice::problem::Problem;
-use invoice::status::amount_due;
 
 use super::mailer::{retry_delay_ms, Delivery, MAX_ATTEMPTS};
 use crate::db::outbox::{self, ClaimedEmail, NewNotice};
@@ -150,7 +149,7 @@ impl Services {
             invoice.lifecycle,
             email.purpose,
             invoice.due_date,
-            amount_due(invoice.total_minor, invoice.paid_minor),
+            invoice.amount_due(),
         ))
     }
 

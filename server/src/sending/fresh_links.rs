@@ -3,7 +3,6 @@
 
 use invoice::email::{send_refusal, EmailPurpose};
 use invoice::events::{fresh_link_allowed, MAX_FRESH_LINKS_PER_LINK};
-use invoice::status::amount_due;
 use invoice::Money;
 
 use super::{Queued, SendOrder, Words};
@@ -32,7 +31,7 @@ impl Services {
         };
         let (organisation, invoice_id) = (source.organisation, source.invoice_id);
         let invoice = invoices::get(&self.db, organisation, invoice_id).await?;
-        let due_minor = amount_due(invoice.total_minor, invoice.paid_minor);
+        let due_minor = invoice.amount_due();
         if !fresh_link_allowed(
             source.revoked,
             invoice.lifecycle,
