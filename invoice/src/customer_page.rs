@@ -83,6 +83,9 @@ fn history_item(event: &PublicEvent, document: &PublicDocument, zone: TimeZone) 
         PublicEventKind::PdfDownloaded => t(Text::EventDownloaded).to_owned(),
         PublicEventKind::Printed => t(Text::EventPrinted).to_owned(),
         PublicEventKind::Voided => t(Text::EventVoided).to_owned(),
+        PublicEventKind::ElectronicInvoice { delivered } => {
+            crate::sdi::customer_text(*delivered, language).to_owned()
+        }
         PublicEventKind::PaymentReceived { amount_minor, date } => format!(
             "{}: {} ({})",
             t(Text::EventPaymentRecorded),

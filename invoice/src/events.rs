@@ -218,8 +218,16 @@ pub enum PublicEventKind {
     Opened,
     PdfDownloaded,
     Printed,
-    PaymentReceived { amount_minor: i64, date: Date },
+    PaymentReceived {
+        amount_minor: i64,
+        date: Date,
+    },
     Voided,
+    /// The legal invoice through SdI: delivered, or (not delivered) waiting
+    /// in the customer's area on the Agenzia's site.
+    ElectronicInvoice {
+        delivered: bool,
+    },
 }
 
 /// The newest [`PUBLISHED_HISTORY_LIMIT`] entries of a history (oldest

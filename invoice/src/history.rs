@@ -10,6 +10,7 @@ use crate::dates::Date;
 use crate::email::EmailPurpose;
 use crate::events::{DeviceClass, EdgeEventKind, PublicEvent, PublicEventKind, Recipient};
 use crate::payment::PaymentMethod;
+use crate::sdi::{Outcome, SdiEvent};
 use crate::tracking::Clue;
 use crate::{Currency, Money};
 
@@ -188,6 +189,8 @@ pub enum HistoryEvent {
     /// The customer asked for a fresh link on a revoked link's page.
     FreshLinkRequested,
     Link(LinkEvent),
+    /// The legal invoice through SdI: transmitted by PEC, and SdI's receipts.
+    Sdi(SdiEvent),
 }
 
 /// What the merchant's history filter sorts an entry under.
@@ -220,6 +223,7 @@ impl HistoryEvent {
             HistoryEvent::AutomaticSendOverQuota => "email_refused_over_quota",
             HistoryEvent::FreshLinkRequested => "fresh_link_requested",
             HistoryEvent::Link(link) => link.kind.as_str(),
+            HistoryEvent::Sdi(sdi) => sdi.kind(),
         }
     }
 
@@ -235,7 +239,8 @@ impl HistoryEvent {
             | HistoryEvent::LinkRevoked { .. }
             | HistoryEvent::AutomaticSendSkipped
             | HistoryEvent::AutomaticSendOverQuota
-            | HistoryEvent::FreshLinkRequested => HistoryTopic::Sending,
+            | HistoryEvent::FreshLinkRequested
+            | HistoryEvent::Sdi(_) => HistoryTopic::Sending,
             HistoryEvent::Link(link) => HistoryTopic::AtLink {
                 automated: link.automated,
             },
@@ -260,7 +265,8 @@ impl HistoryEvent {
             | HistoryEvent::LinkRevoked { .. }
             | HistoryEvent::AutomaticSendSkipped
             | HistoryEvent::AutomaticSendOverQuota
-            | HistoryEvent::FreshLinkRequested => None,
+            | HistoryEvent::FreshLinkRequested
+            | HistoryEvent::Sdi(_) => None,
         }
     }
 
@@ -277,7 +283,8 @@ impl HistoryEvent {
             | HistoryEvent::LinkRevoked { .. }
             | HistoryEvent::AutomaticSendSkipped
             | HistoryEvent::AutomaticSendOverQuota
-            | HistoryEvent::FreshLinkRequested => None,
+            | HistoryEvent::FreshLinkRequested
+            | HistoryEvent::Sdi(_) => None,
         }
     }
 
@@ -300,7 +307,8 @@ impl HistoryEvent {
             | HistoryEvent::LinkRevoked { .. }
             | HistoryEvent::AutomaticSendSkipped
             | HistoryEvent::AutomaticSendOverQuota
-            | HistoryEvent::FreshLinkRequested => false,
+            | HistoryEvent::FreshLinkRequested
+            | HistoryEvent::Sdi(_) => false,
         }
     }
 
@@ -336,7 +344,17 @@ impl HistoryEvent {
                     EdgeEventKind::Printed => Some(PublicEventKind::Printed),
                 }
             }
+            HistoryEvent::Sdi(sdi) if sdi.customer_sees() => {
+                Some(PublicEventKind::ElectronicInvoice {
+                    delivered: matches!(
+                        sdi,
+                        SdiEvent::Receipt(receipt)
+                            if matches!(receipt.outcome, Outcome::Delivered { .. })
+                    ),
+                })
+            }
             HistoryEvent::Link(_)
+            | HistoryEvent::Sdi(_)
             | HistoryEvent::Created
             | HistoryEvent::Issued { .. }
             | HistoryEvent::PaymentRecorded(_)
@@ -362,7 +380,8 @@ impl HistoryEvent {
             | HistoryEvent::AutomaticSendSkipped
             | HistoryEvent::AutomaticSendOverQuota
             | HistoryEvent::FreshLinkRequested
-            | HistoryEvent::Link(_) => self.customer_event().is_some(),
+            | HistoryEvent::Link(_)
+            | HistoryEvent::Sdi(_) => self.customer_event().is_some(),
         }
     }
 
@@ -388,6 +407,7 @@ impl HistoryEvent {
                 reasons: link.reasons.clone(),
                 copy_to: link.copy_to.clone(),
             })),
+            HistoryEvent::Sdi(sdi) => Some(json(sdi)),
             HistoryEvent::Created
             | HistoryEvent::Voided
             | HistoryEvent::AutomaticSendSkipped
@@ -444,6 +464,13 @@ impl HistoryEvent {
             "automatic_send_skipped" => HistoryEvent::AutomaticSendSkipped,
             "email_refused_over_quota" => HistoryEvent::AutomaticSendOverQuota,
             "fresh_link_requested" => HistoryEvent::FreshLinkRequested,
+            kind if SdiEvent::KINDS.contains(&kind) => {
+                let sdi = parse::<SdiEvent>(detail()?).ok_or_else(corrupt)?;
+                if sdi.kind() != kind {
+                    return Err(corrupt());
+                }
+                HistoryEvent::Sdi(sdi)
+            }
             kind => {
                 if let Some(edge_kind) = EdgeEventKind::parse(kind) {
                     let recipient = audience()?.link_recipient().ok_or_else(corrupt)?;
@@ -793,6 +820,7 @@ pub struct PaymentFact {
 mod tests {
     use super::*;
     use crate::events::EdgeEventKind;
+    use crate::sdi::samples as sdi_samples;
 
     /// One entry of every kind the history has, with every variation of who
     /// it was for. A kind added to [`HistoryEvent`] and not here fails
@@ -863,6 +891,26 @@ mod tests {
                 }
             }
         }
+        let file = "IT01234567890_11111.xml";
+        events.push(HistoryEvent::Sdi(SdiEvent::Transmitted {
+            file_name: file.into(),
+            reply: "250 2.0.0 Ok".into(),
+        }));
+        events.push(HistoryEvent::Sdi(SdiEvent::TransmissionFailed {
+            file_name: file.into(),
+            reply: "535 authentication failed".into(),
+        }));
+        for xml in [
+            sdi_samples::delivered(file, "101"),
+            sdi_samples::not_delivered(file, "101"),
+            sdi_samples::rejected(file, "101", &[("00404", "Fattura duplicata")]),
+            sdi_samples::public_body_outcome(file, "101", "EC02"),
+            sdi_samples::terms_elapsed(file, "101"),
+            sdi_samples::transmission_attested(file, "101"),
+        ] {
+            let receipt = crate::sdi::parse_receipt(xml.as_bytes()).expect("a sample receipt");
+            events.push(HistoryEvent::Sdi(SdiEvent::Receipt(receipt)));
+        }
         events
     }
 
@@ -881,9 +929,10 @@ mod tests {
             HistoryEvent::AutomaticSendOverQuota => 8,
             HistoryEvent::FreshLinkRequested => 9,
             HistoryEvent::Link(_) => 10,
+            HistoryEvent::Sdi(_) => 11,
         }
     }
-    const VARIANTS: usize = 11;
+    const VARIANTS: usize = 12;
 
     #[test]
     fn every_kind_is_in_the_examples() {
@@ -893,7 +942,7 @@ mod tests {
             every_kind().iter().map(HistoryEvent::kind).collect();
         assert_eq!(
             kinds.len(),
-            9 + 15 + 4,
+            9 + 15 + 4 + 8,
             "every stored kind, once: {kinds:?}"
         );
     }
@@ -1029,6 +1078,8 @@ mod tests {
                 "opened customer false",
                 "pdf_downloaded customer false",
                 "printed customer false",
+                "sdi_delivered  false",
+                "sdi_not_delivered  false",
             ]
         );
     }

@@ -28,6 +28,7 @@ pub mod problem;
 pub mod recipients;
 pub mod reminders;
 pub mod repeats;
+pub mod sdi;
 pub mod signing;
 pub mod status;
 pub mod store;

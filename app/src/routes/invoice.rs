@@ -866,6 +866,7 @@ fn history_text(event: &HistoryEvent, language: Language) -> String {
         HistoryEvent::AutomaticSendSkipped => plain(T::AutomaticSendSkipped),
         HistoryEvent::AutomaticSendOverQuota => plain(T::EventEmailRefusedOverQuota),
         HistoryEvent::FreshLinkRequested => plain(T::EventFreshLinkRequested),
+        HistoryEvent::Sdi(sdi) => sdi.merchant_text(language),
         // Who, what, and how sure: a machine's doing never reads as a
         // person's, nor a copy's as the customer's.
         HistoryEvent::Link(link) => {
