@@ -24,6 +24,7 @@ pub mod page_view;
 pub mod payment;
 #[cfg(feature = "pdf")]
 pub mod pdf;
+pub mod pec;
 pub mod problem;
 pub mod recipients;
 pub mod reminders;

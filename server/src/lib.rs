@@ -22,6 +22,7 @@ pub mod live;
 pub mod notifications;
 pub mod pdf;
 pub mod recipients;
+pub mod sdi;
 pub mod sending;
 pub mod services;
 pub mod state;

@@ -1,0 +1,364 @@
+//! The legal invoice through SdI by PEC, on both engines, against a real
+//! Dovecot (`support::dovecot`) and the SMTP sink: a FatturaPA file leaves
+//! through the outbox from the store's PEC mailbox to SdI's address, once;
+//! SdI's receipts (RC, NS, MC, DT), appended to the mailbox in their PEC
+//! envelopes, reach the history of their invoice once each; a receipt that
+//! matches nothing is kept for the owner; a mailbox that refuses its
+//! password is reported and stops no other store.
+
+mod support;
+
+use app::api::AdminBackend;
+use invoice::fatturapa::samples::{company, document, line, seller};
+use invoice::fatturapa::{DocumentKind, FatturaPa};
+use invoice::history::HistoryEvent;
+use invoice::pec::PecMailboxInput;
+use invoice::sdi::samples::{delivered, message_file_name, not_delivered, rejected, terms_elapsed};
+use invoice::sdi::SdiEvent;
+use invoice::Language;
+use server::db::now_ms;
+use server::sdi::queue_transmission;
+use support::dovecot::{pec_envelope, Dovecot};
+use support::{databases, deliver, sign_up, World};
+
+const PEC_USER: &str = "bottega@pec.example.it";
+const PEC_PASSWORD: &str = "s3cret-pec";
+
+fn mailbox(world: &World, dovecot: &Dovecot, password: &str) -> PecMailboxInput {
+    PecMailboxInput {
+        pec_address: PEC_USER.into(),
+        smtp_url: format!("smtp://127.0.0.1:{}", world.sink.port),
+        imap_host: "127.0.0.1".into(),
+        imap_port: dovecot.port.to_string(),
+        username: PEC_USER.into(),
+        password: password.into(),
+    }
+}
+
+/// A FatturaPA file of the sample seller with its progressive.
+fn fattura(progressive: &str) -> (String, String) {
+    let standard = document("FPR 1/26", vec![line("Consulenza", 1_000, 10_000, 2_200)]);
+    let xml = FatturaPa {
+        kind: DocumentKind::Invoice,
+        document: &standard,
+        seller: seller(),
+        buyer: company(),
+        natures: vec![None],
+        legal_reference: None,
+        progressive: progressive.into(),
+        corrects: None,
+    }
+    .to_xml()
+    .expect("a FatturaPA file");
+    (format!("IT06363391001_{progressive}.xml"), xml)
+}
+
+/// Queues the file of `invoice_id` for SdI, in a transaction of its own.
+async fn transmit(world: &World, invoice_id: i64, progressive: &str) -> (i64, String) {
+    let (file_name, xml) = fattura(progressive);
+    let mut tx = world.db.begin_write().await.expect("transaction");
+    let transmission = queue_transmission(
+        &mut tx,
+        world.user().organisation,
+        world.merchant.store_id,
+        invoice_id,
+        &file_name,
+        &xml,
+        now_ms(),
+    )
+    .await
+    .expect("queued");
+    tx.commit().await.expect("committed");
+    (transmission, file_name)
+}
+
+async fn sdi_history(world: &World, invoice_id: i64) -> Vec<SdiEvent> {
+    world
+        .services
+        .get_invoice(world.user(), invoice_id)
+        .await
+        .expect("invoice")
+        .history
+        .into_iter()
+        .filter_map(|entry| match entry.event {
+            HistoryEvent::Sdi(sdi) => Some(sdi),
+            _ => None,
+        })
+        .collect()
+}
+
+fn kinds(events: &[SdiEvent]) -> Vec<&'static str> {
+    events.iter().map(SdiEvent::kind).collect()
+}
+
+#[tokio::test]
+async fn the_file_goes_to_sdi_once_and_each_receipt_reaches_its_invoices_history_once() {
+    for db in databases().await {
+        let world = World::new(db).await;
+        let dovecot = Dovecot::start(&[(PEC_USER, PEC_PASSWORD)]).await;
+        world
+            .services
+            .save_pec_mailbox(
+                world.user(),
+                world.merchant.store_id,
+                mailbox(&world, &dovecot, PEC_PASSWORD),
+            )
+            .await
+            .expect("mailbox saved");
+
+        // Transmitted once, however often it is queued.
+        let delivered_invoice = world.issued().await;
+        let (first, file) = transmit(&world, delivered_invoice, "00001").await;
+        let (again, _) = transmit(&world, delivered_invoice, "00001").await;
+        assert_eq!(first, again);
+        deliver(&world.services).await;
+        let to_sdi = world.sink.received_by("sdi01@pec.fatturapa.it");
+        assert_eq!(to_sdi.len(), 1);
+        assert_eq!(
+            to_sdi[0].mailbox("From").map(|(_, address)| address),
+            Some(PEC_USER.to_owned())
+        );
+        let attachments = to_sdi[0].attachments();
+        assert_eq!(attachments.len(), 1);
+        assert_eq!(attachments[0].0, file);
+        assert_eq!(attachments[0].1, "application/xml");
+        assert_eq!(
+            kinds(&sdi_history(&world, delivered_invoice).await),
+            ["sdi_transmitted"]
+        );
+
+        // One invoice per receipt: rejected, not delivered, terms elapsed.
+        let rejected_invoice = world.issued().await;
+        let (_, rejected_file) = transmit(&world, rejected_invoice, "00002").await;
+        let undelivered_invoice = world.issued().await;
+        let (_, undelivered_file) = transmit(&world, undelivered_invoice, "00003").await;
+        let public_invoice = world.issued().await;
+        let (_, public_file) = transmit(&world, public_invoice, "00004").await;
+        deliver(&world.services).await;
+
+        let receipts = [
+            (
+                delivered(&file, "4001"),
+                message_file_name(&file, "RC", "001"),
+            ),
+            (
+                rejected(
+                    &rejected_file,
+                    "4002",
+                    &[
+                        ("00404", "Fattura duplicata"),
+                        ("00200", "File non conforme al formato"),
+                    ],
+                ),
+                message_file_name(&rejected_file, "NS", "001"),
+            ),
+            (
+                not_delivered(&undelivered_file, "4003"),
+                message_file_name(&undelivered_file, "MC", "001"),
+            ),
+            (
+                terms_elapsed(&public_file, "4004"),
+                message_file_name(&public_file, "DT", "001"),
+            ),
+            // Matches no transmission: kept for the owner.
+            (
+                delivered("IT06363391001_99999.xml", "4999"),
+                message_file_name("IT06363391001_99999.xml", "RC", "001"),
+            ),
+        ];
+        for (xml, name) in &receipts {
+            dovecot
+                .append(PEC_USER, PEC_PASSWORD, &pec_envelope(name, xml))
+                .await;
+        }
+        // A message that is not SdI's stays as the merchant left it.
+        dovecot
+            .append(PEC_USER, PEC_PASSWORD, b"From: a@example.it\r\nTo: bottega@pec.example.it\r\nSubject: hello\r\n\r\nciao\r\n")
+            .await;
+        let outcomes = world.services.read_mailboxes(now_ms()).await.expect("read");
+        assert_eq!(outcomes.len(), 1);
+        let read = outcomes[0].1.clone().expect("the mailbox was read");
+        assert_eq!((read.matched, read.unmatched, read.again), (4, 1, 0));
+        assert_eq!(
+            dovecot.unseen(PEC_USER, PEC_PASSWORD).await,
+            1,
+            "only the message that is not SdI's is unread"
+        );
+
+        assert_eq!(
+            kinds(&sdi_history(&world, delivered_invoice).await),
+            ["sdi_transmitted", "sdi_delivered"]
+        );
+        let rejection = sdi_history(&world, rejected_invoice).await;
+        assert_eq!(kinds(&rejection), ["sdi_transmitted", "sdi_rejected"]);
+        let text = rejection[1].merchant_text(Language::En);
+        assert!(text.starts_with("Rejected by SdI: the invoice is not issued. 00404 Fattura duplicata — SdI already accepted"), "{text}");
+        assert!(
+            text.ends_with("00200 File non conforme al formato"),
+            "{text}"
+        );
+        assert_eq!(
+            kinds(&sdi_history(&world, undelivered_invoice).await),
+            ["sdi_transmitted", "sdi_not_delivered"]
+        );
+        assert_eq!(
+            kinds(&sdi_history(&world, public_invoice).await),
+            ["sdi_transmitted", "sdi_terms_elapsed"]
+        );
+        let unmatched = world
+            .services
+            .unmatched_receipts(world.user())
+            .await
+            .expect("unmatched");
+        assert_eq!(unmatched.len(), 1);
+        assert_eq!(unmatched[0].invoice_file, "IT06363391001_99999.xml");
+        assert_eq!(unmatched[0].sdi_id, "4999");
+
+        // The same receipt delivered twice is one entry; it is marked read all the same.
+        let (xml, name) = &receipts[0];
+        dovecot
+            .append(PEC_USER, PEC_PASSWORD, &pec_envelope(name, xml))
+            .await;
+        let outcomes = world
+            .services
+            .read_mailboxes(now_ms() + 61_000)
+            .await
+            .expect("read");
+        let read = outcomes[0].1.clone().expect("the mailbox was read");
+        assert_eq!((read.matched, read.unmatched, read.again), (0, 0, 1));
+        assert_eq!(
+            kinds(&sdi_history(&world, delivered_invoice).await),
+            ["sdi_transmitted", "sdi_delivered"]
+        );
+        assert_eq!(dovecot.unseen(PEC_USER, PEC_PASSWORD).await, 1);
+
+        // The owner puts the unmatched receipt in an invoice's history.
+        world
+            .services
+            .assign_receipt(world.user(), unmatched[0].id, public_invoice)
+            .await
+            .expect("assigned");
+        assert!(world
+            .services
+            .unmatched_receipts(world.user())
+            .await
+            .expect("unmatched")
+            .is_empty());
+        assert_eq!(
+            kinds(&sdi_history(&world, public_invoice).await),
+            ["sdi_transmitted", "sdi_terms_elapsed", "sdi_delivered"]
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_mailbox_that_refuses_its_password_is_reported_and_another_stores_is_still_read() {
+    for db in databases().await {
+        let world = World::new(db).await;
+        let other = sign_up(&world.services, "owner@ferramenta.it", "luca@example.it").await;
+        let dovecot = Dovecot::start(&[
+            (PEC_USER, PEC_PASSWORD),
+            ("ferramenta@pec.example.it", "right"),
+        ])
+        .await;
+        world
+            .services
+            .save_pec_mailbox(
+                world.user(),
+                world.merchant.store_id,
+                mailbox(&world, &dovecot, PEC_PASSWORD),
+            )
+            .await
+            .expect("mailbox saved");
+        let mut wrong = mailbox(&world, &dovecot, "wrong");
+        wrong.pec_address = "ferramenta@pec.example.it".into();
+        wrong.username = "ferramenta@pec.example.it".into();
+        world
+            .services
+            .save_pec_mailbox(&other.owner, other.store_id, wrong)
+            .await
+            .expect("mailbox saved");
+
+        let invoice = world.issued().await;
+        let (_, file) = transmit(&world, invoice, "00001").await;
+        dovecot
+            .append(
+                PEC_USER,
+                PEC_PASSWORD,
+                &pec_envelope(
+                    &message_file_name(&file, "RC", "001"),
+                    &delivered(&file, "5001"),
+                ),
+            )
+            .await;
+
+        let now = now_ms();
+        let outcomes = world.services.read_mailboxes(now).await.expect("read");
+        assert_eq!(outcomes.len(), 2);
+        let mine = outcomes
+            .iter()
+            .find(|(store, _)| *store == world.merchant.store_id)
+            .expect("mine");
+        assert_eq!(mine.1.as_ref().map(|read| read.matched), Ok(1));
+        let theirs = outcomes
+            .iter()
+            .find(|(store, _)| *store == other.store_id)
+            .expect("theirs");
+        let error = theirs.1.clone().expect_err("refused");
+        assert!(
+            error.starts_with("the server refused the user name or password"),
+            "{error}"
+        );
+        assert_eq!(
+            kinds(&sdi_history(&world, invoice).await),
+            ["sdi_delivered"]
+        );
+
+        let view = world
+            .services
+            .pec_mailbox(&other.owner, other.store_id)
+            .await
+            .expect("view")
+            .expect("a mailbox");
+        assert_eq!(view.last_error.as_deref(), Some(error.as_str()));
+        assert_eq!(view.failing_since, Some(now));
+        assert!(view.has_password);
+        // Never another organisation's mailbox.
+        assert_eq!(
+            world
+                .services
+                .pec_mailbox(world.user(), other.store_id)
+                .await
+                .expect("view"),
+            None
+        );
+
+        // Backed off alone: not due again before 30 s, then tried again.
+        let outcomes = world
+            .services
+            .read_mailboxes(now + 29_000)
+            .await
+            .expect("read");
+        assert!(outcomes.is_empty(), "{outcomes:?}");
+        let outcomes = world
+            .services
+            .read_mailboxes(now + 30_000)
+            .await
+            .expect("read");
+        assert_eq!(
+            outcomes.iter().map(|(store, _)| *store).collect::<Vec<_>>(),
+            [other.store_id]
+        );
+        let view = world
+            .services
+            .pec_mailbox(&other.owner, other.store_id)
+            .await
+            .expect("view")
+            .expect("a mailbox");
+        assert_eq!(
+            view.failing_since,
+            Some(now),
+            "failing since the first failure"
+        );
+    }
+}
