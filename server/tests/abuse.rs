@@ -19,6 +19,8 @@ mod accounts;
 mod flood;
 #[path = "abuse/notifications.rs"]
 mod notifications;
+#[path = "abuse/sdi.rs"]
+mod sdi;
 #[path = "abuse/sending.rs"]
 mod sending;
 
