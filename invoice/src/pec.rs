@@ -92,6 +92,35 @@ impl PecProblem {
     }
 }
 
+/// A store's mailbox as the admin shows it: never its password, only
+/// whether one is set.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PecMailboxView {
+    pub pec_address: String,
+    pub smtp_url: String,
+    pub imap_host: String,
+    pub imap_port: u16,
+    pub username: String,
+    pub has_password: bool,
+    pub last_read_at: Option<i64>,
+    /// Why the mailbox could not be read, since when: None while it reads.
+    pub last_error: Option<String>,
+    pub failing_since: Option<i64>,
+}
+
+/// A receipt of SdI that matched no transmission, as the owner sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnmatchedReceipt {
+    pub id: i64,
+    pub kind: crate::sdi::MessageKind,
+    pub sdi_id: String,
+    pub invoice_file: String,
+    pub message_file: Option<String>,
+    /// `mailbox` or `upload`.
+    pub source: String,
+    pub received_at: i64,
+}
+
 const MAX_FIELD: usize = 254;
 
 /// Whether plain text may be used with `host`: only this machine, where a

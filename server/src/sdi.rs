@@ -9,6 +9,7 @@ pub mod envelope;
 pub mod mailbox;
 pub mod transmission;
 
+use app::api::AdminError;
 use invoice::i18n::Language;
 use invoice::organisation::{CurrentUser, Role};
 use invoice::pec::{PecMailboxInput, PecProblem};
@@ -204,5 +205,62 @@ impl Services {
         )
         .await?;
         Ok(())
+    }
+}
+
+/// The store settings page's PEC card (`app::routes::pec`).
+#[async_trait::async_trait]
+impl app::routes::pec::ssr::PecBackend for Services {
+    async fn mailbox_form(
+        &self,
+        user: &CurrentUser,
+        store_id: i64,
+    ) -> Result<Option<MailboxView>, AdminError> {
+        self.pec_mailbox(user, store_id).await.map_err(admin_error)
+    }
+
+    async fn save_mailbox_form(
+        &self,
+        user: &CurrentUser,
+        store_id: i64,
+        input: PecMailboxInput,
+    ) -> Result<Vec<(String, String)>, AdminError> {
+        match self.save_pec_mailbox(user, store_id, input).await {
+            Ok(()) => Ok(Vec::new()),
+            Err(SdiError::Mailbox(problems)) => Ok(problems
+                .into_iter()
+                .map(|(field, problem)| (field, problem.message(user.language)))
+                .collect()),
+            Err(error) => Err(admin_error(error)),
+        }
+    }
+
+    async fn receipts_unmatched(
+        &self,
+        user: &CurrentUser,
+    ) -> Result<Vec<UnmatchedReceipt>, AdminError> {
+        if user.role != Role::Owner {
+            return Err(AdminError::OwnerOnly);
+        }
+        self.unmatched_receipts(user).await.map_err(admin_error)
+    }
+
+    async fn assign_unmatched(
+        &self,
+        user: &CurrentUser,
+        receipt_id: i64,
+        invoice_id: i64,
+    ) -> Result<(), AdminError> {
+        self.assign_receipt(user, receipt_id, invoice_id)
+            .await
+            .map_err(admin_error)
+    }
+}
+
+fn admin_error(error: SdiError) -> AdminError {
+    match error {
+        SdiError::OwnerOnly => AdminError::OwnerOnly,
+        SdiError::Server(error) => error.into(),
+        other => AdminError::Request(other.to_string()),
     }
 }

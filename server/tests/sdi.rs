@@ -362,3 +362,106 @@ async fn a_mailbox_that_refuses_its_password_is_reported_and_another_stores_is_s
         );
     }
 }
+
+#[tokio::test]
+async fn the_mailbox_form_never_returns_the_password_and_refuses_with_each_fields_reason() {
+    use app::routes::pec::ssr::PecBackend;
+    for db in databases().await {
+        let world = World::new(db).await;
+        let store = world.merchant.store_id;
+        let services = world.services.as_ref();
+        let refused = PecBackend::save_mailbox_form(
+            services,
+            world.user(),
+            store,
+            PecMailboxInput {
+                pec_address: "bottega".into(),
+                smtp_url: "smtp://smtp.pec.example.it:25".into(),
+                imap_host: "imaps.pec.example.it".into(),
+                imap_port: "993".into(),
+                username: PEC_USER.into(),
+                password: String::new(),
+            },
+        )
+        .await
+        .expect("answered");
+        // The owner signed up in Italian.
+        assert_eq!(
+            refused,
+            vec![
+                (
+                    "pec_address".to_owned(),
+                    "Non è un indirizzo PEC valido.".to_owned()
+                ),
+                (
+                    "smtp_url".to_owned(),
+                    "Il collegamento deve essere cifrato (TLS): la password non viaggia in chiaro."
+                        .to_owned()
+                ),
+                (
+                    "password".to_owned(),
+                    "Inserisci la password della casella PEC.".to_owned()
+                ),
+            ]
+        );
+        assert_eq!(
+            PecBackend::mailbox_form(services, world.user(), store)
+                .await
+                .expect("view"),
+            None
+        );
+
+        let form = PecMailboxInput {
+            pec_address: PEC_USER.into(),
+            smtp_url: "smtps://smtps.pec.example.it:465".into(),
+            imap_host: "imaps.pec.example.it".into(),
+            imap_port: String::new(),
+            username: PEC_USER.into(),
+            password: PEC_PASSWORD.into(),
+        };
+        let saved = PecBackend::save_mailbox_form(services, world.user(), store, form.clone())
+            .await
+            .expect("answered");
+        assert!(saved.is_empty(), "{saved:?}");
+        let view = PecBackend::mailbox_form(services, world.user(), store)
+            .await
+            .expect("view")
+            .expect("a mailbox");
+        assert!(view.has_password);
+        assert_eq!(view.imap_port, 993);
+        assert!(!serde_json::to_string(&view)
+            .expect("json")
+            .contains(PEC_PASSWORD));
+
+        // An empty password keeps the stored one: the mailbox still has it.
+        let mut keep = form.clone();
+        keep.password.clear();
+        keep.imap_port = "10993".into();
+        assert!(
+            PecBackend::save_mailbox_form(services, world.user(), store, keep)
+                .await
+                .expect("answered")
+                .is_empty()
+        );
+        let stored: String =
+            sqlx::query_scalar("SELECT password FROM pec_mailboxes WHERE store_id = $1")
+                .bind(store)
+                .fetch_one(&world.db.pool)
+                .await
+                .expect("stored");
+        assert_eq!(stored, PEC_PASSWORD);
+
+        // Another organisation's store is not found, for reading and saving.
+        let other = sign_up(&world.services, "owner@ferramenta.it", "luca@example.it").await;
+        assert_eq!(
+            PecBackend::mailbox_form(services, &other.owner, store)
+                .await
+                .expect("view"),
+            None
+        );
+        assert!(matches!(
+            PecBackend::save_mailbox_form(services, &other.owner, store, form).await,
+            Err(app::api::AdminError::NotFound)
+        ));
+    }
+}

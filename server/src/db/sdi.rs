@@ -14,20 +14,7 @@ use super::events::append;
 use super::Db;
 use crate::error::ServerError;
 
-/// A store's mailbox as the admin shows it: never its password.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MailboxView {
-    pub pec_address: String,
-    pub smtp_url: String,
-    pub imap_host: String,
-    pub imap_port: u16,
-    pub username: String,
-    pub has_password: bool,
-    pub last_read_at: Option<i64>,
-    /// Why the mailbox could not be read, since when: None while it reads.
-    pub last_error: Option<String>,
-    pub failing_since: Option<i64>,
-}
+pub use invoice::pec::{PecMailboxView as MailboxView, UnmatchedReceipt};
 
 /// A mailbox as the reader and the transmitter use it.
 #[derive(Debug, Clone)]
@@ -500,18 +487,6 @@ pub async fn record_receipt(
     )
     .await?;
     Ok(Recorded::Matched { invoice_id })
-}
-
-/// A receipt that matched no transmission, as the owner sees it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct UnmatchedReceipt {
-    pub id: i64,
-    pub kind: MessageKind,
-    pub sdi_id: String,
-    pub invoice_file: String,
-    pub message_file: Option<String>,
-    pub source: String,
-    pub received_at: i64,
 }
 
 /// The organisation's receipts that match nothing and were not assigned.
