@@ -465,3 +465,60 @@ async fn the_mailbox_form_never_returns_the_password_and_refuses_with_each_field
         ));
     }
 }
+
+#[tokio::test]
+async fn a_transmission_the_pec_server_puts_off_is_retried_and_one_it_refuses_fails_with_its_reason(
+) {
+    for db in databases().await {
+        let world = World::new(db).await;
+        let dovecot = Dovecot::start(&[(PEC_USER, PEC_PASSWORD)]).await;
+        world
+            .services
+            .save_pec_mailbox(
+                world.user(),
+                world.merchant.store_id,
+                mailbox(&world, &dovecot, PEC_PASSWORD),
+            )
+            .await
+            .expect("mailbox saved");
+
+        // Busy (421) first: retried later, and sent once.
+        let invoice = world.issued().await;
+        transmit(&world, invoice, "00001").await;
+        world.sink.busy_for(1);
+        deliver(&world.services).await;
+        assert!(world.sink.received_by("sdi01@pec.fatturapa.it").is_empty());
+        assert!(sdi_history(&world, invoice).await.is_empty());
+        support::deliver_at(&world.services, support::much_later()).await;
+        support::deliver_at(&world.services, support::much_later()).await;
+        assert_eq!(world.sink.received_by("sdi01@pec.fatturapa.it").len(), 1);
+        assert_eq!(world.sink.distinct_and_doubled(), (1, 0));
+        assert_eq!(
+            kinds(&sdi_history(&world, invoice).await),
+            ["sdi_transmitted"]
+        );
+
+        // Refused (550): failed with the server's reply, never sent again.
+        world.sink.refuse("sdi01@pec.fatturapa.it");
+        let refused = world.issued().await;
+        transmit(&world, refused, "00002").await;
+        deliver(&world.services).await;
+        support::deliver_at(&world.services, support::much_later()).await;
+        let history = sdi_history(&world, refused).await;
+        assert_eq!(kinds(&history), ["sdi_transmission_failed"]);
+        let SdiEvent::TransmissionFailed { file_name, reply } = &history[0] else {
+            panic!("not a failure: {history:?}");
+        };
+        assert_eq!(file_name, "IT06363391001_00002.xml");
+        assert!(reply.contains("550"), "{reply}");
+        let state: String =
+            sqlx::query_scalar("SELECT state FROM sdi_transmissions WHERE invoice_id = $1")
+                .bind(refused)
+                .fetch_one(&world.db.pool)
+                .await
+                .expect("state");
+        assert_eq!(state, "failed");
+        // The issuer hears of it, as of any email that failed.
+        assert_eq!(world.mail_to(support::OWNER).len(), 1);
+    }
+}
