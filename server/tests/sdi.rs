@@ -9,6 +9,7 @@
 mod support;
 
 use app::api::AdminBackend;
+use invoice::events::PublicEventKind;
 use invoice::fatturapa::samples::{company, document, line, seller};
 use invoice::fatturapa::{DocumentKind, FatturaPa};
 use invoice::history::HistoryEvent;
@@ -136,6 +137,20 @@ async fn the_file_goes_to_sdi_once_and_each_receipt_reaches_its_invoices_history
         let (_, public_file) = transmit(&world, public_invoice, "00004").await;
         deliver(&world.services).await;
 
+        // The courtesy copies: the customer's page shows what SdI did.
+        world.send(delivered_invoice, "courtesy-delivered").await;
+        deliver(&world.services).await;
+        let delivered_key = world.edge.publications()[0].invoice_key.clone();
+        world.send(rejected_invoice, "courtesy-rejected").await;
+        deliver(&world.services).await;
+        let rejected_key = world
+            .edge
+            .publications()
+            .into_iter()
+            .map(|publication| publication.invoice_key)
+            .find(|key| *key != delivered_key)
+            .expect("the rejected invoice's publication");
+
         let receipts = [
             (
                 delivered(&file, "4001"),
@@ -205,6 +220,32 @@ async fn the_file_goes_to_sdi_once_and_each_receipt_reaches_its_invoices_history
             kinds(&sdi_history(&world, public_invoice).await),
             ["sdi_transmitted", "sdi_terms_elapsed"]
         );
+        world
+            .services
+            .publish_changed_states()
+            .await
+            .expect("published");
+        let customer_sees = |key: &str| {
+            world
+                .edge
+                .latest_state(key)
+                .expect("a state")
+                .history
+                .into_iter()
+                .filter(|event| matches!(event.kind, PublicEventKind::ElectronicInvoice { .. }))
+                .map(|event| event.kind)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            customer_sees(&delivered_key),
+            [PublicEventKind::ElectronicInvoice { delivered: true }]
+        );
+        assert_eq!(
+            customer_sees(&rejected_key),
+            [],
+            "a rejection is the merchant's alone"
+        );
+
         let unmatched = world
             .services
             .unmatched_receipts(world.user())
