@@ -74,6 +74,19 @@ pub enum MailboxError {
     Server(#[from] ServerError),
 }
 
+impl MailboxError {
+    /// What the store's page says: the mailbox server's own answer, never
+    /// Invio's internals (those are logged).
+    fn shown(&self) -> String {
+        match self {
+            MailboxError::Server(_) => {
+                "Invio could not record what it read; it will read the mailbox again".to_owned()
+            }
+            other => other.to_string(),
+        }
+    }
+}
+
 /// Runs for the life of the process: reads every due mailbox, then waits.
 pub async fn run_mailboxes(services: Arc<Services>) {
     loop {
@@ -108,13 +121,13 @@ impl Services {
                     Err(error) => {
                         tracing::warn!(store = account.store_id, %error, "a PEC mailbox could not be read");
                         let next = now + retry_delay_ms(account.failures + 1);
-                        sdi::mailbox_failed(&db, account.store_id, &error.to_string(), now, next).await
+                        sdi::mailbox_failed(&db, account.store_id, &error.shown(), now, next).await
                     }
                 };
                 if let Err(error) = recorded {
                     tracing::error!(store = account.store_id, %error, "recording a mailbox's read failed");
                 }
-                (account.store_id, outcome.map_err(|error| error.to_string()))
+                (account.store_id, outcome.map_err(|error| error.shown()))
             });
         }
         let mut outcomes = Vec::new();
