@@ -249,8 +249,11 @@ impl app::routes::pec::ssr::PecBackend for Services {
         &self,
         user: &CurrentUser,
         receipt_id: i64,
-        invoice_id: i64,
+        invoice_number: &str,
     ) -> Result<(), AdminError> {
+        let invoice_id = sdi::invoice_by_number(&self.db, user.organisation, invoice_number)
+            .await?
+            .ok_or(AdminError::NotFound)?;
         self.assign_receipt(user, receipt_id, invoice_id)
             .await
             .map_err(admin_error)

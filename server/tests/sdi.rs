@@ -273,12 +273,35 @@ async fn the_file_goes_to_sdi_once_and_each_receipt_reaches_its_invoices_history
         );
         assert_eq!(dovecot.unseen(PEC_USER, PEC_PASSWORD).await, 1);
 
-        // The owner puts the unmatched receipt in an invoice's history.
-        world
+        // The owner puts the unmatched receipt in an invoice's history, by
+        // the number the admin shows; a number the organisation does not
+        // have is not found.
+        let number = world
             .services
-            .assign_receipt(world.user(), unmatched[0].id, public_invoice)
+            .get_invoice(world.user(), public_invoice)
             .await
-            .expect("assigned");
+            .expect("invoice")
+            .number
+            .expect("issued");
+        let services = world.services.as_ref();
+        assert!(matches!(
+            app::routes::pec::ssr::PecBackend::assign_unmatched(
+                services,
+                world.user(),
+                unmatched[0].id,
+                "NOPE-1"
+            )
+            .await,
+            Err(app::api::AdminError::NotFound)
+        ));
+        app::routes::pec::ssr::PecBackend::assign_unmatched(
+            services,
+            world.user(),
+            unmatched[0].id,
+            &number,
+        )
+        .await
+        .expect("assigned");
         assert!(world
             .services
             .unmatched_receipts(world.user())

@@ -43,12 +43,13 @@ pub async fn list_unmatched_receipts() -> Result<Vec<UnmatchedReceipt>, AdminErr
     pec_backend()?.receipts_unmatched(&user()?).await
 }
 
+/// Puts an unmatched receipt in the history of the invoice with this number.
 #[server]
-pub async fn assign_sdi_receipt(receipt_id: i64, invoice_id: i64) -> Result<(), AdminError> {
+pub async fn assign_sdi_receipt(receipt_id: i64, invoice_number: String) -> Result<(), AdminError> {
     use self::ssr::*;
     use crate::api::ssr::user;
     pec_backend()?
-        .assign_unmatched(&user()?, receipt_id, invoice_id)
+        .assign_unmatched(&user()?, receipt_id, invoice_number.trim())
         .await
 }
 
@@ -81,7 +82,7 @@ pub mod ssr {
             &self,
             user: &CurrentUser,
             receipt_id: i64,
-            invoice_id: i64,
+            invoice_number: &str,
         ) -> Result<(), AdminError>;
     }
 
@@ -120,7 +121,7 @@ enum W {
     Upload,
     UnmatchedTitle,
     UnmatchedNone,
-    InvoiceId,
+    InvoiceNumber,
     Assign,
     Uploaded(&'static str),
 }
@@ -194,9 +195,9 @@ fn w(language: Language, word: W) -> &'static str {
         (W::UnmatchedNone, It) => "Nessuna.",
         (W::UnmatchedNone, Es) => "Ninguno.",
         (W::UnmatchedNone, En) => "None.",
-        (W::InvoiceId, It) => "N. interno della fattura",
-        (W::InvoiceId, Es) => "N.º interno de la factura",
-        (W::InvoiceId, En) => "Invoice's internal id",
+        (W::InvoiceNumber, It) => "Numero della fattura",
+        (W::InvoiceNumber, Es) => "Número de la factura",
+        (W::InvoiceNumber, En) => "Invoice number",
         (W::Assign, It) => "Assegna",
         (W::Assign, Es) => "Asignar",
         (W::Assign, En) => "Assign",
@@ -372,8 +373,8 @@ pub fn PecMailboxCard(store_id: i64) -> impl IntoView {
                                             <ActionForm action=assign>
                                                 <input type="hidden" name="receipt_id" value=receipt.id.to_string() />
                                                 <label>
-                                                    {w(language.get(), W::InvoiceId)} " "
-                                                    <input type="text" inputmode="numeric" name="invoice_id" required />
+                                                    {w(language.get(), W::InvoiceNumber)} " "
+                                                    <input type="text" name="invoice_number" required />
                                                 </label>
                                                 <button type="submit">{w(language.get(), W::Assign)}</button>
                                             </ActionForm>

@@ -518,6 +518,21 @@ pub async fn unmatched(
         .collect()
 }
 
+/// The organisation's issued invoice with this number.
+pub async fn invoice_by_number(
+    db: &Db,
+    organisation: OrganisationId,
+    number: &str,
+) -> Result<Option<i64>, ServerError> {
+    Ok(
+        sqlx::query_scalar("SELECT id FROM invoices WHERE organisation_id = $1 AND number = $2")
+            .bind(organisation.0)
+            .bind(number)
+            .fetch_optional(&db.pool)
+            .await?,
+    )
+}
+
 /// Puts an unmatched receipt in an invoice's history, both the
 /// organisation's; another organisation's receipt or invoice is not found.
 pub async fn assign(
