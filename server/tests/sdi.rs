@@ -515,6 +515,23 @@ async fn the_mailbox_form_never_returns_the_password_and_refuses_with_each_field
                 .expect("stored");
         assert_eq!(stored, PEC_PASSWORD);
 
+        // The store's page shows the card: the mailbox, "set" for its
+        // password, never the password itself.
+        let router = support::router(world.services.clone());
+        let page = support::body_text(
+            support::get(
+                &router,
+                &format!("/stores/{store}"),
+                Some(&world.merchant.session),
+            )
+            .await,
+        )
+        .await;
+        assert!(page.contains("Casella PEC per lo SdI"), "{page}");
+        assert!(page.contains("imaps.pec.example.it"));
+        assert!(page.contains("Impostata: scrivine una nuova per sostituirla"));
+        assert!(!page.contains(PEC_PASSWORD));
+
         // Another organisation's store is not found, for reading and saving.
         let other = sign_up(&world.services, "owner@ferramenta.it", "luca@example.it").await;
         assert_eq!(
