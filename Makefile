@@ -27,7 +27,7 @@ CARGO_LEPTOS_VERSION := 0.3.10
 WORKER_BUILD_VERSION := 0.8.7
 # The CLI must be the exact version of the wasm-bindgen crate in Cargo.lock.
 WASM_BINDGEN_VERSION = $(shell sed -n '/^name = "wasm-bindgen"$$/{n;s/version = "\(.*\)"/\1/p}' Cargo.lock)
-DEBIAN_PACKAGES := chromium poppler-utils postgresql libxml2-utils
+DEBIAN_PACKAGES := chromium poppler-utils postgresql libxml2-utils dovecot-imapd
 # wrk, for `make bench`'s load test only.
 BENCH_DEBIAN_PACKAGES := wrk
 

@@ -7,6 +7,7 @@ pub mod invoices;
 pub mod nav;
 pub mod not_found;
 pub mod notifications;
+pub mod pec;
 pub mod send;
 pub mod stores;
 pub mod team;

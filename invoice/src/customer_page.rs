@@ -99,6 +99,9 @@ fn history_item(event: &PublicEvent, document: &PublicDocument, zone: TimeZone) 
         PublicEventKind::CorrectsInvoice { number } => {
             fill(t(Text::EventCorrectsInvoice), &[("number", number)])
         }
+        PublicEventKind::ElectronicInvoice { delivered } => {
+            crate::sdi::customer_text(*delivered, language).to_owned()
+        }
         PublicEventKind::PaymentReceived { amount_minor, date } => format!(
             "{}: {} ({})",
             t(Text::EventPaymentRecorded),

@@ -244,6 +244,11 @@ pub enum PublicEventKind {
     CorrectsInvoice {
         number: String,
     },
+    /// The legal invoice through SdI: delivered, or (not delivered) waiting
+    /// in the customer's area on the Agenzia's site.
+    ElectronicInvoice {
+        delivered: bool,
+    },
 }
 
 /// The newest [`PUBLISHED_HISTORY_LIMIT`] entries of a history (oldest

@@ -10,6 +10,7 @@ use crate::dates::Date;
 use crate::email::EmailPurpose;
 use crate::events::{DeviceClass, EdgeEventKind, PublicEvent, PublicEventKind, Recipient};
 use crate::payment::PaymentMethod;
+use crate::sdi::{Outcome, SdiEvent};
 use crate::tracking::Clue;
 use crate::{Currency, Money};
 
@@ -203,6 +204,8 @@ pub enum HistoryEvent {
         invoice_id: i64,
         number: String,
     },
+    /// The legal invoice through SdI: transmitted by PEC, and SdI's receipts.
+    Sdi(SdiEvent),
 }
 
 /// What the merchant's history filter sorts an entry under.
@@ -237,6 +240,7 @@ impl HistoryEvent {
             HistoryEvent::Link(link) => link.kind.as_str(),
             HistoryEvent::CreditNoteIssued(_) => "credit_note_issued",
             HistoryEvent::CorrectsInvoice { .. } => "corrects_invoice",
+            HistoryEvent::Sdi(sdi) => sdi.kind(),
         }
     }
 
@@ -254,7 +258,8 @@ impl HistoryEvent {
             | HistoryEvent::LinkRevoked { .. }
             | HistoryEvent::AutomaticSendSkipped
             | HistoryEvent::AutomaticSendOverQuota
-            | HistoryEvent::FreshLinkRequested => HistoryTopic::Sending,
+            | HistoryEvent::FreshLinkRequested
+            | HistoryEvent::Sdi(_) => HistoryTopic::Sending,
             HistoryEvent::Link(link) => HistoryTopic::AtLink {
                 automated: link.automated,
             },
@@ -281,7 +286,8 @@ impl HistoryEvent {
             | HistoryEvent::AutomaticSendOverQuota
             | HistoryEvent::FreshLinkRequested
             | HistoryEvent::CreditNoteIssued(_)
-            | HistoryEvent::CorrectsInvoice { .. } => None,
+            | HistoryEvent::CorrectsInvoice { .. }
+            | HistoryEvent::Sdi(_) => None,
         }
     }
 
@@ -300,7 +306,8 @@ impl HistoryEvent {
             | HistoryEvent::AutomaticSendOverQuota
             | HistoryEvent::FreshLinkRequested
             | HistoryEvent::CreditNoteIssued(_)
-            | HistoryEvent::CorrectsInvoice { .. } => None,
+            | HistoryEvent::CorrectsInvoice { .. }
+            | HistoryEvent::Sdi(_) => None,
         }
     }
 
@@ -325,7 +332,8 @@ impl HistoryEvent {
             | HistoryEvent::AutomaticSendOverQuota
             | HistoryEvent::FreshLinkRequested
             | HistoryEvent::CreditNoteIssued(_)
-            | HistoryEvent::CorrectsInvoice { .. } => false,
+            | HistoryEvent::CorrectsInvoice { .. }
+            | HistoryEvent::Sdi(_) => false,
         }
     }
 
@@ -370,7 +378,17 @@ impl HistoryEvent {
                     EdgeEventKind::Printed => Some(PublicEventKind::Printed),
                 }
             }
+            HistoryEvent::Sdi(sdi) if sdi.customer_sees() => {
+                Some(PublicEventKind::ElectronicInvoice {
+                    delivered: matches!(
+                        sdi,
+                        SdiEvent::Receipt(receipt)
+                            if matches!(receipt.outcome, Outcome::Delivered { .. })
+                    ),
+                })
+            }
             HistoryEvent::Link(_)
+            | HistoryEvent::Sdi(_)
             | HistoryEvent::Created
             | HistoryEvent::Issued { .. }
             | HistoryEvent::PaymentRecorded(_)
@@ -398,7 +416,8 @@ impl HistoryEvent {
             | HistoryEvent::FreshLinkRequested
             | HistoryEvent::Link(_)
             | HistoryEvent::CreditNoteIssued(_)
-            | HistoryEvent::CorrectsInvoice { .. } => self.customer_event().is_some(),
+            | HistoryEvent::CorrectsInvoice { .. }
+            | HistoryEvent::Sdi(_) => self.customer_event().is_some(),
         }
     }
 
@@ -434,6 +453,7 @@ impl HistoryEvent {
                 reasons: link.reasons.clone(),
                 copy_to: link.copy_to.clone(),
             })),
+            HistoryEvent::Sdi(sdi) => Some(json(sdi)),
             HistoryEvent::Created
             | HistoryEvent::Voided
             | HistoryEvent::AutomaticSendSkipped
@@ -505,6 +525,13 @@ impl HistoryEvent {
                     invoice_id: detail.invoice_id,
                     number: detail.number,
                 }
+            }
+            kind if SdiEvent::KINDS.contains(&kind) => {
+                let sdi = parse::<SdiEvent>(detail()?).ok_or_else(corrupt)?;
+                if sdi.kind() != kind {
+                    return Err(corrupt());
+                }
+                HistoryEvent::Sdi(sdi)
             }
             kind => {
                 if let Some(edge_kind) = EdgeEventKind::parse(kind) {
@@ -869,6 +896,7 @@ pub struct PaymentFact {
 mod tests {
     use super::*;
     use crate::events::EdgeEventKind;
+    use crate::sdi::samples as sdi_samples;
 
     /// One entry of every kind the history has, with every variation of who
     /// it was for. A kind added to [`HistoryEvent`] and not here fails
@@ -948,6 +976,26 @@ mod tests {
                 }
             }
         }
+        let file = "IT01234567890_11111.xml";
+        events.push(HistoryEvent::Sdi(SdiEvent::Transmitted {
+            file_name: file.into(),
+            reply: "250 2.0.0 Ok".into(),
+        }));
+        events.push(HistoryEvent::Sdi(SdiEvent::TransmissionFailed {
+            file_name: file.into(),
+            reply: "535 authentication failed".into(),
+        }));
+        for xml in [
+            sdi_samples::delivered(file, "101"),
+            sdi_samples::not_delivered(file, "101"),
+            sdi_samples::rejected(file, "101", &[("00404", "Fattura duplicata")]),
+            sdi_samples::public_body_outcome(file, "101", "EC02"),
+            sdi_samples::terms_elapsed(file, "101"),
+            sdi_samples::transmission_attested(file, "101"),
+        ] {
+            let receipt = crate::sdi::parse_receipt(xml.as_bytes()).expect("a sample receipt");
+            events.push(HistoryEvent::Sdi(SdiEvent::Receipt(receipt)));
+        }
         events
     }
 
@@ -968,9 +1016,10 @@ mod tests {
             HistoryEvent::Link(_) => 10,
             HistoryEvent::CreditNoteIssued(_) => 11,
             HistoryEvent::CorrectsInvoice { .. } => 12,
+            HistoryEvent::Sdi(_) => 13,
         }
     }
-    const VARIANTS: usize = 13;
+    const VARIANTS: usize = 14;
 
     #[test]
     fn every_kind_is_in_the_examples() {
@@ -980,7 +1029,7 @@ mod tests {
             every_kind().iter().map(HistoryEvent::kind).collect();
         assert_eq!(
             kinds.len(),
-            11 + 15 + 4,
+            11 + 15 + 4 + 8,
             "every stored kind, once: {kinds:?}"
         );
     }
@@ -1120,6 +1169,8 @@ mod tests {
                 "opened customer false",
                 "pdf_downloaded customer false",
                 "printed customer false",
+                "sdi_delivered  false",
+                "sdi_not_delivered  false",
             ]
         );
     }

@@ -25,10 +25,12 @@ pub mod page_view;
 pub mod payment;
 #[cfg(feature = "pdf")]
 pub mod pdf;
+pub mod pec;
 pub mod problem;
 pub mod recipients;
 pub mod reminders;
 pub mod repeats;
+pub mod sdi;
 pub mod signing;
 pub mod status;
 pub mod store;

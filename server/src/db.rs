@@ -12,6 +12,7 @@ pub mod invoices;
 pub mod links;
 pub mod notifications;
 pub mod outbox;
+pub mod sdi;
 pub mod stores;
 
 use std::str::FromStr;

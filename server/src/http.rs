@@ -7,6 +7,7 @@
 pub mod changes;
 pub mod invoices;
 pub mod pages;
+pub mod sdi;
 
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue};

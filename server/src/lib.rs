@@ -22,6 +22,7 @@ pub mod live;
 pub mod notifications;
 pub mod pdf;
 pub mod recipients;
+pub mod sdi;
 pub mod sending;
 pub mod services;
 pub mod state;
@@ -39,6 +40,7 @@ pub fn router(state: AppState) -> Router {
     let admin = Router::new()
         .merge(http::invoices::router())
         .merge(http::changes::router())
+        .merge(http::sdi::router())
         .merge(http::pages::router(&state))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -6,6 +6,7 @@ use server::db::Db;
 use server::edge_sync::publisher::run_edge_sync;
 use server::email::dispatcher::run_dispatcher;
 use server::notifications::run_digests;
+use server::sdi::mailbox::run_mailboxes;
 use server::sending::reminders::run_reminders;
 use server::services::Services;
 use server::state::AppState;
@@ -28,6 +29,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     tokio::spawn(run_reminders(services.clone()));
     tokio::spawn(run_digests(services.clone()));
     tokio::spawn(run_edge_sync(services.clone()));
+    tokio::spawn(run_mailboxes(services.clone()));
     let app = server::router(AppState {
         leptos_options,
         services,

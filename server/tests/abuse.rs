@@ -23,6 +23,8 @@ mod fatturapa;
 mod flood;
 #[path = "abuse/notifications.rs"]
 mod notifications;
+#[path = "abuse/sdi.rs"]
+mod sdi;
 #[path = "abuse/sending.rs"]
 mod sending;
 

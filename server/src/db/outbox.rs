@@ -7,6 +7,7 @@ use invoice::history::{Audience, EmailEvent, EmailKind, EmailStep, HistoryEvent}
 use invoice::organisation::OrganisationId;
 use invoice::problem::Problem;
 use invoice::recipients::{quota_refusal, utc_day_start};
+use invoice::sdi::SdiEvent;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
@@ -236,11 +237,26 @@ pub struct ClaimedEmail {
     /// ([`queue_notification`]): it goes whatever became of the invoice, and
     /// what becomes of it is not the invoice's history.
     pub notification: bool,
+    /// A FatturaPA file to SdI (`crate::sdi::transmission`): the
+    /// transmission it carries, sent from the store's PEC mailbox.
+    pub sdi_transmission: Option<i64>,
 }
 
 impl ClaimedEmail {
     /// The history entry of what happened to this email.
     fn history_event(&self, step: EmailStep, reply: &str) -> HistoryEvent {
+        if self.sdi_transmission.is_some() {
+            // The subject of a transmission is its file's name.
+            let file_name = self.subject.clone();
+            let reply = reply.to_owned();
+            return HistoryEvent::Sdi(match step {
+                EmailStep::Sent => SdiEvent::Transmitted { file_name, reply },
+                EmailStep::Queued
+                | EmailStep::Retrying
+                | EmailStep::Failed
+                | EmailStep::Cancelled => SdiEvent::TransmissionFailed { file_name, reply },
+            });
+        }
         HistoryEvent::Email(EmailEvent {
             email: EmailKind::new(self.audience, self.purpose),
             step,
@@ -270,7 +286,7 @@ pub async fn claim_next(db: &Db, now_ms: i64) -> Result<Option<ClaimedEmail>, Se
              ORDER BY next_attempt_at, id LIMIT 1 {lock}
          )
          RETURNING id, organisation_id, invoice_id, audience, purpose, link_id, to_address, reply_to,
-                   subject, body_text, body_html, attach_layout, attempts, lease_until,
+                   subject, body_text, body_html, attach_layout, attempts, lease_until, sdi_transmission_id,
                    (SELECT s.name FROM invoices i JOIN stores s ON s.id = i.store_id
                     WHERE i.id = outbox.invoice_id) AS sender_name"
     ))
@@ -305,6 +321,7 @@ fn claimed_email(row: &AnyRow) -> Result<ClaimedEmail, ServerError> {
         attempts: row.try_get("attempts")?,
         sender_name: row.try_get("sender_name")?,
         lease_until: row.try_get("lease_until")?,
+        sdi_transmission: row.try_get("sdi_transmission_id")?,
     })
 }
 
@@ -470,6 +487,13 @@ async fn finish(
     if email.notification {
         return Ok(true);
     }
+    if let Some(transmission) = email.sdi_transmission {
+        let state = match ending {
+            Ending::Sent => "transmitted",
+            Ending::Failed | Ending::Cancelled => "failed",
+        };
+        crate::db::sdi::set_state(tx, transmission, state, now_ms).await?;
+    }
     append(
         tx,
         email.organisation,
@@ -510,7 +534,9 @@ pub async fn schedule_retry(
         );
         return Ok(());
     }
-    if !email.notification {
+    // A transmission's history tells only its outcome: SdI received it or
+    // never will; its retries are the outbox's (`last_reply`).
+    if !email.notification && email.sdi_transmission.is_none() {
         append(
             &mut tx,
             email.organisation,

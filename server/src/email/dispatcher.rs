@@ -159,6 +159,10 @@ impl Services {
     /// hold the email: it asks the server for the link when the customer
     /// opens it.
     async fn attempt(&self, email: &ClaimedEmail) -> Result<Delivery, ServerError> {
+        if let Some(transmission) = email.sdi_transmission {
+            let outgoing = crate::db::sdi::outgoing(&self.db, transmission).await?;
+            return Ok(crate::sdi::transmission::deliver(&outgoing, email.id).await);
+        }
         if let Some(link_id) = &email.link_id {
             if !links::is_published(&self.db, link_id).await? {
                 if let Err(error) = self
@@ -202,7 +206,8 @@ impl Services {
         email: &ClaimedEmail,
         reason: &str,
     ) -> Result<Vec<NewNotice>, ServerError> {
-        if email.audience == Audience::Notice {
+        // A transmission to SdI that failed is told like a failed email.
+        if email.audience == Audience::Notice && email.sdi_transmission.is_none() {
             return Ok(Vec::new());
         }
         let mut audience = outbox::failure_audience(&self.db, email).await?;

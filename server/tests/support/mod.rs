@@ -5,6 +5,7 @@
 //! TEST_POSTGRES_URL is set), a fake edge that checks signatures, and a small
 //! SMTP server that keeps what it receives (`smtp`).
 
+pub mod dovecot;
 pub mod smtp;
 
 use std::sync::atomic::{AtomicBool, Ordering};
