@@ -153,6 +153,11 @@ test("a merchant corrects an invoice with a partial credit note that the custome
   const plain = await browser.newContext({ javaScriptEnabled: false, storageState: await page.context().storageState() });
   const noScript = await plain.newPage();
   await noScript.goto(`${invoiceUrl}/credit`);
+  // Without a reason the form comes back with the problem beside the field.
+  await noScript.getByLabel("Chosen lines and quantities").check();
+  await noScript.getByLabel("To credit — Sedia").fill("0");
+  await noScript.getByRole("button", { name: "Issue credit note" }).click();
+  await expect(noScript.locator("#reason-error")).toHaveText("Fill in this field.");
   await noScript.getByLabel("Chosen lines and quantities").check();
   await noScript.getByLabel("To credit — Sedia").fill("0");
   await noScript.getByLabel("To credit — Tavolo").fill("1");
