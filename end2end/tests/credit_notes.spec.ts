@@ -127,6 +127,17 @@ test("a merchant corrects an invoice with a partial credit note that the custome
   await expect(page.getByTestId("credit-notes").getByRole("link", { name: noteNumber })).toBeVisible();
   await expect(page.locator("#history")).toContainText(`Credit note ${noteNumber} issued for €61.00`);
   await screenshots(page, "invoice-credited");
+  // What the customer sees of the invoice now, and its PDF.
+  await page.goto(`${invoiceUrl}/preview`);
+  await expect(page.locator(".paid.credited")).toHaveText("Accreditato: 61,00 €");
+  await expect(page.locator(".due-amount")).toHaveText("549,00 €");
+  await expect(page.locator(".history")).toContainText(`Nota di credito ${noteNumber} emessa per 61,00 €`);
+  await screenshots(page, "invoice-credited-customer");
+  const invoicePdf = await page.request.get(`${invoiceUrl}/pdf?layout=a4`);
+  const invoicePdfPath = test.info().outputPath("invoice-credited.pdf");
+  writeFileSync(invoicePdfPath, await invoicePdf.body());
+  expect(pdfText(await invoicePdf.body())).toMatch(/Accreditato\s+61,00 €/);
+  execFileSync("pdftoppm", ["-png", "-r", "80", "-singlefile", invoicePdfPath, test.info().outputPath("invoice-credited-pdf")]);
 
   // The list tells credit notes apart, and shows them alone on request.
   await page.goto(`${adminUrl()}/invoices?kind=credit_note`);
@@ -142,6 +153,11 @@ test("a merchant corrects an invoice with a partial credit note that the custome
   const plain = await browser.newContext({ javaScriptEnabled: false, storageState: await page.context().storageState() });
   const noScript = await plain.newPage();
   await noScript.goto(`${invoiceUrl}/credit`);
+  // Without a reason the form comes back with the problem beside the field.
+  await noScript.getByLabel("Chosen lines and quantities").check();
+  await noScript.getByLabel("To credit — Sedia").fill("0");
+  await noScript.getByRole("button", { name: "Issue credit note" }).click();
+  await expect(noScript.locator("#reason-error")).toHaveText("Fill in this field.");
   await noScript.getByLabel("Chosen lines and quantities").check();
   await noScript.getByLabel("To credit — Sedia").fill("0");
   await noScript.getByLabel("To credit — Tavolo").fill("1");

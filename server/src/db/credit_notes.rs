@@ -19,13 +19,19 @@ use super::{customers, random_id, stores, Db};
 use crate::error::{invalid, refused, ServerError};
 
 /// What the invoice's credit notes credited of each of its lines so far.
-async fn credited_lines<'e, E>(executor: E, invoice_id: i64) -> Result<Vec<LineCredit>, ServerError>
+async fn credited_lines<'e, E>(
+    executor: E,
+    organisation: OrganisationId,
+    invoice_id: i64,
+) -> Result<Vec<LineCredit>, ServerError>
 where
     E: sqlx::Executor<'e, Database = Any>,
 {
     let rows = sqlx::query(
-        "SELECT credits FROM invoices WHERE corrects_invoice_id = $1 AND kind = 'credit_note'",
+        "SELECT credits FROM invoices
+         WHERE organisation_id = $1 AND corrects_invoice_id = $2 AND kind = 'credit_note'",
     )
+    .bind(organisation.0)
     .bind(invoice_id)
     .fetch_all(executor)
     .await?;
@@ -46,7 +52,7 @@ pub async fn creditable(
     invoice_id: i64,
 ) -> Result<(invoices::InvoiceRecord, Vec<LineCredit>), ServerError> {
     let invoice = invoices::get(db, organisation, invoice_id).await?;
-    let credited = credited_lines(&db.pool, invoice_id).await?;
+    let credited = credited_lines(&db.pool, organisation, invoice_id).await?;
     Ok((invoice, credited))
 }
 
@@ -77,7 +83,7 @@ pub async fn issue(
 
     let mut tx = db.begin_write().await?;
     let state = locked_state(&mut tx, db.engine, organisation, invoice_id).await?;
-    let credited = credited_lines(&mut *tx, invoice_id).await?;
+    let credited = credited_lines(&mut *tx, organisation, invoice_id).await?;
     let valid = match input.validate(&document.lines, &credited, invoice.currency) {
         Ok(valid) => valid,
         Err(problems) => {
