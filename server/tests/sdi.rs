@@ -600,3 +600,41 @@ async fn a_transmission_the_pec_server_puts_off_is_retried_and_one_it_refuses_fa
         assert_eq!(world.mail_to(support::OWNER).len(), 1);
     }
 }
+
+/// An Italian store with a PEC mailbox transmits each invoice's FatturaPA
+/// file as it is issued, in the issuing transaction; a transmitted invoice
+/// is corrected by a credit note, never voided.
+#[tokio::test]
+async fn an_italian_invoice_goes_to_sdi_as_it_is_issued_and_is_then_never_voided() {
+    for db in databases().await {
+        let world = World::new(db).await;
+        world.make_italian().await;
+        let dovecot = Dovecot::start(&[(PEC_USER, PEC_PASSWORD)]).await;
+        world
+            .services
+            .save_pec_mailbox(
+                world.user(),
+                world.merchant.store_id,
+                mailbox(&world, &dovecot, PEC_PASSWORD),
+            )
+            .await
+            .expect("mailbox saved");
+        let id = world.issued().await;
+        deliver(&world.services).await;
+        let to_sdi = world.sink.received_by("sdi01@pec.fatturapa.it");
+        assert_eq!(to_sdi.len(), 1);
+        let attachments = to_sdi[0].attachments();
+        assert_eq!(attachments.len(), 1);
+        assert_eq!(attachments[0].0, "IT06363391001_00001.xml");
+        assert_eq!(kinds(&sdi_history(&world, id).await), ["sdi_transmitted"]);
+        let refused = world
+            .services
+            .void_invoice(world.user(), id)
+            .await
+            .expect_err("transmitted");
+        assert_eq!(
+            refused.field("invoice").map(|field| field.problem.clone()),
+            Some(invoice::problem::Problem::TransmittedUseCreditNote)
+        );
+    }
+}

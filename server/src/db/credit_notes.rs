@@ -190,6 +190,7 @@ pub async fn issue(
     if let Some(seller) = &store.italy {
         let of = FileOf {
             organisation,
+            store_id: invoice.store_id,
             invoice_id: note_id,
             document: &note,
             store_name: &store.name,

@@ -10,8 +10,9 @@ use invoice::organisation::OrganisationId;
 use invoice::problem::Problem;
 use sqlx::{Any, Row, Transaction};
 
-use super::Db;
+use super::{sdi, Db};
 use crate::error::{invalid, refused, ServerError};
+use crate::sdi::{queue_transmission, SdiError};
 
 /// A file as stored: what is downloaded and what SdI receives.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,6 +26,7 @@ pub struct StoredFile {
 /// What the file is of, besides the document.
 pub struct FileOf<'a> {
     pub organisation: OrganisationId,
+    pub store_id: i64,
     pub invoice_id: i64,
     /// An invoice's, or a credit note's (TD04, citing the invoice it corrects).
     pub document: &'a PublicDocument,
@@ -34,8 +36,10 @@ pub struct FileOf<'a> {
 }
 
 /// Builds and keeps the document's file in the issuing transaction, with
-/// the sender's next progressive. A file SdI would reject is refused with
-/// each problem beside its field, and the caller's transaction must then be
+/// the sender's next progressive, and queues it for SdI when the store has
+/// a PEC mailbox (`server::sdi`), so an issued invoice is never left
+/// untransmitted by a crash. A file SdI would reject is refused with each
+/// problem beside its field, and the caller's transaction must then be
 /// rolled back (its number and progressive are given back).
 pub async fn build_in(
     tx: &mut Transaction<'static, Any>,
@@ -81,6 +85,27 @@ pub async fn build_in(
     .bind(now_ms)
     .execute(&mut **tx)
     .await?;
+    if sdi::account_of_store(&mut **tx, of.organisation, of.store_id)
+        .await?
+        .is_some()
+    {
+        queue_transmission(
+            tx,
+            of.organisation,
+            of.store_id,
+            of.invoice_id,
+            &file_name,
+            &xml,
+            now_ms,
+        )
+        .await
+        .map_err(|error| match error {
+            SdiError::Server(error) => error,
+            // The progressive is new and the mailbox was just read: a
+            // refusal here means the stored progressives are wrong.
+            other => ServerError::Corrupt(other.to_string()),
+        })?;
+    }
     Ok(StoredFile {
         invoice_id: of.invoice_id,
         progressive,

@@ -417,6 +417,7 @@ pub async fn issue(
             &mut tx,
             FileOf {
                 organisation,
+                store_id: draft.store_id,
                 invoice_id: id,
                 document: &document,
                 store_name: &store.name,
@@ -459,15 +460,22 @@ pub async fn issue(
     })
 }
 
-/// Whether a tax authority's channel (SdI, VERI*FACTU) carried the invoice:
-/// the one place that decides it, so voiding asks here. None transmits yet;
-/// when one does, this reads its record of the invoice in `tx`.
+/// Whether a tax authority's channel carried the invoice (for now SdI: a
+/// transmission was queued for it): the one place that decides it, so
+/// voiding asks here. A transmitted invoice is corrected by a credit note.
 async fn transmitted(
-    _tx: &mut Transaction<'_, Any>,
-    _organisation: OrganisationId,
-    _id: i64,
+    tx: &mut Transaction<'_, Any>,
+    organisation: OrganisationId,
+    id: i64,
 ) -> Result<bool, ServerError> {
-    Ok(false)
+    let transmissions: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM sdi_transmissions WHERE organisation_id = $1 AND invoice_id = $2",
+    )
+    .bind(organisation.0)
+    .bind(id)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(transmissions > 0)
 }
 
 pub async fn void(
