@@ -37,6 +37,8 @@ export default async function globalSetup() {
   process.env.ADMIN_URL = stack.adminUrl;
   process.env.EDGE_URL = stack.edgeUrl;
   process.env.INBOX_URL = stack.inboxUrl;
+  // The catcher's SMTP port, for a store's PEC mailbox to send through.
+  process.env.STACK_SMTP_URL = `smtp://127.0.0.1:${stack.smtpPort}`;
   process.env.STACK_CONTROL_URL = `http://127.0.0.1:${address.port}`;
   process.env.STACK_STATE_DIR = stateDir;
   return async () => {

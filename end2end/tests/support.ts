@@ -15,6 +15,7 @@ export type CaughtEmail = {
   to: { address: string }[];
   from: { address: string; name: string }[];
   headers: Record<string, string>;
+  attachments?: { filename: string; contentType: string }[];
 };
 
 // Waits for an email to `address` (whose subject matches `subject`, when
