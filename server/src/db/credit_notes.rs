@@ -14,7 +14,7 @@ use sqlx::{Any, Row};
 
 use super::events::append;
 use super::fatturapa::{self, FileOf};
-use super::invoices::{self, apply, currency, locked_state};
+use super::invoices::{self, apply, currency, locked_state, next_in_series, Series};
 use super::{customers, random_id, stores, Db};
 use crate::error::{invalid, refused, ServerError};
 
@@ -91,23 +91,14 @@ pub async fn issue(
             return Err(invalid(problems));
         }
     };
-    let series_year = if store.number_format.restarts_each_year() {
-        i64::from(today.year)
-    } else {
-        0
-    };
-    // As invoice numbers (db::invoices::issue): one statement both engines
-    // run atomically, the series row locked until commit.
-    let sequence: i64 = sqlx::query(
-        "INSERT INTO credit_note_series (store_id, year, last_number) VALUES ($1, $2, 1)
-         ON CONFLICT (store_id, year) DO UPDATE SET last_number = credit_note_series.last_number + 1
-         RETURNING last_number",
+    let sequence = next_in_series(
+        &mut tx,
+        Series::CreditNotes,
+        invoice.store_id,
+        &store.number_format,
+        today.year,
     )
-    .bind(invoice.store_id)
-    .bind(series_year)
-    .fetch_one(&mut *tx)
-    .await?
-    .try_get(0)?;
+    .await?;
     let number = credit_note::number(&store.number_format, today.year, sequence);
     let note = PublicDocument {
         language: document.language,

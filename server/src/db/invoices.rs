@@ -11,7 +11,7 @@ use invoice::organisation::OrganisationId;
 use invoice::payment::{PaymentMethod, ValidPayment};
 use invoice::problem::Problem;
 use invoice::status::{amount_owed, derive_status, InvoiceStatus, Lifecycle};
-use invoice::store::StoreSettings;
+use invoice::store::{NumberFormat, StoreSettings};
 use invoice::transitions::{self, InvoiceState, Issue, Transition};
 use invoice::views::{
     EmailState, InvoiceFilter, InvoicePage, InvoiceRow, InvoiceSort, PaymentRow, INVOICE_PAGE_SIZE,
@@ -339,6 +339,46 @@ pub struct Issued {
     pub customer: CustomerDetails,
 }
 
+/// A store's numbering series: its invoices', or its credit notes' own.
+#[derive(Debug, Clone, Copy)]
+pub enum Series {
+    Invoices,
+    CreditNotes,
+}
+
+/// The next sequence of a store's series for `year`, in the caller's
+/// transaction. One statement both engines run atomically: the series row
+/// stays locked until commit, so concurrent issuers get consecutive
+/// numbers, and a rolled-back issue gives its number back (no gaps).
+pub async fn next_in_series(
+    tx: &mut Transaction<'static, Any>,
+    series: Series,
+    store_id: i64,
+    format: &NumberFormat,
+    year: i32,
+) -> Result<i64, ServerError> {
+    // A pattern without the year never restarts: its series lives under year 0.
+    let series_year = if format.restarts_each_year() {
+        i64::from(year)
+    } else {
+        0
+    };
+    let table = match series {
+        Series::Invoices => "number_series",
+        Series::CreditNotes => "credit_note_series",
+    };
+    Ok(sqlx::query(&format!(
+        "INSERT INTO {table} (store_id, year, last_number) VALUES ($1, $2, 1)
+         ON CONFLICT (store_id, year) DO UPDATE SET last_number = {table}.last_number + 1
+         RETURNING last_number"
+    ))
+    .bind(store_id)
+    .bind(series_year)
+    .fetch_one(&mut **tx)
+    .await?
+    .try_get(0)?)
+}
+
 /// Issues a draft: assigns the store's next number and freezes the document.
 /// Everything is read before the transaction begins, so concurrent issuers
 /// never hold a connection while waiting for another.
@@ -362,25 +402,14 @@ pub async fn issue(
     let mut tx = db.begin_write().await?;
     let state = locked_state(&mut tx, db.engine, organisation, id).await?;
 
-    // A pattern without the year never restarts: its series lives under year 0.
-    let series_year = if store.number_format.restarts_each_year() {
-        i64::from(issue_date.year)
-    } else {
-        0
-    };
-    // One statement both engines run atomically: the series row stays locked
-    // until commit, so concurrent issuers get consecutive numbers, and a
-    // rolled-back issue gives its number back (no gaps).
-    let sequence: i64 = sqlx::query(
-        "INSERT INTO number_series (store_id, year, last_number) VALUES ($1, $2, 1)
-         ON CONFLICT (store_id, year) DO UPDATE SET last_number = number_series.last_number + 1
-         RETURNING last_number",
+    let sequence = next_in_series(
+        &mut tx,
+        Series::Invoices,
+        draft.store_id,
+        &store.number_format,
+        issue_date.year,
     )
-    .bind(draft.store_id)
-    .bind(series_year)
-    .fetch_one(&mut *tx)
-    .await?
-    .try_get(0)?;
+    .await?;
     let number = store.number_format.format(issue_date.year, sequence);
     let issued = match transitions::issue(
         state,
