@@ -134,6 +134,8 @@ pub struct InvoiceDetail {
     pub automatic_send_skipped: bool,
     /// The FatturaPA file's name, for an Italian store's issued invoice.
     pub fatturapa_file: Option<String>,
+    /// Transmitted to SdI: corrected by a credit note, never voided.
+    pub transmitted: bool,
     /// An invoice or a credit note.
     pub kind: invoice::document::DocumentKind,
     /// On an invoice: what its credit notes took off, and the credit notes.

@@ -101,6 +101,8 @@ pub enum SdiRule {
     Progressive,
     /// 00418: the credit note is dated before the invoice it corrects.
     CorrectsLater,
+    /// 00403: the document is dated after the day SdI receives it.
+    DatedAfterSending,
     /// 00417: a customer in Italy needs a partita IVA or a codice fiscale.
     BuyerUnidentified,
     /// 00421 / 00422: the summary of a rate does not add up (document
@@ -128,6 +130,7 @@ impl SdiRule {
                 fiscal("store_id".into(), FiscalProblem::NotEuro)
             }
             SdiRule::CorrectsLater => FieldError::new("issue_date", Problem::DueBeforeIssue),
+            SdiRule::DatedAfterSending => fiscal("issue_date".into(), FiscalProblem::DatedInFuture),
             SdiRule::BuyerUnidentified => {
                 fiscal("customer_id".into(), FiscalProblem::RecipientUnidentified)
             }
@@ -135,6 +138,12 @@ impl SdiRule {
             SdiRule::PecWithCode => fiscal("customer_id".into(), FiscalProblem::PecWithCode),
         }
     }
+}
+
+/// SdI's check 00403 for a file made and sent on `today`: a document
+/// dated later is refused, so it is not issued until its day.
+pub fn dated_after_sending(document: &PublicDocument, today: Date) -> Option<SdiRule> {
+    (document.issue_date > today).then_some(SdiRule::DatedAfterSending)
 }
 
 impl Seller {
@@ -843,6 +852,22 @@ mod tests {
         assert_eq!(
             Buyer::of_customer(&abroad),
             Err(FiscalProblem::CustomerAddress)
+        );
+    }
+
+    #[test]
+    fn a_document_dated_after_the_day_it_is_sent_is_refused() {
+        let document = document("1", vec![line("Consulenza", 1_000, 10_000, 2_200)]);
+        let day = |day| Date {
+            year: 2026,
+            month: 12,
+            day,
+        };
+        assert_eq!(dated_after_sending(&document, day(2)), None);
+        assert_eq!(dated_after_sending(&document, day(3)), None);
+        assert_eq!(
+            dated_after_sending(&document, day(1)),
+            Some(SdiRule::DatedAfterSending)
         );
     }
 }

@@ -52,6 +52,8 @@ pub enum FiscalProblem {
     CustomerAddress,
     /// The VAT summary of a rate does not add up (SdI checks 00421/00422).
     SummaryMismatch,
+    /// SdI check 00403: an electronic invoice dated after the day it is sent.
+    DatedInFuture,
 }
 
 impl FiscalProblem {
@@ -201,6 +203,15 @@ impl FiscalProblem {
             }
             (SummaryMismatch, Language::En) => {
                 "The VAT summary does not add up with the lines: check rates and amounts."
+            }
+            (DatedInFuture, Language::It) => {
+                "Lo SdI scarta una fattura elettronica con data futura: emettila oggi, o lascia la data vuota e emettila il giorno giusto."
+            }
+            (DatedInFuture, Language::Es) => {
+                "El SdI rechaza una factura electrónica con fecha futura: emítela hoy, o deja la fecha vacía y emítela el día correcto."
+            }
+            (DatedInFuture, Language::En) => {
+                "SdI rejects an electronic invoice dated in the future: issue it today, or leave the date empty and issue it on its day."
             }
         }
     }
@@ -802,6 +813,7 @@ mod tests {
             NaturaWithVat,
             CustomerAddress,
             SummaryMismatch,
+            DatedInFuture,
         ] {
             let texts: Vec<&str> = [Language::It, Language::Es, Language::En]
                 .into_iter()

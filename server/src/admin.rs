@@ -412,6 +412,9 @@ impl AdminBackend for Services {
             fatturapa_file: fatturapa::get(&self.db, organisation, id)
                 .await?
                 .map(|file| file.file_name),
+            transmitted: !crate::db::sdi::transmissions(&self.db, organisation, id)
+                .await?
+                .is_empty(),
             kind: invoice.kind,
             credited: Money::new(invoice.credited_minor, invoice.currency),
             credit_notes,

@@ -244,3 +244,37 @@ async fn an_italian_credit_note_is_a_td04_file_that_cites_the_invoice_it_correct
         );
     }
 }
+
+#[tokio::test]
+async fn an_italian_invoice_dated_in_the_future_waits_for_its_day() {
+    for db in databases().await {
+        let world = World::new(db).await;
+        world.make_italian().await;
+        let user = world.user();
+        let mut input = draft(&world.merchant);
+        let today = Date::from_unix_millis(now_ms());
+        input.issue_date = Date {
+            year: today.year + 1,
+            ..today
+        }
+        .to_string();
+        let id = world
+            .services
+            .save_draft(user, None, 0, input)
+            .await
+            .expect("draft saved");
+        let refused = world
+            .services
+            .issue_invoice(user, id, 1)
+            .await
+            .expect_err("SdI refuses it (00403)");
+        assert_eq!(
+            refused
+                .field("issue_date")
+                .map(|field| field.problem.clone()),
+            Some(Problem::Fiscal(FiscalProblem::DatedInFuture))
+        );
+        let detail = world.services.get_invoice(user, id).await.expect("draft");
+        assert_eq!(detail.number, None, "still a draft, no number used");
+    }
+}

@@ -828,6 +828,7 @@ async fn a_customers_electronic_invoice_details_are_kept_and_checked_as_sdi_chec
         let mut input = services.get_customer(user, id).await.expect("customer");
         input.tax_id = "IT01234567897".into();
         input.codice_destinatario = "m5uxcr1".into();
+        input.address = "Corso Italia 3\n20122 Milano MI".into();
         services
             .save_customer(user, Some(id), input.clone())
             .await
@@ -844,6 +845,7 @@ async fn a_customers_electronic_invoice_details_are_kept_and_checked_as_sdi_chec
             language: "it".into(),
             codice_fiscale: "rssmra80a01h501u".into(),
             pec: "mario.rossi@pec.it".into(),
+            address: "Via dei Mille 1\n80121 Napoli NA".into(),
             ..CustomerInput::default()
         };
         let consumer_id = services
@@ -862,11 +864,12 @@ async fn a_customers_electronic_invoice_details_are_kept_and_checked_as_sdi_chec
         wrong.tax_id = "01234567898".into();
         wrong.codice_fiscale = "RSSMRA80A01H501X".into();
         wrong.pec = "bianchi@pec.it".into();
+        wrong.address = "Corso Italia 3\nMilano".into();
         let refused = services
             .save_customer(user, Some(id), wrong)
             .await
             .expect_err("refused");
-        for field in ["tax_id", "codice_fiscale", "pec"] {
+        for field in ["tax_id", "codice_fiscale", "pec", "address"] {
             assert!(problem(&refused, field).is_some(), "{field}: {refused:?}");
         }
         assert_eq!(

@@ -602,7 +602,7 @@ fn IssuedInvoice(
                         <button type="submit">{t(T::Duplicate)}</button>
                     </ActionForm>
                 })}
-                {(!is_void && !credit_note && credited.minor == 0).then(|| view! {
+                {(!is_void && !credit_note && credited.minor == 0 && !detail.transmitted).then(|| view! {
                     <ActionForm action=actions.void>
                         <input type="hidden" name="id" value=id />
                         <button type="submit" class="danger">{t(T::Void)}</button>

@@ -3,6 +3,7 @@
 //! as they were built.
 
 use invoice::customer::CustomerDetails;
+use invoice::dates::Date;
 use invoice::document::PublicDocument;
 use invoice::fatturapa::{self, Buyer, FatturaPa, Seller};
 use invoice::italy::ItalianSeller;
@@ -46,6 +47,10 @@ pub async fn build_in(
     of: FileOf<'_>,
     now_ms: i64,
 ) -> Result<StoredFile, ServerError> {
+    if let Some(rule) = fatturapa::dated_after_sending(of.document, Date::from_unix_millis(now_ms))
+    {
+        return Err(invalid(vec![rule.field_error()]));
+    }
     let buyer = Buyer::of_customer(of.customer)
         .map_err(|problem| refused("customer_id", Problem::Fiscal(problem)))?;
     let partita_iva = of.seller.partita_iva.as_str();
