@@ -122,7 +122,7 @@ test("automatic sending, copies, reply-to and reminders arrive as the store is c
   await waitForHydration(page);
   await page.getByLabel("Send copies to", { exact: true }).fill(copy);
   await page.getByLabel("Reply-to address").fill(replyTo);
-  await page.getByRole("button", { name: "Save" }).click();
+  await page.getByRole("button", { name: "Save", exact: true }).click();
   await expect(page.getByRole("status").filter({ hasText: "Saved." })).toBeVisible();
   await expect(page.getByText("waiting for confirmation")).toBeVisible();
 
@@ -140,7 +140,7 @@ test("automatic sending, copies, reply-to and reminders arrive as the store is c
   const email = uniqueAddress("juan", "example.es");
   await addCustomer(page, "Juan García", email, "es");
   await page.getByLabel("Send invoices by email automatically").check();
-  await page.getByRole("button", { name: "Save" }).click();
+  await page.getByRole("button", { name: "Save", exact: true }).click();
   await expect(page.getByRole("status").filter({ hasText: "Saved." })).toBeVisible();
 
   // Issuing sends it, with no further click.
@@ -186,7 +186,7 @@ test("a store with sending turned off says so and points to its settings", async
   await page.getByRole("link", { name: "Bottega Rossi", exact: true }).click();
   await waitForHydration(page);
   await page.getByLabel("Send invoices by email from this store").uncheck();
-  await page.getByRole("button", { name: "Save" }).click();
+  await page.getByRole("button", { name: "Save", exact: true }).click();
   await expect(page.getByRole("status").filter({ hasText: "Saved." })).toBeVisible();
 
   await addCustomer(page, "Marco Verdi", uniqueAddress("marco"), "it");
@@ -249,7 +249,7 @@ test("sending again makes a new link; the merchant revokes one, and the links se
   await page.goto(customerUrl);
   await waitForHydration(page);
   await page.getByLabel("Email", { exact: true }).fill(uniqueAddress("sofia.neri", "example.com"));
-  await page.getByRole("button", { name: "Save" }).click();
+  await page.getByRole("button", { name: "Save", exact: true }).click();
   const oldLinks = page.getByTestId("old-links");
   await expect(oldLinks).toContainText(oldAddress);
   await oldLinks.getByRole("button", { name: "Revoke these links" }).click();

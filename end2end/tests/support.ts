@@ -125,7 +125,7 @@ export async function addCustomer(page: Page, name: string, email: string, langu
   await page.getByLabel("Name", { exact: true }).fill(name);
   await page.getByLabel("Email", { exact: true }).fill(email);
   await page.getByLabel("Customer's language").selectOption(language);
-  await page.getByRole("button", { name: "Save" }).click();
+  await page.getByRole("button", { name: "Save", exact: true }).click();
   await expect(page.getByRole("heading", { name: "Edit customer" })).toBeVisible();
 }
 

@@ -32,7 +32,7 @@ test("the merchant reads times in the store's zone and the customer in their own
   const zone = page.getByLabel("Time zone");
   await expect(zone).toHaveValue("Europe/London");
   await zone.selectOption("America/New_York");
-  await page.getByRole("button", { name: "Save" }).click();
+  await page.getByRole("button", { name: "Save", exact: true }).click();
   await expect(page.getByRole("status").filter({ hasText: "Saved" })).toBeVisible();
   await page.reload();
   await waitForHydration(page);

@@ -10,11 +10,11 @@ test("a new merchant signs up, sets up the store and is told exactly what is wro
   await waitForHydration(page);
   await page.getByLabel("Send copies to", { exact: true }).fill("books@bottega.it; not-an-address");
   await page.getByLabel("Tax ID").fill("IT01234567890");
-  await page.getByRole("button", { name: "Save" }).click();
+  await page.getByRole("button", { name: "Save", exact: true }).click();
   await expect(page.locator("#copies_to-error")).toContainText("not-an-address");
   await page.getByLabel("Send copies to", { exact: true }).fill("books@bottega.it; boss@bottega.it");
   await page.getByLabel("Numbering").fill("FT/{YY}/{NNN}");
-  await page.getByRole("button", { name: "Save" }).click();
+  await page.getByRole("button", { name: "Save", exact: true }).click();
   await expect(page.getByRole("status").filter({ hasText: "Saved." })).toBeVisible();
   await page.reload();
   await expect(page.getByLabel("Send copies to", { exact: true })).toHaveValue(/books@bottega.it; boss@bottega.it/);
