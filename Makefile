@@ -117,7 +117,7 @@ test: setup lint wasm-check unit fuzz-short e2e
 # a long one in `make fuzz`. run.sh installs the pinned cargo-fuzz.
 FUZZ_SECONDS ?= 600
 fuzz-short:
-	invoice/fuzz/run.sh 10
+	invoice/fuzz/run.sh 5
 fuzz:
 	invoice/fuzz/run.sh $(FUZZ_SECONDS)
 

@@ -298,6 +298,9 @@ pub trait AdminBackend: Send + Sync + 'static {
     ) -> Result<(), AdminError>;
     async fn void_invoice(&self, user: &CurrentUser, id: i64) -> Result<(), AdminError>;
     async fn duplicate_invoice(&self, user: &CurrentUser, id: i64) -> Result<i64, AdminError>;
+    /// Sends an issued invoice's FatturaPA file to SdI from the store's PEC
+    /// mailbox (for one issued before the mailbox was set up).
+    async fn transmit_to_sdi(&self, user: &CurrentUser, id: i64) -> Result<(), AdminError>;
     async fn record_payment(
         &self,
         user: &CurrentUser,
@@ -800,6 +803,12 @@ pub async fn void_invoice(id: i64) -> Result<(), AdminError> {
 pub async fn duplicate_invoice(id: i64) -> Result<i64, AdminError> {
     use self::ssr::*;
     backend()?.duplicate_invoice(&user()?, id).await
+}
+
+#[server]
+pub async fn transmit_to_sdi(id: i64) -> Result<(), AdminError> {
+    use self::ssr::*;
+    backend()?.transmit_to_sdi(&user()?, id).await
 }
 
 #[server]

@@ -321,6 +321,7 @@ catalogue! {
     LegalReferenceHint => ("Empty: none, or for the flat-rate regime (RF19) the law of the regime.", "Vuoto: nessuno, oppure per il regime forfettario (RF19) la norma del regime.", "Vacío: ninguna, o para el régimen forfettario (RF19) la norma del régimen."),
     Natura => ("Natura (0 % VAT)", "Natura (IVA 0 %)", "Natura (IVA 0 %)"),
     NoNatura => ("—", "—", "—"),
+    SendToSdi => ("Send to SdI", "Invia allo SdI", "Enviar al SdI"),
     DownloadFatturaPa => ("Download FatturaPA (XML)", "Scarica FatturaPA (XML)", "Descargar FatturaPA (XML)"),
     RemoveStaffHelp => ("A removed staff member is signed out at once and can no longer sign in; what they did stays in the history.", "Un collaboratore rimosso esce subito e non può più accedere; ciò che ha fatto resta nella cronologia.", "Un colaborador quitado sale de inmediato y ya no puede iniciar sesión; lo que hizo queda en el historial."),
     ResendConfirmation => ("Send the link again", "Invia di nuovo il link", "Enviar el enlace de nuevo"),

@@ -89,6 +89,10 @@ test("an Italian flat-rate merchant fills in the fiscal data, issues an electron
   expect(xml).toContain("<Natura>N2.2</Natura>");
   expect(xml).toContain("<RegimeFiscale>RF19</RegimeFiscale>");
 
+  // Without a PEC mailbox the file cannot leave for SdI yet, and the merchant is told where to set one up.
+  await page.getByRole("button", { name: "Send to SdI" }).click();
+  await expect(page.getByRole("alert")).toContainText("set up the store's PEC mailbox");
+
   // The list's ⋯ menu offers the same file.
   await page.goto(`${adminUrl()}/invoices`);
   await waitForHydration(page);

@@ -54,6 +54,8 @@ pub enum FiscalProblem {
     SummaryMismatch,
     /// SdI check 00403: an electronic invoice dated after the day it is sent.
     DatedInFuture,
+    /// The store has no PEC mailbox to send its electronic invoices from.
+    NoPecMailbox,
 }
 
 impl FiscalProblem {
@@ -209,6 +211,15 @@ impl FiscalProblem {
             }
             (DatedInFuture, Language::Es) => {
                 "El SdI rechaza una factura electrónica con fecha futura: emítela hoy, o deja la fecha vacía y emítela el día correcto."
+            }
+            (NoPecMailbox, Language::It) => {
+                "Per inviare le fatture elettroniche allo SdI configura la casella PEC del negozio nelle sue impostazioni."
+            }
+            (NoPecMailbox, Language::Es) => {
+                "Para enviar las facturas electrónicas al SdI configura el buzón PEC de la tienda en sus ajustes."
+            }
+            (NoPecMailbox, Language::En) => {
+                "To send electronic invoices to SdI, set up the store's PEC mailbox in its settings."
             }
             (DatedInFuture, Language::En) => {
                 "SdI rejects an electronic invoice dated in the future: issue it today, or leave the date empty and issue it on its day."
@@ -814,6 +825,7 @@ mod tests {
             CustomerAddress,
             SummaryMismatch,
             DatedInFuture,
+            NoPecMailbox,
         ] {
             let texts: Vec<&str> = [Language::It, Language::Es, Language::En]
                 .into_iter()

@@ -16,6 +16,7 @@ use invoice::customer::CustomerInput;
 use invoice::document::{DraftInput, EmailAddress, FieldError};
 use invoice::email::{prefill, send_refusal, EmailPurpose, SendInput};
 use invoice::history::HistoryEvent;
+use invoice::italy::FiscalProblem;
 use invoice::organisation::{CurrentUser, Role};
 use invoice::payment::PaymentInput;
 use invoice::problem::Problem;
@@ -35,6 +36,7 @@ use crate::db::{
 };
 use crate::error::{invalid, refused, InvalidInput, ServerError};
 use crate::recipients::MAX_CONFIRMATIONS_PER_DAY;
+use crate::sdi::SdiError;
 use crate::sending::{Queued, SendOrder, Words};
 use crate::services::{today, Services};
 
@@ -574,6 +576,38 @@ impl AdminBackend for Services {
             invoices::duplicate(&self.db, user.organisation, user.id, id, today(), now_ms())
                 .await?,
         )
+    }
+
+    async fn transmit_to_sdi(&self, user: &CurrentUser, id: i64) -> Result<(), AdminError> {
+        let organisation = user.organisation;
+        let invoice = invoices::get(&self.db, organisation, id).await?;
+        let file = fatturapa::get(&self.db, organisation, id)
+            .await?
+            .ok_or(ServerError::NotFound)?;
+        let mut tx = self.db.begin_write().await?;
+        let queued = crate::sdi::queue_transmission(
+            &mut tx,
+            organisation,
+            invoice.store_id,
+            id,
+            &file.file_name,
+            &file.xml,
+            now_ms(),
+        )
+        .await;
+        match queued {
+            Ok(_) => {
+                tx.commit().await.map_err(ServerError::from)?;
+                self.outbox_wake.notify_waiters();
+                Ok(())
+            }
+            Err(SdiError::NoMailbox) => {
+                Err(refused("invoice", Problem::Fiscal(FiscalProblem::NoPecMailbox)).into())
+            }
+            Err(SdiError::Server(error)) => Err(error.into()),
+            // The file's name is its invoice's alone (progressives are unique).
+            Err(other) => Err(ServerError::Corrupt(other.to_string()).into()),
+        }
     }
 
     async fn record_payment(

@@ -638,3 +638,54 @@ async fn an_italian_invoice_goes_to_sdi_as_it_is_issued_and_is_then_never_voided
         );
     }
 }
+
+/// An invoice issued before the store had a PEC mailbox is sent to SdI by
+/// hand once there is one; pressing Send twice sends it once.
+#[tokio::test]
+async fn an_invoice_issued_before_the_mailbox_is_sent_by_hand_once() {
+    for db in databases().await {
+        let world = World::new(db).await;
+        world.make_italian().await;
+        let id = world.issued().await;
+        let refused = world
+            .services
+            .transmit_to_sdi(world.user(), id)
+            .await
+            .expect_err("no mailbox yet");
+        assert_eq!(
+            refused.field("invoice").map(|field| field.problem.clone()),
+            Some(invoice::problem::Problem::Fiscal(
+                invoice::italy::FiscalProblem::NoPecMailbox
+            ))
+        );
+        let dovecot = Dovecot::start(&[(PEC_USER, PEC_PASSWORD)]).await;
+        world
+            .services
+            .save_pec_mailbox(
+                world.user(),
+                world.merchant.store_id,
+                mailbox(&world, &dovecot, PEC_PASSWORD),
+            )
+            .await
+            .expect("mailbox saved");
+        for _ in 0..2 {
+            world
+                .services
+                .transmit_to_sdi(world.user(), id)
+                .await
+                .expect("queued");
+        }
+        deliver(&world.services).await;
+        let to_sdi = world.sink.received_by("sdi01@pec.fatturapa.it");
+        assert_eq!(to_sdi.len(), 1, "sent once");
+        assert_eq!(to_sdi[0].attachments()[0].0, "IT06363391001_00001.xml");
+        assert!(
+            world
+                .services
+                .get_invoice(world.user(), id)
+                .await
+                .expect("invoice")
+                .transmitted
+        );
+    }
+}

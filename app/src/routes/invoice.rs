@@ -541,6 +541,7 @@ fn IssuedInvoice(
             .get()
             .or_else(|| action_error(revoke).get())
             .or_else(|| action_error(actions.duplicate).get())
+            .or_else(|| action_error(actions.transmit).get())
     });
     view! {
         <div class="page-head">
@@ -585,6 +586,12 @@ fn IssuedInvoice(
                 <a class="button" href=format!("/invoices/{id}/pdf?layout=receipt") download>{t(T::DownloadReceipt)}</a>
                 {detail.fatturapa_file.clone().map(|file_name| view! {
                     <a class="button" href=format!("/invoices/{id}/fatturapa.xml") download=file_name rel="external">{t(T::DownloadFatturaPa)}</a>
+                })}
+                {(detail.fatturapa_file.is_some() && !detail.transmitted && !is_void).then(|| view! {
+                    <ActionForm action=actions.transmit>
+                        <input type="hidden" name="id" value=id />
+                        <button type="submit">{t(T::SendToSdi)}</button>
+                    </ActionForm>
                 })}
                 <a class="button" href=format!("/invoices/{id}/preview") target="_blank" rel="noopener">{t(T::PreviewAsCustomer)}</a>
                 {(!is_void).then(|| view! {

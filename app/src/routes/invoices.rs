@@ -12,7 +12,8 @@ use leptos_router::components::Form;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
 use crate::api::{
-    DuplicateInvoice, EmailState, InvoiceFilter, InvoiceRow, InvoiceSort, VoidInvoice,
+    DuplicateInvoice, EmailState, InvoiceFilter, InvoiceRow, InvoiceSort, TransmitToSdi,
+    VoidInvoice,
 };
 use crate::components::{action_error, ErrorAlert};
 use crate::i18n::{t, tr, use_language, T};
@@ -25,6 +26,7 @@ pub use crate::live::live_changes;
 pub struct RowActions {
     pub void: ServerAction<VoidInvoice>,
     pub duplicate: ServerAction<DuplicateInvoice>,
+    pub transmit: ServerAction<TransmitToSdi>,
 }
 
 impl RowActions {
@@ -33,6 +35,7 @@ impl RowActions {
         let actions = Self {
             void: ServerAction::new(),
             duplicate: ServerAction::new(),
+            transmit: ServerAction::new(),
         };
         let navigate = use_navigate();
         Effect::new(move |_| {
@@ -44,7 +47,7 @@ impl RowActions {
     }
 
     pub fn version(&self) -> usize {
-        self.void.version().get() + self.duplicate.version().get()
+        self.void.version().get() + self.duplicate.version().get() + self.transmit.version().get()
     }
 }
 
