@@ -36,6 +36,21 @@ fn mailbox(world: &World, dovecot: &Dovecot, password: &str) -> PecMailboxInput 
     }
 }
 
+/// Gives the world's store its PEC mailbox on a throw-away Dovecot.
+async fn with_mailbox(world: &World) -> Dovecot {
+    let dovecot = Dovecot::start(&[(PEC_USER, PEC_PASSWORD)]).await;
+    world
+        .services
+        .save_pec_mailbox(
+            world.user(),
+            world.merchant.store_id,
+            mailbox(world, &dovecot, PEC_PASSWORD),
+        )
+        .await
+        .expect("mailbox saved");
+    dovecot
+}
+
 /// A FatturaPA file of the sample seller with its progressive.
 fn fattura(progressive: &str) -> (String, String) {
     let standard = document("FPR 1/26", vec![line("Consulenza", 1_000, 10_000, 2_200)]);
@@ -93,16 +108,7 @@ fn kinds(events: &[SdiEvent]) -> Vec<&'static str> {
 async fn the_file_goes_to_sdi_once_and_each_receipt_reaches_its_invoices_history_once() {
     for db in databases().await {
         let world = World::new(db).await;
-        let dovecot = Dovecot::start(&[(PEC_USER, PEC_PASSWORD)]).await;
-        world
-            .services
-            .save_pec_mailbox(
-                world.user(),
-                world.merchant.store_id,
-                mailbox(&world, &dovecot, PEC_PASSWORD),
-            )
-            .await
-            .expect("mailbox saved");
+        let dovecot = with_mailbox(&world).await;
 
         // Transmitted once, however often it is queued.
         let delivered_invoice = world.issued().await;
@@ -549,16 +555,7 @@ async fn a_transmission_the_pec_server_puts_off_is_retried_and_one_it_refuses_fa
 ) {
     for db in databases().await {
         let world = World::new(db).await;
-        let dovecot = Dovecot::start(&[(PEC_USER, PEC_PASSWORD)]).await;
-        world
-            .services
-            .save_pec_mailbox(
-                world.user(),
-                world.merchant.store_id,
-                mailbox(&world, &dovecot, PEC_PASSWORD),
-            )
-            .await
-            .expect("mailbox saved");
+        let _dovecot = with_mailbox(&world).await;
 
         // Busy (421) first: retried later, and sent once.
         let invoice = world.issued().await;
@@ -609,16 +606,7 @@ async fn an_italian_invoice_goes_to_sdi_as_it_is_issued_and_is_then_never_voided
     for db in databases().await {
         let world = World::new(db).await;
         world.make_italian().await;
-        let dovecot = Dovecot::start(&[(PEC_USER, PEC_PASSWORD)]).await;
-        world
-            .services
-            .save_pec_mailbox(
-                world.user(),
-                world.merchant.store_id,
-                mailbox(&world, &dovecot, PEC_PASSWORD),
-            )
-            .await
-            .expect("mailbox saved");
+        let _dovecot = with_mailbox(&world).await;
         let id = world.issued().await;
         deliver(&world.services).await;
         let to_sdi = world.sink.received_by("sdi01@pec.fatturapa.it");
@@ -658,16 +646,7 @@ async fn an_invoice_issued_before_the_mailbox_is_sent_by_hand_once() {
                 invoice::italy::FiscalProblem::NoPecMailbox
             ))
         );
-        let dovecot = Dovecot::start(&[(PEC_USER, PEC_PASSWORD)]).await;
-        world
-            .services
-            .save_pec_mailbox(
-                world.user(),
-                world.merchant.store_id,
-                mailbox(&world, &dovecot, PEC_PASSWORD),
-            )
-            .await
-            .expect("mailbox saved");
+        let _dovecot = with_mailbox(&world).await;
         for _ in 0..2 {
             world
                 .services
