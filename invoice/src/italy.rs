@@ -670,20 +670,6 @@ impl ItalianSeller {
     }
 }
 
-/// The natura of each line checked against its rate, as SdI checks them
-/// (00400 and 00401): where it goes wrong, the line's index and why.
-pub fn natura_problems(lines: &[crate::document::DocumentLine]) -> Vec<(usize, FiscalProblem)> {
-    lines
-        .iter()
-        .enumerate()
-        .filter_map(|(index, line)| match (line.tax_rate_bp == 0, line.natura) {
-            (true, None) => Some((index, FiscalProblem::NaturaMissing)),
-            (false, Some(_)) => Some((index, FiscalProblem::NaturaWithVat)),
-            _ => None,
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -411,9 +411,7 @@ impl AdminBackend for Services {
             today: today(),
             store_id: invoice.store_id,
             links: links::for_invoice(&self.db, organisation, id).await?,
-            fatturapa_file: fatturapa::get(&self.db, organisation, id)
-                .await?
-                .map(|file| file.file_name),
+            fatturapa_file: fatturapa::file_name(&self.db, organisation, id).await?,
             transmitted: !crate::db::sdi::transmissions(&self.db, organisation, id)
                 .await?
                 .is_empty(),

@@ -11,7 +11,7 @@ use invoice::organisation::OrganisationId;
 use invoice::problem::Problem;
 use sqlx::{Any, Row, Transaction};
 
-use super::{sdi, Db};
+use super::Db;
 use crate::error::{invalid, refused, ServerError};
 use crate::sdi::{queue_transmission, SdiError};
 
@@ -90,26 +90,23 @@ pub async fn build_in(
     .bind(now_ms)
     .execute(&mut **tx)
     .await?;
-    if sdi::account_of_store(&mut **tx, of.organisation, of.store_id)
-        .await?
-        .is_some()
-    {
-        queue_transmission(
-            tx,
-            of.organisation,
-            of.store_id,
-            of.invoice_id,
-            &file_name,
-            &xml,
-            now_ms,
-        )
-        .await
-        .map_err(|error| match error {
-            SdiError::Server(error) => error,
-            // The progressive is new and the mailbox was just read: a
-            // refusal here means the stored progressives are wrong.
-            other => ServerError::Corrupt(other.to_string()),
-        })?;
+    let queued = queue_transmission(
+        tx,
+        of.organisation,
+        of.store_id,
+        of.invoice_id,
+        &file_name,
+        &xml,
+        now_ms,
+    )
+    .await;
+    match queued {
+        // A store without a PEC mailbox sends it later, by hand.
+        Ok(_) | Err(SdiError::NoMailbox) => {}
+        Err(SdiError::Server(error)) => return Err(error),
+        // The progressive is new: a refusal here means the stored
+        // progressives are wrong.
+        Err(other) => return Err(ServerError::Corrupt(other.to_string())),
     }
     Ok(StoredFile {
         invoice_id: of.invoice_id,
@@ -117,6 +114,21 @@ pub async fn build_in(
         file_name,
         xml,
     })
+}
+
+/// The name of the invoice's file, when it has one, without reading the file.
+pub async fn file_name(
+    db: &Db,
+    organisation: OrganisationId,
+    invoice_id: i64,
+) -> Result<Option<String>, ServerError> {
+    Ok(sqlx::query_scalar(
+        "SELECT file_name FROM fatturapa_files WHERE organisation_id = $1 AND invoice_id = $2",
+    )
+    .bind(organisation.0)
+    .bind(invoice_id)
+    .fetch_optional(&db.pool)
+    .await?)
 }
 
 /// The invoice's file, when it has one (an Italian store's issued invoice).
