@@ -105,6 +105,7 @@ test("an Italian merchant sends a company's and a consumer's invoices through Sd
   await waitForHydration(page);
   await expect(page.locator("#history")).toContainText("Rejected by SdI: the invoice is not issued.");
   await expect(page.locator("#history")).toContainText("00311");
+  await expect(page.getByTestId("status"), "SdI's last word is a rejection").toHaveText("Rejected by SdI");
   await expect(page.getByRole("button", { name: "Void" }), "a transmitted invoice is never voided").toHaveCount(0);
   await page.screenshot({ path: test.info().outputPath("invoice-rejected.png"), fullPage: true });
 

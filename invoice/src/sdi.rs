@@ -745,6 +745,28 @@ fn receipt_text(receipt: &SdiReceipt, language: Language) -> String {
     }
 }
 
+/// Whether SdI's last word on an invoice is a rejection: of its
+/// transmissions and SdI's messages about them, in the order they happened,
+/// the latest is a notifica di scarto. A later message (a delivery of the
+/// file sent again) or the file sent again ends it; a transmission the PEC
+/// server refused does not, since SdI never received it and its rejection
+/// still stands.
+pub fn rejected_last<'a>(events: impl IntoIterator<Item = &'a SdiEvent>) -> bool {
+    events
+        .into_iter()
+        .filter(|event| !matches!(event, SdiEvent::TransmissionFailed { .. }))
+        .last()
+        .is_some_and(|event| {
+            matches!(
+                event,
+                SdiEvent::Receipt(SdiReceipt {
+                    outcome: Outcome::Rejected { .. },
+                    ..
+                })
+            )
+        })
+}
+
 /// The customer's line for an entry they see ([`SdiEvent::customer_sees`]).
 pub fn customer_text(delivered: bool, language: Language) -> &'static str {
     match (delivered, language) {
@@ -1182,6 +1204,39 @@ mod tests {
             customer_text(true, Language::En),
             "Electronic invoice delivered through SdI"
         );
+    }
+
+    #[test]
+    fn a_rejection_stands_until_the_file_is_sent_again_or_sdi_says_something_later() {
+        let receipt = |xml: String| SdiEvent::Receipt(parse(&xml).expect("message"));
+        let sent = |file: &str| SdiEvent::Transmitted {
+            file_name: file.into(),
+            reply: "250 OK".into(),
+        };
+        let refused = SdiEvent::TransmissionFailed {
+            file_name: "IT01234567890_11112.xml".into(),
+            reply: "554 refused".into(),
+        };
+        let rejection = receipt(rejected(FILE, "1", &[("00404", "Fattura duplicata")]));
+        assert!(!rejected_last(&[]));
+        assert!(!rejected_last(&[sent(FILE)]));
+        assert!(rejected_last(&[sent(FILE), rejection.clone()]));
+        assert!(
+            rejected_last(&[sent(FILE), rejection.clone(), refused.clone()]),
+            "a file SdI never received changes nothing"
+        );
+        assert!(!rejected_last(&[
+            sent(FILE),
+            rejection.clone(),
+            sent("IT01234567890_11112.xml")
+        ]));
+        assert!(!rejected_last(&[
+            sent(FILE),
+            rejection.clone(),
+            sent("IT01234567890_11112.xml"),
+            receipt(delivered("IT01234567890_11112.xml", "2")),
+        ]));
+        assert!(!rejected_last(&[sent(FILE), receipt(delivered(FILE, "1"))]));
     }
 
     #[test]
