@@ -117,6 +117,7 @@ pub async fn issue(
             issue_date: document.issue_date,
             reason: valid.reason.clone(),
         }),
+        tax_agency_check: None,
     };
     let note_id: i64 = sqlx::query(
         "INSERT INTO invoices (organisation_id, store_id, customer_id, lifecycle, number, issue_date, sort_date, currency,

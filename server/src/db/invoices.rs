@@ -440,6 +440,7 @@ pub async fn issue(
         notes: draft.notes,
         legal_channel: store.italy.as_ref().map(|_| LegalChannel::Sdi),
         corrects: None,
+        tax_agency_check: None,
     };
     if let Some(seller) = &store.italy {
         let built = fatturapa::build_in(
