@@ -285,3 +285,50 @@ pub fn request_xml(
     xml.push_str("</sfLR:RegFactuSistemaFacturacion></soapenv:Body></soapenv:Envelope>");
     Ok(xml)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::samples::{chain, issuer};
+    use super::*;
+
+    #[test]
+    fn a_request_carries_the_stored_records_unchanged_under_the_issuer_s_header() {
+        let records = chain();
+        let stored: Vec<&str> = records.iter().map(|record| record.xml.as_str()).collect();
+        let request = request_xml(&issuer(), false, &stored).expect("request");
+        assert!(request.contains("<sfLR:Cabecera><sf:ObligadoEmision><sf:NombreRazon>Tienda &amp; Café &lt;Pérez&gt; S.L.</sf:NombreRazon><sf:NIF>89890001K</sf:NIF></sf:ObligadoEmision></sfLR:Cabecera>"));
+        assert!(!request.contains("Incidencia"));
+        for record in &stored {
+            assert!(request.contains(&format!(
+                "<sfLR:RegistroFactura>{record}</sfLR:RegistroFactura>"
+            )));
+        }
+        let after_outage = request_xml(&issuer(), true, &stored).expect("request");
+        assert!(after_outage.contains("</sf:ObligadoEmision><sf:RemisionVoluntaria><sf:Incidencia>S</sf:Incidencia></sf:RemisionVoluntaria></sfLR:Cabecera>"));
+    }
+
+    #[test]
+    fn a_request_holds_one_to_a_thousand_records() {
+        let records = chain();
+        let one = records[0].xml.as_str();
+        assert_eq!(
+            request_xml(&issuer(), false, &[]),
+            Err(RequestError::NoRecords)
+        );
+        assert!(request_xml(&issuer(), false, &[one; MAX_RECORDS_PER_REQUEST]).is_ok());
+        assert_eq!(
+            request_xml(&issuer(), false, &[one; MAX_RECORDS_PER_REQUEST + 1]),
+            Err(RequestError::TooManyRecords(1001))
+        );
+        assert_eq!(
+            request_xml(&issuer(), false, &[one, "<sf:Otro/>"]),
+            Err(RequestError::NotARecord(1))
+        );
+    }
+
+    #[test]
+    fn text_is_escaped_and_characters_xml_cannot_carry_are_replaced() {
+        assert_eq!(escape("a&b<c>\"d'"), "a&amp;b&lt;c&gt;&quot;d&apos;");
+        assert_eq!(escape("x\u{0}y\u{1b}z\tw"), "x y z\tw");
+    }
+}
