@@ -28,6 +28,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::dates::Date;
 use crate::document::{DocumentKind, PublicDocument};
+use crate::spain::{Nif, RecipientId, SpanishSeller};
 
 pub use answer::{
     parse_response, what_to_fix, AnswerError, AnswerLine, Duplicate, DuplicateState, Fault,
@@ -131,39 +132,13 @@ impl InvoiceType {
     }
 }
 
-/// The store that issues (`ObligadoEmision`, `IDEmisorFactura`,
-/// `NombreRazonEmisor`).
+/// The customer a full invoice names (`IDDestinatario`): their name and
+/// their Spanish NIF or foreign id (`IDOtro`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Issuer {
-    /// The store's NIF, already validated (nine characters).
-    pub nif: String,
-    /// Its legal name (nombre o razón social), at most 120 characters.
+pub struct Recipient {
+    /// Nombre o razón social, at most 120 characters.
     pub name: String,
-}
-
-/// The customer a full invoice names (`IDDestinatario`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Recipient {
-    /// Identified by a Spanish NIF, already validated.
-    Spanish { nif: String, name: String },
-    /// Identified otherwise (`IDOtro`): the country (ISO 3166-1 alpha-2),
-    /// the kind of id (`IDType` 02…07: NIF-IVA, passport, id in the country
-    /// of residence, residence certificate, other document, not registered)
-    /// and the id itself (at most 20 characters).
-    Foreign {
-        name: String,
-        country: String,
-        kind: String,
-        id: String,
-    },
-}
-
-impl Recipient {
-    pub fn name(&self) -> &str {
-        match self {
-            Recipient::Spanish { name, .. } | Recipient::Foreign { name, .. } => name,
-        }
-    }
+    pub id: RecipientId,
 }
 
 /// The billing system that makes the records (`SistemaInformatico`): the
@@ -173,8 +148,8 @@ impl Recipient {
 pub struct SistemaInformatico {
     /// The producer's name (`NombreRazon`), at most 120 characters.
     pub producer_name: String,
-    /// The producer's NIF, nine characters.
-    pub producer_nif: String,
+    /// The producer's NIF.
+    pub producer_nif: Nif,
     /// `NombreSistemaInformatico`, at most 30 characters.
     pub system_name: String,
     /// `IdSistemaInformatico`, at most 2 characters.
@@ -195,9 +170,8 @@ impl SistemaInformatico {
     /// Each field that is empty or longer than the schema allows, by its
     /// element name.
     pub fn problems(&self) -> Vec<AeatRule> {
-        let fields: [(&'static str, &str, usize); 6] = [
+        let fields: [(&'static str, &str, usize); 5] = [
             ("NombreRazon", &self.producer_name, 120),
-            ("NIF", &self.producer_nif, 9),
             ("NombreSistemaInformatico", &self.system_name, 30),
             ("IdSistemaInformatico", &self.system_id, 2),
             ("Version", &self.version, 50),
@@ -205,9 +179,9 @@ impl SistemaInformatico {
         ];
         fields
             .into_iter()
-            .filter(|(element, value, max)| {
+            .filter(|(_, value, max)| {
                 let chars = value.trim().chars().count();
-                chars == 0 || chars > *max || (*element == "NIF" && chars != 9)
+                chars == 0 || chars > *max
             })
             .map(|(element, _, _)| AeatRule::SistemaInformatico {
                 element: element.to_owned(),
@@ -269,7 +243,8 @@ pub struct AltaInput<'a> {
     /// The issued invoice or credit note, frozen.
     pub document: &'a PublicDocument,
     pub invoice_type: InvoiceType,
-    pub issuer: &'a Issuer,
+    /// The store that issues: `IDEmisorFactura`, `NombreRazonEmisor`.
+    pub issuer: &'a SpanishSeller,
     /// `None` for F2 and R5, required otherwise.
     pub recipient: Option<&'a Recipient>,
     /// The last record of the chain; `None` for the very first.
@@ -309,7 +284,7 @@ pub struct RegistroAlta {
 /// own registro de alta named it.
 #[derive(Debug, Clone, Copy)]
 pub struct AnulacionInput<'a> {
-    pub issuer_nif: &'a str,
+    pub issuer_nif: &'a Nif,
     pub number: &'a str,
     pub issue_date: Date,
     pub previous: Option<&'a ChainLink>,
@@ -347,7 +322,7 @@ impl RegistroAlta {
         } else {
             1
         };
-        let issuer_nif = input.issuer.nif.trim().to_owned();
+        let issuer_nif = input.issuer.nif.as_str().to_owned();
         let id = InvoiceId {
             issuer_nif: issuer_nif.clone(),
             number: document.number.trim().to_owned(),
@@ -388,7 +363,7 @@ impl RegistroAlta {
         });
         Ok(Self {
             id,
-            issuer_name: input.issuer.name.trim().to_owned(),
+            issuer_name: input.issuer.legal_name.trim().to_owned(),
             invoice_type: input.invoice_type,
             corrected,
             description: operation_description(document),
@@ -438,7 +413,7 @@ impl RegistroAnulacion {
             return Err(problems);
         }
         let id = InvoiceId {
-            issuer_nif: input.issuer_nif.trim().to_owned(),
+            issuer_nif: input.issuer_nif.as_str().to_owned(),
             number: input.number.trim().to_owned(),
             issue_date: fecha(input.issue_date),
         };
@@ -525,6 +500,7 @@ mod tests {
     use super::samples::*;
     use super::*;
     use crate::problem::Problem;
+    use crate::spain::RecipientId;
 
     fn day() -> Date {
         date(2026, 12, 2)
@@ -728,9 +704,9 @@ mod tests {
             Err(vec![AeatRule::RecipientNotAllowed])
         );
         assert!(build(&invoice(), InvoiceType::F2, None).is_ok());
-        let myself = Recipient::Spanish {
-            nif: "89890001K".into(),
+        let myself = Recipient {
             name: "Yo".into(),
+            id: RecipientId::Nif(nif("89890001K")),
         };
         assert_eq!(
             build(&invoice(), InvoiceType::F1, Some(&myself)),
@@ -744,17 +720,17 @@ mod tests {
 
     #[test]
     fn foreign_ids_whose_country_and_kind_do_not_go_together_are_refused() {
-        let foreign = |country: &str, kind: &str, id: &str| Recipient::Foreign {
-            name: "Client".into(),
-            country: country.into(),
-            kind: kind.into(),
-            id: id.into(),
+        use crate::spain::ForeignIdKind::{
+            NotRegistered, OfficialId, Other, Passport, ResidenceCertificate, VatNumber,
         };
         for (country, kind, id) in [
-            ("FR", "02", "FR12345678901"),
-            ("ES", "03", "PAS123"),
-            ("ES", "07", "12345678Z"),
-            ("US", "04", "123-45-6789"),
+            ("FR", VatNumber, "FR12345678901"),
+            ("GR", VatNumber, "EL123456789"),
+            ("ES", Passport, "PAS123"),
+            ("ES", NotRegistered, "12345678Z"),
+            ("US", OfficialId, "123-45-6789"),
+            ("MA", ResidenceCertificate, "RC-99"),
+            ("MA", Other, "X1"),
         ] {
             assert!(
                 build(
@@ -763,17 +739,18 @@ mod tests {
                     Some(&foreign(country, kind, id))
                 )
                 .is_ok(),
-                "{country} {kind}"
+                "{country} {kind:?}"
             );
         }
         for (country, kind, id) in [
-            ("ES", "02", "ES12345678"),
-            ("FR", "07", "123"),
-            ("FR", "02", "DE123456789"),
-            ("FR", "01", "123"),
-            ("fr", "03", "123"),
-            ("US", "04", &"1".repeat(21)),
-            ("US", "04", " "),
+            ("ES", VatNumber, "ES12345678"),
+            ("ES", OfficialId, "12345678Z"),
+            ("FR", NotRegistered, "123"),
+            ("FR", VatNumber, "DE123456789"),
+            ("fr", Passport, "123"),
+            ("FRA", Passport, "123"),
+            ("US", OfficialId, &"1".repeat(21)),
+            ("US", OfficialId, " "),
         ] {
             assert_eq!(
                 build(
@@ -782,9 +759,36 @@ mod tests {
                     Some(&foreign(country, kind, id))
                 ),
                 Err(vec![AeatRule::ForeignId]),
-                "{country} {kind} {id}"
+                "{country} {kind:?} {id}"
             );
         }
+    }
+
+    #[test]
+    fn corrections_for_unpaid_debts_or_insolvency_take_only_the_ids_the_aeat_allows() {
+        use crate::spain::ForeignIdKind::{NotRegistered, Passport};
+        let refund = credit_note(
+            "NC-2026-0001",
+            day(),
+            &invoice(),
+            vec![line("Silla", 1_000, 5_000, 2_100)],
+        );
+        let vat_number = foreign_customer();
+        let unregistered = foreign("ES", NotRegistered, "12345678Z");
+        let passport = foreign("ES", Passport, "PAS123");
+        // 1191: R3 only with a NIF or 07; 1192: R2 with a NIF, 02 or 07.
+        assert_eq!(
+            build(&refund, InvoiceType::R3, Some(&vat_number)),
+            Err(vec![AeatRule::ForeignId])
+        );
+        assert!(build(&refund, InvoiceType::R3, Some(&unregistered)).is_ok());
+        assert!(build(&refund, InvoiceType::R3, Some(&spanish_customer())).is_ok());
+        assert!(build(&refund, InvoiceType::R2, Some(&vat_number)).is_ok());
+        assert_eq!(
+            build(&refund, InvoiceType::R2, Some(&passport)),
+            Err(vec![AeatRule::ForeignId])
+        );
+        assert!(build(&refund, InvoiceType::R4, Some(&passport)).is_ok());
     }
 
     #[test]
@@ -893,7 +897,7 @@ mod tests {
         assert!(voided.starts_with("<sf:RegistroAnulacion xmlns:sf=\""));
         assert!(voided.contains("<sf:IDFactura><sf:IDEmisorFacturaAnulada>89890001K</sf:IDEmisorFacturaAnulada><sf:NumSerieFacturaAnulada>2026-0002</sf:NumSerieFacturaAnulada><sf:FechaExpedicionFacturaAnulada>02-12-2026</sf:FechaExpedicionFacturaAnulada></sf:IDFactura>"));
         let mut bad = AnulacionInput {
-            issuer_nif: "89890001K",
+            issuer_nif: &nif("89890001K"),
             number: "A=B",
             issue_date: day(),
             previous: None,

@@ -3,17 +3,18 @@
 //! the AEAT's own test NIFs from its specifications (89890001K, 89890002E).
 
 use super::{
-    AltaInput, AnulacionInput, ChainLink, InvoiceType, Issuer, Recipient, Record, RegistroAlta,
+    AltaInput, AnulacionInput, ChainLink, InvoiceType, Recipient, Record, RegistroAlta,
     RegistroAnulacion, SistemaInformatico,
 };
 use crate::dates::Date;
 use crate::document::{totals, Correction, DocumentLine, Party, PublicDocument};
+use crate::spain::{ForeignId, ForeignIdKind, Nif, RecipientId, SpanishSeller};
 use crate::{Currency, Language};
 
 pub fn system() -> SistemaInformatico {
     SistemaInformatico {
         producer_name: "Invio Software S.L.".into(),
-        producer_nif: "89890002E".into(),
+        producer_nif: nif("89890002E"),
         system_name: "Invio".into(),
         system_id: "IV".into(),
         version: "1.0.0".into(),
@@ -24,26 +25,37 @@ pub fn system() -> SistemaInformatico {
     }
 }
 
-pub fn issuer() -> Issuer {
-    Issuer {
-        nif: "89890001K".into(),
-        name: "Tienda & Café <Pérez> S.L.".into(),
+/// A NIF the tests know to be valid.
+pub fn nif(text: &str) -> Nif {
+    Nif::parse(text).unwrap_or_else(|problem| panic!("{text}: {problem:?}"))
+}
+
+pub fn issuer() -> SpanishSeller {
+    SpanishSeller {
+        nif: nif("89890001K"),
+        legal_name: "Tienda & Café <Pérez> S.L.".into(),
     }
 }
 
 pub fn spanish_customer() -> Recipient {
-    Recipient::Spanish {
-        nif: "89890002E".into(),
+    Recipient {
         name: "Cliente Uno S.A.".into(),
+        id: RecipientId::Nif(nif("89890002E")),
     }
 }
 
 pub fn foreign_customer() -> Recipient {
-    Recipient::Foreign {
+    foreign("FR", ForeignIdKind::VatNumber, "FR12345678901")
+}
+
+pub fn foreign(country: &str, kind: ForeignIdKind, id: &str) -> Recipient {
+    Recipient {
         name: "Client Deux SARL".into(),
-        country: "FR".into(),
-        kind: "02".into(),
-        id: "FR12345678901".into(),
+        id: RecipientId::Foreign(ForeignId {
+            country: country.into(),
+            kind,
+            id: id.into(),
+        }),
     }
 }
 
