@@ -37,6 +37,7 @@ pub mod store;
 pub mod time_zone;
 pub mod tracking;
 pub mod transitions;
+pub mod verifactu;
 pub mod views;
 
 pub use document::{DocumentLine, DraftInput, LineInput, PublicDocument, Totals};

@@ -122,6 +122,9 @@ pub enum Problem {
     AccountEmailNotSent,
     /// An Italian fiscal identifier or code (`crate::italy`).
     Fiscal(crate::italy::FiscalProblem),
+    /// A rule of the Spanish AEAT that a VERI*FACTU record would break
+    /// (`crate::verifactu`).
+    Verifactu(crate::verifactu::AeatRule),
     /// A credit note's line credits more than is left of the invoice's line.
     CreditExceedsLine {
         remaining_milli: i64,
@@ -411,6 +414,7 @@ impl Problem {
                 "No hemos podido enviar el email. Inténtalo de nuevo en un momento.",
             ),
             Problem::Fiscal(problem) => problem.message(language).to_owned(),
+            Problem::Verifactu(rule) => rule.message(language),
             Problem::CreditExceedsLine { remaining_milli } => {
                 let left = crate::document::format_quantity(*remaining_milli, language);
                 match language {
