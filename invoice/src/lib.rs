@@ -32,6 +32,7 @@ pub mod reminders;
 pub mod repeats;
 pub mod sdi;
 pub mod signing;
+pub mod spain;
 pub mod status;
 pub mod store;
 pub mod time_zone;

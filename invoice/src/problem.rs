@@ -125,6 +125,8 @@ pub enum Problem {
     /// A rule of the Spanish AEAT that a VERI*FACTU record would break
     /// (`crate::verifactu`).
     Verifactu(crate::verifactu::AeatRule),
+    /// A Spanish identifier or a store's VERI*FACTU data (`crate::spain`).
+    Spanish(crate::spain::SpanishProblem),
     /// A credit note's line credits more than is left of the invoice's line.
     CreditExceedsLine {
         remaining_milli: i64,
@@ -415,6 +417,7 @@ impl Problem {
             ),
             Problem::Fiscal(problem) => problem.message(language).to_owned(),
             Problem::Verifactu(rule) => rule.message(language),
+            Problem::Spanish(problem) => problem.message(language).to_owned(),
             Problem::CreditExceedsLine { remaining_milli } => {
                 let left = crate::document::format_quantity(*remaining_milli, language);
                 match language {
