@@ -5,6 +5,7 @@ use std::net::IpAddr;
 use invoice::link::{KeyRing, KeyRingError};
 use invoice::organisation::OrganisationId;
 use invoice::qr::AeatEnvironment;
+use invoice::spain::Nif;
 use invoice::verifactu::SistemaInformatico;
 
 #[derive(Debug, thiserror::Error)]
@@ -25,6 +26,8 @@ pub enum ConfigError {
     HashingConcurrency,
     #[error("VERIFACTU_ENVIRONMENT must be test or production")]
     VerifactuEnvironment,
+    #[error("VERIFACTU_PRODUCER_NIF is not a Spanish NIF")]
+    VerifactuProducerNif,
 }
 
 /// An IPv4 or IPv6 network in CIDR notation; a bare address is a network of one.
@@ -120,7 +123,8 @@ pub struct VerifactuSettings {
     /// Who produces the billing system as its records declare it
     /// (`SistemaInformatico/NombreRazon` and `NIF`): the operator's own.
     pub producer_name: String,
-    pub producer_nif: String,
+    /// None until the operator sets it: Spanish stores cannot issue then.
+    pub producer_nif: Option<Nif>,
 }
 
 /// The billing system's name and id as its records and the producer's
@@ -130,15 +134,15 @@ pub const VERIFACTU_SYSTEM_ID: &str = "IV";
 
 impl VerifactuSettings {
     /// The system that makes an organisation's records: each organisation
-    /// is an installation of its own.
+    /// is an installation of its own. None without the producer's NIF.
     pub fn system(
         &self,
         organisation: OrganisationId,
         multiple_taxpayers: bool,
-    ) -> SistemaInformatico {
-        SistemaInformatico {
+    ) -> Option<SistemaInformatico> {
+        Some(SistemaInformatico {
             producer_name: self.producer_name.clone(),
-            producer_nif: self.producer_nif.clone(),
+            producer_nif: self.producer_nif.clone()?,
             system_name: VERIFACTU_SYSTEM_NAME.into(),
             system_id: VERIFACTU_SYSTEM_ID.into(),
             version: env!("CARGO_PKG_VERSION").into(),
@@ -146,7 +150,7 @@ impl VerifactuSettings {
             only_verifactu: true,
             multiple_taxpayers_possible: true,
             multiple_taxpayers,
-        }
+        })
     }
 }
 
@@ -218,7 +222,9 @@ impl Config {
             verifactu: VerifactuSettings {
                 environment: parse_aeat_environment(var("VERIFACTU_ENVIRONMENT").as_deref())?,
                 producer_name: var("VERIFACTU_PRODUCER_NAME").unwrap_or_default(),
-                producer_nif: var("VERIFACTU_PRODUCER_NIF").unwrap_or_default(),
+                producer_nif: var("VERIFACTU_PRODUCER_NIF")
+                    .map(|text| Nif::parse(&text).map_err(|_| ConfigError::VerifactuProducerNif))
+                    .transpose()?,
             },
         })
     }

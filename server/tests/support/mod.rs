@@ -243,7 +243,7 @@ pub fn test_verifactu_settings() -> VerifactuSettings {
     VerifactuSettings {
         environment: invoice::qr::AeatEnvironment::Test,
         producer_name: "Invio Software S.L.".into(),
-        producer_nif: "B10000008".into(),
+        producer_nif: Some(invoice::spain::Nif::parse("B10000008").expect("a NIF")),
     }
 }
 
