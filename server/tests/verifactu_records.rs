@@ -5,7 +5,7 @@
 //! record the AEAT would refuse is not kept and gives its number back; and
 //! the verification command names the first record altered behind the
 //! database's back. (A stranger claiming the merchant's NIF:
-//! `abuse/verifactu.rs`.)
+//! `abuse/verifactu_chains.rs`.)
 
 mod support;
 
