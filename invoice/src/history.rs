@@ -12,6 +12,7 @@ use crate::events::{DeviceClass, EdgeEventKind, PublicEvent, PublicEventKind, Re
 use crate::payment::PaymentMethod;
 use crate::sdi::{Outcome, SdiEvent};
 use crate::tracking::Clue;
+use crate::verifactu::VerifactuEvent;
 use crate::{Currency, Money};
 
 /// Who an email is for: a link's recipient, or the merchant's people when a
@@ -206,6 +207,8 @@ pub enum HistoryEvent {
     },
     /// The legal invoice through SdI: transmitted by PEC, and SdI's receipts.
     Sdi(SdiEvent),
+    /// A Spanish store's VERI*FACTU records of the invoice.
+    Verifactu(VerifactuEvent),
 }
 
 /// What the merchant's history filter sorts an entry under.
@@ -241,6 +244,7 @@ impl HistoryEvent {
             HistoryEvent::CreditNoteIssued(_) => "credit_note_issued",
             HistoryEvent::CorrectsInvoice { .. } => "corrects_invoice",
             HistoryEvent::Sdi(sdi) => sdi.kind(),
+            HistoryEvent::Verifactu(verifactu) => verifactu.kind(),
         }
     }
 
@@ -263,6 +267,7 @@ impl HistoryEvent {
             HistoryEvent::Link(link) => HistoryTopic::AtLink {
                 automated: link.automated,
             },
+            HistoryEvent::Verifactu(verifactu) => verifactu.topic(),
         }
     }
 
@@ -287,7 +292,8 @@ impl HistoryEvent {
             | HistoryEvent::FreshLinkRequested
             | HistoryEvent::CreditNoteIssued(_)
             | HistoryEvent::CorrectsInvoice { .. }
-            | HistoryEvent::Sdi(_) => None,
+            | HistoryEvent::Sdi(_)
+            | HistoryEvent::Verifactu(_) => None,
         }
     }
 
@@ -307,7 +313,8 @@ impl HistoryEvent {
             | HistoryEvent::FreshLinkRequested
             | HistoryEvent::CreditNoteIssued(_)
             | HistoryEvent::CorrectsInvoice { .. }
-            | HistoryEvent::Sdi(_) => None,
+            | HistoryEvent::Sdi(_)
+            | HistoryEvent::Verifactu(_) => None,
         }
     }
 
@@ -333,7 +340,8 @@ impl HistoryEvent {
             | HistoryEvent::FreshLinkRequested
             | HistoryEvent::CreditNoteIssued(_)
             | HistoryEvent::CorrectsInvoice { .. }
-            | HistoryEvent::Sdi(_) => false,
+            | HistoryEvent::Sdi(_)
+            | HistoryEvent::Verifactu(_) => false,
         }
     }
 
@@ -389,6 +397,7 @@ impl HistoryEvent {
             }
             HistoryEvent::Link(_)
             | HistoryEvent::Sdi(_)
+            | HistoryEvent::Verifactu(_)
             | HistoryEvent::Created
             | HistoryEvent::Issued { .. }
             | HistoryEvent::PaymentRecorded(_)
@@ -417,7 +426,8 @@ impl HistoryEvent {
             | HistoryEvent::Link(_)
             | HistoryEvent::CreditNoteIssued(_)
             | HistoryEvent::CorrectsInvoice { .. }
-            | HistoryEvent::Sdi(_) => self.customer_event().is_some(),
+            | HistoryEvent::Sdi(_)
+            | HistoryEvent::Verifactu(_) => self.customer_event().is_some(),
         }
     }
 
@@ -454,6 +464,7 @@ impl HistoryEvent {
                 copy_to: link.copy_to.clone(),
             })),
             HistoryEvent::Sdi(sdi) => Some(json(sdi)),
+            HistoryEvent::Verifactu(verifactu) => Some(json(verifactu)),
             HistoryEvent::Created
             | HistoryEvent::Voided
             | HistoryEvent::AutomaticSendSkipped
@@ -532,6 +543,13 @@ impl HistoryEvent {
                     return Err(corrupt());
                 }
                 HistoryEvent::Sdi(sdi)
+            }
+            kind if VerifactuEvent::KINDS.contains(&kind) => {
+                let verifactu = parse::<VerifactuEvent>(detail()?).ok_or_else(corrupt)?;
+                if verifactu.kind() != kind {
+                    return Err(corrupt());
+                }
+                HistoryEvent::Verifactu(verifactu)
             }
             kind => {
                 if let Some(edge_kind) = EdgeEventKind::parse(kind) {
@@ -996,6 +1014,11 @@ mod tests {
             let receipt = crate::sdi::parse_receipt(xml.as_bytes()).expect("a sample receipt");
             events.push(HistoryEvent::Sdi(SdiEvent::Receipt(receipt)));
         }
+        events.push(HistoryEvent::Verifactu(VerifactuEvent::RecordKept {
+            kind: crate::verifactu::RecordKind::Alta,
+            invoice_type: Some(crate::verifactu::InvoiceType::F1),
+            sequence: 1,
+        }));
         events
     }
 
@@ -1017,9 +1040,10 @@ mod tests {
             HistoryEvent::CreditNoteIssued(_) => 11,
             HistoryEvent::CorrectsInvoice { .. } => 12,
             HistoryEvent::Sdi(_) => 13,
+            HistoryEvent::Verifactu(_) => 14,
         }
     }
-    const VARIANTS: usize = 14;
+    const VARIANTS: usize = 15;
 
     #[test]
     fn every_kind_is_in_the_examples() {
@@ -1029,7 +1053,7 @@ mod tests {
             every_kind().iter().map(HistoryEvent::kind).collect();
         assert_eq!(
             kinds.len(),
-            11 + 15 + 4 + 8,
+            11 + 15 + 4 + 8 + 1,
             "every stored kind, once: {kinds:?}"
         );
     }

@@ -18,6 +18,7 @@
 
 mod answer;
 mod chain;
+mod event;
 mod huella;
 mod rules;
 #[doc(hidden)]
@@ -35,6 +36,7 @@ pub use answer::{
     Operation, RecordState, Response, SubmissionAnswer, SubmissionState, MAX_ANSWER_BYTES,
 };
 pub use chain::{parse_record, verify_chain, BreakReason, ChainBreak, RecordKind, StoredRecord};
+pub use event::VerifactuEvent;
 pub use huella::{
     alta_huella, amount_text, anulacion_huella, fecha, fecha_hora_huso, huella, AltaHashFields,
     AnulacionHashFields,

@@ -41,6 +41,7 @@ async fn main() {
         daily_email_quota: server::config::DEFAULT_DAILY_EMAIL_QUOTA,
         trusted_proxies: Vec::new(),
         hashing_concurrency: 4,
+        verifactu: support::test_verifactu_settings(),
     };
     let services = Arc::new(Services::new(db.clone(), config).expect("services"));
     let email = format!("bench-{}@invio.test", random_id());

@@ -3,6 +3,10 @@
 use std::net::IpAddr;
 
 use invoice::link::{KeyRing, KeyRingError};
+use invoice::organisation::OrganisationId;
+use invoice::qr::AeatEnvironment;
+use invoice::spain::Nif;
+use invoice::verifactu::SistemaInformatico;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -20,6 +24,10 @@ pub enum ConfigError {
     TrustedProxy(String),
     #[error("PASSWORD_HASHING_CONCURRENCY must be a whole number of at least 1")]
     HashingConcurrency,
+    #[error("VERIFACTU_ENVIRONMENT must be test or production")]
+    VerifactuEnvironment,
+    #[error("VERIFACTU_PRODUCER_NIF is not a Spanish NIF")]
+    VerifactuProducerNif,
 }
 
 /// An IPv4 or IPv6 network in CIDR notation; a bare address is a network of one.
@@ -102,12 +110,72 @@ pub struct Config {
     pub trusted_proxies: Vec<IpNetwork>,
     /// Password hashes computed at once; over it, sign-ins are asked to retry.
     pub hashing_concurrency: usize,
+    pub verifactu: VerifactuSettings,
+}
+
+/// How Invio's VERI*FACTU records name the billing system, and which AEAT
+/// they are for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifactuSettings {
+    /// The AEAT's test environment (the default) or the real one: where the
+    /// records go and where the invoices' QR codes point.
+    pub environment: AeatEnvironment,
+    /// Who produces the billing system as its records declare it
+    /// (`SistemaInformatico/NombreRazon` and `NIF`): the operator's own.
+    pub producer_name: String,
+    /// None until the operator sets it: Spanish stores cannot issue then.
+    pub producer_nif: Option<Nif>,
+}
+
+/// The billing system's name and id as its records and the producer's
+/// declaration give them.
+pub const VERIFACTU_SYSTEM_NAME: &str = "Invio";
+pub const VERIFACTU_SYSTEM_ID: &str = "IV";
+
+impl VerifactuSettings {
+    /// The system that makes an organisation's records: each organisation
+    /// is an installation of its own. None without the producer's NIF.
+    pub fn system(
+        &self,
+        organisation: OrganisationId,
+        multiple_taxpayers: bool,
+    ) -> Option<SistemaInformatico> {
+        Some(SistemaInformatico {
+            producer_name: self.producer_name.clone(),
+            producer_nif: self.producer_nif.clone()?,
+            system_name: VERIFACTU_SYSTEM_NAME.into(),
+            system_id: VERIFACTU_SYSTEM_ID.into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            installation_number: organisation.0.to_string(),
+            only_verifactu: true,
+            multiple_taxpayers_possible: true,
+            multiple_taxpayers,
+        })
+    }
+}
+
+/// `VERIFACTU_ENVIRONMENT`: `test` unless the operator says `production`.
+pub fn parse_aeat_environment(text: Option<&str>) -> Result<AeatEnvironment, ConfigError> {
+    match text.map(|text| text.trim().to_ascii_lowercase()).as_deref() {
+        None | Some("test") => Ok(AeatEnvironment::Test),
+        Some("production") => Ok(AeatEnvironment::Production),
+        Some(_) => Err(ConfigError::VerifactuEnvironment),
+    }
 }
 
 /// A day of a busy small business (50 invoices, each with a few copies and
 /// reminders) fits; an account that was opened to spam stops at a volume a
 /// relay's reputation survives.
 pub const DEFAULT_DAILY_EMAIL_QUOTA: u32 = 200;
+
+/// `DATABASE_URL`, or the embedded default: all that the server's commands
+/// other than serving need (`verify-verifactu`).
+pub fn database_url_from_env() -> String {
+    std::env::var("DATABASE_URL")
+        .ok()
+        .filter(|url| !url.trim().is_empty())
+        .unwrap_or_else(|| "sqlite://data/invio.db".into())
+}
 
 impl Config {
     pub fn from_env() -> Result<Self, ConfigError> {
@@ -118,7 +186,7 @@ impl Config {
             return Err(ConfigError::WeakEdgeSecret);
         }
         Ok(Self {
-            database_url: var("DATABASE_URL").unwrap_or_else(|| "sqlite://data/invio.db".into()),
+            database_url: database_url_from_env(),
             smtp_url: var("SMTP_URL").unwrap_or_else(|| "smtp://127.0.0.1:1025".into()),
             mail_from_address: var("MAIL_FROM")
                 .unwrap_or_else(|| "invoices@invio.localhost".into()),
@@ -150,6 +218,13 @@ impl Config {
                     .filter(|permits| *permits > 0)
                     .ok_or(ConfigError::HashingConcurrency)?,
                 None => default_hashing_concurrency(),
+            },
+            verifactu: VerifactuSettings {
+                environment: parse_aeat_environment(var("VERIFACTU_ENVIRONMENT").as_deref())?,
+                producer_name: var("VERIFACTU_PRODUCER_NAME").unwrap_or_default(),
+                producer_nif: var("VERIFACTU_PRODUCER_NIF")
+                    .map(|text| Nif::parse(&text).map_err(|_| ConfigError::VerifactuProducerNif))
+                    .transpose()?,
             },
         })
     }
@@ -184,6 +259,22 @@ mod tests {
             .expect("all")
             .contains(ip("8.8.8.8")));
         assert!(parse_trusted_proxies("").expect("empty").is_empty());
+    }
+
+    #[test]
+    fn the_aeat_environment_is_the_test_one_unless_production_is_asked_for() {
+        assert_eq!(
+            parse_aeat_environment(None).ok(),
+            Some(AeatEnvironment::Test)
+        );
+        assert_eq!(
+            parse_aeat_environment(Some(" Production ")).ok(),
+            Some(AeatEnvironment::Production)
+        );
+        assert!(matches!(
+            parse_aeat_environment(Some("prod")),
+            Err(ConfigError::VerifactuEnvironment)
+        ));
     }
 
     #[test]

@@ -26,6 +26,7 @@ pub mod sdi;
 pub mod sending;
 pub mod services;
 pub mod state;
+pub mod verify_verifactu;
 
 use axum::Router;
 
