@@ -8,12 +8,14 @@ export default defineConfig({
   expect: { timeout: 15_000 },
   fullyParallel: false,
   // Journeys that share nothing run two files at a time; the two that stop
-  // the server (tracking, faults) run after them, one at a time, alone.
+  // the server (tracking, faults) and the one that takes the stand-in AEAT
+  // down (verifactu) run after them, one at a time, alone.
   workers: 2,
   projects: [
-    { name: "journeys", testIgnore: /(tracking|faults)\.spec\.ts/ },
+    { name: "journeys", testIgnore: /(tracking|faults|verifactu)\.spec\.ts/ },
     { name: "tracking", testMatch: /tracking\.spec\.ts/, dependencies: ["journeys"] },
-    { name: "faults", testMatch: /faults\.spec\.ts/, dependencies: ["tracking"] },
+    { name: "aeat", testMatch: /verifactu\.spec\.ts/, dependencies: ["tracking"] },
+    { name: "faults", testMatch: /faults\.spec\.ts/, dependencies: ["aeat"] },
   ],
   retries: 0,
   reporter: process.env.CI ? [["list"]] : [["list"]],
