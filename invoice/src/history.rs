@@ -6,6 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::aeat::AeatEvent;
 use crate::dates::Date;
 use crate::email::EmailPurpose;
 use crate::events::{DeviceClass, EdgeEventKind, PublicEvent, PublicEventKind, Recipient};
@@ -206,6 +207,9 @@ pub enum HistoryEvent {
     },
     /// The legal invoice through SdI: transmitted by PEC, and SdI's receipts.
     Sdi(SdiEvent),
+    /// The AEAT's answer about the invoice's VERI*FACTU record, or that it
+    /// could not be reached.
+    Aeat(AeatEvent),
 }
 
 /// What the merchant's history filter sorts an entry under.
@@ -241,6 +245,7 @@ impl HistoryEvent {
             HistoryEvent::CreditNoteIssued(_) => "credit_note_issued",
             HistoryEvent::CorrectsInvoice { .. } => "corrects_invoice",
             HistoryEvent::Sdi(sdi) => sdi.kind(),
+            HistoryEvent::Aeat(aeat) => aeat.kind(),
         }
     }
 
@@ -259,7 +264,8 @@ impl HistoryEvent {
             | HistoryEvent::AutomaticSendSkipped
             | HistoryEvent::AutomaticSendOverQuota
             | HistoryEvent::FreshLinkRequested
-            | HistoryEvent::Sdi(_) => HistoryTopic::Sending,
+            | HistoryEvent::Sdi(_)
+            | HistoryEvent::Aeat(_) => HistoryTopic::Sending,
             HistoryEvent::Link(link) => HistoryTopic::AtLink {
                 automated: link.automated,
             },
@@ -287,7 +293,8 @@ impl HistoryEvent {
             | HistoryEvent::FreshLinkRequested
             | HistoryEvent::CreditNoteIssued(_)
             | HistoryEvent::CorrectsInvoice { .. }
-            | HistoryEvent::Sdi(_) => None,
+            | HistoryEvent::Sdi(_)
+            | HistoryEvent::Aeat(_) => None,
         }
     }
 
@@ -307,7 +314,8 @@ impl HistoryEvent {
             | HistoryEvent::FreshLinkRequested
             | HistoryEvent::CreditNoteIssued(_)
             | HistoryEvent::CorrectsInvoice { .. }
-            | HistoryEvent::Sdi(_) => None,
+            | HistoryEvent::Sdi(_)
+            | HistoryEvent::Aeat(_) => None,
         }
     }
 
@@ -333,7 +341,8 @@ impl HistoryEvent {
             | HistoryEvent::FreshLinkRequested
             | HistoryEvent::CreditNoteIssued(_)
             | HistoryEvent::CorrectsInvoice { .. }
-            | HistoryEvent::Sdi(_) => false,
+            | HistoryEvent::Sdi(_)
+            | HistoryEvent::Aeat(_) => false,
         }
     }
 
@@ -387,8 +396,11 @@ impl HistoryEvent {
                     ),
                 })
             }
+            // The AEAT's answers are the merchant's: the customer checks the
+            // invoice at the AEAT by its QR code.
             HistoryEvent::Link(_)
             | HistoryEvent::Sdi(_)
+            | HistoryEvent::Aeat(_)
             | HistoryEvent::Created
             | HistoryEvent::Issued { .. }
             | HistoryEvent::PaymentRecorded(_)
@@ -417,7 +429,8 @@ impl HistoryEvent {
             | HistoryEvent::Link(_)
             | HistoryEvent::CreditNoteIssued(_)
             | HistoryEvent::CorrectsInvoice { .. }
-            | HistoryEvent::Sdi(_) => self.customer_event().is_some(),
+            | HistoryEvent::Sdi(_)
+            | HistoryEvent::Aeat(_) => self.customer_event().is_some(),
         }
     }
 
@@ -454,6 +467,7 @@ impl HistoryEvent {
                 copy_to: link.copy_to.clone(),
             })),
             HistoryEvent::Sdi(sdi) => Some(json(sdi)),
+            HistoryEvent::Aeat(aeat) => Some(json(aeat)),
             HistoryEvent::Created
             | HistoryEvent::Voided
             | HistoryEvent::AutomaticSendSkipped
@@ -532,6 +546,13 @@ impl HistoryEvent {
                     return Err(corrupt());
                 }
                 HistoryEvent::Sdi(sdi)
+            }
+            kind if AeatEvent::KINDS.contains(&kind) => {
+                let aeat = parse::<AeatEvent>(detail()?).ok_or_else(corrupt)?;
+                if aeat.kind() != kind {
+                    return Err(corrupt());
+                }
+                HistoryEvent::Aeat(aeat)
             }
             kind => {
                 if let Some(edge_kind) = EdgeEventKind::parse(kind) {
@@ -895,6 +916,7 @@ pub struct PaymentFact {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::aeat::RecordOperation;
     use crate::events::EdgeEventKind;
     use crate::sdi::samples as sdi_samples;
 
@@ -996,6 +1018,28 @@ mod tests {
             let receipt = crate::sdi::parse_receipt(xml.as_bytes()).expect("a sample receipt");
             events.push(HistoryEvent::Sdi(SdiEvent::Receipt(receipt)));
         }
+        for operation in [RecordOperation::Registration, RecordOperation::Cancellation] {
+            events.push(HistoryEvent::Aeat(AeatEvent::Registered {
+                operation,
+                csv: Some("A-YDSW8NLFLANWPM".into()),
+                duplicate: operation == RecordOperation::Cancellation,
+            }));
+            events.push(HistoryEvent::Aeat(AeatEvent::AcceptedWithErrors {
+                operation,
+                csv: None,
+                code: 2000,
+                description: "El cálculo de la huella suministrada es incorrecta.".into(),
+            }));
+            events.push(HistoryEvent::Aeat(AeatEvent::Rejected {
+                operation,
+                code: 1107,
+                description: "El NIF del destinatario no está identificado.".into(),
+            }));
+            events.push(HistoryEvent::Aeat(AeatEvent::Unreachable {
+                operation,
+                reason: "HTTP 503".into(),
+            }));
+        }
         events
     }
 
@@ -1017,9 +1061,10 @@ mod tests {
             HistoryEvent::CreditNoteIssued(_) => 11,
             HistoryEvent::CorrectsInvoice { .. } => 12,
             HistoryEvent::Sdi(_) => 13,
+            HistoryEvent::Aeat(_) => 14,
         }
     }
-    const VARIANTS: usize = 14;
+    const VARIANTS: usize = 15;
 
     #[test]
     fn every_kind_is_in_the_examples() {
@@ -1029,7 +1074,7 @@ mod tests {
             every_kind().iter().map(HistoryEvent::kind).collect();
         assert_eq!(
             kinds.len(),
-            11 + 15 + 4 + 8,
+            11 + 15 + 4 + 8 + 4,
             "every stored kind, once: {kinds:?}"
         );
     }

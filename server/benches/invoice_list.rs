@@ -41,6 +41,8 @@ async fn main() {
         daily_email_quota: server::config::DEFAULT_DAILY_EMAIL_QUOTA,
         trusted_proxies: Vec::new(),
         hashing_concurrency: 4,
+        verifactu_endpoint: server::config::DEFAULT_VERIFACTU_ENDPOINT.into(),
+        verifactu_root_certificates: String::new(),
     };
     let services = Arc::new(Services::new(db.clone(), config).expect("services"));
     let email = format!("bench-{}@invio.test", random_id());

@@ -20,6 +20,10 @@ pub enum ConfigError {
     TrustedProxy(String),
     #[error("PASSWORD_HASHING_CONCURRENCY must be a whole number of at least 1")]
     HashingConcurrency,
+    #[error("VERIFACTU_ENDPOINT must be an https:// URL")]
+    VerifactuEndpoint,
+    #[error("VERIFACTU_ROOT_CERTIFICATES: cannot read {0}")]
+    VerifactuRoots(String),
 }
 
 /// An IPv4 or IPv6 network in CIDR notation; a bare address is a network of one.
@@ -102,7 +106,19 @@ pub struct Config {
     pub trusted_proxies: Vec<IpNetwork>,
     /// Password hashes computed at once; over it, sign-ins are asked to retry.
     pub hashing_concurrency: usize,
+    /// The AEAT's VERI*FACTU service the records are sent to.
+    pub verifactu_endpoint: String,
+    /// PEM certificates trusted, besides Mozilla's roots, as the AEAT's
+    /// server's issuer: for a stand-in of the AEAT in tests; empty in
+    /// production, where the AEAT's certificate chains to a public root.
+    pub verifactu_root_certificates: String,
 }
+
+/// The AEAT's test environment (the WSDL's `SistemaVerifactuPruebas` port):
+/// records sent there are not the merchant's real ones. Production is
+/// `https://www1.agenciatributaria.gob.es/…` (README, Configuration).
+pub const DEFAULT_VERIFACTU_ENDPOINT: &str =
+    "https://prewww1.aeat.es/wlpl/TIKE-CONT/ws/SistemaFacturacion/VerifactuSOAP";
 
 /// A day of a busy small business (50 invoices, each with a few copies and
 /// reminders) fits; an account that was opened to spam stops at a volume a
@@ -150,6 +166,16 @@ impl Config {
                     .filter(|permits| *permits > 0)
                     .ok_or(ConfigError::HashingConcurrency)?,
                 None => default_hashing_concurrency(),
+            },
+            verifactu_endpoint: match var("VERIFACTU_ENDPOINT") {
+                None => DEFAULT_VERIFACTU_ENDPOINT.to_owned(),
+                Some(url) if url.trim().starts_with("https://") => url.trim().to_owned(),
+                Some(_) => return Err(ConfigError::VerifactuEndpoint),
+            },
+            verifactu_root_certificates: match var("VERIFACTU_ROOT_CERTIFICATES") {
+                None => String::new(),
+                Some(path) => std::fs::read_to_string(path.trim())
+                    .map_err(|_| ConfigError::VerifactuRoots(path.trim().to_owned()))?,
             },
         })
     }

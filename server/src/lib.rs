@@ -26,6 +26,7 @@ pub mod sdi;
 pub mod sending;
 pub mod services;
 pub mod state;
+pub mod verifactu;
 
 use axum::Router;
 
@@ -41,6 +42,7 @@ pub fn router(state: AppState) -> Router {
         .merge(http::invoices::router())
         .merge(http::changes::router())
         .merge(http::sdi::router())
+        .merge(http::verifactu::router())
         .merge(http::pages::router(&state))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

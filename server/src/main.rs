@@ -10,6 +10,7 @@ use server::sdi::mailbox::run_mailboxes;
 use server::sending::reminders::run_reminders;
 use server::services::Services;
 use server::state::AppState;
+use server::verifactu::sender::run_verifactu;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -30,6 +31,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     tokio::spawn(run_digests(services.clone()));
     tokio::spawn(run_edge_sync(services.clone()));
     tokio::spawn(run_mailboxes(services.clone()));
+    tokio::spawn(run_verifactu(services.clone()));
     let app = server::router(AppState {
         leptos_options,
         services,

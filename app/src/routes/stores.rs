@@ -228,6 +228,7 @@ fn StoreForm(id: Option<i64>, input: StoreInput) -> impl IntoView {
         </form>
         {id.map(|store_id| view! { <Recipients store_id saves=save.version() /> })}
         {id.map(|store_id| view! { <crate::routes::pec::PecMailboxCard store_id /> })}
+        {id.map(|store_id| view! { <crate::routes::verifactu::VerifactuCard store_id /> })}
     }
 }
 

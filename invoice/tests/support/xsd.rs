@@ -1,7 +1,8 @@
-//! The official FatturaPA schema and a real validator for it, shared by the
-//! schema tests and the benchmark: `xmllint` from Debian's libxml2-utils,
-//! with the signature schema the FatturaPA schema imports from w3.org
-//! resolved to the local copy through an XML catalog, never the network.
+//! The official schemas and a real validator for them, shared by the schema
+//! tests, the benchmark and the server's stand-in for the AEAT: `xmllint`
+//! from Debian's libxml2-utils, with the signature schema each official
+//! schema imports from w3.org resolved to the copy kept beside it through an
+//! XML catalog, never the network.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -29,12 +30,55 @@ pub fn sha256(path: &Path) -> String {
         .collect()
 }
 
-/// The validator's verdict on `xml`: Ok, or its complaints.
+/// The AEAT's VERI*FACTU schemas (`invoice/verifactu/xsd/`).
+pub fn verifactu_schemas() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(|workspace| workspace.join("invoice/verifactu/xsd"))
+        .expect("the workspace")
+}
+
+/// Where `SuministroInformacion.xsd` imports the signature schema from.
+const VERIFACTU_SIGNATURE_SCHEMA_URL: &str =
+    "http://www.w3.org/TR/xmldsig-core/xmldsig-core-schema.xsd";
+
+/// The validator's verdict on a FatturaPA file: Ok, or its complaints.
 pub fn validate(name: &str, xml: &str) -> Result<(), String> {
+    validate_against(
+        &schemas().join(SCHEMA),
+        SIGNATURE_SCHEMA_URL,
+        &schemas().join(SIGNATURE_SCHEMA),
+        name,
+        xml,
+    )
+}
+
+/// The validator's verdict on a VERI*FACTU document against one of the
+/// AEAT's schemas (`SuministroLR.xsd` for a request's body,
+/// `RespuestaSuministro.xsd` for an answer's).
+pub fn validate_verifactu(schema: &str, name: &str, xml: &str) -> Result<(), String> {
+    validate_against(
+        &verifactu_schemas().join(schema),
+        VERIFACTU_SIGNATURE_SCHEMA_URL,
+        &verifactu_schemas().join(SIGNATURE_SCHEMA),
+        name,
+        xml,
+    )
+}
+
+/// `xml` against `schema`, whose signature schema is imported from
+/// `signature_url` and kept at `signature_file`.
+fn validate_against(
+    schema: &Path,
+    signature_url: &str,
+    signature_file: &Path,
+    name: &str,
+    xml: &str,
+) -> Result<(), String> {
     // One folder per call: the tests run in parallel.
     static CALLS: AtomicUsize = AtomicUsize::new(0);
     let dir = std::env::temp_dir().join(format!(
-        "invio-fatturapa-{}-{}",
+        "invio-xsd-{}-{}",
         std::process::id(),
         CALLS.fetch_add(1, Ordering::Relaxed)
     ));
@@ -45,12 +89,12 @@ pub fn validate(name: &str, xml: &str) -> Result<(), String> {
         format!(
             r#"<?xml version="1.0"?>
 <catalog xmlns="urn:oasis:names:tc:entity:xmlns:xml:catalog">
-  <system systemId="{SIGNATURE_SCHEMA_URL}" uri="file://{}"/>
-  <uri name="{SIGNATURE_SCHEMA_URL}" uri="file://{}"/>
+  <system systemId="{signature_url}" uri="file://{}"/>
+  <uri name="{signature_url}" uri="file://{}"/>
 </catalog>
 "#,
-            schemas().join(SIGNATURE_SCHEMA).display(),
-            schemas().join(SIGNATURE_SCHEMA).display()
+            signature_file.display(),
+            signature_file.display()
         ),
     )
     .expect("catalog");
@@ -60,7 +104,7 @@ pub fn validate(name: &str, xml: &str) -> Result<(), String> {
         .arg("--noout")
         .arg("--nonet")
         .arg("--schema")
-        .arg(schemas().join(SCHEMA))
+        .arg(schema)
         .arg(&file)
         .env("XML_CATALOG_FILES", &catalog)
         .output()

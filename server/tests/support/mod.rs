@@ -5,6 +5,7 @@
 //! TEST_POSTGRES_URL is set), a fake edge that checks signatures, and a small
 //! SMTP server that keeps what it receives (`smtp`).
 
+pub mod aeat;
 pub mod dovecot;
 pub mod smtp;
 
@@ -251,6 +252,10 @@ pub fn services(db: Db, edge_url: &str, smtp_port: u16) -> Services {
         trusted_proxies: Vec::new(),
         // Tests sign many merchants up at once; the cap has its own attack.
         hashing_concurrency: 64,
+        // Nothing is sent to the AEAT unless a test points this at its stand-in.
+        verifactu_endpoint:
+            "https://127.0.0.1:9/wlpl/TIKE-CONT/ws/SistemaFacturacion/VerifactuSOAP".into(),
+        verifactu_root_certificates: String::new(),
     };
     let mut services = Services::new(db, config).expect("services");
     // Links carry the public edge URL; publications go to the fake edge.
