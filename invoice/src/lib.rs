@@ -33,11 +33,13 @@ pub mod reminders;
 pub mod repeats;
 pub mod sdi;
 pub mod signing;
+pub mod spain;
 pub mod status;
 pub mod store;
 pub mod time_zone;
 pub mod tracking;
 pub mod transitions;
+pub mod verifactu;
 pub mod views;
 
 pub use document::{DocumentLine, DraftInput, LineInput, PublicDocument, Totals};

@@ -9,6 +9,7 @@ use crate::italy::{
     Address, CodiceFiscale, FiscalProblem, Iban, ItalianSeller, PartitaIva, RegimeFiscale,
 };
 use crate::problem::{address_lines, optional_text, required_text, FieldError, Problem};
+use crate::spain::{Nif, SpanishProblem, SpanishSeller};
 use crate::time_zone::TimeZone;
 use crate::{Currency, Language};
 
@@ -210,6 +211,10 @@ pub struct StoreInput {
     pub codice_fiscale: String,
     pub iban: String,
     pub legal_reference: String,
+    /// Keep VERI*FACTU records and send them to the AEAT (Spain).
+    pub verifactu: bool,
+    /// The store's nombre o razón social, as the AEAT knows it.
+    pub legal_name: String,
 }
 
 // Settings saved before a field existed read it as its default.
@@ -245,6 +250,8 @@ pub struct StoreSettings {
     pub reminder_schedule: Vec<i32>,
     /// Set when the store issues Italian electronic invoices.
     pub italy: Option<ItalianSeller>,
+    /// Set when the store keeps VERI*FACTU records.
+    pub spain: Option<SpanishSeller>,
 }
 
 impl Default for StoreSettings {
@@ -270,6 +277,7 @@ impl Default for StoreSettings {
             attach_pdf: false,
             reminder_schedule: Vec::new(),
             italy: None,
+            spain: None,
         }
     }
 }
@@ -395,6 +403,7 @@ impl StoreInput {
         let address = address_lines("address", &self.address, &mut errors);
         let tax_id = optional_text("tax_id", &self.tax_id, 40, &mut errors);
         let italy = self.italian_seller(tax_id.as_deref(), &address, currency, &mut errors);
+        let spain = self.spanish_seller(tax_id.as_deref(), &name, currency, &mut errors);
         match (
             currency,
             language,
@@ -447,6 +456,7 @@ impl StoreInput {
                 attach_pdf: self.attach_pdf,
                 reminder_schedule,
                 italy,
+                spain,
             }),
             _ => Err(errors),
         }
@@ -512,6 +522,48 @@ impl StoreInput {
     }
 }
 
+impl StoreInput {
+    /// The store's data for VERI*FACTU when it keeps the records: its tax
+    /// id is then its NIF, its currency the euro, and its legal name the
+    /// store's name unless given.
+    fn spanish_seller(
+        &self,
+        tax_id: Option<&str>,
+        name: &str,
+        currency: Option<Currency>,
+        errors: &mut Vec<FieldError>,
+    ) -> Option<SpanishSeller> {
+        if !self.verifactu {
+            return None;
+        }
+        let mut spanish =
+            |field: &str, problem| errors.push(FieldError::new(field, Problem::Spanish(problem)));
+        if self.e_invoicing {
+            spanish("verifactu", SpanishProblem::TwoCountries);
+        }
+        let nif = tax_id
+            .ok_or(SpanishProblem::SellerNifMissing)
+            .and_then(Nif::parse)
+            .map_err(|problem| spanish("tax_id", problem))
+            .ok();
+        if currency.is_some_and(|currency| currency != Currency::Eur) {
+            spanish("currency", SpanishProblem::NotEuro);
+        }
+        let legal_name = match self.legal_name.trim() {
+            "" => name.to_owned(),
+            text => text.to_owned(),
+        };
+        // The AEAT's NombreRazon holds 120 characters.
+        if legal_name.chars().count() > 120 {
+            errors.push(FieldError::new("legal_name", Problem::TooLong { max: 120 }));
+        }
+        Some(SpanishSeller {
+            nif: nif?,
+            legal_name,
+        })
+    }
+}
+
 impl StoreSettings {
     pub fn to_input(&self) -> StoreInput {
         StoreInput {
@@ -565,6 +617,12 @@ impl StoreSettings {
                 .italy
                 .as_ref()
                 .map(|italy| italy.legal_reference.clone())
+                .unwrap_or_default(),
+            verifactu: self.spain.is_some(),
+            legal_name: self
+                .spain
+                .as_ref()
+                .map(|spain| spain.legal_name.clone())
                 .unwrap_or_default(),
         }
     }
@@ -736,6 +794,76 @@ mod tests {
             let format = NumberFormat::parse(&format!("F{{YY}}-{{{}}}", "N".repeat(width))).expect("valid");
             prop_assert_eq!(format.format(2026, a) == format.format(2026, b), a == b);
         }
+    }
+
+    fn taller() -> StoreInput {
+        StoreInput {
+            name: "Taller Ruiz".into(),
+            address: "Calle Mayor 5\n28013 Madrid".into(),
+            tax_id: "ES 89890001K".into(),
+            currency: "EUR".into(),
+            language: "es".into(),
+            number_format: "{YYYY}-{NNNN}".into(),
+            email_template: "a4".into(),
+            print_template: "receipt".into(),
+            verifactu: true,
+            ..StoreInput::default()
+        }
+    }
+
+    #[test]
+    fn a_spanish_store_keeping_verifactu_records_has_its_nif_and_legal_name() {
+        let settings = taller().validate().expect("valid");
+        let spain = settings.spain.clone().expect("spanish data");
+        assert_eq!(spain.nif.as_str(), "89890001K");
+        assert_eq!(spain.legal_name, "Taller Ruiz");
+        let named = StoreInput {
+            legal_name: "Talleres Ruiz S.L.".into(),
+            ..taller()
+        };
+        let settings = named.validate().expect("valid");
+        assert_eq!(settings.to_input().legal_name, "Talleres Ruiz S.L.");
+        assert!(settings.to_input().verifactu);
+    }
+
+    #[test]
+    fn a_verifactu_store_without_a_valid_nif_in_euro_is_refused_beside_each_field() {
+        let wrong = StoreInput {
+            tax_id: "89890001A".into(),
+            currency: "USD".into(),
+            ..taller()
+        };
+        assert_eq!(
+            wrong.validate(),
+            Err(vec![
+                FieldError::new("tax_id", Problem::Spanish(SpanishProblem::NifCheckLetter)),
+                FieldError::new("currency", Problem::Spanish(SpanishProblem::NotEuro)),
+            ])
+        );
+        let missing = StoreInput {
+            tax_id: String::new(),
+            ..taller()
+        };
+        assert_eq!(
+            missing.validate(),
+            Err(vec![FieldError::new(
+                "tax_id",
+                Problem::Spanish(SpanishProblem::SellerNifMissing)
+            )])
+        );
+    }
+
+    #[test]
+    fn a_store_is_not_both_italian_and_spanish() {
+        let both = StoreInput {
+            verifactu: true,
+            ..bottega()
+        };
+        let errors = both.validate().expect_err("refused");
+        assert!(errors.contains(&FieldError::new(
+            "verifactu",
+            Problem::Spanish(SpanishProblem::TwoCountries)
+        )));
     }
 
     fn bottega() -> StoreInput {

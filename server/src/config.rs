@@ -125,6 +125,15 @@ pub const DEFAULT_VERIFACTU_ENDPOINT: &str =
 /// relay's reputation survives.
 pub const DEFAULT_DAILY_EMAIL_QUOTA: u32 = 200;
 
+/// `DATABASE_URL`, or the embedded default: all that the server's commands
+/// other than serving need (`verify-verifactu`).
+pub fn database_url_from_env() -> String {
+    std::env::var("DATABASE_URL")
+        .ok()
+        .filter(|url| !url.trim().is_empty())
+        .unwrap_or_else(|| "sqlite://data/invio.db".into())
+}
+
 impl Config {
     pub fn from_env() -> Result<Self, ConfigError> {
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
@@ -134,7 +143,7 @@ impl Config {
             return Err(ConfigError::WeakEdgeSecret);
         }
         Ok(Self {
-            database_url: var("DATABASE_URL").unwrap_or_else(|| "sqlite://data/invio.db".into()),
+            database_url: database_url_from_env(),
             smtp_url: var("SMTP_URL").unwrap_or_else(|| "smtp://127.0.0.1:1025".into()),
             mail_from_address: var("MAIL_FROM")
                 .unwrap_or_else(|| "invoices@invio.localhost".into()),

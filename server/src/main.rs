@@ -1,3 +1,4 @@
+use std::process::ExitCode;
 use std::sync::Arc;
 
 use leptos::config::get_configuration;
@@ -12,14 +13,30 @@ use server::services::Services;
 use server::state::AppState;
 use server::verifactu::sender::run_verifactu;
 
+/// `server` serves; `server verify-verifactu [--organisation ID]` checks the
+/// VERI*FACTU chains and exits.
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() -> Result<ExitCode, Box<dyn std::error::Error>> {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| "info,sqlx=warn".into()),
         )
         .init();
+    let arguments: Vec<String> = std::env::args().skip(1).collect();
+    match arguments.split_first() {
+        None => serve().await.map(|()| ExitCode::SUCCESS),
+        Some((command, rest)) if command == "verify-verifactu" => {
+            Ok(server::verify_verifactu::run(rest).await)
+        }
+        Some((command, _)) => {
+            eprintln!("unknown command {command:?}; the commands are: (none) to serve, verify-verifactu [--organisation ID]");
+            Ok(ExitCode::from(2))
+        }
+    }
+}
+
+async fn serve() -> Result<(), Box<dyn std::error::Error>> {
     let config = Config::from_env()?;
     let leptos_options = get_configuration(None)?.leptos_options;
     let address = leptos_options.site_addr;

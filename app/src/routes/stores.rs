@@ -111,6 +111,8 @@ fn StoreForm(id: Option<i64>, input: StoreInput) -> impl IntoView {
     let codice_fiscale = RwSignal::new(input.codice_fiscale);
     let iban = RwSignal::new(input.iban);
     let legal_reference = RwSignal::new(input.legal_reference);
+    let verifactu = RwSignal::new(input.verifactu);
+    let legal_name = RwSignal::new(input.legal_name);
     let saved = RwSignal::new(false);
     // Where the store's emails and replies go is the owner's to change;
     // staff see it, disabled (the server refuses a change from them too).
@@ -180,6 +182,7 @@ fn StoreForm(id: Option<i64>, input: StoreInput) -> impl IntoView {
                 e_invoicing: e_invoicing.get(), regime_fiscale: regime_fiscale.get(),
                 codice_fiscale: codice_fiscale.get(), iban: iban.get(),
                 legal_reference: legal_reference.get(),
+                verifactu: verifactu.get(), legal_name: legal_name.get(),
             } });
         }>
             <fieldset class="grid">
@@ -200,6 +203,12 @@ fn StoreForm(id: Option<i64>, input: StoreInput) -> impl IntoView {
                 <Field label=T::StoreCodiceFiscale name="codice_fiscale" value=codice_fiscale error=field_error(error, "codice_fiscale") />
                 <Field label=T::Iban name="iban" value=iban error=field_error(error, "iban") />
                 <Field label=T::LegalReference name="legal_reference" value=legal_reference error=field_error(error, "legal_reference") hint=T::LegalReferenceHint wide=true />
+            </fieldset>
+            <fieldset class="grid" data-testid="verifactu">
+                <legend>{t(T::VerifactuSection)}</legend>
+                <p class="muted small wide">{t(T::VerifactuHelp)}</p>
+                <CheckboxField label=T::Verifactu name="verifactu" checked=verifactu error=field_error(error, "verifactu") />
+                <Field label=T::LegalName name="legal_name" value=legal_name error=field_error(error, "legal_name") hint=T::LegalNameHint />
             </fieldset>
             <fieldset class="grid" disabled=!is_owner>
                 <legend>{t(T::EmailRouting)}</legend>
