@@ -14,6 +14,7 @@ use tokio_rustls::rustls::crypto::ring::sign::any_supported_type;
 use tokio_rustls::rustls::pki_types::pem::PemObject;
 use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use tokio_rustls::rustls::sign::CertifiedKey;
+use tokio_rustls::rustls::{Error, InconsistentKeys};
 use x509_parser::prelude::{FromDer, X509Certificate};
 
 /// The largest file taken: a certificate with its chain is a few KiB.
@@ -89,11 +90,11 @@ pub fn read_certificate(
     let (_, parsed) = X509Certificate::from_der(leaf.as_ref())
         .map_err(|_| CertificateProblem::NotACertificate)?;
     let signing_key = any_supported_type(&key).map_err(|_| CertificateProblem::KeyMismatch)?;
-    if CertifiedKey::new(certificates.clone(), signing_key)
-        .keys_match()
-        .is_err()
-    {
-        return Err(CertificateProblem::KeyMismatch);
+    match CertifiedKey::new(certificates.clone(), signing_key).keys_match() {
+        // A key whose public half rustls cannot tell is left to the TLS handshake.
+        Ok(()) | Err(Error::InconsistentKeys(InconsistentKeys::Unknown)) => {}
+        Err(Error::InconsistentKeys(_)) => return Err(CertificateProblem::KeyMismatch),
+        Err(_) => return Err(CertificateProblem::NotACertificate),
     }
     let not_before_ms = parsed.validity().not_before.timestamp() * 1000;
     let not_after_ms = parsed.validity().not_after.timestamp() * 1000;

@@ -49,7 +49,7 @@ pub const SERVICE_PATH: &str = "/wlpl/TIKE-CONT/ws/SistemaFacturacion/VerifactuS
 /// Recipients the stand-in's census does not know: their records are rejected.
 pub const UNKNOWN_RECIPIENTS: [&str; 1] = ["99999910G"];
 /// Recipients it registers with an admissible error (2001).
-pub const UNCHECKED_RECIPIENTS: [&str; 1] = ["99999920E"];
+pub const UNCHECKED_RECIPIENTS: [&str; 1] = ["99999920Z"];
 
 const SOAP: &str = "http://schemas.xmlsoap.org/soap/envelope/";
 const SF: &str = "https://www2.agenciatributaria.gob.es/static_files/common/internet/dep/aplicaciones/es/aeat/tike/cont/ws/SuministroInformacion.xsd";
@@ -155,6 +155,9 @@ pub enum Availability {
     Refusing,
     /// Every request answers 503 Service Unavailable.
     Unavailable,
+    /// Every request is refused whole with a SOAP Fault 4141 (the
+    /// taxpayer's access suspended), as a valid request can be.
+    Suspended,
 }
 
 /// One record as the stand-in received it.
@@ -168,6 +171,8 @@ pub struct ReceivedRecord {
     pub issue_date: String,
     /// The record's element, on its own (namespaces declared on it).
     pub xml: String,
+    /// The record's element exactly as the request carried it.
+    pub raw: String,
 }
 
 /// One request, as received and as answered.
@@ -298,17 +303,20 @@ impl AeatStandIn {
 }
 
 async fn serve(listener: TcpListener, acceptor: TlsAcceptor, state: Arc<Mutex<State>>) {
-    let router = axum::Router::new().route(
-        SERVICE_PATH,
-        post({
-            let state = state.clone();
-            move |axum::Extension(ClientSubject(client)): axum::Extension<ClientSubject>,
-                  body: Bytes| {
+    // A full send (1,000 records) is a few MiB; the AEAT's limit is the count.
+    let router = axum::Router::new()
+        .route(
+            SERVICE_PATH,
+            post({
                 let state = state.clone();
-                async move { answer(&state, client, &body) }
-            }
-        }),
-    );
+                move |axum::Extension(ClientSubject(client)): axum::Extension<ClientSubject>,
+                      body: Bytes| {
+                    let state = state.clone();
+                    async move { answer(&state, client, &body) }
+                }
+            }),
+        )
+        .layer(axum::extract::DefaultBodyLimit::max(64 * 1024 * 1024));
     loop {
         let Ok((tcp, _)) = listener.accept().await else {
             continue;
@@ -359,6 +367,14 @@ fn answer(state: &Mutex<State>, client: String, body: &[u8]) -> Response {
     let body = String::from_utf8_lossy(body).into_owned();
     let (answer, fault, incident, records) = match read_request(&body) {
         Err(reason) => (fault_xml(&reason), true, false, Vec::new()),
+        Ok(request) if state.availability == Availability::Suspended => (
+            fault_xml(
+                "Codigo[4141].Su acceso al sistema VERIFACTU ha sido suspendido temporalmente.",
+            ),
+            true,
+            request.incident,
+            request.records,
+        ),
         Ok(request) => {
             let answer = respond(&mut state, &request, &request_id);
             (answer, false, request.incident, request.records)
@@ -449,6 +465,7 @@ fn read_request(body: &str) -> Result<Request, String> {
             number: child(record, &format!("NumSerieFactura{suffix}")),
             issue_date: child(record, &format!("FechaExpedicionFactura{suffix}")),
             xml: standalone(body, record),
+            raw: body[record.range()].to_owned(),
         });
         recipients.push(
             record
@@ -467,36 +484,29 @@ fn read_request(body: &str) -> Result<Request, String> {
 }
 
 /// An element of `text` as a document of its own: the namespaces its
-/// ancestors declared are declared on it.
+/// ancestors declared, and it does not declare again, are declared on it.
 pub fn standalone(text: &str, node: roxmltree::Node<'_, '_>) -> String {
     let element = &text[node.range()];
-    let own: Vec<(Option<&str>, &str)> = node
-        .namespaces()
-        .map(|namespace| (namespace.name(), namespace.uri()))
-        .collect();
-    let inherited: Vec<(Option<&str>, &str)> = node
+    let start_tag = &element[..element.find('>').unwrap_or(element.len())];
+    let declarations: String = node
         .parent_element()
         .map(|parent| {
             parent
                 .namespaces()
-                .map(|namespace| (namespace.name(), namespace.uri()))
+                .filter(|namespace| {
+                    let declared = match namespace.name() {
+                        Some(prefix) => format!("xmlns:{prefix}="),
+                        None => "xmlns=".to_owned(),
+                    };
+                    !start_tag.contains(&declared)
+                })
+                .map(|namespace| match namespace.name() {
+                    Some(prefix) => format!(" xmlns:{prefix}=\"{}\"", namespace.uri()),
+                    None => format!(" xmlns=\"{}\"", namespace.uri()),
+                })
                 .collect()
         })
         .unwrap_or_default();
-    // Declared on the element itself: in scope there and not inherited as is.
-    let local: Vec<Option<&str>> = own
-        .iter()
-        .filter(|declared| !inherited.contains(declared))
-        .map(|(name, _)| *name)
-        .collect();
-    let declarations: String = inherited
-        .iter()
-        .filter(|(name, _)| !local.contains(name))
-        .map(|(name, uri)| match name {
-            Some(prefix) => format!(" xmlns:{prefix}=\"{uri}\""),
-            None => format!(" xmlns=\"{uri}\""),
-        })
-        .collect();
     let name_end = element
         .find(|c: char| c.is_whitespace() || c == '>' || c == '/')
         .unwrap_or(element.len());
@@ -535,7 +545,7 @@ fn respond(state: &mut State, request: &Request, request_id: &str) -> String {
                 "Incorrecto",
                 Some((3000, "Registro de facturación duplicado.")),
                 Some(format!(
-                    "<tik:RegistroDuplicado><tik:IdPeticionRegistroDuplicado>{id}</tik:IdPeticionRegistroDuplicado><tik:EstadoRegistroDuplicado>{estado_duplicado}</tik:EstadoRegistroDuplicado></tik:RegistroDuplicado>"
+                    "<tikR:RegistroDuplicado><tik:IdPeticionRegistroDuplicado>{id}</tik:IdPeticionRegistroDuplicado><tik:EstadoRegistroDuplicado>{estado_duplicado}</tik:EstadoRegistroDuplicado></tikR:RegistroDuplicado>"
                 )),
             )
         } else if record.issuer_nif != request.obligado_nif {

@@ -7,6 +7,7 @@
 
 pub mod aeat;
 pub mod dovecot;
+pub mod records;
 pub mod smtp;
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -394,9 +395,17 @@ impl World {
 
     /// Another organisation on the same database, signed up by `owner`.
     pub async fn for_owner(db: Db, owner: &str) -> Self {
+        Self::configured(db, owner, |_| {}).await
+    }
+
+    /// A merchant whose server's configuration `configure` changed (e.g.
+    /// the AEAT's endpoint pointed at a stand-in).
+    pub async fn configured(db: Db, owner: &str, configure: impl FnOnce(&mut Config)) -> Self {
         let (edge, edge_url) = FakeEdge::start().await;
         let sink = SmtpSink::start().await;
-        let services = Arc::new(services(db.clone(), &edge_url, sink.port));
+        let mut services = services(db.clone(), &edge_url, sink.port);
+        configure(&mut services.config);
+        let services = Arc::new(services);
         let merchant = sign_up(&services, owner, CUSTOMER).await;
         World {
             db,
