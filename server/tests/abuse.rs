@@ -27,6 +27,8 @@ mod notifications;
 mod sdi;
 #[path = "abuse/sending.rs"]
 mod sending;
+#[path = "abuse/verifactu.rs"]
+mod verifactu;
 
 use app::api::{AdminBackend, AdminError};
 use axum::body::Body;
