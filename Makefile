@@ -74,6 +74,7 @@ build: build-admin build-edge
 
 build-admin: tools npm
 	cargo leptos build
+	cargo build -p server --example aeat_stand_in
 
 build-edge: tools npm
 	cd edge && CARGO_PROFILE_RELEASE_OPT_LEVEL=z CARGO_PROFILE_RELEASE_LTO=true \

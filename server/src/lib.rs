@@ -5,8 +5,9 @@
 //! operation written there once); `sending` is the one path every email of
 //! an invoice takes into the outbox; `email` delivers the outbox;
 //! `edge_sync` publishes to the edge and answers its calls; `notifications`
-//! tells the merchant's users of first opens and downloads; `http` has the
-//! admin's routes per resource; `db` the repositories.
+//! tells the merchant's users of first opens and downloads; `sdi` carries
+//! Italian invoices to SdI; `verifactu` sends Spanish records to the AEAT;
+//! `http` has the admin's routes per resource; `db` the repositories.
 
 pub mod accounts;
 pub mod admin;
