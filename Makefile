@@ -135,4 +135,5 @@ faults: setup build
 bench: tools debian npm build-edge
 	@$(MAKE) --no-print-directory debian-packages PACKAGES="$(BENCH_DEBIAN_PACKAGES)"
 	cargo leptos build --release
+	cargo build -p server --example aeat_stand_in
 	INVIO_SERVER_PROFILE=release .ci/with-databases.sh .ci/bench.sh
