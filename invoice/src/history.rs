@@ -13,6 +13,7 @@ use crate::events::{DeviceClass, EdgeEventKind, PublicEvent, PublicEventKind, Re
 use crate::payment::PaymentMethod;
 use crate::sdi::{Outcome, SdiEvent};
 use crate::tracking::Clue;
+use crate::verifactu::VerifactuEvent;
 use crate::{Currency, Money};
 
 /// Who an email is for: a link's recipient, or the merchant's people when a
@@ -207,6 +208,8 @@ pub enum HistoryEvent {
     },
     /// The legal invoice through SdI: transmitted by PEC, and SdI's receipts.
     Sdi(SdiEvent),
+    /// A Spanish store's VERI*FACTU records of the invoice.
+    Verifactu(VerifactuEvent),
     /// The AEAT's answer about the invoice's VERI*FACTU record, or that it
     /// could not be reached.
     Aeat(AeatEvent),
@@ -245,6 +248,7 @@ impl HistoryEvent {
             HistoryEvent::CreditNoteIssued(_) => "credit_note_issued",
             HistoryEvent::CorrectsInvoice { .. } => "corrects_invoice",
             HistoryEvent::Sdi(sdi) => sdi.kind(),
+            HistoryEvent::Verifactu(verifactu) => verifactu.kind(),
             HistoryEvent::Aeat(aeat) => aeat.kind(),
         }
     }
@@ -269,6 +273,7 @@ impl HistoryEvent {
             HistoryEvent::Link(link) => HistoryTopic::AtLink {
                 automated: link.automated,
             },
+            HistoryEvent::Verifactu(verifactu) => verifactu.topic(),
         }
     }
 
@@ -294,6 +299,7 @@ impl HistoryEvent {
             | HistoryEvent::CreditNoteIssued(_)
             | HistoryEvent::CorrectsInvoice { .. }
             | HistoryEvent::Sdi(_)
+            | HistoryEvent::Verifactu(_)
             | HistoryEvent::Aeat(_) => None,
         }
     }
@@ -315,6 +321,7 @@ impl HistoryEvent {
             | HistoryEvent::CreditNoteIssued(_)
             | HistoryEvent::CorrectsInvoice { .. }
             | HistoryEvent::Sdi(_)
+            | HistoryEvent::Verifactu(_)
             | HistoryEvent::Aeat(_) => None,
         }
     }
@@ -342,6 +349,7 @@ impl HistoryEvent {
             | HistoryEvent::CreditNoteIssued(_)
             | HistoryEvent::CorrectsInvoice { .. }
             | HistoryEvent::Sdi(_)
+            | HistoryEvent::Verifactu(_)
             | HistoryEvent::Aeat(_) => false,
         }
     }
@@ -400,6 +408,7 @@ impl HistoryEvent {
             // invoice at the AEAT by its QR code.
             HistoryEvent::Link(_)
             | HistoryEvent::Sdi(_)
+            | HistoryEvent::Verifactu(_)
             | HistoryEvent::Aeat(_)
             | HistoryEvent::Created
             | HistoryEvent::Issued { .. }
@@ -430,6 +439,7 @@ impl HistoryEvent {
             | HistoryEvent::CreditNoteIssued(_)
             | HistoryEvent::CorrectsInvoice { .. }
             | HistoryEvent::Sdi(_)
+            | HistoryEvent::Verifactu(_)
             | HistoryEvent::Aeat(_) => self.customer_event().is_some(),
         }
     }
@@ -467,6 +477,7 @@ impl HistoryEvent {
                 copy_to: link.copy_to.clone(),
             })),
             HistoryEvent::Sdi(sdi) => Some(json(sdi)),
+            HistoryEvent::Verifactu(verifactu) => Some(json(verifactu)),
             HistoryEvent::Aeat(aeat) => Some(json(aeat)),
             HistoryEvent::Created
             | HistoryEvent::Voided
@@ -546,6 +557,13 @@ impl HistoryEvent {
                     return Err(corrupt());
                 }
                 HistoryEvent::Sdi(sdi)
+            }
+            kind if VerifactuEvent::KINDS.contains(&kind) => {
+                let verifactu = parse::<VerifactuEvent>(detail()?).ok_or_else(corrupt)?;
+                if verifactu.kind() != kind {
+                    return Err(corrupt());
+                }
+                HistoryEvent::Verifactu(verifactu)
             }
             kind if AeatEvent::KINDS.contains(&kind) => {
                 let aeat = parse::<AeatEvent>(detail()?).ok_or_else(corrupt)?;
@@ -1018,6 +1036,11 @@ mod tests {
             let receipt = crate::sdi::parse_receipt(xml.as_bytes()).expect("a sample receipt");
             events.push(HistoryEvent::Sdi(SdiEvent::Receipt(receipt)));
         }
+        events.push(HistoryEvent::Verifactu(VerifactuEvent::RecordKept {
+            kind: crate::verifactu::RecordKind::Alta,
+            invoice_type: Some(crate::verifactu::InvoiceType::F1),
+            sequence: 1,
+        }));
         for operation in [RecordOperation::Registration, RecordOperation::Cancellation] {
             events.push(HistoryEvent::Aeat(AeatEvent::Registered {
                 operation,
@@ -1061,10 +1084,11 @@ mod tests {
             HistoryEvent::CreditNoteIssued(_) => 11,
             HistoryEvent::CorrectsInvoice { .. } => 12,
             HistoryEvent::Sdi(_) => 13,
-            HistoryEvent::Aeat(_) => 14,
+            HistoryEvent::Verifactu(_) => 14,
+            HistoryEvent::Aeat(_) => 15,
         }
     }
-    const VARIANTS: usize = 15;
+    const VARIANTS: usize = 16;
 
     #[test]
     fn every_kind_is_in_the_examples() {
@@ -1074,7 +1098,7 @@ mod tests {
             every_kind().iter().map(HistoryEvent::kind).collect();
         assert_eq!(
             kinds.len(),
-            11 + 15 + 4 + 8 + 4,
+            11 + 15 + 4 + 8 + 1 + 4,
             "every stored kind, once: {kinds:?}"
         );
     }

@@ -122,11 +122,11 @@ pub enum Problem {
     AccountEmailNotSent,
     /// An Italian fiscal identifier or code (`crate::italy`).
     Fiscal(crate::italy::FiscalProblem),
+    /// A Spanish identifier or a store's VERI*FACTU data (`crate::spain`).
+    Spanish(crate::spain::SpanishProblem),
     /// A rule of the Spanish AEAT that a VERI*FACTU record would break
     /// (`crate::verifactu`).
     Verifactu(crate::verifactu::AeatRule),
-    /// A Spanish identifier or a store's VERI*FACTU data (`crate::spain`).
-    Spanish(crate::spain::SpanishProblem),
     /// A credit note's line credits more than is left of the invoice's line.
     CreditExceedsLine {
         remaining_milli: i64,
@@ -416,8 +416,8 @@ impl Problem {
                 "No hemos podido enviar el email. Inténtalo de nuevo en un momento.",
             ),
             Problem::Fiscal(problem) => problem.message(language).to_owned(),
-            Problem::Verifactu(rule) => rule.message(language),
             Problem::Spanish(problem) => problem.message(language).to_owned(),
+            Problem::Verifactu(rule) => rule.message(language),
             Problem::CreditExceedsLine { remaining_milli } => {
                 let left = crate::document::format_quantity(*remaining_milli, language);
                 match language {

@@ -18,20 +18,25 @@
 
 mod answer;
 mod chain;
+mod event;
 mod huella;
 mod rules;
+#[doc(hidden)]
+pub mod samples;
 mod xml;
 
 use serde::{Deserialize, Serialize};
 
 use crate::dates::Date;
 use crate::document::{DocumentKind, PublicDocument};
+use crate::spain::{Nif, RecipientId, SpanishSeller};
 
 pub use answer::{
     parse_response, what_to_fix, AnswerError, AnswerLine, Duplicate, DuplicateState, Fault,
     Operation, RecordState, Response, SubmissionAnswer, SubmissionState, MAX_ANSWER_BYTES,
 };
 pub use chain::{parse_record, verify_chain, BreakReason, ChainBreak, RecordKind, StoredRecord};
+pub use event::VerifactuEvent;
 pub use huella::{
     alta_huella, amount_text, anulacion_huella, fecha, fecha_hora_huso, huella, AltaHashFields,
     AnulacionHashFields,
@@ -129,39 +134,13 @@ impl InvoiceType {
     }
 }
 
-/// The store that issues (`ObligadoEmision`, `IDEmisorFactura`,
-/// `NombreRazonEmisor`).
+/// The customer a full invoice names (`IDDestinatario`): their name and
+/// their Spanish NIF or foreign id (`IDOtro`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Issuer {
-    /// The store's NIF, already validated (nine characters).
-    pub nif: String,
-    /// Its legal name (nombre o razón social), at most 120 characters.
+pub struct Recipient {
+    /// Nombre o razón social, at most 120 characters.
     pub name: String,
-}
-
-/// The customer a full invoice names (`IDDestinatario`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Recipient {
-    /// Identified by a Spanish NIF, already validated.
-    Spanish { nif: String, name: String },
-    /// Identified otherwise (`IDOtro`): the country (ISO 3166-1 alpha-2),
-    /// the kind of id (`IDType` 02…07: NIF-IVA, passport, id in the country
-    /// of residence, residence certificate, other document, not registered)
-    /// and the id itself (at most 20 characters).
-    Foreign {
-        name: String,
-        country: String,
-        kind: String,
-        id: String,
-    },
-}
-
-impl Recipient {
-    pub fn name(&self) -> &str {
-        match self {
-            Recipient::Spanish { name, .. } | Recipient::Foreign { name, .. } => name,
-        }
-    }
+    pub id: RecipientId,
 }
 
 /// The billing system that makes the records (`SistemaInformatico`): the
@@ -171,8 +150,8 @@ impl Recipient {
 pub struct SistemaInformatico {
     /// The producer's name (`NombreRazon`), at most 120 characters.
     pub producer_name: String,
-    /// The producer's NIF, nine characters.
-    pub producer_nif: String,
+    /// The producer's NIF.
+    pub producer_nif: Nif,
     /// `NombreSistemaInformatico`, at most 30 characters.
     pub system_name: String,
     /// `IdSistemaInformatico`, at most 2 characters.
@@ -193,9 +172,8 @@ impl SistemaInformatico {
     /// Each field that is empty or longer than the schema allows, by its
     /// element name.
     pub fn problems(&self) -> Vec<AeatRule> {
-        let fields: [(&'static str, &str, usize); 6] = [
+        let fields: [(&'static str, &str, usize); 5] = [
             ("NombreRazon", &self.producer_name, 120),
-            ("NIF", &self.producer_nif, 9),
             ("NombreSistemaInformatico", &self.system_name, 30),
             ("IdSistemaInformatico", &self.system_id, 2),
             ("Version", &self.version, 50),
@@ -203,9 +181,9 @@ impl SistemaInformatico {
         ];
         fields
             .into_iter()
-            .filter(|(element, value, max)| {
+            .filter(|(_, value, max)| {
                 let chars = value.trim().chars().count();
-                chars == 0 || chars > *max || (*element == "NIF" && chars != 9)
+                chars == 0 || chars > *max
             })
             .map(|(element, _, _)| AeatRule::SistemaInformatico {
                 element: element.to_owned(),
@@ -267,7 +245,8 @@ pub struct AltaInput<'a> {
     /// The issued invoice or credit note, frozen.
     pub document: &'a PublicDocument,
     pub invoice_type: InvoiceType,
-    pub issuer: &'a Issuer,
+    /// The store that issues: `IDEmisorFactura`, `NombreRazonEmisor`.
+    pub issuer: &'a SpanishSeller,
     /// `None` for F2 and R5, required otherwise.
     pub recipient: Option<&'a Recipient>,
     /// The last record of the chain; `None` for the very first.
@@ -307,7 +286,7 @@ pub struct RegistroAlta {
 /// own registro de alta named it.
 #[derive(Debug, Clone, Copy)]
 pub struct AnulacionInput<'a> {
-    pub issuer_nif: &'a str,
+    pub issuer_nif: &'a Nif,
     pub number: &'a str,
     pub issue_date: Date,
     pub previous: Option<&'a ChainLink>,
@@ -345,7 +324,7 @@ impl RegistroAlta {
         } else {
             1
         };
-        let issuer_nif = input.issuer.nif.trim().to_owned();
+        let issuer_nif = input.issuer.nif.as_str().to_owned();
         let id = InvoiceId {
             issuer_nif: issuer_nif.clone(),
             number: document.number.trim().to_owned(),
@@ -386,7 +365,7 @@ impl RegistroAlta {
         });
         Ok(Self {
             id,
-            issuer_name: input.issuer.name.trim().to_owned(),
+            issuer_name: input.issuer.legal_name.trim().to_owned(),
             invoice_type: input.invoice_type,
             corrected,
             description: operation_description(document),
@@ -436,7 +415,7 @@ impl RegistroAnulacion {
             return Err(problems);
         }
         let id = InvoiceId {
-            issuer_nif: input.issuer_nif.trim().to_owned(),
+            issuer_nif: input.issuer_nif.as_str().to_owned(),
             number: input.number.trim().to_owned(),
             issue_date: fecha(input.issue_date),
         };
@@ -516,4 +495,422 @@ fn operation_description(document: &PublicDocument) -> String {
 /// decimals, 2100 → `21.00`.
 fn rate_text(rate_bp: i64) -> String {
     format!("{}.{:02}", rate_bp / 100, rate_bp % 100)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::samples::*;
+    use super::*;
+    use crate::problem::Problem;
+    use crate::spain::RecipientId;
+
+    fn day() -> Date {
+        date(2026, 12, 2)
+    }
+
+    fn build(
+        document: &PublicDocument,
+        invoice_type: InvoiceType,
+        recipient: Option<&Recipient>,
+    ) -> Result<RegistroAlta, Vec<AeatRule>> {
+        RegistroAlta::build(&AltaInput {
+            document,
+            invoice_type,
+            issuer: &issuer(),
+            recipient,
+            previous: None,
+            system: &system(),
+            generated_at_ms: utc_ms(day(), 10, 0),
+        })
+    }
+
+    fn invoice() -> PublicDocument {
+        document(
+            "2026-0001",
+            day(),
+            vec![
+                line("Silla de roble", 4_000, 5_000, 2_100),
+                line("Libro de cocina", 1_000, 2_500, 400),
+            ],
+        )
+    }
+
+    #[test]
+    fn a_full_invoice_states_each_rate_and_totals_as_written_in_its_record() {
+        let alta = build(&invoice(), InvoiceType::F1, Some(&spanish_customer())).expect("valid");
+        // 4 × 50 € at 21 % and 25 € at 4 %.
+        assert_eq!(
+            alta.details,
+            [
+                Detail {
+                    rate: "21.00".into(),
+                    base: "200.00".into(),
+                    tax: "42.00".into()
+                },
+                Detail {
+                    rate: "4.00".into(),
+                    base: "25.00".into(),
+                    tax: "1.00".into()
+                },
+            ]
+        );
+        assert_eq!(
+            (alta.tax_total.as_str(), alta.total.as_str()),
+            ("43.00", "268.00")
+        );
+        assert_eq!(alta.id.issue_date, "02-12-2026");
+        assert_eq!(alta.generated_at, "2026-12-02T11:00:00+01:00");
+        assert_eq!(alta.description, "Silla de roble; Libro de cocina");
+        assert_eq!(
+            alta.huella,
+            alta_huella(&AltaHashFields {
+                issuer_nif: "89890001K",
+                number: "2026-0001",
+                issue_date: "02-12-2026",
+                invoice_type: "F1",
+                tax_total: "43.00",
+                total: "268.00",
+                previous_huella: "",
+                generated_at: "2026-12-02T11:00:00+01:00",
+            })
+        );
+        let xml = alta.to_xml();
+        for written in [
+            "<sf:CuotaTotal>43.00</sf:CuotaTotal>",
+            "<sf:ImporteTotal>268.00</sf:ImporteTotal>",
+            "<sf:PrimerRegistro>S</sf:PrimerRegistro>",
+            "<sf:NombreRazonEmisor>Tienda &amp; Café &lt;Pérez&gt; S.L.</sf:NombreRazonEmisor>",
+            &format!("<sf:Huella>{}</sf:Huella>", alta.huella),
+        ] {
+            assert!(xml.contains(written), "{written} in {xml}");
+        }
+    }
+
+    #[test]
+    fn a_credit_note_corrects_its_invoice_by_differences_with_negative_amounts() {
+        let refund = credit_note(
+            "NC-2026-0001",
+            day(),
+            &invoice(),
+            vec![line("Silla de roble", 1_000, 5_000, 2_100)],
+        );
+        assert_eq!(InvoiceType::for_document(&refund, false), InvoiceType::R1);
+        assert_eq!(InvoiceType::for_document(&refund, true), InvoiceType::R5);
+        let alta = build(&refund, InvoiceType::R1, Some(&spanish_customer())).expect("valid");
+        assert_eq!(
+            (alta.tax_total.as_str(), alta.total.as_str()),
+            ("-10.50", "-60.50")
+        );
+        assert_eq!(alta.details[0].base, "-50.00");
+        assert_eq!(
+            alta.corrected,
+            Some(InvoiceId {
+                issuer_nif: "89890001K".into(),
+                number: "2026-0001".into(),
+                issue_date: "02-12-2026".into(),
+            })
+        );
+        assert_eq!(alta.description, "Devolución de una silla");
+        let xml = alta.to_xml();
+        assert!(xml.contains("<sf:TipoRectificativa>I</sf:TipoRectificativa><sf:FacturasRectificadas><sf:IDFacturaRectificada><sf:IDEmisorFactura>89890001K</sf:IDEmisorFactura><sf:NumSerieFactura>2026-0001</sf:NumSerieFactura>"));
+        assert!(!xml.contains("ImporteRectificacion"));
+    }
+
+    #[test]
+    fn the_chain_links_each_record_to_the_one_before() {
+        let records = chain();
+        assert!(records[0]
+            .xml
+            .contains("<sf:PrimerRegistro>S</sf:PrimerRegistro>"));
+        for pair in records.windows(2) {
+            let link = &pair[0].link;
+            assert!(pair[1].xml.contains(&format!(
+                "<sf:RegistroAnterior><sf:IDEmisorFactura>{}</sf:IDEmisorFactura><sf:NumSerieFactura>{}</sf:NumSerieFactura><sf:FechaExpedicionFactura>{}</sf:FechaExpedicionFactura><sf:Huella>{}</sf:Huella></sf:RegistroAnterior>",
+                link.issuer_nif, link.number, link.issue_date, link.huella
+            )));
+        }
+        let voided = &records[4];
+        assert_eq!(voided.kind, RecordKind::Anulacion);
+        assert_eq!(voided.link.number, "2026-0002");
+        assert_eq!(
+            verify_chain(&records.iter().map(|r| r.xml.as_str()).collect::<Vec<_>>()),
+            Ok(5)
+        );
+    }
+
+    #[test]
+    fn invoice_numbers_the_aeat_refuses_are_refused_before_building() {
+        for number in [
+            "",
+            "F\"2026",
+            "F'1",
+            "A<B",
+            "A>B",
+            "A=B",
+            "Nº 1",
+            "F\t1",
+            &"9".repeat(61),
+        ] {
+            let mut bad = invoice();
+            bad.number = number.into();
+            assert_eq!(
+                build(&bad, InvoiceType::F1, Some(&spanish_customer())),
+                Err(vec![AeatRule::NumberCharacters { corrected: false }]),
+                "{number:?}"
+            );
+        }
+        let mut fine = invoice();
+        fine.number = "12345678 / G33-#&(x)".into();
+        assert!(build(&fine, InvoiceType::F1, Some(&spanish_customer())).is_ok());
+        fine.number = "9".repeat(60);
+        assert!(build(&fine, InvoiceType::F1, Some(&spanish_customer())).is_ok());
+    }
+
+    #[test]
+    fn a_date_after_the_record_is_made_or_before_verifactu_began_is_refused() {
+        let mut tomorrow = invoice();
+        tomorrow.issue_date = date(2026, 12, 3);
+        assert_eq!(
+            build(&tomorrow, InvoiceType::F1, Some(&spanish_customer())),
+            Err(vec![AeatRule::DatedAfterGeneration])
+        );
+        let mut early = invoice();
+        early.issue_date = date(2024, 10, 27);
+        assert_eq!(
+            build(&early, InvoiceType::F1, Some(&spanish_customer())),
+            Err(vec![AeatRule::DatedBeforeVerifactu])
+        );
+        early.issue_date = FIRST_ISSUE_DATE;
+        assert!(build(&early, InvoiceType::F1, Some(&spanish_customer())).is_ok());
+        // 23:30 UTC on 2 December is already 3 December in Madrid.
+        let late = RegistroAlta::build(&AltaInput {
+            document: &tomorrow,
+            invoice_type: InvoiceType::F1,
+            issuer: &issuer(),
+            recipient: Some(&spanish_customer()),
+            previous: None,
+            system: &system(),
+            generated_at_ms: utc_ms(day(), 23, 30),
+        });
+        assert!(late.is_ok());
+    }
+
+    #[test]
+    fn who_the_invoice_names_follows_its_type() {
+        assert_eq!(
+            build(&invoice(), InvoiceType::F1, None),
+            Err(vec![AeatRule::RecipientRequired])
+        );
+        assert_eq!(
+            build(&invoice(), InvoiceType::F2, Some(&spanish_customer())),
+            Err(vec![AeatRule::RecipientNotAllowed])
+        );
+        assert!(build(&invoice(), InvoiceType::F2, None).is_ok());
+        let myself = Recipient {
+            name: "Yo".into(),
+            id: RecipientId::Nif(nif("89890001K")),
+        };
+        assert_eq!(
+            build(&invoice(), InvoiceType::F1, Some(&myself)),
+            Err(vec![AeatRule::RecipientIsIssuer])
+        );
+        assert_eq!(
+            build(&invoice(), InvoiceType::R1, Some(&spanish_customer())),
+            Err(vec![AeatRule::TypeDoesNotMatchDocument])
+        );
+    }
+
+    #[test]
+    fn foreign_ids_whose_country_and_kind_do_not_go_together_are_refused() {
+        use crate::spain::ForeignIdKind::{
+            NotRegistered, OfficialId, Other, Passport, ResidenceCertificate, VatNumber,
+        };
+        for (country, kind, id) in [
+            ("FR", VatNumber, "FR12345678901"),
+            ("GR", VatNumber, "EL123456789"),
+            ("ES", Passport, "PAS123"),
+            ("ES", NotRegistered, "12345678Z"),
+            ("US", OfficialId, "123-45-6789"),
+            ("MA", ResidenceCertificate, "RC-99"),
+            ("MA", Other, "X1"),
+        ] {
+            assert!(
+                build(
+                    &invoice(),
+                    InvoiceType::F1,
+                    Some(&foreign(country, kind, id))
+                )
+                .is_ok(),
+                "{country} {kind:?}"
+            );
+        }
+        for (country, kind, id) in [
+            ("ES", VatNumber, "ES12345678"),
+            ("ES", OfficialId, "12345678Z"),
+            ("FR", NotRegistered, "123"),
+            ("FR", VatNumber, "DE123456789"),
+            ("fr", Passport, "123"),
+            ("FRA", Passport, "123"),
+            ("US", OfficialId, &"1".repeat(21)),
+            ("US", OfficialId, " "),
+        ] {
+            assert_eq!(
+                build(
+                    &invoice(),
+                    InvoiceType::F1,
+                    Some(&foreign(country, kind, id))
+                ),
+                Err(vec![AeatRule::ForeignId]),
+                "{country} {kind:?} {id}"
+            );
+        }
+    }
+
+    #[test]
+    fn corrections_for_unpaid_debts_or_insolvency_take_only_the_ids_the_aeat_allows() {
+        use crate::spain::ForeignIdKind::{NotRegistered, Passport};
+        let refund = credit_note(
+            "NC-2026-0001",
+            day(),
+            &invoice(),
+            vec![line("Silla", 1_000, 5_000, 2_100)],
+        );
+        let vat_number = foreign_customer();
+        let unregistered = foreign("ES", NotRegistered, "12345678Z");
+        let passport = foreign("ES", Passport, "PAS123");
+        // 1191: R3 only with a NIF or 07; 1192: R2 with a NIF, 02 or 07.
+        assert_eq!(
+            build(&refund, InvoiceType::R3, Some(&vat_number)),
+            Err(vec![AeatRule::ForeignId])
+        );
+        assert!(build(&refund, InvoiceType::R3, Some(&unregistered)).is_ok());
+        assert!(build(&refund, InvoiceType::R3, Some(&spanish_customer())).is_ok());
+        assert!(build(&refund, InvoiceType::R2, Some(&vat_number)).is_ok());
+        assert_eq!(
+            build(&refund, InvoiceType::R2, Some(&passport)),
+            Err(vec![AeatRule::ForeignId])
+        );
+        assert!(build(&refund, InvoiceType::R4, Some(&passport)).is_ok());
+    }
+
+    #[test]
+    fn a_simplified_invoice_over_3000_euro_is_refused() {
+        let big = document(
+            "2026-0009",
+            day(),
+            vec![line("Sofá", 1_000, 248_000, 2_100)],
+        );
+        assert_eq!(
+            build(&big, InvoiceType::F2, None),
+            Err(vec![AeatRule::SimplifiedOverLimit])
+        );
+        let exactly = document("2026-0009", day(), vec![line("Sofá", 1_000, 300_000, 0)]);
+        assert!(build(&exactly, InvoiceType::F2, None).is_ok());
+    }
+
+    #[test]
+    fn amounts_beyond_twelve_digits_other_currencies_and_too_many_rates_are_refused() {
+        let huge = document(
+            "2026-0010",
+            day(),
+            vec![line("Edificio", 1_000, 1_000_000_000_000, 2_100); 100],
+        );
+        assert_eq!(
+            build(&huge, InvoiceType::F1, Some(&spanish_customer())),
+            Err(vec![AeatRule::AmountTooLarge])
+        );
+        let mut dollars = invoice();
+        dollars.currency = crate::Currency::Usd;
+        assert_eq!(
+            build(&dollars, InvoiceType::F1, Some(&spanish_customer())),
+            Err(vec![AeatRule::NotEuro])
+        );
+        let rates = document(
+            "2026-0011",
+            day(),
+            (0..13)
+                .map(|rate| line("Cosa", 1_000, 100, rate * 100))
+                .collect(),
+        );
+        assert_eq!(
+            build(&rates, InvoiceType::F1, Some(&spanish_customer())),
+            Err(vec![AeatRule::TooManyRates])
+        );
+    }
+
+    #[test]
+    fn a_broken_system_configuration_names_the_element() {
+        let mut broken = system();
+        broken.system_id = "IVO".into();
+        broken.version = String::new();
+        assert_eq!(
+            broken.problems(),
+            [
+                AeatRule::SistemaInformatico {
+                    element: "IdSistemaInformatico".into()
+                },
+                AeatRule::SistemaInformatico {
+                    element: "Version".into()
+                },
+            ]
+        );
+        assert!(system().problems().is_empty());
+    }
+
+    #[test]
+    fn every_rule_tells_the_merchant_in_their_language_beside_its_field() {
+        let rules = [
+            AeatRule::NumberCharacters { corrected: false },
+            AeatRule::DatedAfterGeneration,
+            AeatRule::DatedBeforeVerifactu,
+            AeatRule::AmountTooLarge,
+            AeatRule::NotEuro,
+            AeatRule::RecipientRequired,
+            AeatRule::RecipientNotAllowed,
+            AeatRule::RecipientIsIssuer,
+            AeatRule::ForeignId,
+            AeatRule::SimplifiedOverLimit,
+            AeatRule::TooManyRates,
+            AeatRule::NameLength { max: 120 },
+            AeatRule::TypeDoesNotMatchDocument,
+            AeatRule::SistemaInformatico {
+                element: "Version".into(),
+            },
+        ];
+        for rule in rules {
+            let error = rule.field_error();
+            assert_eq!(error.problem, Problem::Verifactu(rule.clone()));
+            let texts: Vec<String> = crate::Language::ALL
+                .iter()
+                .map(|language| error.message(*language))
+                .collect();
+            assert!(texts.iter().all(|text| !text.is_empty()), "{rule:?}");
+            assert!(
+                texts[0] != texts[1] && texts[1] != texts[2],
+                "{rule:?}: {texts:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_cancellation_names_the_voided_invoice_and_chains() {
+        let records = chain();
+        let voided = &records[4].xml;
+        assert!(voided.starts_with("<sf:RegistroAnulacion xmlns:sf=\""));
+        assert!(voided.contains("<sf:IDFactura><sf:IDEmisorFacturaAnulada>89890001K</sf:IDEmisorFacturaAnulada><sf:NumSerieFacturaAnulada>2026-0002</sf:NumSerieFacturaAnulada><sf:FechaExpedicionFacturaAnulada>02-12-2026</sf:FechaExpedicionFacturaAnulada></sf:IDFactura>"));
+        let mut bad = AnulacionInput {
+            issuer_nif: &nif("89890001K"),
+            number: "A=B",
+            issue_date: day(),
+            previous: None,
+            system: &system(),
+            generated_at_ms: utc_ms(day(), 10, 0),
+        };
+        assert_eq!(
+            RegistroAnulacion::build(&bad),
+            Err(vec![AeatRule::NumberCharacters { corrected: false }])
+        );
+        bad.number = "2026-0002";
+        assert!(RegistroAnulacion::build(&bad).is_ok());
+    }
 }

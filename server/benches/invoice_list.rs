@@ -41,8 +41,7 @@ async fn main() {
         daily_email_quota: server::config::DEFAULT_DAILY_EMAIL_QUOTA,
         trusted_proxies: Vec::new(),
         hashing_concurrency: 4,
-        verifactu_endpoint: server::config::DEFAULT_VERIFACTU_ENDPOINT.into(),
-        verifactu_root_certificates: String::new(),
+        verifactu: support::test_verifactu_settings(),
     };
     let services = Arc::new(Services::new(db.clone(), config).expect("services"));
     let email = format!("bench-{}@invio.test", random_id());

@@ -504,8 +504,17 @@ impl AdminBackend for Services {
         // An unconfirmed owner's store that sends on issue: the invoice stays a draft.
         let confirmed = self.require_confirmed_owner(organisation).await;
         let now = now_ms();
-        let mut issued =
-            invoices::issue(&self.db, organisation, user.id, id, version, today(), now).await?;
+        let mut issued = invoices::issue(
+            &self.db,
+            &self.config.verifactu,
+            organisation,
+            user.id,
+            id,
+            version,
+            today(),
+            now,
+        )
+        .await?;
         let automatic = issued.store.sends_on_issue(issued.customer.email_invoices);
         if automatic && issued.customer.email.is_some() {
             confirmed?;
@@ -566,7 +575,15 @@ impl AdminBackend for Services {
     }
 
     async fn void_invoice(&self, user: &CurrentUser, id: i64) -> Result<(), AdminError> {
-        Ok(invoices::void(&self.db, user.organisation, user.id, id, now_ms()).await?)
+        Ok(invoices::void(
+            &self.db,
+            &self.config.verifactu,
+            user.organisation,
+            user.id,
+            id,
+            now_ms(),
+        )
+        .await?)
     }
 
     async fn duplicate_invoice(&self, user: &CurrentUser, id: i64) -> Result<i64, AdminError> {
@@ -1026,6 +1043,7 @@ impl AdminBackend for Services {
     ) -> Result<i64, AdminError> {
         Ok(credit_notes::issue(
             &self.db,
+            &self.config.verifactu,
             user.organisation,
             user.id,
             invoice_id,

@@ -3,6 +3,9 @@
 use std::net::IpAddr;
 
 use invoice::link::{KeyRing, KeyRingError};
+use invoice::organisation::OrganisationId;
+use invoice::qr::AeatEnvironment;
+use invoice::verifactu::SistemaInformatico;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -20,6 +23,8 @@ pub enum ConfigError {
     TrustedProxy(String),
     #[error("PASSWORD_HASHING_CONCURRENCY must be a whole number of at least 1")]
     HashingConcurrency,
+    #[error("VERIFACTU_ENVIRONMENT must be test or production")]
+    VerifactuEnvironment,
     #[error("VERIFACTU_ENDPOINT must be an https:// URL")]
     VerifactuEndpoint,
     #[error("VERIFACTU_ROOT_CERTIFICATES: cannot read {0}")]
@@ -106,19 +111,80 @@ pub struct Config {
     pub trusted_proxies: Vec<IpNetwork>,
     /// Password hashes computed at once; over it, sign-ins are asked to retry.
     pub hashing_concurrency: usize,
-    /// The AEAT's VERI*FACTU service the records are sent to.
-    pub verifactu_endpoint: String,
-    /// PEM certificates trusted, besides Mozilla's roots, as the AEAT's
-    /// server's issuer: for a stand-in of the AEAT in tests; empty in
-    /// production, where the AEAT's certificate chains to a public root.
-    pub verifactu_root_certificates: String,
+    pub verifactu: VerifactuSettings,
 }
 
-/// The AEAT's test environment (the WSDL's `SistemaVerifactuPruebas` port):
-/// records sent there are not the merchant's real ones. Production is
-/// `https://www1.agenciatributaria.gob.es/…` (README, Configuration).
-pub const DEFAULT_VERIFACTU_ENDPOINT: &str =
-    "https://prewww1.aeat.es/wlpl/TIKE-CONT/ws/SistemaFacturacion/VerifactuSOAP";
+/// How Invio's VERI*FACTU records name the billing system, and which AEAT
+/// they are for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifactuSettings {
+    /// The AEAT's test environment (the default) or the real one: where the
+    /// records go and where the invoices' QR codes point.
+    pub environment: AeatEnvironment,
+    /// Who produces the billing system as its records declare it
+    /// (`SistemaInformatico/NombreRazon` and `NIF`): the operator's own.
+    pub producer_name: String,
+    pub producer_nif: String,
+    /// The AEAT's VERI*FACTU service the records are sent to: by default
+    /// the environment's ordinary port (`VERIFACTU_ENDPOINT` names another,
+    /// e.g. the "Sello" port for a seal certificate, or a stand-in).
+    pub endpoint: String,
+    /// PEM certificates trusted, besides Mozilla's roots, as the AEAT's
+    /// server's issuer: for a stand-in of the AEAT; empty in production,
+    /// where the AEAT's certificate chains to a public root.
+    pub root_certificates: String,
+}
+
+/// The billing system's name and id as its records and the producer's
+/// declaration give them.
+pub const VERIFACTU_SYSTEM_NAME: &str = "Invio";
+pub const VERIFACTU_SYSTEM_ID: &str = "IV";
+
+impl VerifactuSettings {
+    /// The system that makes an organisation's records: each organisation
+    /// is an installation of its own.
+    pub fn system(
+        &self,
+        organisation: OrganisationId,
+        multiple_taxpayers: bool,
+    ) -> SistemaInformatico {
+        SistemaInformatico {
+            producer_name: self.producer_name.clone(),
+            producer_nif: self.producer_nif.clone(),
+            system_name: VERIFACTU_SYSTEM_NAME.into(),
+            system_id: VERIFACTU_SYSTEM_ID.into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            installation_number: organisation.0.to_string(),
+            only_verifactu: true,
+            multiple_taxpayers_possible: true,
+            multiple_taxpayers,
+        }
+    }
+}
+
+/// `VERIFACTU_ENVIRONMENT`: `test` unless the operator says `production`.
+pub fn parse_aeat_environment(text: Option<&str>) -> Result<AeatEnvironment, ConfigError> {
+    match text.map(|text| text.trim().to_ascii_lowercase()).as_deref() {
+        None | Some("test") => Ok(AeatEnvironment::Test),
+        Some("production") => Ok(AeatEnvironment::Production),
+        Some(_) => Err(ConfigError::VerifactuEnvironment),
+    }
+}
+
+/// The AEAT's VERI*FACTU service for ordinary certificates (a person's or a
+/// representative's), as the WSDL's `soap:address` gives it: the ports
+/// `SistemaVerifactuPruebas` (test; records there are not the merchant's
+/// real ones) and `SistemaVerifactu` (production).
+pub fn default_verifactu_endpoint(environment: AeatEnvironment) -> &'static str {
+    match environment {
+        AeatEnvironment::Test => {
+            "https://prewww1.aeat.es/wlpl/TIKE-CONT/ws/SistemaFacturacion/VerifactuSOAP"
+        }
+        AeatEnvironment::Production => {
+            "https://www1.agenciatributaria.gob.es/wlpl/TIKE-CONT/ws/SistemaFacturacion/VerifactuSOAP"
+        }
+    }
+}
 
 /// A day of a busy small business (50 invoices, each with a few copies and
 /// reminders) fits; an account that was opened to spam stops at a volume a
@@ -176,15 +242,23 @@ impl Config {
                     .ok_or(ConfigError::HashingConcurrency)?,
                 None => default_hashing_concurrency(),
             },
-            verifactu_endpoint: match var("VERIFACTU_ENDPOINT") {
-                None => DEFAULT_VERIFACTU_ENDPOINT.to_owned(),
-                Some(url) if url.trim().starts_with("https://") => url.trim().to_owned(),
-                Some(_) => return Err(ConfigError::VerifactuEndpoint),
-            },
-            verifactu_root_certificates: match var("VERIFACTU_ROOT_CERTIFICATES") {
-                None => String::new(),
-                Some(path) => std::fs::read_to_string(path.trim())
-                    .map_err(|_| ConfigError::VerifactuRoots(path.trim().to_owned()))?,
+            verifactu: {
+                let environment = parse_aeat_environment(var("VERIFACTU_ENVIRONMENT").as_deref())?;
+                VerifactuSettings {
+                    environment,
+                    producer_name: var("VERIFACTU_PRODUCER_NAME").unwrap_or_default(),
+                    producer_nif: var("VERIFACTU_PRODUCER_NIF").unwrap_or_default(),
+                    endpoint: match var("VERIFACTU_ENDPOINT") {
+                        None => default_verifactu_endpoint(environment).to_owned(),
+                        Some(url) if url.trim().starts_with("https://") => url.trim().to_owned(),
+                        Some(_) => return Err(ConfigError::VerifactuEndpoint),
+                    },
+                    root_certificates: match var("VERIFACTU_ROOT_CERTIFICATES") {
+                        None => String::new(),
+                        Some(path) => std::fs::read_to_string(path.trim())
+                            .map_err(|_| ConfigError::VerifactuRoots(path.trim().to_owned()))?,
+                    },
+                }
             },
         })
     }
@@ -219,6 +293,22 @@ mod tests {
             .expect("all")
             .contains(ip("8.8.8.8")));
         assert!(parse_trusted_proxies("").expect("empty").is_empty());
+    }
+
+    #[test]
+    fn the_aeat_environment_is_the_test_one_unless_production_is_asked_for() {
+        assert_eq!(
+            parse_aeat_environment(None).ok(),
+            Some(AeatEnvironment::Test)
+        );
+        assert_eq!(
+            parse_aeat_environment(Some(" Production ")).ok(),
+            Some(AeatEnvironment::Production)
+        );
+        assert!(matches!(
+            parse_aeat_environment(Some("prod")),
+            Err(ConfigError::VerifactuEnvironment)
+        ));
     }
 
     #[test]

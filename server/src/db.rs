@@ -14,6 +14,7 @@ pub mod notifications;
 pub mod outbox;
 pub mod sdi;
 pub mod stores;
+pub mod verifactu;
 pub mod verifactu_sending;
 
 use std::str::FromStr;

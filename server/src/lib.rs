@@ -28,6 +28,7 @@ pub mod sending;
 pub mod services;
 pub mod state;
 pub mod verifactu;
+pub mod verify_verifactu;
 
 use axum::Router;
 

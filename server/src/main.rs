@@ -14,15 +14,9 @@ use server::state::AppState;
 use server::verifactu::sender::run_verifactu;
 
 /// `server` serves; `server verify-verifactu [--organisation ID]` checks the
-/// VERI*FACTU chains and exits.
+/// VERI*FACTU chains, prints its verdict (nothing else) and exits.
 #[tokio::main]
 async fn main() -> Result<ExitCode, Box<dyn std::error::Error>> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,sqlx=warn".into()),
-        )
-        .init();
     let arguments: Vec<String> = std::env::args().skip(1).collect();
     match arguments.split_first() {
         None => serve().await.map(|()| ExitCode::SUCCESS),
@@ -37,6 +31,12 @@ async fn main() -> Result<ExitCode, Box<dyn std::error::Error>> {
 }
 
 async fn serve() -> Result<(), Box<dyn std::error::Error>> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .init();
     let config = Config::from_env()?;
     let leptos_options = get_configuration(None)?.leptos_options;
     let address = leptos_options.site_addr;

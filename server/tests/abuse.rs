@@ -29,6 +29,8 @@ mod sdi;
 mod sending;
 #[path = "abuse/verifactu.rs"]
 mod verifactu;
+#[path = "abuse/verifactu_certificate.rs"]
+mod verifactu_certificate;
 
 use app::api::{AdminBackend, AdminError};
 use axum::body::Body;

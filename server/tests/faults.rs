@@ -373,8 +373,8 @@ async fn the_aeat_down_for_a_while_then_back_gets_every_record_once_in_order() {
         let aeat = AeatStandIn::start().await;
         let (endpoint, roots) = (aeat.url.clone(), aeat.pki.ca_pem());
         let world = support::World::configured(db.clone(), support::OWNER, move |config| {
-            config.verifactu_endpoint = endpoint;
-            config.verifactu_root_certificates = roots;
+            config.verifactu.endpoint = endpoint;
+            config.verifactu.root_certificates = roots;
         })
         .await;
         let file = aeat

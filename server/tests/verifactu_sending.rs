@@ -36,8 +36,8 @@ impl Spain {
         let url = aeat.url.clone();
         let roots = aeat.pki.ca_pem();
         let world = World::configured(db.clone(), owner, move |config| {
-            config.verifactu_endpoint = url;
-            config.verifactu_root_certificates = roots;
+            config.verifactu.endpoint = url;
+            config.verifactu.root_certificates = roots;
         })
         .await;
         let invoice_id = world.issued().await;

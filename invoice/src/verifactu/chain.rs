@@ -56,8 +56,8 @@ pub enum BreakReason {
     RestartsChain,
     /// Its `RegistroAnterior` does not name the record before it.
     LinkMismatch {
-        expected: ChainLink,
-        found: ChainLink,
+        expected: Box<ChainLink>,
+        found: Box<ChainLink>,
     },
 }
 
@@ -102,8 +102,8 @@ pub fn verify_chain<S: AsRef<str>>(records: &[S]) -> Result<usize, ChainBreak> {
                     return Err(broken(
                         number,
                         BreakReason::LinkMismatch {
-                            expected,
-                            found: found.clone(),
+                            expected: Box::new(expected),
+                            found: Box::new(found.clone()),
                         },
                     ));
                 }
@@ -215,5 +215,134 @@ pub fn parse_record(xml: &str) -> Result<StoredRecord, BreakReason> {
             })
         }
         other => Err(BreakReason::Unreadable(format!("{other} is not a record"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::samples::chain;
+    use super::*;
+
+    fn stored() -> Vec<String> {
+        chain().into_iter().map(|record| record.xml).collect()
+    }
+
+    fn first_break(records: &[String]) -> (usize, Option<String>, BreakReason) {
+        let broken = verify_chain(records).expect_err("the chain is broken");
+        (broken.index, broken.number, broken.reason)
+    }
+
+    #[test]
+    fn a_chain_of_invoices_a_credit_note_and_a_cancellation_verifies() {
+        let records = stored();
+        assert_eq!(verify_chain(&records), Ok(5));
+        let read = parse_record(&records[2]).expect("readable");
+        assert_eq!(read.kind, RecordKind::Alta);
+        assert_eq!(read.id.number, "NC-2026-0001");
+        assert_eq!(
+            parse_record(&records[4]).map(|record| record.kind),
+            Ok(RecordKind::Anulacion)
+        );
+        assert_eq!(verify_chain::<&str>(&[]), Ok(0));
+    }
+
+    #[test]
+    fn a_changed_amount_breaks_that_record_s_huella() {
+        let mut records = stored();
+        assert!(records[2].contains("<sf:ImporteTotal>-60.50</sf:ImporteTotal>"));
+        records[2] = records[2].replace(
+            "<sf:ImporteTotal>-60.50</sf:ImporteTotal>",
+            "<sf:ImporteTotal>-6.50</sf:ImporteTotal>",
+        );
+        let (index, number, reason) = first_break(&records);
+        assert_eq!((index, number.as_deref()), (2, Some("NC-2026-0001")));
+        assert!(
+            matches!(reason, BreakReason::HuellaMismatch { .. }),
+            "{reason:?}"
+        );
+    }
+
+    #[test]
+    fn a_huella_rewritten_to_match_a_change_breaks_the_next_record_s_link() {
+        let mut records = stored();
+        let original = parse_record(&records[1]).expect("readable");
+        let forged = "0".repeat(64);
+        records[1] = records[1].replace(
+            &format!("<sf:Huella>{}</sf:Huella>", original.huella),
+            &format!("<sf:Huella>{forged}</sf:Huella>"),
+        );
+        // The forged huella no longer matches the record's own fields.
+        let (index, _, reason) = first_break(&records);
+        assert_eq!(index, 1);
+        assert_eq!(
+            reason,
+            BreakReason::HuellaMismatch {
+                written: forged,
+                computed: original.huella,
+            }
+        );
+    }
+
+    #[test]
+    fn a_changed_link_breaks_the_record_that_carries_it() {
+        let mut records = stored();
+        records[3] = records[3].replace(
+            "<sf:NumSerieFactura>NC-2026-0001</sf:NumSerieFactura><sf:FechaExpedicionFactura>",
+            "<sf:NumSerieFactura>NC-2026-0009</sf:NumSerieFactura><sf:FechaExpedicionFactura>",
+        );
+        let (index, number, reason) = first_break(&records);
+        assert_eq!((index, number.as_deref()), (3, Some("2026-0003")));
+        let BreakReason::LinkMismatch { expected, found } = reason else {
+            panic!("{reason:?}")
+        };
+        assert_eq!(
+            (expected.number.as_str(), found.number.as_str()),
+            ("NC-2026-0001", "NC-2026-0009")
+        );
+    }
+
+    #[test]
+    fn a_deleted_record_breaks_the_one_after_the_gap() {
+        let mut records = stored();
+        records.remove(2);
+        let (index, number, reason) = first_break(&records);
+        assert_eq!((index, number.as_deref()), (2, Some("2026-0003")));
+        assert!(matches!(reason, BreakReason::LinkMismatch { .. }));
+    }
+
+    #[test]
+    fn a_reordered_chain_is_named_at_the_first_misplaced_record() {
+        let mut records = stored();
+        records.swap(1, 2);
+        let (index, number, _) = first_break(&records);
+        assert_eq!((index, number.as_deref()), (1, Some("NC-2026-0001")));
+    }
+
+    #[test]
+    fn a_chain_that_starts_late_or_restarts_is_named() {
+        let mut records = stored();
+        records.remove(0);
+        assert_eq!(first_break(&records).2, BreakReason::FirstHasPrevious);
+        let mut restarted = stored();
+        restarted.push(restarted[0].clone());
+        assert_eq!(
+            first_break(&restarted),
+            (5, Some("2026-0001".into()), BreakReason::RestartsChain)
+        );
+    }
+
+    #[test]
+    fn something_that_is_not_a_record_is_named_as_unreadable() {
+        let mut records = stored();
+        records[1] = "<sf:RegistroAlta".into();
+        assert!(matches!(
+            first_break(&records),
+            (1, None, BreakReason::Unreadable(_))
+        ));
+        records[1] = format!("<x:Otro xmlns:x=\"{SF_NAMESPACE}\"/>");
+        assert!(matches!(
+            first_break(&records),
+            (1, None, BreakReason::Unreadable(_))
+        ));
     }
 }

@@ -6,15 +6,14 @@
 use serde::{Deserialize, Serialize};
 
 use super::huella::madrid_date;
-use super::{AltaInput, AnulacionInput, InvoiceType, Recipient, FIRST_ISSUE_DATE};
+use super::{AltaInput, AnulacionInput, InvoiceType, FIRST_ISSUE_DATE};
 use crate::dates::Date;
 use crate::problem::{FieldError, Problem};
+use crate::spain::{ForeignId, ForeignIdKind, RecipientId, SIMPLIFIED_CEILING_MINOR};
 use crate::{Currency, Language};
 
 /// The largest magnitude `ImporteSgn12.2Type` holds: 12 integer digits.
 const MAX_AMOUNT_MINOR: i64 = 99_999_999_999_999;
-/// AEAT 1150: a simplified invoice (F2) adds up to at most 3,000 euro.
-const MAX_SIMPLIFIED_TOTAL_MINOR: i64 = 300_000;
 /// `DesgloseType`: at most 12 `DetalleDesglose`.
 const MAX_RATES: usize = 12;
 /// `NombreRazon`, `NombreRazonEmisor`: TextMax120Type.
@@ -45,8 +44,8 @@ pub enum AeatRule {
     RecipientNotAllowed,
     /// AEAT 1193: the recipient's NIF is the issuer's own.
     RecipientIsIssuer,
-    /// AEAT 1111/1126/1122/1191/1192/1102: a foreign id whose country and
-    /// kind do not go together, or an unknown kind, or an id longer than 20.
+    /// AEAT 1111/1126/1122/1191/1192: a foreign id whose country and kind
+    /// do not go together, or an id empty or longer than 20 characters.
     ForeignId,
     /// AEAT 1150: a simplified invoice over 3,000 euro.
     SimplifiedOverLimit,
@@ -163,25 +162,24 @@ fn date_problems(issue_date: Date, generated_at_ms: i64, problems: &mut Vec<Aeat
     }
 }
 
-/// The `IDType` codes of `PersonaFisicaJuridicaIDTypeType`.
-const FOREIGN_ID_KINDS: [&str; 6] = ["02", "03", "04", "05", "06", "07"];
-
-fn foreign_id_is_valid(invoice_type: InvoiceType, country: &str, kind: &str, id: &str) -> bool {
-    let id = id.trim();
+fn foreign_id_is_valid(invoice_type: InvoiceType, foreign: &ForeignId) -> bool {
+    use ForeignIdKind::{NotRegistered, Passport, VatNumber};
+    let (country, kind, id) = (foreign.country.as_str(), foreign.kind, foreign.id.trim());
     let spanish = country == "ES";
-    FOREIGN_ID_KINDS.contains(&kind)
-        && country.len() == 2
+    // A VAT number's prefix is Greece's EL where its country is GR.
+    let vat_prefix = if country == "GR" { "EL" } else { country };
+    country.len() == 2
         && country.bytes().all(|byte| byte.is_ascii_uppercase())
         && !id.is_empty()
         && id.chars().count() <= MAX_FOREIGN_ID_CHARS
         // 1126: ES only with a passport (03) or not registered (07); 07 only with ES.
-        && (!spanish || kind == "03" || kind == "07")
-        && (kind != "07" || spanish)
+        && (!spanish || kind == Passport || kind == NotRegistered)
+        && (kind != NotRegistered || spanish)
         // 1122: a NIF-IVA starts with its country's code.
-        && (kind != "02" || id.starts_with(country))
+        && (kind != VatNumber || id.starts_with(vat_prefix))
         // 1191: R3 only with a NIF or 07; 1192: R2 only with a NIF, 02 or 07.
-        && (invoice_type != InvoiceType::R3 || kind == "07")
-        && (invoice_type != InvoiceType::R2 || kind == "07" || kind == "02")
+        && (invoice_type != InvoiceType::R3 || kind == NotRegistered)
+        && (invoice_type != InvoiceType::R2 || kind == NotRegistered || kind == VatNumber)
 }
 
 pub(super) fn alta_problems(input: &AltaInput<'_>) -> Vec<AeatRule> {
@@ -194,7 +192,7 @@ pub(super) fn alta_problems(input: &AltaInput<'_>) -> Vec<AeatRule> {
     if document.currency != Currency::Eur {
         problems.push(AeatRule::NotEuro);
     }
-    if !name_is_valid(&input.issuer.name) {
+    if !name_is_valid(&input.issuer.legal_name) {
         problems.push(AeatRule::NameLength {
             max: MAX_NAME_CHARS,
         });
@@ -227,7 +225,7 @@ pub(super) fn alta_problems(input: &AltaInput<'_>) -> Vec<AeatRule> {
     if totals.taxes.len() > MAX_RATES {
         problems.push(AeatRule::TooManyRates);
     }
-    if input.invoice_type == InvoiceType::F2 && totals.total.minor > MAX_SIMPLIFIED_TOTAL_MINOR {
+    if input.invoice_type == InvoiceType::F2 && totals.total.minor > SIMPLIFIED_CEILING_MINOR {
         problems.push(AeatRule::SimplifiedOverLimit);
     }
     match (input.invoice_type.needs_recipient(), input.recipient) {
@@ -235,20 +233,18 @@ pub(super) fn alta_problems(input: &AltaInput<'_>) -> Vec<AeatRule> {
         (false, Some(_)) => problems.push(AeatRule::RecipientNotAllowed),
         (false, None) => {}
         (true, Some(recipient)) => {
-            if !name_is_valid(recipient.name()) {
+            if !name_is_valid(&recipient.name) {
                 problems.push(AeatRule::NameLength {
                     max: MAX_NAME_CHARS,
                 });
             }
-            match recipient {
-                Recipient::Spanish { nif, .. } if nif.trim() == input.issuer.nif.trim() => {
+            match &recipient.id {
+                RecipientId::Nif(nif) if *nif == input.issuer.nif => {
                     problems.push(AeatRule::RecipientIsIssuer);
                 }
-                Recipient::Spanish { .. } => {}
-                Recipient::Foreign {
-                    country, kind, id, ..
-                } => {
-                    if !foreign_id_is_valid(input.invoice_type, country, kind, id) {
+                RecipientId::Nif(_) => {}
+                RecipientId::Foreign(foreign) => {
+                    if !foreign_id_is_valid(input.invoice_type, foreign) {
                         problems.push(AeatRule::ForeignId);
                     }
                 }

@@ -7,9 +7,10 @@
 //! back, and is embedded unchanged in every request that sends it.
 
 use super::{
-    ChainLink, InvoiceId, Issuer, Recipient, RegistroAlta, RegistroAnulacion, SistemaInformatico,
+    ChainLink, InvoiceId, Recipient, RegistroAlta, RegistroAnulacion, SistemaInformatico,
     LR_NAMESPACE, SF_NAMESPACE, SOAP_NAMESPACE,
 };
+use crate::spain::{RecipientId, SpanishSeller};
 
 /// SWeb §3 and `SuministroLR.xsd` (`maxOccurs="1000"`): at most 1,000
 /// records per request.
@@ -110,7 +111,7 @@ impl Writer {
     fn system(&mut self, system: &SistemaInformatico) {
         self.open("SistemaInformatico");
         self.text_max("NombreRazon", &system.producer_name, 120);
-        self.text("NIF", system.producer_nif.trim());
+        self.text("NIF", system.producer_nif.as_str());
         self.text_max("NombreSistemaInformatico", &system.system_name, 30);
         self.text_max("IdSistemaInformatico", &system.system_id, 2);
         self.text_max("Version", &system.version, 50);
@@ -123,16 +124,14 @@ impl Writer {
 
     fn recipient(&mut self, recipient: &Recipient) {
         self.open("IDDestinatario");
-        self.text_max("NombreRazon", recipient.name(), 120);
-        match recipient {
-            Recipient::Spanish { nif, .. } => self.text("NIF", nif.trim()),
-            Recipient::Foreign {
-                country, kind, id, ..
-            } => {
+        self.text_max("NombreRazon", &recipient.name, 120);
+        match &recipient.id {
+            RecipientId::Nif(nif) => self.text("NIF", nif.as_str()),
+            RecipientId::Foreign(foreign) => {
                 self.open("IDOtro");
-                self.text("CodigoPais", country);
-                self.text("IDType", kind);
-                self.text("ID", id.trim());
+                self.text("CodigoPais", &foreign.country);
+                self.text("IDType", foreign.kind.code());
+                self.text("ID", foreign.id.trim());
                 self.close("IDOtro");
             }
         }
@@ -241,7 +240,7 @@ pub(super) fn registro_anulacion(record: &RegistroAnulacion) -> String {
 /// sending delayed by an outage (Orden HAC/1177/2024 art. 16.4:
 /// `RemisionVoluntaria/Incidencia` = S).
 pub fn request_xml(
-    issuer: &Issuer,
+    issuer: &SpanishSeller,
     incident: bool,
     records: &[&str],
 ) -> Result<String, RequestError> {
@@ -267,8 +266,8 @@ pub fn request_xml(
     xml.push_str("<sfLR:RegFactuSistemaFacturacion><sfLR:Cabecera>");
     let mut header = Writer::new("sf");
     header.open("ObligadoEmision");
-    header.text_max("NombreRazon", &issuer.name, 120);
-    header.text("NIF", issuer.nif.trim());
+    header.text_max("NombreRazon", &issuer.legal_name, 120);
+    header.text("NIF", issuer.nif.as_str());
     header.close("ObligadoEmision");
     if incident {
         header.open("RemisionVoluntaria");
@@ -284,4 +283,51 @@ pub fn request_xml(
     }
     xml.push_str("</sfLR:RegFactuSistemaFacturacion></soapenv:Body></soapenv:Envelope>");
     Ok(xml)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::samples::{chain, issuer};
+    use super::*;
+
+    #[test]
+    fn a_request_carries_the_stored_records_unchanged_under_the_issuer_s_header() {
+        let records = chain();
+        let stored: Vec<&str> = records.iter().map(|record| record.xml.as_str()).collect();
+        let request = request_xml(&issuer(), false, &stored).expect("request");
+        assert!(request.contains("<sfLR:Cabecera><sf:ObligadoEmision><sf:NombreRazon>Tienda &amp; Café &lt;Pérez&gt; S.L.</sf:NombreRazon><sf:NIF>89890001K</sf:NIF></sf:ObligadoEmision></sfLR:Cabecera>"));
+        assert!(!request.contains("Incidencia"));
+        for record in &stored {
+            assert!(request.contains(&format!(
+                "<sfLR:RegistroFactura>{record}</sfLR:RegistroFactura>"
+            )));
+        }
+        let after_outage = request_xml(&issuer(), true, &stored).expect("request");
+        assert!(after_outage.contains("</sf:ObligadoEmision><sf:RemisionVoluntaria><sf:Incidencia>S</sf:Incidencia></sf:RemisionVoluntaria></sfLR:Cabecera>"));
+    }
+
+    #[test]
+    fn a_request_holds_one_to_a_thousand_records() {
+        let records = chain();
+        let one = records[0].xml.as_str();
+        assert_eq!(
+            request_xml(&issuer(), false, &[]),
+            Err(RequestError::NoRecords)
+        );
+        assert!(request_xml(&issuer(), false, &[one; MAX_RECORDS_PER_REQUEST]).is_ok());
+        assert_eq!(
+            request_xml(&issuer(), false, &[one; MAX_RECORDS_PER_REQUEST + 1]),
+            Err(RequestError::TooManyRecords(1001))
+        );
+        assert_eq!(
+            request_xml(&issuer(), false, &[one, "<sf:Otro/>"]),
+            Err(RequestError::NotARecord(1))
+        );
+    }
+
+    #[test]
+    fn text_is_escaped_and_characters_xml_cannot_carry_are_replaced() {
+        assert_eq!(escape("a&b<c>\"d'"), "a&amp;b&lt;c&gt;&quot;d&apos;");
+        assert_eq!(escape("x\u{0}y\u{1b}z\tw"), "x y z\tw");
+    }
 }

@@ -15,7 +15,9 @@ use sqlx::{Any, Row};
 use super::events::append;
 use super::fatturapa::{self, FileOf};
 use super::invoices::{self, apply, currency, locked_state, next_in_series, Series};
+use super::verifactu::{self, AltaOf};
 use super::{customers, random_id, stores, Db};
+use crate::config::VerifactuSettings;
 use crate::error::{invalid, refused, ServerError};
 
 /// What the invoice's credit notes credited of each of its lines so far.
@@ -61,9 +63,13 @@ pub async fn creditable(
 /// again under the lock, the credit note numbered in its store's series and
 /// both histories written, all in one transaction: concurrent credit notes
 /// are judged one after the other, so together they never credit more than
-/// the invoice, and a refused one gives its number back (no gaps).
+/// the invoice, and a refused one gives its number back (no gaps). A
+/// Spanish store's credit note gets its VERI*FACTU record (R1, or R5 for a
+/// simplified invoice's) and the AEAT's QR code.
+#[allow(clippy::too_many_arguments)]
 pub async fn issue(
     db: &Db,
+    verifactu: &VerifactuSettings,
     organisation: OrganisationId,
     user_id: i64,
     invoice_id: i64,
@@ -100,7 +106,7 @@ pub async fn issue(
     )
     .await?;
     let number = credit_note::number(&store.number_format, today.year, sequence);
-    let note = PublicDocument {
+    let mut note = PublicDocument {
         language: document.language,
         number: number.clone(),
         issue_date: today,
@@ -117,7 +123,11 @@ pub async fn issue(
             issue_date: document.issue_date,
             reason: valid.reason.clone(),
         }),
+        tax_agency_check: None,
     };
+    if let Some(seller) = &store.spain {
+        note.tax_agency_check = Some(verifactu::tax_agency_check(verifactu, seller, &note));
+    }
     let note_id: i64 = sqlx::query(
         "INSERT INTO invoices (organisation_id, store_id, customer_id, lifecycle, number, issue_date, sort_date, currency,
                 total_minor, lines, notes, document, search_text, customer_name, edge_key, version, created_by, issued_by,
@@ -165,6 +175,24 @@ pub async fn issue(
             return Err(refusal.into());
         }
     };
+    // A Spanish store's record, before any history entry: the chain's lock
+    // comes before the history's (see `verifactu`).
+    if let Some(seller) = &store.spain {
+        let of = AltaOf {
+            organisation,
+            store_id: invoice.store_id,
+            invoice_id: note_id,
+            document: &note,
+            corrects_invoice_id: Some(invoice_id),
+            seller,
+            customer: &customer,
+        };
+        if let Err(refusal) = verifactu::keep_alta(&mut tx, db.engine, verifactu, of, now_ms).await
+        {
+            tx.rollback().await?;
+            return Err(refusal);
+        }
+    }
     apply(
         &mut tx,
         organisation,

@@ -22,7 +22,9 @@ use sqlx::{Any, Row, Transaction};
 
 use super::events::append;
 use super::fatturapa::{self, FileOf};
+use super::verifactu::{self, AltaOf};
 use super::{customers, random_id, stores, Db, Engine};
+use crate::config::VerifactuSettings;
 use crate::error::{refused, InvalidInput, ServerError};
 
 /// An invoice row as stored, drafts and issued alike.
@@ -381,9 +383,13 @@ pub async fn next_in_series(
 
 /// Issues a draft: assigns the store's next number and freezes the document.
 /// Everything is read before the transaction begins, so concurrent issuers
-/// never hold a connection while waiting for another.
+/// never hold a connection while waiting for another. An Italian store's
+/// invoice gets its FatturaPA file, a Spanish store's its VERI*FACTU record
+/// and the AEAT's QR code, in the same transaction.
+#[allow(clippy::too_many_arguments)]
 pub async fn issue(
     db: &Db,
+    verifactu: &VerifactuSettings,
     organisation: OrganisationId,
     user_id: i64,
     id: i64,
@@ -427,7 +433,7 @@ pub async fn issue(
             return Err(refusal.into());
         }
     };
-    let document = PublicDocument {
+    let mut document = PublicDocument {
         language: customer.language,
         number: number.clone(),
         issue_date,
@@ -440,6 +446,7 @@ pub async fn issue(
         notes: draft.notes,
         legal_channel: store.italy.as_ref().map(|_| LegalChannel::Sdi),
         corrects: None,
+        tax_agency_check: None,
     };
     if let Some(seller) = &store.italy {
         let built = fatturapa::build_in(
@@ -457,6 +464,29 @@ pub async fn issue(
         )
         .await;
         if let Err(refusal) = built {
+            tx.rollback().await?;
+            return Err(refusal);
+        }
+    }
+    if let Some(seller) = &store.spain {
+        document.tax_agency_check = Some(verifactu::tax_agency_check(verifactu, seller, &document));
+        let kept = verifactu::keep_alta(
+            &mut tx,
+            db.engine,
+            verifactu,
+            AltaOf {
+                organisation,
+                store_id: draft.store_id,
+                invoice_id: id,
+                document: &document,
+                corrects_invoice_id: None,
+                seller,
+                customer: &customer,
+            },
+            now_ms,
+        )
+        .await;
+        if let Err(refusal) = kept {
             tx.rollback().await?;
             return Err(refusal);
         }
@@ -507,8 +537,11 @@ async fn transmitted(
     Ok(transmissions > 0)
 }
 
+/// Voids an issued invoice. One that has a VERI*FACTU record gets its
+/// registro de anulación in the same transaction.
 pub async fn void(
     db: &Db,
+    verifactu: &VerifactuSettings,
     organisation: OrganisationId,
     user_id: i64,
     id: i64,
@@ -518,6 +551,13 @@ pub async fn void(
     let state = locked_state(&mut tx, db.engine, organisation, id).await?;
     let transmitted = transmitted(&mut tx, organisation, id).await?;
     let voided = transitions::void(state, transmitted)?;
+    // The chain's lock comes before the history's (see `verifactu`).
+    let kept =
+        verifactu::keep_anulacion(&mut tx, db.engine, verifactu, organisation, id, now_ms).await;
+    if let Err(refusal) = kept {
+        tx.rollback().await?;
+        return Err(refusal);
+    }
     apply(&mut tx, organisation, id, &voided, Some(user_id), now_ms).await?;
     tx.commit().await?;
     Ok(())

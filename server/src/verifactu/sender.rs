@@ -20,9 +20,10 @@ use std::time::Duration;
 use invoice::aeat::{
     issuer_name, may_send, retry_delay_ms, AeatEvent, RecordOperation, MAX_RECORDS_PER_SEND,
 };
+use invoice::spain::{Nif, SpanishSeller};
 use invoice::verifactu::{
-    parse_record, parse_response, request_xml, AnswerLine, Issuer, Operation, RecordKind,
-    RecordState, Response, SubmissionAnswer, MAX_ANSWER_BYTES,
+    parse_record, parse_response, request_xml, AnswerLine, Operation, RecordKind, RecordState,
+    Response, SubmissionAnswer, MAX_ANSWER_BYTES,
 };
 use tokio::task::JoinSet;
 
@@ -155,9 +156,10 @@ async fn send_chain(
         Some(alta) => issuer_name(&alta).unwrap_or_default(),
         None => String::new(),
     };
-    let issuer = Issuer {
-        nif: chain.issuer_nif.clone(),
-        name,
+    let issuer = SpanishSeller {
+        nif: Nif::parse(&chain.issuer_nif)
+            .map_err(|_| ServerError::Corrupt(format!("chain {}'s NIF", chain.chain_id)))?,
+        legal_name: name,
     };
     let xmls: Vec<&str> = records.iter().map(|record| record.xml.as_str()).collect();
     let body = request_xml(&issuer, chain.incident, &xmls)
@@ -166,7 +168,7 @@ async fn send_chain(
         Ok(client) => client,
         Err(error) => return fail(error, None, false).await,
     };
-    let (status, answer) = match post(&client, &config.verifactu_endpoint, body).await {
+    let (status, answer) = match post(&client, &config.verifactu.endpoint, body).await {
         Ok(answered) => answered,
         Err(error) => return fail(error, None, true).await,
     };
@@ -310,9 +312,9 @@ fn client(config: &Config, identity_pem: &str) -> Result<reqwest::Client, String
         .identity(identity)
         .timeout(SEND_TIMEOUT)
         .https_only(true);
-    if !config.verifactu_root_certificates.trim().is_empty() {
+    if !config.verifactu.root_certificates.trim().is_empty() {
         let roots =
-            reqwest::Certificate::from_pem_bundle(config.verifactu_root_certificates.as_bytes())
+            reqwest::Certificate::from_pem_bundle(config.verifactu.root_certificates.as_bytes())
                 .map_err(|_| "VERIFACTU_ROOT_CERTIFICATES holds no certificate".to_owned())?;
         for root in roots {
             builder = builder.add_root_certificate(root);

@@ -31,7 +31,7 @@ use invoice::link::KeyRing;
 use invoice::signing::{self, SIGNATURE_HEADER, TIMESTAMP_HEADER};
 use invoice::store::StoreInput;
 use server::auth;
-use server::config::Config;
+use server::config::{Config, VerifactuSettings};
 use server::db::accounts;
 use server::db::{now_ms, random_id, Db};
 use server::edge_sync::EdgeClient;
@@ -46,6 +46,8 @@ pub const EDGE_URL: &str = "https://edge.invio.test";
 pub const CUSTOMER: &str = "maria@example.it";
 pub const OWNER: &str = "owner@bottega.it";
 pub const EDGE_SECRET: &[u8] = b"test-edge-secret-test-edge-secret-!!";
+/// The AEAT's test NIF, which its own examples issue from.
+pub const SPANISH_STORE_NIF: &str = "89890001K";
 pub const LINK_KEYS: &str = "1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
 
 /// Every database the suite runs on.
@@ -238,6 +240,15 @@ impl FakeEdge {
     }
 }
 
+/// The AEAT's test environment, and a producer for the records' system.
+pub fn test_verifactu_settings() -> VerifactuSettings {
+    VerifactuSettings {
+        environment: invoice::qr::AeatEnvironment::Test,
+        producer_name: "Invio Software S.L.".into(),
+        producer_nif: "B10000008".into(),
+    }
+}
+
 pub fn services(db: Db, edge_url: &str, smtp_port: u16) -> Services {
     let config = Config {
         database_url: String::new(),
@@ -253,10 +264,7 @@ pub fn services(db: Db, edge_url: &str, smtp_port: u16) -> Services {
         trusted_proxies: Vec::new(),
         // Tests sign many merchants up at once; the cap has its own attack.
         hashing_concurrency: 64,
-        // Nothing is sent to the AEAT unless a test points this at its stand-in.
-        verifactu_endpoint:
-            "https://127.0.0.1:9/wlpl/TIKE-CONT/ws/SistemaFacturacion/VerifactuSOAP".into(),
-        verifactu_root_certificates: String::new(),
+        verifactu: test_verifactu_settings(),
     };
     let mut services = Services::new(db, config).expect("services");
     // Links carry the public edge URL; publications go to the fake edge.
@@ -532,6 +540,29 @@ impl World {
             customer.tax_id = "01234567897".into();
             customer.address = "Corso Italia 3\n20122 Milano MI".into();
             customer.codice_destinatario = "M5UXCR1".into();
+        })
+        .await;
+    }
+
+    /// Makes the store a Spanish one keeping VERI*FACTU records (with the
+    /// AEAT's own test NIF), its customer a company with a Spanish NIF:
+    /// its invoices are full ones (F1).
+    pub async fn make_spanish(&self) {
+        self.configure_store(|store| {
+            store.name = "Taller Ruiz".into();
+            store.legal_name = "Talleres Ruiz S.L.".into();
+            store.tax_id = SPANISH_STORE_NIF.into();
+            store.address = "Calle Mayor 5\n28013 Madrid".into();
+            store.currency = "EUR".into();
+            store.language = "es".into();
+            store.verifactu = true;
+        })
+        .await;
+        self.configure_customer(|customer| {
+            customer.name = "Construcciones García S.A.".into();
+            customer.language = "es".into();
+            customer.tax_id = "12345678Z".into();
+            customer.address = "Gran Vía 1\n28013 Madrid".into();
         })
         .await;
     }

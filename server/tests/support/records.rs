@@ -6,8 +6,9 @@
 use invoice::dates::Date;
 use invoice::document::{totals, DocumentLine, Party, PublicDocument};
 use invoice::organisation::OrganisationId;
+use invoice::spain::{Nif, RecipientId, SpanishSeller};
 use invoice::verifactu::{
-    AltaInput, AnulacionInput, ChainLink, InvoiceType, Issuer, Recipient, Record, RecordKind,
+    AltaInput, AnulacionInput, ChainLink, InvoiceType, Recipient, Record, RecordKind,
     RegistroAlta, RegistroAnulacion, SistemaInformatico,
 };
 use invoice::{Currency, Language};
@@ -24,15 +25,19 @@ pub struct KeptChain {
     pub organisation: OrganisationId,
     pub store_id: i64,
     pub chain_id: i64,
-    pub issuer: Issuer,
+    pub issuer: SpanishSeller,
     last: Option<ChainLink>,
     next_sequence: i64,
+}
+
+fn nif(text: &str) -> Nif {
+    Nif::parse(text).unwrap_or_else(|problem| panic!("{text}: {problem:?}"))
 }
 
 fn system(organisation: OrganisationId) -> SistemaInformatico {
     SistemaInformatico {
         producer_name: "Invio Test".into(),
-        producer_nif: "B12345674".into(),
+        producer_nif: nif("89890002E"),
         system_name: "Invio".into(),
         system_id: "IV".into(),
         version: "0.1.0".into(),
@@ -68,9 +73,9 @@ impl KeptChain {
             organisation,
             store_id,
             chain_id,
-            issuer: Issuer {
-                nif: nif.into(),
-                name: "Taller Ruiz S.L.".into(),
+            issuer: SpanishSeller {
+                nif: self::nif(nif),
+                legal_name: "Taller Ruiz S.L.".into(),
             },
             last: None,
             next_sequence: 1,
@@ -101,9 +106,9 @@ impl KeptChain {
             due_date: None,
             currency: Currency::Eur,
             seller: Party {
-                name: self.issuer.name.clone(),
+                name: self.issuer.legal_name.clone(),
                 address: vec!["Calle Mayor 1".into(), "28013 Madrid".into()],
-                tax_id: Some(self.issuer.nif.clone()),
+                tax_id: Some(self.issuer.nif.as_str().to_owned()),
             },
             customer: Party {
                 name: "Cliente S.A.".into(),
@@ -116,9 +121,9 @@ impl KeptChain {
             legal_channel: None,
             corrects: None,
         };
-        let recipient = Recipient::Spanish {
-            nif: recipient_nif.into(),
+        let recipient = Recipient {
             name: "Cliente S.A.".into(),
+            id: RecipientId::Nif(nif(recipient_nif)),
         };
         let system = system(self.organisation);
         let alta = RegistroAlta::build(&AltaInput {
