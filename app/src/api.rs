@@ -11,7 +11,7 @@ use invoice::document::{DraftInput, FieldError};
 use invoice::email::EmailPurpose;
 #[cfg(feature = "ssr")]
 use invoice::email::SendInput;
-use invoice::status::{InvoiceStatus, Lifecycle};
+use invoice::status::{InvoiceStatus, Lifecycle, MerchantStatus};
 use invoice::store::StoreInput;
 use invoice::{Language, Money};
 use leptos::prelude::*;
@@ -109,6 +109,8 @@ pub struct InvoiceDetail {
     pub id: i64,
     pub lifecycle: Lifecycle,
     pub status: InvoiceStatus,
+    /// What the page's status pill reads: the status, or "Rejected by SdI".
+    pub merchant_status: MerchantStatus,
     pub number: Option<String>,
     pub store_name: String,
     pub customer_name: String,

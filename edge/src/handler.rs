@@ -905,6 +905,7 @@ mod tests {
             notes: String::new(),
             legal_channel: None,
             corrects: None,
+            tax_agency_check: None,
         }
     }
 
@@ -1969,6 +1970,47 @@ mod tests {
         assert_eq!(
             header(&pdf, "content-disposition"),
             Some("attachment; filename=\"Fattura-7-script-alert--invio----script-.pdf\"")
+        );
+    }
+    #[test]
+    fn a_verifactu_invoice_shows_its_qr_code_inline_under_the_strict_policy() {
+        let store = CountingStore::default();
+        let link = LinkId([23; 16]);
+        let mut publication = publication_of(link);
+        let url = invoice::qr::verification_url(
+            invoice::qr::AeatEnvironment::Test,
+            "89890001K",
+            &publication.document.number,
+            publication.document.issue_date,
+            publication.document.totals.total,
+        );
+        publication.document.tax_agency_check = Some(invoice::qr::TaxAgencyCheck { url });
+        let body = serde_json::to_vec(&publication).expect("json");
+        assert_eq!(
+            answer(&signed_put(PUBLISH_PATH, &body), &store, &NoOrigin).status,
+            204
+        );
+        let token = secrets().link_keys.sign(link);
+        let page = answer(&browser_get(&format!("/i/{token}")), &store, &NoOrigin);
+        assert_eq!(page.status, 200);
+        let html = String::from_utf8(page.body.clone()).expect("utf-8");
+        assert!(
+            html.contains("<p class=\"qr-label\">QR tributario:</p>"),
+            "{html}"
+        );
+        assert!(html.contains("<svg class=\"qr-code\""), "{html}");
+        assert!(
+            html.contains("<p class=\"qr-legend\">VERI*FACTU</p>"),
+            "{html}"
+        );
+        assert!(html.contains(
+            "href=\"https://prewww2.aeat.es/wlpl/TIKE-CONT/ValidarQR?nif=89890001K&amp;numserie=2026-0001&amp;fecha=22-11-2026&amp;importe=122.0\""
+        ), "{html}");
+        assert!(!html.contains("style="), "{html}");
+        assert!(
+            header(&page, "content-security-policy").is_some_and(|csp| csp
+                .contains("default-src 'none'")
+                && csp.contains("img-src 'self'"))
         );
     }
 }

@@ -1,39 +1,24 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import { expect, test, type Page } from "@playwright/test";
 import { addCustomer, adminUrl, customerPage, linkIn, signUp, uniqueAddress, waitForEmailTo, waitForHydration } from "./support";
 
 const SDI = "sdi01@pec.fatturapa.it";
 
-// SdI's messages, in the shape its documentation gives them.
-function receipt(root: string, body: string): string {
-  return `<?xml version="1.0" encoding="UTF-8"?>
-<ns3:${root} xmlns:ns3="http://www.fatturapa.gov.it/sdi/messaggi/v1.0" xmlns:ns2="http://www.w3.org/2000/09/xmldsig#" versione="1.0">
-${body}</ns3:${root}>
-`;
+// SdI's own example messages (invoice/sdi/examples, valid for SdI's schema),
+// told about another invoice file and SdI identifier, as invoice::sdi::samples
+// tells them to the server's tests.
+function officialExample(kind: "RC" | "NS", file: string, sdiId: string): string {
+  return readFileSync(path.resolve("../invoice/sdi/examples", `IT01234567890_11111_${kind}_001.xml`), "utf8")
+    .replace("<IdentificativoSdI>111</IdentificativoSdI>", `<IdentificativoSdI>${sdiId}</IdentificativoSdI>`)
+    .replace("<NomeFile>IT01234567890_11111.xml.p7m</NomeFile>", `<NomeFile>${file}</NomeFile>`);
 }
-const delivered = (file: string, sdiId: string) =>
-  receipt(
-    "RicevutaConsegna",
-    `    <IdentificativoSdI>${sdiId}</IdentificativoSdI>
-    <NomeFile>${file}</NomeFile>
-    <DataOraRicezione>2026-12-02T09:00:00</DataOraRicezione>
-    <DataOraConsegna>2026-12-02T09:05:00</DataOraConsegna>
-    <MessageId>900001</MessageId>
-`,
-  );
+const delivered = (file: string, sdiId: string) => officialExample("RC", file, sdiId);
+// The example's error (00100, an expired signature) becomes the one a wrong Codice Destinatario gets.
 const rejected = (file: string, sdiId: string) =>
-  receipt(
-    "NotificaScarto",
-    `    <IdentificativoSdI>${sdiId}</IdentificativoSdI>
-    <NomeFile>${file}</NomeFile>
-    <DataOraRicezione>2026-12-02T09:00:00</DataOraRicezione>
-    <ListaErrori>
-        <Errore>
-            <Codice>00311</Codice>
-            <Descrizione>1.1.4 &lt;CodiceDestinatario&gt; non valido</Descrizione>
-        </Errore>
-    </ListaErrori>
-    <MessageId>900002</MessageId>
-`,
+  officialExample("NS", file, sdiId).replace(
+    "<Codice>00100</Codice>\r\n      <Descrizione>Certificato di firma scaduto</Descrizione>",
+    "<Codice>00311</Codice>\r\n      <Descrizione>1.1.4 &lt;CodiceDestinatario&gt; non valido</Descrizione>",
   );
 
 async function issueFor(page: Page, customer: string, description: string) {
@@ -120,6 +105,7 @@ test("an Italian merchant sends a company's and a consumer's invoices through Sd
   await waitForHydration(page);
   await expect(page.locator("#history")).toContainText("Rejected by SdI: the invoice is not issued.");
   await expect(page.locator("#history")).toContainText("00311");
+  await expect(page.getByTestId("status"), "SdI's last word is a rejection").toHaveText("Rejected by SdI");
   await expect(page.getByRole("button", { name: "Void" }), "a transmitted invoice is never voided").toHaveCount(0);
   await page.screenshot({ path: test.info().outputPath("invoice-rejected.png"), fullPage: true });
 

@@ -56,6 +56,7 @@ fn document(lines: usize) -> PublicDocument {
         notes: "Bonifico a 30 giorni.".into(),
         legal_channel: None,
         corrects: None,
+        tax_agency_check: None,
     }
 }
 

@@ -66,6 +66,7 @@ fn main() {
         notes: String::new(),
         legal_channel: None,
         corrects: None,
+        tax_agency_check: None,
     };
     // New links each second, so runs never collide in the edge's store.
     let link_ids: Vec<LinkId> = (0..links)

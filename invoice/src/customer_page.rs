@@ -8,6 +8,7 @@ use crate::document::{format_quantity, format_tax_rate, DocumentKind, PublicDocu
 use crate::email::escape_html as e;
 use crate::events::{PublicEvent, PublicEventKind, PublicState};
 use crate::i18n::{fill, text, Language, Text};
+use crate::qr::{TaxAgencyCheck, LABEL_ABOVE, LEGEND_BELOW};
 use crate::time_zone::TimeZone;
 use crate::Money;
 
@@ -139,6 +140,42 @@ fn earlier_entries(language: Language, count: u64) -> String {
         Language::Es => format!("No se muestran {count} entradas anteriores."),
         Language::En => format!("{count} earlier entries are not shown."),
     }
+}
+
+/// The QR code of a VERI*FACTU invoice with its two legends, for the top of
+/// the sheet, where the order puts it (preferably centred). The code is an
+/// inline SVG, one path of its dark runs, since the page's CSP loads no
+/// image from elsewhere; it links to the AEAT's page, for a reader who is
+/// on the phone they would scan it with.
+fn tax_agency_check_html(document: &PublicDocument) -> String {
+    let Some(check) = &document.tax_agency_check else {
+        return String::new();
+    };
+    let Some(symbol) = check.symbol() else {
+        return String::new();
+    };
+    let path: String = symbol
+        .dark_runs()
+        .iter()
+        .map(|run| {
+            format!(
+                "M{} {}h{}v1h-{}z",
+                run.column, run.row, run.length, run.length
+            )
+        })
+        .collect();
+    let label = TaxAgencyCheck::link_label(document.language);
+    format!(
+        r##"<div class="tax-agency-check">
+<p class="qr-label">{LABEL_ABOVE}</p>
+<a class="qr-link" href="{url}" rel="noreferrer" aria-label="{label}" title="{label}"><svg class="qr-code" viewBox="0 0 {width} {width}" shape-rendering="crispEdges" aria-hidden="true" focusable="false"><path fill="#000" d="{path}"/></svg></a>
+<p class="qr-legend">{LEGEND_BELOW}</p>
+</div>
+"##,
+        url = e(&check.url),
+        label = e(label),
+        width = symbol.width(),
+    )
 }
 
 pub fn invoice_page(
@@ -285,7 +322,7 @@ pub fn invoice_page(
     format!(
         r#"{head}<body>
 {preview_notice}<main class="sheet"{reports}>
-<header class="seller">
+{tax_agency_check}<header class="seller">
 <p class="store">{store}</p>
 <p class="muted">{seller_lines}</p>
 </header>
@@ -323,6 +360,7 @@ pub fn invoice_page(
 </html>
 "#,
         head = head(language, &title),
+        tax_agency_check = tax_agency_check_html(document),
         preview_notice = match viewing {
             Viewing::Link { .. } => String::new(),
             Viewing::Preview {
@@ -631,5 +669,120 @@ mod tests {
             }],
         );
         assert!(html.contains("<span>Printed 4 times</span>"), "{html}");
+    }
+
+    fn verifactu_page(language: Language) -> (String, String) {
+        let document = PublicDocument {
+            language,
+            ..sample_document()
+        };
+        let url = crate::qr::verification_url(
+            crate::qr::AeatEnvironment::Production,
+            "89890001K",
+            "2026&0001",
+            document.issue_date,
+            document.totals.total,
+        );
+        let document = PublicDocument {
+            tax_agency_check: Some(TaxAgencyCheck { url: url.clone() }),
+            ..document
+        };
+        let html = invoice_page(
+            &document,
+            &PublicState::issued(),
+            Viewing::Link {
+                token: "token",
+                view: "view",
+            },
+            document.issue_date,
+        );
+        (html, url)
+    }
+
+    #[test]
+    fn a_verifactu_invoice_opens_with_its_qr_code_linking_to_the_aeat() {
+        for (language, label) in [
+            (
+                Language::It,
+                "Verifica questa fattura presso l&#39;agenzia tributaria spagnola (AEAT)",
+            ),
+            (
+                Language::Es,
+                "Comprueba esta factura en la Agencia Tributaria (AEAT)",
+            ),
+            (
+                Language::En,
+                "Check this invoice at the Spanish tax agency (AEAT)",
+            ),
+        ] {
+            let (html, url) = verifactu_page(language);
+            let label_at = html.find("QR tributario:").expect("the label");
+            let code_at = html.find("<svg").expect("the code");
+            let legend_at = html.find("VERI*FACTU").expect("the legend");
+            let seller_at = html.find("<header class=\"seller\">").expect("seller");
+            assert!(label_at < code_at && code_at < legend_at && legend_at < seller_at);
+            assert!(
+                html.contains(&format!(
+                    "href=\"{}\" rel=\"noreferrer\" aria-label=\"{label}\"",
+                    url.replace('&', "&amp;")
+                )),
+                "{language:?}: {html}"
+            );
+            assert!(html.contains("aria-hidden=\"true\""), "{html}");
+        }
+    }
+
+    #[test]
+    fn the_pages_qr_code_is_inline_svg_that_reads_back_as_the_url() {
+        let (html, url) = verifactu_page(Language::Es);
+        // The CSP allows no inline style and no image from elsewhere.
+        assert!(!html.contains("style="), "{html}");
+        assert!(!html.contains("<img"), "{html}");
+        let view_box = html
+            .split("viewBox=\"0 0 ")
+            .nth(1)
+            .and_then(|rest| rest.split(' ').next())
+            .expect("viewBox");
+        let width: usize = view_box.parse().expect("width");
+        let path = html
+            .split("<path fill=\"#000\" d=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .expect("path");
+        // Each run is `M{column} {row}h{length}v1h-{length}z`.
+        let mut dark = vec![false; width * width];
+        for run in path.split('M').filter(|run| !run.is_empty()) {
+            let numbers: Vec<usize> = run
+                .split(['M', ' ', 'h', 'v', 'z', '-'])
+                .filter(|part| !part.is_empty())
+                .map(|part| part.parse().expect("number"))
+                .collect();
+            let [column, row, length, 1, back] = numbers[..] else {
+                panic!("unexpected run {run:?}");
+            };
+            assert_eq!(length, back);
+            for module in &mut dark[row * width + column..row * width + column + length] {
+                *module = true;
+            }
+        }
+        let side = (width + 8) * 4;
+        let (text, _, ecc_level) = crate::qr::tests::read_qr(side, side, |x, y| {
+            let (column, row) = ((x / 4).wrapping_sub(4), (y / 4).wrapping_sub(4));
+            if column < width && row < width && dark[row * width + column] {
+                0
+            } else {
+                255
+            }
+        });
+        assert_eq!(text, url);
+        assert_eq!(ecc_level, 0, "level M");
+    }
+
+    #[test]
+    fn an_invoice_without_the_aeats_url_has_no_qr_code() {
+        let html = page(Language::Es, "Europe/Madrid", Vec::new());
+        for absent in ["QR tributario", "VERI*FACTU", "<svg", "tax-agency-check"] {
+            assert!(!html.contains(absent), "{absent}: {html}");
+        }
     }
 }

@@ -12,6 +12,7 @@ use crate::italy::{FiscalProblem, Natura};
 use crate::money::{div_round_half_away, Currency, Money, MoneyError};
 pub use crate::problem::FieldError;
 use crate::problem::{FieldError as Error, Problem};
+use crate::qr::TaxAgencyCheck;
 
 /// Quantities carry up to three decimals, stored as thousandths.
 pub const QUANTITY_SCALE: i64 = 1000;
@@ -478,6 +479,11 @@ pub struct PublicDocument {
     /// For a credit note, the invoice it corrects; `None` for an invoice.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub corrects: Option<Correction>,
+    /// For an invoice of a VERI*FACTU store, the AEAT's URL that checks it,
+    /// printed as the QR code the order requires; absent in documents
+    /// published before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tax_agency_check: Option<TaxAgencyCheck>,
 }
 
 /// The tax authority's channel that carries the legal form of an invoice;
@@ -770,6 +776,26 @@ mod tests {
                 "lines[2].quantity",
                 Problem::QuantityNotPositive
             )]
+        );
+    }
+
+    #[test]
+    fn a_document_published_before_the_aeats_url_existed_still_reads_and_looks_the_same() {
+        let document = crate::test_support::sample_document();
+        let json = serde_json::to_string(&document).expect("json");
+        assert!(!json.contains("tax_agency_check"), "{json}");
+        let read: PublicDocument = serde_json::from_str(&json).expect("old shape");
+        assert_eq!(read.tax_agency_check, None);
+        let checked = PublicDocument {
+            tax_agency_check: Some(TaxAgencyCheck {
+                url: "https://prewww2.aeat.es/wlpl/TIKE-CONT/ValidarQR?nif=89890001K".into(),
+            }),
+            ..document
+        };
+        let json = serde_json::to_string(&checked).expect("json");
+        assert_eq!(
+            serde_json::from_str::<PublicDocument>(&json).expect("read"),
+            checked
         );
     }
 

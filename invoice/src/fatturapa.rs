@@ -636,6 +636,7 @@ pub mod samples {
             notes: "Grazie — a presto".into(),
             legal_channel: None,
             corrects: None,
+            tax_agency_check: None,
         }
     }
 

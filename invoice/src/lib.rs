@@ -28,6 +28,7 @@ pub mod payment;
 pub mod pdf;
 pub mod pec;
 pub mod problem;
+pub mod qr;
 pub mod recipients;
 pub mod reminders;
 pub mod repeats;
@@ -84,6 +85,7 @@ pub(crate) mod test_support {
             notes: String::new(),
             legal_channel: None,
             corrects: None,
+            tax_agency_check: None,
         }
     }
 }

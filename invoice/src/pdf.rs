@@ -3,7 +3,9 @@
 //!
 //! On A4, lines flow onto as many pages as they need; every page repeats the
 //! table header and carries "Page n/m". The receipt is one page as tall as
-//! its content.
+//! its content. A VERI*FACTU invoice opens with its QR code, centred at the
+//! top of the first page (and of the receipt), between «QR tributario:» and
+//! «VERI*FACTU»; the header moves down below it.
 //!
 //! Helvetica is not embedded, so a document in it/es/en stays a few KB: it
 //! covers Western European text (à é ñ ü, €) through WinAnsi encoding. A
@@ -14,14 +16,15 @@
 use std::sync::OnceLock;
 
 use printpdf::{
-    BuiltinFont, Color, FontId, Line, LinePoint, Mm, Op, ParsedFont, PdfDocument, PdfFontHandle,
-    PdfPage, PdfSaveOptions, Point, Pt, Rgb, TextItem,
+    BuiltinFont, Color, FontId, Line, LinePoint, Mm, Op, PaintMode, ParsedFont, PdfDocument,
+    PdfFontHandle, PdfPage, PdfSaveOptions, Point, Pt, Rect, Rgb, TextItem, WindingOrder,
 };
 
 use crate::document::{
     format_quantity, format_tax_rate, DocumentKind, DocumentLayout, PublicDocument,
 };
 use crate::i18n::{text, Text};
+use crate::qr::{QrSymbol, LABEL_ABOVE, LEGEND_BELOW};
 use crate::Money;
 
 const PAGE_WIDTH: f32 = 595.28;
@@ -31,6 +34,13 @@ const ROW_HEIGHT: f32 = 18.0;
 const BODY_SIZE: f32 = 9.5;
 /// Space kept free at the bottom of every page for the page number.
 const FOOTER_SPACE: f32 = 60.0;
+/// Where the first page's header reaches up to: the title's top.
+const A4_HEADER_TOP: f32 = 70.0 - 20.0 * TEXT_ASCENT;
+/// Where «QR tributario:» starts, 10 mm from the top of the page.
+const A4_QR_TOP: f32 = 10.0 * MM;
+/// The QR legends' size: the order wants them no smaller than the rest of
+/// the invoice's data, and the largest figure on the page (the total) is 12.
+const A4_LEGEND_SIZE: f32 = 12.0;
 
 /// Right edges of the numeric columns, and the left edge of the description.
 const COL_DESCRIPTION: f32 = MARGIN;
@@ -246,6 +256,92 @@ impl Canvas {
             },
         ]);
     }
+
+    fn fill_rect(&mut self, x: f32, top: f32, width: f32, height: f32) {
+        self.ops.push(Op::DrawRectangle {
+            rectangle: Rect {
+                mode: Some(PaintMode::Fill),
+                winding_order: Some(WindingOrder::NonZero),
+                ..Rect::from_xywh(Pt(x), Pt(self.height - top - height), Pt(width), Pt(height))
+            },
+        });
+    }
+}
+
+/// Points in a millimetre.
+const MM: f32 = 72.0 / 25.4;
+/// The side of the QR code: the order allows 30 to 40 mm.
+const QR_SIDE: f32 = 35.0 * MM;
+/// Blank space kept on every side of the QR code: the AEAT asks for at
+/// least 2 mm and recommends 6.
+const QR_QUIET_ZONE: f32 = 6.0 * MM;
+/// How far text reaches above and below its baseline, in ems: DejaVu's
+/// ascender and descender, which are taller than Helvetica's, so the quiet
+/// zone holds whichever font draws the legends.
+const TEXT_ASCENT: f32 = 0.93;
+const TEXT_DESCENT: f32 = 0.24;
+
+/// Where the QR code and its two legends go, top-down in points: «QR
+/// tributario:» above it, «VERI*FACTU» below it, each at least a quiet zone
+/// away from the code.
+#[derive(Debug, Clone, Copy)]
+struct QrBlock {
+    label_baseline: f32,
+    symbol_top: f32,
+    legend_baseline: f32,
+    /// The lowest point the legend reaches.
+    bottom: f32,
+    legend_size: f32,
+}
+
+impl QrBlock {
+    /// The block whose label starts at `top`, with legends in `legend_size`.
+    fn starting_at(top: f32, legend_size: f32) -> Self {
+        let label_baseline = top + TEXT_ASCENT * legend_size;
+        let symbol_top = label_baseline + TEXT_DESCENT * legend_size + QR_QUIET_ZONE;
+        let legend_baseline = symbol_top + QR_SIDE + QR_QUIET_ZONE + TEXT_ASCENT * legend_size;
+        Self {
+            label_baseline,
+            symbol_top,
+            legend_baseline,
+            bottom: legend_baseline + TEXT_DESCENT * legend_size,
+            legend_size,
+        }
+    }
+
+    /// Draws the code, black on the paper, centred on `centre`, and its legends
+    /// centred on the code.
+    fn draw(&self, canvas: &mut Canvas, symbol: &QrSymbol, centre: f32) {
+        let size = self.legend_size;
+        let centred = |canvas: &Canvas, content: &str, weight: Weight| {
+            centre - canvas.fonts.width(content, size, weight) / 2.0
+        };
+        let x = centred(canvas, LABEL_ABOVE, Weight::Regular);
+        canvas.text(x, self.label_baseline, size, Weight::Regular, LABEL_ABOVE);
+        let module = QR_SIDE / symbol.width() as f32;
+        let left = centre - QR_SIDE / 2.0;
+        canvas.ops.push(Op::SetFillColor {
+            col: Color::Rgb(Rgb::new(0.0, 0.0, 0.0, None)),
+        });
+        for run in symbol.dark_runs() {
+            canvas.fill_rect(
+                left + run.column as f32 * module,
+                self.symbol_top + run.row as f32 * module,
+                run.length as f32 * module,
+                module,
+            );
+        }
+        let x = centred(canvas, LEGEND_BELOW, Weight::Bold);
+        canvas.text(x, self.legend_baseline, size, Weight::Bold, LEGEND_BELOW);
+    }
+}
+
+/// The QR code of a document that carries the AEAT's verification URL.
+fn tax_agency_symbol(document: &PublicDocument) -> Option<QrSymbol> {
+    document
+        .tax_agency_check
+        .as_ref()
+        .and_then(|check| check.symbol())
 }
 
 /// Breaks text into lines no wider than `width`, at spaces where it can and
@@ -304,12 +400,19 @@ fn table_header(canvas: &mut Canvas, document: &PublicDocument, top: f32) -> f32
     top + 6.0 + ROW_HEIGHT
 }
 
-/// The first page's header: seller, title, number and dates, customer.
-fn first_page_header(canvas: &mut Canvas, document: &PublicDocument) -> f32 {
+/// The first page's header, `below` points lower than on a page without a
+/// QR code: seller, title, number and dates, customer.
+fn first_page_header(canvas: &mut Canvas, document: &PublicDocument, below: f32) -> f32 {
     let language = document.language;
     let t = |key| text(language, key);
-    canvas.text(MARGIN, 70.0, 16.0, Weight::Bold, &document.seller.name);
-    let mut top = 88.0;
+    canvas.text(
+        MARGIN,
+        below + 70.0,
+        16.0,
+        Weight::Bold,
+        &document.seller.name,
+    );
+    let mut top = below + 88.0;
     for line in document
         .seller
         .address
@@ -320,7 +423,7 @@ fn first_page_header(canvas: &mut Canvas, document: &PublicDocument) -> f32 {
         top += 12.0;
     }
     let right = PAGE_WIDTH - MARGIN;
-    canvas.text_right(right, 70.0, 20.0, Weight::Bold, document.title());
+    canvas.text_right(right, below + 70.0, 20.0, Weight::Bold, document.title());
     let mut facts = vec![
         format!("{}: {}", t(Text::InvoiceNumber), document.number),
         format!(
@@ -333,7 +436,7 @@ fn first_page_header(canvas: &mut Canvas, document: &PublicDocument) -> f32 {
         facts.push(format!("{}: {}", t(Text::DueDate), due.format(language)));
     }
     facts.extend(document.correction_line());
-    let mut fact_top = 92.0;
+    let mut fact_top = below + 92.0;
     for fact in facts {
         canvas.text_right(right, fact_top, BODY_SIZE, Weight::Regular, &fact);
         fact_top += 13.0;
@@ -551,7 +654,17 @@ fn render_a4(fonts: &Fonts, document: &PublicDocument, settled: Settlement) -> V
     let description_width = COL_QUANTITY_RIGHT - 60.0 - COL_DESCRIPTION;
     let mut pages: Vec<Canvas> = Vec::new();
     let mut canvas = Canvas::new(fonts);
-    let mut top = first_page_header(&mut canvas, document);
+    // The order puts the QR code at the top of the first page, preferably
+    // centred: the header moves down below it.
+    let header_below = match tax_agency_symbol(document) {
+        Some(symbol) => {
+            let block = QrBlock::starting_at(A4_QR_TOP, A4_LEGEND_SIZE);
+            block.draw(&mut canvas, &symbol, PAGE_WIDTH / 2.0);
+            block.bottom + QR_QUIET_ZONE - A4_HEADER_TOP
+        }
+        None => 0.0,
+    };
+    let mut top = first_page_header(&mut canvas, document, header_below);
     top = table_header(&mut canvas, document, top);
     let bottom = PAGE_HEIGHT - FOOTER_SPACE;
 
@@ -634,6 +747,10 @@ const RECEIPT_WIDTH: f32 = 226.77;
 const RECEIPT_MARGIN: f32 = 11.34;
 const RECEIPT_SIZE: f32 = 8.0;
 const RECEIPT_ROW: f32 = 11.0;
+/// The QR legends' size: larger than every other line of the receipt, as
+/// the order asks (no smaller than the rest).
+const RECEIPT_LEGEND_SIZE: f32 = 9.0;
+const _: () = assert!(RECEIPT_LEGEND_SIZE >= RECEIPT_SIZE && A4_LEGEND_SIZE >= BODY_SIZE);
 
 /// One row of the receipt: text on the left, an amount on the right.
 struct ReceiptRow {
@@ -786,15 +903,28 @@ fn render_receipt(fonts: &Fonts, document: &PublicDocument, settled: Settlement)
         }
     }
 
+    // The QR code opens the receipt, centred, and the rows follow it.
+    let qr = tax_agency_symbol(document).map(|symbol| {
+        (
+            QrBlock::starting_at(RECEIPT_MARGIN, RECEIPT_LEGEND_SIZE),
+            symbol,
+        )
+    });
+    let rows_top = qr
+        .as_ref()
+        .map_or(RECEIPT_MARGIN, |(block, _)| block.bottom + RECEIPT_ROW);
     let rules = rows.iter().filter(|row| row.rule).count() as f32;
-    let height = 2.0 * RECEIPT_MARGIN + 6.0 + rows.len() as f32 * RECEIPT_ROW + rules * 6.0;
+    let height = rows_top + RECEIPT_MARGIN + 6.0 + rows.len() as f32 * RECEIPT_ROW + rules * 6.0;
     let mut canvas = Canvas::sized(
         fonts,
         height,
         RECEIPT_MARGIN,
         RECEIPT_WIDTH - RECEIPT_MARGIN,
     );
-    let mut top = RECEIPT_MARGIN + RECEIPT_ROW;
+    if let Some((block, symbol)) = &qr {
+        block.draw(&mut canvas, symbol, RECEIPT_WIDTH / 2.0);
+    }
+    let mut top = rows_top + RECEIPT_ROW;
     for row in rows {
         if row.rule {
             canvas.rule(top - RECEIPT_ROW + 2.0, 0.4, 0.5);
@@ -1172,6 +1302,245 @@ mod tests {
                 text.contains("Sistema di Interscambio (SdI)"),
                 "{layout:?}: {text}"
             );
+        }
+    }
+
+    /// A Spanish store's invoice, issued through VERI*FACTU.
+    fn verifactu_document() -> PublicDocument {
+        let document = PublicDocument {
+            language: Language::Es,
+            ..sample_document()
+        };
+        let url = crate::qr::verification_url(
+            crate::qr::AeatEnvironment::Test,
+            "89890001K",
+            &document.number,
+            document.issue_date,
+            document.totals.total,
+        );
+        PublicDocument {
+            tax_agency_check: Some(crate::qr::TaxAgencyCheck { url }),
+            ..document
+        }
+    }
+
+    #[test]
+    fn the_qr_legends_are_printed_on_both_layouts_only_for_a_verifactu_invoice() {
+        for layout in DocumentLayout::ALL {
+            let text = pdftotext(&render(&verifactu_document(), paid(0), layout));
+            assert!(text.contains("QR tributario:"), "{layout:?}: {text}");
+            assert!(text.contains("VERI*FACTU"), "{layout:?}: {text}");
+            assert!(
+                text.find("QR tributario:") < text.find("Bottega"),
+                "the code comes first: {layout:?}: {text}"
+            );
+            let plain = PublicDocument {
+                tax_agency_check: None,
+                ..verifactu_document()
+            };
+            let text = pdftotext(&render(&plain, paid(0), layout));
+            assert!(!text.contains("QR tributario"), "{layout:?}: {text}");
+            assert!(!text.contains("VERI*FACTU"), "{layout:?}: {text}");
+        }
+    }
+
+    #[test]
+    fn the_code_is_35_mm_with_its_legends_outside_a_6_mm_quiet_zone() {
+        let symbol = tax_agency_symbol(&verifactu_document()).expect("a code");
+        let module_mm = QR_SIDE / symbol.width() as f32 / MM;
+        let side_mm = module_mm * symbol.width() as f32;
+        assert!((30.0..=40.0).contains(&side_mm), "{side_mm} mm");
+        assert!((side_mm - 35.0).abs() < 0.01, "{side_mm} mm");
+        for (block, page_width) in [
+            (QrBlock::starting_at(A4_QR_TOP, A4_LEGEND_SIZE), PAGE_WIDTH),
+            (
+                QrBlock::starting_at(RECEIPT_MARGIN, RECEIPT_LEGEND_SIZE),
+                RECEIPT_WIDTH,
+            ),
+        ] {
+            let label_bottom = block.label_baseline + TEXT_DESCENT * block.legend_size;
+            let legend_top = block.legend_baseline - TEXT_ASCENT * block.legend_size;
+            let above_mm = (block.symbol_top - label_bottom) / MM;
+            let below_mm = (legend_top - block.symbol_top - QR_SIDE) / MM;
+            let beside_mm = (page_width - QR_SIDE) / 2.0 / MM;
+            for gap in [above_mm, below_mm, beside_mm] {
+                assert!(gap >= 6.0 - 0.01, "{gap} mm of quiet zone");
+            }
+        }
+    }
+
+    #[test]
+    fn everything_else_on_the_first_page_starts_below_the_code_and_its_legends() {
+        let mut document = verifactu_document();
+        // A seller name as wide as the page, which would cross a code drawn beside it.
+        document.seller.name = "Ferretería y Suministros Industriales Martínez S.L.".into();
+        for layout in DocumentLayout::ALL {
+            let pdf = render(&document, paid(0), layout);
+            let bbox = String::from_utf8(
+                pdf_command("pdftotext", &["-bbox", "-f", "1", "-l", "1"], &["-"], &pdf).stdout,
+            )
+            .expect("utf-8");
+            // Each word as (text, top, bottom) in points from the top of the page.
+            let words: Vec<(String, f32, f32)> = bbox
+                .split("<word ")
+                .skip(1)
+                .map(|word| {
+                    let attribute = |name: &str| -> f32 {
+                        word.split(&format!("{name}=\""))
+                            .nth(1)
+                            .and_then(|rest| rest.split('"').next())
+                            .and_then(|value| value.parse().ok())
+                            .expect("coordinate")
+                    };
+                    let text = word
+                        .split('>')
+                        .nth(1)
+                        .and_then(|rest| rest.split('<').next())
+                        .unwrap_or("");
+                    (text.to_owned(), attribute("yMin"), attribute("yMax"))
+                })
+                .collect();
+            let legend_bottom = words
+                .iter()
+                .find(|(text, _, _)| text == "VERI*FACTU")
+                .map(|(_, _, bottom)| *bottom)
+                .expect("the legend");
+            let label_bottom = words
+                .iter()
+                .find(|(text, _, _)| text == "tributario:")
+                .map(|(_, _, bottom)| *bottom)
+                .expect("the label");
+            assert!(label_bottom + QR_SIDE < legend_bottom, "{layout:?}");
+            for (text, top, _) in &words {
+                if !["QR", "tributario:", "VERI*FACTU"].contains(&text.as_str()) {
+                    assert!(
+                        *top > legend_bottom,
+                        "{layout:?}: {text:?} at {top} is not below the legend ({legend_bottom})"
+                    );
+                }
+            }
+        }
+    }
+
+    /// The pages of a PDF as greyscale pictures at `dpi`: (width, height, pixels).
+    fn greyscale_pages(pdf: &[u8], dpi: u32, name: &str) -> Vec<(usize, usize, Vec<u8>)> {
+        let resolution = dpi.to_string();
+        pdf_command("pdftoppm", &["-r", &resolution, "-gray"], &[name], pdf);
+        let dir = std::env::temp_dir().join(format!(
+            "invio-pdftoppm-{}-{:?}",
+            std::process::id(),
+            std::thread::current().id()
+        ));
+        let mut files: Vec<_> = std::fs::read_dir(&dir)
+            .expect("dir")
+            .filter_map(Result::ok)
+            .map(|entry| entry.path())
+            .filter(|path| {
+                path.extension().is_some_and(|ext| ext == "pgm")
+                    && path
+                        .file_name()
+                        .is_some_and(|file| file.to_string_lossy().starts_with(name))
+            })
+            .collect();
+        files.sort();
+        files
+            .into_iter()
+            .map(|path| {
+                // Binary PGM: "P5", width, height, maxval, one whitespace, pixels.
+                let bytes = std::fs::read(&path).expect("pgm");
+                let mut fields = Vec::new();
+                let mut at = 0;
+                while fields.len() < 4 {
+                    while bytes[at].is_ascii_whitespace() {
+                        at += 1;
+                    }
+                    let start = at;
+                    while !bytes[at].is_ascii_whitespace() {
+                        at += 1;
+                    }
+                    fields.push(String::from_utf8_lossy(&bytes[start..at]).into_owned());
+                }
+                assert_eq!(fields[0], "P5");
+                let width: usize = fields[1].parse().expect("width");
+                let height: usize = fields[2].parse().expect("height");
+                let pixels = bytes[at + 1..].to_vec();
+                assert_eq!(pixels.len(), width * height);
+                (width, height, pixels)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_printed_code_reads_back_as_the_url_at_the_top_of_the_first_page_only() {
+        let mut document = verifactu_document();
+        document.lines = (1..=80)
+            .map(|n| DocumentLine {
+                description: format!("Artículo {n}"),
+                quantity_milli: 1_000,
+                unit_price_minor: 1_000 + n,
+                tax_rate_bp: 2_100,
+                natura: None,
+            })
+            .collect();
+        document.totals = totals(&document.lines, document.currency).expect("totals");
+        let url = document.tax_agency_check.clone().expect("check").url;
+        let dpi = 150;
+        for (layout, name, page_width_mm) in [
+            (DocumentLayout::A4, "a4", 210.0),
+            (DocumentLayout::Receipt80mm, "receipt", 80.0),
+        ] {
+            let pages = greyscale_pages(&render(&document, paid(0), layout), dpi, name);
+            let (width, height, pixels) = &pages[0];
+            let mut image = rqrr::PreparedImage::prepare_from_greyscale(*width, *height, |x, y| {
+                pixels[y * width + x]
+            });
+            let grids = image.detect_grids();
+            assert_eq!(grids.len(), 1, "{layout:?}: one code on the first page");
+            let (meta, text) = grids[0].decode().expect("readable");
+            assert_eq!(text, url, "{layout:?}");
+            assert_eq!(meta.ecc_level, 0, "{layout:?}: level M");
+            // The dark pixels around where the decoder found the code, out to
+            // 4 mm beyond it: the symbol's own edges, since its quiet zone
+            // is blank.
+            let mm = |pixels: usize| pixels as f32 / dpi as f32 * 25.4;
+            let margin = (4.0 / 25.4 * dpi as f32) as i32;
+            let [top_left, _, bottom_right, _] = grids[0].bounds;
+            let (mut left, mut top, mut right, mut bottom) = (usize::MAX, usize::MAX, 0, 0);
+            for y in (top_left.y - margin).max(0) as usize..(bottom_right.y + margin) as usize {
+                for x in (top_left.x - margin).max(0) as usize..(bottom_right.x + margin) as usize {
+                    if pixels[y * width + x] < 128 {
+                        (left, top) = (left.min(x), top.min(y));
+                        (right, bottom) = (right.max(x + 1), bottom.max(y + 1));
+                    }
+                }
+            }
+            let (wide, tall) = (mm(right - left), mm(bottom - top));
+            assert!((wide - 35.0).abs() < 0.4, "{layout:?}: {wide} mm wide");
+            assert!((tall - 35.0).abs() < 0.4, "{layout:?}: {tall} mm tall");
+            let centre = mm(left + right) / 2.0;
+            assert!(
+                (centre - page_width_mm / 2.0).abs() < 0.4,
+                "{layout:?}: centred, at {centre} mm"
+            );
+            assert!(
+                mm(top) < 25.0,
+                "{layout:?}: at the top, {} mm down",
+                mm(top)
+            );
+            for (number, (width, height, pixels)) in pages.iter().enumerate().skip(1) {
+                let mut image =
+                    rqrr::PreparedImage::prepare_from_greyscale(*width, *height, |x, y| {
+                        pixels[y * width + x]
+                    });
+                assert!(
+                    image.detect_grids().is_empty(),
+                    "page {} has no code",
+                    number + 1
+                );
+            }
+            if layout == DocumentLayout::A4 {
+                assert!(pages.len() >= 2, "{} pages", pages.len());
+            }
         }
     }
 }

@@ -4,17 +4,18 @@
 //! sends back, matched to the transmission by the invoice's file name and
 //! SdI's identifier, and told to the merchant and the customer.
 //!
-//! The messages follow the receipts' schema of the "Specifiche tecniche del
-//! Sistema di Interscambio" (`MessaggiTypes_v1.1.xsd`, namespace
-//! `http://www.fatturapa.gov.it/sdi/messaggi/v1.0`) and, for invoices
-//! between private parties, the Agenzia's schema in the namespace
+//! The messages follow SdI's official schema (`invoice/sdi/MessaggiTypes_v1.1.xsd`,
+//! namespace `http://www.fatturapa.gov.it/sdi/messaggi/v1.0`; every official
+//! example in `invoice/sdi/examples/` is read by the tests) and, for invoices
+//! between private parties of SdI's first voluntary flow, the Agenzia's
+//! schema in the namespace
 //! `http://ivaservizi.agenziaentrate.gov.it/docs/xsd/fattura/messaggi/v1.0`,
 //! which names the rejection `RicevutaScarto` and the failed delivery
 //! `RicevutaImpossibilitaRecapito`. The root's children are unqualified in
 //! both, so they are read by their local names. What this reads, and only
 //! that, is required: a file without the invoice's name or SdI's identifier
 //! is not a receipt, whatever else it holds. See `invoice/sdi/README.md` for
-//! where the structure and the test files come from.
+//! what is official and `invoice/sdi/SOURCES.md` for where it comes from.
 
 use serde::{Deserialize, Serialize};
 
@@ -744,6 +745,28 @@ fn receipt_text(receipt: &SdiReceipt, language: Language) -> String {
     }
 }
 
+/// Whether SdI's last word on an invoice is a rejection: of its
+/// transmissions and SdI's messages about them, in the order they happened,
+/// the latest is a notifica di scarto. A later message (a delivery of the
+/// file sent again) or the file sent again ends it; a transmission the PEC
+/// server refused does not, since SdI never received it and its rejection
+/// still stands.
+pub fn rejected_last<'a>(events: impl IntoIterator<Item = &'a SdiEvent>) -> bool {
+    events
+        .into_iter()
+        .filter(|event| !matches!(event, SdiEvent::TransmissionFailed { .. }))
+        .last()
+        .is_some_and(|event| {
+            matches!(
+                event,
+                SdiEvent::Receipt(SdiReceipt {
+                    outcome: Outcome::Rejected { .. },
+                    ..
+                })
+            )
+        })
+}
+
 /// The customer's line for an entry they see ([`SdiEvent::customer_sees`]).
 pub fn customer_text(delivered: bool, language: Language) -> &'static str {
     match (delivered, language) {
@@ -756,104 +779,112 @@ pub fn customer_text(delivered: bool, language: Language) -> &'static str {
     }
 }
 
-/// The documented example messages, in the shape of SdI's own examples
-/// (`IT01234567890_11111_RC_001.xml` and its siblings), for tests here and
-/// in the server. Each is what SdI sends about `IT01234567890_11111.xml.p7m`
-/// unless a name is given.
+/// SdI's own example messages (`invoice/sdi/examples/`, as the Agenzia
+/// publishes them: every one about `IT01234567890_11111.xml.p7m`, SdI's
+/// identifier `111`), and the same messages told about another file, for
+/// tests here and in the server. Only the invoice's name, SdI's identifier
+/// and what a test varies (a rejection's errors, a public body's outcome)
+/// change; everything else, the signature included, is the official file's,
+/// so a sample is valid for the official schema whenever its values are
+/// (SdI's identifier is up to 12 digits there). The signature no longer
+/// matches a changed message; nothing here verifies it.
 pub mod samples {
-    const MESSAGGI: &str = "http://www.fatturapa.gov.it/sdi/messaggi/v1.0";
-    const RICEVUTE: &str = "http://ivaservizi.agenziaentrate.gov.it/docs/xsd/fattura/messaggi/v1.0";
+    pub const DELIVERED: &str = include_str!("../sdi/examples/IT01234567890_11111_RC_001.xml");
+    pub const NOT_DELIVERED: &str = include_str!("../sdi/examples/IT01234567890_11111_MC_001.xml");
+    pub const REJECTED: &str = include_str!("../sdi/examples/IT01234567890_11111_NS_001.xml");
+    pub const PUBLIC_BODY_OUTCOME: &str =
+        include_str!("../sdi/examples/IT01234567890_11111_NE_001.xml");
+    pub const TERMS_ELAPSED: &str = include_str!("../sdi/examples/IT01234567890_11111_DT_001.xml");
+    pub const TRANSMISSION_ATTESTED: &str =
+        include_str!("../sdi/examples/IT01234567890_11111_AT_001.xml");
 
-    fn wrap(root: &str, namespace: &str, body: &str) -> String {
-        format!(
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<?xml-stylesheet type=\"text/xsl\" href=\"{root}_v1.1.xsl\"?>\n<ns3:{root} xmlns:ns3=\"{namespace}\" xmlns:ns2=\"http://www.w3.org/2000/09/xmldsig#\" versione=\"1.0\">\n{body}</ns3:{root}>\n"
-        )
+    /// What every official example is about.
+    pub const EXAMPLE_FILE: &str = "IT01234567890_11111.xml.p7m";
+    pub const EXAMPLE_SDI_ID: &str = "111";
+
+    /// The official example told about `file` and `sdi_id`. The examples
+    /// end their lines with CR LF, as SdI's files do.
+    fn about(example: &str, file: &str, sdi_id: &str) -> String {
+        example
+            .replace(
+                &format!("<IdentificativoSdI>{EXAMPLE_SDI_ID}</IdentificativoSdI>"),
+                &format!("<IdentificativoSdI>{}</IdentificativoSdI>", escape(sdi_id)),
+            )
+            .replace(
+                &format!("<NomeFile>{EXAMPLE_FILE}</NomeFile>"),
+                &format!("<NomeFile>{}</NomeFile>", escape(file)),
+            )
+    }
+
+    fn escape(text: &str) -> String {
+        text.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
     }
 
     /// RC, ricevuta di consegna.
     pub fn delivered(file: &str, sdi_id: &str) -> String {
-        wrap(
-            "RicevutaConsegna",
-            MESSAGGI,
-            &format!(
-                "    <IdentificativoSdI>{sdi_id}</IdentificativoSdI>\n    <NomeFile>{file}</NomeFile>\n    <DataOraRicezione>2014-04-01T12:00:00</DataOraRicezione>\n    <DataOraConsegna>2014-04-01T12:00:00</DataOraConsegna>\n    <Destinatario>\n        <Codice>AAAAAA</Codice>\n        <Descrizione>Pubblica Amministrazione di prova</Descrizione>\n    </Destinatario>\n    <MessageId>123456</MessageId>\n    <Note>Ricevuta di consegna di prova</Note>\n"
-            ),
-        )
+        about(DELIVERED, file, sdi_id)
     }
 
     /// MC, notifica di mancata consegna.
     pub fn not_delivered(file: &str, sdi_id: &str) -> String {
-        wrap(
-            "NotificaMancataConsegna",
-            MESSAGGI,
-            &format!(
-                "    <IdentificativoSdI>{sdi_id}</IdentificativoSdI>\n    <NomeFile>{file}</NomeFile>\n    <DataOraRicezione>2014-04-01T12:00:00</DataOraRicezione>\n    <Descrizione>Mancata consegna di prova</Descrizione>\n    <MessageId>123457</MessageId>\n    <Note>Notifica di mancata consegna di prova</Note>\n"
-            ),
-        )
+        about(NOT_DELIVERED, file, sdi_id)
     }
 
-    /// NS, notifica di scarto, with SdI's errors `(code, description)`.
+    /// NS, notifica di scarto, with SdI's errors `(code, description)` in
+    /// place of the example's one (00100, "Certificato di firma scaduto").
     pub fn rejected(file: &str, sdi_id: &str, errors: &[(&str, &str)]) -> String {
+        let example = about(REJECTED, file, sdi_id);
+        let (before, rest) = example
+            .split_once("<ListaErrori>")
+            .expect("the official NS example has a ListaErrori");
+        let (_, after) = rest
+            .split_once("</ListaErrori>")
+            .expect("the official NS example closes its ListaErrori");
         let errors: String = errors
             .iter()
             .map(|(code, description)| {
                 format!(
-                    "        <Errore>\n            <Codice>{code}</Codice>\n            <Descrizione>{description}</Descrizione>\n        </Errore>\n"
+                    "\r\n    <Errore>\r\n      <Codice>{}</Codice>\r\n      <Descrizione>{}</Descrizione>\r\n    </Errore>",
+                    escape(code),
+                    escape(description)
                 )
             })
             .collect();
-        wrap(
-            "NotificaScarto",
-            MESSAGGI,
-            &format!(
-                "    <IdentificativoSdI>{sdi_id}</IdentificativoSdI>\n    <NomeFile>{file}</NomeFile>\n    <DataOraRicezione>2014-04-01T12:00:00</DataOraRicezione>\n    <ListaErrori>\n{errors}    </ListaErrori>\n    <MessageId>123458</MessageId>\n    <Note>Notifica di scarto di prova</Note>\n"
-            ),
-        )
+        format!("{before}<ListaErrori>{errors}\r\n  </ListaErrori>{after}")
     }
 
     /// NS as the Agenzia's schema for invoices between private parties
-    /// names it (`RicevutaScarto`), with a suggestion for each error.
+    /// (`MessaggiFatturaTypes_v1.0.xsd`) names it, `RicevutaScarto`, with
+    /// the file's hash and a suggestion for each error. No official example
+    /// of it is kept (see `invoice/sdi/SOURCES.md`); this one is written
+    /// from that schema's elements.
     pub fn rejected_between_private_parties(file: &str, sdi_id: &str) -> String {
-        wrap(
-            "RicevutaScarto",
-            RICEVUTE,
-            &format!(
-                "    <IdentificativoSdI>{sdi_id}</IdentificativoSdI>\n    <NomeFile>{file}</NomeFile>\n    <Hash>2c1f3a240a056d9537a8608fed310812ef7b1b7a410d0152f5c9c9e93486ae44</Hash>\n    <DataOraRicezione>2024-03-01T10:15:30.000+01:00</DataOraRicezione>\n    <ListaErrori>\n        <Errore>\n            <Codice>00311</Codice>\n            <Descrizione>1.1.4 &lt;CodiceDestinatario&gt; non valido</Descrizione>\n            <Suggerimento>Verificare il codice destinatario</Suggerimento>\n        </Errore>\n    </ListaErrori>\n    <MessageId>123459</MessageId>\n"
-            ),
+        format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ns3:RicevutaScarto xmlns:ns3=\"http://ivaservizi.agenziaentrate.gov.it/docs/xsd/fattura/messaggi/v1.0\" xmlns:ns2=\"http://www.w3.org/2000/09/xmldsig#\" versione=\"1.0\">\n    <IdentificativoSdI>{}</IdentificativoSdI>\n    <NomeFile>{}</NomeFile>\n    <Hash>2c1f3a240a056d9537a8608fed310812ef7b1b7a410d0152f5c9c9e93486ae44</Hash>\n    <DataOraRicezione>2024-03-01T10:15:30.000+01:00</DataOraRicezione>\n    <ListaErrori>\n        <Errore>\n            <Codice>00311</Codice>\n            <Descrizione>1.1.4 &lt;CodiceDestinatario&gt; non valido</Descrizione>\n            <Suggerimento>Verificare il codice destinatario</Suggerimento>\n        </Errore>\n    </ListaErrori>\n    <MessageId>123459</MessageId>\n</ns3:RicevutaScarto>\n",
+            escape(sdi_id),
+            escape(file)
         )
     }
 
-    /// NE, notifica esito: `EC01` accepted, `EC02` refused.
+    /// NE, notifica esito: `EC01` accepted, `EC02` refused, in place of the
+    /// example's `EC01`.
     pub fn public_body_outcome(file: &str, sdi_id: &str, esito: &str) -> String {
-        wrap(
-            "NotificaEsito",
-            MESSAGGI,
-            &format!(
-                "    <IdentificativoSdI>{sdi_id}</IdentificativoSdI>\n    <NomeFile>{file}</NomeFile>\n    <EsitoCommittente>\n        <IdentificativoSdI>{sdi_id}</IdentificativoSdI>\n        <Esito>{esito}</Esito>\n        <Descrizione>Esito di prova</Descrizione>\n        <MessageIdCommittente>654321</MessageIdCommittente>\n    </EsitoCommittente>\n    <MessageId>123460</MessageId>\n    <Note>Notifica esito di prova</Note>\n"
-            ),
+        about(PUBLIC_BODY_OUTCOME, file, sdi_id).replace(
+            "<Esito>EC01</Esito>",
+            &format!("<Esito>{}</Esito>", escape(esito)),
         )
     }
 
     /// DT, notifica di decorrenza termini.
     pub fn terms_elapsed(file: &str, sdi_id: &str) -> String {
-        wrap(
-            "NotificaDecorrenzaTermini",
-            MESSAGGI,
-            &format!(
-                "    <IdentificativoSdI>{sdi_id}</IdentificativoSdI>\n    <NomeFile>{file}</NomeFile>\n    <Descrizione>Decorrenza termini di prova</Descrizione>\n    <MessageId>123461</MessageId>\n    <Note>Notifica di decorrenza termini di prova</Note>\n"
-            ),
-        )
+        about(TERMS_ELAPSED, file, sdi_id)
     }
 
     /// AT, attestazione di avvenuta trasmissione con impossibilità di recapito.
     pub fn transmission_attested(file: &str, sdi_id: &str) -> String {
-        wrap(
-            "AttestazioneTrasmissioneFattura",
-            MESSAGGI,
-            &format!(
-                "    <IdentificativoSdI>{sdi_id}</IdentificativoSdI>\n    <NomeFile>{file}</NomeFile>\n    <DataOraRicezione>2014-04-01T12:00:00</DataOraRicezione>\n    <Destinatario>\n        <Codice>AAAAAA</Codice>\n        <Descrizione>Pubblica Amministrazione di prova</Descrizione>\n    </Destinatario>\n    <MessageId>123462</MessageId>\n    <Note>Attestazione Trasmissione Fattura di prova</Note>\n    <HashFileOriginale>2c1f3a240a056d9537a8608fed310812ef7b1b7a410d0152f5c9c9e93486ae44</HashFileOriginale>\n"
-            ),
-        )
+        about(TRANSMISSION_ATTESTED, file, sdi_id)
     }
 
     /// The message's own file name: `IT01234567890_11111_RC_001.xml`.
@@ -882,12 +913,12 @@ mod tests {
         assert_eq!(receipt.sdi_id, "111");
         assert_eq!(receipt.invoice_file.base(), "IT01234567890_11111");
         assert!(receipt.invoice_file.signed());
-        assert_eq!(receipt.received_at.as_deref(), Some("2014-04-01T12:00:00"));
+        assert_eq!(receipt.received_at.as_deref(), Some("2013-06-06T12:00:00Z"));
         assert_eq!(receipt.message_id.as_deref(), Some("123456"));
         assert_eq!(
             receipt.outcome,
             Outcome::Delivered {
-                delivered_at: "2014-04-01T12:00:00".into()
+                delivered_at: "2013-06-06T12:01:00Z".into()
             }
         );
     }
@@ -971,7 +1002,7 @@ mod tests {
             refused.outcome,
             Outcome::PublicBody {
                 accepted: false,
-                description: Some("Esito di prova".into())
+                description: Some("Notifica di esempio".into())
             }
         );
         assert_eq!(
@@ -1028,7 +1059,7 @@ mod tests {
             })
         ));
         let bad_date = delivered(FILE, "1").replace(
-            "<DataOraConsegna>2014-04-01T12:00:00",
+            "<DataOraConsegna>2013-06-06T12:01:00Z",
             "<DataOraConsegna>yesterday",
         );
         assert!(matches!(
@@ -1173,6 +1204,39 @@ mod tests {
             customer_text(true, Language::En),
             "Electronic invoice delivered through SdI"
         );
+    }
+
+    #[test]
+    fn a_rejection_stands_until_the_file_is_sent_again_or_sdi_says_something_later() {
+        let receipt = |xml: String| SdiEvent::Receipt(parse(&xml).expect("message"));
+        let sent = |file: &str| SdiEvent::Transmitted {
+            file_name: file.into(),
+            reply: "250 OK".into(),
+        };
+        let refused = SdiEvent::TransmissionFailed {
+            file_name: "IT01234567890_11112.xml".into(),
+            reply: "554 refused".into(),
+        };
+        let rejection = receipt(rejected(FILE, "1", &[("00404", "Fattura duplicata")]));
+        assert!(!rejected_last(&[]));
+        assert!(!rejected_last(&[sent(FILE)]));
+        assert!(rejected_last(&[sent(FILE), rejection.clone()]));
+        assert!(
+            rejected_last(&[sent(FILE), rejection.clone(), refused.clone()]),
+            "a file SdI never received changes nothing"
+        );
+        assert!(!rejected_last(&[
+            sent(FILE),
+            rejection.clone(),
+            sent("IT01234567890_11112.xml")
+        ]));
+        assert!(!rejected_last(&[
+            sent(FILE),
+            rejection.clone(),
+            sent("IT01234567890_11112.xml"),
+            receipt(delivered("IT01234567890_11112.xml", "2")),
+        ]));
+        assert!(!rejected_last(&[sent(FILE), receipt(delivered(FILE, "1"))]));
     }
 
     #[test]

@@ -112,6 +112,51 @@ impl InvoiceStatus {
     }
 }
 
+/// The status the merchant reads on the invoice's page: its status, or
+/// "Rejected by SdI" while SdI's last word on an issued invoice is a
+/// rejection ([`crate::sdi::rejected_last`]): the legal invoice does not
+/// exist until it is sent again. A void or wholly credited invoice reads as
+/// such, it has been dealt with. The customer's page shows the
+/// [`InvoiceStatus`], never this.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MerchantStatus {
+    Status(InvoiceStatus),
+    RejectedBySdi,
+}
+
+impl MerchantStatus {
+    pub fn new(status: InvoiceStatus, rejected_by_sdi: bool) -> Self {
+        match status {
+            InvoiceStatus::Issued
+            | InvoiceStatus::PartiallyPaid
+            | InvoiceStatus::Paid
+            | InvoiceStatus::Overdue
+                if rejected_by_sdi =>
+            {
+                MerchantStatus::RejectedBySdi
+            }
+            status => MerchantStatus::Status(status),
+        }
+    }
+
+    /// The pill's class: the status's code, or `sdi_rejected`.
+    pub fn code(self) -> &'static str {
+        match self {
+            MerchantStatus::Status(status) => status.code(),
+            MerchantStatus::RejectedBySdi => "sdi_rejected",
+        }
+    }
+
+    pub fn label(self, language: Language) -> &'static str {
+        match (self, language) {
+            (MerchantStatus::Status(status), _) => status.label(language),
+            (MerchantStatus::RejectedBySdi, Language::It) => "Scartata dallo SdI",
+            (MerchantStatus::RejectedBySdi, Language::Es) => "Rechazada por el SdI",
+            (MerchantStatus::RejectedBySdi, Language::En) => "Rejected by SdI",
+        }
+    }
+}
+
 /// What is left to pay; never negative.
 pub fn amount_due(total_minor: i64, paid_minor: i64) -> i64 {
     total_minor.saturating_sub(paid_minor).max(0)
@@ -156,6 +201,43 @@ mod tests {
 
     fn date(text: &str) -> Date {
         Date::parse(text).expect("date")
+    }
+
+    #[test]
+    fn a_rejection_by_sdi_is_what_the_merchant_reads_until_the_invoice_is_void_or_credited() {
+        for status in [
+            InvoiceStatus::Issued,
+            InvoiceStatus::PartiallyPaid,
+            InvoiceStatus::Paid,
+            InvoiceStatus::Overdue,
+        ] {
+            assert_eq!(
+                MerchantStatus::new(status, true),
+                MerchantStatus::RejectedBySdi
+            );
+            assert_eq!(
+                MerchantStatus::new(status, false),
+                MerchantStatus::Status(status)
+            );
+        }
+        for status in [
+            InvoiceStatus::Draft,
+            InvoiceStatus::Void,
+            InvoiceStatus::Credited,
+        ] {
+            assert_eq!(
+                MerchantStatus::new(status, true),
+                MerchantStatus::Status(status)
+            );
+        }
+        let rejected = MerchantStatus::RejectedBySdi;
+        assert_eq!(rejected.code(), "sdi_rejected");
+        assert_eq!(rejected.label(Language::En), "Rejected by SdI");
+        assert_eq!(rejected.label(Language::It), "Scartata dallo SdI");
+        assert_eq!(rejected.label(Language::Es), "Rechazada por el SdI");
+        assert!(InvoiceStatus::ALL
+            .iter()
+            .all(|status| status.code() != rejected.code()));
     }
 
     #[test]

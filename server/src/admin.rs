@@ -358,6 +358,11 @@ impl AdminBackend for Services {
         let customer = customers::get(&self.db, organisation, invoice.customer_id).await?;
         let payments = invoices::payments(&self.db, organisation, id, invoice.currency).await?;
         let history = invoices::history(&self.db, organisation, id).await?;
+        let rejected_by_sdi =
+            invoice::sdi::rejected_last(history.iter().filter_map(|entry| match &entry.event {
+                HistoryEvent::Sdi(event) => Some(event),
+                _ => None,
+            }));
         let (email, sends) = invoices::email_state(&self.db, organisation, id).await?;
         let credit_notes = credit_notes::for_invoice(&self.db, organisation, id).await?;
         let corrects = credit_notes::corrected(&self.db, organisation, id).await?;
@@ -383,6 +388,10 @@ impl AdminBackend for Services {
             id,
             lifecycle: invoice.lifecycle,
             status: invoice.status(today()),
+            merchant_status: invoice::status::MerchantStatus::new(
+                invoice.status(today()),
+                rejected_by_sdi,
+            ),
             number: invoice.number.clone(),
             store_name: store.name,
             customer_name: invoice.customer_name.clone(),

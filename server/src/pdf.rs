@@ -167,6 +167,7 @@ mod tests {
             notes: String::new(),
             legal_channel: None,
             corrects: None,
+            tax_agency_check: None,
         }
     }
 

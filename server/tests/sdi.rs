@@ -16,6 +16,7 @@ use invoice::history::HistoryEvent;
 use invoice::pec::PecMailboxInput;
 use invoice::sdi::samples::{delivered, message_file_name, not_delivered, rejected, terms_elapsed};
 use invoice::sdi::SdiEvent;
+use invoice::status::{InvoiceStatus, Lifecycle, MerchantStatus};
 use invoice::Language;
 use server::db::now_ms;
 use server::sdi::queue_transmission;
@@ -665,6 +666,107 @@ async fn an_invoice_issued_before_the_mailbox_is_sent_by_hand_once() {
                 .await
                 .expect("invoice")
                 .transmitted
+        );
+    }
+}
+
+/// The merchant's invoice page reads "Rejected by SdI" while SdI's last
+/// word on the invoice is a rejection; sending the file again ends it, and
+/// the customer's page never shows it.
+#[tokio::test]
+async fn a_rejected_invoice_reads_rejected_by_sdi_to_the_merchant_until_it_is_sent_again() {
+    for db in databases().await {
+        let world = World::new(db).await;
+        let dovecot = with_mailbox(&world).await;
+        let id = world.issued().await;
+        let (_, file) = transmit(&world, id, "00001").await;
+        deliver(&world.services).await;
+        world.send(id, "courtesy").await;
+        deliver(&world.services).await;
+        let key = world.edge.publications()[0].invoice_key.clone();
+        let merchant_reads = || async {
+            world
+                .services
+                .get_invoice(world.user(), id)
+                .await
+                .expect("invoice")
+                .merchant_status
+        };
+        let issued = MerchantStatus::Status(InvoiceStatus::Issued);
+        assert_eq!(merchant_reads().await, issued);
+
+        let arrives = |name: String, xml: String, at: i64| {
+            let dovecot = &dovecot;
+            let world = &world;
+            async move {
+                dovecot
+                    .append(PEC_USER, PEC_PASSWORD, &pec_envelope(&name, &xml))
+                    .await;
+                let outcomes = world.services.read_mailboxes(at).await.expect("read");
+                let read = outcomes[0].1.clone().expect("the mailbox was read");
+                assert_eq!(read.matched, 1, "{name}");
+            }
+        };
+        arrives(
+            message_file_name(&file, "NS", "001"),
+            rejected(
+                &file,
+                "5101",
+                &[("00311", "1.1.4 CodiceDestinatario non valido")],
+            ),
+            now_ms(),
+        )
+        .await;
+        assert_eq!(merchant_reads().await, MerchantStatus::RejectedBySdi);
+        let detail = world
+            .services
+            .get_invoice(world.user(), id)
+            .await
+            .expect("invoice");
+        assert_eq!(
+            detail.status,
+            InvoiceStatus::Issued,
+            "the status itself is unchanged"
+        );
+        assert_eq!(
+            detail.merchant_status.label(Language::En),
+            "Rejected by SdI"
+        );
+        world
+            .services
+            .publish_changed_states()
+            .await
+            .expect("published");
+        let customer = world.edge.latest_state(&key).expect("a state");
+        assert_eq!(customer.lifecycle, Lifecycle::Issued);
+        assert!(
+            customer
+                .history
+                .iter()
+                .all(|event| !matches!(event.kind, PublicEventKind::ElectronicInvoice { .. })),
+            "a rejection is the merchant's alone"
+        );
+
+        // Corrected and sent again under a new file name: the rejection no
+        // longer stands, and SdI's delivery of the new file keeps it so.
+        let (_, again) = transmit(&world, id, "00002").await;
+        deliver(&world.services).await;
+        assert_eq!(merchant_reads().await, issued);
+        arrives(
+            message_file_name(&again, "RC", "001"),
+            delivered(&again, "5102"),
+            now_ms() + 61_000,
+        )
+        .await;
+        assert_eq!(merchant_reads().await, issued);
+        assert_eq!(
+            kinds(&sdi_history(&world, id).await),
+            [
+                "sdi_transmitted",
+                "sdi_rejected",
+                "sdi_transmitted",
+                "sdi_delivered"
+            ]
         );
     }
 }

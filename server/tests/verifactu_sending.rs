@@ -17,7 +17,9 @@ use server::db::{now_ms, Db};
 use server::verifactu::certificate::CertificateUpload;
 use server::verifactu::sender::SendOutcome;
 use server::verifactu::VerifactuError;
-use support::aeat::{answer_payload, xsd, AeatStandIn, Availability, Issued, TestPki};
+use support::aeat::{
+    answer_payload, AeatStandIn, Availability, Issued, TestPki, RESPUESTA_SUMINISTRO, SUMINISTRO_LR,
+};
 use support::records::{stored_xml, KeptChain, CUSTOMER_NIF, SELLER_NIF};
 use support::World;
 
@@ -793,10 +795,12 @@ async fn the_stand_ins_answers_are_valid_against_the_aeats_response_schema() {
     assert_eq!(received.len(), 3);
     for request in &received[..2] {
         let payload = answer_payload(&request.answer).expect("a SOAP body");
-        xsd::validate_verifactu("RespuestaSuministro.xsd", "answer.xml", &payload)
+        RESPUESTA_SUMINISTRO
+            .validate("answer.xml", &payload)
             .unwrap_or_else(|complaint| panic!("{complaint}\n{payload}"));
         let body = answer_payload(&request.body).expect("the request's body");
-        xsd::validate_verifactu("SuministroLR.xsd", "request.xml", &body)
+        SUMINISTRO_LR
+            .validate("request.xml", &body)
             .unwrap_or_else(|complaint| panic!("{complaint}\n{body}"));
     }
     let states: Vec<SubmissionState> = received[..2]

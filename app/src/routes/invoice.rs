@@ -496,7 +496,7 @@ fn IssuedInvoice(
     provide_store_time_zone(detail.time_zone);
     let id = detail.id;
     let number = detail.number.clone().unwrap_or_default();
-    let status = detail.status;
+    let status = detail.merchant_status;
     let currency = detail.total.currency;
     let (total, paid, due) = (detail.total, detail.paid, detail.amount_due);
     let is_void = detail.lifecycle == Lifecycle::Void;

@@ -1,9 +1,12 @@
-//! The official schemas Invio's XML must satisfy and a real validator for
+//! The official schemas kept in the repository and a real validator for
 //! them, shared by the schema tests, the benchmark and the server's
-//! stand-in for the AEAT: `xmllint` from
-//! Debian's libxml2-utils, with the W3C signature schema that the official
-//! schemas import by an absolute http URL resolved to the local copy
-//! through an XML catalog, never the network.
+//! stand-in for the AEAT: `xmllint` from Debian's libxml2-utils, with the
+//! W3C signature schema each official schema imports resolved to a local
+//! copy through an XML catalog, never the network. FatturaPA's and the
+//! AEAT's schemas import it by an absolute http URL; SdI's messages schema
+//! from the file beside it, `invoice/sdi/xmldsig-core-schema.xsd`, which is
+//! not kept twice: the catalog answers that path with `invoice/fatturapa/`'s
+//! copy.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -17,6 +20,7 @@ pub struct Schema {
     /// Its folder, under the invoice crate.
     pub folder: &'static str,
     pub file: &'static str,
+    /// The signature schema's copy, from the folder.
     pub signature_file: &'static str,
     /// The URL the schema imports the signature schema from.
     pub signature_url: &'static str,
@@ -30,19 +34,36 @@ pub const FATTURAPA: Schema = Schema {
     signature_url: "http://www.w3.org/TR/2002/REC-xmldsig-core-20020212/xmldsig-core-schema.xsd",
 };
 
+/// SdI's messages (`invoice/sdi/`), importing the signature schema from
+/// beside itself, answered with FatturaPA's copy.
+pub const SDI_MESSAGES: Schema = Schema {
+    folder: "sdi",
+    file: MESSAGES_SCHEMA,
+    signature_file: "../fatturapa/xmldsig-core-schema.xsd",
+    signature_url: "http://www.w3.org/TR/2002/REC-xmldsig-core-20020212/xmldsig-core-schema.xsd",
+};
+
 pub const SCHEMA: &str = "Schema_VFPR12_v1.2.3.xsd";
 pub const SCHEMA_SHA256: &str = "152944f6eef9f5d69ef6e955ee173b32142b00a8c1c5222fc97dfab5910e8a8c";
 pub const SIGNATURE_SCHEMA: &str = "xmldsig-core-schema.xsd";
 pub const SIGNATURE_SCHEMA_SHA256: &str =
     "35cf8197da812c85e40d57891b35c94187569ed474a2dac813ce5090dafcd35c";
+pub const MESSAGES_SCHEMA: &str = "MessaggiTypes_v1.1.xsd";
+pub const MESSAGES_SCHEMA_SHA256: &str =
+    "6885c70b10593a42a1278fd4bb90386fa47b6c62a8557b80c71a1a0bf215ea6d";
 
-/// FatturaPA's folder.
+/// `invoice/fatturapa/`: the FatturaPA schema and the signature schema.
 pub fn schemas() -> PathBuf {
     FATTURAPA.folder()
 }
 
+/// `invoice/sdi/`: SdI's messages schema and its example messages.
+pub fn sdi() -> PathBuf {
+    SDI_MESSAGES.folder()
+}
+
 pub fn sha256(path: &Path) -> String {
-    let bytes = std::fs::read(path).expect("schema file");
+    let bytes = std::fs::read(path).expect("official file");
     Sha256::digest(bytes)
         .iter()
         .map(|byte| format!("{byte:02x}"))
@@ -54,13 +75,20 @@ pub fn validate(name: &str, xml: &str) -> Result<(), String> {
     FATTURAPA.validate(name, xml)
 }
 
+/// The validator's verdict on one of SdI's messages: Ok, or its complaints.
+pub fn validate_message(name: &str, xml: &str) -> Result<(), String> {
+    SDI_MESSAGES.validate(name, xml)
+}
+
 impl Schema {
     /// The folder under the invoice crate, whichever crate of the
     /// workspace includes this file (the server's tests do too).
     pub fn folder(&self) -> PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR"))
+        let folder = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("../invoice")
-            .join(self.folder)
+            .join(self.folder);
+        // Without `..`: the catalog's paths must be the ones xmllint resolves.
+        std::fs::canonicalize(&folder).unwrap_or(folder)
     }
 
     /// The validator's verdict on `xml`: Ok, or its complaints.
@@ -75,6 +103,7 @@ impl Schema {
         std::fs::create_dir_all(&dir).expect("temp dir");
         let catalog = dir.join("catalog.xml");
         let signature = self.folder().join(self.signature_file);
+        let beside = self.folder().join(SIGNATURE_SCHEMA);
         std::fs::write(
             &catalog,
             format!(
@@ -82,10 +111,13 @@ impl Schema {
 <catalog xmlns="urn:oasis:names:tc:entity:xmlns:xml:catalog">
   <system systemId="{url}" uri="file://{path}"/>
   <uri name="{url}" uri="file://{path}"/>
+  <system systemId="{beside}" uri="file://{path}"/>
+  <uri name="{beside}" uri="file://{path}"/>
 </catalog>
 "#,
                 url = self.signature_url,
                 path = signature.display(),
+                beside = beside.display(),
             ),
         )
         .expect("catalog");

@@ -44,6 +44,19 @@ use tokio_rustls::TlsAcceptor;
 #[path = "../../../invoice/tests/support/xsd.rs"]
 pub mod xsd;
 
+/// The AEAT's schema of a request's body (`invoice/verifactu/xsd/`).
+pub const SUMINISTRO_LR: xsd::Schema = xsd::Schema {
+    folder: "verifactu/xsd",
+    file: "SuministroLR.xsd",
+    signature_file: "xmldsig-core-schema.xsd",
+    signature_url: "http://www.w3.org/TR/xmldsig-core/xmldsig-core-schema.xsd",
+};
+/// The AEAT's schema of its answer's body.
+pub const RESPUESTA_SUMINISTRO: xsd::Schema = xsd::Schema {
+    file: "RespuestaSuministro.xsd",
+    ..SUMINISTRO_LR
+};
+
 /// The service's path, as the WSDL's `soap:address` has it.
 pub const SERVICE_PATH: &str = "/wlpl/TIKE-CONT/ws/SistemaFacturacion/VerifactuSOAP";
 /// Recipients the stand-in's census does not know: their records are rejected.
