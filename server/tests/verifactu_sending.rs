@@ -202,6 +202,104 @@ async fn records_reach_the_aeat_in_order_with_a_valid_chain_and_their_answers_re
 }
 
 #[tokio::test]
+async fn a_spanish_stores_invoice_credit_note_and_void_reach_the_aeat_and_its_answers_their_histories(
+) {
+    for db in support::databases().await {
+        let aeat = AeatStandIn::start().await;
+        let (url, roots) = (aeat.url.clone(), aeat.pki.ca_pem());
+        let world = World::configured(db.clone(), "ruiz@taller.es", move |config| {
+            config.verifactu.endpoint = url;
+            config.verifactu.root_certificates = roots;
+        })
+        .await;
+        world.make_spanish().await;
+        let file = aeat
+            .pki
+            .merchant(support::SPANISH_STORE_NIF, "TALLERES RUIZ S.L.", (2099, 1, 1))
+            .pkcs12(P12_PASSWORD);
+        world
+            .services
+            .upload_verifactu_certificate(
+                world.user(),
+                world.merchant.store_id,
+                CertificateUpload::Pkcs12 {
+                    file: &file,
+                    password: P12_PASSWORD,
+                },
+            )
+            .await
+            .expect("certificate");
+        let invoice = world.issued().await;
+        let note = world
+            .services
+            .issue_credit_note(
+                world.user(),
+                invoice,
+                invoice::credit_note::CreditNoteInput {
+                    scope: invoice::credit_note::WHOLE.into(),
+                    quantities: Vec::new(),
+                    reason: "Devolución".into(),
+                },
+            )
+            .await
+            .expect("credit note");
+        let voided = world.issued().await;
+        world
+            .services
+            .void_invoice(world.user(), voided)
+            .await
+            .expect("voided");
+
+        let outcomes = world.services.send_to_aeat(now_ms()).await.expect("a round");
+        assert!(
+            matches!(&outcomes[..], [(_, SendOutcome::Answered { records: 4 })]),
+            "{outcomes:?}"
+        );
+        let operations: Vec<String> = aeat.records().into_iter().map(|r| r.operation).collect();
+        assert_eq!(operations, ["Alta", "Alta", "Alta", "Anulacion"]);
+        let sent: Vec<String> = aeat.records().into_iter().map(|record| record.xml).collect();
+        assert_eq!(verify_chain(&sent), Ok(4), "the chain the AEAT received holds");
+
+        let aeat_entries = |id: i64| {
+            let services = world.services.clone();
+            let user = world.user().clone();
+            async move {
+                services
+                    .get_invoice(&user, id)
+                    .await
+                    .expect("the document")
+                    .history
+                    .into_iter()
+                    .filter_map(|entry| match entry.event {
+                        HistoryEvent::Aeat(aeat) => Some(aeat.merchant_text(Language::En)),
+                        _ => None,
+                    })
+                    .collect::<Vec<String>>()
+            }
+        };
+        let csv = "A-00000000000000000001";
+        assert_eq!(
+            aeat_entries(invoice).await,
+            [format!("Registered at the AEAT (CSV {csv})")]
+        );
+        assert_eq!(
+            aeat_entries(note).await,
+            [format!("Registered at the AEAT (CSV {csv})")],
+            "the credit note's own history"
+        );
+        let mut voided_entries = aeat_entries(voided).await;
+        voided_entries.sort();
+        assert_eq!(
+            voided_entries,
+            [
+                format!("Registered at the AEAT (CSV {csv})"),
+                format!("Registered at the AEAT (cancellation) (CSV {csv})"),
+            ]
+        );
+    }
+}
+
+#[tokio::test]
 async fn the_next_send_waits_the_time_the_aeats_last_answer_gave() {
     for db in support::databases().await {
         let aeat = AeatStandIn::start().await;

@@ -104,6 +104,7 @@ pub fn document(number: &str, issue_date: Date, lines: Vec<DocumentLine>) -> Pub
         notes: String::new(),
         legal_channel: None,
         corrects: None,
+        tax_agency_check: None,
     }
 }
 

@@ -120,6 +120,7 @@ impl KeptChain {
             notes: String::new(),
             legal_channel: None,
             corrects: None,
+            tax_agency_check: None,
         };
         let recipient = Recipient {
             name: "Cliente S.A.".into(),
