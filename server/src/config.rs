@@ -5,6 +5,7 @@ use std::net::IpAddr;
 use invoice::link::{KeyRing, KeyRingError};
 use invoice::organisation::OrganisationId;
 use invoice::qr::AeatEnvironment;
+use invoice::spain::Nif;
 use invoice::verifactu::SistemaInformatico;
 
 #[derive(Debug, thiserror::Error)]
@@ -25,6 +26,8 @@ pub enum ConfigError {
     HashingConcurrency,
     #[error("VERIFACTU_ENVIRONMENT must be test or production")]
     VerifactuEnvironment,
+    #[error("VERIFACTU_PRODUCER_NIF is not a Spanish NIF")]
+    VerifactuProducerNif,
     #[error("VERIFACTU_ENDPOINT must be an https:// URL")]
     VerifactuEndpoint,
     #[error("VERIFACTU_ROOT_CERTIFICATES: cannot read {0}")]
@@ -124,7 +127,8 @@ pub struct VerifactuSettings {
     /// Who produces the billing system as its records declare it
     /// (`SistemaInformatico/NombreRazon` and `NIF`): the operator's own.
     pub producer_name: String,
-    pub producer_nif: String,
+    /// None until the operator sets it: Spanish stores cannot issue then.
+    pub producer_nif: Option<Nif>,
     /// The AEAT's VERI*FACTU service the records are sent to: by default
     /// the environment's ordinary port (`VERIFACTU_ENDPOINT` names another,
     /// e.g. the "Sello" port for a seal certificate, or a stand-in).
@@ -142,15 +146,15 @@ pub const VERIFACTU_SYSTEM_ID: &str = "IV";
 
 impl VerifactuSettings {
     /// The system that makes an organisation's records: each organisation
-    /// is an installation of its own.
+    /// is an installation of its own. None without the producer's NIF.
     pub fn system(
         &self,
         organisation: OrganisationId,
         multiple_taxpayers: bool,
-    ) -> SistemaInformatico {
-        SistemaInformatico {
+    ) -> Option<SistemaInformatico> {
+        Some(SistemaInformatico {
             producer_name: self.producer_name.clone(),
-            producer_nif: self.producer_nif.clone(),
+            producer_nif: self.producer_nif.clone()?,
             system_name: VERIFACTU_SYSTEM_NAME.into(),
             system_id: VERIFACTU_SYSTEM_ID.into(),
             version: env!("CARGO_PKG_VERSION").into(),
@@ -158,7 +162,7 @@ impl VerifactuSettings {
             only_verifactu: true,
             multiple_taxpayers_possible: true,
             multiple_taxpayers,
-        }
+        })
     }
 }
 
@@ -247,7 +251,9 @@ impl Config {
                 VerifactuSettings {
                     environment,
                     producer_name: var("VERIFACTU_PRODUCER_NAME").unwrap_or_default(),
-                    producer_nif: var("VERIFACTU_PRODUCER_NIF").unwrap_or_default(),
+                    producer_nif: var("VERIFACTU_PRODUCER_NIF")
+                        .map(|text| Nif::parse(&text).map_err(|_| ConfigError::VerifactuProducerNif))
+                        .transpose()?,
                     endpoint: match var("VERIFACTU_ENDPOINT") {
                         None => default_verifactu_endpoint(environment).to_owned(),
                         Some(url) if url.trim().starts_with("https://") => url.trim().to_owned(),

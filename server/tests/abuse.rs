@@ -29,8 +29,8 @@ mod sdi;
 mod sending;
 #[path = "abuse/verifactu.rs"]
 mod verifactu;
-#[path = "abuse/verifactu_certificate.rs"]
-mod verifactu_certificate;
+#[path = "abuse/verifactu_chains.rs"]
+mod verifactu_chains;
 
 use app::api::{AdminBackend, AdminError};
 use axum::body::Body;

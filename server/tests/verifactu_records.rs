@@ -5,7 +5,7 @@
 //! record the AEAT would refuse is not kept and gives its number back; and
 //! the verification command names the first record altered behind the
 //! database's back. (A stranger claiming the merchant's NIF:
-//! `abuse/verifactu.rs`.)
+//! `abuse/verifactu_chains.rs`.)
 
 mod support;
 
@@ -387,14 +387,25 @@ async fn a_record_the_aeat_would_refuse_is_not_kept_and_gives_its_number_back() 
             refusal(world.services.issue_invoice(user, large, 1).await, "lines"),
             Problem::Verifactu(AeatRule::SimplifiedOverLimit)
         );
+        // A server whose operator did not say who produces the billing
+        // system cannot make records: the merchant is told to ask them.
+        let mut unconfigured =
+            support::services(world.db.clone(), "http://127.0.0.1:9", world.sink.port);
+        unconfigured.config.verifactu.producer_nif = None;
+        world
+            .configure_customer(|customer| customer.tax_id = "12345678Z".into())
+            .await;
+        assert_eq!(
+            refusal(unconfigured.issue_invoice(user, id, 1).await, "store_id"),
+            Problem::Verifactu(AeatRule::SistemaInformatico {
+                element: "NIF".into()
+            })
+        );
         assert!(chains(&world.db, Some(user.organisation))
             .await
             .expect("chains")
             .is_empty());
 
-        world
-            .configure_customer(|customer| customer.tax_id = "12345678Z".into())
-            .await;
         world
             .services
             .issue_invoice(user, id, 1)

@@ -19,10 +19,10 @@ use invoice::history::HistoryEvent;
 use invoice::organisation::OrganisationId;
 use invoice::problem::Problem;
 use invoice::qr::{verification_url, TaxAgencyCheck};
-use invoice::spain::{recipient_id, RecipientId, SpanishSeller};
+use invoice::spain::{recipient_id, Nif, SpanishSeller};
 use invoice::verifactu::{
-    parse_record, AeatRule, AltaInput, AnulacionInput, ChainLink, InvoiceType, Issuer, Recipient,
-    Record, RecordKind, RegistroAlta, RegistroAnulacion, VerifactuEvent,
+    parse_record, AeatRule, AltaInput, AnulacionInput, ChainLink, InvoiceType, Recipient, Record,
+    RecordKind, RegistroAlta, RegistroAnulacion, SistemaInformatico, VerifactuEvent,
 };
 use invoice::Money;
 use sqlx::any::AnyRow;
@@ -136,20 +136,13 @@ pub async fn keep_alta(
             (invoice_type, recipient)
         }
     };
-    let issuer = Issuer {
-        nif: of.seller.nif.as_str().to_owned(),
-        name: of.seller.legal_name.clone(),
-    };
-    let chain = lock_chain(tx, engine, of.organisation, &issuer.nif, now_ms).await?;
+    let system = system(tx, settings, of.organisation, &of.seller.nif).await?;
+    let chain = lock_chain(tx, engine, of.organisation, &of.seller.nif, now_ms).await?;
     let end = chain_end(tx, chain.id, now_ms).await?;
-    let system = settings.system(
-        of.organisation,
-        serves_other_taxpayers(tx, of.organisation, &issuer.nif).await?,
-    );
     let alta = RegistroAlta::build(&AltaInput {
         document: of.document,
         invoice_type,
-        issuer: &issuer,
+        issuer: of.seller,
         recipient: recipient.as_ref(),
         previous: end.previous.as_ref(),
         system: &system,
@@ -189,14 +182,11 @@ pub async fn keep_anulacion(
     let Some(alta) = alta_of(tx, organisation, invoice_id).await? else {
         return Ok(None);
     };
+    let system = system(tx, settings, organisation, &alta.issuer_nif).await?;
     let chain = lock_chain(tx, engine, organisation, &alta.issuer_nif, now_ms).await?;
     let end = chain_end(tx, chain.id, now_ms).await?;
-    let system = settings.system(
-        organisation,
-        serves_other_taxpayers(tx, organisation, &chain.issuer_nif).await?,
-    );
     let anulacion = RegistroAnulacion::build(&AnulacionInput {
-        issuer_nif: &chain.issuer_nif,
+        issuer_nif: &alta.issuer_nif,
         number: &alta.number,
         issue_date: alta.issue_date,
         previous: end.previous.as_ref(),
@@ -234,19 +224,29 @@ fn refusal(rules: Vec<AeatRule>) -> ServerError {
 fn recipient(customer: &CustomerDetails) -> Result<Option<Recipient>, ServerError> {
     let id = recipient_id(customer.tax_id.as_deref())
         .map_err(|problem| refused("customer_id", Problem::Spanish(problem)))?;
-    let name = customer.name.clone();
-    Ok(id.map(|id| match id {
-        RecipientId::Nif(nif) => Recipient::Spanish {
-            nif: nif.as_str().to_owned(),
-            name,
-        },
-        RecipientId::Foreign(foreign) => Recipient::Foreign {
-            name,
-            country: foreign.country,
-            kind: foreign.kind.code().to_owned(),
-            id: foreign.id,
-        },
+    Ok(id.map(|id| Recipient {
+        name: customer.name.clone(),
+        id,
     }))
+}
+
+/// The billing system that makes the organisation's records for
+/// `issuer_nif`; without a producer's NIF configured, every record is
+/// refused (the merchant is asked to tell whoever runs Invio).
+async fn system(
+    tx: &mut Transaction<'static, Any>,
+    settings: &VerifactuSettings,
+    organisation: OrganisationId,
+    issuer_nif: &Nif,
+) -> Result<SistemaInformatico, ServerError> {
+    let multiple_taxpayers = serves_other_taxpayers(tx, organisation, issuer_nif).await?;
+    settings
+        .system(organisation, multiple_taxpayers)
+        .ok_or_else(|| {
+            refusal(vec![AeatRule::SistemaInformatico {
+                element: "NIF".into(),
+            }])
+        })
 }
 
 /// Whether the invoice a credit note corrects was simplified: as its own
@@ -267,7 +267,7 @@ async fn corrects_simplified(
 /// What an invoice's registro de alta says of it.
 struct Alta {
     store_id: i64,
-    issuer_nif: String,
+    issuer_nif: Nif,
     number: String,
     issue_date: Date,
     invoice_type: InvoiceType,
@@ -291,7 +291,8 @@ async fn alta_of(
     row.map(|row| {
         Ok(Alta {
             store_id: row.try_get("store_id")?,
-            issuer_nif: row.try_get("issuer_nif")?,
+            issuer_nif: Nif::parse(&row.try_get::<String, _>("issuer_nif")?)
+                .map_err(|problem| ServerError::Corrupt(format!("a chain's NIF: {problem:?}")))?,
             number: row.try_get("number")?,
             issue_date: date(&row)?,
             invoice_type: invoice_type(&row)?
@@ -309,9 +310,10 @@ async fn lock_chain(
     tx: &mut Transaction<'static, Any>,
     engine: Engine,
     organisation: OrganisationId,
-    issuer_nif: &str,
+    issuer_nif: &Nif,
     now_ms: i64,
 ) -> Result<Chain, ServerError> {
+    let issuer_nif = issuer_nif.as_str();
     sqlx::query(
         "INSERT INTO verifactu_chains (organisation_id, issuer_nif, created_at) VALUES ($1, $2, $3)
          ON CONFLICT (organisation_id, issuer_nif) DO NOTHING",
@@ -384,13 +386,13 @@ async fn chain_end(
 async fn serves_other_taxpayers(
     tx: &mut Transaction<'static, Any>,
     organisation: OrganisationId,
-    issuer_nif: &str,
+    issuer_nif: &Nif,
 ) -> Result<bool, ServerError> {
     let others: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM verifactu_chains WHERE organisation_id = $1 AND issuer_nif <> $2",
     )
     .bind(organisation.0)
-    .bind(issuer_nif)
+    .bind(issuer_nif.as_str())
     .fetch_one(&mut **tx)
     .await?;
     Ok(others > 0)
