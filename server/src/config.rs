@@ -252,7 +252,9 @@ impl Config {
                     environment,
                     producer_name: var("VERIFACTU_PRODUCER_NAME").unwrap_or_default(),
                     producer_nif: var("VERIFACTU_PRODUCER_NIF")
-                        .map(|text| Nif::parse(&text).map_err(|_| ConfigError::VerifactuProducerNif))
+                        .map(|text| {
+                            Nif::parse(&text).map_err(|_| ConfigError::VerifactuProducerNif)
+                        })
                         .transpose()?,
                     endpoint: match var("VERIFACTU_ENDPOINT") {
                         None => default_verifactu_endpoint(environment).to_owned(),

@@ -215,7 +215,11 @@ async fn a_spanish_stores_invoice_credit_note_and_void_reach_the_aeat_and_its_an
         world.make_spanish().await;
         let file = aeat
             .pki
-            .merchant(support::SPANISH_STORE_NIF, "TALLERES RUIZ S.L.", (2099, 1, 1))
+            .merchant(
+                support::SPANISH_STORE_NIF,
+                "TALLERES RUIZ S.L.",
+                (2099, 1, 1),
+            )
             .pkcs12(P12_PASSWORD);
         world
             .services
@@ -250,15 +254,27 @@ async fn a_spanish_stores_invoice_credit_note_and_void_reach_the_aeat_and_its_an
             .await
             .expect("voided");
 
-        let outcomes = world.services.send_to_aeat(now_ms()).await.expect("a round");
+        let outcomes = world
+            .services
+            .send_to_aeat(now_ms())
+            .await
+            .expect("a round");
         assert!(
             matches!(&outcomes[..], [(_, SendOutcome::Answered { records: 4 })]),
             "{outcomes:?}"
         );
         let operations: Vec<String> = aeat.records().into_iter().map(|r| r.operation).collect();
         assert_eq!(operations, ["Alta", "Alta", "Alta", "Anulacion"]);
-        let sent: Vec<String> = aeat.records().into_iter().map(|record| record.xml).collect();
-        assert_eq!(verify_chain(&sent), Ok(4), "the chain the AEAT received holds");
+        let sent: Vec<String> = aeat
+            .records()
+            .into_iter()
+            .map(|record| record.xml)
+            .collect();
+        assert_eq!(
+            verify_chain(&sent),
+            Ok(4),
+            "the chain the AEAT received holds"
+        );
 
         let aeat_entries = |id: i64| {
             let services = world.services.clone();

@@ -435,17 +435,14 @@ fn read_request(body: &str) -> Result<Request, String> {
         .find(|node| node.is_element() && node.tag_name().name() == "Body")
         .and_then(|soap_body| soap_body.children().find(roxmltree::Node::is_element))
         .ok_or("Codigo[4102].El XML no cumple el esquema. Falta el cuerpo.")?;
-    xsd::validate_verifactu(
-        "SuministroLR.xsd",
-        "request.xml",
-        &standalone(body, payload),
-    )
-    .map_err(|complaint| {
-        format!(
-            "Codigo[4102].El XML no cumple el esquema. {}",
-            complaint.lines().next().unwrap_or_default()
-        )
-    })?;
+    SUMINISTRO_LR
+        .validate("request.xml", &standalone(body, payload))
+        .map_err(|complaint| {
+            format!(
+                "Codigo[4102].El XML no cumple el esquema. {}",
+                complaint.lines().next().unwrap_or_default()
+            )
+        })?;
     let child = |node: roxmltree::Node<'_, '_>, name: &str| {
         node.descendants()
             .find(|descendant| descendant.is_element() && descendant.tag_name().name() == name)

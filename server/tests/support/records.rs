@@ -8,8 +8,8 @@ use invoice::document::{totals, DocumentLine, Party, PublicDocument};
 use invoice::organisation::OrganisationId;
 use invoice::spain::{Nif, RecipientId, SpanishSeller};
 use invoice::verifactu::{
-    AltaInput, AnulacionInput, ChainLink, InvoiceType, Recipient, Record, RecordKind,
-    RegistroAlta, RegistroAnulacion, SistemaInformatico,
+    AltaInput, AnulacionInput, ChainLink, InvoiceType, Recipient, Record, RecordKind, RegistroAlta,
+    RegistroAnulacion, SistemaInformatico,
 };
 use invoice::{Currency, Language};
 use server::db::{now_ms, Db};
