@@ -9,6 +9,7 @@
 use invoice::aeat::{AeatEvent, CertificateView, RecordOperation, SendingStatus};
 use invoice::history::HistoryEvent;
 use invoice::organisation::OrganisationId;
+use invoice::verifactu::RecordKind;
 use sqlx::{Any, Row, Transaction};
 
 use super::events::append;
@@ -222,38 +223,32 @@ pub struct Outgoing {
     pub xml: String,
 }
 
-/// The chain's next records after `answered_through`, in order, at most `limit`.
+/// The chain's next records after `answered_through`, in order, at most
+/// `limit`, as the records' own storage reads them.
 pub async fn next_records(
     db: &Db,
     chain_id: i64,
     answered_through: i64,
     limit: usize,
 ) -> Result<Vec<Outgoing>, ServerError> {
-    let rows = sqlx::query(
-        "SELECT id, sequence, store_id, invoice_id, kind, xml FROM verifactu_records
-         WHERE chain_id = $1 AND sequence > $2 ORDER BY sequence LIMIT $3",
-    )
-    .bind(chain_id)
-    .bind(answered_through)
-    .bind(i64::try_from(limit).unwrap_or(i64::MAX))
-    .fetch_all(&db.pool)
-    .await?;
-    rows.iter()
-        .map(|row| {
-            Ok(Outgoing {
-                record_id: row.try_get("id")?,
-                sequence: row.try_get("sequence")?,
-                store_id: row.try_get("store_id")?,
-                invoice_id: row.try_get("invoice_id")?,
-                operation: match row.try_get::<String, _>("kind")?.as_str() {
-                    "alta" => RecordOperation::Registration,
-                    "anulacion" => RecordOperation::Cancellation,
-                    _ => return Err(ServerError::Corrupt("a VERI*FACTU record's kind".into())),
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    Ok(
+        super::verifactu::records_after(db, chain_id, answered_through, limit)
+            .await?
+            .into_iter()
+            .map(|record| Outgoing {
+                record_id: record.id,
+                sequence: record.sequence,
+                store_id: record.store_id,
+                invoice_id: record.invoice_id,
+                operation: match record.kind {
+                    RecordKind::Alta => RecordOperation::Registration,
+                    RecordKind::Anulacion => RecordOperation::Cancellation,
                 },
-                xml: row.try_get("xml")?,
+                xml: record.xml,
             })
-        })
-        .collect()
+            .collect(),
+    )
 }
 
 /// The chain's newest alta, whose `NombreRazonEmisor` names the issuer in
