@@ -221,6 +221,9 @@ export async function startStack({
       LEPTOS_RELOAD_PORT: String(await freePort()),
       VERIFACTU_ENDPOINT: `https://127.0.0.1:${aeatPort}/wlpl/TIKE-CONT/ws/SistemaFacturacion/VerifactuSOAP`,
       VERIFACTU_ROOT_CERTIFICATES: path.join(aeatDir, "aeat-ca.pem"),
+      // The producer a Spanish store's records declare; an operator sets its own.
+      VERIFACTU_PRODUCER_NAME: process.env.VERIFACTU_PRODUCER_NAME || "Invio (local)",
+      VERIFACTU_PRODUCER_NIF: process.env.VERIFACTU_PRODUCER_NIF || "B10000008",
     };
     startServer = async () => {
       services.server = start("server", serverBinary, [], { cwd: root, env: serverEnv }, log);
