@@ -25,8 +25,8 @@ use xsd::{sha256, Schema};
 const VERIFACTU: Schema = Schema {
     folder: "verifactu/xsd",
     file: "SuministroLR.xsd",
-    signature_file: "xmldsig-core-schema.xsd",
-    signature_url: "http://www.w3.org/TR/xmldsig-core/xmldsig-core-schema.xsd",
+    signature_copy: "verifactu/xsd/xmldsig-core-schema.xsd",
+    signature_import: "http://www.w3.org/TR/xmldsig-core/xmldsig-core-schema.xsd",
 };
 
 #[test]

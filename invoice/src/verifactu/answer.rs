@@ -241,11 +241,12 @@ fn fault(node: Node<'_, '_>) -> Fault {
     }
 }
 
-/// The first run of exactly four digits in `text`: how the AEAT's codes
-/// appear in a fault's message ("Codigo[4102].El XML no cumple…").
+/// The first run of exactly four digits, not starting with 0, in `text`:
+/// how the AEAT's codes (1000…4999) appear in a fault's message
+/// ("Codigo[4102].El XML no cumple…").
 fn first_code(text: &str) -> Option<u32> {
     text.split(|c: char| !c.is_ascii_digit())
-        .find(|run| run.len() == 4)
+        .find(|run| run.len() == 4 && !run.starts_with('0'))
         .and_then(|run| run.parse().ok())
 }
 
@@ -512,6 +513,13 @@ mod tests {
                 aeat_code: Some(4102),
             }))
         );
+    }
+
+    #[test]
+    fn only_a_four_digit_code_in_a_fault_is_taken_for_the_aeat_s() {
+        assert_eq!(first_code("Codigo[4102].El XML"), Some(4102));
+        assert_eq!(first_code("at 0102, then 41020, then 4141"), Some(4141));
+        assert_eq!(first_code("no code"), None);
     }
 
     #[test]

@@ -103,6 +103,7 @@ pub fn document(number: &str, issue_date: Date, lines: Vec<DocumentLine>) -> Pub
         lines,
         notes: String::new(),
         legal_channel: None,
+        tax_agency_check: None,
         corrects: None,
         tax_agency_check: None,
     }

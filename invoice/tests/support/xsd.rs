@@ -1,12 +1,11 @@
-//! The official schemas kept in the repository and a real validator for
+//! The official schemas Invio's XML must satisfy and a real validator for
 //! them, shared by the schema tests, the benchmark and the server's
-//! stand-in for the AEAT: `xmllint` from Debian's libxml2-utils, with the
-//! W3C signature schema each official schema imports resolved to a local
-//! copy through an XML catalog, never the network. FatturaPA's and the
-//! AEAT's schemas import it by an absolute http URL; SdI's messages schema
-//! from the file beside it, `invoice/sdi/xmldsig-core-schema.xsd`, which is
-//! not kept twice: the catalog answers that path with `invoice/fatturapa/`'s
-//! copy.
+//! stand-in for the AEAT: `xmllint` from
+//! Debian's libxml2-utils, never the network. Each schema imports the W3C
+//! signature schema, from w3.org (FatturaPA, VERI*FACTU) or from the file
+//! beside it (SdI's messages): an XML catalog answers that import with the
+//! copy kept in the repository, so no official file is ever edited and none
+//! is kept twice.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -20,28 +19,12 @@ pub struct Schema {
     /// Its folder, under the invoice crate.
     pub folder: &'static str,
     pub file: &'static str,
-    /// The signature schema's copy, from the folder.
-    pub signature_file: &'static str,
-    /// The URL the schema imports the signature schema from.
-    pub signature_url: &'static str,
+    /// The signature schema's copy, under the invoice crate.
+    pub signature_copy: &'static str,
+    /// Where the schema imports the signature schema from: an absolute URL,
+    /// or a file name beside the schema.
+    pub signature_import: &'static str,
 }
-
-/// FatturaPA 1.2.3 (`invoice/fatturapa/`).
-pub const FATTURAPA: Schema = Schema {
-    folder: "fatturapa",
-    file: SCHEMA,
-    signature_file: SIGNATURE_SCHEMA,
-    signature_url: "http://www.w3.org/TR/2002/REC-xmldsig-core-20020212/xmldsig-core-schema.xsd",
-};
-
-/// SdI's messages (`invoice/sdi/`), importing the signature schema from
-/// beside itself, answered with FatturaPA's copy.
-pub const SDI_MESSAGES: Schema = Schema {
-    folder: "sdi",
-    file: MESSAGES_SCHEMA,
-    signature_file: "../fatturapa/xmldsig-core-schema.xsd",
-    signature_url: "http://www.w3.org/TR/2002/REC-xmldsig-core-20020212/xmldsig-core-schema.xsd",
-};
 
 pub const SCHEMA: &str = "Schema_VFPR12_v1.2.3.xsd";
 pub const SCHEMA_SHA256: &str = "152944f6eef9f5d69ef6e955ee173b32142b00a8c1c5222fc97dfab5910e8a8c";
@@ -52,6 +35,23 @@ pub const MESSAGES_SCHEMA: &str = "MessaggiTypes_v1.1.xsd";
 pub const MESSAGES_SCHEMA_SHA256: &str =
     "6885c70b10593a42a1278fd4bb90386fa47b6c62a8557b80c71a1a0bf215ea6d";
 
+/// FatturaPA 1.2.3 (`invoice/fatturapa/`).
+pub const FATTURAPA: Schema = Schema {
+    folder: "fatturapa",
+    file: SCHEMA,
+    signature_copy: "fatturapa/xmldsig-core-schema.xsd",
+    signature_import: "http://www.w3.org/TR/2002/REC-xmldsig-core-20020212/xmldsig-core-schema.xsd",
+};
+
+/// SdI's messages (`invoice/sdi/`), whose signature import is the file
+/// beside it: answered with FatturaPA's identical copy.
+pub const MESSAGES: Schema = Schema {
+    folder: "sdi",
+    file: MESSAGES_SCHEMA,
+    signature_copy: "fatturapa/xmldsig-core-schema.xsd",
+    signature_import: SIGNATURE_SCHEMA,
+};
+
 /// `invoice/fatturapa/`: the FatturaPA schema and the signature schema.
 pub fn schemas() -> PathBuf {
     FATTURAPA.folder()
@@ -59,7 +59,7 @@ pub fn schemas() -> PathBuf {
 
 /// `invoice/sdi/`: SdI's messages schema and its example messages.
 pub fn sdi() -> PathBuf {
-    SDI_MESSAGES.folder()
+    MESSAGES.folder()
 }
 
 pub fn sha256(path: &Path) -> String {
@@ -77,18 +77,20 @@ pub fn validate(name: &str, xml: &str) -> Result<(), String> {
 
 /// The validator's verdict on one of SdI's messages: Ok, or its complaints.
 pub fn validate_message(name: &str, xml: &str) -> Result<(), String> {
-    SDI_MESSAGES.validate(name, xml)
+    MESSAGES.validate(name, xml)
+}
+
+/// The invoice crate, whichever crate of the workspace includes this file
+/// (the server's tests do too), without `..`: the catalog's paths must be
+/// the ones xmllint resolves.
+fn invoice_crate() -> PathBuf {
+    let crate_folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("../invoice");
+    std::fs::canonicalize(&crate_folder).unwrap_or(crate_folder)
 }
 
 impl Schema {
-    /// The folder under the invoice crate, whichever crate of the
-    /// workspace includes this file (the server's tests do too).
     pub fn folder(&self) -> PathBuf {
-        let folder = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../invoice")
-            .join(self.folder);
-        // Without `..`: the catalog's paths must be the ones xmllint resolves.
-        std::fs::canonicalize(&folder).unwrap_or(folder)
+        invoice_crate().join(self.folder)
     }
 
     /// The validator's verdict on `xml`: Ok, or its complaints.
@@ -101,23 +103,28 @@ impl Schema {
             CALLS.fetch_add(1, Ordering::Relaxed)
         ));
         std::fs::create_dir_all(&dir).expect("temp dir");
+        let copy = format!(
+            "file://{}",
+            invoice_crate().join(self.signature_copy).display()
+        );
+        let import = if self.signature_import.starts_with("http") {
+            self.signature_import.to_owned()
+        } else {
+            self.folder()
+                .join(self.signature_import)
+                .display()
+                .to_string()
+        };
         let catalog = dir.join("catalog.xml");
-        let signature = self.folder().join(self.signature_file);
-        let beside = self.folder().join(SIGNATURE_SCHEMA);
         std::fs::write(
             &catalog,
             format!(
                 r#"<?xml version="1.0"?>
 <catalog xmlns="urn:oasis:names:tc:entity:xmlns:xml:catalog">
-  <system systemId="{url}" uri="file://{path}"/>
-  <uri name="{url}" uri="file://{path}"/>
-  <system systemId="{beside}" uri="file://{path}"/>
-  <uri name="{beside}" uri="file://{path}"/>
+  <system systemId="{import}" uri="{copy}"/>
+  <uri name="{import}" uri="{copy}"/>
 </catalog>
-"#,
-                url = self.signature_url,
-                path = signature.display(),
-                beside = beside.display(),
+"#
             ),
         )
         .expect("catalog");

@@ -129,9 +129,10 @@ pub async fn keep_alta(
             let simplified =
                 corrects_simplified(tx, of.organisation, corrected, of.customer).await?;
             let invoice_type = InvoiceType::for_document(of.document, simplified);
-            let recipient = match invoice_type.needs_recipient() {
-                true => recipient(of.customer)?,
-                false => None,
+            let recipient = if invoice_type.needs_recipient() {
+                recipient(of.customer)?
+            } else {
+                None
             };
             (invoice_type, recipient)
         }

@@ -48,8 +48,8 @@ pub mod xsd;
 pub const SUMINISTRO_LR: xsd::Schema = xsd::Schema {
     folder: "verifactu/xsd",
     file: "SuministroLR.xsd",
-    signature_file: "xmldsig-core-schema.xsd",
-    signature_url: "http://www.w3.org/TR/xmldsig-core/xmldsig-core-schema.xsd",
+    signature_copy: "verifactu/xsd/xmldsig-core-schema.xsd",
+    signature_import: "http://www.w3.org/TR/xmldsig-core/xmldsig-core-schema.xsd",
 };
 /// The AEAT's schema of its answer's body.
 pub const RESPUESTA_SUMINISTRO: xsd::Schema = xsd::Schema {
