@@ -105,7 +105,6 @@ pub fn document(number: &str, issue_date: Date, lines: Vec<DocumentLine>) -> Pub
         legal_channel: None,
         tax_agency_check: None,
         corrects: None,
-        tax_agency_check: None,
     }
 }
 
