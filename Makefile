@@ -74,6 +74,7 @@ build: build-admin build-edge
 
 build-admin: tools npm
 	cargo leptos build
+	cargo build -p server --example aeat_stand_in
 
 build-edge: tools npm
 	cd edge && CARGO_PROFILE_RELEASE_OPT_LEVEL=z CARGO_PROFILE_RELEASE_LTO=true \
@@ -134,4 +135,5 @@ faults: setup build
 bench: tools debian npm build-edge
 	@$(MAKE) --no-print-directory debian-packages PACKAGES="$(BENCH_DEBIAN_PACKAGES)"
 	cargo leptos build --release
+	cargo build -p server --example aeat_stand_in
 	INVIO_SERVER_PROFILE=release .ci/with-databases.sh .ci/bench.sh

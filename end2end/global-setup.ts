@@ -41,6 +41,8 @@ export default async function globalSetup() {
   process.env.STACK_SMTP_URL = `smtp://127.0.0.1:${stack.smtpPort}`;
   process.env.STACK_CONTROL_URL = `http://127.0.0.1:${address.port}`;
   process.env.STACK_STATE_DIR = stateDir;
+  // The AEAT stand-in's control port (POST /availability/…, POST /wait/…, GET /records).
+  process.env.STACK_AEAT_CONTROL_URL = stack.aeat.controlUrl;
   return async () => {
     control.close();
     stack.stop();

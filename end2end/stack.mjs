@@ -1,6 +1,7 @@
 // Starts Invio's three local services: a mail catcher (maildev) behind a
 // small SMTP front, the server (admin + API) and the edge worker under
-// `wrangler dev`. `make run` runs this file; the Playwright suite imports
+// `wrangler dev`, and a stand-in for the AEAT (VERI*FACTU). `make run` runs
+// this file; the Playwright suite imports
 // startStack() to get its own stack on free ports.
 import { spawn } from "node:child_process";
 import { chmodSync, copyFileSync, existsSync, mkdirSync } from "node:fs";
@@ -167,6 +168,7 @@ export async function startStack({
   const children = [];
   const services = {};
   let mailFront;
+  let aeat;
   let startServer;
   let serverStarting;
   try {
@@ -180,6 +182,20 @@ export async function startStack({
     );
     children.push(services.mail);
     mailFront = await startMailFront(smtpPort, catcherPort);
+
+    // The stand-in for the AEAT (server/examples/aeat_stand_in.rs): HTTPS
+    // requiring a certificate of its own test CA, which the server trusts
+    // and whose merchant certificates it writes into stateDir/aeat.
+    const aeatBinary = path.join(targetDir, "debug", "examples", "aeat_stand_in");
+    if (!existsSync(aeatBinary)) throw new Error(`${aeatBinary} is missing: run \`make build\` first`);
+    const aeatPort = await freePort();
+    const aeatControlPort = await freePort();
+    const aeatDir = path.join(stateDir, "aeat");
+    services.aeat = start("aeat", aeatBinary, [String(aeatPort), String(aeatControlPort), aeatDir], { cwd: root }, log);
+    children.push(services.aeat);
+    const aeatControlUrl = `http://127.0.0.1:${aeatControlPort}`;
+    await waitFor(`${aeatControlUrl}/records`, "the AEAT stand-in", services.aeat);
+    aeat = { controlUrl: aeatControlUrl, dir: aeatDir };
 
     // `make bench` runs the release build (INVIO_SERVER_PROFILE=release).
     const builtBinary = path.join(targetDir, process.env.INVIO_SERVER_PROFILE || "debug", "server");
@@ -203,6 +219,11 @@ export async function startStack({
       LEPTOS_SITE_PKG_DIR: "pkg",
       LEPTOS_SITE_ADDR: `127.0.0.1:${adminPort}`,
       LEPTOS_RELOAD_PORT: String(await freePort()),
+      VERIFACTU_ENDPOINT: `https://127.0.0.1:${aeatPort}/wlpl/TIKE-CONT/ws/SistemaFacturacion/VerifactuSOAP`,
+      VERIFACTU_ROOT_CERTIFICATES: path.join(aeatDir, "aeat-ca.pem"),
+      // The producer a Spanish store's records declare; an operator sets its own.
+      VERIFACTU_PRODUCER_NAME: process.env.VERIFACTU_PRODUCER_NAME || "Invio (local)",
+      VERIFACTU_PRODUCER_NIF: process.env.VERIFACTU_PRODUCER_NIF || "B10000008",
     };
     startServer = async () => {
       services.server = start("server", serverBinary, [], { cwd: root, env: serverEnv }, log);
@@ -244,7 +265,7 @@ export async function startStack({
       services.server.once("exit", () => resolve());
       process.kill(-services.server.pid, "SIGKILL");
     });
-  return { adminUrl, edgeUrl, inboxUrl, smtpPort, services, stop, stopServer, startServer };
+  return { adminUrl, edgeUrl, inboxUrl, smtpPort, aeat, services, stop, stopServer, startServer };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
@@ -265,7 +286,8 @@ Invio is running:
   Admin       ${stack.adminUrl}
   Edge        ${stack.edgeUrl}   (customer links: ${stack.edgeUrl}/i/…)
   Mail inbox  ${stack.inboxUrl}   (addresses @${REFUSED_DOMAIN} are refused, to try failures)
-Press Ctrl-C to stop all three.
+  AEAT        a stand-in; certificates to upload in ${stack.aeat.dir} (password invio-e2e)
+Press Ctrl-C to stop them all.
 `);
   const shutdown = () => {
     stack.stop();

@@ -11,3 +11,4 @@ pub mod pec;
 pub mod send;
 pub mod stores;
 pub mod team;
+pub mod verifactu;

@@ -6,6 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::aeat::AeatEvent;
 use crate::dates::Date;
 use crate::email::EmailPurpose;
 use crate::events::{DeviceClass, EdgeEventKind, PublicEvent, PublicEventKind, Recipient};
@@ -209,6 +210,9 @@ pub enum HistoryEvent {
     Sdi(SdiEvent),
     /// A Spanish store's VERI*FACTU records of the invoice.
     Verifactu(VerifactuEvent),
+    /// The AEAT's answer about the invoice's VERI*FACTU record, or that it
+    /// could not be reached.
+    Aeat(AeatEvent),
 }
 
 /// What the merchant's history filter sorts an entry under.
@@ -245,6 +249,7 @@ impl HistoryEvent {
             HistoryEvent::CorrectsInvoice { .. } => "corrects_invoice",
             HistoryEvent::Sdi(sdi) => sdi.kind(),
             HistoryEvent::Verifactu(verifactu) => verifactu.kind(),
+            HistoryEvent::Aeat(aeat) => aeat.kind(),
         }
     }
 
@@ -263,7 +268,8 @@ impl HistoryEvent {
             | HistoryEvent::AutomaticSendSkipped
             | HistoryEvent::AutomaticSendOverQuota
             | HistoryEvent::FreshLinkRequested
-            | HistoryEvent::Sdi(_) => HistoryTopic::Sending,
+            | HistoryEvent::Sdi(_)
+            | HistoryEvent::Aeat(_) => HistoryTopic::Sending,
             HistoryEvent::Link(link) => HistoryTopic::AtLink {
                 automated: link.automated,
             },
@@ -293,7 +299,8 @@ impl HistoryEvent {
             | HistoryEvent::CreditNoteIssued(_)
             | HistoryEvent::CorrectsInvoice { .. }
             | HistoryEvent::Sdi(_)
-            | HistoryEvent::Verifactu(_) => None,
+            | HistoryEvent::Verifactu(_)
+            | HistoryEvent::Aeat(_) => None,
         }
     }
 
@@ -314,7 +321,8 @@ impl HistoryEvent {
             | HistoryEvent::CreditNoteIssued(_)
             | HistoryEvent::CorrectsInvoice { .. }
             | HistoryEvent::Sdi(_)
-            | HistoryEvent::Verifactu(_) => None,
+            | HistoryEvent::Verifactu(_)
+            | HistoryEvent::Aeat(_) => None,
         }
     }
 
@@ -341,7 +349,8 @@ impl HistoryEvent {
             | HistoryEvent::CreditNoteIssued(_)
             | HistoryEvent::CorrectsInvoice { .. }
             | HistoryEvent::Sdi(_)
-            | HistoryEvent::Verifactu(_) => false,
+            | HistoryEvent::Verifactu(_)
+            | HistoryEvent::Aeat(_) => false,
         }
     }
 
@@ -395,9 +404,12 @@ impl HistoryEvent {
                     ),
                 })
             }
+            // The AEAT's answers are the merchant's: the customer checks the
+            // invoice at the AEAT by its QR code.
             HistoryEvent::Link(_)
             | HistoryEvent::Sdi(_)
             | HistoryEvent::Verifactu(_)
+            | HistoryEvent::Aeat(_)
             | HistoryEvent::Created
             | HistoryEvent::Issued { .. }
             | HistoryEvent::PaymentRecorded(_)
@@ -427,7 +439,8 @@ impl HistoryEvent {
             | HistoryEvent::CreditNoteIssued(_)
             | HistoryEvent::CorrectsInvoice { .. }
             | HistoryEvent::Sdi(_)
-            | HistoryEvent::Verifactu(_) => self.customer_event().is_some(),
+            | HistoryEvent::Verifactu(_)
+            | HistoryEvent::Aeat(_) => self.customer_event().is_some(),
         }
     }
 
@@ -465,6 +478,7 @@ impl HistoryEvent {
             })),
             HistoryEvent::Sdi(sdi) => Some(json(sdi)),
             HistoryEvent::Verifactu(verifactu) => Some(json(verifactu)),
+            HistoryEvent::Aeat(aeat) => Some(json(aeat)),
             HistoryEvent::Created
             | HistoryEvent::Voided
             | HistoryEvent::AutomaticSendSkipped
@@ -550,6 +564,13 @@ impl HistoryEvent {
                     return Err(corrupt());
                 }
                 HistoryEvent::Verifactu(verifactu)
+            }
+            kind if AeatEvent::KINDS.contains(&kind) => {
+                let aeat = parse::<AeatEvent>(detail()?).ok_or_else(corrupt)?;
+                if aeat.kind() != kind {
+                    return Err(corrupt());
+                }
+                HistoryEvent::Aeat(aeat)
             }
             kind => {
                 if let Some(edge_kind) = EdgeEventKind::parse(kind) {
@@ -913,6 +934,7 @@ pub struct PaymentFact {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::aeat::RecordOperation;
     use crate::events::EdgeEventKind;
     use crate::sdi::samples as sdi_samples;
 
@@ -1019,6 +1041,28 @@ mod tests {
             invoice_type: Some(crate::verifactu::InvoiceType::F1),
             sequence: 1,
         }));
+        for operation in [RecordOperation::Registration, RecordOperation::Cancellation] {
+            events.push(HistoryEvent::Aeat(AeatEvent::Registered {
+                operation,
+                csv: Some("A-YDSW8NLFLANWPM".into()),
+                duplicate: operation == RecordOperation::Cancellation,
+            }));
+            events.push(HistoryEvent::Aeat(AeatEvent::AcceptedWithErrors {
+                operation,
+                csv: None,
+                code: 2000,
+                description: "El cálculo de la huella suministrada es incorrecta.".into(),
+            }));
+            events.push(HistoryEvent::Aeat(AeatEvent::Rejected {
+                operation,
+                code: 1107,
+                description: "El NIF del destinatario no está identificado.".into(),
+            }));
+            events.push(HistoryEvent::Aeat(AeatEvent::Unreachable {
+                operation,
+                reason: "HTTP 503".into(),
+            }));
+        }
         events
     }
 
@@ -1041,9 +1085,10 @@ mod tests {
             HistoryEvent::CorrectsInvoice { .. } => 12,
             HistoryEvent::Sdi(_) => 13,
             HistoryEvent::Verifactu(_) => 14,
+            HistoryEvent::Aeat(_) => 15,
         }
     }
-    const VARIANTS: usize = 15;
+    const VARIANTS: usize = 16;
 
     #[test]
     fn every_kind_is_in_the_examples() {
@@ -1053,7 +1098,7 @@ mod tests {
             every_kind().iter().map(HistoryEvent::kind).collect();
         assert_eq!(
             kinds.len(),
-            11 + 15 + 4 + 8 + 1,
+            11 + 15 + 4 + 8 + 1 + 4,
             "every stored kind, once: {kinds:?}"
         );
     }

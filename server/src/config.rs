@@ -28,6 +28,10 @@ pub enum ConfigError {
     VerifactuEnvironment,
     #[error("VERIFACTU_PRODUCER_NIF is not a Spanish NIF")]
     VerifactuProducerNif,
+    #[error("VERIFACTU_ENDPOINT must be an https:// URL")]
+    VerifactuEndpoint,
+    #[error("VERIFACTU_ROOT_CERTIFICATES: cannot read {0}")]
+    VerifactuRoots(String),
 }
 
 /// An IPv4 or IPv6 network in CIDR notation; a bare address is a network of one.
@@ -125,6 +129,14 @@ pub struct VerifactuSettings {
     pub producer_name: String,
     /// None until the operator sets it: Spanish stores cannot issue then.
     pub producer_nif: Option<Nif>,
+    /// The AEAT's VERI*FACTU service the records are sent to: by default
+    /// the environment's ordinary port (`VERIFACTU_ENDPOINT` names another,
+    /// e.g. the "Sello" port for a seal certificate, or a stand-in).
+    pub endpoint: String,
+    /// PEM certificates trusted, besides Mozilla's roots, as the AEAT's
+    /// server's issuer: for a stand-in of the AEAT; empty in production,
+    /// where the AEAT's certificate chains to a public root.
+    pub root_certificates: String,
 }
 
 /// The billing system's name and id as its records and the producer's
@@ -160,6 +172,21 @@ pub fn parse_aeat_environment(text: Option<&str>) -> Result<AeatEnvironment, Con
         None | Some("test") => Ok(AeatEnvironment::Test),
         Some("production") => Ok(AeatEnvironment::Production),
         Some(_) => Err(ConfigError::VerifactuEnvironment),
+    }
+}
+
+/// The AEAT's VERI*FACTU service for ordinary certificates (a person's or a
+/// representative's), as the WSDL's `soap:address` gives it: the ports
+/// `SistemaVerifactuPruebas` (test; records there are not the merchant's
+/// real ones) and `SistemaVerifactu` (production).
+pub fn default_verifactu_endpoint(environment: AeatEnvironment) -> &'static str {
+    match environment {
+        AeatEnvironment::Test => {
+            "https://prewww1.aeat.es/wlpl/TIKE-CONT/ws/SistemaFacturacion/VerifactuSOAP"
+        }
+        AeatEnvironment::Production => {
+            "https://www1.agenciatributaria.gob.es/wlpl/TIKE-CONT/ws/SistemaFacturacion/VerifactuSOAP"
+        }
     }
 }
 
@@ -219,12 +246,27 @@ impl Config {
                     .ok_or(ConfigError::HashingConcurrency)?,
                 None => default_hashing_concurrency(),
             },
-            verifactu: VerifactuSettings {
-                environment: parse_aeat_environment(var("VERIFACTU_ENVIRONMENT").as_deref())?,
-                producer_name: var("VERIFACTU_PRODUCER_NAME").unwrap_or_default(),
-                producer_nif: var("VERIFACTU_PRODUCER_NIF")
-                    .map(|text| Nif::parse(&text).map_err(|_| ConfigError::VerifactuProducerNif))
-                    .transpose()?,
+            verifactu: {
+                let environment = parse_aeat_environment(var("VERIFACTU_ENVIRONMENT").as_deref())?;
+                VerifactuSettings {
+                    environment,
+                    producer_name: var("VERIFACTU_PRODUCER_NAME").unwrap_or_default(),
+                    producer_nif: var("VERIFACTU_PRODUCER_NIF")
+                        .map(|text| {
+                            Nif::parse(&text).map_err(|_| ConfigError::VerifactuProducerNif)
+                        })
+                        .transpose()?,
+                    endpoint: match var("VERIFACTU_ENDPOINT") {
+                        None => default_verifactu_endpoint(environment).to_owned(),
+                        Some(url) if url.trim().starts_with("https://") => url.trim().to_owned(),
+                        Some(_) => return Err(ConfigError::VerifactuEndpoint),
+                    },
+                    root_certificates: match var("VERIFACTU_ROOT_CERTIFICATES") {
+                        None => String::new(),
+                        Some(path) => std::fs::read_to_string(path.trim())
+                            .map_err(|_| ConfigError::VerifactuRoots(path.trim().to_owned()))?,
+                    },
+                }
             },
         })
     }

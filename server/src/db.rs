@@ -15,6 +15,7 @@ pub mod outbox;
 pub mod sdi;
 pub mod stores;
 pub mod verifactu;
+pub mod verifactu_sending;
 
 use std::str::FromStr;
 

@@ -8,6 +8,7 @@ pub mod changes;
 pub mod invoices;
 pub mod pages;
 pub mod sdi;
+pub mod verifactu;
 
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue};

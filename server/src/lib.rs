@@ -5,8 +5,9 @@
 //! operation written there once); `sending` is the one path every email of
 //! an invoice takes into the outbox; `email` delivers the outbox;
 //! `edge_sync` publishes to the edge and answers its calls; `notifications`
-//! tells the merchant's users of first opens and downloads; `http` has the
-//! admin's routes per resource; `db` the repositories.
+//! tells the merchant's users of first opens and downloads; `sdi` carries
+//! Italian invoices to SdI; `verifactu` sends Spanish records to the AEAT;
+//! `http` has the admin's routes per resource; `db` the repositories.
 
 pub mod accounts;
 pub mod admin;
@@ -26,6 +27,7 @@ pub mod sdi;
 pub mod sending;
 pub mod services;
 pub mod state;
+pub mod verifactu;
 pub mod verify_verifactu;
 
 use axum::Router;
@@ -42,6 +44,7 @@ pub fn router(state: AppState) -> Router {
         .merge(http::invoices::router())
         .merge(http::changes::router())
         .merge(http::sdi::router())
+        .merge(http::verifactu::router())
         .merge(http::pages::router(&state))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -11,6 +11,7 @@ use server::sdi::mailbox::run_mailboxes;
 use server::sending::reminders::run_reminders;
 use server::services::Services;
 use server::state::AppState;
+use server::verifactu::sender::run_verifactu;
 
 /// `server` serves; `server verify-verifactu [--organisation ID]` checks the
 /// VERI*FACTU chains, prints its verdict (nothing else) and exits.
@@ -47,6 +48,7 @@ async fn serve() -> Result<(), Box<dyn std::error::Error>> {
     tokio::spawn(run_digests(services.clone()));
     tokio::spawn(run_edge_sync(services.clone()));
     tokio::spawn(run_mailboxes(services.clone()));
+    tokio::spawn(run_verifactu(services.clone()));
     let app = server::router(AppState {
         leptos_options,
         services,

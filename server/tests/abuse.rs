@@ -27,6 +27,8 @@ mod notifications;
 mod sdi;
 #[path = "abuse/sending.rs"]
 mod sending;
+#[path = "abuse/verifactu.rs"]
+mod verifactu;
 #[path = "abuse/verifactu_chains.rs"]
 mod verifactu_chains;
 

@@ -7,7 +7,8 @@
 //!
 //! `make test` runs a short version; `make faults` sets `FAULTS_FULL=1` for
 //! more emails, more events and more crashes. Run with `--nocapture` to see
-//! the table rows. The edge → server link down while customers open
+//! the table rows. The AEAT down then back is played by the stand-in of
+//! `support/aeat.rs`. The edge → server link down while customers open
 //! invoices is in `end2end/tests/faults.spec.ts`.
 
 mod support;
@@ -355,4 +356,101 @@ async fn postgres_restarted_under_load_loses_and_doubles_nothing() {
     assert_eq!(lost_emails, 0, "no email lost");
     assert_eq!(lost_events, 0, "no event lost nor doubled");
     assert_eq!(doubled_emails, 0, "no email doubled");
+}
+
+/// The AEAT unreachable for a while (connections refused, then 503), then
+/// back: the sender's rounds run as the clock passes its backoff, and every
+/// record reaches the AEAT once, in the chain's order, the first send after
+/// the outage saying Incidencia S.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_aeat_down_for_a_while_then_back_gets_every_record_once_in_order() {
+    use support::aeat::{AeatStandIn, Availability};
+    use support::records::{KeptChain, CUSTOMER_NIF, SELLER_NIF};
+
+    let _alone = ONE_AT_A_TIME.lock().await;
+    for url in database_urls().await {
+        let db = Db::connect(&url).await.expect("database");
+        let aeat = AeatStandIn::start().await;
+        let (endpoint, roots) = (aeat.url.clone(), aeat.pki.ca_pem());
+        let world = support::World::configured(db.clone(), support::OWNER, move |config| {
+            config.verifactu.endpoint = endpoint;
+            config.verifactu.root_certificates = roots;
+        })
+        .await;
+        let file = aeat
+            .pki
+            .merchant(SELLER_NIF, "TALLER RUIZ S.L.", (2099, 1, 1))
+            .pkcs12("clave");
+        world
+            .services
+            .upload_verifactu_certificate(
+                world.user(),
+                world.merchant.store_id,
+                server::verifactu::certificate::CertificateUpload::Pkcs12 {
+                    file: &file,
+                    password: "clave",
+                },
+            )
+            .await
+            .expect("certificate");
+        let invoice_id = world.issued().await;
+        let mut chain = KeptChain::open(
+            &db,
+            world.user().organisation,
+            world.merchant.store_id,
+            SELLER_NIF,
+        )
+        .await;
+        let records = if full() { 2500 } else { 300 };
+        let mut clock = server::db::now_ms();
+        aeat.set_availability(Availability::Refusing);
+        let mut failed_rounds = 0;
+        for n in 1..=records {
+            chain
+                .alta(&db, invoice_id, &format!("F-{n}"), CUSTOMER_NIF)
+                .await;
+            if n % 100 == 0 {
+                clock += 3_600_000;
+                failed_rounds += world
+                    .services
+                    .send_to_aeat(clock)
+                    .await
+                    .expect("round")
+                    .len();
+                // Refused at first, then the AEAT's front answers 503.
+                aeat.set_availability(Availability::Unavailable);
+            }
+        }
+        aeat.set_availability(Availability::Up);
+        while aeat.registered() < records && clock < server::db::now_ms() + 1_000 * 3_600_000 {
+            clock += 3_600_000;
+            world.services.send_to_aeat(clock).await.expect("round");
+        }
+
+        let received: Vec<String> = aeat
+            .records()
+            .into_iter()
+            .map(|record| record.number)
+            .collect();
+        let distinct: std::collections::BTreeSet<&String> = received.iter().collect();
+        let lost = records - distinct.len();
+        let doubled = received.len() - distinct.len();
+        let expected: Vec<String> = (1..=records).map(|n| format!("F-{n}")).collect();
+        let sent: Vec<String> = aeat
+            .records()
+            .into_iter()
+            .map(|record| record.xml)
+            .collect();
+        println!(
+            "\n| AEAT down ({failed_rounds} sends refused or 503), then back, {records} records, {} | lost {lost} | doubled {doubled} |",
+            engine(&url)
+        );
+        assert_eq!((lost, doubled), (0, 0));
+        assert_eq!(received, expected, "in the chain's order");
+        assert_eq!(invoice::verifactu::verify_chain(&sent), Ok(records));
+        assert!(
+            aeat.received().first().is_some_and(|first| first.incident),
+            "the first send after the outage says Incidencia S"
+        );
+    }
 }

@@ -251,8 +251,10 @@ async fn the_database_refuses_to_update_or_delete_a_record_or_a_chain() {
             "DELETE FROM verifactu_chains",
         ];
         if db.engine == Engine::Postgres {
+            // CASCADE: the sender's tables refer to the records, and without
+            // it Postgres refuses for that reason before the trigger speaks.
             statements.extend([
-                "TRUNCATE verifactu_records",
+                "TRUNCATE verifactu_records CASCADE",
                 "TRUNCATE verifactu_chains CASCADE",
             ]);
         }

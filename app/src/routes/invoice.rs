@@ -1010,6 +1010,7 @@ fn history_text(event: &HistoryEvent, language: Language) -> String {
         }
         HistoryEvent::Sdi(sdi) => sdi.merchant_text(language),
         HistoryEvent::Verifactu(verifactu) => verifactu.merchant_text(language),
+        HistoryEvent::Aeat(aeat) => aeat.merchant_text(language),
         // Who, what, and how sure: a machine's doing never reads as a
         // person's, nor a copy's as the customer's.
         HistoryEvent::Link(link) => {

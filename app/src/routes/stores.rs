@@ -112,6 +112,8 @@ fn StoreForm(id: Option<i64>, input: StoreInput) -> impl IntoView {
     let iban = RwSignal::new(input.iban);
     let legal_reference = RwSignal::new(input.legal_reference);
     let verifactu = RwSignal::new(input.verifactu);
+    // The certificate card belongs to a store saved as keeping VERI*FACTU records.
+    let keeps_verifactu = input.verifactu;
     let legal_name = RwSignal::new(input.legal_name);
     let saved = RwSignal::new(false);
     // Where the store's emails and replies go is the owner's to change;
@@ -237,6 +239,7 @@ fn StoreForm(id: Option<i64>, input: StoreInput) -> impl IntoView {
         </form>
         {id.map(|store_id| view! { <Recipients store_id saves=save.version() /> })}
         {id.map(|store_id| view! { <crate::routes::pec::PecMailboxCard store_id /> })}
+        {id.filter(|_| keeps_verifactu).map(|store_id| view! { <crate::routes::verifactu::VerifactuCard store_id /> })}
     }
 }
 

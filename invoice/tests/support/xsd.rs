@@ -1,5 +1,6 @@
 //! The official schemas Invio's XML must satisfy and a real validator for
-//! them, shared by the schema tests and the benchmark: `xmllint` from
+//! them, shared by the schema tests, the benchmark and the server's
+//! stand-in for the AEAT: `xmllint` from
 //! Debian's libxml2-utils, never the network. Each schema imports the W3C
 //! signature schema, from w3.org (FatturaPA, VERI*FACTU) or from the file
 //! beside it (SdI's messages): an XML catalog answers that import with the
@@ -79,9 +80,17 @@ pub fn validate_message(name: &str, xml: &str) -> Result<(), String> {
     MESSAGES.validate(name, xml)
 }
 
+/// The invoice crate, whichever crate of the workspace includes this file
+/// (the server's tests do too), without `..`: the catalog's paths must be
+/// the ones xmllint resolves.
+fn invoice_crate() -> PathBuf {
+    let crate_folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("../invoice");
+    std::fs::canonicalize(&crate_folder).unwrap_or(crate_folder)
+}
+
 impl Schema {
     pub fn folder(&self) -> PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join(self.folder)
+        invoice_crate().join(self.folder)
     }
 
     /// The validator's verdict on `xml`: Ok, or its complaints.
@@ -96,9 +105,7 @@ impl Schema {
         std::fs::create_dir_all(&dir).expect("temp dir");
         let copy = format!(
             "file://{}",
-            Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join(self.signature_copy)
-                .display()
+            invoice_crate().join(self.signature_copy).display()
         );
         let import = if self.signature_import.starts_with("http") {
             self.signature_import.to_owned()

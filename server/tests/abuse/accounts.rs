@@ -45,7 +45,7 @@ const STAFF_EMAIL: &str = "luca@bottega.it";
 const STAFF_PASSWORD: &str = "luca's long password";
 
 /// A staff member the owner added, signed in: their id, session and user.
-async fn signed_in_staff(world: &World) -> (i64, String, CurrentUser) {
+pub(crate) async fn signed_in_staff(world: &World) -> (i64, String, CurrentUser) {
     let services = &world.services;
     let staff_id = services
         .add_user(

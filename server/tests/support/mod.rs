@@ -5,7 +5,9 @@
 //! TEST_POSTGRES_URL is set), a fake edge that checks signatures, and a small
 //! SMTP server that keeps what it receives (`smtp`).
 
+pub mod aeat;
 pub mod dovecot;
+pub mod records;
 pub mod smtp;
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -244,6 +246,9 @@ pub fn test_verifactu_settings() -> VerifactuSettings {
         environment: invoice::qr::AeatEnvironment::Test,
         producer_name: "Invio Software S.L.".into(),
         producer_nif: Some(invoice::spain::Nif::parse("B10000008").expect("a NIF")),
+        // Nothing is sent to the AEAT unless a test points this at its stand-in.
+        endpoint: "https://127.0.0.1:9/wlpl/TIKE-CONT/ws/SistemaFacturacion/VerifactuSOAP".into(),
+        root_certificates: String::new(),
     }
 }
 
@@ -401,9 +406,17 @@ impl World {
 
     /// Another organisation on the same database, signed up by `owner`.
     pub async fn for_owner(db: Db, owner: &str) -> Self {
+        Self::configured(db, owner, |_| {}).await
+    }
+
+    /// A merchant whose server's configuration `configure` changed (e.g.
+    /// the AEAT's endpoint pointed at a stand-in).
+    pub async fn configured(db: Db, owner: &str, configure: impl FnOnce(&mut Config)) -> Self {
         let (edge, edge_url) = FakeEdge::start().await;
         let sink = SmtpSink::start().await;
-        let services = Arc::new(services(db.clone(), &edge_url, sink.port));
+        let mut services = services(db.clone(), &edge_url, sink.port);
+        configure(&mut services.config);
+        let services = Arc::new(services);
         let merchant = sign_up(&services, owner, CUSTOMER).await;
         World {
             db,
