@@ -30,20 +30,6 @@ pub struct MailboxAccount {
     pub failures: i64,
 }
 
-async fn store_in_organisation(
-    tx: &mut Transaction<'_, Any>,
-    organisation: OrganisationId,
-    store_id: i64,
-) -> Result<(), ServerError> {
-    sqlx::query("SELECT 1 FROM stores WHERE id = $1 AND organisation_id = $2")
-        .bind(store_id)
-        .bind(organisation.0)
-        .fetch_optional(&mut **tx)
-        .await?
-        .map(|_| ())
-        .ok_or(ServerError::NotFound)
-}
-
 /// Saves a store's mailbox; an absent password keeps the stored one. A
 /// saved mailbox is read again at once, its failures forgotten.
 pub async fn save_mailbox(
@@ -54,7 +40,7 @@ pub async fn save_mailbox(
     now_ms: i64,
 ) -> Result<(), ServerError> {
     let mut tx = db.begin_write().await?;
-    store_in_organisation(&mut tx, organisation, store_id).await?;
+    super::stores::in_organisation(&mut tx, organisation, store_id).await?;
     sqlx::query(
         "INSERT INTO pec_mailboxes (store_id, organisation_id, pec_address, smtp_url, imap_host, imap_port, username, password, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, COALESCE($8, ''), $9)

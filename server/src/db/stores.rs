@@ -4,10 +4,26 @@ use invoice::organisation::OrganisationId;
 use invoice::store::StoreSettings;
 use invoice::time_zone::TimeZone;
 use invoice::views::StoreRow;
-use sqlx::Row;
+use sqlx::{Any, Row, Transaction};
 
 use super::Db;
 use crate::error::ServerError;
+
+/// Whether the store is the organisation's, inside a write that must not
+/// touch another organisation's store (404 otherwise).
+pub(crate) async fn in_organisation(
+    tx: &mut Transaction<'_, Any>,
+    organisation: OrganisationId,
+    store_id: i64,
+) -> Result<(), ServerError> {
+    sqlx::query("SELECT 1 FROM stores WHERE id = $1 AND organisation_id = $2")
+        .bind(store_id)
+        .bind(organisation.0)
+        .fetch_optional(&mut **tx)
+        .await?
+        .map(|_| ())
+        .ok_or(ServerError::NotFound)
+}
 
 pub async fn list(db: &Db, organisation: OrganisationId) -> Result<Vec<StoreRow>, ServerError> {
     sqlx::query(

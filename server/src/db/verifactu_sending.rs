@@ -17,20 +17,6 @@ use super::Db;
 use crate::error::ServerError;
 use crate::verifactu::certificate::StoredCertificate;
 
-async fn store_in_organisation(
-    tx: &mut Transaction<'_, Any>,
-    organisation: OrganisationId,
-    store_id: i64,
-) -> Result<(), ServerError> {
-    sqlx::query("SELECT 1 FROM stores WHERE id = $1 AND organisation_id = $2")
-        .bind(store_id)
-        .bind(organisation.0)
-        .fetch_optional(&mut **tx)
-        .await?
-        .map(|_| ())
-        .ok_or(ServerError::NotFound)
-}
-
 /// Saves (or replaces) a store's certificate; the chains that hold the
 /// store's records try again at once.
 pub async fn save_certificate(
@@ -41,7 +27,7 @@ pub async fn save_certificate(
     now_ms: i64,
 ) -> Result<(), ServerError> {
     let mut tx = db.begin_write().await?;
-    store_in_organisation(&mut tx, organisation, store_id).await?;
+    super::stores::in_organisation(&mut tx, organisation, store_id).await?;
     sqlx::query(
         "INSERT INTO verifactu_certificates (store_id, organisation_id, certificate_pem, private_key_pem, subject, nif, issuer,
                                              not_before, not_after, uploaded_at)
@@ -83,7 +69,7 @@ pub async fn remove_certificate(
     store_id: i64,
 ) -> Result<(), ServerError> {
     let mut tx = db.begin_write().await?;
-    store_in_organisation(&mut tx, organisation, store_id).await?;
+    super::stores::in_organisation(&mut tx, organisation, store_id).await?;
     sqlx::query("DELETE FROM verifactu_certificates WHERE store_id = $1 AND organisation_id = $2")
         .bind(store_id)
         .bind(organisation.0)
@@ -101,7 +87,7 @@ pub async fn certificate_view(
     store_id: i64,
 ) -> Result<Option<CertificateView>, ServerError> {
     let mut tx = db.pool.begin().await?;
-    store_in_organisation(&mut tx, organisation, store_id).await?;
+    super::stores::in_organisation(&mut tx, organisation, store_id).await?;
     let row = sqlx::query(
         "SELECT subject, nif, issuer, not_after, uploaded_at FROM verifactu_certificates
          WHERE store_id = $1 AND organisation_id = $2",
@@ -476,7 +462,7 @@ pub async fn status(
     now_ms: i64,
 ) -> Result<SendingStatus, ServerError> {
     let mut tx = db.pool.begin().await?;
-    store_in_organisation(&mut tx, organisation, store_id).await?;
+    super::stores::in_organisation(&mut tx, organisation, store_id).await?;
     let pending: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM verifactu_records r LEFT JOIN verifactu_chain_sending s ON s.chain_id = r.chain_id
          WHERE r.organisation_id = $1 AND r.store_id = $2 AND r.sequence > COALESCE(s.answered_through, 0)",
