@@ -7,7 +7,9 @@ import { addCustomer, adminUrl, pdfText, signUp, uniqueAddress, waitForHydration
 // The stand-in for the AEAT that the stack starts: its control port says
 // what it received and switches its availability; it wrote the merchant's
 // certificate as the FNMT hands it over (a .p12 and its password).
-const NIF = "89890001K";
+// Its own NIF: the stand-in serves every journey of the run, and a number
+// another journey's store registered under the same NIF would be a duplicate.
+const NIF = "B12345674";
 const control = () => process.env.STACK_AEAT_CONTROL_URL!;
 const certificate = () => readFileSync(path.join(process.env.STACK_STATE_DIR!, "aeat", `merchant-${NIF}.p12`));
 // A NIF the stand-in does not find in the census: the AEAT rejects the record (1193).
@@ -91,7 +93,7 @@ test("a Spanish merchant issues an invoice, a simplified receipt and a credit no
   await expect(page.getByRole("heading", { name: "Store settings" })).toBeVisible();
   await waitForHydration(page);
   const storeUrl = page.url().split("?")[0];
-  await page.getByLabel("Tax ID").fill("89890001A");
+  await page.getByLabel("Tax ID").fill("12345678A");
   await page.getByLabel("Currency").selectOption("EUR");
   await page.getByLabel("Keep VERI*FACTU records and send them to the AEAT").check();
   await page.getByLabel("Legal name (nombre o razón social)").fill("Taller Ruiz S.L.");
@@ -112,7 +114,7 @@ test("a Spanish merchant issues an invoice, a simplified receipt and a credit no
 
   // A company with its NIF, a counter customer without one, one the AEAT does not know.
   await addCustomer(page, "Construcciones Ruiz S.L.", uniqueAddress("ruiz", "example.es"), "es");
-  await page.getByLabel("Tax ID").fill("B12345674");
+  await page.getByLabel("Tax ID").fill("A58818501");
   await page.getByRole("button", { name: "Save", exact: true }).click();
   await expect(page.getByText("Saved.")).toBeVisible();
   await addCustomer(page, "Cliente de mostrador", uniqueAddress("mostrador", "example.es"), "es");
