@@ -12,7 +12,6 @@
 use serde::{Deserialize, Serialize};
 
 use crate::i18n::Language;
-use crate::money::{Currency, Money};
 
 /// What is wrong with a Spanish identifier or a store's Spanish data, in
 /// words a merchant can act on.
@@ -31,8 +30,6 @@ pub enum SpanishProblem {
     /// A customer's tax id that is neither a Spanish NIF nor an EU VAT
     /// number with its country prefix.
     RecipientIdUnknown,
-    /// A simplified invoice (no customer tax id) above its legal ceiling.
-    SimplifiedOverLimit,
 }
 
 impl SpanishProblem {
@@ -87,15 +84,6 @@ impl SpanishProblem {
             (RecipientIdUnknown, Language::En) => {
                 "The customer's tax ID must be a Spanish NIF or an EU VAT number with its country prefix (e.g. FR…)."
             }
-            (SimplifiedOverLimit, Language::Es) => {
-                "Una factura simplificada (sin NIF del cliente) no puede superar 3.000 € (RD 1619/2012, art. 4): añade el NIF del cliente."
-            }
-            (SimplifiedOverLimit, Language::It) => {
-                "Una fattura semplificata (senza NIF del cliente) non può superare 3.000 € (RD 1619/2012, art. 4): aggiungi il NIF del cliente."
-            }
-            (SimplifiedOverLimit, Language::En) => {
-                "A simplified invoice (no customer tax ID) may not exceed €3,000 (RD 1619/2012, art. 4): add the customer's NIF."
-            }
         }
     }
 }
@@ -107,17 +95,22 @@ const CHECK_LETTERS: &[u8; 23] = b"TRWAGMYFPDXBNJZSQVHLCKE";
 /// legal forms, foreign entities (N) and permanent establishments (W).
 const ENTITY_LETTERS: &str = "ABCDEFGHJNPQRSUVW";
 
+/// An identifier as it is compared: upper-case, without the spaces, dashes
+/// and dots people type in it.
+fn compact(text: &str) -> String {
+    text.chars()
+        .filter(|c| !c.is_whitespace() && *c != '-' && *c != '.')
+        .flat_map(char::to_uppercase)
+        .collect()
+}
+
 /// A Spanish NIF, upper-case, without spaces or the `ES` VAT prefix.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Nif(String);
 
 impl Nif {
     pub fn parse(text: &str) -> Result<Self, SpanishProblem> {
-        let compact: String = text
-            .chars()
-            .filter(|c| !c.is_whitespace() && *c != '-' && *c != '.')
-            .flat_map(char::to_uppercase)
-            .collect();
+        let compact = compact(text);
         let nif = match compact.strip_prefix("ES") {
             Some(rest) if rest.len() == 9 => rest.to_owned(),
             _ => compact,
@@ -236,11 +229,7 @@ pub fn recipient_id(tax_id: Option<&str>) -> Result<Option<RecipientId>, Spanish
     let Some(text) = tax_id.map(str::trim).filter(|text| !text.is_empty()) else {
         return Ok(None);
     };
-    let compact: String = text
-        .chars()
-        .filter(|c| !c.is_whitespace() && *c != '-' && *c != '.')
-        .flat_map(char::to_uppercase)
-        .collect();
+    let compact = compact(text);
     let foreign = EU_VAT_PREFIXES
         .iter()
         .find(|(prefix, _)| compact.starts_with(prefix))
@@ -265,18 +254,6 @@ pub fn recipient_id(tax_id: Option<&str>) -> Result<Option<RecipientId>, Spanish
 /// art. 4.1); the lower €400 general ceiling is left to the merchant, who
 /// knows whether their trade is one of those the article lists.
 pub const SIMPLIFIED_CEILING_MINOR: i64 = 300_000;
-
-/// Whether an invoice of `total` may be a simplified one.
-pub fn simplified_allowed(total: Money) -> Result<(), SpanishProblem> {
-    if total.currency != Currency::Eur {
-        return Err(SpanishProblem::NotEuro);
-    }
-    if total.minor > SIMPLIFIED_CEILING_MINOR {
-        return Err(SpanishProblem::SimplifiedOverLimit);
-    }
-    Ok(())
-}
-
 /// A store's data for VERI*FACTU: the issuer of its records.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SpanishSeller {
@@ -377,18 +354,6 @@ mod tests {
     }
 
     #[test]
-    fn a_simplified_invoice_stops_at_three_thousand_euro() {
-        assert_eq!(
-            simplified_allowed(Money::new(300_000, Currency::Eur)),
-            Ok(())
-        );
-        assert_eq!(
-            simplified_allowed(Money::new(300_001, Currency::Eur)),
-            Err(SpanishProblem::SimplifiedOverLimit)
-        );
-    }
-
-    #[test]
     fn every_problem_has_words_in_every_language() {
         use SpanishProblem::*;
         for problem in [
@@ -398,7 +363,6 @@ mod tests {
             NotEuro,
             TwoCountries,
             RecipientIdUnknown,
-            SimplifiedOverLimit,
         ] {
             for language in [Language::Es, Language::It, Language::En] {
                 assert!(problem.message(language).len() > 20);

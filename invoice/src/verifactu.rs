@@ -29,6 +29,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::dates::Date;
 use crate::document::{DocumentKind, PublicDocument};
+use crate::money::Money;
+use crate::qr::{verification_url, AeatEnvironment, TaxAgencyCheck};
 use crate::spain::{Nif, RecipientId, SpanishSeller};
 
 pub use answer::{
@@ -131,6 +133,35 @@ impl InvoiceType {
             (DocumentKind::CreditNote, false) => InvoiceType::R1,
             (DocumentKind::CreditNote, true) => InvoiceType::R5,
         }
+    }
+}
+
+/// The sign a record gives a document's amounts: a credit note's are
+/// positive on the document (its kind says it gives back), and its record
+/// corrects by differences, so they are written negative.
+fn record_sign(document: &PublicDocument) -> i64 {
+    match document.kind() {
+        DocumentKind::Invoice => 1,
+        DocumentKind::CreditNote => -1,
+    }
+}
+
+/// The AEAT's verification URL of a document, for its QR code: the amount
+/// is its record's `ImporteTotal`, signed as the record writes it.
+pub fn tax_agency_check(
+    environment: AeatEnvironment,
+    issuer: &Nif,
+    document: &PublicDocument,
+) -> TaxAgencyCheck {
+    let total = document.totals.total;
+    TaxAgencyCheck {
+        url: verification_url(
+            environment,
+            issuer.as_str(),
+            &document.number,
+            document.issue_date,
+            Money::new(record_sign(document) * total.minor, total.currency),
+        ),
     }
 }
 
@@ -316,14 +347,7 @@ impl RegistroAlta {
         if !problems.is_empty() {
             return Err(problems);
         }
-        // A credit note's amounts are positive on the document (its kind
-        // says it gives back); the record corrects by differences, so they
-        // are written negative.
-        let sign = if input.invoice_type.is_corrective() {
-            -1
-        } else {
-            1
-        };
+        let sign = record_sign(document);
         let issuer_nif = input.issuer.nif.as_str().to_owned();
         let id = InvoiceId {
             issuer_nif: issuer_nif.clone(),

@@ -14,17 +14,16 @@
 
 use invoice::customer::CustomerDetails;
 use invoice::dates::Date;
-use invoice::document::{DocumentKind, PublicDocument};
+use invoice::document::PublicDocument;
 use invoice::history::HistoryEvent;
 use invoice::organisation::OrganisationId;
 use invoice::problem::Problem;
-use invoice::qr::{verification_url, TaxAgencyCheck};
+use invoice::qr::TaxAgencyCheck;
 use invoice::spain::{recipient_id, Nif, SpanishSeller};
 use invoice::verifactu::{
     parse_record, AeatRule, AltaInput, AnulacionInput, ChainLink, InvoiceType, Recipient, Record,
     RecordKind, RegistroAlta, RegistroAnulacion, SistemaInformatico, VerifactuEvent,
 };
-use invoice::Money;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
@@ -79,27 +78,14 @@ pub struct AltaOf<'a> {
 }
 
 /// The AEAT's verification URL of a Spanish store's document, for its QR
-/// code: the amount is the record's `ImporteTotal`, which a corrective
-/// record (a credit note) writes negative.
+/// code (`invoice::verifactu::tax_agency_check`), in the configured
+/// environment.
 pub fn tax_agency_check(
     settings: &VerifactuSettings,
     seller: &SpanishSeller,
     document: &PublicDocument,
 ) -> TaxAgencyCheck {
-    let total = document.totals.total;
-    let registered = match document.kind() {
-        DocumentKind::Invoice => total,
-        DocumentKind::CreditNote => Money::new(-total.minor, total.currency),
-    };
-    TaxAgencyCheck {
-        url: verification_url(
-            settings.environment,
-            seller.nif.as_str(),
-            &document.number,
-            document.issue_date,
-            registered,
-        ),
-    }
+    invoice::verifactu::tax_agency_check(settings.environment, &seller.nif, document)
 }
 
 /// Builds and keeps the registro de alta of a document just numbered, at
