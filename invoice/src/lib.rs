@@ -5,6 +5,7 @@
 //! rules run natively on the server and as wasm at the edge.
 
 pub mod account;
+pub mod chase;
 pub mod aeat;
 pub mod credit_note;
 pub mod customer;
