@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::dates::Date;
 use crate::time_zone::TimeZone;
 use crate::views::EmailState;
-use crate::{Currency, Money};
+use crate::Money;
 
 /// A customer who has not opened an invoice this long after it was emailed
 /// may not have received it: the address is worth checking.
@@ -131,7 +131,9 @@ impl Attention {
     }
 
     pub fn parse(code: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|attention| attention.code() == code)
+        Self::ALL
+            .into_iter()
+            .find(|attention| attention.code() == code)
     }
 }
 
@@ -146,6 +148,7 @@ pub struct OpenInvoice {
     pub customer_name: String,
     pub issue_date: Date,
     pub due_date: Option<Date>,
+    pub total: Money,
     /// What is left to pay, payments and credit notes taken off.
     pub amount_due: Money,
     /// The latest email to the customer.
@@ -227,12 +230,7 @@ pub struct Figure {
 
 /// One figure per currency of the invoices `filter` matches; amounts in
 /// different currencies are never added together. Ordered by currency code.
-pub fn figures(
-    open: &[OpenInvoice],
-    filter: ChaseFilter,
-    today: Date,
-    now_ms: i64,
-) -> Vec<Figure> {
+pub fn figures(open: &[OpenInvoice], filter: ChaseFilter, today: Date, now_ms: i64) -> Vec<Figure> {
     let mut figures: Vec<Figure> = Vec::new();
     for invoice in open.iter().filter(|i| filter.matches(i, today, now_ms)) {
         let currency = invoice.amount_due.currency;
@@ -373,6 +371,7 @@ impl Statement {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Currency;
 
     fn date(text: &str) -> Date {
         Date::parse(text).expect("date")
@@ -393,6 +392,7 @@ mod tests {
             customer_name: "Maria Pérez".into(),
             issue_date: today().add_days(-90 + id),
             due_date: Some(today().add_days(due_in_days)),
+            total: Money::new(minor, currency),
             amount_due: Money::new(minor, currency),
             email: EmailState::NotSent,
             email_address: None,
@@ -596,7 +596,10 @@ mod tests {
         };
         assert_eq!(
             statement.totals(),
-            vec![Money::new(300, Currency::Eur), Money::new(100, Currency::Usd)]
+            vec![
+                Money::new(300, Currency::Eur),
+                Money::new(100, Currency::Usd)
+            ]
         );
     }
 }

@@ -5,8 +5,8 @@
 //! rules run natively on the server and as wasm at the edge.
 
 pub mod account;
-pub mod chase;
 pub mod aeat;
+pub mod chase;
 pub mod credit_note;
 pub mod customer;
 pub mod customer_page;

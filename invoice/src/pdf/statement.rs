@@ -215,13 +215,7 @@ fn header(canvas: &mut Canvas, statement: &Statement) -> f32 {
     let language = statement.language;
     canvas.text(MARGIN, 70.0, 16.0, Weight::Bold, &statement.from);
     let right = PAGE_WIDTH - MARGIN;
-    canvas.text_right(
-        right,
-        70.0,
-        20.0,
-        Weight::Bold,
-        statement_title(language),
-    );
+    canvas.text_right(right, 70.0, 20.0, Weight::Bold, statement_title(language));
     canvas.text_right(
         right,
         92.0,
@@ -242,13 +236,7 @@ fn header(canvas: &mut Canvas, statement: &Statement) -> f32 {
         words(language, Words::Customer),
     );
     top += 14.0;
-    canvas.text(
-        MARGIN,
-        top,
-        11.0,
-        Weight::Regular,
-        &statement.customer.name,
-    );
+    canvas.text(MARGIN, top, 11.0, Weight::Regular, &statement.customer.name);
     top += 13.0;
     for line in statement
         .customer
@@ -260,8 +248,8 @@ fn header(canvas: &mut Canvas, statement: &Statement) -> f32 {
         top += 12.0;
     }
     top += 24.0;
-    let intro = words(language, Words::OpenItemsOn)
-        .replace("{date}", &statement.date.format(language));
+    let intro =
+        words(language, Words::OpenItemsOn).replace("{date}", &statement.date.format(language));
     canvas.text(MARGIN, top, 11.0, Weight::Bold, &intro);
     top + 26.0
 }
@@ -377,26 +365,33 @@ mod tests {
     #[test]
     fn a_statement_speaks_the_customers_language() {
         let items = || vec![item("2026-0001", "2026-10-01", 1_000, 0, Currency::Eur)];
-        let italian = super::super::tests::pdftotext(&render_statement(&statement(
-            Language::It,
-            items(),
-        )));
+        let italian =
+            super::super::tests::pdftotext(&render_statement(&statement(Language::It, items())));
         assert!(italian.contains("Estratto conto") && italian.contains("Giorni di ritardo"));
-        let english = super::super::tests::pdftotext(&render_statement(&statement(
-            Language::En,
-            items(),
-        )));
+        let english =
+            super::super::tests::pdftotext(&render_statement(&statement(Language::En, items())));
         assert!(english.contains("Statement of account") && english.contains("Total owed (EUR)"));
     }
 
     #[test]
     fn a_long_statement_flows_onto_more_pages_and_totals_once() {
         let items = (1..=80)
-            .map(|n| item(&format!("2026-{n:04}"), "2026-11-01", 1_000, 0, Currency::Eur))
+            .map(|n| {
+                item(
+                    &format!("2026-{n:04}"),
+                    "2026-11-01",
+                    1_000,
+                    0,
+                    Currency::Eur,
+                )
+            })
             .collect();
         let text =
             super::super::tests::pdftotext(&render_statement(&statement(Language::En, items)));
-        assert!(text.contains("Page 1/3") && text.contains("Page 3/3"), "{text}");
+        assert!(
+            text.contains("Page 1/3") && text.contains("Page 3/3"),
+            "{text}"
+        );
         assert_eq!(text.matches("Total owed (EUR)").count(), 1);
         assert!(text.contains("800.00"), "{text}");
         assert!(text.contains("2026-0080"));
@@ -404,10 +399,8 @@ mod tests {
 
     #[test]
     fn a_statement_with_nothing_owed_says_so() {
-        let text = super::super::tests::pdftotext(&render_statement(&statement(
-            Language::It,
-            Vec::new(),
-        )));
+        let text =
+            super::super::tests::pdftotext(&render_statement(&statement(Language::It, Vec::new())));
         assert!(text.contains("Non risulta nulla da pagare"), "{text}");
     }
 }
