@@ -15,7 +15,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::HomeView;
-use crate::components::error_message;
+use crate::components::ErrorAlert;
 use crate::i18n::{t, tr, use_language, T};
 
 /// The invoice list filtered by chase rules, in one store or all, in one
@@ -63,7 +63,6 @@ pub fn invoice_count(language: invoice::Language, count: usize) -> String {
 
 #[component]
 pub fn HomePage() -> impl IntoView {
-    let language = use_language();
     let query = use_query_map();
     let store = Memo::new(move |_| {
         query.with(|query| {
@@ -81,7 +80,7 @@ pub fn HomePage() -> impl IntoView {
         <Suspense fallback=move || view! { <p class="muted">{t(T::Loading)}</p> }>
             {move || home.get().map(|result| match result {
                 Ok(view) => view! { <HomeBody view /> }.into_any(),
-                Err(error) => view! { <p class="alert" role="alert">{error_message(&error, language.get())}</p> }.into_any(),
+                Err(error) => view! { <ErrorAlert error=Signal::derive(move || Some(error.clone())) /> }.into_any(),
             })}
         </Suspense>
     }
