@@ -106,7 +106,7 @@ test("a merchant's morning: what to chase is on the home page, each figure leads
   await openedList.getByRole("link", { name: "Lucía Gómez" }).click();
   const facts = page.getByTestId("customer-facts");
   await expect(facts.getByRole("heading", { name: "Lucía Gómez" })).toBeVisible();
-  await expect(facts.locator('[data-figure="balance"]')).toContainText("€80.00");
+  await expect(facts.locator('[data-figure="balance"]')).toContainText("€97.60");
   await expect(facts.getByTestId("customer-activity")).toContainText(read);
   await expect(facts.getByTestId("customer-activity")).toContainText("Opened by the customer");
 
@@ -118,5 +118,5 @@ test("a merchant's morning: what to chase is on the home page, each figure leads
   expect(statement).toContain("Lucía Gómez");
   expect(statement).toContain(read);
   expect(statement).toContain("Total adeudado (EUR)");
-  expect(statement).toContain("80,00 €");
+  expect(statement).toContain("97,60 €");
 });
