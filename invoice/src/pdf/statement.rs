@@ -12,9 +12,9 @@ use crate::i18n::{text, Language, Text};
 const COL_NUMBER: f32 = MARGIN;
 const COL_ISSUED: f32 = 150.0;
 const COL_DUE: f32 = 215.0;
-const COL_TOTAL_RIGHT: f32 = 350.0;
-const COL_PAID_RIGHT: f32 = 420.0;
-const COL_BALANCE_RIGHT: f32 = 490.0;
+const COL_TOTAL_RIGHT: f32 = 330.0;
+const COL_PAID_RIGHT: f32 = 395.0;
+const COL_BALANCE_RIGHT: f32 = 460.0;
 const COL_DAYS_RIGHT: f32 = PAGE_WIDTH - MARGIN;
 /// Room kept at the bottom of each page for the footer.
 const FOOTER_SPACE: f32 = 60.0;
