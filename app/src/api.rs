@@ -150,6 +150,56 @@ pub struct InvoiceDetail {
     pub can_credit: bool,
 }
 
+/// The home page: what to chase today, for one store or for all.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HomeView {
+    pub stores: Vec<StoreRow>,
+    /// The store chosen; None for all stores.
+    pub store_id: Option<i64>,
+    pub today: invoice::chase::Today,
+}
+
+/// A payment on one of a customer's invoices.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerPayment {
+    pub invoice_id: i64,
+    pub number: String,
+    pub amount: Money,
+    pub date: Date,
+    pub method: invoice::payment::PaymentMethod,
+    pub reference: String,
+}
+
+/// Something the customer did in person at one of their links: opened the
+/// invoice, downloaded or printed its PDF.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerActivity {
+    pub invoice_id: i64,
+    pub number: String,
+    pub at_ms: i64,
+    pub kind: invoice::events::EdgeEventKind,
+    pub device: invoice::events::DeviceClass,
+    pub browser: String,
+    /// The invoice's store's zone, which the time is shown in.
+    pub time_zone: invoice::time_zone::TimeZone,
+}
+
+/// A customer's page: the facts a call to them starts with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerOverview {
+    pub id: i64,
+    pub name: String,
+    pub email: Option<String>,
+    pub language: Language,
+    /// What they owe, one figure per currency; and of it, what is overdue.
+    pub balance: Vec<invoice::chase::Figure>,
+    pub overdue: Vec<invoice::chase::Figure>,
+    /// The first page of their invoices, newest first.
+    pub invoices: InvoicePage,
+    pub payments: Vec<CustomerPayment>,
+    pub activity: Vec<CustomerActivity>,
+}
+
 /// The stores and customers an invoice can be written for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DraftOptions {
@@ -276,6 +326,16 @@ pub trait AdminBackend: Send + Sync + 'static {
         id: Option<i64>,
         input: CustomerInput,
     ) -> Result<i64, AdminError>;
+
+    /// What to chase today in one store (`store_id`) or all.
+    async fn home(&self, user: &CurrentUser, store_id: Option<i64>)
+        -> Result<HomeView, AdminError>;
+    /// A customer's invoices, balance, payments and what they opened.
+    async fn customer_account(
+        &self,
+        user: &CurrentUser,
+        customer_id: i64,
+    ) -> Result<CustomerOverview, AdminError>;
 
     async fn draft_choices(&self, user: &CurrentUser) -> Result<DraftOptions, AdminError>;
     async fn list_invoices(
@@ -614,7 +674,7 @@ mod forms {
         let (token, language) = backend()?.login(email, password, client_ip()).await?;
         set_cookie(SESSION_COOKIE, &token, SESSION_DAYS * 86_400);
         set_cookie(LANGUAGE_COOKIE, language.code(), 365 * 86_400);
-        redirect_plain_form("/invoices");
+        redirect_plain_form("/");
         Ok(language)
     }
 
@@ -759,6 +819,18 @@ pub async fn get_customer(id: i64) -> Result<CustomerInput, AdminError> {
 pub async fn save_customer(id: Option<i64>, input: CustomerInput) -> Result<i64, AdminError> {
     use self::ssr::*;
     backend()?.save_customer(&user()?, id, input).await
+}
+
+#[server]
+pub async fn home(store: Option<i64>) -> Result<HomeView, AdminError> {
+    use self::ssr::*;
+    backend()?.home(&user()?, store).await
+}
+
+#[server]
+pub async fn customer_account(id: i64) -> Result<CustomerOverview, AdminError> {
+    use self::ssr::*;
+    backend()?.customer_account(&user()?, id).await
 }
 
 #[server]

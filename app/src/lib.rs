@@ -81,6 +81,7 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=routes::not_found::NotFound>
                     <Route path=path!("/login") view=routes::auth::LoginPage />
                     <Route path=path!("/signup") view=routes::auth::SignupPage />
+                    <Route path=path!("/") view=routes::home::HomePage ssr=SsrMode::Async />
                     <Route path=path!("/invoices") view=routes::invoices::InvoicesPage />
                     <Route path=path!("/invoices/new") view=routes::invoice::NewInvoicePage />
                     <Route path=path!("/invoices/:id") view=routes::invoice::InvoicePage ssr=SsrMode::Async />

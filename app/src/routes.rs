@@ -2,6 +2,7 @@ pub mod auth;
 pub mod confirm;
 pub mod credit_note;
 pub mod customers;
+pub mod home;
 pub mod invoice;
 pub mod invoices;
 pub mod nav;

@@ -107,13 +107,16 @@ export async function signUp(page: Page, email = `owner.${Date.now()}.${Math.ran
   return email;
 }
 
-// Signs in with the password every test account has, and lands on the invoice list.
+// Signs in with the password every test account has, lands on the home
+// page (what to chase today), and goes on to the invoice list.
 export async function signIn(page: Page, email: string) {
   await page.goto(`${adminUrl()}/login`);
   await waitForHydration(page);
   await page.getByLabel("Email", { exact: true }).fill(email);
   await page.getByLabel("Password", { exact: true }).fill("correct horse battery");
   await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("heading", { name: "What to chase today" })).toBeVisible();
+  await page.goto(`${adminUrl()}/invoices`);
   await expect(page.getByRole("heading", { name: "Customer invoices" })).toBeVisible();
   await waitForHydration(page);
 }

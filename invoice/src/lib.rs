@@ -6,6 +6,7 @@
 
 pub mod account;
 pub mod aeat;
+pub mod chase;
 pub mod credit_note;
 pub mod customer;
 pub mod customer_page;

@@ -27,6 +27,9 @@ use crate::i18n::{text, Text};
 use crate::qr::{QrSymbol, LABEL_ABOVE, LEGEND_BELOW};
 use crate::Money;
 
+mod statement;
+pub use statement::render_statement;
+
 const PAGE_WIDTH: f32 = 595.28;
 const PAGE_HEIGHT: f32 = 841.89;
 const MARGIN: f32 = 50.0;
@@ -116,7 +119,13 @@ impl Fonts {
             })
             .chain(document.lines.iter().map(|line| &line.description))
             .chain([&document.notes, &document.number]);
-        let needs_unicode = all_text
+        Self::for_texts(all_text.map(String::as_str), pdf)
+    }
+
+    /// Helvetica when every character of `texts` has a WinAnsi code;
+    /// otherwise DejaVu, added to `pdf`.
+    fn for_texts<'a>(texts: impl Iterator<Item = &'a str>, pdf: &mut PdfDocument) -> Self {
+        let needs_unicode = texts
             .flat_map(|text| text.chars())
             .any(|c| !in_win_ansi(c) && !c.is_control());
         match (needs_unicode, dejavu()) {
@@ -960,7 +969,7 @@ mod tests {
     }
 
     /// Text of a PDF as poppler's pdftotext reads it (poppler-utils is installed by `make test`).
-    fn pdftotext(pdf: &[u8]) -> String {
+    pub(super) fn pdftotext(pdf: &[u8]) -> String {
         let dir = std::env::temp_dir().join(format!(
             "invio-pdf-{}-{:?}",
             std::process::id(),

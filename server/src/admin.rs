@@ -4,9 +4,9 @@
 //! is written; every query is scoped to the signed-in user's organisation.
 
 use app::api::{
-    AdminBackend, AdminError, CreditNoteForm, CustomerPage, DailySending, DraftOptions, EmailState,
-    InvoiceDetail, InvoiceFilter, InvoicePage, LinkRow, RecipientState, RecipientToConfirm,
-    SendForm, StoreRow, UserRow,
+    AdminBackend, AdminError, CreditNoteForm, CustomerOverview, CustomerPage, DailySending,
+    DraftOptions, EmailState, HomeView, InvoiceDetail, InvoiceFilter, InvoicePage, LinkRow,
+    RecipientState, RecipientToConfirm, SendForm, StoreRow, UserRow,
 };
 use invoice::account::{
     normalise_login_email, routing_changed, AccountEmail, NewUserInput, SignupInput,
@@ -336,6 +336,22 @@ impl AdminBackend for Services {
         Ok(customers::save(&self.db, user.organisation, id, &customer, now_ms()).await?)
     }
 
+    async fn home(
+        &self,
+        user: &CurrentUser,
+        store_id: Option<i64>,
+    ) -> Result<HomeView, AdminError> {
+        Ok(self.home_view(user, store_id).await?)
+    }
+
+    async fn customer_account(
+        &self,
+        user: &CurrentUser,
+        customer_id: i64,
+    ) -> Result<CustomerOverview, AdminError> {
+        Ok(self.customer_account_view(user, customer_id).await?)
+    }
+
     async fn draft_choices(&self, user: &CurrentUser) -> Result<DraftOptions, AdminError> {
         Ok(DraftOptions {
             stores: stores::list(&self.db, user.organisation).await?,
@@ -348,7 +364,7 @@ impl AdminBackend for Services {
         user: &CurrentUser,
         filter: InvoiceFilter,
     ) -> Result<InvoicePage, AdminError> {
-        Ok(invoices::list(&self.db, user.organisation, &filter, today()).await?)
+        Ok(invoices::list(&self.db, user.organisation, &filter, today(), now_ms()).await?)
     }
 
     async fn get_invoice(&self, user: &CurrentUser, id: i64) -> Result<InvoiceDetail, AdminError> {

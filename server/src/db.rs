@@ -3,7 +3,9 @@
 //! default; Postgres is what several server instances share.
 
 pub mod accounts;
+pub mod chase;
 pub mod credit_notes;
+pub mod customer_facts;
 pub mod customers;
 pub mod edge_state;
 pub mod events;

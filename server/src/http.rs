@@ -5,6 +5,7 @@
 //! the edge's endpoints (`crate::edge_sync::inbound`).
 
 pub mod changes;
+pub mod customers;
 pub mod invoices;
 pub mod pages;
 pub mod sdi;

@@ -17,6 +17,7 @@ pub mod db;
 pub mod edge_sync;
 pub mod email;
 pub mod error;
+pub mod home;
 pub mod http;
 pub mod limits;
 pub mod live;
@@ -43,6 +44,7 @@ pub fn router(state: AppState) -> Router {
     let admin = Router::new()
         .merge(http::invoices::router())
         .merge(http::changes::router())
+        .merge(http::customers::router())
         .merge(http::sdi::router())
         .merge(http::verifactu::router())
         .merge(http::pages::router(&state))

@@ -63,6 +63,14 @@ pub fn InvoicesPage() -> impl IntoView {
             sort: InvoiceSort::parse(&query.get("sort").unwrap_or_default()),
             ascending: query.get("dir").as_deref() == Some("asc"),
             after: query.get("after").filter(|after| !after.is_empty()),
+            store: query.get("store").and_then(|store| store.parse().ok()),
+            customer: query
+                .get("customer")
+                .and_then(|customer| customer.parse().ok()),
+            currency: query.get("currency").unwrap_or_default(),
+            due: query.get("due").unwrap_or_default(),
+            age: query.get("age").unwrap_or_default(),
+            attention: query.get("attention").unwrap_or_default(),
         })
     });
     let actions = RowActions::for_page();
@@ -77,19 +85,37 @@ pub fn InvoicesPage() -> impl IntoView {
             .get()
             .or_else(|| action_error(actions.duplicate).get())
     });
+    // Narrowed from the home page or a customer's page (a figure, a list,
+    // "see all"): the list says how many match and how to see them all.
+    let narrowed = move || {
+        let filter = filter.get();
+        !filter.chase().is_empty()
+            || filter.store.is_some()
+            || filter.customer.is_some()
+            || !filter.currency.is_empty()
+    };
     let filtered = move || {
         let filter = filter.get();
-        !filter.status.is_empty() || !filter.text.is_empty() || !filter.kind.is_empty()
+        !filter.status.is_empty()
+            || !filter.text.is_empty()
+            || !filter.kind.is_empty()
+            || narrowed()
     };
     let next_href = move |next: String| {
         let filter = filter.get_untracked();
         format!(
-            "/invoices?status={}&q={}&kind={}&sort={}&dir={}&after={}",
+            "/invoices?status={}&q={}&kind={}&sort={}&dir={}&store={}&customer={}&currency={}&due={}&age={}&attention={}&after={}",
             url_escape(&filter.status),
             url_escape(&filter.text),
             url_escape(&filter.kind),
             filter.sort.code(),
             if filter.ascending { "asc" } else { "desc" },
+            filter.store.map(|store| store.to_string()).unwrap_or_default(),
+            filter.customer.map(|customer| customer.to_string()).unwrap_or_default(),
+            url_escape(&filter.currency),
+            url_escape(&filter.due),
+            url_escape(&filter.age),
+            url_escape(&filter.attention),
             url_escape(&next)
         )
     };
@@ -184,7 +210,14 @@ pub fn InvoicesPage() -> impl IntoView {
                             Ok(page) => {
                                 let next = page.next.clone().map(next_href);
                                 let paged = filter.get().after.is_some();
+                                let count = page.count;
                                 view! {
+                                    {narrowed().then(|| view! {
+                                        <p class="list-count" data-testid="invoice-count" data-count=count>
+                                            {move || tr(language.get(), T::MatchingInvoices).replace("{count}", &count.to_string())}
+                                            " · " <a href="/invoices">{t(T::ShowAllInvoices)}</a>
+                                        </p>
+                                    })}
                                     <InvoiceTable rows=page.rows actions />
                                     <nav class="pager" aria-label=move || t(T::Pages)()>
                                         {paged.then(|| view! { <a href="/invoices">{t(T::FirstPage)}</a> })}
@@ -322,7 +355,7 @@ fn InvoiceRowView(row: InvoiceRow, actions: RowActions) -> impl IntoView {
             </td>
             <td data-label=move || t(T::Date)()>{move || issue_date.map(|date| date.format(language.get())).unwrap_or_default()}</td>
             <td data-label=move || t(T::Customer)()>
-                <div>{row.customer_name.clone()}</div>
+                <div><a href=format!("/customers/{}", row.customer_id)>{row.customer_name.clone()}</a></div>
                 <div class="muted small">{row.customer_email.clone()}</div>
             </td>
             <td class="num" class:credit=kind == DocumentKind::CreditNote data-label=move || t(T::Total)()>{move || total.format(language.get())}</td>
