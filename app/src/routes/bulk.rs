@@ -13,7 +13,7 @@ use invoice::Language;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
-use crate::api::{AdminError, CurrentUser};
+use crate::api::AdminError;
 use crate::components::ErrorAlert;
 use crate::i18n::{t, use_language, T};
 
@@ -47,6 +47,7 @@ pub mod ssr {
     use std::sync::Arc;
 
     use super::*;
+    use crate::api::CurrentUser;
 
     /// What these pages ask of the server, put in the server functions'
     /// context beside the admin's backend.
