@@ -21,6 +21,16 @@ async function tick(page: import("@playwright/test").Page, numbers: string[]) {
   }
 }
 
+// Screenshots of the page at a desktop's and a phone's width, kept with the
+// run's results for a person to look at.
+async function looks(page: import("@playwright/test").Page, name: string) {
+  for (const [width, height] of [[1280, 800], [390, 844]]) {
+    await page.setViewportSize({ width, height });
+    await page.screenshot({ path: test.info().outputPath(`${name}-${width}.png`), fullPage: true });
+  }
+  await page.setViewportSize({ width: 1280, height: 720 });
+}
+
 test("a merchant sends three invoices at once, clicks twice, zips their PDFs and exports a CSV", async ({ page }) => {
   await signUp(page);
   const customers = ["Anna Verdi", "Bruno Neri", "Carla Blu"].map((name) => ({
@@ -35,6 +45,7 @@ test("a merchant sends three invoices at once, clicks twice, zips their PDFs and
 
   // Select the three and press Send twice, as an impatient merchant does.
   await tick(page, numbers);
+  await looks(page, "list-with-selection");
   const key = await page.locator('#bulk-actions input[name="key"]').inputValue();
   await page.locator("#bulk-actions").getByRole("button", { name: "Send", exact: true }).dblclick();
   await expect(page.getByRole("heading", { name: "Sending the selected invoices" })).toBeVisible();
@@ -42,6 +53,7 @@ test("a merchant sends three invoices at once, clicks twice, zips their PDFs and
     await expect(page.locator("li.bulk-item", { hasText: number })).toHaveAttribute("data-outcome", "sent");
   }
   await expect(page.getByRole("status")).toHaveText("3 of 3 done.");
+  await looks(page, "outcome");
 
   // The same form posted once more (a reload that resubmits) sends nothing either.
   const form = new URLSearchParams({ key, action: "send" });

@@ -100,5 +100,9 @@ mod tests {
             body_limit(&Method::POST, <app::api::SaveStore as ServerFn>::PATH),
             FORM_LIMIT
         );
+        assert_eq!(
+            body_limit(&Method::POST, app::routes::bulk::BULK_PATH),
+            BULK_FORM_LIMIT
+        );
     }
 }

@@ -96,11 +96,13 @@ pub enum W {
 pub fn w(word: W, language: Language) -> String {
     let (en, it, es) = match word {
         W::Select => ("Select", "Seleziona", "Seleccionar"),
-        W::SelectionHint => (
-            "Tick invoices in the list, then:",
-            "Spunta le fatture nell'elenco, poi:",
-            "Marca facturas en la lista y luego:",
-        ),
+        W::SelectionHint => {
+            return match language {
+                Language::En => format!("Tick up to {MAX_SELECTED} invoices in the list, then:"),
+                Language::It => format!("Spunta fino a {MAX_SELECTED} fatture nell'elenco, poi:"),
+                Language::Es => format!("Marca hasta {MAX_SELECTED} facturas en la lista y luego:"),
+            }
+        }
         W::SendSelected => ("Send", "Invia", "Enviar"),
         W::RemindSelected => ("Send reminder", "Invia sollecito", "Enviar recordatorio"),
         W::DownloadZip => ("Download PDFs (ZIP)", "Scarica i PDF (ZIP)", "Descargar PDF (ZIP)"),
@@ -161,7 +163,7 @@ pub fn BulkActions() -> impl IntoView {
             {move || key.get().and_then(Result::ok).map(|key| view! {
                 <form id=BULK_FORM_ID method="post" action=BULK_PATH class="bulk-actions" aria-label=say(W::Select)>
                     <input type="hidden" name="key" value=key />
-                    <p class="muted small">{say(W::SelectionHint)} " (max " {MAX_SELECTED} ")"</p>
+                    <p class="muted small">{say(W::SelectionHint)}</p>
                     <div class="bulk-buttons">
                         <button type="submit" name="action" value=BulkAction::Send.code()>{say(W::SendSelected)}</button>
                         <button type="submit" name="action" value=BulkAction::Remind.code()>{say(W::RemindSelected)}</button>
