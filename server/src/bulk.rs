@@ -27,20 +27,20 @@ use crate::sending::{Queued, SendOrder, Words};
 use crate::services::{today, Services};
 
 impl Services {
-    /// Sends (or reminds) the selected invoices under the selection's key
-    /// and keeps the outcome of each; a selection submitted before sends
-    /// nothing. The owner's address must be confirmed, as for any send.
+    /// Sends the selected invoices, or reminders for them, under the
+    /// selection's key and keeps the outcome of each; a selection submitted
+    /// before sends nothing. The owner's address must be confirmed, as for
+    /// any send.
     pub async fn bulk_send(
         &self,
         user: &CurrentUser,
         selection_key: &str,
-        action: BulkAction,
+        purpose: EmailPurpose,
         ids: &[i64],
     ) -> Result<(), ServerError> {
-        let purpose = match action {
-            BulkAction::Send => EmailPurpose::Invoice,
-            BulkAction::Remind => EmailPurpose::Reminder,
-            BulkAction::Zip => return Err(refused("action", Problem::NothingSelected)),
+        let action = match purpose {
+            EmailPurpose::Invoice => BulkAction::Send,
+            EmailPurpose::Reminder => BulkAction::Remind,
         };
         self.require_confirmed_owner(user.organisation).await?;
         if !bulk::claim(

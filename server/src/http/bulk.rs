@@ -14,6 +14,7 @@ use axum::routing::{get, post};
 use axum::{Extension, Router};
 use invoice::bulk::{selection, selection_key, BulkAction};
 use invoice::dates::Date;
+use invoice::email::EmailPurpose;
 use invoice::export::{ExportKind, Period};
 use invoice::problem::Problem;
 use invoice::Language;
@@ -59,33 +60,35 @@ async fn bulk_action(
         Err(problem) => return refuse(problem),
     };
     let services = &state.services;
-    match action {
-        None => StatusCode::BAD_REQUEST.into_response(),
-        Some(BulkAction::Zip) => match services.bulk_pdfs(user.organisation, &ids).await {
-            Ok(zip) => (
-                [
-                    (header::CONTENT_TYPE, "application/zip"),
-                    (
-                        header::CONTENT_DISPOSITION,
-                        "attachment; filename=\"invoices.zip\"",
-                    ),
-                    (header::CACHE_CONTROL, "private, no-store"),
-                ],
-                zip,
-            )
-                .into_response(),
-            Err(error) => error_response(error, user.language),
-        },
-        Some(action) => {
-            if form_key.is_empty() || form_key.len() > MAX_FORM_KEY {
-                return StatusCode::BAD_REQUEST.into_response();
-            }
-            let key = selection_key(&form_key, action, &ids);
-            match services.bulk_send(&user, &key, action, &ids).await {
-                Ok(()) => Redirect::to(&format!("{BULK_PATH}/{key}")).into_response(),
+    let (action, purpose) = match action {
+        None => return StatusCode::BAD_REQUEST.into_response(),
+        Some(BulkAction::Zip) => {
+            return match services.bulk_pdfs(user.organisation, &ids).await {
+                Ok(zip) => (
+                    [
+                        (header::CONTENT_TYPE, "application/zip"),
+                        (
+                            header::CONTENT_DISPOSITION,
+                            "attachment; filename=\"invoices.zip\"",
+                        ),
+                        (header::CACHE_CONTROL, "private, no-store"),
+                    ],
+                    zip,
+                )
+                    .into_response(),
                 Err(error) => error_response(error, user.language),
             }
         }
+        Some(BulkAction::Send) => (BulkAction::Send, EmailPurpose::Invoice),
+        Some(BulkAction::Remind) => (BulkAction::Remind, EmailPurpose::Reminder),
+    };
+    if form_key.is_empty() || form_key.len() > MAX_FORM_KEY {
+        return StatusCode::BAD_REQUEST.into_response();
+    }
+    let key = selection_key(&form_key, action, &ids);
+    match services.bulk_send(&user, &key, purpose, &ids).await {
+        Ok(()) => Redirect::to(&format!("{BULK_PATH}/{key}")).into_response(),
+        Err(error) => error_response(error, user.language),
     }
 }
 
