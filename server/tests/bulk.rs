@@ -383,3 +383,33 @@ async fn the_accountants_csv_reads_back_with_its_invoices_payments_and_history()
         );
     }
 }
+
+#[tokio::test]
+async fn the_list_offers_a_labelled_checkbox_per_row_that_joins_the_selection_form() {
+    for db in databases().await {
+        let world = World::new(db).await;
+        let id = world.issued().await;
+
+        let page = body_text(
+            get(
+                &router(world.services.clone()),
+                "/invoices",
+                Some(&world.merchant.session),
+            )
+            .await,
+        )
+        .await;
+
+        assert!(page.contains("id=\"bulk-actions\""), "{page}");
+        assert!(page.contains("action=\"/invoices/bulk\""), "{page}");
+        assert!(page.contains("name=\"key\""), "{page}");
+        assert!(
+            page.contains(&format!(
+                "id=\"select-{id}\" name=\"invoice\" value=\"{id}\" form=\"bulk-actions\""
+            )),
+            "{page}"
+        );
+        assert!(page.contains(&format!("for=\"select-{id}\"")), "{page}");
+        assert!(page.contains("href=\"/invoices/export\""), "{page}");
+    }
+}
