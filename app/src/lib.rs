@@ -84,6 +84,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=routes::home::HomePage ssr=SsrMode::Async />
                     <Route path=path!("/invoices") view=routes::invoices::InvoicesPage />
                     <Route path=path!("/invoices/new") view=routes::invoice::NewInvoicePage />
+                    <Route path=path!("/invoices/export") view=routes::bulk::ExportPage />
+                    <Route path=path!("/invoices/bulk/:key") view=routes::bulk::BulkOutcomePage ssr=SsrMode::Async />
                     <Route path=path!("/invoices/:id") view=routes::invoice::InvoicePage ssr=SsrMode::Async />
                     <Route path=path!("/invoices/:id/send") view=routes::send::SendPage ssr=SsrMode::Async />
                     <Route path=path!("/invoices/:id/credit") view=routes::credit_note::CreditNotePage ssr=SsrMode::Async />

@@ -1,4 +1,5 @@
 pub mod auth;
+pub mod bulk;
 pub mod confirm;
 pub mod credit_note;
 pub mod customers;

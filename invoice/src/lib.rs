@@ -6,6 +6,7 @@
 
 pub mod account;
 pub mod aeat;
+pub mod bulk;
 pub mod chase;
 pub mod credit_note;
 pub mod customer;
@@ -14,6 +15,7 @@ pub mod dates;
 pub mod document;
 pub mod email;
 pub mod events;
+pub mod export;
 pub mod fatturapa;
 pub mod history;
 pub mod i18n;

@@ -150,6 +150,20 @@ pub enum Problem {
     CreditNoteTakesNoPayment,
     /// A credit note is final: it is neither voided nor credited.
     CreditNoteIsFinal,
+    /// A bulk action on more invoices than it takes at once (`crate::bulk`).
+    TooManySelected {
+        max: usize,
+    },
+    /// A bulk action with no invoice ticked.
+    NothingSelected,
+    /// None of the invoices ticked for the ZIP has a PDF (drafts or unknown).
+    NoPdfInSelection,
+    /// An export period longer than `crate::export::MAX_PERIOD_DAYS`.
+    PeriodTooLong {
+        max_days: i64,
+    },
+    /// An export period that ends before it starts.
+    PeriodEndsBeforeStart,
 }
 
 impl Problem {
@@ -468,6 +482,31 @@ impl Problem {
                 "A credit note is final and cannot be voided. Issue a new invoice if it was a mistake.",
                 "Una nota di credito è definitiva e non si può annullare. Se era un errore, emetti una nuova fattura.",
                 "Una nota de crédito es definitiva y no se puede anular. Si fue un error, emite una nueva factura.",
+            ),
+            Problem::TooManySelected { max } => match language {
+                En => format!("Select at most {max} invoices at once."),
+                It => format!("Seleziona al massimo {max} fatture alla volta."),
+                Es => format!("Selecciona como máximo {max} facturas a la vez."),
+            },
+            Problem::NothingSelected => pick(
+                "Select at least one invoice.",
+                "Seleziona almeno una fattura.",
+                "Selecciona al menos una factura.",
+            ),
+            Problem::NoPdfInSelection => pick(
+                "None of the selected invoices has a PDF yet: drafts have none.",
+                "Nessuna delle fatture selezionate ha ancora un PDF: le bozze non ne hanno.",
+                "Ninguna de las facturas seleccionadas tiene PDF todavía: los borradores no tienen.",
+            ),
+            Problem::PeriodTooLong { max_days } => match language {
+                En => format!("Export at most {max_days} days at once."),
+                It => format!("Esporta al massimo {max_days} giorni alla volta."),
+                Es => format!("Exporta como máximo {max_days} días a la vez."),
+            },
+            Problem::PeriodEndsBeforeStart => pick(
+                "The period ends before it starts.",
+                "Il periodo finisce prima di iniziare.",
+                "El periodo termina antes de empezar.",
             ),
         }
     }

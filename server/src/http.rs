@@ -4,6 +4,7 @@
 //! headers every admin response carries. `crate::router` merges them with
 //! the edge's endpoints (`crate::edge_sync::inbound`).
 
+pub mod bulk;
 pub mod changes;
 pub mod customers;
 pub mod invoices;

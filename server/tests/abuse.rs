@@ -9,12 +9,17 @@
 //!   completed here by ids mixed across organisations in one call;
 //! - a batch over `MAX_BATCH_EVENTS`: `tracking.rs`;
 //! - markup and PDF syntax in the text a PDF shows: `invoice/src/pdf.rs`;
-//! - parsers under random input: `invoice/fuzz`.
+//! - parsers under random input: `invoice/fuzz`;
+//! - bulk selections past their bound or naming another organisation's
+//!   invoices, exports of years or of another's store, and formulas in
+//!   exported cells: `abuse/bulk.rs`.
 
 mod support;
 
 #[path = "abuse/accounts.rs"]
 mod accounts;
+#[path = "abuse/bulk.rs"]
+mod bulk;
 #[path = "abuse/credit_notes.rs"]
 mod credit_notes;
 #[path = "abuse/fatturapa.rs"]

@@ -17,6 +17,7 @@ use crate::api::{
 };
 use crate::components::{action_error, ErrorAlert};
 use crate::i18n::{t, tr, use_language, T};
+use crate::routes::bulk::{w, BulkActions, BULK_FORM_ID, W};
 
 /// Pages key their data on the tab's change feed (`crate::live`).
 pub use crate::live::live_changes;
@@ -123,7 +124,10 @@ pub fn InvoicesPage() -> impl IntoView {
     view! {
         <div class="page-head">
             <h1>{t(T::CustomerInvoices)}</h1>
-            <a class="button primary" href="/invoices/new">{t(T::NewInvoice)}</a>
+            <div class="page-actions">
+                <a class="button" href="/invoices/export">{move || w(W::ExportForAccountant, language.get())}</a>
+                <a class="button primary" href="/invoices/new">{t(T::NewInvoice)}</a>
+            </div>
         </div>
         <Transition fallback=|| ()>
             {move || sending_today.get().and_then(Result::ok).map(|today| view! {
@@ -195,6 +199,7 @@ pub fn InvoicesPage() -> impl IntoView {
                 <button type="submit">{t(T::Apply)}</button>
             </Form>
             <ErrorAlert error=errors />
+            <BulkActions />
             <Transition fallback=move || view! { <p class="muted">{t(T::Loading)}</p> }>
                 {move || {
                     invoices
@@ -262,11 +267,13 @@ fn EmptyState() -> impl IntoView {
 
 #[component]
 fn InvoiceTable(rows: Vec<InvoiceRow>, actions: RowActions) -> impl IntoView {
+    let language = use_language();
     view! {
         <div class="table-wrap">
             <table class="invoices">
                 <thead>
                     <tr>
+                        <th scope="col" class="select"><span class="visually-hidden">{move || w(W::Select, language.get())}</span></th>
                         <th scope="col">{t(T::Number)}</th>
                         <th scope="col">{t(T::Date)}</th>
                         <th scope="col">{t(T::Customer)}</th>
@@ -342,8 +349,22 @@ fn InvoiceRowView(row: InvoiceRow, actions: RowActions) -> impl IntoView {
         row.amount_due.minor,
     )
     .is_none();
+    let select_id = format!("select-{}", row.id);
+    let select_label = row.number.clone();
     view! {
         <tr data-invoice=row_key>
+            // Joins the selection's form above the table (`form=`), so the
+            // row's own forms stay outside it.
+            <td class="select">
+                <input type="checkbox" id=select_id.clone() name="invoice" value=row.id form=BULK_FORM_ID />
+                <label for=select_id class="visually-hidden">
+                    {move || w(W::Select, language.get())} " "
+                    {match select_label.clone() {
+                        Some(number) => number,
+                        None => tr(language.get(), T::Draft).to_owned(),
+                    }}
+                </label>
+            </td>
             <td>
                 <a href=href.clone()>
                     {match number {

@@ -170,9 +170,9 @@ fn lifecycle(row: &AnyRow) -> Result<Lifecycle, ServerError> {
         .ok_or_else(|| ServerError::Corrupt("unknown lifecycle".into()))
 }
 
-const RECORD_COLUMNS: &str = "id, store_id, customer_id, lifecycle, number, issue_date, due_date, currency, total_minor, paid_minor, lines, notes, document, customer_name, edge_key, version, kind, credited_minor, corrects_invoice_id";
+pub(super) const RECORD_COLUMNS: &str = "id, store_id, customer_id, lifecycle, number, issue_date, due_date, currency, total_minor, paid_minor, lines, notes, document, customer_name, edge_key, version, kind, credited_minor, corrects_invoice_id";
 
-fn record(row: &AnyRow) -> Result<InvoiceRecord, ServerError> {
+pub(super) fn record(row: &AnyRow) -> Result<InvoiceRecord, ServerError> {
     Ok(InvoiceRecord {
         id: row.try_get("id")?,
         store_id: row.try_get("store_id")?,

@@ -793,3 +793,68 @@ pub fn confirmation_tokens(messages: &[smtp::Received]) -> Vec<String> {
         })
         .collect()
 }
+
+/// `POST path` with a form body, from the admin's own page (its origin), as
+/// the signed-in browser of `session` submits a plain form.
+pub async fn post_form(
+    router: &axum::Router,
+    path: &str,
+    session: &str,
+    body: &str,
+) -> axum::response::Response {
+    let request = Request::post(path)
+        .header(header::HOST, "admin.test")
+        .header(header::ORIGIN, "http://admin.test")
+        .header(header::COOKIE, format!("invio_session={session}"))
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(body.to_owned()))
+        .expect("request");
+    router.clone().oneshot(request).await.expect("response")
+}
+
+/// The list's selection form as a browser submits it: the form's key, the
+/// button pressed and one `invoice` per ticked row.
+pub fn selection_form(key: &str, action: &str, ids: &[i64]) -> String {
+    let mut body = format!("key={key}&action={action}");
+    for id in ids {
+        body.push_str(&format!("&invoice={id}"));
+    }
+    body
+}
+
+/// A CSV of the accountant's export read back as a spreadsheet does:
+/// the byte-order mark checked and dropped, `;` between fields, quoted
+/// fields with doubled quotes and line breaks inside, CRLF between records.
+pub fn read_csv(text: &str) -> Vec<Vec<String>> {
+    let text = text
+        .strip_prefix('\u{feff}')
+        .expect("a UTF-8 byte-order mark");
+    let mut records = Vec::new();
+    let mut record = Vec::new();
+    let mut field = String::new();
+    let mut quoted = false;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (quoted, c) {
+            (true, '"') if chars.peek() == Some(&'"') => {
+                chars.next();
+                field.push('"');
+            }
+            (true, '"') => quoted = false,
+            (true, c) => field.push(c),
+            (false, '"') if field.is_empty() => quoted = true,
+            (false, ';') => record.push(std::mem::take(&mut field)),
+            (false, '\r') if chars.peek() == Some(&'\n') => {
+                chars.next();
+                record.push(std::mem::take(&mut field));
+                records.push(std::mem::take(&mut record));
+            }
+            (false, c) => field.push(c),
+        }
+    }
+    assert!(
+        field.is_empty() && record.is_empty(),
+        "the file ends with CRLF"
+    );
+    records
+}
