@@ -150,6 +150,13 @@ pub struct StoreRow {
     /// Whether its invoices are also Italian electronic invoices.
     #[serde(default)]
     pub e_invoicing: bool,
+    /// Whether it keeps VERI*FACTU records: its lines say how they are
+    /// taxed in Spain.
+    #[serde(default)]
+    pub verifactu: bool,
+    /// The VAT rate a new invoice line starts at, in basis points.
+    #[serde(default)]
+    pub default_tax_rate_bp: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

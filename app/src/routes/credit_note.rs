@@ -99,6 +99,7 @@ fn CreditNoteDialog(form: CreditNoteForm) -> impl IntoView {
                     unit_price_minor: line.unit_price.minor,
                     tax_rate_bp: line.tax_rate_bp,
                     natura: None,
+                    treatment: None,
                 })
             })
             .collect();

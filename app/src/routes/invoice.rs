@@ -193,6 +193,7 @@ impl LineFields {
             unit_price_minor: Money::parse(&self.unit_price.get(), currency).ok()?.minor,
             tax_rate_bp: parse_tax_rate(&self.tax_rate.get()).ok()?,
             natura: None,
+            treatment: None,
         })
     }
 }
@@ -522,6 +523,7 @@ fn IssuedInvoice(
                 unit_price_minor: Money::parse(&line.unit_price, currency).ok()?.minor,
                 tax_rate_bp: parse_tax_rate(&line.tax_rate).ok()?,
                 natura: None,
+                treatment: None,
             })
         })
         .collect();

@@ -124,6 +124,7 @@ pub async fn issue(
             reason: valid.reason.clone(),
         }),
         tax_agency_check: None,
+        simplified: false,
     };
     if let Some(seller) = &store.spain {
         note.tax_agency_check = Some(verifactu::tax_agency_check(verifactu, seller, &note));

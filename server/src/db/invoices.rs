@@ -447,6 +447,7 @@ pub async fn issue(
         legal_channel: store.italy.as_ref().map(|_| LegalChannel::Sdi),
         corrects: None,
         tax_agency_check: None,
+        simplified: false,
     };
     if let Some(seller) = &store.italy {
         let built = fatturapa::build_in(
