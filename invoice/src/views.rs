@@ -217,6 +217,10 @@ pub struct CreditNoteForm {
     /// What earlier credit notes took off.
     pub credited: Money,
     pub lines: Vec<CreditableLine>,
+    /// The merchant chooses the legal ground (R1…R4): the invoice is a
+    /// Spanish store's full invoice.
+    #[serde(default)]
+    pub chooses_ground: bool,
     /// Why no credit note can be issued (a draft, void, fully credited…).
     pub refusal: Option<crate::problem::Problem>,
 }
