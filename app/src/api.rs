@@ -729,6 +729,8 @@ mod forms {
         scope: String,
         quantities: Vec<String>,
         reason: String,
+        // Only a Spanish store's form has it.
+        #[server(default)] ground: String,
     ) -> Result<i64, AdminError> {
         use self::ssr::*;
         let id = backend()?
@@ -739,6 +741,7 @@ mod forms {
                     scope,
                     quantities,
                     reason,
+                    ground,
                 },
             )
             .await?;

@@ -30,13 +30,23 @@ async function received(page: Page): Promise<Received[]> {
     .map((line) => JSON.parse(line) as Received);
 }
 
-async function issueFor(page: Page, customer: string, description: string, price: string) {
+// `exempt`: a second line, without VAT, exempt under art. 20 LIVA (E1).
+async function issueFor(page: Page, customer: string, description: string, price: string, exempt?: string) {
   await page.goto(`${adminUrl()}/invoices/new`);
   await waitForHydration(page);
   const option = page.locator('select[name="customer_id"] option', { hasText: customer });
   await page.getByLabel("Customer", { exact: true }).selectOption((await option.getAttribute("value"))!);
+  // A Spanish store's new line starts at Spain's 21 %.
+  await expect(page.getByLabel("Tax % 1")).toHaveValue("21");
   await page.getByLabel("Description 1").fill(description);
   await page.getByLabel("Unit price 1").fill(price);
+  if (exempt) {
+    await page.getByRole("button", { name: "Add line" }).click();
+    await page.getByLabel("Description 2").fill(exempt);
+    await page.getByLabel("Unit price 2").fill("60");
+    await page.getByLabel("Tax % 2").fill("0");
+    await page.getByLabel("VAT treatment (Spain) 2").selectOption("E1");
+  }
   await page.getByRole("button", { name: "Save and issue" }).click();
   const heading = page.getByRole("heading", { name: /^Invoice \d{4}-\d{4}$/ });
   await expect(heading).toBeVisible();
@@ -124,7 +134,7 @@ test("a Spanish merchant issues an invoice, a simplified receipt and a credit no
   await expect(page.getByText("Saved.")).toBeVisible();
 
   // An invoice, a simplified invoice (no customer tax ID) and a credit note.
-  const invoice = await issueFor(page, "Construcciones Ruiz S.L.", "Reparación de caldera", "400");
+  const invoice = await issueFor(page, "Construcciones Ruiz S.L.", "Reparación de caldera", "400", "Revisión médica de empresa");
   await expect(page.locator("#history")).toContainText("VERI*FACTU");
   const receipt = await issueFor(page, "Cliente de mostrador", "Filtro de agua", "25");
   await page.goto(invoice.url);
@@ -132,6 +142,9 @@ test("a Spanish merchant issues an invoice, a simplified receipt and a credit no
   await page.getByRole("link", { name: "Issue credit note" }).click();
   await waitForHydration(page);
   await page.getByLabel("Reason").fill("Descuento acordado");
+  // The legal ground: a debt not collected (art. 80.Cuatro LIVA), R3.
+  await page.getByLabel("Legal ground of the correction (VERI*FACTU)").selectOption("R3");
+  await page.screenshot({ path: test.info().outputPath("credit-note-form.png"), fullPage: true });
   await page.getByRole("button", { name: "Issue credit note" }).click();
   const noteHeading = page.getByRole("heading", { name: /^Credit note NC-\d{4}-0001$/ });
   await expect(noteHeading).toBeVisible();
@@ -140,6 +153,11 @@ test("a Spanish merchant issues an invoice, a simplified receipt and a credit no
   await showsQrCode(page, invoice, "a4", "invoice");
   await showsQrCode(page, receipt, "receipt", "receipt");
   await showsQrCode(page, note, "a4", "credit-note");
+  // The exempt line says why on the invoice; the receipt is titled a simplified invoice.
+  expect(pdfText(await (await page.request.get(`${invoice.url}/pdf?layout=a4`)).body())).toContain("Exenta art. 20 LIVA");
+  expect(pdfText(await (await page.request.get(`${receipt.url}/pdf?layout=receipt`)).body())).toContain("Factura simplificada");
+  // The stand-in lists numbers, not types: the credit note's history names its record's R3.
+  await historySays(page, note.url, "registration, R3");
 
   // The records reach the AEAT in the chain's order, and each history says so.
   await expect

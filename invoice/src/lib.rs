@@ -63,6 +63,7 @@ pub(crate) mod test_support {
             unit_price_minor: 10_000,
             tax_rate_bp: 2_200,
             natura: None,
+            treatment: None,
         }];
         PublicDocument {
             language: Language::En,
@@ -89,6 +90,7 @@ pub(crate) mod test_support {
             legal_channel: None,
             corrects: None,
             tax_agency_check: None,
+            simplified: false,
         }
     }
 }

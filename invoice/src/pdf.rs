@@ -678,7 +678,12 @@ fn render_a4(fonts: &Fonts, document: &PublicDocument, settled: Settlement) -> V
     let bottom = PAGE_HEIGHT - FOOTER_SPACE;
 
     for (index, line) in document.lines.iter().enumerate() {
-        let description = wrap(fonts, &line.description, description_width, BODY_SIZE);
+        // A line without VAT says why under its description (a Spanish
+        // exemption's article).
+        let mut description = wrap(fonts, &line.description, description_width, BODY_SIZE);
+        if let Some(note) = line.tax_note(language) {
+            description.extend(wrap(fonts, note, description_width, BODY_SIZE));
+        }
         let height = ROW_HEIGHT + (description.len() - 1) as f32 * 11.0;
         let is_last = index + 1 == document.lines.len();
         let needed = if is_last {
@@ -838,6 +843,9 @@ fn render_receipt(fonts: &Fonts, document: &PublicDocument, settled: Settlement)
             let mut row = receipt_row(part, "", Weight::Regular);
             row.rule = std::mem::take(&mut first_line);
             rows.push(row);
+        }
+        for part in line.tax_note(language).map(wrapped).unwrap_or_default() {
+            rows.push(receipt_row(part, "", Weight::Regular));
         }
         rows.push(receipt_row(
             format!(
@@ -1020,6 +1028,7 @@ mod tests {
             number: "2026-0007".into(),
             issue_date: note.issue_date,
             reason: "Merce resa".into(),
+            ground: None,
         });
         for layout in DocumentLayout::ALL {
             let text = pdftotext(&render(&note, paid(0), layout));
@@ -1086,6 +1095,7 @@ mod tests {
                 unit_price_minor: 1_000 + n,
                 tax_rate_bp: 2_200,
                 natura: None,
+                treatment: None,
             })
             .collect();
         document.totals = totals(&document.lines, document.currency).expect("totals");
@@ -1218,6 +1228,7 @@ mod tests {
                 unit_price_minor: 100 * n,
                 tax_rate_bp: 2_200,
                 natura: None,
+                treatment: None,
             })
             .collect();
         document.totals = totals(&document.lines, document.currency).expect("totals");
@@ -1350,6 +1361,53 @@ mod tests {
             let text = pdftotext(&render(&plain, paid(0), layout));
             assert!(!text.contains("QR tributario"), "{layout:?}: {text}");
             assert!(!text.contains("VERI*FACTU"), "{layout:?}: {text}");
+        }
+    }
+
+    #[test]
+    fn a_spanish_simplified_invoice_is_titled_so_on_both_layouts() {
+        for (language, title) in [
+            (Language::Es, "Factura simplificada"),
+            (Language::It, "Fattura semplificata"),
+            (Language::En, "Simplified invoice"),
+        ] {
+            let receipt = PublicDocument {
+                language,
+                simplified: true,
+                ..verifactu_document()
+            };
+            for layout in DocumentLayout::ALL {
+                let text = pdftotext(&render(&receipt, paid(0), layout))
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                assert!(text.contains(title), "{layout:?}: {text}");
+            }
+        }
+        let full = pdftotext(&render(&verifactu_document(), paid(0), DocumentLayout::A4));
+        assert!(!full.contains("simplificada"), "{full}");
+    }
+
+    #[test]
+    fn a_line_without_vat_prints_why_under_its_description_on_both_layouts() {
+        let mut document = verifactu_document();
+        document.lines.push(DocumentLine {
+            description: "Consulta médica".into(),
+            quantity_milli: 1_000,
+            unit_price_minor: 6_000,
+            tax_rate_bp: 0,
+            natura: None,
+            treatment: Some(crate::spain::TaxTreatment::E1),
+        });
+        for layout in DocumentLayout::ALL {
+            let text = pdftotext(&render(&document, paid(0), layout))
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ");
+            let line = text.find("Consulta médica").expect("the line");
+            let note = text.find("Exenta art. 20 LIVA").expect("its exemption");
+            assert!(line < note, "{layout:?}: {text}");
+            assert_eq!(text.matches("LIVA").count(), 1, "{layout:?}: {text}");
         }
     }
 
@@ -1489,6 +1547,7 @@ mod tests {
                 unit_price_minor: 1_000 + n,
                 tax_rate_bp: 2_100,
                 natura: None,
+                treatment: None,
             })
             .collect();
         document.totals = totals(&document.lines, document.currency).expect("totals");

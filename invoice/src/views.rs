@@ -181,6 +181,13 @@ pub struct StoreRow {
     /// Whether its invoices are also Italian electronic invoices.
     #[serde(default)]
     pub e_invoicing: bool,
+    /// Whether it keeps VERI*FACTU records: its lines say how they are
+    /// taxed in Spain.
+    #[serde(default)]
+    pub verifactu: bool,
+    /// The VAT rate a new invoice line starts at, in basis points.
+    #[serde(default)]
+    pub default_tax_rate_bp: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -241,6 +248,10 @@ pub struct CreditNoteForm {
     /// What earlier credit notes took off.
     pub credited: Money,
     pub lines: Vec<CreditableLine>,
+    /// The merchant chooses the legal ground (R1…R4): the invoice is a
+    /// Spanish store's full invoice.
+    #[serde(default)]
+    pub chooses_ground: bool,
     /// Why no credit note can be issued (a draft, void, fully credited…).
     pub refusal: Option<crate::problem::Problem>,
 }

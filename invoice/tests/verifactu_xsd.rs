@@ -13,9 +13,10 @@
 #[path = "support/xsd.rs"]
 mod xsd;
 
+use invoice::spain::ForeignIdKind;
 use invoice::verifactu::samples::{
-    alta, anulacion, chain, credit_note, date, document, foreign_customer, issuer, line,
-    spanish_customer, utc_ms,
+    alta, anulacion, chain, credit_note, date, document, foreign, foreign_customer, issuer, line,
+    line_without_vat, spanish_customer, utc_ms,
 };
 use invoice::verifactu::{
     parse_record, request_xml, verify_chain, InvoiceType, LR_NAMESPACE, SOAP_NAMESPACE,
@@ -171,6 +172,75 @@ fn every_kind_of_request_invio_builds_is_valid_for_the_aeat_s_schema() {
     assert_valid("a batch sent after an outage", &after_outage);
     let full_batch = request_xml(&issuer(), false, &[full.xml.as_str(); 1000]).expect("request");
     assert_valid("a batch of 1000 records", &full_batch);
+}
+
+#[test]
+fn records_with_exempt_and_not_subject_lines_are_valid_for_the_aeat_s_schema() {
+    let day = date(2026, 12, 2);
+    let at = |minute| utc_ms(day, 11, minute);
+    let clinic = document(
+        "2026-0010",
+        day,
+        vec![
+            line("Crema solar", 1_000, 1_500, 2_100),
+            line_without_vat("Consulta médica", 1_000, 6_000, "E1"),
+            line_without_vat("Curso en Andorra", 1_000, 9_000, "N1"),
+        ],
+    );
+    let exempt_and_not_subject = alta(
+        &clinic,
+        InvoiceType::F1,
+        Some(&spanish_customer()),
+        None,
+        at(0),
+    );
+    let export = document(
+        "2026-0011",
+        day,
+        vec![
+            line_without_vat("Sillas a Chile", 2_000, 30_000, "E2"),
+            line_without_vat("Mesa a Francia", 1_000, 40_000, "E5"),
+            line_without_vat("Servicio localizado fuera", 1_000, 5_000, "N2"),
+        ],
+    );
+    let french = foreign("FR", ForeignIdKind::VatNumber, "FR12345678901");
+    let exports = alta(
+        &export,
+        InvoiceType::F1,
+        Some(&french),
+        Some(&exempt_and_not_subject.link),
+        at(1),
+    );
+    let refund = credit_note(
+        "NC-2026-0010",
+        day,
+        &clinic,
+        vec![line_without_vat("Consulta médica", 1_000, 6_000, "E1")],
+    );
+    let unpaid = alta(
+        &refund,
+        InvoiceType::R3,
+        Some(&spanish_customer()),
+        Some(&exports.link),
+        at(2),
+    );
+    let single = |record: &str| request_xml(&issuer(), false, &[record]).expect("request");
+    assert!(exempt_and_not_subject
+        .xml
+        .contains("<sf:OperacionExenta>E1</sf:OperacionExenta>"));
+    assert!(exempt_and_not_subject
+        .xml
+        .contains("<sf:CalificacionOperacion>N1</sf:CalificacionOperacion>"));
+    assert_valid(
+        "an F1 with E1 and N1 lines",
+        &single(&exempt_and_not_subject.xml),
+    );
+    assert_valid(
+        "an F1 of exports (regime 02) and an E5 supply",
+        &single(&exports.xml),
+    );
+    assert!(unpaid.xml.contains("<sf:TipoFactura>R3</sf:TipoFactura>"));
+    assert_valid("an R3 crediting an exempt line", &single(&unpaid.xml));
 }
 
 #[test]

@@ -463,12 +463,13 @@ impl AdminBackend for Services {
         version: i64,
         draft: DraftInput,
     ) -> Result<i64, AdminError> {
-        // The store sets the currency; its problem (none chosen, or not one
-        // of this organisation's) is shown beside the draft's own.
-        let currency = match draft.store_id.trim().parse::<i64>() {
+        // The store sets the currency and whether lines say how they are
+        // taxed in Spain; its problem (none chosen, or not one of this
+        // organisation's) is shown beside the draft's own.
+        let store = match draft.store_id.trim().parse::<i64>() {
             Ok(store_id) => {
-                match invoices::store_currency(&self.db, user.organisation, store_id).await {
-                    Ok(currency) => Ok(currency),
+                match invoices::draft_store(&self.db, user.organisation, store_id).await {
+                    Ok(store) => Ok(store),
                     Err(ServerError::Invalid(InvalidInput(fields))) => Err(fields),
                     Err(other) => return Err(other.into()),
                 }
@@ -477,8 +478,20 @@ impl AdminBackend for Services {
         };
         // Without a store there is no currency: check the rest in the
         // default one so every other problem is still shown.
+        let treatment_problems = match &store {
+            Ok(store) => draft.treatment_problems(store.spain.is_some()),
+            Err(_) => Vec::new(),
+        };
+        let currency = store.map(|store| store.currency);
         let valid = draft.validate(*currency.as_ref().unwrap_or(&invoice::Currency::Eur));
         let valid = match (valid, currency) {
+            (Ok(_), Ok(_)) if !treatment_problems.is_empty() => {
+                return Err(invalid(treatment_problems).into())
+            }
+            (Err(mut fields), Ok(_)) if !treatment_problems.is_empty() => {
+                fields.extend(treatment_problems);
+                return Err(invalid(fields).into());
+            }
             (Ok(valid), Ok(_)) => valid,
             (Ok(_), Err(store_problem)) => return Err(invalid(store_problem).into()),
             (Err(mut fields), Err(store_problem)) => {
@@ -1024,6 +1037,10 @@ impl AdminBackend for Services {
             return Err(AdminError::invalid("invoice", Problem::InvoiceIsDraft));
         };
         let left = invoice::credit_note::remaining(&document.lines, &credited);
+        let spanish = stores::get(&self.db, user.organisation, invoice.store_id)
+            .await?
+            .spain
+            .is_some();
         let refusal = match (invoice.lifecycle, invoice.kind) {
             (_, invoice::document::DocumentKind::CreditNote) => {
                 Some(Problem::CreditNoteOfCreditNote)
@@ -1056,6 +1073,7 @@ impl AdminBackend for Services {
                     tax_rate_bp: line.tax_rate_bp,
                 })
                 .collect(),
+            chooses_ground: spanish && !document.simplified,
             refusal,
         })
     }

@@ -13,6 +13,7 @@ use invoice::history::{
 };
 use invoice::italy::{Natura, NATURE};
 use invoice::payment::PaymentMethod;
+use invoice::spain::TaxTreatment;
 use invoice::status::Lifecycle;
 use invoice::tracking::Clue;
 use invoice::{Currency, Language, Money};
@@ -43,9 +44,11 @@ pub fn NewInvoicePage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match choices.await {
                     Ok(choices) => {
+                        let first_store = choices.stores.first();
+                        let tax_rate = first_store.map(|store| rate_input(store.default_tax_rate_bp)).unwrap_or_default();
                         let draft = DraftInput {
-                            store_id: choices.stores.first().map(|store| store.id.to_string()).unwrap_or_default(),
-                            lines: vec![LineInput { quantity: "1".into(), tax_rate: "22".into(), ..LineInput::default() }],
+                            store_id: first_store.map(|store| store.id.to_string()).unwrap_or_default(),
+                            lines: vec![LineInput { quantity: "1".into(), tax_rate, ..LineInput::default() }],
                             ..DraftInput::default()
                         };
                         view! { <DraftEditor id=None version=0 draft choices /> }.into_any()
@@ -55,6 +58,13 @@ pub fn NewInvoicePage() -> impl IntoView {
             })}
         </Suspense>
     }
+}
+
+/// A rate as the editor's field shows it: 2100 → `21`, 550 → `5.5`.
+fn rate_input(rate_bp: i64) -> String {
+    invoice::document::format_tax_rate(rate_bp, invoice::Language::En)
+        .trim_end_matches('%')
+        .to_owned()
 }
 
 /// What the merchant types or picks on the invoice page. It lives outside
@@ -161,6 +171,7 @@ struct LineFields {
     unit_price: RwSignal<String>,
     tax_rate: RwSignal<String>,
     natura: RwSignal<String>,
+    treatment: RwSignal<String>,
 }
 
 impl LineFields {
@@ -172,6 +183,7 @@ impl LineFields {
             unit_price: RwSignal::new(line.unit_price),
             tax_rate: RwSignal::new(line.tax_rate),
             natura: RwSignal::new(line.natura),
+            treatment: RwSignal::new(line.treatment),
         }
     }
 
@@ -182,6 +194,7 @@ impl LineFields {
             unit_price: self.unit_price.get(),
             tax_rate: self.tax_rate.get(),
             natura: self.natura.get(),
+            treatment: self.treatment.get(),
         }
     }
 
@@ -193,6 +206,7 @@ impl LineFields {
             unit_price_minor: Money::parse(&self.unit_price.get(), currency).ok()?.minor,
             tax_rate_bp: parse_tax_rate(&self.tax_rate.get()).ok()?,
             natura: None,
+            treatment: None,
         })
     }
 }
@@ -239,6 +253,26 @@ fn DraftEditor(
             stores
                 .iter()
                 .any(|store| store.id.to_string() == store_id.get() && store.e_invoicing)
+        }
+    });
+    let verifactu = Memo::new({
+        let stores = choices.stores.clone();
+        move |_| {
+            stores
+                .iter()
+                .any(|store| store.id.to_string() == store_id.get() && store.verifactu)
+        }
+    });
+    // A new line starts at the store's default rate (21 % in Spain, 22 %
+    // in Italy, or the one the merchant set).
+    let default_rate = Memo::new({
+        let stores = choices.stores.clone();
+        move |_| {
+            stores
+                .iter()
+                .find(|store| store.id.to_string() == store_id.get())
+                .map(|store| rate_input(store.default_tax_rate_bp))
+                .unwrap_or_default()
         }
     });
     let live_totals = Memo::new(move |_| {
@@ -361,13 +395,14 @@ fn DraftEditor(
                             <th scope="col">{t(T::UnitPrice)}</th>
                             <th scope="col">{t(T::TaxRate)}</th>
                             {move || e_invoicing.get().then(|| view! { <th scope="col">{t(T::Natura)}</th> })}
+                            {move || verifactu.get().then(|| view! { <th scope="col">{t(T::TaxTreatment)}</th> })}
                             <th scope="col" class="num">{t(T::Amount)}</th>
                             <th scope="col"><span class="visually-hidden">{t(T::Actions)}</span></th>
                         </tr>
                     </thead>
                     <tbody>
                         <For each=move || lines.get().into_iter().enumerate() key=|(_, line)| line.key let((index, line))>
-                            <LineRow index line error currency lines e_invoicing />
+                            <LineRow index line error currency lines e_invoicing verifactu />
                         </For>
                     </tbody>
                 </table>
@@ -375,7 +410,7 @@ fn DraftEditor(
                 <button type="button" on:click=move |_| {
                     let key = next_key.get_value();
                     next_key.set_value(key + 1);
-                    let tax_rate = lines.get_untracked().last().map(|line| line.tax_rate.get_untracked()).unwrap_or_else(|| "22".into());
+                    let tax_rate = lines.get_untracked().last().map(|line| line.tax_rate.get_untracked()).unwrap_or_else(|| default_rate.get_untracked());
                     lines.update(|lines| lines.push(LineFields::new(key, LineInput { quantity: "1".into(), tax_rate, ..LineInput::default() })));
                 }>{t(T::AddLine)}</button>
             </fieldset>
@@ -408,6 +443,8 @@ fn LineRow(
     lines: RwSignal<Vec<LineFields>>,
     /// The store issues Italian electronic invoices: each 0 % line says why.
     e_invoicing: Memo<bool>,
+    /// The store keeps VERI*FACTU records: each line says how it is taxed.
+    verifactu: Memo<bool>,
 ) -> impl IntoView {
     let language = use_language();
     let field = move |name: &str| field_error(error, format!("lines[{index}].{name}"));
@@ -442,6 +479,7 @@ fn LineRow(
             {cell("unit_price", line.unit_price, T::UnitPrice, "decimal")}
             {cell("tax_rate", line.tax_rate, T::TaxRate, "decimal")}
             {move || e_invoicing.get().then(|| view! { <NaturaCell index value=line.natura error /> })}
+            {move || verifactu.get().then(|| view! { <TreatmentCell index value=line.treatment error /> })}
             <td class="num">{amount}</td>
             <td>
                 <button
@@ -475,6 +513,34 @@ fn NaturaCell(index: usize, value: RwSignal<String>, error: LastError) -> impl I
                 {NATURE.iter().filter_map(|code| Natura::parse(code).ok()).map(|natura| view! {
                     <option value=natura.code() selected=move || value.get() == natura.code()>
                         {format!("{} — {}", natura.code(), natura.name())}
+                    </option>
+                }).collect_view()}
+            </select>
+            <span class="field-error" id=error_id role="status">{move || problem.get()}</span>
+        </td>
+    }
+}
+
+/// How a Spanish store's line is taxed: subject (with its rate), exempt
+/// (E1…E6) or not subject (N1, N2), in the AEAT's words.
+#[component]
+fn TreatmentCell(index: usize, value: RwSignal<String>, error: LastError) -> impl IntoView {
+    let language = use_language();
+    let problem = field_error(error, format!("lines[{index}].treatment"));
+    let error_id = format!("lines-{index}-treatment-error");
+    view! {
+        <td>
+            <select
+                name=format!("lines[{index}][treatment]")
+                aria-label=move || format!("{} {}", tr(language.get(), T::TaxTreatment), index + 1)
+                prop:value=move || match value.get().as_str() { "" => TaxTreatment::S1.code().to_owned(), code => code.to_owned() }
+                on:change=move |ev| value.set(event_target_value(&ev))
+                aria-invalid=move || if problem.get().is_some() { "true" } else { "false" }
+                aria-describedby=error_id.clone()
+            >
+                {TaxTreatment::ALL.into_iter().map(|treatment| view! {
+                    <option value=treatment.code() selected=move || TaxTreatment::parse(&value.get()) == Ok(treatment)>
+                        {move || format!("{} — {}", treatment.code(), treatment.name(language.get()))}
                     </option>
                 }).collect_view()}
             </select>
@@ -522,6 +588,7 @@ fn IssuedInvoice(
                 unit_price_minor: Money::parse(&line.unit_price, currency).ok()?.minor,
                 tax_rate_bp: parse_tax_rate(&line.tax_rate).ok()?,
                 natura: None,
+                treatment: None,
             })
         })
         .collect();

@@ -115,6 +115,7 @@ fn StoreForm(id: Option<i64>, input: StoreInput) -> impl IntoView {
     // The certificate card belongs to a store saved as keeping VERI*FACTU records.
     let keeps_verifactu = input.verifactu;
     let legal_name = RwSignal::new(input.legal_name);
+    let default_tax_rate = RwSignal::new(input.default_tax_rate);
     let saved = RwSignal::new(false);
     // Where the store's emails and replies go is the owner's to change;
     // staff see it, disabled (the server refuses a change from them too).
@@ -185,6 +186,7 @@ fn StoreForm(id: Option<i64>, input: StoreInput) -> impl IntoView {
                 codice_fiscale: codice_fiscale.get(), iban: iban.get(),
                 legal_reference: legal_reference.get(),
                 verifactu: verifactu.get(), legal_name: legal_name.get(),
+                default_tax_rate: default_tax_rate.get(),
             } });
         }>
             <fieldset class="grid">
@@ -196,6 +198,7 @@ fn StoreForm(id: Option<i64>, input: StoreInput) -> impl IntoView {
                 <SelectField label=T::DefaultLanguage name="language" value=store_language error=field_error(error, "language") options=Signal::derive(language_options) />
                 <SelectField label=T::TimeZone name="time_zone" value=time_zone error=field_error(error, "time_zone") options=Signal::derive(time_zone_options) />
                 <Field label=T::NumberFormat name="number_format" value=number_format error=field_error(error, "number_format") hint=T::NumberFormatHint />
+                <Field label=T::DefaultTaxRate name="default_tax_rate" value=default_tax_rate error=field_error(error, "default_tax_rate") hint=T::DefaultTaxRateHint />
             </fieldset>
             <fieldset class="grid" data-testid="e-invoicing">
                 <legend>{t(T::SdiRecipient)}</legend>

@@ -191,11 +191,20 @@ pub(super) fn registro_alta(record: &RegistroAlta) -> String {
     for detail in &record.details {
         xml.open("DetalleDesglose");
         xml.text("Impuesto", "01");
-        xml.text("ClaveRegimen", "01");
-        xml.text("CalificacionOperacion", "S1");
-        xml.text("TipoImpositivo", &detail.rate);
+        xml.text("ClaveRegimen", detail.regime());
+        let treatment = if detail.treatment.is_exempt() {
+            "OperacionExenta"
+        } else {
+            "CalificacionOperacion"
+        };
+        xml.text(treatment, detail.treatment.code());
+        if let Some(rate) = &detail.rate {
+            xml.text("TipoImpositivo", rate);
+        }
         xml.text("BaseImponibleOimporteNoSujeto", &detail.base);
-        xml.text("CuotaRepercutida", &detail.tax);
+        if let Some(tax) = &detail.tax {
+            xml.text("CuotaRepercutida", tax);
+        }
         xml.close("DetalleDesglose");
     }
     xml.close("Desglose");

@@ -4,7 +4,8 @@
 use invoice::customer::CustomerDetails;
 use invoice::dates::Date;
 use invoice::document::{
-    DocumentKind, DocumentLine, FieldError, LegalChannel, PublicDocument, ValidDraft,
+    line_treatment_problems, DocumentKind, DocumentLine, FieldError, LegalChannel, PublicDocument,
+    ValidDraft,
 };
 use invoice::history::{HistoryEntry, HistoryEvent, PaymentEvent, StoredEvent};
 use invoice::organisation::OrganisationId;
@@ -25,7 +26,7 @@ use super::fatturapa::{self, FileOf};
 use super::verifactu::{self, AltaOf};
 use super::{customers, random_id, stores, Db, Engine};
 use crate::config::VerifactuSettings;
-use crate::error::{refused, InvalidInput, ServerError};
+use crate::error::{invalid, refused, InvalidInput, ServerError};
 
 /// An invoice row as stored, drafts and issued alike.
 pub struct InvoiceRecord {
@@ -239,13 +240,16 @@ async fn draft_parties(
 }
 
 /// The currency a draft is written in: its store's.
-pub async fn store_currency(
+/// The store a draft names, which sets its currency and whether its lines
+/// say how they are taxed in Spain; refused beside `store_id` when it is
+/// not the organisation's.
+pub async fn draft_store(
     db: &Db,
     organisation: OrganisationId,
     store_id: i64,
-) -> Result<Currency, ServerError> {
+) -> Result<StoreSettings, ServerError> {
     match stores::get(db, organisation, store_id).await {
-        Ok(store) => Ok(store.currency),
+        Ok(store) => Ok(store),
         Err(ServerError::NotFound) => Err(refused("store_id", Problem::UnknownStore)),
         Err(other) => Err(other),
     }
@@ -405,6 +409,12 @@ pub async fn issue(
     let issue_date = draft.issue_date.unwrap_or(today);
     let totals = invoice::document::totals(&draft.lines, draft.currency)
         .map_err(|_| refused("lines", Problem::TotalTooLarge))?;
+    // The store may have started or stopped keeping VERI*FACTU records
+    // since the draft was saved.
+    let treatment_problems = line_treatment_problems(&draft.lines, store.spain.is_some());
+    if !treatment_problems.is_empty() {
+        return Err(invalid(treatment_problems));
+    }
     let mut tx = db.begin_write().await?;
     let state = locked_state(&mut tx, db.engine, organisation, id).await?;
 
@@ -447,6 +457,7 @@ pub async fn issue(
         legal_channel: store.italy.as_ref().map(|_| LegalChannel::Sdi),
         corrects: None,
         tax_agency_check: None,
+        simplified: false,
     };
     if let Some(seller) = &store.italy {
         let built = fatturapa::build_in(
@@ -469,6 +480,12 @@ pub async fn issue(
         }
     }
     if let Some(seller) = &store.spain {
+        // A customer without a tax id gets a simplified invoice (F2), titled
+        // so; a tax id that is not one is refused with the record below.
+        document.simplified = matches!(
+            invoice::spain::recipient_id(customer.tax_id.as_deref()),
+            Ok(None)
+        );
         document.tax_agency_check = Some(verifactu::tax_agency_check(verifactu, seller, &document));
         let kept = verifactu::keep_alta(
             &mut tx,
