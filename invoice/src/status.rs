@@ -281,11 +281,11 @@ mod tests {
                 MerchantStatus::RejectedBySdi
             );
             assert_eq!(
-                MerchantStatus::of(status, &[rejected.clone()]),
+                MerchantStatus::of(status, std::slice::from_ref(&rejected)),
                 MerchantStatus::RejectedByAeat
             );
             assert_eq!(
-                MerchantStatus::of(status, &[with_errors.clone()]),
+                MerchantStatus::of(status, std::slice::from_ref(&with_errors)),
                 MerchantStatus::AcceptedWithErrorsByAeat
             );
             assert_eq!(
