@@ -44,11 +44,11 @@ async fn last_answer(world: &World, id: i64) -> AeatEvent {
         .expect("the invoice")
         .history
         .into_iter()
-        .filter_map(|entry| match entry.event {
+        .rev()
+        .find_map(|entry| match entry.event {
             HistoryEvent::Aeat(answer) => Some(answer),
             _ => None,
         })
-        .last()
         .expect("an answer")
 }
 
