@@ -109,7 +109,8 @@ pub struct InvoiceDetail {
     pub id: i64,
     pub lifecycle: Lifecycle,
     pub status: InvoiceStatus,
-    /// What the page's status pill reads: the status, or "Rejected by SdI".
+    /// What the page's status pill reads: the status, or a tax
+    /// authority's rejection ("Rejected by SdI", "Rejected by the AEAT").
     pub merchant_status: MerchantStatus,
     pub number: Option<String>,
     pub store_name: String,
@@ -148,6 +149,10 @@ pub struct InvoiceDetail {
     pub reason: String,
     /// An issued invoice with something left to credit.
     pub can_credit: bool,
+    /// When the AEAT's last answer about its VERI*FACTU record asks for a
+    /// correction: the recipient the record named, to correct and send again.
+    #[serde(default)]
+    pub aeat_correction: Option<invoice::verifactu::RecipientInput>,
 }
 
 /// The home page: what to chase today, for one store or for all.
@@ -359,6 +364,14 @@ pub trait AdminBackend: Send + Sync + 'static {
         version: i64,
     ) -> Result<(), AdminError>;
     async fn void_invoice(&self, user: &CurrentUser, id: i64) -> Result<(), AdminError>;
+    /// Corrects the recipient of an invoice's VERI*FACTU record that the
+    /// AEAT rejected or accepted with errors, and queues the correction.
+    async fn correct_aeat_record(
+        &self,
+        user: &CurrentUser,
+        id: i64,
+        recipient: invoice::verifactu::RecipientInput,
+    ) -> Result<(), AdminError>;
     async fn duplicate_invoice(&self, user: &CurrentUser, id: i64) -> Result<i64, AdminError>;
     /// Sends an issued invoice's FatturaPA file to SdI from the store's PEC
     /// mailbox (for one issued before the mailbox was set up).
@@ -874,6 +887,18 @@ pub async fn issue_invoice(id: i64, version: i64) -> Result<(), AdminError> {
 pub async fn void_invoice(id: i64) -> Result<(), AdminError> {
     use self::ssr::*;
     backend()?.void_invoice(&user()?, id).await
+}
+
+#[server]
+pub async fn correct_aeat_record(id: i64, name: String, tax_id: String) -> Result<(), AdminError> {
+    use self::ssr::*;
+    backend()?
+        .correct_aeat_record(
+            &user()?,
+            id,
+            invoice::verifactu::RecipientInput { name, tax_id },
+        )
+        .await
 }
 
 #[server]

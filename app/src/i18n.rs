@@ -332,6 +332,15 @@ catalogue! {
     CorrectionGround => ("Legal ground of the correction (VERI*FACTU)", "Motivo legale della rettifica (VERI*FACTU)", "Motivo legal de la rectificación (VERI*FACTU)"),
     CorrectionGroundHint => ("As the AEAT's invoice types R1–R4 name it. A simplified invoice's correction is always R5.", "Come lo indicano i tipi di fattura R1–R4 dell'AEAT. La rettifica di una fattura semplificata è sempre R5.", "Según los tipos de factura R1–R4 de la AEAT. La rectificación de una factura simplificada es siempre R5."),
     SendToSdi => ("Send to SdI", "Invia allo SdI", "Enviar al SdI"),
+    AeatCorrectionTitle => ("Correct and resend to the AEAT", "Correggi e rinvia all'AEAT", "Subsanar y reenviar a la AEAT"),
+    AeatCorrectionHint => (
+        "The AEAT did not accept this invoice's VERI*FACTU record as it was (see the history below). Correct the customer's details the record gives: Invio writes a correction record and sends it in the chain's order. The invoice itself does not change; if it is wrong, issue a credit note instead.",
+        "L'AEAT non ha accettato così com'era il registro VERI*FACTU di questa fattura (vedi la cronologia qui sotto). Correggi i dati del cliente che il registro riporta: Invio scrive un registro di correzione e lo invia nell'ordine della catena. La fattura non cambia; se è sbagliata, emetti invece una nota di credito.",
+        "La AEAT no aceptó tal como estaba el registro VERI*FACTU de esta factura (mira el historial más abajo). Corrige los datos del cliente que da el registro: Invio genera un registro de subsanación y lo envía en el orden de la cadena. La factura no cambia; si es incorrecta, expide una factura rectificativa."
+    ),
+    RecipientName => ("Customer's name", "Nome del cliente", "Nombre o razón social del cliente"),
+    RecipientTaxId => ("Customer's NIF or EU VAT number", "NIF o partita IVA UE del cliente", "NIF o NIF-IVA UE del cliente"),
+    CorrectAndResend => ("Correct and resend", "Correggi e rinvia", "Subsanar y reenviar"),
     DownloadFatturaPa => ("Download FatturaPA (XML)", "Scarica FatturaPA (XML)", "Descargar FatturaPA (XML)"),
     RemoveStaffHelp => ("A removed staff member is signed out at once and can no longer sign in; what they did stays in the history.", "Un collaboratore rimosso esce subito e non può più accedere; ciò che ha fatto resta nella cronologia.", "Un colaborador quitado sale de inmediato y ya no puede iniciar sesión; lo que hizo queda en el historial."),
     ResendConfirmation => ("Send the link again", "Invia di nuovo il link", "Enviar el enlace de nuevo"),

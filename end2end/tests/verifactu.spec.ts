@@ -15,7 +15,7 @@ const certificate = () => readFileSync(path.join(process.env.STACK_STATE_DIR!, "
 // A NIF the stand-in does not find in the census: the AEAT rejects the record (1193).
 const UNKNOWN_NIF = "99999910G";
 
-type Received = { number: string; operation: string; incident: boolean };
+type Received = { number: string; operation: string; subsanacion: string; rechazo_previo: string; incident: boolean };
 
 async function aeat(page: Page, command: string) {
   const answer = await page.request.post(`${control()}/${command}`);
@@ -178,6 +178,32 @@ test("a Spanish merchant issues an invoice, a simplified receipt and a credit no
   // A customer the AEAT does not know: the rejection and what to fix, in the history.
   const refused = await issueFor(page, "Desconocido S.L.", "Instalación", "80");
   await historySays(page, refused.url, /Rejected by the AEAT: 1193/);
+  await expect(page.getByTestId("status")).toHaveText("Rejected by the AEAT");
   await page.screenshot({ path: test.info().outputPath("invoice-rejected-by-aeat.png"), fullPage: true });
   expect((await ours()).map((record) => record.number)).toEqual([invoice.number, receipt.number, note.number, late.number, refused.number]);
+  await page.goto(`${adminUrl()}/invoices`);
+  await expect(page.locator(`tr[data-invoice="${refused.number}"] .pill.status-aeat_rejected`)).toHaveText("Rejected by the AEAT");
+
+  // The merchant corrects the customer's NIF on the invoice's page: a correction record
+  // («alta por rechazo»: Subsanacion S, RechazoPrevio X) goes to the AEAT, which registers it.
+  await page.goto(refused.url);
+  await waitForHydration(page);
+  const correction = page.getByTestId("aeat-correction");
+  const nif = correction.getByLabel("Customer's NIF or EU VAT number");
+  await expect(nif).toHaveValue(UNKNOWN_NIF);
+  await expect(correction.getByLabel("Customer's name")).toHaveValue("Desconocido S.L.");
+  await nif.fill("12345678A");
+  await correction.getByRole("button", { name: "Correct and resend" }).click();
+  await expect(correction.locator("#tax_id-error")).not.toBeEmpty();
+  await nif.fill("12345678Z");
+  await correction.getByRole("button", { name: "Correct and resend" }).click();
+  await historySays(page, refused.url, /Correction sent to the AEAT: customer Desconocido S\.L\. \(12345678Z\)/);
+  await historySays(page, refused.url, /Registered at the AEAT \(correction\)/);
+  await expect(page.getByTestId("status")).toHaveText("Issued");
+  await expect(page.getByTestId("aeat-correction")).toHaveCount(0);
+  const sent = (await ours()).filter((record) => record.number === refused.number);
+  expect(sent.map((record) => [record.operation, record.subsanacion, record.rechazo_previo])).toEqual([
+    ["Alta", "", ""],
+    ["Alta", "S", "X"],
+  ]);
 });

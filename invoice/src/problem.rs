@@ -127,6 +127,9 @@ pub enum Problem {
     /// A rule of the Spanish AEAT that a VERI*FACTU record would break
     /// (`crate::verifactu`).
     Verifactu(crate::verifactu::AeatRule),
+    /// A VERI*FACTU correction asked for an invoice whose last answer from
+    /// the AEAT is neither a rejection nor an acceptance with errors.
+    AeatNothingToCorrect,
     /// A credit note's line credits more than is left of the invoice's line.
     CreditExceedsLine {
         remaining_milli: i64,
@@ -432,6 +435,11 @@ impl Problem {
             Problem::Fiscal(problem) => problem.message(language).to_owned(),
             Problem::Spanish(problem) => problem.message(language).to_owned(),
             Problem::Verifactu(rule) => rule.message(language),
+            Problem::AeatNothingToCorrect => pick(
+                "Only an invoice the AEAT rejected or accepted with errors can be corrected and sent again; if the invoice itself is wrong, issue a credit note.",
+                "Si può correggere e rinviare solo una fattura che l'AEAT ha rifiutato o accettato con errori; se è sbagliata la fattura stessa, emetti una nota di credito.",
+                "Solo se puede subsanar y reenviar una factura que la AEAT rechazó o aceptó con errores; si la factura en sí es incorrecta, expide una factura rectificativa.",
+            ),
             Problem::CreditExceedsLine { remaining_milli } => {
                 let left = crate::document::format_quantity(*remaining_milli, language);
                 match language {

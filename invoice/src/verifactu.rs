@@ -18,6 +18,7 @@
 
 mod answer;
 mod chain;
+mod correction;
 mod event;
 mod huella;
 mod rules;
@@ -38,6 +39,10 @@ pub use answer::{
     Operation, RecordState, Response, SubmissionAnswer, SubmissionState, MAX_ANSWER_BYTES,
 };
 pub use chain::{parse_record, verify_chain, BreakReason, ChainBreak, RecordKind, StoredRecord};
+pub use correction::{
+    corrected_recipient, read_alta, AeatStanding, AltaOperation, AnulacionOperation,
+    CorrectionRefusal, RecipientInput,
+};
 pub use event::VerifactuEvent;
 pub use huella::{
     alta_huella, amount_text, anulacion_huella, fecha, fecha_hora_huso, huella, AltaHashFields,
@@ -370,6 +375,9 @@ pub struct AltaInput<'a> {
 pub struct RegistroAlta {
     pub id: InvoiceId,
     pub issuer_name: String,
+    /// The first alta of the invoice, or a correction of it
+    /// (`Subsanacion`, `RechazoPrevio`).
+    pub operation: AltaOperation,
     pub invoice_type: InvoiceType,
     /// For R types, the invoice corrected by differences (`TipoRectificativa` I).
     pub corrected: Option<InvoiceId>,
@@ -405,6 +413,8 @@ pub struct AnulacionInput<'a> {
 pub struct RegistroAnulacion {
     /// The voided invoice (`IDEmisorFacturaAnulada`, …).
     pub id: InvoiceId,
+    /// `SinRegistroPrevio` and `RechazoPrevio`.
+    pub operation: AnulacionOperation,
     pub previous: Option<ChainLink>,
     pub system: SistemaInformatico,
     pub generated_at: String,
@@ -456,6 +466,7 @@ impl RegistroAlta {
         Ok(Self {
             id,
             issuer_name: input.issuer.legal_name.trim().to_owned(),
+            operation: AltaOperation::Initial,
             invoice_type: input.invoice_type,
             corrected,
             description: operation_description(document),
@@ -520,6 +531,7 @@ impl RegistroAnulacion {
         });
         Ok(Self {
             id,
+            operation: AnulacionOperation::default(),
             previous,
             system: input.system.clone(),
             generated_at,

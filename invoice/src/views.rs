@@ -44,6 +44,9 @@ pub struct InvoiceRow {
     pub total: Money,
     pub amount_due: Money,
     pub status: InvoiceStatus,
+    /// What the list's pill reads: the status, or a tax authority's
+    /// rejection ([`crate::status::MerchantStatus::of`]).
+    pub merchant_status: crate::status::MerchantStatus,
     pub email: EmailState,
     /// When the customer (never a copy, never a machine) first opened it.
     pub first_opened_ms: Option<i64>,

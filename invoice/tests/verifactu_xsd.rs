@@ -244,6 +244,72 @@ fn records_with_exempt_and_not_subject_lines_are_valid_for_the_aeat_s_schema() {
 }
 
 #[test]
+fn corrections_and_cancellations_without_a_prior_record_are_valid_for_the_aeat_s_schema() {
+    use invoice::verifactu::samples::{nif, system};
+    use invoice::verifactu::{
+        AltaInput, AltaOperation, AnulacionInput, AnulacionOperation, RegistroAlta,
+        RegistroAnulacion,
+    };
+    let day = date(2026, 12, 2);
+    let invoice = document(
+        "2026-0001",
+        day,
+        vec![line("Silla de roble", 4_000, 5_000, 2_100)],
+    );
+    let first = alta(
+        &invoice,
+        InvoiceType::F1,
+        Some(&foreign_customer()),
+        None,
+        utc_ms(day, 10, 0),
+    );
+    let (issuer, system) = (issuer(), system());
+    for (minute, operation) in [
+        (1, AltaOperation::AfterRejection),
+        (2, AltaOperation::Subsanacion),
+        (3, AltaOperation::SubsanacionAfterRejection),
+    ] {
+        let mut correction = RegistroAlta::build(&AltaInput {
+            document: &invoice,
+            invoice_type: InvoiceType::F1,
+            issuer: &issuer,
+            recipient: Some(&spanish_customer()),
+            previous: Some(&first.link),
+            system: &system,
+            generated_at_ms: utc_ms(day, 10, minute),
+        })
+        .expect("valid");
+        correction.operation = operation;
+        let (subsanacion, rechazo_previo) = operation.flags().expect("flags");
+        let xml = correction.to_xml();
+        assert!(xml.contains(&format!("<sf:Subsanacion>{subsanacion}</sf:Subsanacion><sf:RechazoPrevio>{rechazo_previo}</sf:RechazoPrevio>")));
+        assert_valid(
+            &format!("a correction ({operation:?})"),
+            &request_xml(&issuer, false, &[first.xml.as_str(), xml.as_str()]).expect("request"),
+        );
+    }
+    for (without_prior_record, after_rejection) in [(true, false), (true, true), (false, true)] {
+        let mut cancellation = RegistroAnulacion::build(&AnulacionInput {
+            issuer_nif: &nif("89890001K"),
+            number: "2026-0001",
+            issue_date: day,
+            previous: Some(&first.link),
+            system: &system,
+            generated_at_ms: utc_ms(day, 11, 0),
+        })
+        .expect("valid");
+        cancellation.operation = AnulacionOperation {
+            without_prior_record,
+            after_rejection,
+        };
+        assert_valid(
+            &format!("an anulación ({without_prior_record}, {after_rejection})"),
+            &request_xml(&issuer, false, &[cancellation.to_xml().as_str()]).expect("request"),
+        );
+    }
+}
+
+#[test]
 fn each_stored_record_is_valid_for_the_schema_on_its_own() {
     for record in chain() {
         if let Err(complaints) = VERIFACTU.validate("record.xml", &record.xml) {

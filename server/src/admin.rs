@@ -24,6 +24,7 @@ use invoice::recipients::{
     normalise, resend_refusal, utc_day_start, CONFIRMATION_VALID_MS, RESEND_WAIT_MINUTES,
 };
 use invoice::store::{StoreInput, StoreSettings};
+use invoice::verifactu::{read_alta, AeatStanding, RecipientInput};
 use invoice::views::CreditableLine;
 use invoice::{Language, Money};
 
@@ -374,11 +375,13 @@ impl AdminBackend for Services {
         let customer = customers::get(&self.db, organisation, invoice.customer_id).await?;
         let payments = invoices::payments(&self.db, organisation, id, invoice.currency).await?;
         let history = invoices::history(&self.db, organisation, id).await?;
-        let rejected_by_sdi =
-            invoice::sdi::rejected_last(history.iter().filter_map(|entry| match &entry.event {
-                HistoryEvent::Sdi(event) => Some(event),
-                _ => None,
-            }));
+        let merchant_status = invoice::status::MerchantStatus::of(
+            invoice.status(today()),
+            history.iter().map(|entry| &entry.event),
+        );
+        let aeat_correction = self
+            .aeat_correction(organisation, id, invoice.lifecycle, &history)
+            .await?;
         let (email, sends) = invoices::email_state(&self.db, organisation, id).await?;
         let credit_notes = credit_notes::for_invoice(&self.db, organisation, id).await?;
         let corrects = credit_notes::corrected(&self.db, organisation, id).await?;
@@ -404,10 +407,7 @@ impl AdminBackend for Services {
             id,
             lifecycle: invoice.lifecycle,
             status: invoice.status(today()),
-            merchant_status: invoice::status::MerchantStatus::new(
-                invoice.status(today()),
-                rejected_by_sdi,
-            ),
+            merchant_status,
             number: invoice.number.clone(),
             store_name: store.name,
             customer_name: invoice.customer_name.clone(),
@@ -453,6 +453,7 @@ impl AdminBackend for Services {
             can_credit: invoice.lifecycle == invoice::status::Lifecycle::Issued
                 && invoice.kind == invoice::document::DocumentKind::Invoice
                 && invoice.credited_minor < invoice.total_minor,
+            aeat_correction,
         })
     }
 
@@ -610,6 +611,35 @@ impl AdminBackend for Services {
             self.outbox_wake.notify_waiters();
         }
         Ok(())
+    }
+
+    async fn correct_aeat_record(
+        &self,
+        user: &CurrentUser,
+        id: i64,
+        recipient: RecipientInput,
+    ) -> Result<(), AdminError> {
+        let mut tx = self.db.begin_write().await?;
+        let kept = crate::db::verifactu::keep_correction(
+            &mut tx,
+            self.db.engine,
+            &self.config.verifactu,
+            user.organisation,
+            id,
+            &recipient,
+            now_ms(),
+        )
+        .await;
+        match kept {
+            Ok(_) => {
+                tx.commit().await.map_err(ServerError::from)?;
+                Ok(())
+            }
+            Err(refusal) => {
+                tx.rollback().await.map_err(ServerError::from)?;
+                Err(refusal.into())
+            }
+        }
     }
 
     async fn void_invoice(&self, user: &CurrentUser, id: i64) -> Result<(), AdminError> {
@@ -1095,5 +1125,34 @@ impl AdminBackend for Services {
             now_ms(),
         )
         .await?)
+    }
+}
+
+impl Services {
+    /// The recipient an issued invoice's VERI*FACTU record named, when the
+    /// AEAT's last answer about it asks for a correction and the record
+    /// names one (a simplified invoice has none to correct).
+    async fn aeat_correction(
+        &self,
+        organisation: invoice::organisation::OrganisationId,
+        id: i64,
+        lifecycle: invoice::status::Lifecycle,
+        history: &[invoice::history::HistoryEntry],
+    ) -> Result<Option<RecipientInput>, ServerError> {
+        let standing =
+            AeatStanding::from_answers(history.iter().filter_map(|entry| match &entry.event {
+                HistoryEvent::Aeat(answer) => Some(answer),
+                _ => None,
+            }));
+        if lifecycle != invoice::status::Lifecycle::Issued || standing.correction().is_none() {
+            return Ok(None);
+        }
+        let records = crate::db::verifactu::for_invoice(&self.db, organisation, id).await?;
+        Ok(records
+            .iter()
+            .rev()
+            .find(|record| record.kind == invoice::verifactu::RecordKind::Alta)
+            .and_then(|alta| read_alta(&alta.xml))
+            .and_then(|(_, recipient)| recipient))
     }
 }

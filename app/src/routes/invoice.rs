@@ -22,8 +22,8 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
 use crate::api::{
-    DeletePayment, DraftOptions, InvoiceDetail, IssueInvoice, LinkRow, RecordPayment, RevokeLink,
-    SaveDraft,
+    CorrectAeatRecord, DeletePayment, DraftOptions, InvoiceDetail, IssueInvoice, LinkRow,
+    RecordPayment, RevokeLink, SaveDraft,
 };
 use crate::components::{
     action_error, field_error, provide_store_time_zone, use_store_time_zone, ErrorAlert, Field,
@@ -116,6 +116,7 @@ pub fn InvoicePage() -> impl IntoView {
     });
     let delete_payment = ServerAction::<DeletePayment>::new();
     let revoke = ServerAction::<RevokeLink>::new();
+    let correct = ServerAction::<CorrectAeatRecord>::new();
     let tick = crate::routes::invoices::live_changes();
     let detail = Resource::new(
         move || {
@@ -125,6 +126,7 @@ pub fn InvoicePage() -> impl IntoView {
                 payment.version().get(),
                 delete_payment.version().get(),
                 revoke.version().get(),
+                correct.version().get(),
                 tick.get(),
             )
         },
@@ -152,7 +154,7 @@ pub fn InvoicePage() -> impl IntoView {
                         }
                             .into_any()
                     }
-                    (Ok(detail), _) => view! { <IssuedInvoice detail actions inputs payment delete_payment revoke /> }.into_any(),
+                    (Ok(detail), _) => view! { <IssuedInvoice detail actions inputs payment delete_payment revoke correct /> }.into_any(),
                     (Err(error), _) => {
                         view! { <ErrorAlert error=Signal::derive(move || Some(error.clone())) /> }.into_any()
                     }
@@ -557,6 +559,7 @@ fn IssuedInvoice(
     payment: ServerAction<RecordPayment>,
     delete_payment: ServerAction<DeletePayment>,
     revoke: ServerAction<RevokeLink>,
+    correct: ServerAction<CorrectAeatRecord>,
 ) -> impl IntoView {
     let language = use_language();
     provide_store_time_zone(detail.time_zone);
@@ -684,6 +687,7 @@ fn IssuedInvoice(
                 })}
             </div>
         </section>
+        {detail.aeat_correction.clone().map(|recipient| view! { <AeatCorrection id recipient correct /> })}
         <section class="card" aria-labelledby="lines-title">
             <h2 id="lines-title">{t(T::Lines)}</h2>
             <div class="table-wrap">
@@ -769,6 +773,56 @@ fn IssuedInvoice(
         })}
         <SentLinks id links=detail.links.clone() revoke />
         <History entries=detail.history.clone() filter=history_filter />
+    }
+}
+
+/// The form that corrects the recipient of a VERI*FACTU record the AEAT
+/// rejected or accepted with errors: a plain form posted to the server
+/// function, so it works before (and without) hydration; each field's
+/// error beside it.
+#[component]
+fn AeatCorrection(
+    id: i64,
+    recipient: invoice::verifactu::RecipientInput,
+    correct: ServerAction<CorrectAeatRecord>,
+) -> impl IntoView {
+    let error = action_error(correct);
+    let name_error = field_error(error, "name");
+    let tax_id_error = field_error(error, "tax_id");
+    let invoice_error = field_error(error, "invoice");
+    let invalid = |problem: Signal<Option<String>>| {
+        move || {
+            if problem.get().is_some() {
+                "true"
+            } else {
+                "false"
+            }
+        }
+    };
+    view! {
+        <section class="card aeat-correction" aria-labelledby="aeat-correction-title" data-testid="aeat-correction">
+            <h2 id="aeat-correction-title">{t(T::AeatCorrectionTitle)}</h2>
+            <p class="muted">{t(T::AeatCorrectionHint)}</p>
+            <p class="field-error" role="status">{move || invoice_error.get()}</p>
+            <ActionForm action=correct attr:class="grid" attr:novalidate=true>
+                <input type="hidden" name="id" value=id />
+                <div class="field required">
+                    <label for="field-name">{t(T::RecipientName)}</label>
+                    <input id="field-name" type="text" name="name" value=recipient.name autocomplete="off"
+                        aria-required="true" aria-invalid=invalid(name_error) aria-describedby="name-error" />
+                    <span class="field-error" id="name-error" role="status">{move || name_error.get()}</span>
+                </div>
+                <div class="field required">
+                    <label for="field-tax_id">{t(T::RecipientTaxId)}</label>
+                    <input id="field-tax_id" type="text" name="tax_id" value=recipient.tax_id autocomplete="off"
+                        aria-required="true" aria-invalid=invalid(tax_id_error) aria-describedby="tax_id-error" />
+                    <span class="field-error" id="tax_id-error" role="status">{move || tax_id_error.get()}</span>
+                </div>
+                <div class="form-actions wide">
+                    <button type="submit" class="primary" disabled=move || correct.pending().get()>{t(T::CorrectAndResend)}</button>
+                </div>
+            </ActionForm>
+        </section>
     }
 }
 

@@ -328,6 +328,7 @@ fn InvoiceRowView(row: InvoiceRow, actions: RowActions) -> impl IntoView {
         None => view! { <span class="muted">"—"</span> }.into_any(),
     };
     let status = row.status;
+    let pill = row.merchant_status;
     let issued = row.number.is_some();
     let number = row.number.clone();
     let row_key = number
@@ -380,7 +381,7 @@ fn InvoiceRowView(row: InvoiceRow, actions: RowActions) -> impl IntoView {
                 <div class="muted small">{row.customer_email.clone()}</div>
             </td>
             <td class="num" class:credit=kind == DocumentKind::CreditNote data-label=move || t(T::Total)()>{move || total.format(language.get())}</td>
-            <td data-label=move || t(T::Status)()><span class=format!("pill status-{}", status.code())>{move || status.label(language.get())}</span></td>
+            <td data-label=move || t(T::Status)()><span class=format!("pill status-{}", pill.code())>{move || pill.label(language.get())}</span></td>
             <td data-column="email-sent" data-label=move || t(T::EmailSent)()><EmailCell email=row.email.clone() time_zone /></td>
             <td data-column="opened" data-label=move || t(T::Opened)()>{opened_cell}</td>
             <td class="row-actions">

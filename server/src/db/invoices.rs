@@ -11,7 +11,7 @@ use invoice::history::{HistoryEntry, HistoryEvent, PaymentEvent, StoredEvent};
 use invoice::organisation::OrganisationId;
 use invoice::payment::{PaymentMethod, ValidPayment};
 use invoice::problem::Problem;
-use invoice::status::{amount_owed, derive_status, InvoiceStatus, Lifecycle};
+use invoice::status::{amount_owed, derive_status, InvoiceStatus, Lifecycle, MerchantStatus};
 use invoice::store::{NumberFormat, StoreSettings};
 use invoice::transitions::{self, InvoiceState, Issue, Transition};
 use invoice::views::{
@@ -1030,12 +1030,69 @@ pub async fn list(
     } else {
         None
     };
-    let rows = rows
+    let mut rows: Vec<InvoiceRow> = rows
         .iter()
         .take(INVOICE_PAGE_SIZE)
         .map(|row| invoice_row(row, today))
         .collect::<Result<_, _>>()?;
+    let mut verdicts = authority_events(db, organisation, &rows).await?;
+    for row in &mut rows {
+        let events = verdicts.remove(&row.id).unwrap_or_default();
+        row.merchant_status = MerchantStatus::of(row.status, &events);
+    }
     Ok(InvoicePage { rows, next, count })
+}
+
+/// The tax authorities' entries (SdI's, the AEAT's) in the histories of
+/// the listed invoices, oldest first, by invoice: what their pills read
+/// beside their status.
+async fn authority_events(
+    db: &Db,
+    organisation: OrganisationId,
+    rows: &[InvoiceRow],
+) -> Result<std::collections::HashMap<i64, Vec<HistoryEvent>>, ServerError> {
+    let mut events: std::collections::HashMap<i64, Vec<HistoryEvent>> = Default::default();
+    if rows.is_empty() {
+        return Ok(events);
+    }
+    // Ids and kinds are ours (integers read from the database, constants).
+    let ids = rows
+        .iter()
+        .map(|row| row.id.to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let kinds = invoice::sdi::SdiEvent::KINDS
+        .iter()
+        .chain(invoice::aeat::AeatEvent::KINDS.iter())
+        .map(|kind| format!("'{kind}'"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let stored = sqlx::query(&format!(
+        "SELECT invoice_id, kind, detail FROM events
+         WHERE organisation_id = $1 AND invoice_id IN ({ids}) AND kind IN ({kinds})
+         ORDER BY at, id"
+    ))
+    .bind(organisation.0)
+    .fetch_all(&db.pool)
+    .await?;
+    for row in &stored {
+        let event = StoredEvent {
+            kind: row.try_get("kind")?,
+            detail: row.try_get("detail")?,
+            recipient: None,
+            automated: false,
+            counts_as_open: false,
+            device: None,
+            browser: None,
+        };
+        if let Ok(event) = HistoryEvent::from_stored(&event) {
+            events
+                .entry(row.try_get("invoice_id")?)
+                .or_default()
+                .push(event);
+        }
+    }
+    Ok(events)
 }
 
 fn invoice_row(row: &AnyRow, today: Date) -> Result<InvoiceRow, ServerError> {
@@ -1045,6 +1102,14 @@ fn invoice_row(row: &AnyRow, today: Date) -> Result<InvoiceRow, ServerError> {
     let credited_minor: i64 = row.try_get("credited_minor")?;
     let kind = kind(row)?;
     let due_date = optional_date(row, "due_date")?;
+    let status = derive_status(
+        lifecycle(row)?,
+        total_minor,
+        paid_minor,
+        credited_minor,
+        due_date,
+        today,
+    );
     Ok(InvoiceRow {
         id: row.try_get("id")?,
         number: row.try_get("number")?,
@@ -1061,14 +1126,8 @@ fn invoice_row(row: &AnyRow, today: Date) -> Result<InvoiceRow, ServerError> {
             },
             currency,
         ),
-        status: derive_status(
-            lifecycle(row)?,
-            total_minor,
-            paid_minor,
-            credited_minor,
-            due_date,
-            today,
-        ),
+        status,
+        merchant_status: MerchantStatus::Status(status),
         kind,
         email: email(row)?,
         first_opened_ms: row.try_get("first_opened")?,

@@ -570,6 +570,45 @@ impl World {
         .await;
     }
 
+    /// A Spanish merchant whose server sends to the stand-in `aeat`, with
+    /// the store's certificate uploaded and its customer's tax id
+    /// `customer_tax_id`.
+    pub async fn spanish_sending_to(
+        db: Db,
+        aeat: &aeat::AeatStandIn,
+        owner: &str,
+        customer_tax_id: &str,
+    ) -> Self {
+        let (url, roots) = (aeat.url.clone(), aeat.pki.ca_pem());
+        let world = World::configured(db, owner, move |config| {
+            config.verifactu.endpoint = url;
+            config.verifactu.root_certificates = roots;
+        })
+        .await;
+        world.make_spanish().await;
+        let tax_id = customer_tax_id.to_owned();
+        world
+            .configure_customer(move |customer| customer.tax_id = tax_id)
+            .await;
+        let file = aeat
+            .pki
+            .merchant(SPANISH_STORE_NIF, "TALLERES RUIZ S.L.", (2099, 1, 1))
+            .pkcs12("clave");
+        world
+            .services
+            .upload_verifactu_certificate(
+                world.user(),
+                world.merchant.store_id,
+                server::verifactu::certificate::CertificateUpload::Pkcs12 {
+                    file: &file,
+                    password: "clave",
+                },
+            )
+            .await
+            .expect("certificate");
+        world
+    }
+
     pub async fn outbox_count(&self, audience: &str) -> i64 {
         sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE audience = $1")
             .bind(audience)
