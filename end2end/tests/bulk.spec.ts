@@ -52,7 +52,7 @@ test("a merchant sends three invoices at once, clicks twice, zips their PDFs and
   for (const number of numbers) {
     await expect(page.locator("li.bulk-item", { hasText: number })).toHaveAttribute("data-outcome", "sent");
   }
-  await expect(page.getByRole("status")).toHaveText("3 of 3 done.");
+  await expect(page.locator("#bulk-outcome-summary")).toHaveText("3 of 3 done.");
   await looks(page, "outcome");
 
   // The same form posted once more (a reload that resubmits) sends nothing either.
