@@ -6,6 +6,7 @@ import {
   adminUrl,
   emailsTo,
   issueInvoice,
+  looks,
   signUp,
   uniqueAddress,
   waitForEmailTo,
@@ -19,16 +20,6 @@ async function tick(page: import("@playwright/test").Page, numbers: string[]) {
   for (const number of numbers) {
     await page.getByLabel(`Select ${number}`, { exact: true }).check();
   }
-}
-
-// Screenshots of the page at a desktop's and a phone's width, kept with the
-// run's results for a person to look at.
-async function looks(page: import("@playwright/test").Page, name: string) {
-  for (const [width, height] of [[1280, 800], [390, 844]]) {
-    await page.setViewportSize({ width, height });
-    await page.screenshot({ path: test.info().outputPath(`${name}-${width}.png`), fullPage: true });
-  }
-  await page.setViewportSize({ width: 1280, height: 720 });
 }
 
 test("a merchant sends three invoices at once, clicks twice, zips their PDFs and exports a CSV", async ({ page }) => {

@@ -6,6 +6,7 @@ import {
   downloadedText,
   issueInvoice,
   linkIn,
+  looks,
   recordedEvents,
   signUp,
   uniqueAddress,
@@ -81,6 +82,7 @@ test("a merchant's morning: what to chase is on the home page, each figure leads
   await expect(page.locator('[data-list="due-soon"]').locator(`[data-invoice="${dueSoon}"]`)).toBeVisible();
   // Nothing was sent three days ago: the list says so.
   await expect(page.locator('[data-list="unopened"]')).toContainText("Every invoice sent was opened.");
+  await looks(page, "home");
 
   // A figure leads to exactly the invoices it adds up.
   const outstanding = page.locator('[data-figure="outstanding"] a.figure[data-currency="EUR"]');
@@ -109,6 +111,7 @@ test("a merchant's morning: what to chase is on the home page, each figure leads
   await expect(facts.locator('[data-figure="balance"]')).toContainText("€97.60");
   await expect(facts.getByTestId("customer-activity")).toContainText(read);
   await expect(facts.getByTestId("customer-activity")).toContainText("Opened by the customer");
+  await looks(page, "customer");
 
   // The statement of open items, in the customer's language.
   const downloading = page.waitForEvent("download");

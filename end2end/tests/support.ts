@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import path from "node:path";
 import { DatabaseSync } from "node:sqlite";
-import { expect, type Browser, type Download, type Page } from "@playwright/test";
+import { expect, test, type Browser, type Download, type Page } from "@playwright/test";
 
 export const adminUrl = () => process.env.ADMIN_URL!;
 export const edgeUrl = () => process.env.EDGE_URL!;
@@ -214,4 +214,14 @@ export async function settledEvents(linkId: string, kind: string, expected: numb
   while (recordedEvents(linkId, kind) < expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 500));
   await new Promise((r) => setTimeout(r, 3_000));
   return recordedEvents(linkId, kind);
+}
+
+// Screenshots of the page at a desktop's and a phone's width, kept with the
+// run's results for a person to look at.
+export async function looks(page: Page, name: string) {
+  for (const [width, height] of [[1280, 800], [390, 844]]) {
+    await page.setViewportSize({ width, height });
+    await page.screenshot({ path: test.info().outputPath(`${name}-${width}.png`), fullPage: true });
+  }
+  await page.setViewportSize({ width: 1280, height: 720 });
 }
