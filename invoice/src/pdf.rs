@@ -23,7 +23,7 @@ use printpdf::{
 use crate::document::{
     format_quantity, format_tax_rate, DocumentKind, DocumentLayout, PublicDocument,
 };
-use crate::i18n::{text, Text};
+use crate::i18n::{text, Language, Text};
 use crate::qr::{QrSymbol, LABEL_ABOVE, LEGEND_BELOW};
 use crate::Money;
 
@@ -738,6 +738,11 @@ fn render_a4(fonts: &Fonts, document: &PublicDocument, settled: Settlement) -> V
     totals_block(&mut canvas, document, settled, top + 8.0);
     pages.push(canvas);
 
+    numbered_a4_pages(pages, language)
+}
+
+/// A4 pages with "Page n/N" at the foot of each, in the document's language.
+fn numbered_a4_pages(pages: Vec<Canvas>, language: Language) -> Vec<PdfPage> {
     let count = pages.len();
     pages
         .into_iter()

@@ -3,9 +3,12 @@
 //! date, due date, total, paid, balance, days overdue), a total per currency
 //! (never summed across currencies), "Page n/m" on every page.
 
-use printpdf::{Mm, PdfDocument, PdfPage, PdfSaveOptions};
+use printpdf::{PdfDocument, PdfPage, PdfSaveOptions};
 
-use super::{Canvas, Fonts, Weight, BODY_SIZE, MARGIN, PAGE_HEIGHT, PAGE_WIDTH, ROW_HEIGHT};
+use super::{
+    numbered_a4_pages, Canvas, Fonts, Weight, BODY_SIZE, MARGIN, PAGE_HEIGHT, PAGE_WIDTH,
+    ROW_HEIGHT,
+};
 use crate::chase::{days_overdue, Statement};
 use crate::i18n::{text, Language, Text};
 
@@ -191,22 +194,7 @@ fn render_pages(fonts: &Fonts, statement: &Statement) -> Vec<PdfPage> {
     }
     pages.push(canvas);
 
-    let count = pages.len();
-    pages
-        .into_iter()
-        .enumerate()
-        .map(|(index, mut canvas)| {
-            let footer = format!("{} {}/{count}", text(language, Text::Page), index + 1);
-            canvas.text_right(
-                PAGE_WIDTH - MARGIN,
-                PAGE_HEIGHT - 30.0,
-                8.0,
-                Weight::Regular,
-                &footer,
-            );
-            PdfPage::new(Mm(210.0), Mm(297.0), canvas.ops)
-        })
-        .collect()
+    numbered_a4_pages(pages, language)
 }
 
 /// The business and the title on top, the customer below; returns where the

@@ -4,12 +4,12 @@
 
 use app::api::Viewer;
 use axum::extract::{Path, State};
-use axum::http::{header, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Extension, Router};
 
-use crate::error::ServerError;
+use super::pdf_download;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -24,23 +24,8 @@ async fn statement_pdf(
     let Some(user) = viewer.user else {
         return StatusCode::UNAUTHORIZED.into_response();
     };
-    match state.services.customer_statement(&user, customer_id).await {
-        Ok((file_name, pdf)) => (
-            [
-                (header::CONTENT_TYPE, "application/pdf".to_owned()),
-                (
-                    header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"{file_name}\""),
-                ),
-                (header::CACHE_CONTROL, "private, no-store".to_owned()),
-            ],
-            pdf,
-        )
-            .into_response(),
-        Err(ServerError::NotFound) => StatusCode::NOT_FOUND.into_response(),
-        Err(error) => {
-            tracing::error!(%error, "rendering a customer's statement failed");
-            StatusCode::INTERNAL_SERVER_ERROR.into_response()
-        }
-    }
+    pdf_download(
+        state.services.customer_statement(&user, customer_id).await,
+        "a customer's statement",
+    )
 }
