@@ -351,6 +351,21 @@ pub enum TaxTreatment {
     N2,
 }
 
+/// The choice among `all` whose code a form sent (trimmed, any case); an
+/// empty field is `default`, an unknown code `None`.
+fn code_among<T: Copy>(
+    text: &str,
+    all: &[T],
+    code: fn(T) -> &'static str,
+    default: T,
+) -> Option<T> {
+    let text = text.trim().to_uppercase();
+    if text.is_empty() {
+        return Some(default);
+    }
+    all.iter().copied().find(|choice| code(*choice) == text)
+}
+
 impl TaxTreatment {
     pub const ALL: [TaxTreatment; 9] = [
         TaxTreatment::S1,
@@ -381,13 +396,7 @@ impl TaxTreatment {
 
     /// The treatment a form's code names; empty is subject (S1).
     pub fn parse(text: &str) -> Result<Self, SpanishProblem> {
-        let code = text.trim().to_uppercase();
-        if code.is_empty() {
-            return Ok(TaxTreatment::S1);
-        }
-        Self::ALL
-            .into_iter()
-            .find(|treatment| treatment.code() == code)
+        code_among(text, &Self::ALL, Self::code, TaxTreatment::S1)
             .ok_or(SpanishProblem::UnknownTreatment)
     }
 
@@ -537,13 +546,7 @@ impl CorrectionGround {
 
     /// The ground a form's code names; empty is R1, the usual one.
     pub fn parse(text: &str) -> Result<Self, SpanishProblem> {
-        let code = text.trim().to_uppercase();
-        if code.is_empty() {
-            return Ok(CorrectionGround::R1);
-        }
-        Self::ALL
-            .into_iter()
-            .find(|ground| ground.code() == code)
+        code_among(text, &Self::ALL, Self::code, CorrectionGround::R1)
             .ok_or(SpanishProblem::UnknownCorrectionGround)
     }
 
