@@ -31,7 +31,7 @@ DEBIAN_PACKAGES := chromium poppler-utils postgresql libxml2-utils dovecot-imapd
 # wrk, for `make bench`'s load test only.
 BENCH_DEBIAN_PACKAGES := wrk
 
-.PHONY: help setup tools debian debian-packages npm build build-admin build-edge run test lint unit wasm-check e2e secrets clean-state bench faults fuzz fuzz-short
+.PHONY: help setup tools debian debian-packages npm build build-admin build-edge run test lint unit wasm-check e2e playwright secrets clean-state bench faults fuzz fuzz-short
 
 help:
 	@echo "make run   - build and start the admin, the edge and a local mail inbox"
@@ -74,7 +74,9 @@ build: build-admin build-edge
 
 build-admin: tools npm
 	cargo leptos build
-	cargo build -p server --example aeat_stand_in
+	# The stand-in AEAT, built as `cargo test --workspace` builds it (same
+	# features), so after `make unit` this links nothing new.
+	cargo build --workspace --examples
 
 build-edge: tools npm
 	cd edge && CARGO_PROFILE_RELEASE_OPT_LEVEL=z CARGO_PROFILE_RELEASE_LTO=true \
@@ -109,10 +111,18 @@ wasm-check: tools
 unit: tools debian
 	.ci/with-databases.sh cargo test --workspace
 
-e2e: setup build
+e2e: setup build playwright
+
+playwright:
 	cd end2end && npx playwright test
 
-test: setup lint wasm-check unit fuzz-short e2e
+# The unit suite spends half its time waiting on its servers and databases,
+# so the fuzz round and the build for Playwright run beside it (cargo's lock
+# still lets one build at a time write the shared cache). Playwright starts
+# after both: its journeys, not the builds, get the machine.
+test: setup lint wasm-check
+	$(MAKE) --no-print-directory -j2 --output-sync=target unit fuzz-short build
+	$(MAKE) --no-print-directory playwright
 
 # Fuzzing: a short round of every target in `make test` (a crash fails it),
 # a long one in `make fuzz`. run.sh installs the pinned cargo-fuzz.
@@ -135,5 +145,5 @@ faults: setup build
 bench: tools debian npm build-edge
 	@$(MAKE) --no-print-directory debian-packages PACKAGES="$(BENCH_DEBIAN_PACKAGES)"
 	cargo leptos build --release
-	cargo build -p server --example aeat_stand_in
+	cargo build --workspace --examples
 	INVIO_SERVER_PROFILE=release .ci/with-databases.sh .ci/bench.sh
