@@ -7,6 +7,7 @@
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::email::EmailPurpose;
 use crate::i18n::Language;
 use crate::problem::Problem;
 
@@ -28,6 +29,23 @@ impl BulkAction {
             BulkAction::Send => "send",
             BulkAction::Remind => "remind",
             BulkAction::Zip => "zip",
+        }
+    }
+
+    /// The selection's action that sends emails for `purpose`.
+    pub fn of(purpose: EmailPurpose) -> Self {
+        match purpose {
+            EmailPurpose::Invoice => BulkAction::Send,
+            EmailPurpose::Reminder => BulkAction::Remind,
+        }
+    }
+
+    /// The emails the action sends; None for the ZIP, which sends nothing.
+    pub fn purpose(self) -> Option<EmailPurpose> {
+        match self {
+            BulkAction::Send => Some(EmailPurpose::Invoice),
+            BulkAction::Remind => Some(EmailPurpose::Reminder),
+            BulkAction::Zip => None,
         }
     }
 

@@ -7,8 +7,10 @@
 //! (with `;` as the separator), lines ending in CRLF.
 //!
 //! A cell is data, never a formula: text that starts as a formula would
-//! (`=`, `+`, `-`, `@`, a tab or a carriage return — a customer named
-//! `=HYPERLINK(…)`) is prefixed with `'`, which spreadsheets show as text.
+//! (`=`, `+`, `-`, `@`, a tab or a line break — a customer named
+//! `=HYPERLINK(…)`), also after leading spaces, which some importers trim,
+//! or as the full-width `＝`, which some read as `=`, is prefixed with `'`,
+//! which spreadsheets show as text.
 //! Amounts are written by this module, not taken from text, so a negative
 //! amount stays a number.
 
@@ -121,6 +123,7 @@ impl ExportKind {
                 ("Store", "Negozio", "Tienda"),
                 ("Customer", "Cliente", "Cliente"),
                 ("Event", "Evento", "Evento"),
+                ("Event code", "Codice evento", "Código de evento"),
                 ("Recipient", "Destinatario", "Destinatario"),
                 ("Automated", "Automatico", "Automático"),
             ],
@@ -249,6 +252,9 @@ pub struct HistoryLine {
     /// The entry's stored kind (`crate::history::HistoryEvent::kind`):
     /// stable names an accountant can filter on.
     pub event: String,
+    /// The entry as the merchant reads it in the admin, in the file's
+    /// language.
+    pub description: String,
     pub recipient: String,
     pub automated: bool,
 }
@@ -268,6 +274,7 @@ impl HistoryLine {
             text_cell(&self.invoice_number),
             text_cell(&self.store),
             text_cell(&self.customer),
+            text_cell(&self.description),
             text_cell(&self.event),
             text_cell(&self.recipient),
             text_cell(yes_no),
@@ -299,7 +306,9 @@ fn line(cells: impl IntoIterator<Item = String>) -> String {
 /// Text as a cell: kept from reading as a formula, and quoted when it holds
 /// the separator, a quote or a line break (quotes doubled inside).
 pub fn text_cell(text: &str) -> String {
-    let starts_as_formula = text.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    let starts_as_formula = text
+        .trim_start_matches(' ')
+        .starts_with(['=', '+', '-', '@', '\t', '\r', '\n', '＝', '＋', '－', '＠']);
     let text = if starts_as_formula {
         format!("'{text}")
     } else {
@@ -395,6 +404,9 @@ mod tests {
             "-2+3",
             "@SUM(A1)",
             "\tcmd",
+            "  =HYPERLINK(\"http://x\")",
+            "\n=1+1",
+            "＝1+1",
         ] {
             let cell = text_cell(formula);
             let unquoted = cell
@@ -458,12 +470,13 @@ mod tests {
             store: "Bottega".into(),
             customer: "Rossi".into(),
             event: "email_sent".into(),
+            description: "Email inviata — maria@example.com".into(),
             recipient: "customer".into(),
             automated: false,
         };
         assert_eq!(
             entry.to_csv(Language::It),
-            "22/11/2026;09:05;2026-0001;Bottega;Rossi;email_sent;customer;no\r\n"
+            "22/11/2026;09:05;2026-0001;Bottega;Rossi;Email inviata — maria@example.com;email_sent;customer;no\r\n"
         );
     }
 

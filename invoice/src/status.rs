@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::dates::Date;
+use crate::document::DocumentKind;
 use crate::history::HistoryEvent;
 use crate::Language;
 
@@ -205,6 +206,22 @@ pub fn amount_owed(total_minor: i64, paid_minor: i64, credited_minor: i64) -> i6
     amount_due(total_minor.saturating_sub(credited_minor), paid_minor)
 }
 
+/// What the customer still owes on a document: what [`amount_owed`] leaves,
+/// except nothing on a void invoice, which no longer asks for anything, and
+/// nothing on a credit note, which gives back rather than asks.
+pub fn outstanding(
+    lifecycle: Lifecycle,
+    kind: DocumentKind,
+    total_minor: i64,
+    paid_minor: i64,
+    credited_minor: i64,
+) -> i64 {
+    match (lifecycle, kind) {
+        (Lifecycle::Void, _) | (_, DocumentKind::CreditNote) => 0,
+        (_, DocumentKind::Invoice) => amount_owed(total_minor, paid_minor, credited_minor),
+    }
+}
+
 /// The status shown for an invoice. Credited wins (its credit notes took the
 /// whole total back, whatever was paid); overdue wins over partially paid:
 /// money is still owed after the due date, which is what the merchant must see.
@@ -248,6 +265,21 @@ mod tests {
 
     fn aeat(event: crate::aeat::AeatEvent) -> HistoryEvent {
         HistoryEvent::Aeat(event)
+    }
+
+    #[test]
+    fn a_void_invoice_and_a_credit_note_leave_nothing_outstanding() {
+        use DocumentKind::{CreditNote, Invoice};
+        assert_eq!(
+            outstanding(Lifecycle::Issued, Invoice, 10_000, 2_500, 1_000),
+            6_500
+        );
+        assert_eq!(outstanding(Lifecycle::Void, Invoice, 10_000, 2_500, 0), 0);
+        assert_eq!(outstanding(Lifecycle::Issued, CreditNote, 10_000, 0, 0), 0);
+        assert_eq!(
+            outstanding(Lifecycle::Issued, Invoice, 10_000, 0, 12_000),
+            0
+        );
     }
 
     #[test]

@@ -38,10 +38,7 @@ impl Services {
         purpose: EmailPurpose,
         ids: &[i64],
     ) -> Result<(), ServerError> {
-        let action = match purpose {
-            EmailPurpose::Invoice => BulkAction::Send,
-            EmailPurpose::Reminder => BulkAction::Remind,
-        };
+        let action = BulkAction::of(purpose);
         self.require_confirmed_owner(user.organisation).await?;
         if !bulk::claim(
             &self.db,
@@ -49,12 +46,26 @@ impl Services {
             selection_key,
             action,
             user.id,
+            ids,
             now_ms(),
         )
         .await?
         {
             return Ok(());
         }
+        self.send_selection(user, selection_key, purpose, ids).await
+    }
+
+    /// Works through a claimed selection, keeping each invoice's outcome.
+    /// Each send carries a key made from the selection's, so working
+    /// through it again after a stop sends nothing twice.
+    async fn send_selection(
+        &self,
+        user: &CurrentUser,
+        selection_key: &str,
+        purpose: EmailPurpose,
+        ids: &[i64],
+    ) -> Result<(), ServerError> {
         let mut items = Vec::with_capacity(ids.len());
         for &invoice_id in ids {
             let key = format!("bulk-{selection_key}-{invoice_id}");
@@ -63,7 +74,10 @@ impl Services {
         if items.iter().any(|item| item.outcome.succeeded()) {
             self.outbox_wake.notify_waiters();
         }
-        let report = BulkReport { action, items };
+        let report = BulkReport {
+            action: BulkAction::of(purpose),
+            items,
+        };
         bulk::finish(&self.db, user.organisation, selection_key, &report).await
     }
 
@@ -165,12 +179,26 @@ impl Services {
     }
 
     /// The outcome kept for a selection the organisation submitted: None
-    /// while it is still being sent.
+    /// while it is still being sent. A selection that stopped before
+    /// keeping its outcome is finished first, under the viewer's name.
     pub async fn bulk_report(
         &self,
-        organisation: OrganisationId,
+        user: &CurrentUser,
         selection_key: &str,
     ) -> Result<Option<BulkReport>, ServerError> {
+        let organisation = user.organisation;
+        if let Some(report) = bulk::outcome(&self.db, organisation, selection_key).await? {
+            return Ok(Some(report));
+        }
+        let stopped = bulk::take_over_stopped(&self.db, organisation, selection_key, now_ms());
+        let Some((action, ids)) = stopped.await? else {
+            return Ok(None);
+        };
+        let Some(purpose) = action.purpose() else {
+            return Ok(None);
+        };
+        self.send_selection(user, selection_key, purpose, &ids)
+            .await?;
         bulk::outcome(&self.db, organisation, selection_key).await
     }
 
@@ -231,7 +259,7 @@ impl app::routes::bulk::ssr::BulkBackend for Services {
         user: &CurrentUser,
         key: &str,
     ) -> Result<Option<BulkReport>, AdminError> {
-        Ok(self.bulk_report(user.organisation, key).await?)
+        Ok(self.bulk_report(user, key).await?)
     }
 
     async fn new_key(&self, _user: &CurrentUser) -> Result<String, AdminError> {

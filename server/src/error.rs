@@ -15,6 +15,8 @@ pub enum ServerError {
     Publish(String),
     #[error("rendering the PDF failed: {0}")]
     Pdf(String),
+    #[error("a task of the request stopped: {0}")]
+    Task(#[from] tokio::task::JoinError),
     #[error("not found")]
     NotFound,
     #[error(transparent)]

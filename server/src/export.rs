@@ -4,9 +4,11 @@
 
 use std::sync::Arc;
 
+use app::routes::invoice::history_text;
 use axum::body::Bytes;
 use futures::Stream;
 use invoice::export::{ExportKind, BOM};
+use invoice::history::{HistoryEvent, StoredEvent};
 use invoice::Language;
 
 use crate::db::export::{self, After, Scope};
@@ -76,7 +78,11 @@ async fn page(
             )
         }
         ExportKind::History => {
-            let (lines, next) = export::history(db, scope, after).await?;
+            let describe = |stored: &StoredEvent| match HistoryEvent::from_stored(stored) {
+                Ok(event) => history_text(&event, language),
+                Err(_) => String::new(),
+            };
+            let (lines, next) = export::history(db, scope, after, describe).await?;
             (
                 lines.iter().map(|line| line.to_csv(language)).collect(),
                 next,

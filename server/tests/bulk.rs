@@ -9,10 +9,11 @@ use std::io::Read;
 
 use app::api::AdminBackend;
 use axum::http::{header, StatusCode};
-use invoice::bulk::{BulkReport, ItemOutcome};
+use invoice::bulk::{selection_key, BulkAction, BulkReport, ItemOutcome};
 use invoice::dates::Date;
 use invoice::payment::PaymentInput;
 use invoice::problem::Problem;
+use server::db::bulk::{claim, STOPPED_AFTER_MS};
 use server::db::now_ms;
 use support::{
     body_bytes, body_text, databases, deliver, draft, get, post_form, read_csv, router,
@@ -40,7 +41,7 @@ async fn submit(world: &World, body: &str) -> (String, BulkReport) {
         .to_owned();
     let report = world
         .services
-        .bulk_report(world.user().organisation, &key)
+        .bulk_report(world.user(), &key)
         .await
         .expect("kept")
         .expect("finished");
@@ -152,6 +153,84 @@ async fn submitting_the_same_selection_twice_sends_each_invoice_once() {
         );
         deliver(&world.services).await;
         assert_eq!(world.mail_to(CUSTOMER).len(), 5);
+    }
+}
+
+/// A selection claimed `ago_ms` ago whose request stopped before keeping
+/// an outcome, as a restart or a dropped request leaves it.
+async fn stopped_selection(world: &World, form_key: &str, ids: &[i64], ago_ms: i64) -> String {
+    let key = selection_key(form_key, BulkAction::Send, ids);
+    let user = world.user();
+    let claimed = claim(
+        &world.db,
+        user.organisation,
+        &key,
+        BulkAction::Send,
+        user.id,
+        ids,
+        now_ms() - ago_ms,
+    )
+    .await
+    .expect("claimed");
+    assert!(claimed);
+    key
+}
+
+#[tokio::test]
+async fn a_selection_stopped_half_way_is_finished_by_a_reload_or_a_second_submit_and_sends_nothing_twice(
+) {
+    for db in databases().await {
+        let world = World::new(db).await;
+        let ids = [
+            world.issued().await,
+            world.issued().await,
+            world.issued().await,
+        ];
+        let key = stopped_selection(&world, "form-stopped", &ids, STOPPED_AFTER_MS + 1_000).await;
+        world.send(ids[0], &format!("bulk-{key}-{}", ids[0])).await;
+
+        let report = world
+            .services
+            .bulk_report(world.user(), &key)
+            .await
+            .expect("kept")
+            .expect("the reload finished the selection");
+        assert!(report
+            .items
+            .iter()
+            .all(|item| item.outcome == ItemOutcome::Sent));
+        deliver(&world.services).await;
+        assert_eq!(
+            world.mail_to(CUSTOMER).len(),
+            3,
+            "the invoice sent before the stop is not sent again"
+        );
+
+        let resubmitted = [world.issued().await, world.issued().await];
+        stopped_selection(&world, "form-again", &resubmitted, STOPPED_AFTER_MS + 1_000).await;
+        let (_, report) = submit(&world, &selection_form("form-again", "send", &resubmitted)).await;
+        assert_eq!(report.items.len(), 2);
+        deliver(&world.services).await;
+        assert_eq!(world.mail_to(CUSTOMER).len(), 5);
+    }
+}
+
+#[tokio::test]
+async fn a_selection_still_within_its_time_is_left_to_the_request_working_on_it() {
+    for db in databases().await {
+        let world = World::new(db).await;
+        let ids = [world.issued().await];
+        let key = stopped_selection(&world, "form-running", &ids, 1_000).await;
+
+        let report = world
+            .services
+            .bulk_report(world.user(), &key)
+            .await
+            .expect("kept");
+
+        assert_eq!(report, None, "the outcome page says it is still sending");
+        deliver(&world.services).await;
+        assert!(world.mail_to(CUSTOMER).is_empty());
     }
 }
 
@@ -309,6 +388,12 @@ async fn the_accountants_csv_reads_back_with_its_invoices_payments_and_history()
             )
             .await
             .expect("paid");
+        let void_id = world.issued().await;
+        world
+            .services
+            .void_invoice(world.user(), void_id)
+            .await
+            .expect("voided");
         let number = world
             .services
             .get_invoice(world.user(), id)
@@ -337,15 +422,21 @@ async fn the_accountants_csv_reads_back_with_its_invoices_payments_and_history()
             .starts_with("attachment; filename=\"fatture_"));
         let invoices = read_csv(&body_text(response).await);
         assert_eq!(invoices[0][0], "Numero");
-        assert_eq!(invoices.len(), 2, "a header and the one invoice");
-        let row = &invoices[1];
-        let column = |name: &str| {
+        assert_eq!(invoices.len(), 3, "a header and the two invoices");
+        let cell = |row: usize, name: &str| {
             let at = invoices[0]
                 .iter()
                 .position(|header| header == name)
                 .expect(name);
-            row[at].clone()
+            invoices[row][at].clone()
         };
+        let column = |name: &str| cell(1, name);
+        assert_eq!(cell(2, "Stato"), "Annullata");
+        assert_eq!(
+            cell(2, "Da pagare"),
+            "0,00",
+            "a void invoice asks for nothing"
+        );
         assert_eq!(column("Numero"), number);
         assert_eq!(column("Cliente"), "Maria Pérez");
         assert_eq!(column("Imponibile"), "250,00");
@@ -376,9 +467,21 @@ async fn the_accountants_csv_reads_back_with_its_invoices_payments_and_history()
         let history = read_csv(
             &body_text(get(&router, &export("history"), Some(&world.merchant.session)).await).await,
         );
-        let events: Vec<&str> = history[1..].iter().map(|row| row[5].as_str()).collect();
+        assert_eq!(history[0][5], "Evento");
+        assert_eq!(history[0][6], "Codice evento");
+        let events: Vec<(&str, &str)> = history[1..]
+            .iter()
+            .map(|row| (row[5].as_str(), row[6].as_str()))
+            .collect();
         assert!(
-            events.contains(&"issued") && events.contains(&"payment_recorded"),
+            events.contains(&(
+                "Pagamento registrato: 100,50\u{a0}€ (Bonifico)",
+                "payment_recorded"
+            )),
+            "each entry told in the file's language beside its code: {events:?}"
+        );
+        assert!(
+            events.iter().any(|(_, code)| *code == "issued"),
             "{events:?}"
         );
     }

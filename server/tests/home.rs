@@ -11,7 +11,9 @@ use invoice::dates::Date;
 use invoice::email::{EmailPurpose, SendInput};
 use invoice::events::{DeviceClass, EdgeEvent, EdgeEventKind};
 use invoice::payment::PaymentInput;
+use invoice::repeats::REPEAT_WINDOW_MS;
 use invoice::tracking::Clue;
+use server::db::customer_facts::LATEST;
 use server::db::{now_ms, random_id};
 use support::{
     body_bytes, body_text, databases, deliver, draft, get, person_opened, router, send_with, World,
@@ -365,6 +367,53 @@ async fn another_organisations_invoices_customers_and_stores_stay_out_of_sight()
         )
         .await;
         assert_eq!(signed_out.status(), StatusCode::SEE_OTHER);
+    }
+}
+
+#[tokio::test]
+async fn a_customers_own_open_stays_on_their_page_behind_many_later_visits() {
+    for db in databases().await {
+        let world = World::new(db).await;
+        let id = issued(&world, 20, 10).await;
+        send_to(&world, id, support::CUSTOMER).await;
+        deliver(&world.services).await;
+        let link = link_of(&world, id).await;
+        // Each visit far enough from the last to be an entry of its own.
+        let apart = REPEAT_WINDOW_MS + 60_000;
+        let start = now_ms() - 40 * apart;
+        let opened = EdgeEvent {
+            at_ms: start,
+            ..person_opened(&link)
+        };
+        let fetches: Vec<EdgeEvent> = (1..=LATEST + 5)
+            .map(|visit| EdgeEvent {
+                kind: EdgeEventKind::LinkFetched,
+                at_ms: start + visit * apart,
+                ..person_opened(&link)
+            })
+            .collect();
+        server::db::events::ingest(&world.db, &[opened])
+            .await
+            .expect("ingest");
+        server::db::events::ingest(&world.db, &fetches)
+            .await
+            .expect("ingest");
+
+        let account = world
+            .services
+            .customer_account(world.user(), world.merchant.customer_id)
+            .await
+            .expect("customer");
+
+        assert_eq!(
+            account
+                .activity
+                .iter()
+                .map(|seen| (seen.invoice_id, seen.kind))
+                .collect::<Vec<_>>(),
+            vec![(id, EdgeEventKind::Opened)],
+            "the latest page fetches do not push the customer's open out"
+        );
     }
 }
 

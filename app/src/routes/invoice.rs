@@ -1076,8 +1076,9 @@ fn device_label(device: DeviceClass, language: Language) -> &'static str {
     tr(language, key)
 }
 
-/// One history entry as a sentence in the merchant's language.
-fn history_text(event: &HistoryEvent, language: Language) -> String {
+/// One history entry as a sentence in the merchant's language (the
+/// invoice's page, the accountant's history export).
+pub fn history_text(event: &HistoryEvent, language: Language) -> String {
     let payment = |key: T, payment: &PaymentEvent| {
         format!(
             "{} {} ({})",

@@ -3,7 +3,7 @@
 
 use invoice::dates::Date;
 use invoice::events::{EdgeEventKind, Recipient};
-use invoice::history::{HistoryEvent, LinkEvent, StoredEvent};
+use invoice::history::{Audience, HistoryEvent, LinkEvent};
 use invoice::organisation::OrganisationId;
 use invoice::payment::PaymentMethod;
 use invoice::Money;
@@ -70,25 +70,20 @@ pub async fn activity(
          JOIN invoices i ON i.id = e.invoice_id AND i.organisation_id = e.organisation_id
          JOIN stores s ON s.id = i.store_id AND s.organisation_id = i.organisation_id
          WHERE e.organisation_id = $1 AND i.customer_id = $2 AND e.link_id IS NOT NULL AND e.automated = 0
+           AND e.recipient = $3 AND e.kind <> $4
          ORDER BY e.at DESC, e.id DESC
-         LIMIT $3",
+         LIMIT $5",
     )
     .bind(organisation.0)
     .bind(customer_id)
+    .bind(Audience::Customer.code())
+    .bind(EdgeEventKind::LinkFetched.as_str())
     .bind(LATEST)
     .fetch_all(&db.pool)
     .await?;
     let mut activity = Vec::with_capacity(rows.len());
     for row in &rows {
-        let stored = StoredEvent {
-            kind: row.try_get("kind")?,
-            detail: row.try_get("detail")?,
-            recipient: row.try_get("recipient")?,
-            automated: row.try_get::<i64, _>("automated")? != 0,
-            counts_as_open: row.try_get::<i64, _>("counts_as_open")? != 0,
-            device: row.try_get("device")?,
-            browser: row.try_get("browser")?,
-        };
+        let stored = super::events::stored_event(row)?;
         let Ok(HistoryEvent::Link(LinkEvent {
             kind,
             recipient: Recipient::Customer,

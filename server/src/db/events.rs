@@ -2,17 +2,32 @@
 //! a batch delivered twice is recorded once.
 
 use invoice::events::{EdgeEvent, Recipient};
-use invoice::history::{HistoryEvent, LinkEvent};
+use invoice::history::{HistoryEvent, LinkEvent, StoredEvent};
 use invoice::organisation::OrganisationId;
 use invoice::repeats::{self, RepeatKey, Span, MAX_SPAN_MS, REPEAT_WINDOW_MS};
 use invoice::tracking::{self, Actor, SAME_MOMENT_MS};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
+use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
 use super::{list_placeholders, random_id, Db};
 use crate::error::ServerError;
+
+/// An entry as its row keeps it (`kind`, `detail`, `recipient`,
+/// `automated`, `counts_as_open`, `device`, `browser`).
+pub fn stored_event(row: &AnyRow) -> Result<StoredEvent, ServerError> {
+    Ok(StoredEvent {
+        kind: row.try_get("kind")?,
+        detail: row.try_get("detail")?,
+        recipient: row.try_get("recipient")?,
+        automated: row.try_get::<i64, _>("automated")? != 0,
+        counts_as_open: row.try_get::<i64, _>("counts_as_open")? != 0,
+        device: row.try_get("device")?,
+        browser: row.try_get("browser")?,
+    })
+}
 
 /// Appends an entry to an invoice's history, with the user who asked for it
 /// if any, and marks what changed for the admin's live pages and the edge.

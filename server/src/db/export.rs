@@ -4,11 +4,13 @@
 
 use invoice::dates::Date;
 use invoice::export::{HistoryLine, InvoiceLine, PaymentLine, Period};
+use invoice::history::StoredEvent;
 use invoice::organisation::OrganisationId;
 use invoice::payment::PaymentMethod;
 use invoice::{Currency, Money};
 use sqlx::Row;
 
+use super::events::stored_event;
 use super::invoices::{record, RECORD_COLUMNS};
 use super::Db;
 use crate::error::ServerError;
@@ -168,11 +170,12 @@ pub async fn payments(
 }
 
 /// The history entries of the period, of every invoice (a draft's have no
-/// number).
+/// number), each told by `describe` as the merchant reads it in the admin.
 pub async fn history(
     db: &Db,
     scope: Scope,
     after: &After,
+    describe: impl Fn(&StoredEvent) -> String,
 ) -> Result<(Vec<HistoryLine>, Option<After>), ServerError> {
     let (after_at, after_id) = match after {
         After::Instant { at_ms, id } => (*at_ms, id.clone()),
@@ -180,7 +183,7 @@ pub async fn history(
     };
     let (start_ms, end_ms) = scope.period.instants();
     let rows = sqlx::query(
-        "SELECT e.id, e.at, e.kind, e.recipient, e.automated, i.number, i.customer_name, s.name AS store_name
+        "SELECT e.id, e.at, e.kind, e.detail, e.recipient, e.automated, e.counts_as_open, e.device, e.browser, i.number, i.customer_name, s.name AS store_name
          FROM events e JOIN invoices i ON i.id = e.invoice_id JOIN stores s ON s.id = i.store_id
          WHERE e.organisation_id = $1 AND i.organisation_id = $1
            AND e.at >= $2 AND e.at < $3 AND ($4 = 0 OR i.store_id = $4)
@@ -204,6 +207,7 @@ pub async fn history(
             at_ms,
             id: row.try_get("id")?,
         };
+        let stored = stored_event(row)?;
         lines.push(HistoryLine {
             at_ms,
             invoice_number: row
@@ -211,11 +215,10 @@ pub async fn history(
                 .unwrap_or_default(),
             store: row.try_get("store_name")?,
             customer: row.try_get("customer_name")?,
-            event: row.try_get("kind")?,
-            recipient: row
-                .try_get::<Option<String>, _>("recipient")?
-                .unwrap_or_default(),
-            automated: row.try_get::<i64, _>("automated")? != 0,
+            description: describe(&stored),
+            recipient: stored.recipient.unwrap_or_default(),
+            automated: stored.automated,
+            event: stored.kind,
         });
     }
     Ok((lines, last_page_or(rows.len(), next)))

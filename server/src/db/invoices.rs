@@ -11,7 +11,7 @@ use invoice::history::{HistoryEntry, HistoryEvent, PaymentEvent, StoredEvent};
 use invoice::organisation::OrganisationId;
 use invoice::payment::{PaymentMethod, ValidPayment};
 use invoice::problem::Problem;
-use invoice::status::{amount_owed, derive_status, InvoiceStatus, Lifecycle, MerchantStatus};
+use invoice::status::{derive_status, outstanding, InvoiceStatus, Lifecycle, MerchantStatus};
 use invoice::store::{NumberFormat, StoreSettings};
 use invoice::transitions::{self, InvoiceState, Issue, Transition};
 use invoice::views::{
@@ -73,15 +73,15 @@ impl InvoiceRecord {
         }
     }
 
-    /// What is left to pay once payments and credit notes are taken off;
-    /// nothing on a credit note, which gives back rather than asks.
+    /// What is left to pay (`invoice::status::outstanding`).
     pub fn amount_due(&self) -> i64 {
-        match self.kind {
-            DocumentKind::Invoice => {
-                amount_owed(self.total_minor, self.paid_minor, self.credited_minor)
-            }
-            DocumentKind::CreditNote => 0,
-        }
+        outstanding(
+            self.lifecycle,
+            self.kind,
+            self.total_minor,
+            self.paid_minor,
+            self.credited_minor,
+        )
     }
 }
 
@@ -762,15 +762,7 @@ pub async fn history(
     .await?;
     let mut entries = Vec::with_capacity(rows.len());
     for row in &rows {
-        let stored = StoredEvent {
-            kind: row.try_get("kind")?,
-            detail: row.try_get("detail")?,
-            recipient: row.try_get("recipient")?,
-            automated: row.try_get::<i64, _>("automated")? != 0,
-            counts_as_open: row.try_get::<i64, _>("counts_as_open")? != 0,
-            device: row.try_get("device")?,
-            browser: row.try_get("browser")?,
-        };
+        let stored = super::events::stored_event(row)?;
         match HistoryEvent::from_stored(&stored) {
             Ok(event) => entries.push(HistoryEntry {
                 at_ms: row.try_get("at")?,
@@ -1102,8 +1094,9 @@ fn invoice_row(row: &AnyRow, today: Date) -> Result<InvoiceRow, ServerError> {
     let credited_minor: i64 = row.try_get("credited_minor")?;
     let kind = kind(row)?;
     let due_date = optional_date(row, "due_date")?;
+    let lifecycle = lifecycle(row)?;
     let status = derive_status(
-        lifecycle(row)?,
+        lifecycle,
         total_minor,
         paid_minor,
         credited_minor,
@@ -1120,10 +1113,7 @@ fn invoice_row(row: &AnyRow, today: Date) -> Result<InvoiceRow, ServerError> {
         customer_email: row.try_get("customer_email")?,
         total: Money::new(total_minor, currency),
         amount_due: Money::new(
-            match kind {
-                DocumentKind::Invoice => amount_owed(total_minor, paid_minor, credited_minor),
-                DocumentKind::CreditNote => 0,
-            },
+            outstanding(lifecycle, kind, total_minor, paid_minor, credited_minor),
             currency,
         ),
         status,

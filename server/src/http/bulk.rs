@@ -86,9 +86,16 @@ async fn bulk_action(
         return StatusCode::BAD_REQUEST.into_response();
     }
     let key = selection_key(&form_key, action, &ids);
-    match services.bulk_send(&user, &key, purpose, &ids).await {
-        Ok(()) => Redirect::to(&format!("{BULK_PATH}/{key}")).into_response(),
-        Err(error) => error_response(error, user.language),
+    let language = user.language;
+    let outcome_page = format!("{BULK_PATH}/{key}");
+    // On a task of its own, so a merchant who closes the tab or a proxy
+    // that gives up does not stop the selection half-way.
+    let services = state.services.clone();
+    let sending = tokio::spawn(async move { services.bulk_send(&user, &key, purpose, &ids).await });
+    match sending.await {
+        Ok(Ok(())) => Redirect::to(&outcome_page).into_response(),
+        Ok(Err(error)) => error_response(error, language),
+        Err(stopped) => error_response(stopped.into(), language),
     }
 }
 
