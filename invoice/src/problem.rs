@@ -130,6 +130,9 @@ pub enum Problem {
     /// A VERI*FACTU correction asked for an invoice whose last answer from
     /// the AEAT is neither a rejection nor an acceptance with errors.
     AeatNothingToCorrect,
+    /// A VERI*FACTU correction asked for while the invoice's last correction
+    /// (or first record) still waits for the AEAT's answer.
+    AeatCorrectionOnItsWay,
     /// A credit note's line credits more than is left of the invoice's line.
     CreditExceedsLine {
         remaining_milli: i64,
@@ -439,6 +442,11 @@ impl Problem {
                 "Only an invoice the AEAT rejected or accepted with errors can be corrected and sent again; if the invoice itself is wrong, issue a credit note.",
                 "Si può correggere e rinviare solo una fattura che l'AEAT ha rifiutato o accettato con errori; se è sbagliata la fattura stessa, emetti una nota di credito.",
                 "Solo se puede subsanar y reenviar una factura que la AEAT rechazó o aceptó con errores; si la factura en sí es incorrecta, expide una factura rectificativa.",
+            ),
+            Problem::AeatCorrectionOnItsWay => pick(
+                "A record of this invoice is on its way to the AEAT: wait for its answer before correcting it again.",
+                "Un record di questa fattura è in viaggio verso l'AEAT: attendi la sua risposta prima di correggerla di nuovo.",
+                "Un registro de esta factura va camino de la AEAT: espera su respuesta antes de subsanarla de nuevo.",
             ),
             Problem::CreditExceedsLine { remaining_milli } => {
                 let left = crate::document::format_quantity(*remaining_milli, language);

@@ -1130,8 +1130,9 @@ impl AdminBackend for Services {
 
 impl Services {
     /// The recipient an issued invoice's VERI*FACTU record named, when the
-    /// AEAT's last answer about it asks for a correction and the record
-    /// names one (a simplified invoice has none to correct).
+    /// AEAT's last answer about it asks for a correction, none is on its
+    /// way, and the record names one (a simplified invoice has none to
+    /// correct).
     async fn aeat_correction(
         &self,
         organisation: invoice::organisation::OrganisationId,
@@ -1145,6 +1146,10 @@ impl Services {
                 _ => None,
             }));
         if lifecycle != invoice::status::Lifecycle::Issued || standing.correction().is_none() {
+            return Ok(None);
+        }
+        // A correction kept and not answered yet: the form waits for its answer.
+        if crate::db::verifactu::alta_on_its_way(&self.db.pool, organisation, id).await? {
             return Ok(None);
         }
         let records = crate::db::verifactu::for_invoice(&self.db, organisation, id).await?;

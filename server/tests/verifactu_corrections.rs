@@ -121,6 +121,24 @@ async fn a_record_rejected_for_its_customers_nif_is_corrected_and_registered() {
             ))),
             "{texts:?}"
         );
+        let waiting = world
+            .services
+            .get_invoice(world.user(), id)
+            .await
+            .expect("invoice");
+        assert_eq!(
+            waiting.aeat_correction, None,
+            "no form while the correction waits for its answer"
+        );
+        let twice = world
+            .services
+            .correct_aeat_record(world.user(), id, right_recipient())
+            .await;
+        assert!(
+            matches!(&twice, Err(AdminError::Invalid(fields))
+                if fields.len() == 1 && fields[0].problem == Problem::AeatCorrectionOnItsWay),
+            "a second correction before the first's answer is refused: {twice:?}"
+        );
         world
             .services
             .send_to_aeat(now + 61_000)
@@ -307,6 +325,56 @@ async fn voiding_an_invoice_the_aeat_rejected_cancels_it_without_prior_record() 
 }
 
 #[tokio::test]
+async fn voiding_while_a_correction_is_on_its_way_cancels_the_record_it_will_register() {
+    for db in support::databases().await {
+        let aeat = AeatStandIn::start().await;
+        let world =
+            World::spanish_sending_to(db, &aeat, "ruiz@taller.es", UNKNOWN_RECIPIENTS[0]).await;
+        let id = world.issued().await;
+        let now = now_ms();
+        world.services.send_to_aeat(now).await.expect("a round");
+        world
+            .services
+            .correct_aeat_record(world.user(), id, right_recipient())
+            .await
+            .expect("the correction is queued");
+        world
+            .services
+            .void_invoice(world.user(), id)
+            .await
+            .expect("voided");
+        world
+            .services
+            .send_to_aeat(now + 61_000)
+            .await
+            .expect("a round");
+
+        let received = aeat.records();
+        let operations: Vec<(&str, &str)> = received
+            .iter()
+            .map(|record| {
+                (
+                    record.operation.as_str(),
+                    record.sin_registro_previo.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            operations,
+            vec![("Alta", ""), ("Alta", ""), ("Anulacion", "")],
+            "the correction registers it, then a plain anulación cancels it"
+        );
+        let texts = history_texts(&world, id).await;
+        assert!(
+            texts
+                .iter()
+                .any(|text| text.starts_with("Registered at the AEAT (cancellation)")),
+            "{texts:?}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn a_correction_is_refused_beside_its_field_and_only_for_a_record_that_needs_one() {
     for db in support::databases().await {
         let aeat = AeatStandIn::start().await;
@@ -318,7 +386,7 @@ async fn a_correction_is_refused_beside_its_field_and_only_for_a_record_that_nee
             .correct_aeat_record(world.user(), id, right_recipient())
             .await;
         assert!(
-            matches!(&before_answer, Err(AdminError::Invalid(fields)) if fields[0].problem == Problem::AeatNothingToCorrect),
+            matches!(&before_answer, Err(AdminError::Invalid(fields)) if fields[0].problem == Problem::AeatCorrectionOnItsWay),
             "not answered yet: {before_answer:?}"
         );
         world

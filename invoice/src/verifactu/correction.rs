@@ -96,6 +96,8 @@ pub struct AeatStanding {
     last_alta: Option<Last>,
     /// Its last answer about a cancellation.
     last_cancellation: Option<Last>,
+    /// An alta of it (first or correction) is kept and not answered yet.
+    alta_on_its_way: bool,
 }
 
 impl AeatStanding {
@@ -124,6 +126,21 @@ impl AeatStanding {
         standing
     }
 
+    /// The same standing, knowing that an alta of the invoice is kept and
+    /// not answered yet: nothing is corrected before its answer, and a
+    /// cancellation takes it as registered.
+    pub fn with_alta_on_its_way(self, on_its_way: bool) -> Self {
+        Self {
+            alta_on_its_way: on_its_way,
+            ..self
+        }
+    }
+
+    /// An alta of the invoice waits for the AEAT's answer.
+    pub fn alta_on_its_way(&self) -> bool {
+        self.alta_on_its_way
+    }
+
     /// The AEAT's last answer about the invoice's alta is a rejection: the
     /// merchant must correct it (or the invoice is not registered).
     pub fn rejected(&self) -> bool {
@@ -136,8 +153,13 @@ impl AeatStanding {
     }
 
     /// The alta that corrects the invoice's record now; None when the
-    /// AEAT's last answer asks for no correction.
+    /// AEAT's last answer asks for no correction, or an alta is on its way
+    /// (a second correction kept before the first is answered would be
+    /// rejected once the first is registered).
     pub fn correction(&self) -> Option<AltaOperation> {
+        if self.alta_on_its_way {
+            return None;
+        }
         match (self.last_alta?, self.registered) {
             (Last::Rejected, false) => Some(AltaOperation::AfterRejection),
             (Last::Rejected, true) => Some(AltaOperation::SubsanacionAfterRejection),
@@ -152,7 +174,9 @@ impl AeatStanding {
     /// goes first in the chain and is taken as registered.
     pub fn cancellation(&self) -> AnulacionOperation {
         AnulacionOperation {
-            without_prior_record: !self.registered && self.last_alta == Some(Last::Rejected),
+            without_prior_record: !self.registered
+                && !self.alta_on_its_way
+                && self.last_alta == Some(Last::Rejected),
             after_rejection: self.last_cancellation == Some(Last::Rejected),
         }
     }
@@ -396,6 +420,22 @@ mod tests {
                 after_rejection: true
             }
         );
+    }
+
+    #[test]
+    fn a_correction_on_its_way_is_neither_corrected_again_nor_cancelled_as_never_registered() {
+        let corrected =
+            standing(&[rejected(RecordOperation::Registration)]).with_alta_on_its_way(true);
+        assert!(corrected.alta_on_its_way());
+        assert_eq!(corrected.correction(), None);
+        assert_eq!(
+            corrected.cancellation(),
+            AnulacionOperation::default(),
+            "the correction goes first in the chain and is taken as registered"
+        );
+        let answered =
+            standing(&[rejected(RecordOperation::Registration)]).with_alta_on_its_way(false);
+        assert_eq!(answered.correction(), Some(AltaOperation::AfterRejection));
     }
 
     fn input<'a>(

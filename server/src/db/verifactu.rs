@@ -22,6 +22,7 @@ use invoice::organisation::OrganisationId;
 use invoice::problem::Problem;
 use invoice::qr::TaxAgencyCheck;
 use invoice::spain::{recipient_id, Nif, SpanishSeller};
+use invoice::status::Lifecycle;
 use invoice::verifactu::{
     corrected_recipient, parse_record, AeatRule, AeatStanding, AltaInput, AltaOperation,
     AnulacionInput, ChainLink, CorrectionRefusal, InvoiceType, Recipient, RecipientInput, Record,
@@ -31,7 +32,7 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
 use super::events::append;
-use super::{Db, Engine};
+use super::{invoices, Db, Engine};
 use crate::config::VerifactuSettings;
 use crate::error::{invalid, refused, ServerError};
 
@@ -227,25 +228,27 @@ pub async fn keep_correction(
     input: &RecipientInput,
     now_ms: i64,
 ) -> Result<KeptRecord, ServerError> {
-    let row = sqlx::query(
-        "SELECT lifecycle, document FROM invoices WHERE organisation_id = $1 AND id = $2",
-    )
-    .bind(organisation.0)
-    .bind(invoice_id)
-    .fetch_optional(&mut **tx)
-    .await?
-    .ok_or(ServerError::NotFound)?;
+    // The invoice first, then its chain, as a void takes them: a void
+    // under way is waited for, and then leaves nothing to correct.
+    let state = invoices::locked_state(tx, engine, organisation, invoice_id).await?;
+    let document: Option<String> =
+        sqlx::query_scalar("SELECT document FROM invoices WHERE organisation_id = $1 AND id = $2")
+            .bind(organisation.0)
+            .bind(invoice_id)
+            .fetch_one(&mut **tx)
+            .await?;
     let nothing_to_correct = || refused("invoice", Problem::AeatNothingToCorrect);
-    let issued = row.try_get::<String, _>("lifecycle")? == "issued";
-    let document: Option<String> = row.try_get("document")?;
-    let (Some(alta), Some(document), true) = (
+    let (Some(alta), Some(document), Lifecycle::Issued) = (
         alta_of(tx, organisation, invoice_id).await?,
         document,
-        issued,
+        state.lifecycle,
     ) else {
         return Err(nothing_to_correct());
     };
     let standing = standing(tx, organisation, invoice_id).await?;
+    if standing.alta_on_its_way() {
+        return Err(refused("invoice", Problem::AeatCorrectionOnItsWay));
+    }
     if standing.correction().is_none() || !alta.invoice_type.needs_recipient() {
         return Err(nothing_to_correct());
     }
@@ -338,17 +341,34 @@ pub async fn standing(
         let stored = StoredEvent {
             kind: row.try_get("kind")?,
             detail: row.try_get("detail")?,
-            recipient: None,
-            automated: false,
-            counts_as_open: false,
-            device: None,
-            browser: None,
+            ..StoredEvent::default()
         };
         if let Ok(HistoryEvent::Aeat(answer)) = HistoryEvent::from_stored(&stored) {
             answers.push(answer);
         }
     }
-    Ok(AeatStanding::from_answers(&answers))
+    let on_its_way = alta_on_its_way(&mut **tx, organisation, invoice_id).await?;
+    Ok(AeatStanding::from_answers(&answers).with_alta_on_its_way(on_its_way))
+}
+
+/// Whether an alta of the invoice is kept and has no answer yet: a record
+/// past its chain's cursor.
+pub async fn alta_on_its_way<'e>(
+    executor: impl sqlx::Executor<'e, Database = Any>,
+    organisation: OrganisationId,
+    invoice_id: i64,
+) -> Result<bool, ServerError> {
+    let waiting: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM verifactu_records r
+         LEFT JOIN verifactu_chain_sending s ON s.chain_id = r.chain_id
+         WHERE r.organisation_id = $1 AND r.invoice_id = $2 AND r.kind = 'alta'
+           AND r.sequence > COALESCE(s.answered_through, 0)",
+    )
+    .bind(organisation.0)
+    .bind(invoice_id)
+    .fetch_one(executor)
+    .await?;
+    Ok(waiting > 0)
 }
 
 /// The AEAT's rules a record would break, each beside its field.
@@ -434,7 +454,7 @@ async fn alta_of(
             issuer_nif: Nif::parse(&row.try_get::<String, _>("issuer_nif")?)
                 .map_err(|problem| ServerError::Corrupt(format!("a chain's NIF: {problem:?}")))?,
             issuer_name: invoice::aeat::issuer_name(&row.try_get::<String, _>("xml")?)
-                .unwrap_or_default(),
+                .ok_or_else(|| ServerError::Corrupt("an alta without its issuer's name".into()))?,
             number: row.try_get("number")?,
             issue_date: date(&row)?,
             invoice_type: invoice_type(&row)?
