@@ -232,9 +232,9 @@ impl Services {
             return Err(refused("invoice", Problem::NoPdfInSelection));
         }
         let names = zip_entry_names(numbers.iter().map(String::as_str));
-        tokio::task::spawn_blocking(move || write_zip(names.into_iter().zip(pdfs)))
-            .await
-            .map_err(|error| ServerError::Pdf(error.to_string()))?
+        self.pdfs
+            .off_thread(move || write_zip(names.into_iter().zip(pdfs)))
+            .await?
     }
 }
 

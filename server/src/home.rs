@@ -114,9 +114,10 @@ impl Services {
                 .collect(),
         };
         let file_name = format!("statement-{customer_id}-{date}.pdf");
-        let pdf = tokio::task::spawn_blocking(move || invoice::pdf::render_statement(&statement))
-            .await
-            .map_err(|error| ServerError::Pdf(error.to_string()))?;
+        let pdf = self
+            .pdfs
+            .off_thread(move || invoice::pdf::render_statement(&statement))
+            .await?;
         Ok((file_name, pdf))
     }
 }

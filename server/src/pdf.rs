@@ -11,7 +11,7 @@ use invoice::document::DocumentLayout;
 use invoice::organisation::OrganisationId;
 use invoice::pdf::Settlement;
 use invoice::PublicDocument;
-use tokio::sync::OnceCell;
+use tokio::sync::{OnceCell, Semaphore};
 
 use crate::db::invoices;
 use crate::error::ServerError;
@@ -24,10 +24,20 @@ const KEPT_PDFS: usize = 32;
 /// document, the amount paid and the layout, so one kept for the same three
 /// is the one a new rendering would give. Callers asking at once for the
 /// same PDF wait for one rendering.
-#[derive(Default)]
 pub struct PdfCache {
     recent: Mutex<VecDeque<Arc<Kept>>>,
     renders: AtomicUsize,
+    /// Renderings (and ZIPs) at once: one per core, so a loop of requests
+    /// for PDFs, statements or ZIPs queues rather than takes every core
+    /// from the sends and pages of everyone else.
+    at_once: Semaphore,
+}
+
+impl Default for PdfCache {
+    fn default() -> Self {
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        Self::with_renders_at_once(cores)
+    }
 }
 
 struct Kept {
@@ -38,6 +48,28 @@ struct Kept {
 }
 
 impl PdfCache {
+    pub fn with_renders_at_once(renders: usize) -> Self {
+        Self {
+            recent: Mutex::default(),
+            renders: AtomicUsize::default(),
+            at_once: Semaphore::new(renders.max(1)),
+        }
+    }
+
+    /// Runs `work` (a rendering, a ZIP) off the async threads once one of
+    /// the renderings allowed at once is free.
+    pub async fn off_thread<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, ServerError> {
+        let _turn = self
+            .at_once
+            .acquire()
+            .await
+            .map_err(|closed| ServerError::Pdf(closed.to_string()))?;
+        Ok(tokio::task::spawn_blocking(work).await?)
+    }
+
     /// PDFs rendered so far (not those taken from the cache).
     pub fn renders(&self) -> usize {
         self.renders.load(Ordering::Relaxed)
@@ -82,11 +114,8 @@ impl PdfCache {
                 self.renders.fetch_add(1, Ordering::Relaxed);
                 let (document, settled, layout) =
                     (kept.document.clone(), kept.settled, kept.layout);
-                tokio::task::spawn_blocking(move || {
-                    invoice::pdf::render(&document, settled, layout)
-                })
-                .await
-                .map_err(|error| ServerError::Pdf(error.to_string()))
+                self.off_thread(move || invoice::pdf::render(&document, settled, layout))
+                    .await
             })
             .await?;
         Ok(pdf.clone())
@@ -212,5 +241,25 @@ mod tests {
                 .expect("pdf");
         }
         assert_eq!(cache.renders(), 4);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn renderings_past_the_ones_allowed_at_once_wait_their_turn() {
+        let cache = PdfCache::with_renders_at_once(2);
+        let running = Arc::new(AtomicUsize::new(0));
+        let most = Arc::new(AtomicUsize::new(0));
+        let work = (0..6).map(|_| {
+            let (running, most) = (running.clone(), most.clone());
+            cache.off_thread(move || {
+                let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                most.fetch_max(now, Ordering::SeqCst);
+                std::thread::sleep(std::time::Duration::from_millis(20));
+                running.fetch_sub(1, Ordering::SeqCst);
+            })
+        });
+        let done = futures::future::join_all(work).await;
+        assert!(done.iter().all(Result::is_ok));
+        let most = most.load(Ordering::SeqCst);
+        assert!((1..=2).contains(&most), "{most} at once");
     }
 }

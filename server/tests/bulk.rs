@@ -14,6 +14,7 @@ use invoice::dates::Date;
 use invoice::payment::PaymentInput;
 use invoice::problem::Problem;
 use server::db::bulk::{claim, STOPPED_AFTER_MS};
+use server::db::export::INVOICE_PAGE_ROWS;
 use server::db::now_ms;
 use support::{
     body_bytes, body_text, databases, deliver, draft, get, post_form, read_csv, router,
@@ -484,6 +485,34 @@ async fn the_accountants_csv_reads_back_with_its_invoices_payments_and_history()
             events.iter().any(|(_, code)| *code == "issued"),
             "{events:?}"
         );
+    }
+}
+
+#[tokio::test]
+async fn an_export_longer_than_a_page_has_every_invoice_once() {
+    for db in databases().await {
+        let world = World::new(db).await;
+        let count = INVOICE_PAGE_ROWS + 3;
+        for _ in 0..count {
+            world.issued().await;
+        }
+        let path = format!(
+            "/invoices/export.csv?what=invoices&from={}&to={}&store=&language=en",
+            today(),
+            today()
+        );
+        let response = get(
+            &router(world.services.clone()),
+            &path,
+            Some(&world.merchant.session),
+        )
+        .await;
+        let rows = read_csv(&body_text(response).await);
+        let mut numbers: Vec<&str> = rows[1..].iter().map(|row| row[0].as_str()).collect();
+        assert_eq!(numbers.len() as i64, count);
+        numbers.sort_unstable();
+        numbers.dedup();
+        assert_eq!(numbers.len() as i64, count, "no invoice twice across pages");
     }
 }
 

@@ -17,6 +17,9 @@ use crate::error::ServerError;
 
 /// Rows read at a time.
 pub const PAGE_ROWS: i64 = 500;
+/// Invoices read at a time: each row carries its frozen document (for its
+/// net, tax and the customer's tax id), which a long invoice makes large.
+pub const INVOICE_PAGE_ROWS: i64 = 50;
 
 /// Where the next page starts: after this date (or instant) and id.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,7 +68,7 @@ pub async fn invoices(
     .bind(scope.store_id)
     .bind(after_date)
     .bind(after_id)
-    .bind(PAGE_ROWS)
+    .bind(INVOICE_PAGE_ROWS)
     .fetch_all(&db.pool)
     .await?;
     let mut lines = Vec::with_capacity(rows.len());
@@ -111,7 +114,7 @@ pub async fn invoices(
             due: money(invoice.amount_due()),
         });
     }
-    Ok((lines, last_page_or(rows.len(), next)))
+    Ok((lines, last_page_or(rows.len(), INVOICE_PAGE_ROWS, next)))
 }
 
 /// Payments made in the period (by the date paid), deleted ones left out.
@@ -166,7 +169,7 @@ pub async fn payments(
             amount: Money::new(row.try_get("amount_minor")?, currency),
         });
     }
-    Ok((lines, last_page_or(rows.len(), next)))
+    Ok((lines, last_page_or(rows.len(), PAGE_ROWS, next)))
 }
 
 /// The history entries of the period, of every invoice (a draft's have no
@@ -221,11 +224,11 @@ pub async fn history(
             event: stored.kind,
         });
     }
-    Ok((lines, last_page_or(rows.len(), next)))
+    Ok((lines, last_page_or(rows.len(), PAGE_ROWS, next)))
 }
 
 /// Where the page after this one starts; none after a page shorter than
-/// [`PAGE_ROWS`], the last.
-fn last_page_or(rows: usize, next: After) -> Option<After> {
-    ((rows as i64) == PAGE_ROWS).then_some(next)
+/// the page's size, the last.
+fn last_page_or(rows: usize, page_rows: i64, next: After) -> Option<After> {
+    ((rows as i64) == page_rows).then_some(next)
 }
