@@ -15,6 +15,15 @@ use crate::problem::Problem;
 /// small enough that a send finishes within a request.
 pub const MAX_SELECTED: usize = 100;
 
+/// The most bulk sends and reminders an organisation submits in an hour:
+/// far more than a merchant's day needs, few enough that a loop of forms
+/// naming invoices that do not exist cannot grow the database at will.
+pub const MAX_SELECTIONS_PER_HOUR: u32 = 60;
+
+/// How long a selection's outcome is kept for its page (and its key for a
+/// resubmitted form; each invoice's own send key outlives it).
+pub const SELECTION_KEPT_DAYS: i64 = 7;
+
 /// What the merchant asked for the selection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum BulkAction {

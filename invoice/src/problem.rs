@@ -160,6 +160,11 @@ pub enum Problem {
     TooManySelected {
         max: usize,
     },
+    /// More bulk sends or reminders in the last hour than an organisation
+    /// may submit (`crate::bulk::MAX_SELECTIONS_PER_HOUR`).
+    TooManySelections {
+        per_hour: u32,
+    },
     /// A bulk action with no invoice ticked.
     NothingSelected,
     /// None of the invoices ticked for the ZIP has a PDF (drafts or unknown).
@@ -503,6 +508,11 @@ impl Problem {
                 En => format!("Select at most {max} invoices at once."),
                 It => format!("Seleziona al massimo {max} fatture alla volta."),
                 Es => format!("Selecciona como máximo {max} facturas a la vez."),
+            },
+            Problem::TooManySelections { per_hour } => match language {
+                En => format!("At most {per_hour} selections can be sent in an hour. Wait a little, or tick more invoices at once."),
+                It => format!("Si possono inviare al massimo {per_hour} selezioni in un'ora. Attendi un po', o seleziona più fatture alla volta."),
+                Es => format!("Se pueden enviar como máximo {per_hour} selecciones por hora. Espera un poco, o marca más facturas a la vez."),
             },
             Problem::NothingSelected => pick(
                 "Select at least one invoice.",

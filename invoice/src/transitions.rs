@@ -146,18 +146,25 @@ pub fn void(state: InvoiceState, transmitted: bool) -> Result<Transition, Refusa
     }
 }
 
+/// Whether a document takes a payment at all: an issued invoice does; a
+/// credit note, a draft and a void invoice do not, each for its reason.
+pub fn takes_payment(lifecycle: Lifecycle, kind: DocumentKind) -> Result<(), Refusal> {
+    match (kind, lifecycle) {
+        (DocumentKind::CreditNote, _) => Err(refused("amount", Problem::CreditNoteTakesNoPayment)),
+        (_, Lifecycle::Draft) => Err(refused("amount", Problem::InvoiceIsDraft)),
+        (_, Lifecycle::Void) => Err(refused("amount", Problem::AlreadyVoid)),
+        (DocumentKind::Invoice, Lifecycle::Issued) => Ok(()),
+    }
+}
+
 /// A payment against an issued invoice, never beyond what is due once its
 /// credit notes are taken off.
 pub fn record_payment(state: InvoiceState, payment: PaymentEvent) -> Result<Transition, Refusal> {
-    if state.kind == DocumentKind::CreditNote {
-        return Err(refused("amount", Problem::CreditNoteTakesNoPayment));
-    }
+    takes_payment(state.lifecycle, state.kind)?;
     let paid_minor = state.paid_minor.checked_add(payment.amount.minor);
     let owed_minor = state.total_minor.saturating_sub(state.credited_minor);
-    match (state.lifecycle, paid_minor) {
-        (Lifecycle::Issued, Some(paid_minor))
-            if payment.amount.minor > 0 && paid_minor <= owed_minor =>
-        {
+    match paid_minor {
+        Some(paid_minor) if payment.amount.minor > 0 && paid_minor <= owed_minor => {
             Ok(Transition {
                 state: InvoiceState {
                     paid_minor,
@@ -166,9 +173,7 @@ pub fn record_payment(state: InvoiceState, payment: PaymentEvent) -> Result<Tran
                 events: vec![HistoryEvent::PaymentRecorded(payment)],
             })
         }
-        (Lifecycle::Draft, _) => Err(refused("amount", Problem::InvoiceIsDraft)),
-        (Lifecycle::Void, _) => Err(refused("amount", Problem::AlreadyVoid)),
-        (Lifecycle::Issued, _) => Err(refused("amount", Problem::NothingDue)),
+        _ => Err(refused("amount", Problem::NothingDue)),
     }
 }
 

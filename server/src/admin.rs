@@ -700,8 +700,12 @@ impl AdminBackend for Services {
         payment: PaymentInput,
     ) -> Result<(), AdminError> {
         // Whether the invoice takes a payment at all is the transition's to
-        // say (invoice::transitions), under the transaction's lock.
+        // say (invoice::transitions), under the transaction's lock; asked
+        // first here too, so that a void invoice is refused as void rather
+        // than for having nothing due.
         let invoice = invoices::get(&self.db, user.organisation, invoice_id).await?;
+        invoice::transitions::takes_payment(invoice.lifecycle, invoice.kind)
+            .map_err(ServerError::from)?;
         let due = invoice.amount_due();
         let valid = payment.validate(invoice.currency, due).map_err(invalid)?;
         Ok(invoices::record_payment(

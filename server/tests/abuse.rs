@@ -10,8 +10,8 @@
 //! - a batch over `MAX_BATCH_EVENTS`: `tracking.rs`;
 //! - markup and PDF syntax in the text a PDF shows: `invoice/src/pdf.rs`;
 //! - parsers under random input: `invoice/fuzz`;
-//! - bulk selections past their bound or naming another organisation's
-//!   invoices, exports of years or of another's store, and formulas in
+//! - bulk selections past their bound, a loop of them past the hour's
+//!   limit, or naming another organisation's invoices, exports of years or of another's store, and formulas in
 //!   exported cells: `abuse/bulk.rs`.
 
 mod support;

@@ -2,12 +2,13 @@
 //! one is decided by `INSERT … ON CONFLICT DO NOTHING`, and the outcome is
 //! kept for a second click of the same form to find.
 
-use invoice::bulk::{BulkAction, BulkReport};
+use invoice::bulk::{BulkAction, BulkReport, MAX_SELECTIONS_PER_HOUR, SELECTION_KEPT_DAYS};
 use invoice::organisation::OrganisationId;
+use invoice::problem::Problem;
 use sqlx::Row;
 
 use super::Db;
-use crate::error::ServerError;
+use crate::error::{refused, ServerError};
 
 /// How long a selection may stay without an outcome before it counts as
 /// stopped (its process restarted, or its request was dropped mid-way) and
@@ -28,6 +29,16 @@ pub async fn claim(
     invoice_ids: &[i64],
     now_ms: i64,
 ) -> Result<bool, ServerError> {
+    let known =
+        sqlx::query("SELECT 1 FROM bulk_actions WHERE organisation_id = $1 AND selection_key = $2")
+            .bind(organisation.0)
+            .bind(key)
+            .fetch_optional(&db.pool)
+            .await?
+            .is_some();
+    if !known {
+        make_room(db, organisation, now_ms).await?;
+    }
     let inserted = sqlx::query(
         "INSERT INTO bulk_actions (organisation_id, selection_key, action, requested_by, invoice_ids, created_at)
          VALUES ($1, $2, $3, $4, $5, $6)
@@ -46,6 +57,34 @@ pub async fn claim(
         || take_over_stopped(db, organisation, key, now_ms)
             .await?
             .is_some())
+}
+
+/// Forgets the organisation's selections older than
+/// [`SELECTION_KEPT_DAYS`], and refuses a new one past
+/// [`MAX_SELECTIONS_PER_HOUR`].
+async fn make_room(db: &Db, organisation: OrganisationId, now_ms: i64) -> Result<(), ServerError> {
+    const HOUR_MS: i64 = 60 * 60 * 1000;
+    sqlx::query("DELETE FROM bulk_actions WHERE organisation_id = $1 AND created_at < $2")
+        .bind(organisation.0)
+        .bind(now_ms - SELECTION_KEPT_DAYS * 24 * HOUR_MS)
+        .execute(&db.pool)
+        .await?;
+    let last_hour: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM bulk_actions WHERE organisation_id = $1 AND created_at >= $2",
+    )
+    .bind(organisation.0)
+    .bind(now_ms - HOUR_MS)
+    .fetch_one(&db.pool)
+    .await?;
+    if last_hour >= i64::from(MAX_SELECTIONS_PER_HOUR) {
+        return Err(refused(
+            "invoice",
+            Problem::TooManySelections {
+                per_hour: MAX_SELECTIONS_PER_HOUR,
+            },
+        ));
+    }
+    Ok(())
 }
 
 /// Takes over a selection whose first request stopped before keeping its

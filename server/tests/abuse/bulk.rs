@@ -5,7 +5,9 @@
 
 use app::api::AdminBackend;
 use axum::http::StatusCode;
+use invoice::bulk::{BulkAction, MAX_SELECTIONS_PER_HOUR, SELECTION_KEPT_DAYS};
 use invoice::payment::PaymentInput;
+use server::db::bulk::claim;
 use server::db::now_ms;
 use server::limits::BULK_FORM_LIMIT;
 
@@ -47,6 +49,97 @@ async fn a_selection_of_more_than_a_hundred_invoices_is_refused_and_sends_nothin
         assert_eq!(
             count(&world.db, "SELECT COUNT(*) FROM bulk_actions").await,
             0
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_loop_of_selections_past_the_hours_limit_is_refused_and_a_resubmitted_one_still_answers()
+{
+    for db in databases().await {
+        let world = World::new(db).await;
+        let id = world.issued().await;
+        let router = router(world.services.clone());
+        let user = world.user();
+        let first = selection_form("form-0", "send", &[id]);
+        assert_eq!(
+            post_form(&router, BULK, &world.merchant.session, &first)
+                .await
+                .status(),
+            StatusCode::SEE_OTHER
+        );
+        for n in 1..MAX_SELECTIONS_PER_HOUR {
+            let key = format!("loop-{n}");
+            claim(
+                &world.db,
+                user.organisation,
+                &key,
+                BulkAction::Send,
+                user.id,
+                &[1_000_000],
+                now_ms(),
+            )
+            .await
+            .expect("claimed");
+        }
+
+        let response = post_form(
+            &router,
+            BULK,
+            &world.merchant.session,
+            &selection_form("form-next", "send", &[id]),
+        )
+        .await;
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(
+            body_text(response).await,
+            "Si possono inviare al massimo 60 selezioni in un'ora. Attendi un po', o seleziona più fatture alla volta."
+        );
+        assert_eq!(
+            count(&world.db, "SELECT COUNT(*) FROM bulk_actions").await,
+            i64::from(MAX_SELECTIONS_PER_HOUR)
+        );
+        let again = post_form(&router, BULK, &world.merchant.session, &first).await;
+        assert_eq!(
+            again.status(),
+            StatusCode::SEE_OTHER,
+            "a double click of a selection already made still finds its outcome"
+        );
+        assert_eq!(count(&world.db, "SELECT COUNT(*) FROM outbox").await, 1);
+    }
+}
+
+#[tokio::test]
+async fn selections_older_than_a_week_are_forgotten_when_the_next_one_is_made() {
+    for db in databases().await {
+        let world = World::new(db).await;
+        let user = world.user();
+        let week_ago = now_ms() - SELECTION_KEPT_DAYS * 24 * 60 * 60 * 1000 - 1_000;
+        claim(
+            &world.db,
+            user.organisation,
+            "old",
+            BulkAction::Send,
+            user.id,
+            &[1],
+            week_ago,
+        )
+        .await
+        .expect("claimed");
+        claim(
+            &world.db,
+            user.organisation,
+            "new",
+            BulkAction::Send,
+            user.id,
+            &[1],
+            now_ms(),
+        )
+        .await
+        .expect("claimed");
+        assert_eq!(
+            count(&world.db, "SELECT COUNT(*) FROM bulk_actions").await,
+            1
         );
     }
 }
