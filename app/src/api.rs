@@ -737,7 +737,9 @@ pub async fn get_store(id: i64) -> Result<StoreInput, AdminError> {
 #[server]
 pub async fn save_store(id: Option<i64>, input: StoreInput) -> Result<i64, AdminError> {
     use self::ssr::*;
-    backend()?.save_store(&user()?, id, input).await
+    let saved = backend()?.save_store(&user()?, id, input).await?;
+    redirect_plain_form(&format!("/stores/{saved}?saved=1"));
+    Ok(saved)
 }
 
 #[server]
@@ -758,7 +760,9 @@ pub async fn get_customer(id: i64) -> Result<CustomerInput, AdminError> {
 #[server]
 pub async fn save_customer(id: Option<i64>, input: CustomerInput) -> Result<i64, AdminError> {
     use self::ssr::*;
-    backend()?.save_customer(&user()?, id, input).await
+    let saved = backend()?.save_customer(&user()?, id, input).await?;
+    redirect_plain_form(&format!("/customers/{saved}?saved=1"));
+    Ok(saved)
 }
 
 #[server]
@@ -786,7 +790,29 @@ pub async fn save_draft(
     draft: DraftInput,
 ) -> Result<i64, AdminError> {
     use self::ssr::*;
-    backend()?.save_draft(&user()?, id, version, draft).await
+    let saved = backend()?.save_draft(&user()?, id, version, draft).await?;
+    redirect_plain_form(&format!("/invoices/{saved}"));
+    Ok(saved)
+}
+
+/// "Save and issue" posted without JavaScript: the draft is saved, then the
+/// version just saved is issued (with JavaScript the editor does the two in
+/// turn, showing each refusal).
+#[server]
+pub async fn save_and_issue_draft(
+    id: Option<i64>,
+    version: i64,
+    draft: DraftInput,
+) -> Result<(), AdminError> {
+    use self::ssr::*;
+    let backend = backend()?;
+    let user = user()?;
+    let saved = backend.save_draft(&user, id, version, draft).await?;
+    // A save writes a new draft's first version, or an existing one's next.
+    let saved_version = if id.is_some() { version + 1 } else { 1 };
+    backend.issue_invoice(&user, saved, saved_version).await?;
+    redirect_plain_form(&format!("/invoices/{saved}?issued=1"));
+    Ok(())
 }
 
 #[server]
@@ -804,7 +830,9 @@ pub async fn void_invoice(id: i64) -> Result<(), AdminError> {
 #[server]
 pub async fn duplicate_invoice(id: i64) -> Result<i64, AdminError> {
     use self::ssr::*;
-    backend()?.duplicate_invoice(&user()?, id).await
+    let duplicate = backend()?.duplicate_invoice(&user()?, id).await?;
+    redirect_plain_form(&format!("/invoices/{duplicate}"));
+    Ok(duplicate)
 }
 
 #[server]
@@ -883,7 +911,9 @@ pub async fn resend_recipient_confirmation(
     use self::ssr::*;
     backend()?
         .resend_recipient_confirmation(&user()?, store_id, address)
-        .await
+        .await?;
+    redirect_plain_form(&format!("/stores/{store_id}?confirmation_sent=1"));
+    Ok(())
 }
 
 /// Public: whoever holds the emailed token may confirm the address.

@@ -133,7 +133,7 @@ export async function addCustomer(page: Page, name: string, email: string, langu
 export async function issueInvoice(page: Page, customer: string, description: string, price: string, quantity = "1") {
   await page.goto(`${adminUrl()}/invoices/new`);
   await waitForHydration(page);
-  const option = page.locator('select[name="customer_id"] option', { hasText: customer });
+  const option = page.locator('select[name="draft[customer_id]"] option', { hasText: customer });
   await page.getByLabel("Customer", { exact: true }).selectOption((await option.getAttribute("value"))!);
   await page.getByLabel("Description 1").fill(description);
   await page.getByLabel("Quantity 1").fill(quantity);

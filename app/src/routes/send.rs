@@ -7,15 +7,19 @@ use invoice::email::{compose, suggest_address, EmailPurpose, Outgoing};
 use invoice::store::parse_address_list;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
-use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::hooks::use_query_map;
 
 use crate::api::{SendForm, SendInvoice};
-use crate::components::{action_error, field_error, route_id, ErrorAlert, Field, TextArea};
-use crate::i18n::{t, use_language, T};
+use crate::components::{
+    action_error, field_error, provide_plain_post_error, reload_at, route_id, ErrorAlert, Field,
+    TextArea,
+};
+use crate::i18n::{provide_language, t, use_language, T};
 
 #[component]
 pub fn SendPage() -> impl IntoView {
     let id = route_id();
+    let language = use_language().get_untracked();
     let query = use_query_map();
     let purpose = move || {
         query
@@ -37,7 +41,7 @@ pub fn SendPage() -> impl IntoView {
         <Transition fallback=move || view! { <p class="muted">{t(T::Loading)}</p> }>
             {move || Suspend::new(async move {
                 match form.await {
-                    Ok(form) => view! { <SendDialog form /> }.into_any(),
+                    Ok(form) => view! { <SendDialog language form /> }.into_any(),
                     Err(error) => view! { <ErrorAlert error=Signal::derive(move || Some(error.clone())) /> }.into_any(),
                 }
             })}
@@ -45,8 +49,10 @@ pub fn SendPage() -> impl IntoView {
     }
 }
 
-#[component]
-fn SendDialog(form: SendForm) -> impl IntoView {
+#[island]
+fn SendDialog(language: invoice::Language, form: SendForm) -> impl IntoView {
+    provide_language(language);
+    provide_plain_post_error();
     let language = use_language();
     let invoice_id = form.invoice_id;
     let back = format!("/invoices/{invoice_id}");
@@ -86,11 +92,10 @@ fn SendDialog(form: SendForm) -> impl IntoView {
 
     let send = ServerAction::<SendInvoice>::new();
     let error = action_error(send);
-    let navigate = use_navigate();
     let after_send = back.clone();
     Effect::new(move |_| {
         if let Some(Ok(())) = send.value().get() {
-            navigate(&after_send, Default::default());
+            reload_at(&after_send);
         }
     });
 
