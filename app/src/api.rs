@@ -80,6 +80,31 @@ pub struct SendForm {
     pub daily_limit: i64,
 }
 
+impl SendForm {
+    /// The email as the customer receives it with this subject and message:
+    /// composed by the same `invoice::email::compose` that sends it.
+    pub fn preview(&self, subject: &str, message: &str) -> PreviewedEmail {
+        let email = invoice::email::compose(&invoice::email::Outgoing {
+            document: &self.document,
+            subject: subject.trim(),
+            message,
+            link_url: &self.preview_link,
+            copy_note_in: None,
+        });
+        PreviewedEmail {
+            subject: email.subject,
+            html: email.html,
+        }
+    }
+}
+
+/// The send dialog's preview of the email: its subject line and HTML.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PreviewedEmail {
+    pub subject: String,
+    pub html: String,
+}
+
 /// An address of a store's copies or failure notices, and whether its owner
 /// confirmed it (until then it receives nothing).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -853,6 +878,20 @@ pub async fn delete_payment(invoice_id: i64, payment_id: i64) -> Result<(), Admi
 pub async fn send_dialog(invoice_id: i64, purpose: EmailPurpose) -> Result<SendForm, AdminError> {
     use self::ssr::*;
     backend()?.send_form(&user()?, invoice_id, purpose).await
+}
+
+/// The send dialog's preview as the merchant types: composed on the server,
+/// so the email's templates and the document stay out of the admin's wasm.
+#[server]
+pub async fn email_preview(
+    invoice_id: i64,
+    purpose: EmailPurpose,
+    subject: String,
+    message: String,
+) -> Result<PreviewedEmail, AdminError> {
+    use self::ssr::*;
+    let form = backend()?.send_form(&user()?, invoice_id, purpose).await?;
+    Ok(form.preview(&subject, &message))
 }
 
 /// The send dialog's form: its field names are this function's arguments,
