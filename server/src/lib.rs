@@ -10,8 +10,8 @@
 //! `http` has the admin's routes per resource; `db` the repositories.
 
 // The admin's pages are rendered here: the invoice editor island's view
-// type, laid out while rendering, nests past the default limit of 128.
-#![recursion_limit = "256"]
+// type, laid out while rendering, nests well past the default limit of 128.
+#![recursion_limit = "512"]
 
 pub mod accounts;
 pub mod admin;
