@@ -119,7 +119,7 @@ pub fn ConfirmEmailPage() -> impl IntoView {
                 fallback=move || view! {
                     <p>{t(T::ConfirmEmailIntro)}</p>
                     <ActionForm action=confirm attr:class="stack">
-                        <input type="hidden" name="token" prop:value=move || token.get() />
+                        <input type="hidden" name="token" value=token.get_untracked() />
                         {move || field_error(error, "token").get().map(|message| view! { <p class="alert" role="alert">{message}</p> })}
                         <button type="submit" class="primary" disabled=move || confirm.pending().get()>{t(T::ConfirmEmailButton)}</button>
                     </ActionForm>
@@ -174,7 +174,7 @@ pub fn ResetPasswordPage() -> impl IntoView {
                 when=changed
                 fallback=move || view! {
                     <ActionForm action=reset attr:novalidate=true attr:class="stack">
-                        <input type="hidden" name="token" prop:value=move || token.get() />
+                        <input type="hidden" name="token" value=token.get_untracked() />
                         <Field label=T::NewPassword name="password" value=password error=field_error(error, "password") kind="password" autocomplete="new-password" hint=T::PasswordHint required=true />
                         <button type="submit" class="primary" disabled=move || reset.pending().get()>{t(T::SaveNewPassword)}</button>
                     </ActionForm>

@@ -37,7 +37,7 @@ pub fn CustomersPage() -> impl IntoView {
             <Form method="GET" action="/customers" attr:class="filters">
                 <label class="field">
                     <span>{t(T::Search)}</span>
-                    <input type="search" name="q" prop:value=move || search.get() placeholder=move || t(T::SearchCustomersHint)() />
+                    <input type="search" name="q" value=search.get_untracked() placeholder=move || t(T::SearchCustomersHint)() />
                 </label>
                 <button type="submit">{t(T::Search)}</button>
             </Form>

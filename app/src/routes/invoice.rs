@@ -435,6 +435,8 @@ fn LineRow(
                     name=format!("draft[lines][{index}][{name}]")
                     inputmode=mode
                     aria-label=move || format!("{} {}", tr(language.get(), label), index + 1)
+                    // In the server's HTML too: the form posts without JavaScript.
+                    value=value.get_untracked()
                     prop:value=move || value.get()
                     on:input=move |ev| value.set(event_target_value(&ev))
                     aria-invalid=move || if problem.get().is_some() { "true" } else { "false" }

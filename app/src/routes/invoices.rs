@@ -96,7 +96,7 @@ pub fn InvoicesPage() -> impl IntoView {
             <Form method="GET" action="/invoices" attr:class="filters">
                 <label class="field">
                     <span>{t(T::Search)}</span>
-                    <input type="search" name="q" prop:value=move || filter.get().text placeholder=move || t(T::SearchInvoicesHint)() />
+                    <input type="search" name="q" value=filter.get_untracked().text placeholder=move || t(T::SearchInvoicesHint)() />
                 </label>
                 <label class="field">
                     <span>{t(T::Status)}</span>
