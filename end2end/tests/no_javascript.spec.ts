@@ -9,7 +9,8 @@ test.use({ javaScriptEnabled: false });
 // Signs a merchant up (with JavaScript, as the helpers do) and opens the
 // admin in a browser that runs none, signed in as them.
 async function signedInWithoutJavaScript(browser: Browser): Promise<Page> {
-  const withScript = await browser.newContext();
+  // Contexts inherit test.use's options: this one runs JavaScript on purpose.
+  const withScript = await browser.newContext({ javaScriptEnabled: true });
   await signUp(await withScript.newPage());
   const session = await withScript.storageState();
   await withScript.close();
