@@ -14,12 +14,23 @@ use crate::api::{
     CHECK_EMAIL_PATH, FORGOT_PASSWORD_PATH,
 };
 use crate::components::{
-    action_error, field_error, language_options, reload_at, ErrorAlert, Field, SelectField,
+    action_error, field_error, language_options, provide_plain_post_error, reload_at, ErrorAlert,
+    Field, SelectField,
 };
-use crate::i18n::{t, use_language, T};
+use crate::i18n::{provide_language, t, use_language, T};
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
+    let language = use_language().get_untracked();
+    view! { <LoginForm language /> }
+}
+
+/// The sign-in form: an island, so a refused attempt keeps the typed email
+/// (posted without JavaScript, the server answers with an empty form).
+#[island]
+fn LoginForm(language: invoice::Language) -> impl IntoView {
+    provide_language(language);
+    provide_plain_post_error();
     let login = ServerAction::<Login>::new();
     let language = use_language();
     Effect::new(move |_| {
