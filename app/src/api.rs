@@ -134,7 +134,8 @@ pub struct InvoiceDetail {
     pub id: i64,
     pub lifecycle: Lifecycle,
     pub status: InvoiceStatus,
-    /// What the page's status pill reads: the status, or "Rejected by SdI".
+    /// What the page's status pill reads: the status, or a tax
+    /// authority's rejection ("Rejected by SdI", "Rejected by the AEAT").
     pub merchant_status: MerchantStatus,
     pub number: Option<String>,
     pub store_name: String,
@@ -173,6 +174,60 @@ pub struct InvoiceDetail {
     pub reason: String,
     /// An issued invoice with something left to credit.
     pub can_credit: bool,
+    /// When the AEAT's last answer about its VERI*FACTU record asks for a
+    /// correction: the recipient the record named, to correct and send again.
+    #[serde(default)]
+    pub aeat_correction: Option<invoice::verifactu::RecipientInput>,
+}
+
+/// The home page: what to chase today, for one store or for all.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HomeView {
+    pub stores: Vec<StoreRow>,
+    /// The store chosen; None for all stores.
+    pub store_id: Option<i64>,
+    pub today: invoice::chase::Today,
+}
+
+/// A payment on one of a customer's invoices.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerPayment {
+    pub invoice_id: i64,
+    pub number: String,
+    pub amount: Money,
+    pub date: Date,
+    pub method: invoice::payment::PaymentMethod,
+    pub reference: String,
+}
+
+/// Something the customer did in person at one of their links: opened the
+/// invoice, downloaded or printed its PDF.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerActivity {
+    pub invoice_id: i64,
+    pub number: String,
+    pub at_ms: i64,
+    pub kind: invoice::events::EdgeEventKind,
+    pub device: invoice::events::DeviceClass,
+    pub browser: String,
+    /// The invoice's store's zone, which the time is shown in.
+    pub time_zone: invoice::time_zone::TimeZone,
+}
+
+/// A customer's page: the facts a call to them starts with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerOverview {
+    pub id: i64,
+    pub name: String,
+    pub email: Option<String>,
+    pub language: Language,
+    /// What they owe, one figure per currency; and of it, what is overdue.
+    pub balance: Vec<invoice::chase::Figure>,
+    pub overdue: Vec<invoice::chase::Figure>,
+    /// The first page of their invoices, newest first.
+    pub invoices: InvoicePage,
+    pub payments: Vec<CustomerPayment>,
+    pub activity: Vec<CustomerActivity>,
 }
 
 /// The stores and customers an invoice can be written for.
@@ -302,6 +357,16 @@ pub trait AdminBackend: Send + Sync + 'static {
         input: CustomerInput,
     ) -> Result<i64, AdminError>;
 
+    /// What to chase today in one store (`store_id`) or all.
+    async fn home(&self, user: &CurrentUser, store_id: Option<i64>)
+        -> Result<HomeView, AdminError>;
+    /// A customer's invoices, balance, payments and what they opened.
+    async fn customer_account(
+        &self,
+        user: &CurrentUser,
+        customer_id: i64,
+    ) -> Result<CustomerOverview, AdminError>;
+
     async fn draft_choices(&self, user: &CurrentUser) -> Result<DraftOptions, AdminError>;
     async fn list_invoices(
         &self,
@@ -324,6 +389,14 @@ pub trait AdminBackend: Send + Sync + 'static {
         version: i64,
     ) -> Result<(), AdminError>;
     async fn void_invoice(&self, user: &CurrentUser, id: i64) -> Result<(), AdminError>;
+    /// Corrects the recipient of an invoice's VERI*FACTU record that the
+    /// AEAT rejected or accepted with errors, and queues the correction.
+    async fn correct_aeat_record(
+        &self,
+        user: &CurrentUser,
+        id: i64,
+        recipient: invoice::verifactu::RecipientInput,
+    ) -> Result<(), AdminError>;
     async fn duplicate_invoice(&self, user: &CurrentUser, id: i64) -> Result<i64, AdminError>;
     /// Sends an issued invoice's FatturaPA file to SdI from the store's PEC
     /// mailbox (for one issued before the mailbox was set up).
@@ -639,7 +712,7 @@ mod forms {
         let (token, language) = backend()?.login(email, password, client_ip()).await?;
         set_cookie(SESSION_COOKIE, &token, SESSION_DAYS * 86_400);
         set_cookie(LANGUAGE_COOKIE, language.code(), 365 * 86_400);
-        redirect_plain_form("/invoices");
+        redirect_plain_form("/");
         Ok(language)
     }
 
@@ -694,6 +767,8 @@ mod forms {
         scope: String,
         quantities: Vec<String>,
         reason: String,
+        // Only a Spanish store's form has it.
+        #[server(default)] ground: String,
     ) -> Result<i64, AdminError> {
         use self::ssr::*;
         let id = backend()?
@@ -704,6 +779,7 @@ mod forms {
                     scope,
                     quantities,
                     reason,
+                    ground,
                 },
             )
             .await?;
@@ -791,6 +867,18 @@ pub async fn save_customer(id: Option<i64>, input: CustomerInput) -> Result<i64,
 }
 
 #[server]
+pub async fn home(store: Option<i64>) -> Result<HomeView, AdminError> {
+    use self::ssr::*;
+    backend()?.home(&user()?, store).await
+}
+
+#[server]
+pub async fn customer_account(id: i64) -> Result<CustomerOverview, AdminError> {
+    use self::ssr::*;
+    backend()?.customer_account(&user()?, id).await
+}
+
+#[server]
 pub async fn draft_choices() -> Result<DraftOptions, AdminError> {
     use self::ssr::*;
     backend()?.draft_choices(&user()?).await
@@ -850,6 +938,18 @@ pub async fn issue_invoice(id: i64, version: i64) -> Result<(), AdminError> {
 pub async fn void_invoice(id: i64) -> Result<(), AdminError> {
     use self::ssr::*;
     backend()?.void_invoice(&user()?, id).await
+}
+
+#[server]
+pub async fn correct_aeat_record(id: i64, name: String, tax_id: String) -> Result<(), AdminError> {
+    use self::ssr::*;
+    backend()?
+        .correct_aeat_record(
+            &user()?,
+            id,
+            invoice::verifactu::RecipientInput { name, tax_id },
+        )
+        .await
 }
 
 #[server]

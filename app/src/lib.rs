@@ -81,8 +81,11 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=routes::not_found::NotFound>
                     <Route path=path!("/login") view=routes::auth::LoginPage />
                     <Route path=path!("/signup") view=routes::auth::SignupPage />
+                    <Route path=path!("/") view=routes::home::HomePage ssr=SsrMode::Async />
                     <Route path=path!("/invoices") view=routes::invoices::InvoicesPage ssr=SsrMode::Async />
                     <Route path=path!("/invoices/new") view=routes::invoice::NewInvoicePage ssr=SsrMode::Async />
+                    <Route path=path!("/invoices/export") view=routes::bulk::ExportPage ssr=SsrMode::Async />
+                    <Route path=path!("/invoices/bulk/:key") view=routes::bulk::BulkOutcomePage ssr=SsrMode::Async />
                     <Route path=path!("/invoices/:id") view=routes::invoice::InvoicePage ssr=SsrMode::Async />
                     <Route path=path!("/invoices/:id/send") view=routes::send::SendPage ssr=SsrMode::Async />
                     <Route path=path!("/invoices/:id/credit") view=routes::credit_note::CreditNotePage ssr=SsrMode::Async />

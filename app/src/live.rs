@@ -10,7 +10,8 @@
 //! renders in full: it holds no island and no input the merchant types in,
 //! so swapping its contents for the server's fresh ones keeps what the
 //! merchant typed and chose (the payment form and the history filter sit
-//! outside the regions).
+//! outside the regions; the list's selection checkboxes hold the region
+//! while one is ticked).
 
 use invoice::notifications::{notice_line, Notice};
 use invoice::Language;
@@ -137,8 +138,9 @@ fn open_feed(notices: RwSignal<Vec<(u64, Notice)>>) {
 }
 
 /// Re-reads the page from the server and puts each live region's fresh
-/// contents in place. A region the merchant is in (it holds the focus, or an
-/// open ⋯ menu) is left as it is until the next change.
+/// contents in place. A region the merchant is in (it holds the focus, an
+/// open ⋯ menu, or invoices ticked for the list's selection) is left as it
+/// is until the next change.
 #[cfg(feature = "hydrate")]
 pub async fn refresh_regions() {
     use wasm_bindgen::JsCast;
@@ -191,7 +193,7 @@ pub async fn refresh_regions() {
             .as_ref()
             .is_some_and(|focused| region.contains(Some(focused)))
             || region
-                .query_selector("details[open]")
+                .query_selector("details[open], input:checked")
                 .ok()
                 .flatten()
                 .is_some();

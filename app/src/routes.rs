@@ -1,7 +1,9 @@
 pub mod auth;
+pub mod bulk;
 pub mod confirm;
 pub mod credit_note;
 pub mod customers;
+pub mod home;
 pub mod invoice;
 pub mod invoices;
 pub mod nav;

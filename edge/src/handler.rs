@@ -881,6 +881,7 @@ mod tests {
             unit_price_minor: 10_000,
             tax_rate_bp: 2_200,
             natura: None,
+            treatment: None,
         }];
         PublicDocument {
             language: Language::It,
@@ -906,6 +907,7 @@ mod tests {
             legal_channel: None,
             corrects: None,
             tax_agency_check: None,
+            simplified: false,
         }
     }
 

@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import path from "node:path";
 import { DatabaseSync } from "node:sqlite";
-import { expect, type Browser, type Download, type Page } from "@playwright/test";
+import { expect, test, type Browser, type Download, type Page } from "@playwright/test";
 
 export const adminUrl = () => process.env.ADMIN_URL!;
 export const edgeUrl = () => process.env.EDGE_URL!;
@@ -107,13 +107,16 @@ export async function signUp(page: Page, email = `owner.${Date.now()}.${Math.ran
   return email;
 }
 
-// Signs in with the password every test account has, and lands on the invoice list.
+// Signs in with the password every test account has, lands on the home
+// page (what to chase today), and goes on to the invoice list.
 export async function signIn(page: Page, email: string) {
   await page.goto(`${adminUrl()}/login`);
   await waitForHydration(page);
   await page.getByLabel("Email", { exact: true }).fill(email);
   await page.getByLabel("Password", { exact: true }).fill("correct horse battery");
   await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("heading", { name: "What to chase today" })).toBeVisible();
+  await page.goto(`${adminUrl()}/invoices`);
   await expect(page.getByRole("heading", { name: "Customer invoices" })).toBeVisible();
   await waitForHydration(page);
 }
@@ -211,4 +214,14 @@ export async function settledEvents(linkId: string, kind: string, expected: numb
   while (recordedEvents(linkId, kind) < expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 500));
   await new Promise((r) => setTimeout(r, 3_000));
   return recordedEvents(linkId, kind);
+}
+
+// Screenshots of the page at a desktop's and a phone's width, kept with the
+// run's results for a person to look at.
+export async function looks(page: Page, name: string) {
+  for (const [width, height] of [[1280, 800], [390, 844]]) {
+    await page.setViewportSize({ width, height });
+    await page.screenshot({ path: test.info().outputPath(`${name}-${width}.png`), fullPage: true });
+  }
+  await page.setViewportSize({ width: 1280, height: 720 });
 }

@@ -15,7 +15,7 @@ const certificate = () => readFileSync(path.join(process.env.STACK_STATE_DIR!, "
 // A NIF the stand-in does not find in the census: the AEAT rejects the record (1193).
 const UNKNOWN_NIF = "99999910G";
 
-type Received = { number: string; operation: string; incident: boolean };
+type Received = { number: string; operation: string; subsanacion: string; rechazo_previo: string; incident: boolean };
 
 async function aeat(page: Page, command: string) {
   const answer = await page.request.post(`${control()}/${command}`);
@@ -30,13 +30,23 @@ async function received(page: Page): Promise<Received[]> {
     .map((line) => JSON.parse(line) as Received);
 }
 
-async function issueFor(page: Page, customer: string, description: string, price: string) {
+// `exempt`: a second line, without VAT, exempt under art. 20 LIVA (E1).
+async function issueFor(page: Page, customer: string, description: string, price: string, exempt?: string) {
   await page.goto(`${adminUrl()}/invoices/new`);
   await waitForHydration(page);
   const option = page.locator('select[name="draft[customer_id]"] option', { hasText: customer });
   await page.getByLabel("Customer", { exact: true }).selectOption((await option.getAttribute("value"))!);
+  // A Spanish store's new line starts at Spain's 21 %.
+  await expect(page.getByLabel("Tax % 1")).toHaveValue("21");
   await page.getByLabel("Description 1").fill(description);
   await page.getByLabel("Unit price 1").fill(price);
+  if (exempt) {
+    await page.getByRole("button", { name: "Add line" }).click();
+    await page.getByLabel("Description 2").fill(exempt);
+    await page.getByLabel("Unit price 2").fill("60");
+    await page.getByLabel("Tax % 2").fill("0");
+    await page.getByLabel("VAT treatment (Spain) 2").selectOption("E1");
+  }
   await page.getByRole("button", { name: "Save and issue" }).click();
   const heading = page.getByRole("heading", { name: /^Invoice \d{4}-\d{4}$/ });
   await expect(heading).toBeVisible();
@@ -124,7 +134,7 @@ test("a Spanish merchant issues an invoice, a simplified receipt and a credit no
   await expect(page.getByText("Saved.")).toBeVisible();
 
   // An invoice, a simplified invoice (no customer tax ID) and a credit note.
-  const invoice = await issueFor(page, "Construcciones Ruiz S.L.", "Reparación de caldera", "400");
+  const invoice = await issueFor(page, "Construcciones Ruiz S.L.", "Reparación de caldera", "400", "Revisión médica de empresa");
   await expect(page.locator("#history")).toContainText("VERI*FACTU");
   const receipt = await issueFor(page, "Cliente de mostrador", "Filtro de agua", "25");
   await page.goto(invoice.url);
@@ -132,6 +142,9 @@ test("a Spanish merchant issues an invoice, a simplified receipt and a credit no
   await page.getByRole("link", { name: "Issue credit note" }).click();
   await waitForHydration(page);
   await page.getByLabel("Reason").fill("Descuento acordado");
+  // The legal ground: a debt not collected (art. 80.Cuatro LIVA), R3.
+  await page.getByLabel("Legal ground of the correction (VERI*FACTU)").selectOption("R3");
+  await page.screenshot({ path: test.info().outputPath("credit-note-form.png"), fullPage: true });
   await page.getByRole("button", { name: "Issue credit note" }).click();
   const noteHeading = page.getByRole("heading", { name: /^Credit note NC-\d{4}-0001$/ });
   await expect(noteHeading).toBeVisible();
@@ -140,6 +153,11 @@ test("a Spanish merchant issues an invoice, a simplified receipt and a credit no
   await showsQrCode(page, invoice, "a4", "invoice");
   await showsQrCode(page, receipt, "receipt", "receipt");
   await showsQrCode(page, note, "a4", "credit-note");
+  // The exempt line says why on the invoice; the receipt is titled a simplified invoice.
+  expect(pdfText(await (await page.request.get(`${invoice.url}/pdf?layout=a4`)).body())).toContain("Exenta art. 20 LIVA");
+  expect(pdfText(await (await page.request.get(`${receipt.url}/pdf?layout=receipt`)).body())).toContain("Factura simplificada");
+  // The stand-in lists numbers, not types: the credit note's history names its record's R3.
+  await historySays(page, note.url, "registration, R3");
 
   // The records reach the AEAT in the chain's order, and each history says so.
   await expect
@@ -160,6 +178,32 @@ test("a Spanish merchant issues an invoice, a simplified receipt and a credit no
   // A customer the AEAT does not know: the rejection and what to fix, in the history.
   const refused = await issueFor(page, "Desconocido S.L.", "Instalación", "80");
   await historySays(page, refused.url, /Rejected by the AEAT: 1193/);
+  await expect(page.getByTestId("status")).toHaveText("Rejected by the AEAT");
   await page.screenshot({ path: test.info().outputPath("invoice-rejected-by-aeat.png"), fullPage: true });
   expect((await ours()).map((record) => record.number)).toEqual([invoice.number, receipt.number, note.number, late.number, refused.number]);
+  await page.goto(`${adminUrl()}/invoices`);
+  await expect(page.locator(`tr[data-invoice="${refused.number}"] .pill.status-aeat_rejected`)).toHaveText("Rejected by the AEAT");
+
+  // The merchant corrects the customer's NIF on the invoice's page: a correction record
+  // («alta por rechazo»: Subsanacion S, RechazoPrevio X) goes to the AEAT, which registers it.
+  await page.goto(refused.url);
+  await waitForHydration(page);
+  const correction = page.getByTestId("aeat-correction");
+  const nif = correction.getByLabel("Customer's NIF or EU VAT number");
+  await expect(nif).toHaveValue(UNKNOWN_NIF);
+  await expect(correction.getByLabel("Customer's name")).toHaveValue("Desconocido S.L.");
+  await nif.fill("12345678A");
+  await correction.getByRole("button", { name: "Correct and resend" }).click();
+  await expect(correction.locator("#tax_id-error")).not.toBeEmpty();
+  await nif.fill("12345678Z");
+  await correction.getByRole("button", { name: "Correct and resend" }).click();
+  await historySays(page, refused.url, /Correction sent to the AEAT: customer Desconocido S\.L\. \(12345678Z\)/);
+  await historySays(page, refused.url, /Registered at the AEAT \(correction\)/);
+  await expect(page.getByTestId("status")).toHaveText("Issued");
+  await expect(page.getByTestId("aeat-correction")).toHaveCount(0);
+  const sent = (await ours()).filter((record) => record.number === refused.number);
+  expect(sent.map((record) => [record.operation, record.subsanacion, record.rechazo_previo])).toEqual([
+    ["Alta", "", ""],
+    ["Alta", "S", "X"],
+  ]);
 });

@@ -29,7 +29,7 @@ test("a new merchant signs up, sets up the store and is told exactly what is wro
   await expect(page.locator("#password-error")).not.toBeEmpty();
   await page.getByLabel("Password", { exact: true }).fill("correct horse battery");
   await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page.getByRole("heading", { name: "Customer invoices" })).toBeVisible();
+  await expect(page.getByRole("heading", { name: "What to chase today" })).toBeVisible();
 });
 
 test("a merchant writes, issues, is paid in parts, voids and duplicates invoices", async ({ page }) => {
@@ -173,7 +173,7 @@ test("a merchant who forgot the password sets a new one from the emailed link, w
   await expect(page.locator("#password-error")).not.toBeEmpty();
   await page.getByLabel("Password", { exact: true }).fill("a brand new passphrase");
   await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page.getByRole("heading", { name: "Customer invoices" })).toBeVisible();
+  await expect(page.getByRole("heading", { name: "What to chase today" })).toBeVisible();
 
   await other.reload();
   await expect(other.getByRole("heading", { name: "Sign in to Invio" })).toBeVisible();

@@ -25,6 +25,7 @@ fn document(lines: usize) -> PublicDocument {
             unit_price_minor: 1_990 + n * 100,
             tax_rate_bp: if n % 3 == 0 { 1_000 } else { 2_200 },
             natura: None,
+            treatment: None,
         })
         .collect();
     PublicDocument {
@@ -57,6 +58,7 @@ fn document(lines: usize) -> PublicDocument {
         legal_channel: None,
         corrects: None,
         tax_agency_check: None,
+        simplified: false,
     }
 }
 

@@ -44,6 +44,7 @@ fn main() {
             unit_price_minor: 1_990 + n * 100,
             tax_rate_bp: if n % 3 == 0 { 1_000 } else { 2_200 },
             natura: None,
+            treatment: None,
         })
         .collect();
     let document = PublicDocument {
@@ -67,6 +68,7 @@ fn main() {
         legal_channel: None,
         corrects: None,
         tax_agency_check: None,
+        simplified: false,
     };
     // New links each second, so runs never collide in the edge's store.
     let link_ids: Vec<LinkId> = (0..links)

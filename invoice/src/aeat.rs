@@ -8,9 +8,9 @@
 //! `AceptadoConErrores`, or a duplicate (code 3000) of a record it has. A
 //! rejected record (`Incorrecto`) is not registered: the merchant fixes what
 //! the code says and the invoice is corrected with a new record — for a
-//! rejected alta, an alta with `RechazoPrevio` S; for one accepted with
-//! errors, a subsanación (`Subsanacion` S) — written like any record, in the
-//! chain's order. Invio never sends a rejected record again as it was: the
+//! rejected alta, an alta with `Subsanacion` S and `RechazoPrevio` X; for
+//! one accepted with errors, a subsanación (`Subsanacion` S) — written like
+//! any record, in the chain's order (`crate::verifactu::AeatStanding`). Invio never sends a rejected record again as it was: the
 //! AEAT would reject it again.
 
 use serde::{Deserialize, Serialize};
@@ -53,6 +53,8 @@ pub enum RecordOperation {
     Registration,
     /// The registro de anulación of a voided invoice.
     Cancellation,
+    /// An alta that corrects a rejected or erroneous one (`Subsanacion` S).
+    Correction,
 }
 
 /// What the AEAT said about one record, or that it could not be asked.
@@ -125,6 +127,9 @@ impl AeatEvent {
             (RecordOperation::Cancellation, It) => " (annullamento)",
             (RecordOperation::Cancellation, Es) => " (anulación)",
             (RecordOperation::Cancellation, En) => " (cancellation)",
+            (RecordOperation::Correction, It) => " (correzione)",
+            (RecordOperation::Correction, Es) => " (subsanación)",
+            (RecordOperation::Correction, En) => " (correction)",
         };
         let fix = |code: &u32| {
             what_to_fix(*code, language)

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::document::{parse_quantity, totals, DocumentLine, Totals};
 use crate::problem::{required_text, FieldError, Problem};
+use crate::spain::CorrectionGround;
 use crate::store::NumberFormat;
 use crate::Currency;
 
@@ -57,6 +58,10 @@ pub struct CreditNoteInput {
     pub scope: String,
     pub quantities: Vec<String>,
     pub reason: String,
+    /// A Spanish store's legal ground (`R1`…`R4`); empty when none is
+    /// chosen.
+    #[serde(default)]
+    pub ground: String,
 }
 
 /// A credit note whose every field has been checked.
@@ -66,6 +71,9 @@ pub struct ValidCreditNote {
     pub lines: Vec<DocumentLine>,
     pub totals: Totals,
     pub reason: String,
+    /// The ground chosen, if any: whether the store may state one is the
+    /// store's to judge.
+    pub ground: Option<CorrectionGround>,
 }
 
 impl CreditNoteInput {
@@ -79,6 +87,14 @@ impl CreditNoteInput {
     ) -> Result<ValidCreditNote, Vec<FieldError>> {
         let mut errors = Vec::new();
         let reason = required_text("reason", &self.reason, MAX_REASON_CHARS, &mut errors);
+        let ground = match self.ground.trim() {
+            "" => None,
+            code => CorrectionGround::parse(code)
+                .map_err(|problem| {
+                    errors.push(FieldError::new("ground", Problem::Spanish(problem)))
+                })
+                .ok(),
+        };
         let left = remaining(invoice_lines, credited);
         if left.iter().all(|quantity| *quantity == 0) {
             return Err(vec![FieldError::new("invoice", Problem::FullyCredited)]);
@@ -125,7 +141,11 @@ impl CreditNoteInput {
                 quantity_milli: *quantity,
             })
             .collect();
-        if credits.is_empty() && errors.iter().all(|error| error.field == "reason") {
+        if credits.is_empty()
+            && errors
+                .iter()
+                .all(|error| error.field == "reason" || error.field == "ground")
+        {
             errors.push(FieldError::new("lines", Problem::NothingToCredit));
         }
         if !errors.is_empty() {
@@ -147,6 +167,7 @@ impl CreditNoteInput {
             lines,
             totals,
             reason,
+            ground,
         })
     }
 }
@@ -162,6 +183,7 @@ mod tests {
             unit_price_minor,
             tax_rate_bp: 2_200,
             natura: None,
+            treatment: None,
         }
     }
 
@@ -174,7 +196,33 @@ mod tests {
             scope: scope.into(),
             quantities: quantities.iter().map(|text| (*text).to_owned()).collect(),
             reason: "Merce resa".into(),
+            ground: String::new(),
         }
+    }
+
+    #[test]
+    fn a_legal_ground_is_kept_when_chosen_and_an_unknown_one_is_refused_beside_it() {
+        let chosen = CreditNoteInput {
+            ground: "r3".into(),
+            ..input(WHOLE, &[])
+        };
+        let valid = chosen
+            .validate(&invoice(), &[], Currency::Eur)
+            .expect("valid");
+        assert_eq!(valid.ground, Some(CorrectionGround::R3));
+        let none = input(WHOLE, &[]).validate(&invoice(), &[], Currency::Eur);
+        assert_eq!(none.map(|valid| valid.ground), Ok(None));
+        let unknown = CreditNoteInput {
+            ground: "R5".into(),
+            ..input(WHOLE, &[])
+        };
+        assert_eq!(
+            unknown.validate(&invoice(), &[], Currency::Eur),
+            Err(vec![FieldError::new(
+                "ground",
+                Problem::Spanish(crate::spain::SpanishProblem::UnknownCorrectionGround)
+            )])
+        );
     }
 
     #[test]

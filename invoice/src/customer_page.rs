@@ -203,7 +203,14 @@ pub fn invoice_page(
             quantity_label = t(Text::Quantity),
             price_label = t(Text::UnitPrice),
             rate_label = t(Text::TaxRate),
-            description = e(&line.description),
+            description = match line.tax_note(language) {
+                Some(note) => format!(
+                    r#"{}<br><span class="tax-note">{}</span>"#,
+                    e(&line.description),
+                    e(note)
+                ),
+                None => e(&line.description),
+            },
             quantity = format_quantity(line.quantity_milli, language),
             price = money(line.unit_price_minor),
             rate = format_tax_rate(line.tax_rate_bp, language),
@@ -536,6 +543,31 @@ mod tests {
         )
     }
 
+    #[test]
+    fn a_spanish_simplified_invoice_is_titled_so_and_an_exempt_line_says_why() {
+        let mut document = PublicDocument {
+            language: Language::Es,
+            simplified: true,
+            ..sample_document()
+        };
+        document.lines[0].tax_rate_bp = 0;
+        document.lines[0].treatment = Some(crate::spain::TaxTreatment::E1);
+        let html = invoice_page(
+            &document,
+            &PublicState::issued(),
+            Viewing::Link {
+                token: "token",
+                view: "view",
+            },
+            document.issue_date,
+        );
+        assert!(html.contains("Factura simplificada"), "{html}");
+        assert!(
+            html.contains(r#"<br><span class="tax-note">Exenta art. 20 LIVA</span>"#),
+            "{html}"
+        );
+    }
+
     // 2026-11-22T13:50:00Z, and two days later at 08:15Z.
     const SENT: i64 = 1_795_355_400_000;
     const LATER: i64 = SENT + 2 * 86_400_000 - 5 * 3_600_000 - 35 * 60_000;
@@ -603,6 +635,7 @@ mod tests {
             number: "2026-0007".into(),
             issue_date: note.issue_date,
             reason: "Returned <one>".into(),
+            ground: None,
         });
         let state = PublicState {
             history: vec![event(

@@ -13,6 +13,7 @@ use crate::money::{div_round_half_away, Currency, Money, MoneyError};
 pub use crate::problem::FieldError;
 use crate::problem::{FieldError as Error, Problem};
 use crate::qr::TaxAgencyCheck;
+use crate::spain::{CorrectionGround, TaxTreatment};
 
 /// Quantities carry up to three decimals, stored as thousandths.
 pub const QUANTITY_SCALE: i64 = 1000;
@@ -34,6 +35,10 @@ pub struct LineInput {
     /// (`N2.2`, …); empty otherwise.
     #[serde(default)]
     pub natura: String,
+    /// How a Spanish store's line is taxed (`S1`, `E1`…`E6`, `N1`, `N2`);
+    /// empty otherwise.
+    #[serde(default)]
+    pub treatment: String,
 }
 
 impl LineInput {
@@ -45,6 +50,7 @@ impl LineInput {
             &self.unit_price,
             &self.tax_rate,
             &self.natura,
+            &self.treatment,
         ]
         .iter()
         .all(|field| field.trim().is_empty())
@@ -80,6 +86,10 @@ pub struct DocumentLine {
     /// Why a 0 % line carries no VAT (Italian electronic invoices).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub natura: Option<Natura>,
+    /// How the line is taxed in Spain (a VERI*FACTU store's invoices);
+    /// `None` elsewhere, and subject for a Spanish store.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub treatment: Option<TaxTreatment>,
 }
 
 impl DocumentLine {
@@ -114,7 +124,19 @@ impl DocumentLine {
                 .trim_end_matches('%')
                 .to_owned(),
             natura: self.natura.map(Natura::code).unwrap_or_default().to_owned(),
+            treatment: self
+                .treatment
+                .map(TaxTreatment::code)
+                .unwrap_or_default()
+                .to_owned(),
         }
+    }
+
+    /// Why a line carries no VAT, as the document prints it beside the
+    /// line: a Spanish line's exemption or non-subjection.
+    pub fn tax_note(&self, language: Language) -> Option<&'static str> {
+        self.treatment
+            .and_then(|treatment| treatment.printed(language))
     }
 }
 
@@ -320,13 +342,68 @@ fn validate_line(
     })
     .map_err(|problem| errors.push(Error::new(field("natura"), Problem::Fiscal(problem))))
     .ok();
+    // Whether the store may state it, and the rate it goes with, is the
+    // store's to judge (`DraftInput::treatment_problems`).
+    let treatment = match line.treatment.trim() {
+        "" => Ok(None),
+        code => TaxTreatment::parse(code).map(Some),
+    }
+    .map_err(|problem| errors.push(Error::new(field("treatment"), Problem::Spanish(problem))))
+    .ok();
     Some(DocumentLine {
         description: (!description.is_empty()).then_some(description)?,
         quantity_milli: quantity?,
         unit_price_minor: unit_price?.minor,
         tax_rate_bp: tax_rate?,
         natura: natura?,
+        treatment: treatment?,
     })
+}
+
+impl DraftInput {
+    /// What the store says of each line's Spanish tax treatment: a store
+    /// keeping VERI*FACTU records (`spanish`) needs a rate on a subject line
+    /// and none on an exempt or not-subject one; another store states no
+    /// treatment. Each problem is beside its line's `treatment`, named by
+    /// its place in the form; lines that do not parse are left to
+    /// [`DraftInput::validate`].
+    pub fn treatment_problems(&self, spanish: bool) -> Vec<FieldError> {
+        self.lines
+            .iter()
+            .enumerate()
+            .filter(|(_, line)| !line.is_blank())
+            .filter_map(|(index, line)| {
+                let treatment = match line.treatment.trim() {
+                    "" => None,
+                    code => Some(TaxTreatment::parse(code).ok()?),
+                };
+                let rate_bp = parse_tax_rate(&line.tax_rate).ok()?;
+                crate::spain::line_problem(treatment, rate_bp, spanish).map(|problem| {
+                    Error::new(
+                        format!("lines[{index}].treatment"),
+                        Problem::Spanish(problem),
+                    )
+                })
+            })
+            .collect()
+    }
+}
+
+/// The same judgement as [`DraftInput::treatment_problems`], on the lines
+/// of a saved draft when it is issued (its store may have changed since).
+pub fn line_treatment_problems(lines: &[DocumentLine], spanish: bool) -> Vec<FieldError> {
+    lines
+        .iter()
+        .enumerate()
+        .filter_map(|(index, line)| {
+            crate::spain::line_problem(line.treatment, line.tax_rate_bp, spanish).map(|problem| {
+                Error::new(
+                    format!("lines[{index}].treatment"),
+                    Problem::Spanish(problem),
+                )
+            })
+        })
+        .collect()
 }
 
 /// Reads a decimal with at most `decimals` digits after `.` or `,` into an
@@ -484,6 +561,14 @@ pub struct PublicDocument {
     /// published before it existed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tax_agency_check: Option<TaxAgencyCheck>,
+    /// A Spanish simplified invoice (F2: its customer is not identified),
+    /// titled so (RD 1619/2012, art. 7).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub simplified: bool,
+}
+
+fn is_false(value: &bool) -> bool {
+    !value
 }
 
 /// The tax authority's channel that carries the legal form of an invoice;
@@ -556,6 +641,10 @@ pub struct Correction {
     /// Why it is corrected, as the merchant wrote it.
     #[serde(default)]
     pub reason: String,
+    /// A Spanish store's credit note of a full invoice: the legal ground
+    /// its record's `TipoFactura` states (R1…R4).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ground: Option<CorrectionGround>,
 }
 
 impl PublicDocument {
@@ -574,9 +663,15 @@ impl PublicDocument {
             .map(|correction| (correction.number.as_str(), correction.issue_date))
     }
 
-    /// "Invoice" or "Credit note", in the document's language.
+    /// "Invoice", "Simplified invoice" or "Credit note", in the
+    /// document's language.
     pub fn title(&self) -> &'static str {
-        self.kind().title(self.language)
+        match self.kind() {
+            DocumentKind::Invoice if self.simplified => {
+                crate::i18n::text(self.language, crate::i18n::Text::SimplifiedInvoice)
+            }
+            kind => kind.title(self.language),
+        }
     }
 
     /// "Corrects invoice 2026-0007 of 22/11/2026", for a credit note.
@@ -650,6 +745,7 @@ mod tests {
             unit_price_minor,
             tax_rate_bp,
             natura: None,
+            treatment: None,
         }
     }
 
@@ -849,6 +945,7 @@ mod tests {
             unit_price_minor: 1_250,
             tax_rate_bp: 550,
             natura: None,
+            treatment: None,
         };
         let input = line.to_input(Currency::Eur);
         assert_eq!(
@@ -936,6 +1033,7 @@ mod tests {
                 unit_price: "100".into(),
                 tax_rate: "0".into(),
                 natura: "n2.2".into(),
+                treatment: String::new(),
             }],
             ..DraftInput::default()
         };
@@ -979,6 +1077,7 @@ mod tests {
                 day: 2,
             },
             reason: "Reso".into(),
+            ground: None,
         });
         assert_eq!(note.kind(), DocumentKind::CreditNote);
         assert_eq!(

@@ -111,6 +111,7 @@ pub fn template_values(
 /// when it wrote them, Invio's wording in the customer's language otherwise,
 /// with the variables filled in. A credit note always starts from Invio's
 /// wording for credit notes: the store's templates speak of an invoice.
+/// Invio's wording names a Spanish simplified invoice so.
 pub fn prefill(
     purpose: EmailPurpose,
     store_subject: &str,
@@ -130,6 +131,10 @@ pub fn prefill(
         EmailPurpose::Invoice if credit_note => {
             (Text::CreditNoteEmailSubject, Text::CreditNoteEmailMessage)
         }
+        EmailPurpose::Invoice if document.simplified => (
+            Text::SimplifiedInvoiceEmailSubject,
+            Text::SimplifiedInvoiceEmailMessage,
+        ),
         EmailPurpose::Invoice => (Text::EmailSubject, Text::EmailMessage),
         EmailPurpose::Reminder if days_overdue(document.due_date, today) > 0 => {
             (Text::ReminderSubject, Text::ReminderMessageOverdue)
@@ -524,6 +529,7 @@ mod tests {
             number: "2026-0007".into(),
             issue_date: note.issue_date,
             reason: String::new(),
+            ground: None,
         });
         let nothing = Money::new(0, Currency::Eur);
         let (subject, message) = prefill(
@@ -545,6 +551,36 @@ mod tests {
             "{}",
             email.text
         );
+    }
+
+    #[test]
+    fn a_spanish_simplified_invoice_is_emailed_as_a_simplified_invoice() {
+        let mut document = sample_document();
+        document.simplified = true;
+        let due = Money::new(24_400, Currency::Eur);
+        for (language, subject, named) in [
+            (
+                Language::Es,
+                "Factura simplificada 2026-0001 de Bottega <Rossi>",
+                "la factura simplificada 2026-0001",
+            ),
+            (
+                Language::It,
+                "Fattura semplificata 2026-0001 da Bottega <Rossi>",
+                "la fattura semplificata 2026-0001",
+            ),
+            (
+                Language::En,
+                "Simplified invoice 2026-0001 from Bottega <Rossi>",
+                "simplified invoice 2026-0001",
+            ),
+        ] {
+            document.language = language;
+            let (written, message) =
+                prefill(EmailPurpose::Invoice, "", "", &document, due, today());
+            assert_eq!(written, subject);
+            assert!(message.contains(named), "{message}");
+        }
     }
 
     #[test]

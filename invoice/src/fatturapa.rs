@@ -598,6 +598,7 @@ pub mod samples {
             unit_price_minor,
             tax_rate_bp,
             natura: None,
+            treatment: None,
         }
     }
 
@@ -637,6 +638,7 @@ pub mod samples {
             legal_channel: None,
             corrects: None,
             tax_agency_check: None,
+            simplified: false,
         }
     }
 
@@ -766,6 +768,7 @@ mod tests {
                 day,
             },
             reason: String::new(),
+            ground: None,
         };
         document.corrects = Some(corrects(3));
         assert_eq!(

@@ -6,6 +6,8 @@
 
 pub mod account;
 pub mod aeat;
+pub mod bulk;
+pub mod chase;
 pub mod credit_note;
 pub mod customer;
 pub mod customer_page;
@@ -13,6 +15,7 @@ pub mod dates;
 pub mod document;
 pub mod email;
 pub mod events;
+pub mod export;
 pub mod fatturapa;
 pub mod history;
 pub mod i18n;
@@ -60,6 +63,7 @@ pub(crate) mod test_support {
             unit_price_minor: 10_000,
             tax_rate_bp: 2_200,
             natura: None,
+            treatment: None,
         }];
         PublicDocument {
             language: Language::En,
@@ -86,6 +90,7 @@ pub(crate) mod test_support {
             legal_channel: None,
             corrects: None,
             tax_agency_check: None,
+            simplified: false,
         }
     }
 }

@@ -23,9 +23,12 @@ use printpdf::{
 use crate::document::{
     format_quantity, format_tax_rate, DocumentKind, DocumentLayout, PublicDocument,
 };
-use crate::i18n::{text, Text};
+use crate::i18n::{text, Language, Text};
 use crate::qr::{QrSymbol, LABEL_ABOVE, LEGEND_BELOW};
 use crate::Money;
+
+mod statement;
+pub use statement::render_statement;
 
 const PAGE_WIDTH: f32 = 595.28;
 const PAGE_HEIGHT: f32 = 841.89;
@@ -116,7 +119,13 @@ impl Fonts {
             })
             .chain(document.lines.iter().map(|line| &line.description))
             .chain([&document.notes, &document.number]);
-        let needs_unicode = all_text
+        Self::for_texts(all_text.map(String::as_str), pdf)
+    }
+
+    /// Helvetica when every character of `texts` has a WinAnsi code;
+    /// otherwise DejaVu, added to `pdf`.
+    fn for_texts<'a>(texts: impl Iterator<Item = &'a str>, pdf: &mut PdfDocument) -> Self {
+        let needs_unicode = texts
             .flat_map(|text| text.chars())
             .any(|c| !in_win_ansi(c) && !c.is_control());
         match (needs_unicode, dejavu()) {
@@ -669,7 +678,12 @@ fn render_a4(fonts: &Fonts, document: &PublicDocument, settled: Settlement) -> V
     let bottom = PAGE_HEIGHT - FOOTER_SPACE;
 
     for (index, line) in document.lines.iter().enumerate() {
-        let description = wrap(fonts, &line.description, description_width, BODY_SIZE);
+        // A line without VAT says why under its description (a Spanish
+        // exemption's article).
+        let mut description = wrap(fonts, &line.description, description_width, BODY_SIZE);
+        if let Some(note) = line.tax_note(language) {
+            description.extend(wrap(fonts, note, description_width, BODY_SIZE));
+        }
         let height = ROW_HEIGHT + (description.len() - 1) as f32 * 11.0;
         let is_last = index + 1 == document.lines.len();
         let needed = if is_last {
@@ -724,6 +738,11 @@ fn render_a4(fonts: &Fonts, document: &PublicDocument, settled: Settlement) -> V
     totals_block(&mut canvas, document, settled, top + 8.0);
     pages.push(canvas);
 
+    numbered_a4_pages(pages, language)
+}
+
+/// A4 pages with "Page n/N" at the foot of each, in the document's language.
+fn numbered_a4_pages(pages: Vec<Canvas>, language: Language) -> Vec<PdfPage> {
     let count = pages.len();
     pages
         .into_iter()
@@ -829,6 +848,9 @@ fn render_receipt(fonts: &Fonts, document: &PublicDocument, settled: Settlement)
             let mut row = receipt_row(part, "", Weight::Regular);
             row.rule = std::mem::take(&mut first_line);
             rows.push(row);
+        }
+        for part in line.tax_note(language).map(wrapped).unwrap_or_default() {
+            rows.push(receipt_row(part, "", Weight::Regular));
         }
         rows.push(receipt_row(
             format!(
@@ -960,7 +982,7 @@ mod tests {
     }
 
     /// Text of a PDF as poppler's pdftotext reads it (poppler-utils is installed by `make test`).
-    fn pdftotext(pdf: &[u8]) -> String {
+    pub(super) fn pdftotext(pdf: &[u8]) -> String {
         let dir = std::env::temp_dir().join(format!(
             "invio-pdf-{}-{:?}",
             std::process::id(),
@@ -1011,6 +1033,7 @@ mod tests {
             number: "2026-0007".into(),
             issue_date: note.issue_date,
             reason: "Merce resa".into(),
+            ground: None,
         });
         for layout in DocumentLayout::ALL {
             let text = pdftotext(&render(&note, paid(0), layout));
@@ -1077,6 +1100,7 @@ mod tests {
                 unit_price_minor: 1_000 + n,
                 tax_rate_bp: 2_200,
                 natura: None,
+                treatment: None,
             })
             .collect();
         document.totals = totals(&document.lines, document.currency).expect("totals");
@@ -1209,6 +1233,7 @@ mod tests {
                 unit_price_minor: 100 * n,
                 tax_rate_bp: 2_200,
                 natura: None,
+                treatment: None,
             })
             .collect();
         document.totals = totals(&document.lines, document.currency).expect("totals");
@@ -1341,6 +1366,53 @@ mod tests {
             let text = pdftotext(&render(&plain, paid(0), layout));
             assert!(!text.contains("QR tributario"), "{layout:?}: {text}");
             assert!(!text.contains("VERI*FACTU"), "{layout:?}: {text}");
+        }
+    }
+
+    #[test]
+    fn a_spanish_simplified_invoice_is_titled_so_on_both_layouts() {
+        for (language, title) in [
+            (Language::Es, "Factura simplificada"),
+            (Language::It, "Fattura semplificata"),
+            (Language::En, "Simplified invoice"),
+        ] {
+            let receipt = PublicDocument {
+                language,
+                simplified: true,
+                ..verifactu_document()
+            };
+            for layout in DocumentLayout::ALL {
+                let text = pdftotext(&render(&receipt, paid(0), layout))
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                assert!(text.contains(title), "{layout:?}: {text}");
+            }
+        }
+        let full = pdftotext(&render(&verifactu_document(), paid(0), DocumentLayout::A4));
+        assert!(!full.contains("simplificada"), "{full}");
+    }
+
+    #[test]
+    fn a_line_without_vat_prints_why_under_its_description_on_both_layouts() {
+        let mut document = verifactu_document();
+        document.lines.push(DocumentLine {
+            description: "Consulta médica".into(),
+            quantity_milli: 1_000,
+            unit_price_minor: 6_000,
+            tax_rate_bp: 0,
+            natura: None,
+            treatment: Some(crate::spain::TaxTreatment::E1),
+        });
+        for layout in DocumentLayout::ALL {
+            let text = pdftotext(&render(&document, paid(0), layout))
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ");
+            let line = text.find("Consulta médica").expect("the line");
+            let note = text.find("Exenta art. 20 LIVA").expect("its exemption");
+            assert!(line < note, "{layout:?}: {text}");
+            assert_eq!(text.matches("LIVA").count(), 1, "{layout:?}: {text}");
         }
     }
 
@@ -1480,6 +1552,7 @@ mod tests {
                 unit_price_minor: 1_000 + n,
                 tax_rate_bp: 2_100,
                 natura: None,
+                treatment: None,
             })
             .collect();
         document.totals = totals(&document.lines, document.currency).expect("totals");

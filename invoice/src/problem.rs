@@ -127,6 +127,9 @@ pub enum Problem {
     /// A rule of the Spanish AEAT that a VERI*FACTU record would break
     /// (`crate::verifactu`).
     Verifactu(crate::verifactu::AeatRule),
+    /// A VERI*FACTU correction asked for an invoice whose last answer from
+    /// the AEAT is neither a rejection nor an acceptance with errors.
+    AeatNothingToCorrect,
     /// A credit note's line credits more than is left of the invoice's line.
     CreditExceedsLine {
         remaining_milli: i64,
@@ -150,6 +153,20 @@ pub enum Problem {
     CreditNoteTakesNoPayment,
     /// A credit note is final: it is neither voided nor credited.
     CreditNoteIsFinal,
+    /// A bulk action on more invoices than it takes at once (`crate::bulk`).
+    TooManySelected {
+        max: usize,
+    },
+    /// A bulk action with no invoice ticked.
+    NothingSelected,
+    /// None of the invoices ticked for the ZIP has a PDF (drafts or unknown).
+    NoPdfInSelection,
+    /// An export period longer than `crate::export::MAX_PERIOD_DAYS`.
+    PeriodTooLong {
+        max_days: i64,
+    },
+    /// An export period that ends before it starts.
+    PeriodEndsBeforeStart,
 }
 
 impl Problem {
@@ -418,6 +435,11 @@ impl Problem {
             Problem::Fiscal(problem) => problem.message(language).to_owned(),
             Problem::Spanish(problem) => problem.message(language).to_owned(),
             Problem::Verifactu(rule) => rule.message(language),
+            Problem::AeatNothingToCorrect => pick(
+                "Only an invoice the AEAT rejected or accepted with errors can be corrected and sent again; if the invoice itself is wrong, issue a credit note.",
+                "Si può correggere e rinviare solo una fattura che l'AEAT ha rifiutato o accettato con errori; se è sbagliata la fattura stessa, emetti una nota di credito.",
+                "Solo se puede subsanar y reenviar una factura que la AEAT rechazó o aceptó con errores; si la factura en sí es incorrecta, expide una factura rectificativa.",
+            ),
             Problem::CreditExceedsLine { remaining_milli } => {
                 let left = crate::document::format_quantity(*remaining_milli, language);
                 match language {
@@ -468,6 +490,31 @@ impl Problem {
                 "A credit note is final and cannot be voided. Issue a new invoice if it was a mistake.",
                 "Una nota di credito è definitiva e non si può annullare. Se era un errore, emetti una nuova fattura.",
                 "Una nota de crédito es definitiva y no se puede anular. Si fue un error, emite una nueva factura.",
+            ),
+            Problem::TooManySelected { max } => match language {
+                En => format!("Select at most {max} invoices at once."),
+                It => format!("Seleziona al massimo {max} fatture alla volta."),
+                Es => format!("Selecciona como máximo {max} facturas a la vez."),
+            },
+            Problem::NothingSelected => pick(
+                "Select at least one invoice.",
+                "Seleziona almeno una fattura.",
+                "Selecciona al menos una factura.",
+            ),
+            Problem::NoPdfInSelection => pick(
+                "None of the selected invoices has a PDF yet: drafts have none.",
+                "Nessuna delle fatture selezionate ha ancora un PDF: le bozze non ne hanno.",
+                "Ninguna de las facturas seleccionadas tiene PDF todavía: los borradores no tienen.",
+            ),
+            Problem::PeriodTooLong { max_days } => match language {
+                En => format!("Export at most {max_days} days at once."),
+                It => format!("Esporta al massimo {max_days} giorni alla volta."),
+                Es => format!("Exporta como máximo {max_days} días a la vez."),
+            },
+            Problem::PeriodEndsBeforeStart => pick(
+                "The period ends before it starts.",
+                "Il periodo finisce prima di iniziare.",
+                "El periodo termina antes de empezar.",
             ),
         }
     }

@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::dates::Date;
+use crate::history::HistoryEvent;
 use crate::Language;
 
 /// The stored part of an invoice's state.
@@ -112,38 +113,68 @@ impl InvoiceStatus {
     }
 }
 
-/// The status the merchant reads on the invoice's page: its status, or
-/// "Rejected by SdI" while SdI's last word on an issued invoice is a
-/// rejection ([`crate::sdi::rejected_last`]): the legal invoice does not
-/// exist until it is sent again. A void or wholly credited invoice reads as
-/// such, it has been dealt with. The customer's page shows the
-/// [`InvoiceStatus`], never this.
+/// The status the merchant reads on the invoice's page and in the list:
+/// its status, or what a tax authority's last word on it asks of them —
+/// "Rejected by SdI" while SdI's last word is a rejection
+/// ([`crate::sdi::rejected_last`]): the legal invoice does not exist until
+/// it is sent again; "Rejected by the AEAT" or "Accepted with errors" while
+/// the AEAT's last answer about its record is one
+/// ([`crate::verifactu::AeatStanding`]): the record must be corrected. A
+/// void or wholly credited invoice reads as such, it has been dealt with.
+/// The customer's page shows the [`InvoiceStatus`], never this.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum MerchantStatus {
     Status(InvoiceStatus),
     RejectedBySdi,
+    RejectedByAeat,
+    AcceptedWithErrorsByAeat,
 }
 
 impl MerchantStatus {
-    pub fn new(status: InvoiceStatus, rejected_by_sdi: bool) -> Self {
+    /// From the invoice's status and its history, oldest first.
+    pub fn of<'a>(
+        status: InvoiceStatus,
+        history: impl IntoIterator<Item = &'a HistoryEvent>,
+    ) -> Self {
+        let history: Vec<&HistoryEvent> = history.into_iter().collect();
+        let rejected_by_sdi =
+            crate::sdi::rejected_last(history.iter().filter_map(|event| match event {
+                HistoryEvent::Sdi(event) => Some(event),
+                _ => None,
+            }));
+        let aeat =
+            crate::verifactu::AeatStanding::from_answers(history.iter().filter_map(|event| {
+                match event {
+                    HistoryEvent::Aeat(answer) => Some(answer),
+                    _ => None,
+                }
+            }));
         match status {
             InvoiceStatus::Issued
             | InvoiceStatus::PartiallyPaid
             | InvoiceStatus::Paid
-            | InvoiceStatus::Overdue
-                if rejected_by_sdi =>
-            {
-                MerchantStatus::RejectedBySdi
+            | InvoiceStatus::Overdue => {
+                if rejected_by_sdi {
+                    MerchantStatus::RejectedBySdi
+                } else if aeat.rejected() {
+                    MerchantStatus::RejectedByAeat
+                } else if aeat.accepted_with_errors() {
+                    MerchantStatus::AcceptedWithErrorsByAeat
+                } else {
+                    MerchantStatus::Status(status)
+                }
             }
             status => MerchantStatus::Status(status),
         }
     }
 
-    /// The pill's class: the status's code, or `sdi_rejected`.
+    /// The pill's class: the status's code, or the authority's verdict.
     pub fn code(self) -> &'static str {
         match self {
             MerchantStatus::Status(status) => status.code(),
             MerchantStatus::RejectedBySdi => "sdi_rejected",
+            MerchantStatus::RejectedByAeat => "aeat_rejected",
+            MerchantStatus::AcceptedWithErrorsByAeat => "aeat_with_errors",
         }
     }
 
@@ -153,6 +184,12 @@ impl MerchantStatus {
             (MerchantStatus::RejectedBySdi, Language::It) => "Scartata dallo SdI",
             (MerchantStatus::RejectedBySdi, Language::Es) => "Rechazada por el SdI",
             (MerchantStatus::RejectedBySdi, Language::En) => "Rejected by SdI",
+            (MerchantStatus::RejectedByAeat, Language::It) => "Rifiutata dall'AEAT",
+            (MerchantStatus::RejectedByAeat, Language::Es) => "Rechazada por la AEAT",
+            (MerchantStatus::RejectedByAeat, Language::En) => "Rejected by the AEAT",
+            (MerchantStatus::AcceptedWithErrorsByAeat, Language::It) => "Accettata con errori",
+            (MerchantStatus::AcceptedWithErrorsByAeat, Language::Es) => "Aceptada con errores",
+            (MerchantStatus::AcceptedWithErrorsByAeat, Language::En) => "Accepted with errors",
         }
     }
 }
@@ -203,8 +240,36 @@ mod tests {
         Date::parse(text).expect("date")
     }
 
+    fn sdi_rejection() -> HistoryEvent {
+        let receipt = crate::sdi::parse_receipt(crate::sdi::samples::REJECTED.as_bytes())
+            .expect("SdI's sample rejection");
+        HistoryEvent::Sdi(crate::sdi::SdiEvent::Receipt(receipt))
+    }
+
+    fn aeat(event: crate::aeat::AeatEvent) -> HistoryEvent {
+        HistoryEvent::Aeat(event)
+    }
+
     #[test]
-    fn a_rejection_by_sdi_is_what_the_merchant_reads_until_the_invoice_is_void_or_credited() {
+    fn a_tax_authoritys_rejection_is_what_the_merchant_reads_until_the_invoice_is_void_or_credited()
+    {
+        use crate::aeat::{AeatEvent, RecordOperation};
+        let rejected = aeat(AeatEvent::Rejected {
+            operation: RecordOperation::Registration,
+            code: 1193,
+            description: "NIF".into(),
+        });
+        let with_errors = aeat(AeatEvent::AcceptedWithErrors {
+            operation: RecordOperation::Registration,
+            csv: None,
+            code: 2001,
+            description: "NIF".into(),
+        });
+        let corrected = aeat(AeatEvent::Registered {
+            operation: RecordOperation::Correction,
+            csv: None,
+            duplicate: false,
+        });
         for status in [
             InvoiceStatus::Issued,
             InvoiceStatus::PartiallyPaid,
@@ -212,11 +277,24 @@ mod tests {
             InvoiceStatus::Overdue,
         ] {
             assert_eq!(
-                MerchantStatus::new(status, true),
+                MerchantStatus::of(status, &[sdi_rejection()]),
                 MerchantStatus::RejectedBySdi
             );
             assert_eq!(
-                MerchantStatus::new(status, false),
+                MerchantStatus::of(status, std::slice::from_ref(&rejected)),
+                MerchantStatus::RejectedByAeat
+            );
+            assert_eq!(
+                MerchantStatus::of(status, std::slice::from_ref(&with_errors)),
+                MerchantStatus::AcceptedWithErrorsByAeat
+            );
+            assert_eq!(
+                MerchantStatus::of(status, &[rejected.clone(), corrected.clone()]),
+                MerchantStatus::Status(status),
+                "corrected and registered"
+            );
+            assert_eq!(
+                MerchantStatus::of(status, &[]),
                 MerchantStatus::Status(status)
             );
         }
@@ -226,18 +304,41 @@ mod tests {
             InvoiceStatus::Credited,
         ] {
             assert_eq!(
-                MerchantStatus::new(status, true),
+                MerchantStatus::of(status, &[sdi_rejection(), rejected.clone()]),
                 MerchantStatus::Status(status)
             );
         }
-        let rejected = MerchantStatus::RejectedBySdi;
-        assert_eq!(rejected.code(), "sdi_rejected");
-        assert_eq!(rejected.label(Language::En), "Rejected by SdI");
-        assert_eq!(rejected.label(Language::It), "Scartata dallo SdI");
-        assert_eq!(rejected.label(Language::Es), "Rechazada por el SdI");
-        assert!(InvoiceStatus::ALL
-            .iter()
-            .all(|status| status.code() != rejected.code()));
+        for (verdict, code, en, it, es) in [
+            (
+                MerchantStatus::RejectedBySdi,
+                "sdi_rejected",
+                "Rejected by SdI",
+                "Scartata dallo SdI",
+                "Rechazada por el SdI",
+            ),
+            (
+                MerchantStatus::RejectedByAeat,
+                "aeat_rejected",
+                "Rejected by the AEAT",
+                "Rifiutata dall'AEAT",
+                "Rechazada por la AEAT",
+            ),
+            (
+                MerchantStatus::AcceptedWithErrorsByAeat,
+                "aeat_with_errors",
+                "Accepted with errors",
+                "Accettata con errori",
+                "Aceptada con errores",
+            ),
+        ] {
+            assert_eq!(verdict.code(), code);
+            assert_eq!(verdict.label(Language::En), en);
+            assert_eq!(verdict.label(Language::It), it);
+            assert_eq!(verdict.label(Language::Es), es);
+            assert!(InvoiceStatus::ALL
+                .iter()
+                .all(|status| status.code() != code));
+        }
     }
 
     #[test]

@@ -215,6 +215,9 @@ pub struct StoreInput {
     pub verifactu: bool,
     /// The store's nombre o razón social, as the AEAT knows it.
     pub legal_name: String,
+    /// The VAT rate a new invoice line starts at, in percent; empty: the
+    /// usual rate of the store's country.
+    pub default_tax_rate: String,
 }
 
 // Settings saved before a field existed read it as its default.
@@ -252,6 +255,9 @@ pub struct StoreSettings {
     pub italy: Option<ItalianSeller>,
     /// Set when the store keeps VERI*FACTU records.
     pub spain: Option<SpanishSeller>,
+    /// The VAT rate a new invoice line starts at (basis points), when the
+    /// merchant chose one; see [`StoreSettings::new_line_tax_rate_bp`].
+    pub default_tax_rate_bp: Option<i64>,
 }
 
 impl Default for StoreSettings {
@@ -278,6 +284,7 @@ impl Default for StoreSettings {
             reminder_schedule: Vec::new(),
             italy: None,
             spain: None,
+            default_tax_rate_bp: None,
         }
     }
 }
@@ -287,6 +294,21 @@ impl StoreSettings {
     /// email and the customer asked for it.
     pub fn sends_on_issue(&self, customer_email_invoices: bool) -> bool {
         self.email_enabled && customer_email_invoices
+    }
+
+    /// The VAT rate a new invoice line starts at: the one the merchant
+    /// chose, else the standard rate of the store's country: 22 % in Italy
+    /// (DPR 633/72, art. 16), 21 % in Spain (Ley 37/1992, art. 90). A store
+    /// that is neither an Italian nor a Spanish issuer is judged by its
+    /// language, and an English one keeps the 22 % Invio always started at.
+    pub fn new_line_tax_rate_bp(&self) -> i64 {
+        match (self.default_tax_rate_bp, &self.italy, &self.spain) {
+            (Some(rate), _, _) => rate,
+            (None, Some(_), _) => ITALIAN_STANDARD_RATE_BP,
+            (None, None, Some(_)) => SPANISH_STANDARD_RATE_BP,
+            (None, None, None) if self.language == Language::Es => SPANISH_STANDARD_RATE_BP,
+            (None, None, None) => ITALIAN_STANDARD_RATE_BP,
+        }
     }
 
     /// The subject and message templates the store keeps for `purpose`
@@ -300,6 +322,11 @@ impl StoreSettings {
         }
     }
 }
+
+/// Italy's standard VAT rate, 22 %.
+const ITALIAN_STANDARD_RATE_BP: i64 = 2200;
+/// Spain's general VAT rate, 21 %.
+const SPANISH_STANDARD_RATE_BP: i64 = 2100;
 
 fn join(addresses: &[EmailAddress]) -> String {
     addresses
@@ -404,6 +431,14 @@ impl StoreInput {
         let tax_id = optional_text("tax_id", &self.tax_id, 40, &mut errors);
         let italy = self.italian_seller(tax_id.as_deref(), &address, currency, &mut errors);
         let spain = self.spanish_seller(tax_id.as_deref(), &name, currency, &mut errors);
+        let default_tax_rate_bp = match self.default_tax_rate.trim() {
+            "" => None,
+            text => check(
+                &mut errors,
+                "default_tax_rate",
+                crate::document::parse_tax_rate(text),
+            ),
+        };
         match (
             currency,
             language,
@@ -457,6 +492,7 @@ impl StoreInput {
                 reminder_schedule,
                 italy,
                 spain,
+                default_tax_rate_bp,
             }),
             _ => Err(errors),
         }
@@ -623,6 +659,14 @@ impl StoreSettings {
                 .spain
                 .as_ref()
                 .map(|spain| spain.legal_name.clone())
+                .unwrap_or_default(),
+            default_tax_rate: self
+                .default_tax_rate_bp
+                .map(|rate| {
+                    crate::document::format_tax_rate(rate, Language::En)
+                        .trim_end_matches('%')
+                        .to_owned()
+                })
                 .unwrap_or_default(),
         }
     }
@@ -824,6 +868,37 @@ mod tests {
         let settings = named.validate().expect("valid");
         assert_eq!(settings.to_input().legal_name, "Talleres Ruiz S.L.");
         assert!(settings.to_input().verifactu);
+    }
+
+    #[test]
+    fn a_new_line_starts_at_the_rate_the_merchant_chose_else_the_country_s_standard_one() {
+        let spanish = taller().validate().expect("valid");
+        assert_eq!(spanish.new_line_tax_rate_bp(), 2100);
+        let reduced = StoreInput {
+            default_tax_rate: "10".into(),
+            ..taller()
+        }
+        .validate()
+        .expect("valid");
+        assert_eq!(reduced.new_line_tax_rate_bp(), 1000);
+        assert_eq!(reduced.to_input().default_tax_rate, "10");
+        let italian = StoreSettings {
+            language: Language::It,
+            ..StoreSettings::default()
+        };
+        assert_eq!(italian.new_line_tax_rate_bp(), 2200);
+        let refused = StoreInput {
+            default_tax_rate: "121".into(),
+            ..taller()
+        }
+        .validate();
+        assert_eq!(
+            refused,
+            Err(vec![FieldError::new(
+                "default_tax_rate",
+                Problem::InvalidTaxRate
+            )])
+        );
     }
 
     #[test]

@@ -18,6 +18,7 @@
 
 mod answer;
 mod chain;
+mod correction;
 mod event;
 mod huella;
 mod rules;
@@ -31,13 +32,17 @@ use crate::dates::Date;
 use crate::document::{DocumentKind, PublicDocument};
 use crate::money::Money;
 use crate::qr::{verification_url, AeatEnvironment, TaxAgencyCheck};
-use crate::spain::{Nif, RecipientId, SpanishSeller};
+use crate::spain::{CorrectionGround, Nif, RecipientId, SpanishSeller, TaxTreatment};
 
 pub use answer::{
     parse_response, what_to_fix, AnswerError, AnswerLine, Duplicate, DuplicateState, Fault,
     Operation, RecordState, Response, SubmissionAnswer, SubmissionState, MAX_ANSWER_BYTES,
 };
 pub use chain::{parse_record, verify_chain, BreakReason, ChainBreak, RecordKind, StoredRecord};
+pub use correction::{
+    corrected_recipient, read_alta, AeatStanding, AltaOperation, AnulacionOperation,
+    CorrectionRefusal, RecipientInput,
+};
 pub use event::VerifactuEvent;
 pub use huella::{
     alta_huella, amount_text, anulacion_huella, fecha, fecha_hora_huso, huella, AltaHashFields,
@@ -124,14 +129,32 @@ impl InvoiceType {
     }
 
     /// The type Invio gives a document: an invoice is F1, or F2 when it is
-    /// simplified (no recipient); a credit note is R1, or R5 when the
-    /// invoice it corrects was simplified.
+    /// simplified (no recipient); a credit note is the legal ground the
+    /// merchant chose (R1 unless said otherwise), or R5 when the invoice it
+    /// corrects was simplified.
     pub fn for_document(document: &PublicDocument, simplified: bool) -> Self {
         match (document.kind(), simplified) {
             (DocumentKind::Invoice, false) => InvoiceType::F1,
             (DocumentKind::Invoice, true) => InvoiceType::F2,
-            (DocumentKind::CreditNote, false) => InvoiceType::R1,
+            (DocumentKind::CreditNote, false) => {
+                let ground = document
+                    .corrects
+                    .as_ref()
+                    .and_then(|correction| correction.ground)
+                    .unwrap_or_default();
+                InvoiceType::for_ground(ground)
+            }
             (DocumentKind::CreditNote, true) => InvoiceType::R5,
+        }
+    }
+
+    /// The corrective type of a legal ground.
+    pub fn for_ground(ground: CorrectionGround) -> Self {
+        match ground {
+            CorrectionGround::R1 => InvoiceType::R1,
+            CorrectionGround::R2 => InvoiceType::R2,
+            CorrectionGround::R3 => InvoiceType::R3,
+            CorrectionGround::R4 => InvoiceType::R4,
         }
     }
 }
@@ -258,16 +281,73 @@ pub struct Record {
     pub generated_at: String,
 }
 
-/// One rate of the VAT breakdown (`DetalleDesglose`): IVA (01), regime 01,
-/// subject and not exempt (S1); amounts as written.
+/// One group of the VAT breakdown (`DetalleDesglose`): the lines of one
+/// treatment, and for subject lines of one rate; amounts as written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Detail {
-    /// `TipoImpositivo`, e.g. `21.00`.
-    pub rate: String,
+    /// S1 (`CalificacionOperacion` with its rate and tax), E1…E6
+    /// (`OperacionExenta`) or N1, N2 (`CalificacionOperacion` alone).
+    pub treatment: TaxTreatment,
+    /// `TipoImpositivo`, e.g. `21.00`; only for S1 (AEAT 1237, 1238).
+    pub rate: Option<String>,
     /// `BaseImponibleOimporteNoSujeto`.
     pub base: String,
-    /// `CuotaRepercutida`.
-    pub tax: String,
+    /// `CuotaRepercutida`; only for S1.
+    pub tax: Option<String>,
+}
+
+impl Detail {
+    /// `ClaveRegimen`: 01 (general), except for exports and the operations
+    /// treated as exports (E2, E3), which the general regime cannot carry
+    /// (AEAT 1199) and which go under 02, the regime that carries only
+    /// exempt operations (AEAT 1286).
+    pub fn regime(&self) -> &'static str {
+        match self.treatment {
+            TaxTreatment::E2 | TaxTreatment::E3 => "02",
+            _ => "01",
+        }
+    }
+}
+
+/// The breakdown of a document: one detail per rate of its subject lines
+/// (the tax lines of its totals), and its 0 % lines split by treatment,
+/// each group's base summed from its lines; `sign` writes a credit note's
+/// amounts negative. A line without a treatment is subject (S1).
+fn details(document: &PublicDocument, sign: i64) -> Vec<Detail> {
+    let subject = |rate_bp: i64, base: i64, tax: i64| Detail {
+        treatment: TaxTreatment::S1,
+        rate: Some(rate_text(rate_bp)),
+        base: amount_text(sign * base),
+        tax: Some(amount_text(sign * tax)),
+    };
+    let mut details = Vec::new();
+    for tax in &document.totals.taxes {
+        if tax.rate_bp != 0 {
+            details.push(subject(tax.rate_bp, tax.base.minor, tax.tax.minor));
+            continue;
+        }
+        for treatment in TaxTreatment::ALL {
+            let mut lines = document.lines.iter().filter(|line| {
+                line.tax_rate_bp == 0 && line.treatment.unwrap_or(TaxTreatment::S1) == treatment
+            });
+            let Some(first) = lines.next() else {
+                continue;
+            };
+            let base = lines.fold(first.net_minor(), |sum, line| {
+                sum.saturating_add(line.net_minor())
+            });
+            details.push(match treatment {
+                TaxTreatment::S1 => subject(0, base, 0),
+                _ => Detail {
+                    treatment,
+                    rate: None,
+                    base: amount_text(sign * base),
+                    tax: None,
+                },
+            });
+        }
+    }
+    details
 }
 
 /// What a [`RegistroAlta`] is built from.
@@ -295,6 +375,9 @@ pub struct AltaInput<'a> {
 pub struct RegistroAlta {
     pub id: InvoiceId,
     pub issuer_name: String,
+    /// The first alta of the invoice, or a correction of it
+    /// (`Subsanacion`, `RechazoPrevio`).
+    pub operation: AltaOperation,
     pub invoice_type: InvoiceType,
     /// For R types, the invoice corrected by differences (`TipoRectificativa` I).
     pub corrected: Option<InvoiceId>,
@@ -330,6 +413,8 @@ pub struct AnulacionInput<'a> {
 pub struct RegistroAnulacion {
     /// The voided invoice (`IDEmisorFacturaAnulada`, …).
     pub id: InvoiceId,
+    /// `SinRegistroPrevio` and `RechazoPrevio`.
+    pub operation: AnulacionOperation,
     pub previous: Option<ChainLink>,
     pub system: SistemaInformatico,
     pub generated_at: String,
@@ -362,16 +447,7 @@ impl RegistroAlta {
                 number: number.trim().to_owned(),
                 issue_date: fecha(date),
             });
-        let details = document
-            .totals
-            .taxes
-            .iter()
-            .map(|tax| Detail {
-                rate: rate_text(tax.rate_bp),
-                base: amount_text(sign * tax.base.minor),
-                tax: amount_text(sign * tax.tax.minor),
-            })
-            .collect();
+        let details = details(document, sign);
         let tax_minor: i64 = document.totals.taxes.iter().map(|tax| tax.tax.minor).sum();
         let tax_total = amount_text(sign * tax_minor);
         let total = amount_text(sign * document.totals.total.minor);
@@ -390,6 +466,7 @@ impl RegistroAlta {
         Ok(Self {
             id,
             issuer_name: input.issuer.legal_name.trim().to_owned(),
+            operation: AltaOperation::Initial,
             invoice_type: input.invoice_type,
             corrected,
             description: operation_description(document),
@@ -454,6 +531,7 @@ impl RegistroAnulacion {
         });
         Ok(Self {
             id,
+            operation: AnulacionOperation::default(),
             previous,
             system: input.system.clone(),
             generated_at,
@@ -567,14 +645,16 @@ mod tests {
             alta.details,
             [
                 Detail {
-                    rate: "21.00".into(),
+                    treatment: TaxTreatment::S1,
+                    rate: Some("21.00".into()),
                     base: "200.00".into(),
-                    tax: "42.00".into()
+                    tax: Some("42.00".into())
                 },
                 Detail {
-                    rate: "4.00".into(),
+                    treatment: TaxTreatment::S1,
+                    rate: Some("4.00".into()),
                     base: "25.00".into(),
-                    tax: "1.00".into()
+                    tax: Some("1.00".into())
                 },
             ]
         );
@@ -608,6 +688,104 @@ mod tests {
         ] {
             assert!(xml.contains(written), "{written} in {xml}");
         }
+    }
+
+    #[test]
+    fn exempt_and_not_subject_lines_are_grouped_by_treatment_without_rate_or_tax() {
+        let document = document(
+            "2026-0002",
+            day(),
+            vec![
+                line("Silla de roble", 1_000, 10_000, 2_100),
+                line_without_vat("Consulta médica", 1_000, 6_000, "E1"),
+                line_without_vat("Análisis", 1_000, 4_000, "e1"),
+                line_without_vat("Servicio en Andorra", 1_000, 3_000, "N2"),
+                line_without_vat("Exportación", 1_000, 2_000, "E2"),
+            ],
+        );
+        let alta = build(&document, InvoiceType::F1, Some(&spanish_customer())).expect("valid");
+        type Row<'a> = (&'a str, Option<&'a str>, &'a str, Option<&'a str>, &'a str);
+        let summary: Vec<Row> = alta
+            .details
+            .iter()
+            .map(|detail| {
+                (
+                    detail.treatment.code(),
+                    detail.rate.as_deref(),
+                    detail.base.as_str(),
+                    detail.tax.as_deref(),
+                    detail.regime(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                ("S1", Some("21.00"), "100.00", Some("21.00"), "01"),
+                ("E1", None, "100.00", None, "01"),
+                ("E2", None, "20.00", None, "02"),
+                ("N2", None, "30.00", None, "01"),
+            ]
+        );
+        assert_eq!(
+            (alta.tax_total.as_str(), alta.total.as_str()),
+            ("21.00", "271.00")
+        );
+        let xml = alta.to_xml();
+        for written in [
+            "<sf:DetalleDesglose><sf:Impuesto>01</sf:Impuesto><sf:ClaveRegimen>01</sf:ClaveRegimen><sf:OperacionExenta>E1</sf:OperacionExenta><sf:BaseImponibleOimporteNoSujeto>100.00</sf:BaseImponibleOimporteNoSujeto></sf:DetalleDesglose>",
+            "<sf:ClaveRegimen>02</sf:ClaveRegimen><sf:OperacionExenta>E2</sf:OperacionExenta><sf:BaseImponibleOimporteNoSujeto>20.00</sf:BaseImponibleOimporteNoSujeto></sf:DetalleDesglose>",
+            "<sf:CalificacionOperacion>N2</sf:CalificacionOperacion><sf:BaseImponibleOimporteNoSujeto>30.00</sf:BaseImponibleOimporteNoSujeto></sf:DetalleDesglose>",
+            "<sf:CalificacionOperacion>S1</sf:CalificacionOperacion><sf:TipoImpositivo>21.00</sf:TipoImpositivo>",
+        ] {
+            assert!(xml.contains(written), "{written} in {xml}");
+        }
+    }
+
+    #[test]
+    fn an_intra_community_exempt_supply_names_its_customer_by_an_eu_vat_number() {
+        let document = document(
+            "2026-0003",
+            day(),
+            vec![line_without_vat("Sillas a Francia", 1_000, 50_000, "E5")],
+        );
+        assert_eq!(
+            build(&document, InvoiceType::F1, Some(&spanish_customer())),
+            Err(vec![AeatRule::IntraCommunityWithoutVatNumber])
+        );
+        let french = foreign(
+            "FR",
+            crate::spain::ForeignIdKind::VatNumber,
+            "FR12345678901",
+        );
+        assert!(build(&document, InvoiceType::F1, Some(&french)).is_ok());
+    }
+
+    #[test]
+    fn a_credit_note_is_typed_by_the_legal_ground_the_merchant_chose() {
+        let mut refund = credit_note(
+            "NC-2026-0002",
+            day(),
+            &invoice(),
+            vec![line("Silla de roble", 1_000, 5_000, 2_100)],
+        );
+        for (ground, expected) in [
+            (CorrectionGround::R1, InvoiceType::R1),
+            (CorrectionGround::R2, InvoiceType::R2),
+            (CorrectionGround::R3, InvoiceType::R3),
+            (CorrectionGround::R4, InvoiceType::R4),
+        ] {
+            if let Some(correction) = refund.corrects.as_mut() {
+                correction.ground = Some(ground);
+            }
+            assert_eq!(InvoiceType::for_document(&refund, false), expected);
+            // A simplified invoice's correction is R5 whatever the ground.
+            assert_eq!(InvoiceType::for_document(&refund, true), InvoiceType::R5);
+        }
+        let alta = build(&refund, InvoiceType::R3, Some(&spanish_customer())).expect("valid");
+        assert!(alta
+            .to_xml()
+            .contains("<sf:TipoFactura>R3</sf:TipoFactura>"));
     }
 
     #[test]

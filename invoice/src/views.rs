@@ -37,11 +37,16 @@ pub struct InvoiceRow {
     pub number: Option<String>,
     pub issue_date: Option<Date>,
     pub due_date: Option<Date>,
+    #[serde(default)]
+    pub customer_id: i64,
     pub customer_name: String,
     pub customer_email: Option<String>,
     pub total: Money,
     pub amount_due: Money,
     pub status: InvoiceStatus,
+    /// What the list's pill reads: the status, or a tax authority's
+    /// rejection ([`crate::status::MerchantStatus::of`]).
+    pub merchant_status: crate::status::MerchantStatus,
     pub email: EmailState,
     /// When the customer (never a copy, never a machine) first opened it.
     pub first_opened_ms: Option<i64>,
@@ -77,6 +82,32 @@ pub struct InvoiceFilter {
     /// The keyset cursor of the page to show: the last row of the page before.
     #[serde(default)]
     pub after: Option<String>,
+    /// One store's invoices only.
+    #[serde(default)]
+    pub store: Option<i64>,
+    /// One customer's invoices only.
+    #[serde(default)]
+    pub customer: Option<i64>,
+    /// An ISO 4217 code: invoices in that currency only (a home page figure
+    /// is one currency's).
+    #[serde(default)]
+    pub currency: String,
+    /// `crate::chase`'s filters, by their codes: `due` (open, overdue), `age`
+    /// (1-30, 31-60, 60+) and `attention` (opened-unpaid, unopened,
+    /// email-failed, due-soon); each, when set, keeps only open invoices.
+    #[serde(default)]
+    pub due: String,
+    #[serde(default)]
+    pub age: String,
+    #[serde(default)]
+    pub attention: String,
+}
+
+impl InvoiceFilter {
+    /// The chase rules the filter asks for.
+    pub fn chase(&self) -> crate::chase::ChaseFilter {
+        crate::chase::ChaseFilter::parse(&self.due, &self.age, &self.attention)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -115,6 +146,9 @@ pub struct InvoicePage {
     pub rows: Vec<InvoiceRow>,
     /// The cursor of the next page, if there is one.
     pub next: Option<String>,
+    /// How many invoices the filter matches, on every page.
+    #[serde(default)]
+    pub count: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -150,6 +184,13 @@ pub struct StoreRow {
     /// Whether its invoices are also Italian electronic invoices.
     #[serde(default)]
     pub e_invoicing: bool,
+    /// Whether it keeps VERI*FACTU records: its lines say how they are
+    /// taxed in Spain.
+    #[serde(default)]
+    pub verifactu: bool,
+    /// The VAT rate a new invoice line starts at, in basis points.
+    #[serde(default)]
+    pub default_tax_rate_bp: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -210,6 +251,10 @@ pub struct CreditNoteForm {
     /// What earlier credit notes took off.
     pub credited: Money,
     pub lines: Vec<CreditableLine>,
+    /// The merchant chooses the legal ground (R1…R4): the invoice is a
+    /// Spanish store's full invoice.
+    #[serde(default)]
+    pub chooses_ground: bool,
     /// Why no credit note can be issued (a draft, void, fully credited…).
     pub refusal: Option<crate::problem::Problem>,
 }

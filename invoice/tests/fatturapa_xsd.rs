@@ -57,6 +57,7 @@ fn every_kind_of_file_invio_builds_is_valid_for_the_official_schema() {
             day: 3,
         },
         reason: "Reso".into(),
+        ground: None,
     });
     let file = |document, buyer, reference: Option<&str>| FatturaPa {
         document,

@@ -13,9 +13,10 @@
 #[path = "support/xsd.rs"]
 mod xsd;
 
+use invoice::spain::ForeignIdKind;
 use invoice::verifactu::samples::{
-    alta, anulacion, chain, credit_note, date, document, foreign_customer, issuer, line,
-    spanish_customer, utc_ms,
+    alta, anulacion, chain, credit_note, date, document, foreign, foreign_customer, issuer, line,
+    line_without_vat, spanish_customer, utc_ms,
 };
 use invoice::verifactu::{
     parse_record, request_xml, verify_chain, InvoiceType, LR_NAMESPACE, SOAP_NAMESPACE,
@@ -171,6 +172,141 @@ fn every_kind_of_request_invio_builds_is_valid_for_the_aeat_s_schema() {
     assert_valid("a batch sent after an outage", &after_outage);
     let full_batch = request_xml(&issuer(), false, &[full.xml.as_str(); 1000]).expect("request");
     assert_valid("a batch of 1000 records", &full_batch);
+}
+
+#[test]
+fn records_with_exempt_and_not_subject_lines_are_valid_for_the_aeat_s_schema() {
+    let day = date(2026, 12, 2);
+    let at = |minute| utc_ms(day, 11, minute);
+    let clinic = document(
+        "2026-0010",
+        day,
+        vec![
+            line("Crema solar", 1_000, 1_500, 2_100),
+            line_without_vat("Consulta médica", 1_000, 6_000, "E1"),
+            line_without_vat("Curso en Andorra", 1_000, 9_000, "N1"),
+        ],
+    );
+    let exempt_and_not_subject = alta(
+        &clinic,
+        InvoiceType::F1,
+        Some(&spanish_customer()),
+        None,
+        at(0),
+    );
+    let export = document(
+        "2026-0011",
+        day,
+        vec![
+            line_without_vat("Sillas a Chile", 2_000, 30_000, "E2"),
+            line_without_vat("Mesa a Francia", 1_000, 40_000, "E5"),
+            line_without_vat("Servicio localizado fuera", 1_000, 5_000, "N2"),
+        ],
+    );
+    let french = foreign("FR", ForeignIdKind::VatNumber, "FR12345678901");
+    let exports = alta(
+        &export,
+        InvoiceType::F1,
+        Some(&french),
+        Some(&exempt_and_not_subject.link),
+        at(1),
+    );
+    let refund = credit_note(
+        "NC-2026-0010",
+        day,
+        &clinic,
+        vec![line_without_vat("Consulta médica", 1_000, 6_000, "E1")],
+    );
+    let unpaid = alta(
+        &refund,
+        InvoiceType::R3,
+        Some(&spanish_customer()),
+        Some(&exports.link),
+        at(2),
+    );
+    let single = |record: &str| request_xml(&issuer(), false, &[record]).expect("request");
+    assert!(exempt_and_not_subject
+        .xml
+        .contains("<sf:OperacionExenta>E1</sf:OperacionExenta>"));
+    assert!(exempt_and_not_subject
+        .xml
+        .contains("<sf:CalificacionOperacion>N1</sf:CalificacionOperacion>"));
+    assert_valid(
+        "an F1 with E1 and N1 lines",
+        &single(&exempt_and_not_subject.xml),
+    );
+    assert_valid(
+        "an F1 of exports (regime 02) and an E5 supply",
+        &single(&exports.xml),
+    );
+    assert!(unpaid.xml.contains("<sf:TipoFactura>R3</sf:TipoFactura>"));
+    assert_valid("an R3 crediting an exempt line", &single(&unpaid.xml));
+}
+
+#[test]
+fn corrections_and_cancellations_without_a_prior_record_are_valid_for_the_aeat_s_schema() {
+    use invoice::verifactu::samples::{nif, system};
+    use invoice::verifactu::{
+        AltaInput, AltaOperation, AnulacionInput, AnulacionOperation, RegistroAlta,
+        RegistroAnulacion,
+    };
+    let day = date(2026, 12, 2);
+    let invoice = document(
+        "2026-0001",
+        day,
+        vec![line("Silla de roble", 4_000, 5_000, 2_100)],
+    );
+    let first = alta(
+        &invoice,
+        InvoiceType::F1,
+        Some(&foreign_customer()),
+        None,
+        utc_ms(day, 10, 0),
+    );
+    let (issuer, system) = (issuer(), system());
+    for (minute, operation) in [
+        (1, AltaOperation::AfterRejection),
+        (2, AltaOperation::Subsanacion),
+        (3, AltaOperation::SubsanacionAfterRejection),
+    ] {
+        let mut correction = RegistroAlta::build(&AltaInput {
+            document: &invoice,
+            invoice_type: InvoiceType::F1,
+            issuer: &issuer,
+            recipient: Some(&spanish_customer()),
+            previous: Some(&first.link),
+            system: &system,
+            generated_at_ms: utc_ms(day, 10, minute),
+        })
+        .expect("valid");
+        correction.operation = operation;
+        let (subsanacion, rechazo_previo) = operation.flags().expect("flags");
+        let xml = correction.to_xml();
+        assert!(xml.contains(&format!("<sf:Subsanacion>{subsanacion}</sf:Subsanacion><sf:RechazoPrevio>{rechazo_previo}</sf:RechazoPrevio>")));
+        assert_valid(
+            &format!("a correction ({operation:?})"),
+            &request_xml(&issuer, false, &[first.xml.as_str(), xml.as_str()]).expect("request"),
+        );
+    }
+    for (without_prior_record, after_rejection) in [(true, false), (true, true), (false, true)] {
+        let mut cancellation = RegistroAnulacion::build(&AnulacionInput {
+            issuer_nif: &nif("89890001K"),
+            number: "2026-0001",
+            issue_date: day,
+            previous: Some(&first.link),
+            system: &system,
+            generated_at_ms: utc_ms(day, 11, 0),
+        })
+        .expect("valid");
+        cancellation.operation = AnulacionOperation {
+            without_prior_record,
+            after_rejection,
+        };
+        assert_valid(
+            &format!("an anulación ({without_prior_record}, {after_rejection})"),
+            &request_xml(&issuer, false, &[cancellation.to_xml().as_str()]).expect("request"),
+        );
+    }
 }
 
 #[test]

@@ -90,6 +90,9 @@ async fn records(State(stand_in): State<Arc<AeatStandIn>>) -> String {
                 serde_json::json!({
                     "number": record.number,
                     "operation": record.operation,
+                    "subsanacion": record.subsanacion,
+                    "rechazo_previo": record.rechazo_previo,
+                    "sin_registro_previo": record.sin_registro_previo,
                     "incident": request.incident,
                 })
                 .to_string()

@@ -4,9 +4,9 @@
 //! is written; every query is scoped to the signed-in user's organisation.
 
 use app::api::{
-    AdminBackend, AdminError, CreditNoteForm, CustomerPage, DailySending, DraftOptions, EmailState,
-    InvoiceDetail, InvoiceFilter, InvoicePage, LinkRow, RecipientState, RecipientToConfirm,
-    SendForm, StoreRow, UserRow,
+    AdminBackend, AdminError, CreditNoteForm, CustomerOverview, CustomerPage, DailySending,
+    DraftOptions, EmailState, HomeView, InvoiceDetail, InvoiceFilter, InvoicePage, LinkRow,
+    RecipientState, RecipientToConfirm, SendForm, StoreRow, UserRow,
 };
 use invoice::account::{
     normalise_login_email, routing_changed, AccountEmail, NewUserInput, SignupInput,
@@ -24,6 +24,7 @@ use invoice::recipients::{
     normalise, resend_refusal, utc_day_start, CONFIRMATION_VALID_MS, RESEND_WAIT_MINUTES,
 };
 use invoice::store::{StoreInput, StoreSettings};
+use invoice::verifactu::{read_alta, AeatStanding, RecipientInput};
 use invoice::views::CreditableLine;
 use invoice::{Language, Money};
 
@@ -336,6 +337,22 @@ impl AdminBackend for Services {
         Ok(customers::save(&self.db, user.organisation, id, &customer, now_ms()).await?)
     }
 
+    async fn home(
+        &self,
+        user: &CurrentUser,
+        store_id: Option<i64>,
+    ) -> Result<HomeView, AdminError> {
+        Ok(self.home_view(user, store_id).await?)
+    }
+
+    async fn customer_account(
+        &self,
+        user: &CurrentUser,
+        customer_id: i64,
+    ) -> Result<CustomerOverview, AdminError> {
+        Ok(self.customer_account_view(user, customer_id).await?)
+    }
+
     async fn draft_choices(&self, user: &CurrentUser) -> Result<DraftOptions, AdminError> {
         Ok(DraftOptions {
             stores: stores::list(&self.db, user.organisation).await?,
@@ -348,7 +365,7 @@ impl AdminBackend for Services {
         user: &CurrentUser,
         filter: InvoiceFilter,
     ) -> Result<InvoicePage, AdminError> {
-        Ok(invoices::list(&self.db, user.organisation, &filter, today()).await?)
+        Ok(invoices::list(&self.db, user.organisation, &filter, today(), now_ms()).await?)
     }
 
     async fn get_invoice(&self, user: &CurrentUser, id: i64) -> Result<InvoiceDetail, AdminError> {
@@ -358,11 +375,13 @@ impl AdminBackend for Services {
         let customer = customers::get(&self.db, organisation, invoice.customer_id).await?;
         let payments = invoices::payments(&self.db, organisation, id, invoice.currency).await?;
         let history = invoices::history(&self.db, organisation, id).await?;
-        let rejected_by_sdi =
-            invoice::sdi::rejected_last(history.iter().filter_map(|entry| match &entry.event {
-                HistoryEvent::Sdi(event) => Some(event),
-                _ => None,
-            }));
+        let merchant_status = invoice::status::MerchantStatus::of(
+            invoice.status(today()),
+            history.iter().map(|entry| &entry.event),
+        );
+        let aeat_correction = self
+            .aeat_correction(organisation, id, invoice.lifecycle, &history)
+            .await?;
         let (email, sends) = invoices::email_state(&self.db, organisation, id).await?;
         let credit_notes = credit_notes::for_invoice(&self.db, organisation, id).await?;
         let corrects = credit_notes::corrected(&self.db, organisation, id).await?;
@@ -388,10 +407,7 @@ impl AdminBackend for Services {
             id,
             lifecycle: invoice.lifecycle,
             status: invoice.status(today()),
-            merchant_status: invoice::status::MerchantStatus::new(
-                invoice.status(today()),
-                rejected_by_sdi,
-            ),
+            merchant_status,
             number: invoice.number.clone(),
             store_name: store.name,
             customer_name: invoice.customer_name.clone(),
@@ -437,6 +453,7 @@ impl AdminBackend for Services {
             can_credit: invoice.lifecycle == invoice::status::Lifecycle::Issued
                 && invoice.kind == invoice::document::DocumentKind::Invoice
                 && invoice.credited_minor < invoice.total_minor,
+            aeat_correction,
         })
     }
 
@@ -447,12 +464,13 @@ impl AdminBackend for Services {
         version: i64,
         draft: DraftInput,
     ) -> Result<i64, AdminError> {
-        // The store sets the currency; its problem (none chosen, or not one
-        // of this organisation's) is shown beside the draft's own.
-        let currency = match draft.store_id.trim().parse::<i64>() {
+        // The store sets the currency and whether lines say how they are
+        // taxed in Spain; its problem (none chosen, or not one of this
+        // organisation's) is shown beside the draft's own.
+        let store = match draft.store_id.trim().parse::<i64>() {
             Ok(store_id) => {
-                match invoices::store_currency(&self.db, user.organisation, store_id).await {
-                    Ok(currency) => Ok(currency),
+                match invoices::draft_store(&self.db, user.organisation, store_id).await {
+                    Ok(store) => Ok(store),
                     Err(ServerError::Invalid(InvalidInput(fields))) => Err(fields),
                     Err(other) => return Err(other.into()),
                 }
@@ -461,8 +479,20 @@ impl AdminBackend for Services {
         };
         // Without a store there is no currency: check the rest in the
         // default one so every other problem is still shown.
+        let treatment_problems = match &store {
+            Ok(store) => draft.treatment_problems(store.spain.is_some()),
+            Err(_) => Vec::new(),
+        };
+        let currency = store.map(|store| store.currency);
         let valid = draft.validate(*currency.as_ref().unwrap_or(&invoice::Currency::Eur));
         let valid = match (valid, currency) {
+            (Ok(_), Ok(_)) if !treatment_problems.is_empty() => {
+                return Err(invalid(treatment_problems).into())
+            }
+            (Err(mut fields), Ok(_)) if !treatment_problems.is_empty() => {
+                fields.extend(treatment_problems);
+                return Err(invalid(fields).into());
+            }
             (Ok(valid), Ok(_)) => valid,
             (Ok(_), Err(store_problem)) => return Err(invalid(store_problem).into()),
             (Err(mut fields), Err(store_problem)) => {
@@ -581,6 +611,35 @@ impl AdminBackend for Services {
             self.outbox_wake.notify_waiters();
         }
         Ok(())
+    }
+
+    async fn correct_aeat_record(
+        &self,
+        user: &CurrentUser,
+        id: i64,
+        recipient: RecipientInput,
+    ) -> Result<(), AdminError> {
+        let mut tx = self.db.begin_write().await?;
+        let kept = crate::db::verifactu::keep_correction(
+            &mut tx,
+            self.db.engine,
+            &self.config.verifactu,
+            user.organisation,
+            id,
+            &recipient,
+            now_ms(),
+        )
+        .await;
+        match kept {
+            Ok(_) => {
+                tx.commit().await.map_err(ServerError::from)?;
+                Ok(())
+            }
+            Err(refusal) => {
+                tx.rollback().await.map_err(ServerError::from)?;
+                Err(refusal.into())
+            }
+        }
     }
 
     async fn void_invoice(&self, user: &CurrentUser, id: i64) -> Result<(), AdminError> {
@@ -1008,6 +1067,10 @@ impl AdminBackend for Services {
             return Err(AdminError::invalid("invoice", Problem::InvoiceIsDraft));
         };
         let left = invoice::credit_note::remaining(&document.lines, &credited);
+        let spanish = stores::get(&self.db, user.organisation, invoice.store_id)
+            .await?
+            .spain
+            .is_some();
         let refusal = match (invoice.lifecycle, invoice.kind) {
             (_, invoice::document::DocumentKind::CreditNote) => {
                 Some(Problem::CreditNoteOfCreditNote)
@@ -1040,6 +1103,7 @@ impl AdminBackend for Services {
                     tax_rate_bp: line.tax_rate_bp,
                 })
                 .collect(),
+            chooses_ground: spanish && !document.simplified,
             refusal,
         })
     }
@@ -1061,5 +1125,34 @@ impl AdminBackend for Services {
             now_ms(),
         )
         .await?)
+    }
+}
+
+impl Services {
+    /// The recipient an issued invoice's VERI*FACTU record named, when the
+    /// AEAT's last answer about it asks for a correction and the record
+    /// names one (a simplified invoice has none to correct).
+    async fn aeat_correction(
+        &self,
+        organisation: invoice::organisation::OrganisationId,
+        id: i64,
+        lifecycle: invoice::status::Lifecycle,
+        history: &[invoice::history::HistoryEntry],
+    ) -> Result<Option<RecipientInput>, ServerError> {
+        let standing =
+            AeatStanding::from_answers(history.iter().filter_map(|entry| match &entry.event {
+                HistoryEvent::Aeat(answer) => Some(answer),
+                _ => None,
+            }));
+        if lifecycle != invoice::status::Lifecycle::Issued || standing.correction().is_none() {
+            return Ok(None);
+        }
+        let records = crate::db::verifactu::for_invoice(&self.db, organisation, id).await?;
+        Ok(records
+            .iter()
+            .rev()
+            .find(|record| record.kind == invoice::verifactu::RecordKind::Alta)
+            .and_then(|alta| read_alta(&alta.xml))
+            .and_then(|(_, recipient)| recipient))
     }
 }

@@ -265,8 +265,8 @@ pub async fn session_layer(
     if user.is_none() && !is_public(&path) && request.method() == Method::GET {
         return Redirect::to("/login").into_response();
     }
-    if user.is_some() && (path == "/login" || path == "/signup" || path == "/") {
-        return Redirect::to("/invoices").into_response();
+    if user.is_some() && (path == "/login" || path == "/signup") {
+        return Redirect::to("/").into_response();
     }
     let peer = request
         .extensions()

@@ -3,10 +3,14 @@
 //! default; Postgres is what several server instances share.
 
 pub mod accounts;
+pub mod bulk;
+pub mod chase;
 pub mod credit_notes;
+pub mod customer_facts;
 pub mod customers;
 pub mod edge_state;
 pub mod events;
+pub mod export;
 pub mod fatturapa;
 pub mod invoices;
 pub mod links;

@@ -4,19 +4,47 @@
 //! headers every admin response carries. `crate::router` merges them with
 //! the edge's endpoints (`crate::edge_sync::inbound`).
 
+pub mod bulk;
 pub mod changes;
+pub mod customers;
 pub mod invoices;
 pub mod pages;
 pub mod sdi;
 pub mod verifactu;
 
 use axum::extract::{Request, State};
-use axum::http::{header, HeaderValue};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use leptos::prelude::use_context;
 
+use crate::error::ServerError;
 use crate::state::AppState;
+
+/// A PDF the merchant downloads, attached under its file name and never
+/// cached; what another organisation owns is a 404, and a failure is logged
+/// and shown as a bare 500.
+fn pdf_download(rendered: Result<(String, Vec<u8>), ServerError>, what: &str) -> Response {
+    match rendered {
+        Ok((file_name, pdf)) => (
+            [
+                (header::CONTENT_TYPE, "application/pdf".to_owned()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{file_name}\""),
+                ),
+                (header::CACHE_CONTROL, "private, no-store".to_owned()),
+            ],
+            pdf,
+        )
+            .into_response(),
+        Err(ServerError::NotFound) => StatusCode::NOT_FOUND.into_response(),
+        Err(error) => {
+            tracing::error!(%error, "rendering {what} failed");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
 
 /// The admin's pages may run only the scripts Leptos renders with this
 /// request's nonce (the hydration module and its streamed resources) and the

@@ -16,11 +16,14 @@
 pub mod accounts;
 pub mod admin;
 pub mod auth;
+pub mod bulk;
 pub mod config;
 pub mod db;
 pub mod edge_sync;
 pub mod email;
 pub mod error;
+pub mod export;
+pub mod home;
 pub mod http;
 pub mod limits;
 pub mod live;
@@ -46,7 +49,9 @@ pub fn router(state: AppState) -> Router {
     let edge = edge_sync::inbound::router().with_state(state.clone());
     let admin = Router::new()
         .merge(http::invoices::router())
+        .merge(http::bulk::router())
         .merge(http::changes::router())
+        .merge(http::customers::router())
         .merge(http::sdi::router())
         .merge(http::verifactu::router())
         .merge(http::pages::router(&state))

@@ -14,6 +14,9 @@ pub const ACCOUNT_FORM_LIMIT: usize = 16 * 1024;
 /// A draft: up to `invoice::document::MAX_LINES` lines, each a description
 /// and a few numbers, percent-encoded (a non-ASCII character takes 9 bytes).
 pub const DRAFT_LIMIT: usize = 1024 * 1024;
+/// The list's selection: a key, an action and at most
+/// `invoice::bulk::MAX_SELECTED` ids, each `invoice=<id>&`.
+pub const BULK_FORM_LIMIT: usize = 8 * 1024;
 /// Every other server function: a store with its message templates is the
 /// largest.
 pub const FORM_LIMIT: usize = 256 * 1024;
@@ -39,6 +42,8 @@ pub fn body_limit(method: &Method, path: &str) -> usize {
     ];
     if account_forms.contains(&path) {
         ACCOUNT_FORM_LIMIT
+    } else if path == app::routes::bulk::BULK_PATH {
+        BULK_FORM_LIMIT
     } else if path == <app::api::SaveDraft as ServerFn>::PATH {
         DRAFT_LIMIT
     } else {
@@ -94,6 +99,10 @@ mod tests {
         assert_eq!(
             body_limit(&Method::POST, <app::api::SaveStore as ServerFn>::PATH),
             FORM_LIMIT
+        );
+        assert_eq!(
+            body_limit(&Method::POST, app::routes::bulk::BULK_PATH),
+            BULK_FORM_LIMIT
         );
     }
 }

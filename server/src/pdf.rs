@@ -143,6 +143,7 @@ mod tests {
             unit_price_minor: 10_000,
             tax_rate_bp: 2_200,
             natura: None,
+            treatment: None,
         }];
         PublicDocument {
             language: Language::En,
@@ -168,6 +169,7 @@ mod tests {
             legal_channel: None,
             corrects: None,
             tax_agency_check: None,
+            simplified: false,
         }
     }
 

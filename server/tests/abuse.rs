@@ -9,12 +9,17 @@
 //!   completed here by ids mixed across organisations in one call;
 //! - a batch over `MAX_BATCH_EVENTS`: `tracking.rs`;
 //! - markup and PDF syntax in the text a PDF shows: `invoice/src/pdf.rs`;
-//! - parsers under random input: `invoice/fuzz`.
+//! - parsers under random input: `invoice/fuzz`;
+//! - bulk selections past their bound or naming another organisation's
+//!   invoices, exports of years or of another's store, and formulas in
+//!   exported cells: `abuse/bulk.rs`.
 
 mod support;
 
 #[path = "abuse/accounts.rs"]
 mod accounts;
+#[path = "abuse/bulk.rs"]
+mod bulk;
 #[path = "abuse/credit_notes.rs"]
 mod credit_notes;
 #[path = "abuse/fatturapa.rs"]
@@ -430,10 +435,57 @@ async fn ids_of_another_organisation_mixed_into_a_merchants_own_request_are_not_
             StatusCode::NOT_FOUND
         );
         for path in [
+            format!("/customers/{}/statement.pdf", other.customer_id),
+            "/customers/999999/statement.pdf".to_owned(),
+        ] {
+            assert_eq!(
+                get(&router, &path, session).await.status(),
+                StatusCode::NOT_FOUND,
+                "{path}"
+            );
+        }
+        assert_eq!(
+            services.home(user, Some(other.store_id)).await,
+            Err(AdminError::NotFound)
+        );
+        assert_eq!(
+            services.customer_account(user, other.customer_id).await,
+            Err(AdminError::NotFound)
+        );
+        for foreign in [
+            app::api::InvoiceFilter {
+                customer: Some(other.customer_id),
+                ..Default::default()
+            },
+            app::api::InvoiceFilter {
+                store: Some(other.store_id),
+                due: "open".into(),
+                ..Default::default()
+            },
+        ] {
+            let page = services
+                .list_invoices(user, foreign.clone())
+                .await
+                .expect("list");
+            assert_eq!((page.count, page.rows.len()), (0, 0), "{foreign:?}");
+        }
+        let all_stores = services.home(user, None).await.expect("home");
+        assert!(
+            all_stores
+                .today
+                .outstanding
+                .iter()
+                .all(|figure| figure.invoices == 1),
+            "only the merchant's own invoice is owed: {:?}",
+            all_stores.today.outstanding
+        );
+        for path in [
             format!("/invoices/{foreign_invoice}"),
             format!("/invoices/{foreign_invoice}/send"),
             format!("/customers/{}", other.customer_id),
             format!("/stores/{}", other.store_id),
+            format!("/?store={}", other.store_id),
+            format!("/invoices?customer={}", other.customer_id),
         ] {
             let page = body_text(get(&router, &path, session).await).await;
             assert!(!page.contains("Nota riservata"), "{path}");
@@ -530,7 +582,9 @@ async fn markup_typed_into_any_field_is_shown_as_text_in_pages_and_emails() {
         let router = router(world.services.clone());
         let session = Some(world.merchant.session.as_str());
         for path in [
+            "/".to_owned(),
             "/invoices".to_owned(),
+            "/invoices?due=open".to_owned(),
             format!("/invoices/{id}"),
             format!("/invoices/{id}/send"),
             "/customers".to_owned(),
@@ -818,6 +872,8 @@ async fn a_page_about_an_unknown_or_foreign_id_answers_404_and_does_not_say_whic
             "/customers/999999".to_owned(),
             format!("/stores/{}", other.store_id),
             "/stores/999999".to_owned(),
+            format!("/?store={}", other.store_id),
+            "/?store=999999".to_owned(),
         ] {
             let (status, body) = page(path.clone()).await;
             assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
@@ -981,4 +1037,52 @@ async fn many_writers_of_every_kind_at_once_on_sqlite_all_succeed() {
         }
     }
     assert_eq!(failures, Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn filter_words_the_home_page_never_links_to_filter_nothing_and_a_bad_id_is_refused() {
+    for db in databases().await {
+        let world = World::new(db).await;
+        let id = world.issued().await;
+        let services = &world.services;
+        for (due, age, attention) in [
+            ("' OR 1=1 --", "", ""),
+            ("", "1-30; DROP TABLE invoices", ""),
+            ("", "", "<script>"),
+            ("OVERDUE", "60 ", "unopened\0"),
+        ] {
+            let page = services
+                .list_invoices(
+                    world.user(),
+                    app::api::InvoiceFilter {
+                        due: due.into(),
+                        age: age.into(),
+                        attention: attention.into(),
+                        currency: "EUR' --".into(),
+                        ..Default::default()
+                    },
+                )
+                .await
+                .expect("an unknown word is no filter");
+            assert_eq!(
+                page.rows.iter().map(|row| row.id).collect::<Vec<_>>(),
+                vec![id]
+            );
+        }
+        let router = router(world.services.clone());
+        let session = Some(world.merchant.session.as_str());
+        for path in [
+            "/customers/not-a-number/statement.pdf",
+            "/customers/1e3/statement.pdf",
+            "/customers/99999999999999999999999/statement.pdf",
+        ] {
+            assert_eq!(
+                get(&router, path, session).await.status(),
+                StatusCode::BAD_REQUEST,
+                "{path}"
+            );
+        }
+        let home = get(&router, "/?store=../../etc", session).await;
+        assert_eq!(home.status(), StatusCode::OK, "not a number: every store");
+    }
 }

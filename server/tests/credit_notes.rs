@@ -23,6 +23,7 @@ fn lines(quantities: &[&str], reason: &str) -> CreditNoteInput {
         scope: LINES.into(),
         quantities: quantities.iter().map(|text| (*text).to_owned()).collect(),
         reason: reason.into(),
+        ground: String::new(),
     }
 }
 
@@ -128,6 +129,7 @@ async fn an_invoice_credited_line_by_line_owes_less_until_it_reads_credited() {
             scope: WHOLE.into(),
             quantities: Vec::new(),
             reason: "Annullato".into(),
+            ground: String::new(),
         };
         world
             .services

@@ -214,6 +214,7 @@ async fn an_italian_credit_note_is_a_td04_file_that_cites_the_invoice_it_correct
                     scope: WHOLE.into(),
                     quantities: Vec::new(),
                     reason: "Reso".into(),
+                    ground: String::new(),
                 },
             )
             .await

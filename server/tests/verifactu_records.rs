@@ -31,6 +31,7 @@ fn whole(reason: &str) -> CreditNoteInput {
         scope: WHOLE.into(),
         quantities: Vec::new(),
         reason: reason.into(),
+        ground: String::new(),
     }
 }
 
@@ -76,6 +77,157 @@ fn refusal(result: Result<impl std::fmt::Debug, AdminError>, field: &str) -> Pro
         .unwrap_or_else(|| panic!("no problem with {field} in {error:?}"))
         .problem
         .clone()
+}
+
+/// A draft of the merchant's with `lines` as (description, rate, treatment).
+fn draft_with(world: &World, lines: &[(&str, &str, &str)]) -> invoice::document::DraftInput {
+    invoice::document::DraftInput {
+        lines: lines
+            .iter()
+            .map(
+                |(description, rate, treatment)| invoice::document::LineInput {
+                    description: (*description).into(),
+                    quantity: "1".into(),
+                    unit_price: "100".into(),
+                    tax_rate: (*rate).into(),
+                    treatment: (*treatment).into(),
+                    ..invoice::document::LineInput::default()
+                },
+            )
+            .collect(),
+        ..draft(&world.merchant)
+    }
+}
+
+#[tokio::test]
+async fn exempt_and_not_subject_lines_a_simplified_title_and_a_chosen_ground_reach_the_records() {
+    for db in databases().await {
+        let world = World::new(db).await;
+        let user = world.user();
+        // Another store states no Spanish treatment nor legal ground.
+        let foreign = world
+            .services
+            .save_draft(user, None, 0, draft_with(&world, &[("Visita", "0", "E1")]))
+            .await;
+        assert_eq!(
+            refusal(foreign, "lines[0].treatment"),
+            Problem::Spanish(SpanishProblem::TreatmentOutsideSpain)
+        );
+        let italian_invoice = world.issued().await;
+        let grounded = world
+            .services
+            .issue_credit_note(
+                user,
+                italian_invoice,
+                CreditNoteInput {
+                    ground: "R2".into(),
+                    ..whole("Concurso")
+                },
+            )
+            .await;
+        assert_eq!(
+            refusal(grounded, "ground"),
+            Problem::Spanish(SpanishProblem::CorrectionGroundOutsideSpain)
+        );
+
+        world.make_spanish().await;
+        let stores = world
+            .services
+            .draft_choices(user)
+            .await
+            .expect("choices")
+            .stores;
+        assert_eq!(
+            stores[0].default_tax_rate_bp, 2100,
+            "a Spanish store starts lines at 21 %"
+        );
+        assert!(stores[0].verifactu);
+        let subject_at_zero = world
+            .services
+            .save_draft(user, None, 0, draft_with(&world, &[("Pan", "0", "")]))
+            .await;
+        assert_eq!(
+            refusal(subject_at_zero, "lines[0].treatment"),
+            Problem::Spanish(SpanishProblem::SubjectWithoutRate)
+        );
+        let lines = [
+            ("Crema", "21", "S1"),
+            ("Consulta médica", "0", "E1"),
+            ("Curso en Andorra", "0", "N1"),
+        ];
+        let id = world
+            .services
+            .save_draft(user, None, 0, draft_with(&world, &lines))
+            .await
+            .expect("saved");
+        world
+            .services
+            .issue_invoice(user, id, 1)
+            .await
+            .expect("issued");
+        let note = world
+            .services
+            .issue_credit_note(
+                user,
+                id,
+                CreditNoteInput {
+                    ground: "R3".into(),
+                    ..whole("Crédito incobrable")
+                },
+            )
+            .await
+            .expect("credited");
+        world
+            .configure_customer(|customer| customer.tax_id = String::new())
+            .await;
+        let receipt = world.issued().await;
+
+        let records = chain_of(&world).await;
+        assert_eq!(
+            shape(&records),
+            [
+                (1, RecordKind::Alta, Some(InvoiceType::F1), id),
+                (2, RecordKind::Alta, Some(InvoiceType::R3), note),
+                (3, RecordKind::Alta, Some(InvoiceType::F2), receipt),
+            ]
+        );
+        for written in [
+            "<sf:CalificacionOperacion>S1</sf:CalificacionOperacion><sf:TipoImpositivo>21.00</sf:TipoImpositivo>",
+            "<sf:OperacionExenta>E1</sf:OperacionExenta><sf:BaseImponibleOimporteNoSujeto>100.00</sf:BaseImponibleOimporteNoSujeto></sf:DetalleDesglose>",
+            "<sf:CalificacionOperacion>N1</sf:CalificacionOperacion><sf:BaseImponibleOimporteNoSujeto>100.00</sf:BaseImponibleOimporteNoSujeto></sf:DetalleDesglose>",
+        ] {
+            assert!(records[0].xml.contains(written), "{written} in {}", records[0].xml);
+        }
+        assert!(records[1]
+            .xml
+            .contains("<sf:OperacionExenta>E1</sf:OperacionExenta><sf:BaseImponibleOimporteNoSujeto>-100.00</sf:BaseImponibleOimporteNoSujeto>"));
+        let organisation = user.organisation;
+        let db = &world.db;
+        let document = |id| async move {
+            invoices::get(db, organisation, id)
+                .await
+                .expect("document")
+                .document
+                .expect("issued")
+        };
+        let credit_note = document(note).await;
+        assert_eq!(
+            credit_note
+                .corrects
+                .and_then(|correction| correction.ground),
+            Some(invoice::spain::CorrectionGround::R3)
+        );
+        let full = document(id).await;
+        assert_eq!((full.simplified, full.title()), (false, "Factura"));
+        let simplified = document(receipt).await;
+        assert_eq!(
+            (simplified.simplified, simplified.title()),
+            (true, "Factura simplificada")
+        );
+        assert!(simplified
+            .pdf_file_name()
+            .starts_with("Factura-simplificada-"));
+    }
 }
 
 #[tokio::test]

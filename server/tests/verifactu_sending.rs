@@ -243,6 +243,7 @@ async fn a_spanish_stores_invoice_credit_note_and_void_reach_the_aeat_and_its_an
                     scope: invoice::credit_note::WHOLE.into(),
                     quantities: Vec::new(),
                     reason: "Devolución".into(),
+                    ground: String::new(),
                 },
             )
             .await

@@ -36,7 +36,7 @@ fn LoginForm(language: invoice::Language) -> impl IntoView {
     Effect::new(move |_| {
         if let Some(Ok(chosen)) = login.value().get() {
             language.set(chosen);
-            reload_at("/invoices");
+            reload_at("/");
         }
     });
     let error = action_error(login);

@@ -5,12 +5,14 @@
 
 use invoice::credit_note::{LINES, WHOLE};
 use invoice::document::{format_quantity, format_tax_rate, parse_quantity, totals, DocumentLine};
+use invoice::spain::CorrectionGround;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 
 use crate::api::{CreditNoteForm, IssueCreditNote};
 use crate::components::{
-    action_error, field_error, provide_plain_post_error, reload_at, route_id, ErrorAlert, TextArea,
+    action_error, field_error, provide_plain_post_error, reload_at, route_id, ErrorAlert,
+    LastError, TextArea,
 };
 use crate::i18n::{provide_language, t, tr, use_language, T};
 
@@ -102,6 +104,7 @@ fn CreditNoteDialog(language: invoice::Language, form: CreditNoteForm) -> impl I
                     unit_price_minor: line.unit_price.minor,
                     tax_rate_bp: line.tax_rate_bp,
                     natura: None,
+                    treatment: None,
                 })
             })
             .collect();
@@ -194,6 +197,7 @@ fn CreditNoteDialog(language: invoice::Language, form: CreditNoteForm) -> impl I
                 </div>
                 <span class="field-error" id="lines-error" role="status">{move || field_error(error, "lines").get()}</span>
                 <TextArea label=T::Reason name="reason" value=reason error=field_error(error, "reason") rows=2 hint=T::ReasonHint />
+                {form.chooses_ground.then(|| view! { <GroundField error /> })}
                 <dl class="totals">
                     <div class="grand">
                         <dt>{t(T::AmountCredited)}</dt>
@@ -209,4 +213,31 @@ fn CreditNoteDialog(language: invoice::Language, form: CreditNoteForm) -> impl I
         </section>
     }
     .into_any()
+}
+
+/// A Spanish store's legal ground of the correction, R1 chosen at first:
+/// a plain select posted with the form, so it works before hydration.
+#[component]
+fn GroundField(error: LastError) -> impl IntoView {
+    let language = use_language();
+    let problem = field_error(error, "ground");
+    view! {
+        <div class="field wide">
+            <label for="field-ground">{t(T::CorrectionGround)}</label>
+            <select
+                id="field-ground"
+                name="ground"
+                aria-invalid=move || if problem.get().is_some() { "true" } else { "false" }
+                aria-describedby="ground-hint ground-error"
+            >
+                {CorrectionGround::ALL.into_iter().map(|ground| view! {
+                    <option value=ground.code() selected=ground == CorrectionGround::default()>
+                        {move || ground.name(language.get())}
+                    </option>
+                }).collect_view()}
+            </select>
+            <span class="hint" id="ground-hint">{t(T::CorrectionGroundHint)}</span>
+            <span class="field-error" id="ground-error" role="status">{move || problem.get()}</span>
+        </div>
+    }
 }

@@ -8,7 +8,11 @@ use leptos::server_fn::ServerFn;
 use leptos_router::components::Form;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::{RevokeOldLinks, SaveCustomer};
+use invoice::chase::Figure;
+use invoice::dates::format_instant;
+use invoice::events::{DeviceClass, EdgeEventKind};
+
+use crate::api::{CustomerOverview, RevokeOldLinks, SaveCustomer};
 use crate::components::{
     action_error, error_message, field_error, language_name, language_options,
     provide_plain_post_error, reload_at, CheckboxField, ErrorAlert, Field, PostedAs, SelectField,
@@ -114,13 +118,28 @@ pub fn CustomerPage() -> impl IntoView {
         <Suspense fallback=move || view! { <p class="muted">{t(T::Loading)}</p> }>
             {move || Suspend::new(async move {
                 match customer.await {
-                    Ok((id, input)) => view! {
+                    // A customer's page is headed by their name: the facts a
+                    // call starts with, then the form that edits them.
+                    Ok((Some(id), input)) => view! {
                         <div class="page-head">
-                            <h1>{if id.is_some() { t(T::EditCustomer) } else { t(T::NewCustomer) }}</h1>
+                            <h1>{input.name.clone()}</h1>
                             <a href="/customers">{t(T::BackToCustomers)}</a>
                         </div>
-                        <CustomerForm language id input saved />
-                        {id.map(|id| view! { <OldLinks customer_id=id /> })}
+                        <CustomerFacts id />
+                        <section class="card" aria-labelledby="customer-form-title">
+                            <h2 id="customer-form-title">{t(T::EditCustomer)}</h2>
+                            <CustomerForm language id=Some(id) input saved />
+                        </section>
+                        <OldLinks customer_id=id />
+                    }.into_any(),
+                    Ok((None, input)) => view! {
+                        <div class="page-head">
+                            <h1>{t(T::NewCustomer)}</h1>
+                            <a href="/customers">{t(T::BackToCustomers)}</a>
+                        </div>
+                        <section class="card">
+                            <CustomerForm language id=None input saved />
+                        </section>
                     }.into_any(),
                     Err(error) => view! { <ErrorAlert error=Signal::derive(move || Some(error.clone())) /> }.into_any(),
                 }
@@ -160,7 +179,7 @@ fn CustomerForm(
         }
     });
     view! {
-        <form class="card grid" novalidate method="post" action=SaveCustomer::url() on:submit=move |ev| {
+        <form class="grid" novalidate method="post" action=SaveCustomer::url() on:submit=move |ev| {
             ev.prevent_default();
             saved.set(false);
             save.dispatch(SaveCustomer { id, input: CustomerInput {
@@ -228,5 +247,167 @@ fn OldLinks(customer_id: i64) -> impl IntoView {
                 }
             })}
         </Transition>
+    }
+}
+
+/// What a call to the customer starts with: their balance, invoices,
+/// payments and what they opened, and their statement of open items.
+#[component]
+fn CustomerFacts(id: i64) -> impl IntoView {
+    let language = use_language();
+    let account = Resource::new(move || id, crate::api::customer_account);
+    view! {
+        <Suspense fallback=move || view! { <p class="muted">{t(T::Loading)}</p> }>
+            {move || account.get().map(|result| match result {
+                Ok(account) => view! { <CustomerAccountView account /> }.into_any(),
+                Err(error) => view! { <p class="alert" role="alert">{error_message(&error, language.get())}</p> }.into_any(),
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn CustomerAccountView(account: CustomerOverview) -> impl IntoView {
+    let language = use_language();
+    let CustomerOverview {
+        id,
+        name: _,
+        email,
+        language: customer_language,
+        balance,
+        overdue,
+        invoices,
+        payments,
+        activity,
+    } = account;
+    let money_list = move |figures: Vec<Figure>| {
+        figures
+            .into_iter()
+            .map(|figure| view! { <li>{move || figure.amount.format(language.get())}</li> })
+            .collect_view()
+    };
+    let has_more = invoices.next.is_some();
+    view! {
+        <section class="card customer-facts" aria-labelledby="customer-facts-title" data-testid="customer-facts">
+            <div class="facts-head">
+                <div>
+                    <h2 id="customer-facts-title">{t(T::CustomerFacts)}</h2>
+                    <p class="muted small">{email.unwrap_or_default()} " · " {language_name(customer_language)}</p>
+                </div>
+                <a class="button" href=format!("/customers/{id}/statement.pdf") download rel="external">{t(T::DownloadStatement)}</a>
+            </div>
+            <div class="balance">
+                <div data-figure="balance">
+                    <h3>{t(T::Balance)}</h3>
+                    {if balance.is_empty() {
+                        view! { <p class="figure none">{t(T::NothingOwed)}</p> }.into_any()
+                    } else {
+                        view! { <ul class="figure-list amounts">{money_list(balance)}</ul> }.into_any()
+                    }}
+                </div>
+                {(!overdue.is_empty()).then(|| view! {
+                    <div data-figure="overdue">
+                        <h3>{t(T::OfWhichOverdue)}</h3>
+                        <ul class="figure-list amounts overdue">{money_list(overdue)}</ul>
+                    </div>
+                })}
+            </div>
+            <h3>{t(T::Invoices)}</h3>
+            {if invoices.rows.is_empty() {
+                view! { <p class="muted">{t(T::NoInvoicesYet)}</p> }.into_any()
+            } else {
+                view! {
+                    <div class="table-wrap">
+                        <table class="compact">
+                            <thead><tr>
+                                <th scope="col">{t(T::Number)}</th>
+                                <th scope="col">{t(T::Date)}</th>
+                                <th scope="col">{t(T::DueDate)}</th>
+                                <th scope="col" class="num">{t(T::Total)}</th>
+                                <th scope="col" class="num">{t(T::AmountDue)}</th>
+                                <th scope="col">{t(T::Status)}</th>
+                            </tr></thead>
+                            <tbody>
+                                {invoices.rows.into_iter().map(|row| {
+                                    let status = row.status;
+                                    let (issue_date, due_date, total, due) = (row.issue_date, row.due_date, row.total, row.amount_due);
+                                    view! {
+                                        <tr>
+                                            <td><a href=format!("/invoices/{}", row.id)>{row.number.clone().unwrap_or_default()}</a></td>
+                                            <td>{move || issue_date.map(|date| date.format(language.get())).unwrap_or_default()}</td>
+                                            <td>{move || due_date.map(|date| date.format(language.get())).unwrap_or_default()}</td>
+                                            <td class="num">{move || total.format(language.get())}</td>
+                                            <td class="num">{move || due.format(language.get())}</td>
+                                            <td><span class=format!("pill status-{}", status.code())>{move || status.label(language.get())}</span></td>
+                                        </tr>
+                                    }
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    </div>
+                    {has_more.then(|| view! {
+                        <p class="see-all"><a href=format!("/invoices?customer={id}")>{t(T::SeeAllTheirInvoices)}</a></p>
+                    })}
+                }.into_any()
+            }}
+            <div class="facts-columns">
+                <div>
+                    <h3>{t(T::Payments)}</h3>
+                    {if payments.is_empty() {
+                        view! { <p class="muted">{t(T::NoPaymentsYet)}</p> }.into_any()
+                    } else {
+                        view! {
+                            <ul class="fact-list" data-testid="customer-payments">
+                                {payments.into_iter().map(|payment| {
+                                    let (date, amount, method) = (payment.date, payment.amount, payment.method);
+                                    view! {
+                                        <li>
+                                            <span>{move || date.format(language.get())}</span>
+                                            " · " <a href=format!("/invoices/{}", payment.invoice_id)>{payment.number.clone()}</a>
+                                            " · " {move || method.label(language.get())}
+                                            <strong class="num">{move || amount.format(language.get())}</strong>
+                                        </li>
+                                    }
+                                }).collect_view()}
+                            </ul>
+                        }.into_any()
+                    }}
+                </div>
+                <div>
+                    <h3>{t(T::WhatTheyOpened)}</h3>
+                    <p class="muted small">{t(T::WhatTheyOpenedHint)}</p>
+                    {if activity.is_empty() {
+                        view! { <p class="muted">{t(T::NoActivityYet)}</p> }.into_any()
+                    } else {
+                        view! {
+                            <ul class="fact-list" data-testid="customer-activity">
+                                {activity.into_iter().map(|seen| {
+                                    let (at_ms, zone, device) = (seen.at_ms, seen.time_zone, seen.device);
+                                    let what = match seen.kind {
+                                        EdgeEventKind::Opened | EdgeEventKind::LinkFetched => T::EventOpened,
+                                        EdgeEventKind::PdfDownloaded => T::EventDownloaded,
+                                        EdgeEventKind::Printed => T::EventPrinted,
+                                    };
+                                    let device_word = match device {
+                                        DeviceClass::Desktop => T::DeviceDesktop,
+                                        DeviceClass::Tablet => T::DeviceTablet,
+                                        DeviceClass::Phone => T::DevicePhone,
+                                        DeviceClass::Unknown => T::DeviceUnknown,
+                                    };
+                                    view! {
+                                        <li>
+                                            <time>{move || format_instant(at_ms, language.get(), zone)}</time>
+                                            " · " <a href=format!("/invoices/{}", seen.invoice_id)>{seen.number.clone()}</a>
+                                            " · " {t(what)}
+                                            <span class="muted small">" (" {t(device_word)} ", " {seen.browser.clone()} ")"</span>
+                                        </li>
+                                    }
+                                }).collect_view()}
+                            </ul>
+                        }.into_any()
+                    }}
+                </div>
+            </div>
+        </section>
     }
 }

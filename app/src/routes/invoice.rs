@@ -13,6 +13,7 @@ use invoice::history::{
 };
 use invoice::italy::{Natura, NATURE};
 use invoice::payment::PaymentMethod;
+use invoice::spain::TaxTreatment;
 use invoice::status::Lifecycle;
 use invoice::tracking::Clue;
 use invoice::{Currency, Language, Money};
@@ -22,8 +23,8 @@ use leptos::server_fn::ServerFn;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::{
-    DeletePayment, DraftOptions, InvoiceDetail, IssueInvoice, LinkRow, RecordPayment, RevokeLink,
-    SaveAndIssueDraft, SaveDraft,
+    CorrectAeatRecord, DeletePayment, DraftOptions, InvoiceDetail, IssueInvoice, LinkRow,
+    RecordPayment, RevokeLink, SaveAndIssueDraft, SaveDraft,
 };
 use crate::components::{
     action_error, field_error, provide_plain_post_error, provide_store_time_zone, reload_at,
@@ -45,9 +46,11 @@ pub fn NewInvoicePage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match choices.await {
                     Ok(choices) => {
+                        let first_store = choices.stores.first();
+                        let tax_rate = first_store.map(|store| rate_input(store.default_tax_rate_bp)).unwrap_or_default();
                         let draft = DraftInput {
-                            store_id: choices.stores.first().map(|store| store.id.to_string()).unwrap_or_default(),
-                            lines: vec![LineInput { quantity: "1".into(), tax_rate: "22".into(), ..LineInput::default() }],
+                            store_id: first_store.map(|store| store.id.to_string()).unwrap_or_default(),
+                            lines: vec![LineInput { quantity: "1".into(), tax_rate, ..LineInput::default() }],
                             ..DraftInput::default()
                         };
                         view! { <DraftEditor language id=None version=0 draft choices /> }.into_any()
@@ -57,6 +60,13 @@ pub fn NewInvoicePage() -> impl IntoView {
             })}
         </Suspense>
     }
+}
+
+/// A rate as the editor's field shows it: 2100 → `21`, 550 → `5.5`.
+fn rate_input(rate_bp: i64) -> String {
+    invoice::document::format_tax_rate(rate_bp, invoice::Language::En)
+        .trim_end_matches('%')
+        .to_owned()
 }
 
 /// What the merchant types or picks on the invoice page. It lives outside
@@ -106,6 +116,7 @@ pub fn InvoicePage() -> impl IntoView {
     let payment = ServerAction::<RecordPayment>::new();
     let delete_payment = ServerAction::<DeletePayment>::new();
     let revoke = ServerAction::<RevokeLink>::new();
+    let correct = ServerAction::<CorrectAeatRecord>::new();
     let detail = Resource::new(id, |id| async move {
         match id {
             Some(id) => crate::api::get_invoice(id).await,
@@ -129,7 +140,7 @@ pub fn InvoicePage() -> impl IntoView {
                         }
                             .into_any()
                     }
-                    (Ok(detail), _) => view! { <IssuedInvoice detail actions inputs payment delete_payment revoke /> }.into_any(),
+                    (Ok(detail), _) => view! { <IssuedInvoice detail actions inputs payment delete_payment revoke correct /> }.into_any(),
                     (Err(error), _) => {
                         view! { <ErrorAlert error=Signal::derive(move || Some(error.clone())) /> }.into_any()
                     }
@@ -148,6 +159,7 @@ struct LineFields {
     unit_price: RwSignal<String>,
     tax_rate: RwSignal<String>,
     natura: RwSignal<String>,
+    treatment: RwSignal<String>,
 }
 
 impl LineFields {
@@ -159,6 +171,7 @@ impl LineFields {
             unit_price: RwSignal::new(line.unit_price),
             tax_rate: RwSignal::new(line.tax_rate),
             natura: RwSignal::new(line.natura),
+            treatment: RwSignal::new(line.treatment),
         }
     }
 
@@ -169,6 +182,7 @@ impl LineFields {
             unit_price: self.unit_price.get(),
             tax_rate: self.tax_rate.get(),
             natura: self.natura.get(),
+            treatment: self.treatment.get(),
         }
     }
 
@@ -180,6 +194,7 @@ impl LineFields {
             unit_price_minor: Money::parse(&self.unit_price.get(), currency).ok()?.minor,
             tax_rate_bp: parse_tax_rate(&self.tax_rate.get()).ok()?,
             natura: None,
+            treatment: None,
         })
     }
 }
@@ -233,6 +248,26 @@ fn DraftEditor(
             stores
                 .iter()
                 .any(|store| store.id.to_string() == store_id.get() && store.e_invoicing)
+        }
+    });
+    let verifactu = Memo::new({
+        let stores = choices.stores.clone();
+        move |_| {
+            stores
+                .iter()
+                .any(|store| store.id.to_string() == store_id.get() && store.verifactu)
+        }
+    });
+    // A new line starts at the store's default rate (21 % in Spain, 22 %
+    // in Italy, or the one the merchant set).
+    let default_rate = Memo::new({
+        let stores = choices.stores.clone();
+        move |_| {
+            stores
+                .iter()
+                .find(|store| store.id.to_string() == store_id.get())
+                .map(|store| rate_input(store.default_tax_rate_bp))
+                .unwrap_or_default()
         }
     });
     let live_totals = Memo::new(move |_| {
@@ -359,13 +394,14 @@ fn DraftEditor(
                             <th scope="col">{t(T::UnitPrice)}</th>
                             <th scope="col">{t(T::TaxRate)}</th>
                             {move || e_invoicing.get().then(|| view! { <th scope="col">{t(T::Natura)}</th> })}
+                            {move || verifactu.get().then(|| view! { <th scope="col">{t(T::TaxTreatment)}</th> })}
                             <th scope="col" class="num">{t(T::Amount)}</th>
                             <th scope="col"><span class="visually-hidden">{t(T::Actions)}</span></th>
                         </tr>
                     </thead>
                     <tbody>
                         <For each=move || lines.get().into_iter().enumerate() key=|(_, line)| line.key let((index, line))>
-                            <LineRow index line error currency lines e_invoicing />
+                            <LineRow index line error currency lines e_invoicing verifactu />
                         </For>
                     </tbody>
                 </table>
@@ -373,7 +409,7 @@ fn DraftEditor(
                 <button type="button" on:click=move |_| {
                     let key = next_key.get_value();
                     next_key.set_value(key + 1);
-                    let tax_rate = lines.get_untracked().last().map(|line| line.tax_rate.get_untracked()).unwrap_or_else(|| "22".into());
+                    let tax_rate = lines.get_untracked().last().map(|line| line.tax_rate.get_untracked()).unwrap_or_else(|| default_rate.get_untracked());
                     lines.update(|lines| lines.push(LineFields::new(key, LineInput { quantity: "1".into(), tax_rate, ..LineInput::default() })));
                 }>{t(T::AddLine)}</button>
             </fieldset>
@@ -417,6 +453,8 @@ fn LineRow(
     lines: RwSignal<Vec<LineFields>>,
     /// The store issues Italian electronic invoices: each 0 % line says why.
     e_invoicing: Memo<bool>,
+    /// The store keeps VERI*FACTU records: each line says how it is taxed.
+    verifactu: Memo<bool>,
 ) -> impl IntoView {
     let language = use_language();
     let field = move |name: &str| field_error(error, format!("lines[{index}].{name}"));
@@ -453,6 +491,7 @@ fn LineRow(
             {cell("unit_price", line.unit_price, T::UnitPrice, "decimal")}
             {cell("tax_rate", line.tax_rate, T::TaxRate, "decimal")}
             {move || e_invoicing.get().then(|| view! { <NaturaCell index value=line.natura error /> })}
+            {move || verifactu.get().then(|| view! { <TreatmentCell index value=line.treatment error /> })}
             <td class="num">{amount}</td>
             <td>
                 <button
@@ -494,6 +533,34 @@ fn NaturaCell(index: usize, value: RwSignal<String>, error: LastError) -> impl I
     }
 }
 
+/// How a Spanish store's line is taxed: subject (with its rate), exempt
+/// (E1…E6) or not subject (N1, N2), in the AEAT's words.
+#[component]
+fn TreatmentCell(index: usize, value: RwSignal<String>, error: LastError) -> impl IntoView {
+    let language = use_language();
+    let problem = field_error(error, format!("lines[{index}].treatment"));
+    let error_id = format!("lines-{index}-treatment-error");
+    view! {
+        <td>
+            <select
+                name=format!("lines[{index}][treatment]")
+                aria-label=move || format!("{} {}", tr(language.get(), T::TaxTreatment), index + 1)
+                prop:value=move || match value.get().as_str() { "" => TaxTreatment::S1.code().to_owned(), code => code.to_owned() }
+                on:change=move |ev| value.set(event_target_value(&ev))
+                aria-invalid=move || if problem.get().is_some() { "true" } else { "false" }
+                aria-describedby=error_id.clone()
+            >
+                {TaxTreatment::ALL.into_iter().map(|treatment| view! {
+                    <option value=treatment.code() selected=move || TaxTreatment::parse(&value.get()) == Ok(treatment)>
+                        {move || format!("{} — {}", treatment.code(), treatment.name(language.get()))}
+                    </option>
+                }).collect_view()}
+            </select>
+            <span class="field-error" id=error_id role="status">{move || problem.get()}</span>
+        </td>
+    }
+}
+
 #[component]
 fn IssuedInvoice(
     detail: InvoiceDetail,
@@ -502,6 +569,7 @@ fn IssuedInvoice(
     payment: ServerAction<RecordPayment>,
     delete_payment: ServerAction<DeletePayment>,
     revoke: ServerAction<RevokeLink>,
+    correct: ServerAction<CorrectAeatRecord>,
 ) -> impl IntoView {
     let language = use_language();
     provide_store_time_zone(detail.time_zone);
@@ -533,6 +601,7 @@ fn IssuedInvoice(
                 unit_price_minor: Money::parse(&line.unit_price, currency).ok()?.minor,
                 tax_rate_bp: parse_tax_rate(&line.tax_rate).ok()?,
                 natura: None,
+                treatment: None,
             })
         })
         .collect();
@@ -629,6 +698,7 @@ fn IssuedInvoice(
                 })}
             </div>
         </section>
+        {detail.aeat_correction.clone().map(|recipient| view! { <AeatCorrection id recipient correct /> })}
         <section class="card" aria-labelledby="lines-title">
             <h2 id="lines-title">{t(T::Lines)}</h2>
             <div class="table-wrap">
@@ -719,6 +789,56 @@ fn IssuedInvoice(
             <SentLinks id links=detail.links.clone() revoke />
         </div>
         <History entries=detail.history.clone() filter=history_filter />
+    }
+}
+
+/// The form that corrects the recipient of a VERI*FACTU record the AEAT
+/// rejected or accepted with errors: a plain form posted to the server
+/// function, so it works before (and without) hydration; each field's
+/// error beside it.
+#[component]
+fn AeatCorrection(
+    id: i64,
+    recipient: invoice::verifactu::RecipientInput,
+    correct: ServerAction<CorrectAeatRecord>,
+) -> impl IntoView {
+    let error = action_error(correct);
+    let name_error = field_error(error, "name");
+    let tax_id_error = field_error(error, "tax_id");
+    let invoice_error = field_error(error, "invoice");
+    let invalid = |problem: Signal<Option<String>>| {
+        move || {
+            if problem.get().is_some() {
+                "true"
+            } else {
+                "false"
+            }
+        }
+    };
+    view! {
+        <section class="card aeat-correction" aria-labelledby="aeat-correction-title" data-testid="aeat-correction">
+            <h2 id="aeat-correction-title">{t(T::AeatCorrectionTitle)}</h2>
+            <p class="muted">{t(T::AeatCorrectionHint)}</p>
+            <p class="field-error" role="status">{move || invoice_error.get()}</p>
+            <ActionForm action=correct attr:class="grid" attr:novalidate=true>
+                <input type="hidden" name="id" value=id />
+                <div class="field required">
+                    <label for="field-name">{t(T::RecipientName)}</label>
+                    <input id="field-name" type="text" name="name" value=recipient.name autocomplete="off"
+                        aria-required="true" aria-invalid=invalid(name_error) aria-describedby="name-error" />
+                    <span class="field-error" id="name-error" role="status">{move || name_error.get()}</span>
+                </div>
+                <div class="field required">
+                    <label for="field-tax_id">{t(T::RecipientTaxId)}</label>
+                    <input id="field-tax_id" type="text" name="tax_id" value=recipient.tax_id autocomplete="off"
+                        aria-required="true" aria-invalid=invalid(tax_id_error) aria-describedby="tax_id-error" />
+                    <span class="field-error" id="tax_id-error" role="status">{move || tax_id_error.get()}</span>
+                </div>
+                <div class="form-actions wide">
+                    <button type="submit" class="primary" disabled=move || correct.pending().get()>{t(T::CorrectAndResend)}</button>
+                </div>
+            </ActionForm>
+        </section>
     }
 }
 

@@ -17,6 +17,7 @@ use crate::api::{
 };
 use crate::components::{action_error, ErrorAlert};
 use crate::i18n::{t, tr, use_language, T};
+use crate::routes::bulk::{w, BulkActions, BULK_FORM_ID, W};
 
 /// The row actions every screen shares, so a change anywhere refreshes lists.
 #[derive(Clone, Copy)]
@@ -50,6 +51,14 @@ pub fn InvoicesPage() -> impl IntoView {
             sort: InvoiceSort::parse(&query.get("sort").unwrap_or_default()),
             ascending: query.get("dir").as_deref() == Some("asc"),
             after: query.get("after").filter(|after| !after.is_empty()),
+            store: query.get("store").and_then(|store| store.parse().ok()),
+            customer: query
+                .get("customer")
+                .and_then(|customer| customer.parse().ok()),
+            currency: query.get("currency").unwrap_or_default(),
+            due: query.get("due").unwrap_or_default(),
+            age: query.get("age").unwrap_or_default(),
+            attention: query.get("attention").unwrap_or_default(),
         })
     });
     let actions = RowActions::for_page();
@@ -60,19 +69,37 @@ pub fn InvoicesPage() -> impl IntoView {
             .get()
             .or_else(|| action_error(actions.duplicate).get())
     });
+    // Narrowed from the home page or a customer's page (a figure, a list,
+    // "see all"): the list says how many match and how to see them all.
+    let narrowed = move || {
+        let filter = filter.get();
+        !filter.chase().is_empty()
+            || filter.store.is_some()
+            || filter.customer.is_some()
+            || !filter.currency.is_empty()
+    };
     let filtered = move || {
         let filter = filter.get();
-        !filter.status.is_empty() || !filter.text.is_empty() || !filter.kind.is_empty()
+        !filter.status.is_empty()
+            || !filter.text.is_empty()
+            || !filter.kind.is_empty()
+            || narrowed()
     };
     let next_href = move |next: String| {
         let filter = filter.get_untracked();
         format!(
-            "/invoices?status={}&q={}&kind={}&sort={}&dir={}&after={}",
+            "/invoices?status={}&q={}&kind={}&sort={}&dir={}&store={}&customer={}&currency={}&due={}&age={}&attention={}&after={}",
             url_escape(&filter.status),
             url_escape(&filter.text),
             url_escape(&filter.kind),
             filter.sort.code(),
             if filter.ascending { "asc" } else { "desc" },
+            filter.store.map(|store| store.to_string()).unwrap_or_default(),
+            filter.customer.map(|customer| customer.to_string()).unwrap_or_default(),
+            url_escape(&filter.currency),
+            url_escape(&filter.due),
+            url_escape(&filter.age),
+            url_escape(&filter.attention),
             url_escape(&next)
         )
     };
@@ -80,7 +107,10 @@ pub fn InvoicesPage() -> impl IntoView {
     view! {
         <div class="page-head">
             <h1>{t(T::CustomerInvoices)}</h1>
-            <a class="button primary" href="/invoices/new">{t(T::NewInvoice)}</a>
+            <div class="page-actions">
+                <a class="button" href="/invoices/export">{move || w(W::ExportForAccountant, language.get())}</a>
+                <a class="button primary" href="/invoices/new">{t(T::NewInvoice)}</a>
+            </div>
         </div>
         <div data-live="sending-today">
         <Transition fallback=|| ()>
@@ -154,6 +184,7 @@ pub fn InvoicesPage() -> impl IntoView {
                 <button type="submit">{t(T::Apply)}</button>
             </Form>
             <ErrorAlert error=errors />
+            <BulkActions />
             <div data-live="invoice-list">
             <Transition fallback=move || view! { <p class="muted">{t(T::Loading)}</p> }>
                 {move || {
@@ -170,7 +201,14 @@ pub fn InvoicesPage() -> impl IntoView {
                             Ok(page) => {
                                 let next = page.next.clone().map(next_href);
                                 let paged = filter.get().after.is_some();
+                                let count = page.count;
                                 view! {
+                                    {narrowed().then(|| view! {
+                                        <p class="list-count" data-testid="invoice-count" data-count=count>
+                                            {move || tr(language.get(), T::MatchingInvoices).replace("{count}", &count.to_string())}
+                                            " · " <a href="/invoices">{t(T::ShowAllInvoices)}</a>
+                                        </p>
+                                    })}
                                     <InvoiceTable rows=page.rows actions />
                                     <nav class="pager" aria-label=move || t(T::Pages)()>
                                         {paged.then(|| view! { <a href="/invoices">{t(T::FirstPage)}</a> })}
@@ -216,11 +254,13 @@ fn EmptyState() -> impl IntoView {
 
 #[component]
 fn InvoiceTable(rows: Vec<InvoiceRow>, actions: RowActions) -> impl IntoView {
+    let language = use_language();
     view! {
         <div class="table-wrap">
             <table class="invoices">
                 <thead>
                     <tr>
+                        <th scope="col" class="select"><span class="visually-hidden">{move || w(W::Select, language.get())}</span></th>
                         <th scope="col">{t(T::Number)}</th>
                         <th scope="col">{t(T::Date)}</th>
                         <th scope="col">{t(T::Customer)}</th>
@@ -275,6 +315,7 @@ fn InvoiceRowView(row: InvoiceRow, actions: RowActions) -> impl IntoView {
         None => view! { <span class="muted">"—"</span> }.into_any(),
     };
     let status = row.status;
+    let pill = row.merchant_status;
     let issued = row.number.is_some();
     let number = row.number.clone();
     let row_key = number
@@ -296,8 +337,22 @@ fn InvoiceRowView(row: InvoiceRow, actions: RowActions) -> impl IntoView {
         row.amount_due.minor,
     )
     .is_none();
+    let select_id = format!("select-{}", row.id);
+    let select_label = row.number.clone();
     view! {
         <tr data-invoice=row_key>
+            // Joins the selection's form above the table (`form=`), so the
+            // row's own forms stay outside it.
+            <td class="select">
+                <input type="checkbox" id=select_id.clone() name="invoice" value=row.id form=BULK_FORM_ID />
+                <label for=select_id class="visually-hidden">
+                    {move || w(W::Select, language.get())} " "
+                    {match select_label.clone() {
+                        Some(number) => number,
+                        None => tr(language.get(), T::Draft).to_owned(),
+                    }}
+                </label>
+            </td>
             <td>
                 <a href=href.clone()>
                     {match number {
@@ -309,11 +364,11 @@ fn InvoiceRowView(row: InvoiceRow, actions: RowActions) -> impl IntoView {
             </td>
             <td data-label=move || t(T::Date)()>{move || issue_date.map(|date| date.format(language.get())).unwrap_or_default()}</td>
             <td data-label=move || t(T::Customer)()>
-                <div>{row.customer_name.clone()}</div>
+                <div><a href=format!("/customers/{}", row.customer_id)>{row.customer_name.clone()}</a></div>
                 <div class="muted small">{row.customer_email.clone()}</div>
             </td>
             <td class="num" class:credit=kind == DocumentKind::CreditNote data-label=move || t(T::Total)()>{move || total.format(language.get())}</td>
-            <td data-label=move || t(T::Status)()><span class=format!("pill status-{}", status.code())>{move || status.label(language.get())}</span></td>
+            <td data-label=move || t(T::Status)()><span class=format!("pill status-{}", pill.code())>{move || pill.label(language.get())}</span></td>
             <td data-column="email-sent" data-label=move || t(T::EmailSent)()><EmailCell email=row.email.clone() time_zone /></td>
             <td data-column="opened" data-label=move || t(T::Opened)()>{opened_cell}</td>
             <td class="row-actions">

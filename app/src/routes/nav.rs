@@ -18,20 +18,14 @@ pub fn TopBar(user: CurrentUser) -> impl IntoView {
     // A plain post: the server answers with the sign-in page.
     let logout = ServerAction::<Logout>::new();
     let email = user.email.clone();
-    let location = use_location();
-    let current = move |prefix: &'static str| {
-        move || {
-            location
-                .pathname
-                .get()
-                .starts_with(prefix)
-                .then_some("page")
-        }
-    };
+    let pathname = use_location().pathname;
+    let current =
+        move |prefix: &'static str| move || pathname.get().starts_with(prefix).then_some("page");
     view! {
         <header class="topbar">
-            <a class="brand" href="/invoices">"Invio"</a>
+            <a class="brand" href="/">"Invio"</a>
             <nav aria-label=move || t(T::MainNavigation)()>
+                <a href="/" aria-current=move || (pathname.get() == "/").then_some("page")>{t(T::Today)}</a>
                 <span class="crumb">{t(T::Sales)}</span>
                 <a href="/invoices" aria-current=current("/invoices")>{t(T::CustomerInvoices)}</a>
                 <a href="/customers" aria-current=current("/customers")>{t(T::Customers)}</a>

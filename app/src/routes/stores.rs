@@ -149,6 +149,7 @@ fn StoreForm(
     let legal_reference = RwSignal::new(input.legal_reference);
     let verifactu = RwSignal::new(input.verifactu);
     let legal_name = RwSignal::new(input.legal_name);
+    let default_tax_rate = RwSignal::new(input.default_tax_rate);
     let saved = RwSignal::new(saved);
     Effect::new(move |_| {
         if let Some(Ok(saved_id)) = save.value().get() {
@@ -207,6 +208,7 @@ fn StoreForm(
                 codice_fiscale: codice_fiscale.get(), iban: iban.get(),
                 legal_reference: legal_reference.get(),
                 verifactu: verifactu.get(), legal_name: legal_name.get(),
+                default_tax_rate: default_tax_rate.get(),
             } });
         }>
             {id.map(|id| view! { <input type="hidden" name="id" value=id /> })}
@@ -219,6 +221,7 @@ fn StoreForm(
                 <SelectField label=T::DefaultLanguage name="language" value=store_language error=field_error(error, "language") options=Signal::derive(language_options) />
                 <SelectField label=T::TimeZone name="time_zone" value=time_zone error=field_error(error, "time_zone") options=Signal::derive(time_zone_options) />
                 <Field label=T::NumberFormat name="number_format" value=number_format error=field_error(error, "number_format") hint=T::NumberFormatHint />
+                <Field label=T::DefaultTaxRate name="default_tax_rate" value=default_tax_rate error=field_error(error, "default_tax_rate") hint=T::DefaultTaxRateHint />
             </fieldset>
             <fieldset class="grid" data-testid="e-invoicing">
                 <legend>{t(T::SdiRecipient)}</legend>

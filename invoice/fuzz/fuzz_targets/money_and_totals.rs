@@ -202,6 +202,7 @@ fuzz_target!(|input: Input<'_>| {
             unit_price_minor: spread(line.unit_price_minor),
             tax_rate_bp,
             natura: None,
+            treatment: None,
         };
         lines.extend(std::iter::repeat_n(line, 1 + usize::from(copies)));
     }
@@ -217,6 +218,7 @@ fuzz_target!(|input: Input<'_>| {
                 unit_price_minor: line.unit_price_minor % 1_000_000_000_001,
                 tax_rate_bp: line.tax_rate_bp.rem_euclid(TAX_RATE_SCALE + 1),
                 natura: None,
+                treatment: None,
                 ..line
             })
             .collect();

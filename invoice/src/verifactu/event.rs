@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{InvoiceType, RecordKind};
+use super::{AltaOperation, InvoiceType, RecordKind};
 use crate::history::HistoryTopic;
 use crate::Language;
 
@@ -20,6 +20,14 @@ pub enum VerifactuEvent {
         /// Its place in the chain, from 1.
         sequence: i64,
     },
+    /// An alta correcting a rejected or erroneous one was written to the
+    /// chain, for the sender to take to the AEAT in the chain's order.
+    CorrectionKept {
+        operation: AltaOperation,
+        /// The recipient it names now, as the merchant gave it.
+        recipient: String,
+        sequence: i64,
+    },
 }
 
 impl VerifactuEvent {
@@ -27,17 +35,20 @@ impl VerifactuEvent {
     pub fn kind(&self) -> &'static str {
         match self {
             VerifactuEvent::RecordKept { .. } => "verifactu_record_kept",
+            VerifactuEvent::CorrectionKept { .. } => "verifactu_correction_kept",
         }
     }
 
     /// Every stored kind, to read entries back by.
-    pub const KINDS: [&'static str; 1] = ["verifactu_record_kept"];
+    pub const KINDS: [&'static str; 2] = ["verifactu_record_kept", "verifactu_correction_kept"];
 
     /// What the merchant's history filter sorts the entry under: a record
     /// is part of the document's own story.
     pub fn topic(&self) -> HistoryTopic {
         match self {
-            VerifactuEvent::RecordKept { .. } => HistoryTopic::Document,
+            VerifactuEvent::RecordKept { .. } | VerifactuEvent::CorrectionKept { .. } => {
+                HistoryTopic::Document
+            }
         }
     }
 
@@ -45,7 +56,7 @@ impl VerifactuEvent {
     /// the merchant's bookkeeping.
     pub fn customer_sees(&self) -> bool {
         match self {
-            VerifactuEvent::RecordKept { .. } => false,
+            VerifactuEvent::RecordKept { .. } | VerifactuEvent::CorrectionKept { .. } => false,
         }
     }
 
@@ -81,6 +92,21 @@ impl VerifactuEvent {
                     En => format!("VERI*FACTU record kept ({record}), no. {sequence} in the chain"),
                 }
             }
+            VerifactuEvent::CorrectionKept {
+                recipient,
+                sequence,
+                ..
+            } => match language {
+                It => format!(
+                    "Correzione inviata all'AEAT: cliente {recipient} (registro n. {sequence} della catena)"
+                ),
+                Es => format!(
+                    "Subsanación enviada a la AEAT: cliente {recipient} (registro n.º {sequence} de la cadena)"
+                ),
+                En => format!(
+                    "Correction sent to the AEAT: customer {recipient} (record no. {sequence} in the chain)"
+                ),
+            },
         }
     }
 }
@@ -116,5 +142,26 @@ mod tests {
         assert!(!alta.customer_sees());
         assert_eq!(alta.topic(), HistoryTopic::Document);
         assert!(VerifactuEvent::KINDS.contains(&alta.kind()));
+    }
+
+    #[test]
+    fn a_correction_sent_names_the_recipient_it_gives_in_each_language() {
+        let correction = VerifactuEvent::CorrectionKept {
+            operation: AltaOperation::AfterRejection,
+            recipient: "García S.A. (12345678Z)".into(),
+            sequence: 5,
+        };
+        assert_eq!(
+            correction.merchant_text(Language::En),
+            "Correction sent to the AEAT: customer García S.A. (12345678Z) (record no. 5 in the chain)"
+        );
+        assert!(correction
+            .merchant_text(Language::Es)
+            .starts_with("Subsanación enviada a la AEAT"));
+        assert!(correction
+            .merchant_text(Language::It)
+            .starts_with("Correzione inviata all'AEAT"));
+        assert!(!correction.customer_sees());
+        assert!(VerifactuEvent::KINDS.contains(&correction.kind()));
     }
 }

@@ -9,7 +9,7 @@ use super::huella::madrid_date;
 use super::{AltaInput, AnulacionInput, InvoiceType, FIRST_ISSUE_DATE};
 use crate::dates::Date;
 use crate::problem::{FieldError, Problem};
-use crate::spain::{ForeignId, ForeignIdKind, RecipientId, SIMPLIFIED_CEILING_MINOR};
+use crate::spain::{ForeignId, ForeignIdKind, RecipientId, TaxTreatment, SIMPLIFIED_CEILING_MINOR};
 use crate::{Currency, Language};
 
 /// The largest magnitude `ImporteSgn12.2Type` holds: 12 integer digits.
@@ -49,8 +49,11 @@ pub enum AeatRule {
     ForeignId,
     /// AEAT 1150: a simplified invoice over 3,000 euro.
     SimplifiedOverLimit,
-    /// `DesgloseType`: more than 12 VAT rates on one invoice.
+    /// `DesgloseType`: more than 12 VAT rates and treatments on one invoice.
     TooManyRates,
+    /// AEAT 1289: an intra-community delivery exempt under art. 25 (E5)
+    /// names its customer by a foreign id (`IDOtro`), their EU VAT number.
+    IntraCommunityWithoutVatNumber,
     /// A name longer than the 120 characters of `NombreRazon`, or empty.
     NameLength { max: usize },
     /// The type says corrective and the document corrects nothing, or the
@@ -76,7 +79,8 @@ impl AeatRule {
             AeatRule::RecipientRequired
             | AeatRule::RecipientNotAllowed
             | AeatRule::RecipientIsIssuer
-            | AeatRule::ForeignId => "customer_id",
+            | AeatRule::ForeignId
+            | AeatRule::IntraCommunityWithoutVatNumber => "customer_id",
             AeatRule::TypeDoesNotMatchDocument => "invoice",
         }
     }
@@ -123,6 +127,9 @@ impl AeatRule {
             (AeatRule::TooManyRates, It) => "Una fattura VERI*FACTU ha al massimo 12 aliquote IVA diverse.",
             (AeatRule::TooManyRates, Es) => "Una factura VERI*FACTU tiene como máximo 12 tipos de IVA distintos.",
             (AeatRule::TooManyRates, En) => "A VERI*FACTU invoice has at most 12 different VAT rates.",
+            (AeatRule::IntraCommunityWithoutVatNumber, It) => "Una cessione intracomunitaria esente (art. 25, E5) indica la partita IVA UE del cliente, non un NIF spagnolo.",
+            (AeatRule::IntraCommunityWithoutVatNumber, Es) => "Una entrega intracomunitaria exenta (art. 25, E5) identifica al cliente con su NIF-IVA de otro país de la UE, no con un NIF español.",
+            (AeatRule::IntraCommunityWithoutVatNumber, En) => "An exempt intra-community supply (art. 25, E5) names the customer by their EU VAT number, not a Spanish NIF.",
             (AeatRule::NameLength { .. }, It) => "La ragione sociale va indicata, in al massimo 120 caratteri.",
             (AeatRule::NameLength { .. }, Es) => "El nombre o razón social es obligatorio y tiene como máximo 120 caracteres.",
             (AeatRule::NameLength { .. }, En) => "The legal name is required, in at most 120 characters.",
@@ -222,11 +229,23 @@ pub(super) fn alta_problems(input: &AltaInput<'_>) -> Vec<AeatRule> {
     {
         problems.push(AeatRule::AmountTooLarge);
     }
-    if totals.taxes.len() > MAX_RATES {
+    if super::details(document, 1).len() > MAX_RATES {
         problems.push(AeatRule::TooManyRates);
     }
     if input.invoice_type == InvoiceType::F2 && totals.total.minor > SIMPLIFIED_CEILING_MINOR {
         problems.push(AeatRule::SimplifiedOverLimit);
+    }
+    let intra_community = document
+        .lines
+        .iter()
+        .any(|line| line.treatment == Some(TaxTreatment::E5));
+    if intra_community
+        && !matches!(
+            input.recipient.map(|recipient| &recipient.id),
+            Some(RecipientId::Foreign(_))
+        )
+    {
+        problems.push(AeatRule::IntraCommunityWithoutVatNumber);
     }
     match (input.invoice_type.needs_recipient(), input.recipient) {
         (true, None) => problems.push(AeatRule::RecipientRequired),

@@ -8,7 +8,7 @@ use super::{
 };
 use crate::dates::Date;
 use crate::document::{totals, Correction, DocumentLine, Party, PublicDocument};
-use crate::spain::{ForeignId, ForeignIdKind, Nif, RecipientId, SpanishSeller};
+use crate::spain::{ForeignId, ForeignIdKind, Nif, RecipientId, SpanishSeller, TaxTreatment};
 use crate::{Currency, Language};
 
 pub fn system() -> SistemaInformatico {
@@ -80,6 +80,20 @@ pub fn line(
         unit_price_minor,
         tax_rate_bp: rate_bp,
         natura: None,
+        treatment: None,
+    }
+}
+
+/// A line without VAT, taxed as `treatment` says (`E1`, `N1`…).
+pub fn line_without_vat(
+    description: &str,
+    quantity_milli: i64,
+    unit_price_minor: i64,
+    treatment: &str,
+) -> DocumentLine {
+    DocumentLine {
+        treatment: TaxTreatment::parse(treatment).ok(),
+        ..line(description, quantity_milli, unit_price_minor, 0)
     }
 }
 
@@ -105,6 +119,7 @@ pub fn document(number: &str, issue_date: Date, lines: Vec<DocumentLine>) -> Pub
         legal_channel: None,
         tax_agency_check: None,
         corrects: None,
+        simplified: false,
     }
 }
 
@@ -121,6 +136,7 @@ pub fn credit_note(
             number: invoice.number.clone(),
             issue_date: invoice.issue_date,
             reason: "Devolución de una silla".into(),
+            ground: None,
         }),
         ..document(number, issue_date, lines)
     }

@@ -163,6 +163,10 @@ pub(super) fn registro_alta(record: &RegistroAlta) -> String {
     );
     xml.close("IDFactura");
     xml.text_max("NombreRazonEmisor", &record.issuer_name, 120);
+    if let Some((subsanacion, rechazo_previo)) = record.operation.flags() {
+        xml.text("Subsanacion", subsanacion);
+        xml.text("RechazoPrevio", rechazo_previo);
+    }
     xml.text("TipoFactura", record.invoice_type.code());
     if let Some(corrected) = &record.corrected {
         // By differences: the record carries the change, negative for a
@@ -191,11 +195,20 @@ pub(super) fn registro_alta(record: &RegistroAlta) -> String {
     for detail in &record.details {
         xml.open("DetalleDesglose");
         xml.text("Impuesto", "01");
-        xml.text("ClaveRegimen", "01");
-        xml.text("CalificacionOperacion", "S1");
-        xml.text("TipoImpositivo", &detail.rate);
+        xml.text("ClaveRegimen", detail.regime());
+        let treatment = if detail.treatment.is_exempt() {
+            "OperacionExenta"
+        } else {
+            "CalificacionOperacion"
+        };
+        xml.text(treatment, detail.treatment.code());
+        if let Some(rate) = &detail.rate {
+            xml.text("TipoImpositivo", rate);
+        }
         xml.text("BaseImponibleOimporteNoSujeto", &detail.base);
-        xml.text("CuotaRepercutida", &detail.tax);
+        if let Some(tax) = &detail.tax {
+            xml.text("CuotaRepercutida", tax);
+        }
         xml.close("DetalleDesglose");
     }
     xml.close("Desglose");
@@ -226,6 +239,13 @@ pub(super) fn registro_anulacion(record: &RegistroAnulacion) -> String {
         &record.id,
     );
     xml.close("IDFactura");
+    // Only the flags that are S are written: absent is N for both.
+    if record.operation.without_prior_record {
+        xml.text("SinRegistroPrevio", "S");
+    }
+    if record.operation.after_rejection {
+        xml.text("RechazoPrevio", "S");
+    }
     xml.chain(record.previous.as_ref());
     xml.system(&record.system);
     xml.text("FechaHoraHusoGenRegistro", &record.generated_at);

@@ -7,6 +7,7 @@ use invoice::dates::Date;
 use invoice::document::{Correction, DocumentKind, LegalChannel, PublicDocument};
 use invoice::organisation::OrganisationId;
 use invoice::problem::Problem;
+use invoice::spain::SpanishProblem;
 use invoice::transitions::{self, CreditNote};
 use invoice::views::CreditNoteRow;
 use invoice::Money;
@@ -64,8 +65,8 @@ pub async fn creditable(
 /// both histories written, all in one transaction: concurrent credit notes
 /// are judged one after the other, so together they never credit more than
 /// the invoice, and a refused one gives its number back (no gaps). A
-/// Spanish store's credit note gets its VERI*FACTU record (R1, or R5 for a
-/// simplified invoice's) and the AEAT's QR code.
+/// Spanish store's credit note gets its VERI*FACTU record (the legal ground
+/// chosen, R1…R4, or R5 for a simplified invoice's) and the AEAT's QR code.
 #[allow(clippy::too_many_arguments)]
 pub async fn issue(
     db: &Db,
@@ -97,6 +98,21 @@ pub async fn issue(
             return Err(invalid(problems));
         }
     };
+    // A Spanish store's credit note of a full invoice states its legal
+    // ground (R1 unless chosen); a simplified invoice's is R5 whatever it
+    // is; another store's states none.
+    let ground = match (&store.spain, valid.ground) {
+        (None, Some(_)) => {
+            tx.rollback().await?;
+            return Err(refused(
+                "ground",
+                Problem::Spanish(SpanishProblem::CorrectionGroundOutsideSpain),
+            ));
+        }
+        (None, None) => None,
+        (Some(_), _) if document.simplified => None,
+        (Some(_), chosen) => Some(chosen.unwrap_or_default()),
+    };
     let sequence = next_in_series(
         &mut tx,
         Series::CreditNotes,
@@ -122,8 +138,10 @@ pub async fn issue(
             number: document.number.clone(),
             issue_date: document.issue_date,
             reason: valid.reason.clone(),
+            ground,
         }),
         tax_agency_check: None,
+        simplified: false,
     };
     if let Some(seller) = &store.spain {
         note.tax_agency_check = Some(verifactu::tax_agency_check(verifactu, seller, &note));

@@ -4,13 +4,14 @@
 use invoice::customer::CustomerDetails;
 use invoice::dates::Date;
 use invoice::document::{
-    DocumentKind, DocumentLine, FieldError, LegalChannel, PublicDocument, ValidDraft,
+    line_treatment_problems, DocumentKind, DocumentLine, FieldError, LegalChannel, PublicDocument,
+    ValidDraft,
 };
 use invoice::history::{HistoryEntry, HistoryEvent, PaymentEvent, StoredEvent};
 use invoice::organisation::OrganisationId;
 use invoice::payment::{PaymentMethod, ValidPayment};
 use invoice::problem::Problem;
-use invoice::status::{amount_owed, derive_status, InvoiceStatus, Lifecycle};
+use invoice::status::{amount_owed, derive_status, InvoiceStatus, Lifecycle, MerchantStatus};
 use invoice::store::{NumberFormat, StoreSettings};
 use invoice::transitions::{self, InvoiceState, Issue, Transition};
 use invoice::views::{
@@ -25,7 +26,7 @@ use super::fatturapa::{self, FileOf};
 use super::verifactu::{self, AltaOf};
 use super::{customers, random_id, stores, Db, Engine};
 use crate::config::VerifactuSettings;
-use crate::error::{refused, InvalidInput, ServerError};
+use crate::error::{invalid, refused, InvalidInput, ServerError};
 
 /// An invoice row as stored, drafts and issued alike.
 pub struct InvoiceRecord {
@@ -170,9 +171,9 @@ fn lifecycle(row: &AnyRow) -> Result<Lifecycle, ServerError> {
         .ok_or_else(|| ServerError::Corrupt("unknown lifecycle".into()))
 }
 
-const RECORD_COLUMNS: &str = "id, store_id, customer_id, lifecycle, number, issue_date, due_date, currency, total_minor, paid_minor, lines, notes, document, customer_name, edge_key, version, kind, credited_minor, corrects_invoice_id";
+pub(super) const RECORD_COLUMNS: &str = "id, store_id, customer_id, lifecycle, number, issue_date, due_date, currency, total_minor, paid_minor, lines, notes, document, customer_name, edge_key, version, kind, credited_minor, corrects_invoice_id";
 
-fn record(row: &AnyRow) -> Result<InvoiceRecord, ServerError> {
+pub(super) fn record(row: &AnyRow) -> Result<InvoiceRecord, ServerError> {
     Ok(InvoiceRecord {
         id: row.try_get("id")?,
         store_id: row.try_get("store_id")?,
@@ -239,13 +240,16 @@ async fn draft_parties(
 }
 
 /// The currency a draft is written in: its store's.
-pub async fn store_currency(
+/// The store a draft names, which sets its currency and whether its lines
+/// say how they are taxed in Spain; refused beside `store_id` when it is
+/// not the organisation's.
+pub async fn draft_store(
     db: &Db,
     organisation: OrganisationId,
     store_id: i64,
-) -> Result<Currency, ServerError> {
+) -> Result<StoreSettings, ServerError> {
     match stores::get(db, organisation, store_id).await {
-        Ok(store) => Ok(store.currency),
+        Ok(store) => Ok(store),
         Err(ServerError::NotFound) => Err(refused("store_id", Problem::UnknownStore)),
         Err(other) => Err(other),
     }
@@ -405,6 +409,12 @@ pub async fn issue(
     let issue_date = draft.issue_date.unwrap_or(today);
     let totals = invoice::document::totals(&draft.lines, draft.currency)
         .map_err(|_| refused("lines", Problem::TotalTooLarge))?;
+    // The store may have started or stopped keeping VERI*FACTU records
+    // since the draft was saved.
+    let treatment_problems = line_treatment_problems(&draft.lines, store.spain.is_some());
+    if !treatment_problems.is_empty() {
+        return Err(invalid(treatment_problems));
+    }
     let mut tx = db.begin_write().await?;
     let state = locked_state(&mut tx, db.engine, organisation, id).await?;
 
@@ -447,6 +457,7 @@ pub async fn issue(
         legal_channel: store.italy.as_ref().map(|_| LegalChannel::Sdi),
         corrects: None,
         tax_agency_check: None,
+        simplified: false,
     };
     if let Some(seller) = &store.italy {
         let built = fatturapa::build_in(
@@ -469,6 +480,12 @@ pub async fn issue(
         }
     }
     if let Some(seller) = &store.spain {
+        // A customer without a tax id gets a simplified invoice (F2), titled
+        // so; a tax id that is not one is refused with the record below.
+        document.simplified = matches!(
+            invoice::spain::recipient_id(customer.tax_id.as_deref()),
+            Ok(None)
+        );
         document.tax_agency_check = Some(verifactu::tax_agency_check(verifactu, seller, &document));
         let kept = verifactu::keep_alta(
             &mut tx,
@@ -788,7 +805,7 @@ pub async fn email_state(
 }
 
 /// The columns of an invoice's email and open state, per row of `invoices i`.
-const EMAIL_COLUMNS: &str = "
+pub(super) const EMAIL_COLUMNS: &str = "
     (SELECT o.status FROM outbox o WHERE o.invoice_id = i.id AND o.audience = 'customer' AND o.status <> 'cancelled' ORDER BY o.id DESC LIMIT 1) AS email_status,
     (SELECT o.sent_at FROM outbox o WHERE o.invoice_id = i.id AND o.audience = 'customer' AND o.status <> 'cancelled' ORDER BY o.id DESC LIMIT 1) AS email_sent_at,
     (SELECT o.last_reply FROM outbox o WHERE o.invoice_id = i.id AND o.audience = 'customer' AND o.status <> 'cancelled' ORDER BY o.id DESC LIMIT 1) AS email_reply,
@@ -796,7 +813,7 @@ const EMAIL_COLUMNS: &str = "
     (SELECT MIN(e.at) FROM events e WHERE e.invoice_id = i.id AND e.counts_as_open = 1) AS first_opened,
     (SELECT COUNT(*) FROM events e WHERE e.invoice_id = i.id AND e.counts_as_open = 1) AS open_count";
 
-fn email(row: &AnyRow) -> Result<EmailState, ServerError> {
+pub(super) fn email(row: &AnyRow) -> Result<EmailState, ServerError> {
     Ok(
         match row.try_get::<Option<String>, _>("email_status")?.as_deref() {
             None => EmailState::NotSent,
@@ -821,9 +838,10 @@ fn email(row: &AnyRow) -> Result<EmailState, ServerError> {
 
 /// Positional parameters for a query assembled from optional parts; each
 /// part names its parameter by the number `push` returns.
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct Params(Vec<Param>);
 
+#[derive(Clone)]
 enum Param {
     Int(i64),
     Text(String),
@@ -884,6 +902,7 @@ pub async fn list(
     organisation: OrganisationId,
     filter: &InvoiceFilter,
     today: Date,
+    now_ms: i64,
 ) -> Result<InvoicePage, ServerError> {
     let today_text = today.to_string();
     let mut params = Params::default();
@@ -903,6 +922,61 @@ pub async fn list(
         let pattern = params.push(Param::Text(format!("%{}%", customers::escape_like(&text))));
         conditions.push(format!("i.search_text LIKE {pattern} ESCAPE '\\'"));
     }
+    if let Some(store_id) = filter.store {
+        conditions.push(format!(
+            "i.store_id = {}",
+            params.push(Param::Int(store_id))
+        ));
+    }
+    if let Some(customer_id) = filter.customer {
+        conditions.push(format!(
+            "i.customer_id = {}",
+            params.push(Param::Int(customer_id))
+        ));
+    }
+    let currency = Currency::parse(&filter.currency).ok();
+    if let Some(currency) = currency {
+        conditions.push(format!(
+            "i.currency = {}",
+            params.push(Param::Text(currency.code().to_owned()))
+        ));
+    }
+    // A chase rule is `invoice::chase`'s: the open invoices it picks are
+    // found by it, and the list keeps those ids.
+    let chase = filter.chase();
+    if !chase.is_empty() {
+        let scope = super::chase::Scope {
+            store_id: filter.store,
+            currency,
+            customer_id: filter.customer,
+        };
+        let ids = super::chase::matching_ids(db, organisation, scope, chase, today, now_ms).await?;
+        conditions.push(if ids.is_empty() {
+            "1 = 0".to_owned()
+        } else {
+            // Integers read from the database, never input: safe inline,
+            // and not bounded by either engine's number of parameters.
+            format!(
+                "i.id IN ({})",
+                ids.iter()
+                    .map(i64::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        });
+    }
+    let count_sql = format!(
+        "SELECT COUNT(*) FROM invoices i
+         JOIN customers c ON c.id = i.customer_id AND c.organisation_id = i.organisation_id
+         WHERE {}",
+        conditions.join(" AND ")
+    );
+    let count: i64 = params
+        .clone()
+        .bind(sqlx::query(&count_sql))
+        .fetch_one(&db.pool)
+        .await?
+        .try_get(0)?;
     let column = match filter.sort {
         InvoiceSort::Date => "i.sort_date",
         InvoiceSort::Customer => "i.customer_name",
@@ -930,7 +1004,7 @@ pub async fn list(
     }
     let limit = params.push(Param::Int(INVOICE_PAGE_SIZE as i64 + 1));
     let sql = format!(
-        "SELECT i.id, i.lifecycle, i.number, i.issue_date, i.due_date, i.sort_date, i.currency, i.total_minor, i.paid_minor,
+        "SELECT i.id, i.customer_id, i.lifecycle, i.number, i.issue_date, i.due_date, i.sort_date, i.currency, i.total_minor, i.paid_minor,
                 i.kind, i.credited_minor, i.customer_name, c.email AS customer_email, s.time_zone, {EMAIL_COLUMNS},
                 (SELECT COUNT(*) FROM fatturapa_files f WHERE f.invoice_id = i.id) AS fatturapa_files
          FROM invoices i
@@ -956,12 +1030,69 @@ pub async fn list(
     } else {
         None
     };
-    let rows = rows
+    let mut rows: Vec<InvoiceRow> = rows
         .iter()
         .take(INVOICE_PAGE_SIZE)
         .map(|row| invoice_row(row, today))
         .collect::<Result<_, _>>()?;
-    Ok(InvoicePage { rows, next })
+    let mut verdicts = authority_events(db, organisation, &rows).await?;
+    for row in &mut rows {
+        let events = verdicts.remove(&row.id).unwrap_or_default();
+        row.merchant_status = MerchantStatus::of(row.status, &events);
+    }
+    Ok(InvoicePage { rows, next, count })
+}
+
+/// The tax authorities' entries (SdI's, the AEAT's) in the histories of
+/// the listed invoices, oldest first, by invoice: what their pills read
+/// beside their status.
+async fn authority_events(
+    db: &Db,
+    organisation: OrganisationId,
+    rows: &[InvoiceRow],
+) -> Result<std::collections::HashMap<i64, Vec<HistoryEvent>>, ServerError> {
+    let mut events: std::collections::HashMap<i64, Vec<HistoryEvent>> = Default::default();
+    if rows.is_empty() {
+        return Ok(events);
+    }
+    // Ids and kinds are ours (integers read from the database, constants).
+    let ids = rows
+        .iter()
+        .map(|row| row.id.to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let kinds = invoice::sdi::SdiEvent::KINDS
+        .iter()
+        .chain(invoice::aeat::AeatEvent::KINDS.iter())
+        .map(|kind| format!("'{kind}'"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let stored = sqlx::query(&format!(
+        "SELECT invoice_id, kind, detail FROM events
+         WHERE organisation_id = $1 AND invoice_id IN ({ids}) AND kind IN ({kinds})
+         ORDER BY at, id"
+    ))
+    .bind(organisation.0)
+    .fetch_all(&db.pool)
+    .await?;
+    for row in &stored {
+        let event = StoredEvent {
+            kind: row.try_get("kind")?,
+            detail: row.try_get("detail")?,
+            recipient: None,
+            automated: false,
+            counts_as_open: false,
+            device: None,
+            browser: None,
+        };
+        if let Ok(event) = HistoryEvent::from_stored(&event) {
+            events
+                .entry(row.try_get("invoice_id")?)
+                .or_default()
+                .push(event);
+        }
+    }
+    Ok(events)
 }
 
 fn invoice_row(row: &AnyRow, today: Date) -> Result<InvoiceRow, ServerError> {
@@ -971,11 +1102,20 @@ fn invoice_row(row: &AnyRow, today: Date) -> Result<InvoiceRow, ServerError> {
     let credited_minor: i64 = row.try_get("credited_minor")?;
     let kind = kind(row)?;
     let due_date = optional_date(row, "due_date")?;
+    let status = derive_status(
+        lifecycle(row)?,
+        total_minor,
+        paid_minor,
+        credited_minor,
+        due_date,
+        today,
+    );
     Ok(InvoiceRow {
         id: row.try_get("id")?,
         number: row.try_get("number")?,
         issue_date: optional_date(row, "issue_date")?,
         due_date,
+        customer_id: row.try_get("customer_id")?,
         customer_name: row.try_get("customer_name")?,
         customer_email: row.try_get("customer_email")?,
         total: Money::new(total_minor, currency),
@@ -986,14 +1126,8 @@ fn invoice_row(row: &AnyRow, today: Date) -> Result<InvoiceRow, ServerError> {
             },
             currency,
         ),
-        status: derive_status(
-            lifecycle(row)?,
-            total_minor,
-            paid_minor,
-            credited_minor,
-            due_date,
-            today,
-        ),
+        status,
+        merchant_status: MerchantStatus::Status(status),
         kind,
         email: email(row)?,
         first_opened_ms: row.try_get("first_opened")?,

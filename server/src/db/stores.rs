@@ -40,6 +40,8 @@ pub async fn list(db: &Db, organisation: OrganisationId) -> Result<Vec<StoreRow>
             name: row.try_get("name")?,
             currency: row.try_get("currency")?,
             e_invoicing: settings.italy.is_some(),
+            verifactu: settings.spain.is_some(),
+            default_tax_rate_bp: settings.new_line_tax_rate_bp(),
         })
     })
     .collect()

@@ -12,16 +12,19 @@
 //! transaction: an entry locks the organisation's change counter, and one
 //! order of the two locks everywhere is what keeps writers from deadlocking.
 
+use invoice::aeat::AeatEvent;
 use invoice::customer::CustomerDetails;
 use invoice::dates::Date;
 use invoice::document::PublicDocument;
 use invoice::history::HistoryEvent;
+use invoice::history::StoredEvent;
 use invoice::organisation::OrganisationId;
 use invoice::problem::Problem;
 use invoice::qr::TaxAgencyCheck;
 use invoice::spain::{recipient_id, Nif, SpanishSeller};
 use invoice::verifactu::{
-    parse_record, AeatRule, AltaInput, AnulacionInput, ChainLink, InvoiceType, Recipient, Record,
+    corrected_recipient, parse_record, AeatRule, AeatStanding, AltaInput, AltaOperation,
+    AnulacionInput, ChainLink, CorrectionRefusal, InvoiceType, Recipient, RecipientInput, Record,
     RecordKind, RegistroAlta, RegistroAnulacion, SistemaInformatico, VerifactuEvent,
 };
 use sqlx::any::AnyRow;
@@ -148,6 +151,7 @@ pub async fn keep_alta(
             invoice_type: Some(invoice_type),
             issue_date: of.document.issue_date,
             record: alta.record(),
+            correction: None,
         },
         now_ms,
     )
@@ -155,7 +159,8 @@ pub async fn keep_alta(
 }
 
 /// Keeps the registro de anulación of an invoice being voided, in the
-/// chain of its registro de alta, in the caller's transaction: None when
+/// chain of its registro de alta, in the caller's transaction, flagged as
+/// where the AEAT stands on the invoice requires: None when
 /// the invoice has no alta (issued before its store kept records), which
 /// the AEAT never heard of and so has nothing to cancel.
 pub async fn keep_anulacion(
@@ -169,10 +174,11 @@ pub async fn keep_anulacion(
     let Some(alta) = alta_of(tx, organisation, invoice_id).await? else {
         return Ok(None);
     };
+    let standing = standing(tx, organisation, invoice_id).await?;
     let system = system(tx, settings, organisation, &alta.issuer_nif).await?;
     let chain = lock_chain(tx, engine, organisation, &alta.issuer_nif, now_ms).await?;
     let end = chain_end(tx, chain.id, now_ms).await?;
-    let anulacion = RegistroAnulacion::build(&AnulacionInput {
+    let mut anulacion = RegistroAnulacion::build(&AnulacionInput {
         issuer_nif: &alta.issuer_nif,
         number: &alta.number,
         issue_date: alta.issue_date,
@@ -181,6 +187,10 @@ pub async fn keep_anulacion(
         generated_at_ms: end.generated_at_ms,
     })
     .map_err(refusal)?;
+    // An invoice whose every alta the AEAT rejected is not in the AEAT: its
+    // cancellation says so (Validaciones §6.2, «ANULACIÓN SIN REGISTRO
+    // PREVIO»), or the AEAT would answer that it has nothing to cancel.
+    anulacion.operation = standing.cancellation();
     insert(
         tx,
         Kept {
@@ -193,11 +203,152 @@ pub async fn keep_anulacion(
             invoice_type: None,
             issue_date: alta.issue_date,
             record: anulacion.record(),
+            correction: None,
         },
         now_ms,
     )
     .await
     .map(Some)
+}
+
+/// Keeps the alta that corrects an invoice's record the AEAT rejected or
+/// accepted with errors, at the end of its chain, in the caller's
+/// transaction: the same frozen document and issuer, naming the recipient
+/// the merchant gives now, flagged as where the AEAT stands requires
+/// (`invoice::verifactu::AeatStanding::correction`). The sender takes it
+/// to the AEAT in the chain's order. Another organisation's invoice is not
+/// found; one with nothing to correct is refused.
+pub async fn keep_correction(
+    tx: &mut Transaction<'static, Any>,
+    engine: Engine,
+    settings: &VerifactuSettings,
+    organisation: OrganisationId,
+    invoice_id: i64,
+    input: &RecipientInput,
+    now_ms: i64,
+) -> Result<KeptRecord, ServerError> {
+    let row = sqlx::query(
+        "SELECT lifecycle, document FROM invoices WHERE organisation_id = $1 AND id = $2",
+    )
+    .bind(organisation.0)
+    .bind(invoice_id)
+    .fetch_optional(&mut **tx)
+    .await?
+    .ok_or(ServerError::NotFound)?;
+    let nothing_to_correct = || refused("invoice", Problem::AeatNothingToCorrect);
+    let issued = row.try_get::<String, _>("lifecycle")? == "issued";
+    let document: Option<String> = row.try_get("document")?;
+    let (Some(alta), Some(document), true) = (
+        alta_of(tx, organisation, invoice_id).await?,
+        document,
+        issued,
+    ) else {
+        return Err(nothing_to_correct());
+    };
+    let standing = standing(tx, organisation, invoice_id).await?;
+    if standing.correction().is_none() || !alta.invoice_type.needs_recipient() {
+        return Err(nothing_to_correct());
+    }
+    let document: PublicDocument = serde_json::from_str(&document).map_err(|error| {
+        ServerError::Corrupt(format!("invoice {invoice_id}'s document: {error}"))
+    })?;
+    let recipient = corrected_recipient(input).map_err(correction_refusal)?;
+    let seller = SpanishSeller {
+        nif: alta.issuer_nif.clone(),
+        legal_name: alta.issuer_name.clone(),
+    };
+    let system = system(tx, settings, organisation, &alta.issuer_nif).await?;
+    let chain = lock_chain(tx, engine, organisation, &alta.issuer_nif, now_ms).await?;
+    let end = chain_end(tx, chain.id, now_ms).await?;
+    let correction = RegistroAlta::correction(
+        &AltaInput {
+            document: &document,
+            invoice_type: alta.invoice_type,
+            issuer: &seller,
+            recipient: Some(&recipient),
+            previous: end.previous.as_ref(),
+            system: &system,
+            generated_at_ms: end.generated_at_ms,
+        },
+        &standing,
+    )
+    .map_err(correction_refusal)?;
+    let named = format!("{} ({})", recipient.name, input.tax_id.trim());
+    insert(
+        tx,
+        Kept {
+            organisation,
+            store_id: alta.store_id,
+            invoice_id,
+            chain: &chain,
+            sequence: end.sequence,
+            generated_at_ms: end.generated_at_ms,
+            invoice_type: Some(alta.invoice_type),
+            issue_date: alta.issue_date,
+            record: correction.record(),
+            correction: Some((correction.operation, named)),
+        },
+        now_ms,
+    )
+    .await
+}
+
+/// A correction's refusal, beside the correction form's fields: the
+/// recipient's `name` and `tax_id`, or the whole `invoice`.
+fn correction_refusal(refusal: CorrectionRefusal) -> ServerError {
+    match refusal {
+        CorrectionRefusal::NothingToCorrect => refused("invoice", Problem::AeatNothingToCorrect),
+        CorrectionRefusal::TaxId(problem) => refused("tax_id", Problem::Spanish(problem)),
+        CorrectionRefusal::Rules(rules) => invalid(
+            rules
+                .into_iter()
+                .map(|rule| {
+                    let field = match rule {
+                        AeatRule::NameLength { .. } => "name",
+                        _ => "tax_id",
+                    };
+                    invoice::document::FieldError::new(field, Problem::Verifactu(rule))
+                })
+                .collect(),
+        ),
+    }
+}
+
+/// Where the AEAT stands on an invoice, from the answers in its history.
+pub async fn standing(
+    tx: &mut Transaction<'static, Any>,
+    organisation: OrganisationId,
+    invoice_id: i64,
+) -> Result<AeatStanding, ServerError> {
+    let kinds = AeatEvent::KINDS
+        .iter()
+        .map(|kind| format!("'{kind}'"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let rows = sqlx::query(&format!(
+        "SELECT kind, detail FROM events WHERE organisation_id = $1 AND invoice_id = $2 AND kind IN ({kinds})
+         ORDER BY at, id"
+    ))
+    .bind(organisation.0)
+    .bind(invoice_id)
+    .fetch_all(&mut **tx)
+    .await?;
+    let mut answers = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let stored = StoredEvent {
+            kind: row.try_get("kind")?,
+            detail: row.try_get("detail")?,
+            recipient: None,
+            automated: false,
+            counts_as_open: false,
+            device: None,
+            browser: None,
+        };
+        if let Ok(HistoryEvent::Aeat(answer)) = HistoryEvent::from_stored(&stored) {
+            answers.push(answer);
+        }
+    }
+    Ok(AeatStanding::from_answers(&answers))
 }
 
 /// The AEAT's rules a record would break, each beside its field.
@@ -255,6 +406,8 @@ async fn corrects_simplified(
 struct Alta {
     store_id: i64,
     issuer_nif: Nif,
+    /// `NombreRazonEmisor` as the alta wrote it.
+    issuer_name: String,
     number: String,
     issue_date: Date,
     invoice_type: InvoiceType,
@@ -266,7 +419,7 @@ async fn alta_of(
     invoice_id: i64,
 ) -> Result<Option<Alta>, ServerError> {
     let row = sqlx::query(
-        "SELECT r.store_id, c.issuer_nif, r.number, r.issue_date, r.invoice_type
+        "SELECT r.store_id, c.issuer_nif, r.number, r.issue_date, r.invoice_type, r.xml
          FROM verifactu_records r JOIN verifactu_chains c ON c.id = r.chain_id
          WHERE r.organisation_id = $1 AND r.invoice_id = $2 AND r.kind = 'alta'
          ORDER BY r.sequence DESC LIMIT 1",
@@ -280,6 +433,8 @@ async fn alta_of(
             store_id: row.try_get("store_id")?,
             issuer_nif: Nif::parse(&row.try_get::<String, _>("issuer_nif")?)
                 .map_err(|problem| ServerError::Corrupt(format!("a chain's NIF: {problem:?}")))?,
+            issuer_name: invoice::aeat::issuer_name(&row.try_get::<String, _>("xml")?)
+                .unwrap_or_default(),
             number: row.try_get("number")?,
             issue_date: date(&row)?,
             invoice_type: invoice_type(&row)?
@@ -396,6 +551,9 @@ struct Kept<'a> {
     invoice_type: Option<InvoiceType>,
     issue_date: Date,
     record: Record,
+    /// For a correction: what it is and the recipient it names, for the
+    /// history.
+    correction: Option<(AltaOperation, String)>,
 }
 
 /// Appends the record to its chain and tells the invoice's history. The
@@ -416,6 +574,7 @@ async fn insert(
         invoice_type,
         issue_date,
         record,
+        correction,
     } = kept;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO verifactu_records
@@ -438,10 +597,17 @@ async fn insert(
     .bind(generated_at_ms)
     .fetch_one(&mut **tx)
     .await?;
-    let event = HistoryEvent::Verifactu(VerifactuEvent::RecordKept {
-        kind: record.kind,
-        invoice_type,
-        sequence,
+    let event = HistoryEvent::Verifactu(match correction {
+        None => VerifactuEvent::RecordKept {
+            kind: record.kind,
+            invoice_type,
+            sequence,
+        },
+        Some((operation, recipient)) => VerifactuEvent::CorrectionKept {
+            operation,
+            recipient,
+            sequence,
+        },
     });
     append(tx, organisation, invoice_id, &event, None, now_ms).await?;
     Ok(KeptRecord {

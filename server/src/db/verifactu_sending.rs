@@ -9,7 +9,7 @@
 use invoice::aeat::{AeatEvent, CertificateView, RecordOperation, SendingStatus};
 use invoice::history::HistoryEvent;
 use invoice::organisation::OrganisationId;
-use invoice::verifactu::RecordKind;
+use invoice::verifactu::{read_alta, AltaOperation, RecordKind};
 use sqlx::{Any, Row, Transaction};
 
 use super::events::append;
@@ -228,6 +228,12 @@ pub async fn next_records(
                 store_id: record.store_id,
                 invoice_id: record.invoice_id,
                 operation: match record.kind {
+                    RecordKind::Alta
+                        if read_alta(&record.xml)
+                            .is_some_and(|(operation, _)| operation != AltaOperation::Initial) =>
+                    {
+                        RecordOperation::Correction
+                    }
                     RecordKind::Alta => RecordOperation::Registration,
                     RecordKind::Anulacion => RecordOperation::Cancellation,
                 },

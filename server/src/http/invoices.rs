@@ -12,6 +12,7 @@ use invoice::customer_page::{self, Viewing};
 use invoice::document::DocumentLayout;
 use serde::Deserialize;
 
+use super::pdf_download;
 use crate::db::{edge_state, fatturapa, invoices};
 use crate::error::ServerError;
 use crate::services::today;
@@ -99,29 +100,13 @@ pub async fn invoice_pdf(
         return StatusCode::UNAUTHORIZED.into_response();
     };
     let layout = DocumentLayout::parse(&query.layout).unwrap_or_default();
-    match state
-        .services
-        .invoice_pdf(user.organisation, invoice_id, layout)
-        .await
-    {
-        Ok((file_name, pdf)) => (
-            [
-                (header::CONTENT_TYPE, "application/pdf".to_owned()),
-                (
-                    header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"{file_name}\""),
-                ),
-                (header::CACHE_CONTROL, "private, no-store".to_owned()),
-            ],
-            pdf,
-        )
-            .into_response(),
-        Err(ServerError::NotFound) => StatusCode::NOT_FOUND.into_response(),
-        Err(error) => {
-            tracing::error!(%error, "rendering an invoice PDF failed");
-            StatusCode::INTERNAL_SERVER_ERROR.into_response()
-        }
-    }
+    pdf_download(
+        state
+            .services
+            .invoice_pdf(user.organisation, invoice_id, layout)
+            .await,
+        "an invoice PDF",
+    )
 }
 
 /// The FatturaPA file of an Italian store's issued invoice, as it was built

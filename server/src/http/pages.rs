@@ -18,6 +18,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
     let pec_backend: app::routes::pec::ssr::PecBackendRef = state.services.clone();
     let verifactu_backend: app::routes::verifactu::ssr::VerifactuBackendRef =
         state.services.clone();
+    let bulk_backend: app::routes::bulk::ssr::BulkBackendRef = state.services.clone();
     let secure_cookies = SecureCookies(state.services.config.admin_url.starts_with("https://"));
     let leptos_options = state.leptos_options.clone();
     Router::new()
@@ -28,6 +29,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
                 provide_context(Arc::clone(&backend));
                 provide_context(Arc::clone(&pec_backend));
                 provide_context(Arc::clone(&verifactu_backend));
+                provide_context(Arc::clone(&bulk_backend));
                 provide_context(secure_cookies);
                 page_security_policy();
             },

@@ -14,6 +14,7 @@ fn whole(reason: &str) -> CreditNoteInput {
         scope: WHOLE.into(),
         quantities: Vec::new(),
         reason: reason.into(),
+        ground: String::new(),
     }
 }
 
@@ -138,6 +139,7 @@ async fn more_of_a_line_than_it_has_left_is_refused_beside_it() {
             scope: LINES.into(),
             quantities: vec!["2".into(), String::new()],
             reason: "Returned".into(),
+            ground: String::new(),
         };
         world
             .services
@@ -148,6 +150,7 @@ async fn more_of_a_line_than_it_has_left_is_refused_beside_it() {
             scope: LINES.into(),
             quantities: vec!["1".into(), String::new()],
             reason: "Again".into(),
+            ground: String::new(),
         };
         assert_eq!(
             refusal(

@@ -221,3 +221,59 @@ async fn a_file_larger_than_any_certificate_is_refused() {
         "Il file è troppo grande per essere un certificato."
     );
 }
+
+#[tokio::test]
+async fn another_organisation_cannot_correct_a_merchants_rejected_verifactu_record() {
+    use app::api::AdminBackend;
+    use invoice::verifactu::RecipientInput;
+    for db in databases().await {
+        let aeat = crate::support::aeat::AeatStandIn::start().await;
+        let victim = World::spanish_sending_to(
+            db.clone(),
+            &aeat,
+            "ruiz@taller.es",
+            crate::support::aeat::UNKNOWN_RECIPIENTS[0],
+        )
+        .await;
+        let invoice = victim.issued().await;
+        victim
+            .services
+            .send_to_aeat(server::db::now_ms())
+            .await
+            .expect("a round: the record is rejected");
+        let attacker = World::for_owner(db.clone(), "mallory@example.com").await;
+        let records_before: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM verifactu_records")
+            .fetch_one(&db.pool)
+            .await
+            .expect("count");
+        let attempt = attacker
+            .services
+            .correct_aeat_record(
+                attacker.user(),
+                invoice,
+                RecipientInput {
+                    name: "Mallory S.L.".into(),
+                    tax_id: "12345678Z".into(),
+                },
+            )
+            .await;
+        assert_eq!(attempt, Err(AdminError::NotFound));
+        let records_after: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM verifactu_records")
+            .fetch_one(&db.pool)
+            .await
+            .expect("count");
+        assert_eq!(records_after, records_before, "no record written");
+        let victims_view = victim
+            .services
+            .get_invoice(victim.user(), invoice)
+            .await
+            .expect("the victim's invoice");
+        assert_eq!(
+            victims_view
+                .aeat_correction
+                .map(|recipient| recipient.tax_id),
+            Some(crate::support::aeat::UNKNOWN_RECIPIENTS[0].to_owned()),
+            "still waiting for its own merchant's correction"
+        );
+    }
+}

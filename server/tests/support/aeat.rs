@@ -13,6 +13,14 @@
 //! - each record is answered: `Correcto`; `Incorrecto` 3000 with
 //!   `RegistroDuplicado` for a record it already has; `Incorrecto` 1108
 //!   when the record's issuer is not the header's ObligadoEmision;
+//! - corrections and cancellations follow Validaciones §6 («OPERATIVAS DE
+//!   ALTA Y ANULACIÓN ADMISIBLES»): an alta with `Subsanacion` S and
+//!   `RechazoPrevio` X, or a cancellation with `SinRegistroPrevio` S, only
+//!   for an invoice it does not have (else ERROR (2)/(10): 3000, with
+//!   `RegistroDuplicado`); a subsanación (`RechazoPrevio` N or S) or a plain
+//!   cancellation only for one it has (else ERROR (3)/(6): 3002 «No existe
+//!   el registro de facturación»), replacing or cancelling it; 1153 and
+//!   1161 for flags that do not go together;
 //!   `Incorrecto` 1193 for a recipient NIF in [`UNKNOWN_RECIPIENTS`]
 //!   (not in its census); `AceptadoConErrores` 2001 for one in
 //!   [`UNCHECKED_RECIPIENTS`]; the send's `EstadoEnvio` follows list L18,
@@ -186,6 +194,11 @@ pub struct ReceivedRecord {
     pub xml: String,
     /// The record's element exactly as the request carried it.
     pub raw: String,
+    /// `Subsanacion`, `RechazoPrevio`, `SinRegistroPrevio` as written
+    /// (empty when absent).
+    pub subsanacion: String,
+    pub rechazo_previo: String,
+    pub sin_registro_previo: String,
 }
 
 /// One request, as received and as answered.
@@ -206,15 +219,18 @@ pub struct Received {
 enum RegisteredAs {
     Correct,
     WithErrors,
+    Cancelled,
 }
 
 struct State {
     availability: Availability,
     wait_seconds: u32,
     received: Vec<Received>,
-    /// Records registered, by (operation, issuer, number, date), with the
-    /// id of the request that registered each.
-    registered: HashMap<(String, String, String, String), (RegisteredAs, String)>,
+    /// What it has of each invoice, by (issuer, number, date), with the id
+    /// of the request that registered it last.
+    registered: HashMap<(String, String, String), (RegisteredAs, String)>,
+    /// Records it registered (duplicates not counted again).
+    accepted: usize,
     requests: u64,
 }
 
@@ -274,6 +290,7 @@ impl AeatStandIn {
             wait_seconds: 60,
             received: Vec::new(),
             registered: HashMap::new(),
+            accepted: 0,
             requests: 0,
         }));
         let task = tokio::spawn(serve(listener, acceptor, state.clone()));
@@ -311,7 +328,7 @@ impl AeatStandIn {
 
     /// How many records it registered (duplicates not counted again).
     pub fn registered(&self) -> usize {
-        self.state.lock().expect("lock").registered.len()
+        self.state.lock().expect("lock").accepted
     }
 }
 
@@ -458,6 +475,13 @@ fn read_request(body: &str) -> Result<Request, String> {
         .children()
         .find(|node| node.is_element() && node.tag_name().name() == "ObligadoEmision")
         .ok_or("Codigo[4102].El XML no cumple el esquema. Falta ObligadoEmision.")?;
+    let direct = |node: roxmltree::Node<'_, '_>, name: &str| {
+        node.children()
+            .find(|child| child.is_element() && child.tag_name().name() == name)
+            .and_then(|found| found.text())
+            .map(|text| text.trim().to_owned())
+            .unwrap_or_default()
+    };
     let mut records = Vec::new();
     let mut recipients = Vec::new();
     for entry in payload
@@ -476,6 +500,9 @@ fn read_request(body: &str) -> Result<Request, String> {
             issue_date: child(record, &format!("FechaExpedicionFactura{suffix}")),
             xml: standalone(body, record),
             raw: body[record.range()].to_owned(),
+            subsanacion: direct(record, "Subsanacion"),
+            rechazo_previo: direct(record, "RechazoPrevio"),
+            sin_registro_previo: direct(record, "SinRegistroPrevio"),
         });
         recipients.push(
             record
@@ -539,24 +566,61 @@ fn respond(state: &mut State, request: &Request, request_id: &str) -> String {
     let mut rejected = 0;
     for (record, recipient) in request.records.iter().zip(&request.recipients) {
         let key = (
-            record.operation.clone(),
             record.issuer_nif.clone(),
             record.number.clone(),
             record.issue_date.clone(),
         );
         let recipient = recipient.as_deref().unwrap_or_default();
-        let (estado, error, duplicate) = if let Some((registered, id)) = state.registered.get(&key)
-        {
+        let known = state.registered.get(&key).cloned();
+        let alta = record.operation == "Alta";
+        let flag = |value: &str| {
+            if value.is_empty() {
+                "N".to_owned()
+            } else {
+                value.to_owned()
+            }
+        };
+        let (subsanacion, rechazo_previo, sin_registro_previo) = (
+            flag(&record.subsanacion),
+            flag(&record.rechazo_previo),
+            flag(&record.sin_registro_previo),
+        );
+        // Validaciones §6: whether the operation needs the AEAT to have the
+        // invoice already (a subsanación, a plain cancellation) or not to
+        // have it (a first alta, an alta after rejection, a cancellation
+        // without prior record).
+        let needs_record = if alta {
+            subsanacion == "S" && rechazo_previo != "X"
+        } else {
+            sin_registro_previo != "S"
+        };
+        let duplicate_of = |registered: &RegisteredAs, id: &str| {
             let estado_duplicado = match registered {
                 RegisteredAs::Correct => "Correcta",
                 RegisteredAs::WithErrors => "AceptadaConErrores",
+                RegisteredAs::Cancelled => "Anulada",
             };
+            format!(
+                "<tikR:RegistroDuplicado><tik:IdPeticionRegistroDuplicado>{id}</tik:IdPeticionRegistroDuplicado><tik:EstadoRegistroDuplicado>{estado_duplicado}</tik:EstadoRegistroDuplicado></tikR:RegistroDuplicado>"
+            )
+        };
+        let (estado, error, duplicate) = if alta && rechazo_previo == "X" && subsanacion != "S" {
             (
                 "Incorrecto",
-                Some((3000, "Registro de facturación duplicado.")),
-                Some(format!(
-                    "<tikR:RegistroDuplicado><tik:IdPeticionRegistroDuplicado>{id}</tik:IdPeticionRegistroDuplicado><tik:EstadoRegistroDuplicado>{estado_duplicado}</tik:EstadoRegistroDuplicado></tikR:RegistroDuplicado>"
+                Some((
+                    1153,
+                    "Valor del campo RechazoPrevio no válido, solo podrá incluirse el campo RechazoPrevio con valor X si se ha informado el campo Subsanacion y tiene el valor S.",
                 )),
+                None,
+            )
+        } else if alta && rechazo_previo == "S" && subsanacion != "S" {
+            (
+                "Incorrecto",
+                Some((
+                    1161,
+                    "El valor del campo RechazoPrevio no es válido, no podrá incluirse el campo RechazoPrevio con valor S si no se ha informado del campo Subsanacion o tiene el valor N.",
+                )),
+                None,
             )
         } else if record.issuer_nif != request.obligado_nif {
             (
@@ -567,6 +631,34 @@ fn respond(state: &mut State, request: &Request, request_id: &str) -> String {
                 )),
                 None,
             )
+        } else if let (false, Some((registered, id))) = (needs_record, &known) {
+            // ERROR (2) / (10): it has a record of the invoice already.
+            (
+                "Incorrecto",
+                Some((3000, "Registro de facturación duplicado.")),
+                Some(duplicate_of(registered, id)),
+            )
+        } else if let (true, Some((RegisteredAs::Cancelled, id))) = (!alta && needs_record, &known)
+        {
+            // A cancellation sent again: the one it has.
+            (
+                "Incorrecto",
+                Some((3000, "Registro de facturación duplicado.")),
+                Some(duplicate_of(&RegisteredAs::Cancelled, id)),
+            )
+        } else if needs_record && known.is_none() {
+            // ERROR (3) / (6): nothing to correct or cancel.
+            (
+                "Incorrecto",
+                Some((3002, "No existe el registro de facturación.")),
+                None,
+            )
+        } else if !alta {
+            state.accepted += 1;
+            state
+                .registered
+                .insert(key, (RegisteredAs::Cancelled, request_id.to_owned()));
+            ("Correcto", None, None)
         } else if UNKNOWN_RECIPIENTS.contains(&recipient) {
             (
                 "Incorrecto",
@@ -577,6 +669,7 @@ fn respond(state: &mut State, request: &Request, request_id: &str) -> String {
                 None,
             )
         } else if UNCHECKED_RECIPIENTS.contains(&recipient) {
+            state.accepted += 1;
             state
                 .registered
                 .insert(key, (RegisteredAs::WithErrors, request_id.to_owned()));
@@ -589,6 +682,7 @@ fn respond(state: &mut State, request: &Request, request_id: &str) -> String {
                 None,
             )
         } else {
+            state.accepted += 1;
             state
                 .registered
                 .insert(key, (RegisteredAs::Correct, request_id.to_owned()));
@@ -608,11 +702,12 @@ fn respond(state: &mut State, request: &Request, request_id: &str) -> String {
             })
             .unwrap_or_default();
         lines.push_str(&format!(
-            "<tikR:RespuestaLinea><tikR:IDFactura><tik:IDEmisorFactura>{}</tik:IDEmisorFactura><tik:NumSerieFactura>{}</tik:NumSerieFactura><tik:FechaExpedicionFactura>{}</tik:FechaExpedicionFactura></tikR:IDFactura><tikR:Operacion><tik:TipoOperacion>{}</tik:TipoOperacion></tikR:Operacion><tikR:EstadoRegistro>{estado}</tikR:EstadoRegistro>{error}{}</tikR:RespuestaLinea>",
+            "<tikR:RespuestaLinea><tikR:IDFactura><tik:IDEmisorFactura>{}</tik:IDEmisorFactura><tik:NumSerieFactura>{}</tik:NumSerieFactura><tik:FechaExpedicionFactura>{}</tik:FechaExpedicionFactura></tikR:IDFactura><tikR:Operacion><tik:TipoOperacion>{}</tik:TipoOperacion>{}</tikR:Operacion><tikR:EstadoRegistro>{estado}</tikR:EstadoRegistro>{error}{}</tikR:RespuestaLinea>",
             escape(&record.issuer_nif),
             escape(&record.number),
             escape(&record.issue_date),
             record.operation,
+            operation_flags(record),
             duplicate.unwrap_or_default()
         ));
     }
@@ -644,6 +739,20 @@ fn respond(state: &mut State, request: &Request, request_id: &str) -> String {
         escape(&request.obligado_nif),
         state.wait_seconds,
     )
+}
+
+/// The flags the record carried, echoed in the answer's `Operacion` in
+/// the schema's order (`OperacionType`).
+fn operation_flags(record: &ReceivedRecord) -> String {
+    [
+        ("Subsanacion", &record.subsanacion),
+        ("RechazoPrevio", &record.rechazo_previo),
+        ("SinRegistroPrevio", &record.sin_registro_previo),
+    ]
+    .into_iter()
+    .filter(|(_, value)| !value.is_empty())
+    .map(|(name, value)| format!("<tik:{name}>{value}</tik:{name}>"))
+    .collect()
 }
 
 /// A SOAP 1.1 Fault, as the AEAT answers a message that fails its schema.

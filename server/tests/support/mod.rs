@@ -570,6 +570,45 @@ impl World {
         .await;
     }
 
+    /// A Spanish merchant whose server sends to the stand-in `aeat`, with
+    /// the store's certificate uploaded and its customer's tax id
+    /// `customer_tax_id`.
+    pub async fn spanish_sending_to(
+        db: Db,
+        aeat: &aeat::AeatStandIn,
+        owner: &str,
+        customer_tax_id: &str,
+    ) -> Self {
+        let (url, roots) = (aeat.url.clone(), aeat.pki.ca_pem());
+        let world = World::configured(db, owner, move |config| {
+            config.verifactu.endpoint = url;
+            config.verifactu.root_certificates = roots;
+        })
+        .await;
+        world.make_spanish().await;
+        let tax_id = customer_tax_id.to_owned();
+        world
+            .configure_customer(move |customer| customer.tax_id = tax_id)
+            .await;
+        let file = aeat
+            .pki
+            .merchant(SPANISH_STORE_NIF, "TALLERES RUIZ S.L.", (2099, 1, 1))
+            .pkcs12("clave");
+        world
+            .services
+            .upload_verifactu_certificate(
+                world.user(),
+                world.merchant.store_id,
+                server::verifactu::certificate::CertificateUpload::Pkcs12 {
+                    file: &file,
+                    password: "clave",
+                },
+            )
+            .await
+            .expect("certificate");
+        world
+    }
+
     pub async fn outbox_count(&self, audience: &str) -> i64 {
         sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE audience = $1")
             .bind(audience)
@@ -792,4 +831,69 @@ pub fn confirmation_tokens(messages: &[smtp::Received]) -> Vec<String> {
             )
         })
         .collect()
+}
+
+/// `POST path` with a form body, from the admin's own page (its origin), as
+/// the signed-in browser of `session` submits a plain form.
+pub async fn post_form(
+    router: &axum::Router,
+    path: &str,
+    session: &str,
+    body: &str,
+) -> axum::response::Response {
+    let request = Request::post(path)
+        .header(header::HOST, "admin.test")
+        .header(header::ORIGIN, "http://admin.test")
+        .header(header::COOKIE, format!("invio_session={session}"))
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(body.to_owned()))
+        .expect("request");
+    router.clone().oneshot(request).await.expect("response")
+}
+
+/// The list's selection form as a browser submits it: the form's key, the
+/// button pressed and one `invoice` per ticked row.
+pub fn selection_form(key: &str, action: &str, ids: &[i64]) -> String {
+    let mut body = format!("key={key}&action={action}");
+    for id in ids {
+        body.push_str(&format!("&invoice={id}"));
+    }
+    body
+}
+
+/// A CSV of the accountant's export read back as a spreadsheet does:
+/// the byte-order mark checked and dropped, `;` between fields, quoted
+/// fields with doubled quotes and line breaks inside, CRLF between records.
+pub fn read_csv(text: &str) -> Vec<Vec<String>> {
+    let text = text
+        .strip_prefix('\u{feff}')
+        .expect("a UTF-8 byte-order mark");
+    let mut records = Vec::new();
+    let mut record = Vec::new();
+    let mut field = String::new();
+    let mut quoted = false;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (quoted, c) {
+            (true, '"') if chars.peek() == Some(&'"') => {
+                chars.next();
+                field.push('"');
+            }
+            (true, '"') => quoted = false,
+            (true, c) => field.push(c),
+            (false, '"') if field.is_empty() => quoted = true,
+            (false, ';') => record.push(std::mem::take(&mut field)),
+            (false, '\r') if chars.peek() == Some(&'\n') => {
+                chars.next();
+                record.push(std::mem::take(&mut field));
+                records.push(std::mem::take(&mut record));
+            }
+            (false, c) => field.push(c),
+        }
+    }
+    assert!(
+        field.is_empty() && record.is_empty(),
+        "the file ends with CRLF"
+    );
+    records
 }

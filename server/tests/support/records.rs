@@ -98,6 +98,7 @@ impl KeptChain {
             unit_price_minor: 10_000,
             tax_rate_bp: 2_100,
             natura: None,
+            treatment: None,
         }];
         let document = PublicDocument {
             language: Language::Es,
@@ -121,6 +122,7 @@ impl KeptChain {
             legal_channel: None,
             corrects: None,
             tax_agency_check: None,
+            simplified: false,
         };
         let recipient = Recipient {
             name: "Cliente S.A.".into(),
