@@ -57,7 +57,7 @@ test("a merchant's morning: what to chase is on the home page, each figure leads
   // Due in three days, not sent yet.
   await page.goto(`${adminUrl()}/invoices/new`);
   await waitForHydration(page);
-  const option = page.locator('select[name="customer_id"] option', { hasText: "Marco Bianchi" });
+  const option = page.locator('select[name="draft[customer_id]"] option', { hasText: "Marco Bianchi" });
   await page.getByLabel("Customer", { exact: true }).selectOption((await option.getAttribute("value"))!);
   await page.getByLabel("Due date").fill(inDays(3));
   await page.getByLabel("Description 1").fill("Consulenza");

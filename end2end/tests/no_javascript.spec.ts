@@ -34,8 +34,9 @@ test("without JavaScript a customer, a store and a draft are saved, each refusal
   await expect(page.getByText("Saved.")).toBeVisible();
   await expect(page.getByLabel("Name", { exact: true })).toHaveValue("Rossi Srl");
 
-  // A store: refused without a name, then saved.
+  // A store: refused without a name (a new store's form suggests one), then saved.
   await page.goto(`${adminUrl()}/stores/new`);
+  await page.getByLabel("Name", { exact: true }).fill("");
   await page.getByRole("button", { name: "Save", exact: true }).click();
   await expect(page.locator("#name-error")).toHaveText("Fill in this field.");
   await page.getByLabel("Name", { exact: true }).fill("Bottega Due");

@@ -543,7 +543,7 @@ fn TreatmentCell(index: usize, value: RwSignal<String>, error: LastError) -> imp
     view! {
         <td>
             <select
-                name=format!("lines[{index}][treatment]")
+                name=format!("draft[lines][{index}][treatment]")
                 aria-label=move || format!("{} {}", tr(language.get(), T::TaxTreatment), index + 1)
                 prop:value=move || match value.get().as_str() { "" => TaxTreatment::S1.code().to_owned(), code => code.to_owned() }
                 on:change=move |ev| value.set(event_target_value(&ev))
