@@ -130,6 +130,8 @@ export async function addCustomer(page: Page, name: string, email: string, langu
   await page.getByLabel("Customer's language").selectOption(language);
   await page.getByRole("button", { name: "Save", exact: true }).click();
   await expect(page.getByRole("heading", { name: "Edit customer" })).toBeVisible();
+  // The saved customer's page is a fresh load: its form takes typing once hydrated.
+  await waitForHydration(page);
 }
 
 // Writes a one-line invoice for `customer` and issues it; returns its number.
