@@ -73,7 +73,7 @@ npm:
 build: build-admin build-edge
 
 build-admin: tools npm
-	cargo leptos build
+	cargo leptos build --split
 	cargo build -p server --example aeat_stand_in
 
 build-edge: tools npm
@@ -136,6 +136,6 @@ faults: setup build
 bench: tools debian npm build-edge
 	@$(MAKE) --no-print-directory debian-packages PACKAGES="$(BENCH_DEBIAN_PACKAGES)"
 	.ci/bench-baseline.sh
-	cargo leptos build --release --precompress
+	cargo leptos build --release --precompress --split
 	cargo build -p server --example aeat_stand_in
 	INVIO_SERVER_PROFILE=release .ci/with-databases.sh .ci/bench.sh

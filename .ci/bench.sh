@@ -52,7 +52,7 @@ run env BENCH_BASELINE_DIR="$(.ci/bench-baseline.sh)" BENCH_BASELINE_COMMIT="${B
   echo "- edge page and worker size: \`make build-edge && node end2end/bench-edge.mjs\`"
   echo "- load test (wrk) of the customer page and event ingest: \`make build && node end2end/bench-load.mjs\`"
   echo "- admin first load per page and the invoice list's time to interactive (Slow 4G), beside the admin"
-  echo "  before islands: \`cargo leptos build --release --precompress && INVIO_SERVER_PROFILE=release"
+  echo "  before islands: \`cargo leptos build --release --precompress --split && INVIO_SERVER_PROFILE=release"
   echo "  BENCH_BASELINE_DIR=\$(.ci/bench-baseline.sh) node end2end/bench-admin.mjs\`"
 } >BENCHMARKS.md
 echo "wrote BENCHMARKS.md"

@@ -5,7 +5,7 @@
 // .ci/bench-baseline.sh). Printed as Markdown rows; the measuring is in
 // bundle/admin.spec.ts.
 //
-// `cargo leptos build --release --precompress && .ci/bench-baseline.sh &&
+// `cargo leptos build --release --precompress --split && .ci/bench-baseline.sh &&
 //  INVIO_SERVER_PROFILE=release BENCH_BASELINE_DIR=… node end2end/bench-admin.mjs`
 import { spawnSync } from "node:child_process";
 import path from "node:path";

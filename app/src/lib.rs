@@ -6,7 +6,10 @@
 //! the language switch, the history filter and the forms that compute as the
 //! merchant types); each takes the language as a prop, since the server's
 //! context never reaches the browser, and uses no router hook (there is no
-//! router in the browser).
+//! router in the browser). An island only some pages hold is
+//! `#[island(lazy)]`: built with `cargo leptos build --split`, it is a wasm
+//! chunk of its own that only those pages fetch (issue 21: the first load of
+//! any page within 300 KiB of wasm).
 //!
 //! The admin holds no SQL and no SMTP: server functions reach the server's
 //! services through [`api::AdminBackend`], which the server provides as

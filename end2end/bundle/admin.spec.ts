@@ -203,7 +203,9 @@ test("each admin page's first load and the invoice list's time to interactive, b
     const pages: [string, boolean][] = [
       ["/login", false],
       ["/signup", false],
+      ["/", true],
       ["/invoices", true],
+      ["/invoices/export", true],
       ["/invoices/new", true],
       [`/invoices/${draftId}`, true],
       [issuedPath, true],

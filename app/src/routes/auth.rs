@@ -27,7 +27,7 @@ pub fn LoginPage() -> impl IntoView {
 
 /// The sign-in form: an island, so a refused attempt keeps the typed email
 /// (posted without JavaScript, the server answers with an empty form).
-#[island]
+#[island(lazy)]
 fn LoginForm(language: invoice::Language) -> impl IntoView {
     provide_language(language);
     provide_plain_post_error();

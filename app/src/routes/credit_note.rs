@@ -38,7 +38,7 @@ pub fn CreditNotePage() -> impl IntoView {
     }
 }
 
-#[island]
+#[island(lazy)]
 fn CreditNoteDialog(language: invoice::Language, form: CreditNoteForm) -> impl IntoView {
     provide_language(language);
     provide_plain_post_error();

@@ -151,7 +151,7 @@ pub fn CustomerPage() -> impl IntoView {
 /// The customer's form. Without JavaScript it posts to `save_customer`, its
 /// fields named after the arguments; a save loads the customer's page again
 /// (its old links follow the saved address).
-#[island]
+#[island(lazy)]
 fn CustomerForm(
     language: Language,
     id: Option<i64>,

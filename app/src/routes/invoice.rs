@@ -203,7 +203,7 @@ impl LineFields {
 /// the issued document, as the merchant types. Without JavaScript it posts
 /// to `save_draft` (or `save_and_issue_draft`), its fields named after their
 /// arguments; the lines shown are the lines posted.
-#[island]
+#[island(lazy)]
 fn DraftEditor(
     language: Language,
     id: Option<i64>,
@@ -958,7 +958,7 @@ fn History(entries: Vec<crate::api::HistoryEntry>, filter: HistoryFilter) -> imp
 /// What the history shows. Choosing re-reads the history region from the
 /// server for the page at `?history=<filter>`; without JavaScript the choice
 /// is a GET form with its button.
-#[island]
+#[island(lazy)]
 fn HistoryFilterChoice(language: Language, filter: String) -> impl IntoView {
     provide_language(language);
     let label = |filter: HistoryFilter| match filter {

@@ -132,7 +132,7 @@ struct SendFields {
 
 /// The dialog: To, Subject and Message, checked as the merchant types, with
 /// the email's preview recomposed by the server a moment after each change.
-#[island]
+#[island(lazy)]
 fn SendDialog(language: Language, fields: SendFields) -> impl IntoView {
     provide_language(language);
     provide_plain_post_error();

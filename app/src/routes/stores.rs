@@ -92,7 +92,7 @@ pub fn StorePage() -> impl IntoView {
 /// The store's settings form. Without JavaScript it posts to `save_store`,
 /// its fields named after the arguments; a save loads the store's page again
 /// (its recipients and cards follow the saved settings).
-#[island]
+#[island(lazy)]
 fn StoreForm(
     language: Language,
     id: Option<i64>,
