@@ -73,7 +73,7 @@ npm:
 build: build-admin build-edge
 
 build-admin: tools npm
-	cargo leptos build
+	cargo leptos build --split
 	# The stand-in AEAT, built as `cargo test --workspace` builds it (same
 	# features), so after `make unit` this links nothing new.
 	cargo build --workspace --examples
@@ -140,10 +140,12 @@ faults: setup build
 
 # Speed is measured here, never in tests: medians of several rounds, each
 # beside its reference, written as a Markdown table to BENCHMARKS.md. The
-# admin is built in release mode: its hydrate bundle is measured and the load
-# test runs the release server.
+# admin is built in release mode (after the baseline admin it is measured
+# beside): its first loads are measured and the load test runs the release
+# server.
 bench: tools debian npm build-edge
 	@$(MAKE) --no-print-directory debian-packages PACKAGES="$(BENCH_DEBIAN_PACKAGES)"
-	cargo leptos build --release
+	.ci/bench-baseline.sh
+	cargo leptos build --release --precompress --split
 	cargo build --workspace --examples
 	INVIO_SERVER_PROFILE=release .ci/with-databases.sh .ci/bench.sh

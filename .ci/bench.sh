@@ -21,10 +21,10 @@ done
 run node end2end/bench-edge.mjs
 run node end2end/bench-load.mjs
 
-# The admin's hydrate bundle, as `cargo leptos build --release` wrote it.
-hydrate=$(find target/site/pkg -name '*.wasm' | head -n 1)
-kib() { echo "$(($1 / 1024)) KiB"; }
-echo "| admin hydrate wasm size (release, wasm-opt -Oz) | $(kib "$(stat -c %s "$hydrate")") raw, $(kib "$(gzip -9 -c "$hydrate" | wc -c)") gzip | — |" >>"$rows"
+# The admin's first load per page and the invoice list's time to
+# interactive under Slow 4G, beside the admin before islands (built once by
+# .ci/bench-baseline.sh, which `make bench` runs before the current build).
+run env BENCH_BASELINE_DIR="$(.ci/bench-baseline.sh)" BENCH_BASELINE_COMMIT="${BASELINE_COMMIT:-c1d5994}" node end2end/bench-admin.mjs
 
 {
   echo "# Benchmarks"
@@ -51,5 +51,8 @@ echo "| admin hydrate wasm size (release, wasm-opt -Oz) | $(kib "$(stat -c %s "$
   echo "  (SQLite), with \`BENCH_DATABASE_URL=postgres://…\` for Postgres"
   echo "- edge page and worker size: \`make build-edge && node end2end/bench-edge.mjs\`"
   echo "- load test (wrk) of the customer page and event ingest: \`make build && node end2end/bench-load.mjs\`"
+  echo "- admin first load per page and the invoice list's time to interactive (Slow 4G), beside the admin"
+  echo "  before islands: \`cargo leptos build --release --precompress --split && INVIO_SERVER_PROFILE=release"
+  echo "  BENCH_BASELINE_DIR=\$(.ci/bench-baseline.sh) node end2end/bench-admin.mjs\`"
 } >BENCHMARKS.md
 echo "wrote BENCHMARKS.md"

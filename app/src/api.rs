@@ -80,6 +80,31 @@ pub struct SendForm {
     pub daily_limit: i64,
 }
 
+impl SendForm {
+    /// The email as the customer receives it with this subject and message:
+    /// composed by the same `invoice::email::compose` that sends it.
+    pub fn preview(&self, subject: &str, message: &str) -> PreviewedEmail {
+        let email = invoice::email::compose(&invoice::email::Outgoing {
+            document: &self.document,
+            subject: subject.trim(),
+            message,
+            link_url: &self.preview_link,
+            copy_note_in: None,
+        });
+        PreviewedEmail {
+            subject: email.subject,
+            html: email.html,
+        }
+    }
+}
+
+/// The send dialog's preview of the email: its subject line and HTML.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PreviewedEmail {
+    pub subject: String,
+    pub html: String,
+}
+
 /// An address of a store's copies or failure notices, and whether its owner
 /// confirmed it (until then it receives nothing).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -813,7 +838,9 @@ pub async fn get_store(id: i64) -> Result<StoreInput, AdminError> {
 #[server]
 pub async fn save_store(id: Option<i64>, input: StoreInput) -> Result<i64, AdminError> {
     use self::ssr::*;
-    backend()?.save_store(&user()?, id, input).await
+    let saved = backend()?.save_store(&user()?, id, input).await?;
+    redirect_plain_form(&format!("/stores/{saved}?saved=1"));
+    Ok(saved)
 }
 
 #[server]
@@ -834,7 +861,9 @@ pub async fn get_customer(id: i64) -> Result<CustomerInput, AdminError> {
 #[server]
 pub async fn save_customer(id: Option<i64>, input: CustomerInput) -> Result<i64, AdminError> {
     use self::ssr::*;
-    backend()?.save_customer(&user()?, id, input).await
+    let saved = backend()?.save_customer(&user()?, id, input).await?;
+    redirect_plain_form(&format!("/customers/{saved}?saved=1"));
+    Ok(saved)
 }
 
 #[server]
@@ -874,7 +903,29 @@ pub async fn save_draft(
     draft: DraftInput,
 ) -> Result<i64, AdminError> {
     use self::ssr::*;
-    backend()?.save_draft(&user()?, id, version, draft).await
+    let saved = backend()?.save_draft(&user()?, id, version, draft).await?;
+    redirect_plain_form(&format!("/invoices/{saved}"));
+    Ok(saved)
+}
+
+/// "Save and issue" posted without JavaScript: the draft is saved, then the
+/// version just saved is issued (with JavaScript the editor does the two in
+/// turn, showing each refusal).
+#[server]
+pub async fn save_and_issue_draft(
+    id: Option<i64>,
+    version: i64,
+    draft: DraftInput,
+) -> Result<(), AdminError> {
+    use self::ssr::*;
+    let backend = backend()?;
+    let user = user()?;
+    let saved = backend.save_draft(&user, id, version, draft).await?;
+    // A save writes a new draft's first version, or an existing one's next.
+    let saved_version = if id.is_some() { version + 1 } else { 1 };
+    backend.issue_invoice(&user, saved, saved_version).await?;
+    redirect_plain_form(&format!("/invoices/{saved}?issued=1"));
+    Ok(())
 }
 
 #[server]
@@ -904,7 +955,9 @@ pub async fn correct_aeat_record(id: i64, name: String, tax_id: String) -> Resul
 #[server]
 pub async fn duplicate_invoice(id: i64) -> Result<i64, AdminError> {
     use self::ssr::*;
-    backend()?.duplicate_invoice(&user()?, id).await
+    let duplicate = backend()?.duplicate_invoice(&user()?, id).await?;
+    redirect_plain_form(&format!("/invoices/{duplicate}"));
+    Ok(duplicate)
 }
 
 #[server]
@@ -925,6 +978,20 @@ pub async fn delete_payment(invoice_id: i64, payment_id: i64) -> Result<(), Admi
 pub async fn send_dialog(invoice_id: i64, purpose: EmailPurpose) -> Result<SendForm, AdminError> {
     use self::ssr::*;
     backend()?.send_form(&user()?, invoice_id, purpose).await
+}
+
+/// The send dialog's preview as the merchant types: composed on the server,
+/// so the email's templates and the document stay out of the admin's wasm.
+#[server]
+pub async fn email_preview(
+    invoice_id: i64,
+    purpose: EmailPurpose,
+    subject: String,
+    message: String,
+) -> Result<PreviewedEmail, AdminError> {
+    use self::ssr::*;
+    let form = backend()?.send_form(&user()?, invoice_id, purpose).await?;
+    Ok(form.preview(&subject, &message))
 }
 
 /// The send dialog's form: its field names are this function's arguments,
@@ -983,7 +1050,9 @@ pub async fn resend_recipient_confirmation(
     use self::ssr::*;
     backend()?
         .resend_recipient_confirmation(&user()?, store_id, address)
-        .await
+        .await?;
+    redirect_plain_form(&format!("/stores/{store_id}?confirmation_sent=1"));
+    Ok(())
 }
 
 /// Public: whoever holds the emailed token may confirm the address.

@@ -73,6 +73,38 @@ pub fn ErrorAlert(error: LastError) -> impl IntoView {
     }
 }
 
+/// The argument of the server function a form posts to that its fields
+/// fill (`input` of `save_store(id, input)`): provided by the form, so each
+/// field posts as `input[name]` and the form works without JavaScript.
+#[derive(Debug, Clone, Copy)]
+pub struct PostedAs(pub &'static str);
+
+/// The name a field posts under: `name`, or `argument[name]` inside a form
+/// that provides [`PostedAs`].
+pub fn posted_name(name: &str) -> String {
+    match use_context::<PostedAs>() {
+        Some(PostedAs(argument)) => format!("{argument}[{name}]"),
+        None => name.to_owned(),
+    }
+}
+
+/// After a form posted without JavaScript was refused, the server answers
+/// with the page at `?__path=…&__err=…`, and the server's router hands the
+/// error to the form's `ServerAction`. An island in the browser has no
+/// router: this hands it the same error from the address, so it shows the
+/// same field errors the server rendered. Call it first in a form island.
+pub fn provide_plain_post_error() {
+    #[cfg(feature = "hydrate")]
+    {
+        let search = window().location().search().unwrap_or_default();
+        if let Ok(query) = web_sys::UrlSearchParams::new_with_str(&search) {
+            if let (Some(path), Some(error)) = (query.get("__path"), query.get("__err")) {
+                provide_context(leptos::server::ServerActionError::new(&path, &error));
+            }
+        }
+    }
+}
+
 /// The ids a field's hint and error carry, for `aria-describedby`.
 fn described_by(name: &str, has_hint: bool) -> String {
     if has_hint {
@@ -104,7 +136,7 @@ pub fn Field(
             <input
                 id=id
                 type=kind
-                name=name
+                name=posted_name(name)
                 inputmode=mode
                 autocomplete=autocomplete
                 aria-required=required.then_some("true")
@@ -138,7 +170,7 @@ pub fn TextArea(
             <label for=id.clone()>{t(label)}</label>
             <textarea
                 id=id
-                name=name
+                name=posted_name(name)
                 rows=rows
                 prop:value=move || value.get()
                 on:input=move |ev| value.set(event_target_value(&ev))
@@ -179,7 +211,7 @@ pub fn SelectField(
             <label for=id.clone()>{t(label)}</label>
             <select
                 id=id
-                name=name
+                name=posted_name(name)
                 prop:value=move || value.get()
                 on:change=move |ev| value.set(event_target_value(&ev))
                 aria-invalid=move || if error.get().is_some() { "true" } else { "false" }
@@ -216,7 +248,7 @@ pub fn CheckboxField(
             <label class="checkbox">
                 <input
                     type="checkbox"
-                    name=name
+                    name=posted_name(name)
                     value="true"
                     checked=checked.get_untracked()
                     prop:checked=move || checked.get()

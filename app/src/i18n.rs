@@ -80,6 +80,7 @@ catalogue! {
     AmountDue => ("Amount due", "Da pagare", "Pendiente"),
     AmountPaid => ("Amount paid", "Pagato", "Pagado"),
     Apply => ("Apply", "Applica", "Aplicar"),
+    ChangeLanguage => ("Change language", "Cambia lingua", "Cambiar idioma"),
     Ascending => ("Ascending", "Crescente", "Ascendente"),
     Automated => ("automated", "automatico", "automático"),
     BackToCustomers => ("← Customers", "← Clienti", "← Clientes"),

@@ -34,7 +34,7 @@ test("a merchant corrects an invoice with a partial credit note that the custome
   // An invoice of two lines: 4 chairs at €50 and a table at €300, 22 % VAT.
   await page.goto(`${adminUrl()}/invoices/new`);
   await waitForHydration(page);
-  const option = page.locator('select[name="customer_id"] option', { hasText: "Lucia Bianchi" });
+  const option = page.locator('select[name="draft[customer_id]"] option', { hasText: "Lucia Bianchi" });
   await page.getByLabel("Customer", { exact: true }).selectOption((await option.getAttribute("value"))!);
   await page.getByLabel("Description 1").fill("Sedia");
   await page.getByLabel("Quantity 1").fill("4");

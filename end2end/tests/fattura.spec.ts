@@ -66,7 +66,7 @@ test("an Italian flat-rate merchant fills in the fiscal data, issues an electron
 
   await page.goto(`${adminUrl()}/invoices/new`);
   await waitForHydration(page);
-  const option = page.locator('select[name="customer_id"] option', { hasText: "Officina Bianchi" });
+  const option = page.locator('select[name="draft[customer_id]"] option', { hasText: "Officina Bianchi" });
   await page.getByLabel("Customer", { exact: true }).selectOption((await option.getAttribute("value"))!);
   await page.getByLabel("Description 1").fill("Consulenza di giugno");
   await page.getByLabel("Unit price 1").fill("500");

@@ -57,7 +57,7 @@ test("a merchant's morning: what to chase is on the home page, each figure leads
   // Due in three days, not sent yet.
   await page.goto(`${adminUrl()}/invoices/new`);
   await waitForHydration(page);
-  const option = page.locator('select[name="customer_id"] option', { hasText: "Marco Bianchi" });
+  const option = page.locator('select[name="draft[customer_id]"] option', { hasText: "Marco Bianchi" });
   await page.getByLabel("Customer", { exact: true }).selectOption((await option.getAttribute("value"))!);
   await page.getByLabel("Due date").fill(inDays(3));
   await page.getByLabel("Description 1").fill("Consulenza");
@@ -107,7 +107,7 @@ test("a merchant's morning: what to chase is on the home page, each figure leads
   await page.goto(`${adminUrl()}/`);
   await openedList.getByRole("link", { name: "Lucía Gómez" }).click();
   const facts = page.getByTestId("customer-facts");
-  await expect(facts.getByRole("heading", { name: "Lucía Gómez" })).toBeVisible();
+  await expect(page.getByRole("heading", { level: 1, name: "Lucía Gómez" })).toBeVisible();
   await expect(facts.locator('[data-figure="balance"]')).toContainText("€97.60");
   await expect(facts.getByTestId("customer-activity")).toContainText(read);
   await expect(facts.getByTestId("customer-activity")).toContainText("Opened by the customer");

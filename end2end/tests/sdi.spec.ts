@@ -24,7 +24,7 @@ const rejected = (file: string, sdiId: string) =>
 async function issueFor(page: Page, customer: string, description: string) {
   await page.goto(`${adminUrl()}/invoices/new`);
   await waitForHydration(page);
-  const option = page.locator('select[name="customer_id"] option', { hasText: customer });
+  const option = page.locator('select[name="draft[customer_id]"] option', { hasText: customer });
   await page.getByLabel("Customer", { exact: true }).selectOption((await option.getAttribute("value"))!);
   await page.getByLabel("Description 1").fill(description);
   await page.getByLabel("Unit price 1").fill("400");

@@ -146,7 +146,7 @@ test("automatic sending, copies, reply-to and reminders arrive as the store is c
   // Issuing sends it, with no further click.
   await page.goto(`${adminUrl()}/invoices/new`);
   await waitForHydration(page);
-  const option = page.locator('select[name="customer_id"] option', { hasText: "Juan García" });
+  const option = page.locator('select[name="draft[customer_id]"] option', { hasText: "Juan García" });
   await page.getByLabel("Customer", { exact: true }).selectOption((await option.getAttribute("value"))!);
   await page.getByLabel("Due date").fill("2099-12-31");
   await page.getByLabel("Description 1").fill("Mantenimiento");

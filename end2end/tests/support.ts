@@ -130,13 +130,15 @@ export async function addCustomer(page: Page, name: string, email: string, langu
   await page.getByLabel("Customer's language").selectOption(language);
   await page.getByRole("button", { name: "Save", exact: true }).click();
   await expect(page.getByRole("heading", { name: "Edit customer" })).toBeVisible();
+  // The saved customer's page is a fresh load: its form takes typing once hydrated.
+  await waitForHydration(page);
 }
 
 // Writes a one-line invoice for `customer` and issues it; returns its number.
 export async function issueInvoice(page: Page, customer: string, description: string, price: string, quantity = "1") {
   await page.goto(`${adminUrl()}/invoices/new`);
   await waitForHydration(page);
-  const option = page.locator('select[name="customer_id"] option', { hasText: customer });
+  const option = page.locator('select[name="draft[customer_id]"] option', { hasText: customer });
   await page.getByLabel("Customer", { exact: true }).selectOption((await option.getAttribute("value"))!);
   await page.getByLabel("Description 1").fill(description);
   await page.getByLabel("Quantity 1").fill(quantity);

@@ -34,7 +34,7 @@ async function received(page: Page): Promise<Received[]> {
 async function issueFor(page: Page, customer: string, description: string, price: string, exempt?: string) {
   await page.goto(`${adminUrl()}/invoices/new`);
   await waitForHydration(page);
-  const option = page.locator('select[name="customer_id"] option', { hasText: customer });
+  const option = page.locator('select[name="draft[customer_id]"] option', { hasText: customer });
   await page.getByLabel("Customer", { exact: true }).selectOption((await option.getAttribute("value"))!);
   // A Spanish store's new line starts at Spain's 21 %.
   await expect(page.getByLabel("Tax % 1")).toHaveValue("21");

@@ -38,7 +38,7 @@ test("a merchant writes, issues, is paid in parts, voids and duplicates invoices
 
   await page.goto(`${adminUrl()}/invoices/new`);
   await waitForHydration(page);
-  const option = page.locator('select[name="customer_id"] option', { hasText: "Juan García" });
+  const option = page.locator('select[name="draft[customer_id]"] option', { hasText: "Juan García" });
   await page.getByLabel("Customer", { exact: true }).selectOption((await option.getAttribute("value"))!);
   await page.getByLabel("Description 1").fill("Diseño web");
   await page.getByLabel("Quantity 1").fill("1.5");

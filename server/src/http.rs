@@ -12,6 +12,8 @@ pub mod pages;
 pub mod sdi;
 pub mod verifactu;
 
+use std::sync::{Arc, Mutex};
+
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
@@ -64,31 +66,46 @@ fn content_security_policy(nonce: Option<&str>) -> String {
     )
 }
 
-/// Gives a rendered page the policy that names its nonce (leptos_axum
-/// provides the nonce before this additional context runs).
+/// The nonce Leptos rendered a page's scripts with, handed from the page to
+/// [`security_headers`] through the request's extensions. Set on Leptos's
+/// response options, the page's policy was now and then missing from the
+/// response (the browser then refused the islands' loader); the middleware
+/// writes the header itself, after the page is rendered.
+#[derive(Clone, Default)]
+pub(crate) struct PageNonce(Arc<Mutex<Option<String>>>);
+
+/// Tells [`security_headers`] the nonce of the page being rendered
+/// (leptos_axum provides the nonce and the request before this additional
+/// context runs).
 pub(crate) fn page_security_policy() {
-    let (Some(nonce), Some(response)) = (
+    let (Some(nonce), Some(request)) = (
         leptos::nonce::use_nonce(),
-        use_context::<leptos_axum::ResponseOptions>(),
+        use_context::<axum::http::request::Parts>(),
     ) else {
         return;
     };
-    if let Ok(policy) = HeaderValue::from_str(&content_security_policy(Some(&nonce))) {
-        response.insert_header(header::CONTENT_SECURITY_POLICY, policy);
+    if let Some(PageNonce(slot)) = request.extensions.get::<PageNonce>() {
+        if let Ok(mut held) = slot.lock() {
+            *held = Some(nonce.to_string());
+        }
     }
 }
 
-/// The headers every admin response carries; a response that set no policy
-/// of its own (a PDF, a server function, an asset) gets one without a nonce.
+/// The headers every admin response carries: a page's policy names its
+/// nonce; a response that rendered no page (a PDF, a server function, an
+/// asset) gets one without.
 pub async fn security_headers(
     State(state): State<AppState>,
-    request: Request,
+    mut request: Request,
     next: Next,
 ) -> Response {
+    let page_nonce = PageNonce::default();
+    request.extensions_mut().insert(page_nonce.clone());
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
-        if let Ok(policy) = HeaderValue::from_str(&content_security_policy(None)) {
+        let nonce = page_nonce.0.lock().ok().and_then(|held| held.clone());
+        if let Ok(policy) = HeaderValue::from_str(&content_security_policy(nonce.as_deref())) {
             headers.insert(header::CONTENT_SECURITY_POLICY, policy);
         }
     }

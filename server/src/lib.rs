@@ -9,6 +9,10 @@
 //! Italian invoices to SdI; `verifactu` sends Spanish records to the AEAT;
 //! `http` has the admin's routes per resource; `db` the repositories.
 
+// The admin's pages are rendered here: the invoice editor island's view
+// type, laid out while rendering, nests well past the default limit of 128.
+#![recursion_limit = "512"]
+
 pub mod accounts;
 pub mod admin;
 pub mod auth;

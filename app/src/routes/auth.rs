@@ -14,12 +14,23 @@ use crate::api::{
     CHECK_EMAIL_PATH, FORGOT_PASSWORD_PATH,
 };
 use crate::components::{
-    action_error, field_error, language_options, reload_at, ErrorAlert, Field, SelectField,
+    action_error, field_error, language_options, provide_plain_post_error, reload_at, ErrorAlert,
+    Field, SelectField,
 };
-use crate::i18n::{t, use_language, T};
+use crate::i18n::{provide_language, t, use_language, T};
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
+    let language = use_language().get_untracked();
+    view! { <LoginForm language /> }
+}
+
+/// The sign-in form: an island, so a refused attempt keeps the typed email
+/// (posted without JavaScript, the server answers with an empty form).
+#[island(lazy)]
+fn LoginForm(language: invoice::Language) -> impl IntoView {
+    provide_language(language);
+    provide_plain_post_error();
     let login = ServerAction::<Login>::new();
     let language = use_language();
     Effect::new(move |_| {
@@ -119,7 +130,7 @@ pub fn ConfirmEmailPage() -> impl IntoView {
                 fallback=move || view! {
                     <p>{t(T::ConfirmEmailIntro)}</p>
                     <ActionForm action=confirm attr:class="stack">
-                        <input type="hidden" name="token" prop:value=move || token.get() />
+                        <input type="hidden" name="token" value=token.get_untracked() />
                         {move || field_error(error, "token").get().map(|message| view! { <p class="alert" role="alert">{message}</p> })}
                         <button type="submit" class="primary" disabled=move || confirm.pending().get()>{t(T::ConfirmEmailButton)}</button>
                     </ActionForm>
@@ -174,7 +185,7 @@ pub fn ResetPasswordPage() -> impl IntoView {
                 when=changed
                 fallback=move || view! {
                     <ActionForm action=reset attr:novalidate=true attr:class="stack">
-                        <input type="hidden" name="token" prop:value=move || token.get() />
+                        <input type="hidden" name="token" value=token.get_untracked() />
                         <Field label=T::NewPassword name="password" value=password error=field_error(error, "password") kind="password" autocomplete="new-password" hint=T::PasswordHint required=true />
                         <button type="submit" class="primary" disabled=move || reset.pending().get()>{t(T::SaveNewPassword)}</button>
                     </ActionForm>

@@ -8,15 +8,18 @@ use invoice::document::{format_quantity, format_tax_rate, parse_quantity, totals
 use invoice::spain::CorrectionGround;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
-use leptos_router::hooks::use_navigate;
 
 use crate::api::{CreditNoteForm, IssueCreditNote};
-use crate::components::{action_error, field_error, route_id, ErrorAlert, LastError, TextArea};
-use crate::i18n::{t, tr, use_language, T};
+use crate::components::{
+    action_error, field_error, provide_plain_post_error, reload_at, route_id, ErrorAlert,
+    LastError, TextArea,
+};
+use crate::i18n::{provide_language, t, tr, use_language, T};
 
 #[component]
 pub fn CreditNotePage() -> impl IntoView {
     let id = route_id();
+    let language = use_language().get_untracked();
     let form = Resource::new(id, |id| async move {
         match id {
             Some(id) => crate::api::credit_note_dialog(id).await,
@@ -27,7 +30,7 @@ pub fn CreditNotePage() -> impl IntoView {
         <Transition fallback=move || view! { <p class="muted">{t(T::Loading)}</p> }>
             {move || Suspend::new(async move {
                 match form.await {
-                    Ok(form) => view! { <CreditNoteDialog form /> }.into_any(),
+                    Ok(form) => view! { <CreditNoteDialog language form /> }.into_any(),
                     Err(error) => view! { <ErrorAlert error=Signal::derive(move || Some(error.clone())) /> }.into_any(),
                 }
             })}
@@ -35,8 +38,10 @@ pub fn CreditNotePage() -> impl IntoView {
     }
 }
 
-#[component]
-fn CreditNoteDialog(form: CreditNoteForm) -> impl IntoView {
+#[island(lazy)]
+fn CreditNoteDialog(language: invoice::Language, form: CreditNoteForm) -> impl IntoView {
+    provide_language(language);
+    provide_plain_post_error();
     let language = use_language();
     let invoice_id = form.invoice_id;
     let back = format!("/invoices/{invoice_id}");
@@ -57,10 +62,9 @@ fn CreditNoteDialog(form: CreditNoteForm) -> impl IntoView {
 
     let issue = ServerAction::<IssueCreditNote>::new();
     let error = action_error(issue);
-    let navigate = use_navigate();
     Effect::new(move |_| {
         if let Some(Ok(note_id)) = issue.value().get() {
-            navigate(&format!("/invoices/{note_id}"), Default::default());
+            reload_at(&format!("/invoices/{note_id}"));
         }
     });
     // Nothing credited yet: the whole invoice is the likely wish.

@@ -1,10 +1,12 @@
 //! Customers: search by name or email, add and edit.
 
 use invoice::customer::CustomerInput;
+use invoice::Language;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_router::components::Form;
-use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::hooks::use_query_map;
 
 use invoice::chase::Figure;
 use invoice::dates::format_instant;
@@ -12,10 +14,11 @@ use invoice::events::{DeviceClass, EdgeEventKind};
 
 use crate::api::{CustomerOverview, RevokeOldLinks, SaveCustomer};
 use crate::components::{
-    action_error, error_message, field_error, language_name, language_options, CheckboxField,
-    ErrorAlert, Field, SelectField, TextArea,
+    action_error, error_message, field_error, language_name, language_options,
+    provide_plain_post_error, reload_at, CheckboxField, ErrorAlert, Field, PostedAs, SelectField,
+    TextArea,
 };
-use crate::i18n::{t, use_language, T};
+use crate::i18n::{provide_language, t, use_language, T};
 
 #[component]
 pub fn CustomersPage() -> impl IntoView {
@@ -38,7 +41,7 @@ pub fn CustomersPage() -> impl IntoView {
             <Form method="GET" action="/customers" attr:class="filters">
                 <label class="field">
                     <span>{t(T::Search)}</span>
-                    <input type="search" name="q" prop:value=move || search.get() placeholder=move || t(T::SearchCustomersHint)() />
+                    <input type="search" name="q" value=search.get_untracked() placeholder=move || t(T::SearchCustomersHint)() />
                 </label>
                 <button type="submit">{t(T::Search)}</button>
             </Form>
@@ -95,6 +98,8 @@ pub fn CustomersPage() -> impl IntoView {
 #[component]
 pub fn CustomerPage() -> impl IntoView {
     let id = crate::components::route_id();
+    let language = use_language().get_untracked();
+    let saved = use_query_map().with_untracked(|query| query.get("saved").is_some());
     let customer = Resource::new(id, |id| async move {
         match id {
             Some(id) => crate::api::get_customer(id)
@@ -113,7 +118,29 @@ pub fn CustomerPage() -> impl IntoView {
         <Suspense fallback=move || view! { <p class="muted">{t(T::Loading)}</p> }>
             {move || Suspend::new(async move {
                 match customer.await {
-                    Ok((id, input)) => view! { <CustomerForm id input /> }.into_any(),
+                    // A customer's page is headed by their name: the facts a
+                    // call starts with, then the form that edits them.
+                    Ok((Some(id), input)) => view! {
+                        <div class="page-head">
+                            <h1>{input.name.clone()}</h1>
+                            <a href="/customers">{t(T::BackToCustomers)}</a>
+                        </div>
+                        <CustomerFacts id />
+                        <section class="card" aria-labelledby="customer-form-title">
+                            <h2 id="customer-form-title">{t(T::EditCustomer)}</h2>
+                            <CustomerForm language id=Some(id) input saved />
+                        </section>
+                        <OldLinks customer_id=id />
+                    }.into_any(),
+                    Ok((None, input)) => view! {
+                        <div class="page-head">
+                            <h1>{t(T::NewCustomer)}</h1>
+                            <a href="/customers">{t(T::BackToCustomers)}</a>
+                        </div>
+                        <section class="card">
+                            <CustomerForm language id=None input saved />
+                        </section>
+                    }.into_any(),
                     Err(error) => view! { <ErrorAlert error=Signal::derive(move || Some(error.clone())) /> }.into_any(),
                 }
             })}
@@ -121,11 +148,21 @@ pub fn CustomerPage() -> impl IntoView {
     }
 }
 
-#[component]
-fn CustomerForm(id: Option<i64>, input: CustomerInput) -> impl IntoView {
+/// The customer's form. Without JavaScript it posts to `save_customer`, its
+/// fields named after the arguments; a save loads the customer's page again
+/// (its old links follow the saved address).
+#[island(lazy)]
+fn CustomerForm(
+    language: Language,
+    id: Option<i64>,
+    input: CustomerInput,
+    saved: bool,
+) -> impl IntoView {
+    provide_language(language);
+    provide_plain_post_error();
+    provide_context(PostedAs("input"));
     let save = ServerAction::<SaveCustomer>::new();
     let error = action_error(save);
-    let navigate = use_navigate();
     let name = RwSignal::new(input.name);
     let email = RwSignal::new(input.email);
     let language = RwSignal::new(input.language);
@@ -135,22 +172,14 @@ fn CustomerForm(id: Option<i64>, input: CustomerInput) -> impl IntoView {
     let codice_fiscale = RwSignal::new(input.codice_fiscale);
     let codice_destinatario = RwSignal::new(input.codice_destinatario);
     let pec = RwSignal::new(input.pec);
-    let saved = RwSignal::new(false);
+    let saved = RwSignal::new(saved);
     Effect::new(move |_| {
         if let Some(Ok(saved_id)) = save.value().get() {
-            saved.set(true);
-            if id.is_none() {
-                navigate(&format!("/customers/{saved_id}"), Default::default());
-            }
+            reload_at(&format!("/customers/{saved_id}?saved=1"));
         }
     });
     view! {
-        <div class="page-head">
-            <h1>{if id.is_some() { t(T::EditCustomer) } else { t(T::NewCustomer) }}</h1>
-            <a href="/customers">{t(T::BackToCustomers)}</a>
-        </div>
-        {id.map(|id| view! { <CustomerFacts id /> })}
-        <form class="card grid" novalidate on:submit=move |ev| {
+        <form class="grid" novalidate method="post" action=SaveCustomer::url() on:submit=move |ev| {
             ev.prevent_default();
             saved.set(false);
             save.dispatch(SaveCustomer { id, input: CustomerInput {
@@ -159,6 +188,7 @@ fn CustomerForm(id: Option<i64>, input: CustomerInput) -> impl IntoView {
                 codice_fiscale: codice_fiscale.get(), codice_destinatario: codice_destinatario.get(), pec: pec.get(),
             } });
         }>
+            {id.map(|id| view! { <input type="hidden" name="id" value=id /> })}
             <Field label=T::Name name="name" value=name error=field_error(error, "name") required=true />
             <Field label=T::Email name="email" value=email error=field_error(error, "email") kind="email" />
             <SelectField label=T::CustomerLanguage name="language" value=language error=field_error(error, "language") options=Signal::derive(language_options) />
@@ -178,19 +208,16 @@ fn CustomerForm(id: Option<i64>, input: CustomerInput) -> impl IntoView {
                 <button type="submit" class="primary" disabled=move || save.pending().get()>{t(T::Save)}</button>
             </div>
         </form>
-        {id.map(|id| view! { <OldLinks customer_id=id saves=save.version().read_only() /> })}
     }
 }
 
 /// After the customer's email changed: the links still open at their old
 /// addresses, with one action that revokes them all.
 #[component]
-fn OldLinks(customer_id: i64, saves: ReadSignal<usize>) -> impl IntoView {
+fn OldLinks(customer_id: i64) -> impl IntoView {
+    // A plain post: the server answers with the page again.
     let revoke = ServerAction::<RevokeOldLinks>::new();
-    let links = Resource::new(
-        move || (saves.get(), revoke.version().get()),
-        move |_| crate::api::customer_old_links(customer_id),
-    );
+    let links = Resource::new(|| (), move |_| crate::api::customer_old_links(customer_id));
     let language = use_language();
     view! {
         <Transition fallback=|| ()>
@@ -244,7 +271,7 @@ fn CustomerAccountView(account: CustomerOverview) -> impl IntoView {
     let language = use_language();
     let CustomerOverview {
         id,
-        name,
+        name: _,
         email,
         language: customer_language,
         balance,
@@ -264,7 +291,7 @@ fn CustomerAccountView(account: CustomerOverview) -> impl IntoView {
         <section class="card customer-facts" aria-labelledby="customer-facts-title" data-testid="customer-facts">
             <div class="facts-head">
                 <div>
-                    <h2 id="customer-facts-title">{name}</h2>
+                    <h2 id="customer-facts-title">{t(T::CustomerFacts)}</h2>
                     <p class="muted small">{email.unwrap_or_default()} " · " {language_name(customer_language)}</p>
                 </div>
                 <a class="button" href=format!("/customers/{id}/statement.pdf") download rel="external">{t(T::DownloadStatement)}</a>

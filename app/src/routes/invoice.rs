@@ -19,21 +19,23 @@ use invoice::tracking::Clue;
 use invoice::{Currency, Language, Money};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
-use leptos_router::hooks::use_navigate;
+use leptos::server_fn::ServerFn;
+use leptos_router::hooks::use_query_map;
 
 use crate::api::{
     CorrectAeatRecord, DeletePayment, DraftOptions, InvoiceDetail, IssueInvoice, LinkRow,
-    RecordPayment, RevokeLink, SaveDraft,
+    RecordPayment, RevokeLink, SaveAndIssueDraft, SaveDraft,
 };
 use crate::components::{
-    action_error, field_error, provide_store_time_zone, use_store_time_zone, ErrorAlert, Field,
-    LastError, SelectField, TextArea,
+    action_error, field_error, provide_plain_post_error, provide_store_time_zone, reload_at,
+    use_store_time_zone, ErrorAlert, Field, LastError, PostedAs, SelectField, TextArea,
 };
-use crate::i18n::{t, tr, use_language, T};
+use crate::i18n::{provide_language, t, tr, use_language, T};
 use crate::routes::invoices::{EmailCell, RowActions};
 
 #[component]
 pub fn NewInvoicePage() -> impl IntoView {
+    let language = use_language().get_untracked();
     let choices = Resource::new(|| (), |_| crate::api::draft_choices());
     view! {
         <div class="page-head">
@@ -51,7 +53,7 @@ pub fn NewInvoicePage() -> impl IntoView {
                             lines: vec![LineInput { quantity: "1".into(), tax_rate, ..LineInput::default() }],
                             ..DraftInput::default()
                         };
-                        view! { <DraftEditor id=None version=0 draft choices /> }.into_any()
+                        view! { <DraftEditor language id=None version=0 draft choices /> }.into_any()
                     }
                     Err(error) => view! { <ErrorAlert error=Signal::derive(move || Some(error.clone())) /> }.into_any(),
                 }
@@ -68,15 +70,15 @@ fn rate_input(rate_bp: i64) -> String {
 }
 
 /// What the merchant types or picks on the invoice page. It lives outside
-/// the part that live updates re-render, so an open, a delivery or another
-/// user's change never wipes a payment being typed or the history filter.
+/// the page's live regions, so an open, a delivery or another user's change
+/// never wipes a payment being typed or the history filter.
 #[derive(Clone, Copy)]
 struct PageInputs {
     amount: RwSignal<String>,
     date: RwSignal<String>,
     method: RwSignal<String>,
     reference: RwSignal<String>,
-    history_filter: RwSignal<HistoryFilter>,
+    history_filter: HistoryFilter,
 }
 
 impl PageInputs {
@@ -86,7 +88,7 @@ impl PageInputs {
             date: RwSignal::new(String::new()),
             method: RwSignal::new(PaymentMethod::BankTransfer.code().to_owned()),
             reference: RwSignal::new(String::new()),
-            history_filter: RwSignal::new(HistoryFilter::Everything),
+            history_filter: HistoryFilter::Everything,
         }
     }
 
@@ -105,38 +107,22 @@ impl PageInputs {
 pub fn InvoicePage() -> impl IntoView {
     let id = crate::components::route_id();
     let actions = RowActions::for_page();
-    let inputs = PageInputs::new();
+    let mut inputs = PageInputs::new();
+    // The history filter chosen without JavaScript (`?history=customer`).
+    inputs.history_filter = use_query_map()
+        .with_untracked(|query| HistoryFilter::parse(&query.get("history").unwrap_or_default()));
+    let language = use_language().get_untracked();
+    // Posted as plain forms: the server answers with this page again.
     let payment = ServerAction::<RecordPayment>::new();
-    // A recorded payment starts the next one afresh, at what is then due.
-    Effect::new(move |_| {
-        if let Some(Ok(())) = payment.value().get() {
-            inputs.amount.set(String::new());
-            inputs.reference.set(String::new());
-        }
-    });
     let delete_payment = ServerAction::<DeletePayment>::new();
     let revoke = ServerAction::<RevokeLink>::new();
     let correct = ServerAction::<CorrectAeatRecord>::new();
-    let tick = crate::routes::invoices::live_changes();
-    let detail = Resource::new(
-        move || {
-            (
-                id(),
-                actions.version(),
-                payment.version().get(),
-                delete_payment.version().get(),
-                revoke.version().get(),
-                correct.version().get(),
-                tick.get(),
-            )
-        },
-        |(id, ..)| async move {
-            match id {
-                Some(id) => crate::api::get_invoice(id).await,
-                None => Err(crate::api::AdminError::NotFound),
-            }
-        },
-    );
+    let detail = Resource::new(id, |id| async move {
+        match id {
+            Some(id) => crate::api::get_invoice(id).await,
+            None => Err(crate::api::AdminError::NotFound),
+        }
+    });
     let choices = Resource::new(|| (), |_| crate::api::draft_choices());
     view! {
         <Transition fallback=move || view! { <p class="muted">{t(T::Loading)}</p> }>
@@ -150,7 +136,7 @@ pub fn InvoicePage() -> impl IntoView {
                                 <h1>{t(T::EditDraft)}</h1>
                                 <a href="/invoices">{t(T::BackToInvoices)}</a>
                             </div>
-                            <DraftEditor id=Some(detail.id) version=detail.version draft=detail.draft.clone() choices />
+                            <DraftEditor language id=Some(detail.id) version=detail.version draft=detail.draft.clone() choices />
                         }
                             .into_any()
                     }
@@ -214,19 +200,26 @@ impl LineFields {
 }
 
 /// The draft form. Totals are computed with the same `invoice/` rules as
-/// the issued document, as the merchant types.
-#[component]
+/// the issued document, as the merchant types. Without JavaScript it posts
+/// to `save_draft` (or `save_and_issue_draft`), its fields named after their
+/// arguments; the lines shown are the lines posted.
+#[island(lazy)]
 fn DraftEditor(
+    language: Language,
     id: Option<i64>,
     version: i64,
     draft: DraftInput,
     choices: DraftOptions,
 ) -> impl IntoView {
+    provide_language(language);
+    provide_plain_post_error();
+    provide_context(PostedAs("draft"));
     let language = use_language();
     let save = ServerAction::<SaveDraft>::new();
     let issue = ServerAction::<IssueInvoice>::new();
+    // Only ever a refusal: with JavaScript the editor saves and issues itself.
+    let saved_and_issued = ServerAction::<SaveAndIssueDraft>::new();
     let issue_after_save = RwSignal::new(false);
-    let navigate = use_navigate();
     let store_id = RwSignal::new(draft.store_id.clone());
     let customer_id = RwSignal::new(draft.customer_id.clone());
     let issue_date = RwSignal::new(draft.issue_date.clone());
@@ -316,24 +309,26 @@ fn DraftEditor(
                     version: saved_version,
                 });
             } else if id.is_none() {
-                navigate(&format!("/invoices/{saved_id}"), Default::default());
+                reload_at(&format!("/invoices/{saved_id}"));
             }
         }
     });
-    let navigate_issued = use_navigate();
     Effect::new(move |_| {
         if let Some(Ok(())) = issue.value().get() {
             if let Some(Ok(saved_id)) = save.value().get_untracked() {
-                navigate_issued(
-                    &format!("/invoices/{saved_id}?issued=1"),
-                    Default::default(),
-                );
+                reload_at(&format!("/invoices/{saved_id}?issued=1"));
             }
         }
     });
     let save_error = action_error(save);
     let issue_error = action_error(issue);
-    let error: LastError = Signal::derive(move || save_error.get().or_else(|| issue_error.get()));
+    let plain_error = action_error(saved_and_issued);
+    let error: LastError = Signal::derive(move || {
+        save_error
+            .get()
+            .or_else(|| issue_error.get())
+            .or_else(|| plain_error.get())
+    });
     let store_options = Signal::derive({
         let stores = choices.stores.clone();
         move || {
@@ -379,7 +374,9 @@ fn DraftEditor(
     let money = move |minor: i64| Money::new(minor, currency.get()).format(language.get());
 
     view! {
-        <form class="card invoice-editor" novalidate on:submit=move |ev| { ev.prevent_default(); submit(false); }>
+        <form class="card invoice-editor" novalidate method="post" action=SaveDraft::url() on:submit=move |ev| { ev.prevent_default(); submit(false); }>
+            {id.map(|id| view! { <input type="hidden" name="id" value=id /> })}
+            <input type="hidden" name="version" value=version />
             <div class="grid">
                 <SelectField label=T::Store name="store_id" value=store_id error=field_error(error, "store_id") options=store_options />
                 <SelectField label=T::Customer name="customer_id" value=customer_id error=field_error(error, "customer_id") options=customer_options />
@@ -430,7 +427,18 @@ fn DraftEditor(
             <ErrorAlert error />
             <div class="form-actions">
                 <button type="submit" disabled=pending>{t(T::SaveDraft)}</button>
-                <button type="button" class="primary" disabled=pending on:click=move |_| submit(true)>{t(T::SaveAndIssue)}</button>
+                <button
+                    type="submit"
+                    class="primary"
+                    formaction=SaveAndIssueDraft::url()
+                    disabled=pending
+                    on:click=move |ev| {
+                        ev.prevent_default();
+                        submit(true);
+                    }
+                >
+                    {t(T::SaveAndIssue)}
+                </button>
             </div>
         </form>
     }
@@ -462,9 +470,11 @@ fn LineRow(
         view! {
             <td>
                 <input
-                    name=format!("lines[{index}][{name}]")
+                    name=format!("draft[lines][{index}][{name}]")
                     inputmode=mode
                     aria-label=move || format!("{} {}", tr(language.get(), label), index + 1)
+                    // In the server's HTML too: the form posts without JavaScript.
+                    value=value.get_untracked()
                     prop:value=move || value.get()
                     on:input=move |ev| value.set(event_target_value(&ev))
                     aria-invalid=move || if problem.get().is_some() { "true" } else { "false" }
@@ -504,7 +514,7 @@ fn NaturaCell(index: usize, value: RwSignal<String>, error: LastError) -> impl I
     view! {
         <td>
             <select
-                name=format!("lines[{index}][natura]")
+                name=format!("draft[lines][{index}][natura]")
                 aria-label=move || format!("{} {}", tr(language.get(), T::Natura), index + 1)
                 prop:value=move || value.get()
                 on:change=move |ev| value.set(event_target_value(&ev))
@@ -533,7 +543,7 @@ fn TreatmentCell(index: usize, value: RwSignal<String>, error: LastError) -> imp
     view! {
         <td>
             <select
-                name=format!("lines[{index}][treatment]")
+                name=format!("draft[lines][{index}][treatment]")
                 aria-label=move || format!("{} {}", tr(language.get(), T::TaxTreatment), index + 1)
                 prop:value=move || match value.get().as_str() { "" => TaxTreatment::S1.code().to_owned(), code => code.to_owned() }
                 on:change=move |ev| value.set(event_target_value(&ev))
@@ -614,6 +624,7 @@ fn IssuedInvoice(
             .or_else(|| action_error(actions.transmit).get())
     });
     view! {
+        <div data-live="invoice">
         <div class="page-head">
             <h1>{if credit_note { t(T::CreditNote) } else { t(T::Invoice) }} " " {number.clone()}</h1>
             {(!credit_note).then(|| view! {
@@ -715,9 +726,11 @@ fn IssuedInvoice(
             </div>
         </section>
         <CreditNotes notes=detail.credit_notes.clone() />
+        </div>
         {(!credit_note).then(|| view! {
         <section class="card" aria-labelledby="payments-title">
             <h2 id="payments-title">{t(T::Payments)}</h2>
+            <div data-live="payments">
             {if detail.payments.is_empty() {
                 view! { <p class="muted">{t(T::NoPaymentsYet)}</p> }.into_any()
             } else {
@@ -756,6 +769,7 @@ fn IssuedInvoice(
                     </table>
                 }.into_any()
             }}
+            </div>
             {(!is_void && due.minor > 0).then(|| view! {
                 <h3>{t(T::RecordPayment)}</h3>
                 <ActionForm action=payment attr:class="grid" attr:novalidate=true>
@@ -771,7 +785,9 @@ fn IssuedInvoice(
             })}
         </section>
         })}
-        <SentLinks id links=detail.links.clone() revoke />
+        <div data-live="links">
+            <SentLinks id links=detail.links.clone() revoke />
+        </div>
         <History entries=detail.history.clone() filter=history_filter />
     }
 }
@@ -907,20 +923,44 @@ fn SentLinks(id: i64, links: Vec<LinkRow>, revoke: ServerAction<RevokeLink>) -> 
 /// The invoice's history, newest first, in the merchant's words, narrowed
 /// to what the merchant looks for.
 #[component]
-fn History(
-    entries: Vec<crate::api::HistoryEntry>,
-    filter: RwSignal<HistoryFilter>,
-) -> impl IntoView {
-    let shown = move || {
-        let filter = filter.get();
-        history_lines(
-            entries
-                .iter()
-                .rev()
-                .filter(|entry| filter.shows(&entry.event))
-                .cloned(),
-        )
-    };
+fn History(entries: Vec<crate::api::HistoryEntry>, filter: HistoryFilter) -> impl IntoView {
+    let language = use_language().get_untracked();
+    let lines = history_lines(
+        entries
+            .into_iter()
+            .rev()
+            .filter(|entry| filter.shows(&entry.event)),
+    );
+    view! {
+        <section class="card" id="history" aria-labelledby="history-title">
+            <div class="section-head">
+                <h2 id="history-title">{t(T::History)}</h2>
+                <HistoryFilterChoice language filter=filter.code().to_owned() />
+            </div>
+            <div data-live="history">
+                {if lines.is_empty() {
+                    view! { <p class="muted">{t(T::HistoryEmpty)}</p> }.into_any()
+                } else {
+                    view! {
+                        <ol class="history">
+                            {lines.into_iter().map(|line| match line {
+                                HistoryLine::Entry(entry) => view! { <HistoryItem entry /> }.into_any(),
+                                HistoryLine::Machines(visits) => view! { <MachineVisitsItem visits /> }.into_any(),
+                            }).collect_view()}
+                        </ol>
+                    }.into_any()
+                }}
+            </div>
+        </section>
+    }
+}
+
+/// What the history shows. Choosing re-reads the history region from the
+/// server for the page at `?history=<filter>`; without JavaScript the choice
+/// is a GET form with its button.
+#[island(lazy)]
+fn HistoryFilterChoice(language: Language, filter: String) -> impl IntoView {
+    provide_language(language);
     let label = |filter: HistoryFilter| match filter {
         HistoryFilter::Everything => T::HistoryEverything,
         HistoryFilter::Customer => T::HistoryCustomer,
@@ -928,37 +968,36 @@ fn History(
         HistoryFilter::Payments => T::HistoryPayments,
         HistoryFilter::Automated => T::HistoryAutomated,
     };
+    let show = move |code: String| {
+        #[cfg(feature = "hydrate")]
+        {
+            let window = window();
+            let pathname = window.location().pathname().unwrap_or_default();
+            let address = format!("{pathname}?history={code}#history");
+            if let Ok(history) = window.history() {
+                let _ = history.replace_state_with_url(
+                    &wasm_bindgen::JsValue::NULL,
+                    "",
+                    Some(&address),
+                );
+            }
+            leptos::task::spawn_local(crate::live::refresh_regions());
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = code;
+    };
     view! {
-        <section class="card" id="history" aria-labelledby="history-title">
-            <div class="section-head">
-                <h2 id="history-title">{t(T::History)}</h2>
-                <label class="inline-field">
-                    {t(T::HistoryShow)}
-                    <select
-                        name="history_filter"
-                        on:change=move |event| filter.set(HistoryFilter::parse(&event_target_value(&event)))
-                    >
-                        {HistoryFilter::ALL.into_iter().map(|option| view! {
-                            <option value=option.code() selected=move || filter.get() == option>{t(label(option))}</option>
-                        }).collect_view()}
-                    </select>
-                </label>
-            </div>
-            {move || {
-                let lines = shown();
-                if lines.is_empty() {
-                    return view! { <p class="muted">{t(T::HistoryEmpty)}</p> }.into_any();
-                }
-                view! {
-                    <ol class="history">
-                        {lines.into_iter().map(|line| match line {
-                            HistoryLine::Entry(entry) => view! { <HistoryItem entry /> }.into_any(),
-                            HistoryLine::Machines(visits) => view! { <MachineVisitsItem visits /> }.into_any(),
-                        }).collect_view()}
-                    </ol>
-                }.into_any()
-            }}
-        </section>
+        <form method="get" action="#history" class="inline-field">
+            <label class="inline-field">
+                {t(T::HistoryShow)}
+                <select name="history" on:change=move |event| show(event_target_value(&event))>
+                    {HistoryFilter::ALL.into_iter().map(|option| view! {
+                        <option value=option.code() selected=filter == option.code()>{t(label(option))}</option>
+                    }).collect_view()}
+                </select>
+            </label>
+            <button type="submit" class="without-script">{t(T::Apply)}</button>
+        </form>
     }
 }
 

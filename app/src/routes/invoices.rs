@@ -9,7 +9,7 @@ use invoice::time_zone::TimeZone;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_router::components::Form;
-use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::hooks::use_query_map;
 
 use crate::api::{
     DuplicateInvoice, EmailState, InvoiceFilter, InvoiceRow, InvoiceSort, TransmitToSdi,
@@ -18,9 +18,6 @@ use crate::api::{
 use crate::components::{action_error, ErrorAlert};
 use crate::i18n::{t, tr, use_language, T};
 use crate::routes::bulk::{w, BulkActions, BULK_FORM_ID, W};
-
-/// Pages key their data on the tab's change feed (`crate::live`).
-pub use crate::live::live_changes;
 
 /// The row actions every screen shares, so a change anywhere refreshes lists.
 #[derive(Clone, Copy)]
@@ -31,24 +28,14 @@ pub struct RowActions {
 }
 
 impl RowActions {
-    /// The actions of one page; a duplicate opens the new draft.
+    /// The actions of one page, posted as plain forms: the server answers
+    /// with the page again, or a duplicate's new draft.
     pub fn for_page() -> Self {
-        let actions = Self {
+        Self {
             void: ServerAction::new(),
             duplicate: ServerAction::new(),
             transmit: ServerAction::new(),
-        };
-        let navigate = use_navigate();
-        Effect::new(move |_| {
-            if let Some(Ok(id)) = actions.duplicate.value().get() {
-                navigate(&format!("/invoices/{id}"), Default::default());
-            }
-        });
-        actions
-    }
-
-    pub fn version(&self) -> usize {
-        self.void.version().get() + self.duplicate.version().get() + self.transmit.version().get()
+        }
     }
 }
 
@@ -75,12 +62,8 @@ pub fn InvoicesPage() -> impl IntoView {
         })
     });
     let actions = RowActions::for_page();
-    let tick = live_changes();
-    let invoices = Resource::new(
-        move || (filter.get(), actions.version(), tick.get()),
-        |(filter, _, _)| crate::api::list_invoices(filter),
-    );
-    let sending_today = Resource::new(move || tick.get(), |_| crate::api::sending_today());
+    let invoices = Resource::new(move || filter.get(), crate::api::list_invoices);
+    let sending_today = Resource::new(|| (), |_| crate::api::sending_today());
     let errors = Signal::derive(move || {
         action_error(actions.void)
             .get()
@@ -129,6 +112,7 @@ pub fn InvoicesPage() -> impl IntoView {
                 <a class="button primary" href="/invoices/new">{t(T::NewInvoice)}</a>
             </div>
         </div>
+        <div data-live="sending-today">
         <Transition fallback=|| ()>
             {move || sending_today.get().and_then(Result::ok).map(|today| view! {
                 <p class="muted small" data-testid="sending-today">
@@ -136,12 +120,13 @@ pub fn InvoicesPage() -> impl IntoView {
                 </p>
             })}
         </Transition>
+        </div>
         <section class="card" aria-labelledby="invoice-list-title">
             <h2 id="invoice-list-title" class="visually-hidden">{t(T::Invoices)}</h2>
             <Form method="GET" action="/invoices" attr:class="filters">
                 <label class="field">
                     <span>{t(T::Search)}</span>
-                    <input type="search" name="q" prop:value=move || filter.get().text placeholder=move || t(T::SearchInvoicesHint)() />
+                    <input type="search" name="q" value=filter.get_untracked().text placeholder=move || t(T::SearchInvoicesHint)() />
                 </label>
                 <label class="field">
                     <span>{t(T::Status)}</span>
@@ -200,6 +185,7 @@ pub fn InvoicesPage() -> impl IntoView {
             </Form>
             <ErrorAlert error=errors />
             <BulkActions />
+            <div data-live="invoice-list">
             <Transition fallback=move || view! { <p class="muted">{t(T::Loading)}</p> }>
                 {move || {
                     invoices
@@ -238,12 +224,13 @@ pub fn InvoicesPage() -> impl IntoView {
                         })
                 }}
             </Transition>
+            </div>
         </section>
     }
 }
 
 /// Percent-encodes a query value.
-fn url_escape(text: &str) -> String {
+pub fn url_escape(text: &str) -> String {
     text.bytes()
         .map(|byte| match byte {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {

@@ -5,27 +5,18 @@
 use invoice::Language;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_router::hooks::use_location;
 
 use crate::api::{CurrentUser, Logout, ResendConfirmation, Role, SetLanguage, ACCOUNT_PATH};
 use crate::components::{action_error, language_name, ErrorAlert};
-use crate::i18n::{t, use_language, T};
+use crate::i18n::{provide_language, t, use_language, T};
 
 #[component]
 pub fn TopBar(user: CurrentUser) -> impl IntoView {
     let language = use_language();
+    // A plain post: the server answers with the sign-in page.
     let logout = ServerAction::<Logout>::new();
-    let set_language = ServerAction::<SetLanguage>::new();
-    Effect::new(move |_| {
-        if let Some(Ok(chosen)) = set_language.value().get() {
-            language.set(chosen);
-        }
-    });
-    Effect::new(move |_| {
-        if let Some(Ok(())) = logout.value().get() {
-            crate::components::reload_at("/login");
-        }
-    });
     let email = user.email.clone();
     let pathname = use_location().pathname;
     let current =
@@ -42,27 +33,7 @@ pub fn TopBar(user: CurrentUser) -> impl IntoView {
                 <a href="/team" aria-current=current("/team")>{t(T::Team)}</a>
             </nav>
             <div class="account">
-                <label class="language">
-                    <span class="visually-hidden">{t(T::Language)}</span>
-                    <select
-                        name="language"
-                        aria-label=move || t(T::Language)()
-                        on:change=move |ev| {
-                            set_language.dispatch(SetLanguage { language: event_target_value(&ev) });
-                        }
-                    >
-                        {Language::ALL
-                            .into_iter()
-                            .map(|option| {
-                                view! {
-                                    <option value=option.code() selected=move || language.get() == option>
-                                        {language_name(option)}
-                                    </option>
-                                }
-                            })
-                            .collect_view()}
-                    </select>
-                </label>
+                <LanguageSwitch language=language.get_untracked() />
                 <a class="who" href=ACCOUNT_PATH title=move || format!("{} · {}", t(T::Account)(), email)>
                     {user.name.clone()} <span class="muted">" · " {user.organisation_name.clone()}</span>
                 </a>
@@ -72,6 +43,42 @@ pub fn TopBar(user: CurrentUser) -> impl IntoView {
             </div>
         </header>
         {(!user.owner_confirmed).then(|| view! { <UnconfirmedBanner is_owner=user.role == Role::Owner /> })}
+    }
+}
+
+/// The admin's language: choosing one reloads the page in it. Without
+/// JavaScript the choice is posted with its button, and the server answers
+/// with the same page.
+#[island]
+fn LanguageSwitch(language: Language) -> impl IntoView {
+    provide_language(language);
+    let set_language = ServerAction::<SetLanguage>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = set_language.value().get() {
+            let _ = window().location().reload();
+        }
+    });
+    view! {
+        <form class="language" method="post" action=SetLanguage::url()>
+            <label>
+                <span class="visually-hidden">{t(T::Language)}</span>
+                <select
+                    name="language"
+                    aria-label=t(T::Language)
+                    on:change=move |ev| {
+                        set_language.dispatch(SetLanguage { language: event_target_value(&ev) });
+                    }
+                >
+                    {Language::ALL
+                        .into_iter()
+                        .map(|option| {
+                            view! { <option value=option.code() selected=language == option>{language_name(option)}</option> }
+                        })
+                        .collect_view()}
+                </select>
+            </label>
+            <button type="submit" class="without-script">{t(T::ChangeLanguage)}</button>
+        </form>
     }
 }
 

@@ -23,17 +23,33 @@ pub async fn get_pec_mailbox(store_id: i64) -> Result<Option<PecMailboxView>, Ad
 }
 
 /// Saves the store's mailbox; the answer is each refused field's message in
-/// the user's language (empty: saved).
+/// the user's language (empty: saved). Posted without JavaScript, the
+/// server answers with the store's page, the outcome in its address
+/// (`?pec=saved`, or each refusal as `pec_refused=field:message`).
 #[server]
 pub async fn save_pec_mailbox(
     store_id: i64,
     input: PecMailboxInput,
 ) -> Result<Vec<(String, String)>, AdminError> {
     use self::ssr::*;
-    use crate::api::ssr::user;
-    pec_backend()?
+    use crate::api::ssr::{redirect_plain_form, user};
+    use crate::routes::invoices::url_escape;
+    let problems = pec_backend()?
         .save_mailbox_form(&user()?, store_id, input)
-        .await
+        .await?;
+    let outcome = if problems.is_empty() {
+        "pec=saved".to_owned()
+    } else {
+        problems
+            .iter()
+            .map(|(field, message)| {
+                format!("pec_refused={}", url_escape(&format!("{field}:{message}")))
+            })
+            .collect::<Vec<_>>()
+            .join("&")
+    };
+    redirect_plain_form(&format!("/stores/{store_id}?{outcome}#pec"));
+    Ok(problems)
 }
 
 #[server]
@@ -243,9 +259,23 @@ pub fn PecMailboxCard(store_id: i64) -> impl IntoView {
             "again" => Some("again"),
             _ => None,
         });
+    // The outcome of a save posted as a plain form, from the page's address.
+    let query = leptos_router::hooks::use_query_map().get_untracked();
+    let saved_plainly = query.get("pec").as_deref() == Some("saved");
+    let refused_plainly: StoredValue<Vec<(String, String)>> = StoredValue::new(
+        query
+            .get_all("pec_refused")
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|refusal| {
+                let (field, message) = refusal.split_once(':')?;
+                Some((field.to_owned(), message.to_owned()))
+            })
+            .collect(),
+    );
     let problems = move || match save.value().get() {
         Some(Ok(problems)) => problems,
-        _ => Vec::new(),
+        _ => refused_plainly.get_value(),
     };
     let problem = move |field: &'static str| {
         move || {
@@ -256,7 +286,7 @@ pub fn PecMailboxCard(store_id: i64) -> impl IntoView {
         }
     };
     view! {
-        <section class="card pec-mailbox">
+        <section class="card pec-mailbox" id="pec">
             <h2>{move || w(language.get(), W::Title)}</h2>
             <p class="muted">{move || w(language.get(), W::Intro)}</p>
             <Transition fallback=|| ()>
@@ -326,7 +356,7 @@ pub fn PecMailboxCard(store_id: i64) -> impl IntoView {
                                         {problem("password")}
                                     </div>
                                 </fieldset>
-                                {move || matches!(save.value().get(), Some(Ok(problems)) if problems.is_empty())
+                                {move || (saved_plainly || matches!(save.value().get(), Some(Ok(problems)) if problems.is_empty()))
                                     .then(|| view! { <p class="notice" role="status">{w(language.get(), W::Saved)}</p> })}
                                 {move || match save.value().get() {
                                     Some(Err(error)) => Some(view! { <p class="alert" role="alert">{error_message(&error, language.get())}</p> }),

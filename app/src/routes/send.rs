@@ -3,19 +3,28 @@
 //! exactly as the customer will receive it. It is a plain form: Send works
 //! before hydration too.
 
-use invoice::email::{compose, suggest_address, EmailPurpose, Outgoing};
+use invoice::email::{suggest_address, EmailPurpose};
 use invoice::store::parse_address_list;
+use invoice::Language;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
-use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::hooks::use_query_map;
+use serde::{Deserialize, Serialize};
 
-use crate::api::{SendForm, SendInvoice};
-use crate::components::{action_error, field_error, route_id, ErrorAlert, Field, TextArea};
-use crate::i18n::{t, use_language, T};
+/// How long after the last key the preview is recomposed.
+const PREVIEW_AFTER: std::time::Duration = std::time::Duration::from_millis(300);
+
+use crate::api::{email_preview, PreviewedEmail, SendForm, SendInvoice};
+use crate::components::{
+    action_error, field_error, provide_plain_post_error, reload_at, route_id, ErrorAlert, Field,
+    TextArea,
+};
+use crate::i18n::{provide_language, t, use_language, T};
 
 #[component]
 pub fn SendPage() -> impl IntoView {
     let id = route_id();
+    let language = use_language().get_untracked();
     let query = use_query_map();
     let purpose = move || {
         query
@@ -37,7 +46,7 @@ pub fn SendPage() -> impl IntoView {
         <Transition fallback=move || view! { <p class="muted">{t(T::Loading)}</p> }>
             {move || Suspend::new(async move {
                 match form.await {
-                    Ok(form) => view! { <SendDialog form /> }.into_any(),
+                    Ok(form) => view! { <SendScreen language form /> }.into_any(),
                     Err(error) => view! { <ErrorAlert error=Signal::derive(move || Some(error.clone())) /> }.into_any(),
                 }
             })}
@@ -45,9 +54,10 @@ pub fn SendPage() -> impl IntoView {
     }
 }
 
+/// The send page: its title, and the dialog, or why there is none.
 #[component]
-fn SendDialog(form: SendForm) -> impl IntoView {
-    let language = use_language();
+fn SendScreen(language: Language, form: SendForm) -> impl IntoView {
+    let language_signal = use_language();
     let invoice_id = form.invoice_id;
     let back = format!("/invoices/{invoice_id}");
     let number = form.document.number.clone();
@@ -69,7 +79,7 @@ fn SendDialog(form: SendForm) -> impl IntoView {
     if let Some(problem) = form.refusal.clone() {
         return view! {
             {head}
-            <p class="alert" role="alert">{move || problem.message(language.get())}</p>
+            <p class="alert" role="alert">{move || problem.message(language_signal.get())}</p>
         }
         .into_any();
     }
@@ -83,20 +93,76 @@ fn SendDialog(form: SendForm) -> impl IntoView {
         }
         .into_any();
     }
+    let fields = SendFields {
+        invoice_id,
+        purpose: form.purpose,
+        preview: form.preview(&form.subject, &form.message),
+        to: form.to,
+        subject: form.subject,
+        message: form.message,
+        copies_to: form.copies_to,
+        reply_to: form.reply_to,
+        idempotency_key: form.idempotency_key,
+        sent_today: form.sent_today,
+        daily_limit: form.daily_limit,
+    };
+    view! {
+        {head}
+        <SendDialog language fields />
+    }
+    .into_any()
+}
 
+/// What the dialog starts from: the send form without its document, whose
+/// email the server composes for the preview.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct SendFields {
+    invoice_id: i64,
+    purpose: EmailPurpose,
+    to: String,
+    subject: String,
+    message: String,
+    copies_to: Vec<String>,
+    reply_to: Option<String>,
+    idempotency_key: String,
+    sent_today: i64,
+    daily_limit: i64,
+    preview: PreviewedEmail,
+}
+
+/// The dialog: To, Subject and Message, checked as the merchant types, with
+/// the email's preview recomposed by the server a moment after each change.
+#[island(lazy)]
+fn SendDialog(language: Language, fields: SendFields) -> impl IntoView {
+    provide_language(language);
+    provide_plain_post_error();
+    let language = use_language();
+    let SendFields {
+        invoice_id,
+        purpose,
+        to,
+        subject,
+        message,
+        copies_to,
+        reply_to,
+        idempotency_key,
+        sent_today,
+        daily_limit,
+        preview,
+    } = fields;
+    let back = format!("/invoices/{invoice_id}");
     let send = ServerAction::<SendInvoice>::new();
     let error = action_error(send);
-    let navigate = use_navigate();
     let after_send = back.clone();
     Effect::new(move |_| {
         if let Some(Ok(())) = send.value().get() {
-            navigate(&after_send, Default::default());
+            reload_at(&after_send);
         }
     });
 
-    let to = RwSignal::new(form.to.clone());
-    let subject = RwSignal::new(form.subject.clone());
-    let message = RwSignal::new(form.message.clone());
+    let to = RwSignal::new(to);
+    let subject = RwSignal::new(subject);
+    let message = RwSignal::new(message);
     // Checked as the merchant types, by the same rules the server applies.
     let to_problem = Signal::derive(move || {
         let typed = to.get();
@@ -117,29 +183,42 @@ fn SendDialog(form: SendForm) -> impl IntoView {
             })
             .collect::<Vec<_>>()
     });
-    let document = form.document.clone();
-    let preview_link = form.preview_link.clone();
-    let preview = Memo::new(move |_| {
-        compose(&Outgoing {
-            document: &document,
-            subject: subject.get().trim(),
-            message: &message.get(),
-            link_url: &preview_link,
-            copy_note_in: None,
-        })
+    let preview = RwSignal::new(preview);
+    // The latest change asked for; an older answer arriving late is dropped.
+    let asked = StoredValue::new(0_u64);
+    Effect::new(move |first: Option<()>| {
+        let (subject, message) = (subject.get(), message.get());
+        // The server rendered the preview of what the dialog opened with.
+        if first.is_none() {
+            return;
+        }
+        asked.update_value(|count| *count += 1);
+        let this = asked.get_value();
+        set_timeout(
+            move || {
+                if asked.get_value() != this {
+                    return;
+                }
+                leptos::task::spawn_local(async move {
+                    let fresh = email_preview(invoice_id, purpose, subject, message).await;
+                    if let (Ok(fresh), true) = (fresh, asked.get_value() == this) {
+                        preview.set(fresh);
+                    }
+                });
+            },
+            PREVIEW_AFTER,
+        );
     });
-    let copies = form.copies_to.join("; ");
-    let reply_to = form.reply_to.clone();
+    let copies = copies_to.join("; ");
 
     view! {
-        {head}
         <div class="send-layout">
             <section class="card" aria-labelledby="send-form-title">
                 <h2 id="send-form-title" class="visually-hidden">{t(T::SendByEmail)}</h2>
                 <ActionForm action=send attr:class="grid" attr:novalidate=true>
                     <input type="hidden" name="invoice_id" value=invoice_id />
-                    <input type="hidden" name="purpose" value=form.purpose.code() />
-                    <input type="hidden" name="idempotency_key" value=form.idempotency_key.clone() />
+                    <input type="hidden" name="purpose" value=purpose.code() />
+                    <input type="hidden" name="idempotency_key" value=idempotency_key />
                     <Field label=T::To name="to" value=to error=to_error hint=T::ToHint kind="text" mode="email" wide=true required=true />
                     {move || {
                         let suggestions = suggestions.get();
@@ -169,7 +248,7 @@ fn SendDialog(form: SendForm) -> impl IntoView {
                         <p class="muted small wide">{t(T::RepliesGoTo)} ": " {reply_to}</p>
                     })}
                     <p class="muted small wide" data-testid="sending-quota">
-                        {t(T::EmailsToday)} ": " {form.sent_today} " " {t(T::QuotaOf)} " " {form.daily_limit}
+                        {t(T::EmailsToday)} ": " {sent_today} " " {t(T::QuotaOf)} " " {daily_limit}
                     </p>
                     <ErrorAlert error />
                     <div class="form-actions wide">

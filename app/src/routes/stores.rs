@@ -5,15 +5,18 @@ use invoice::italy::RegimeFiscale;
 use invoice::store::StoreInput;
 use invoice::time_zone::TimeZone;
 use invoice::{Currency, Language};
+use leptos::form::ActionForm;
 use leptos::prelude::*;
-use leptos_router::hooks::use_navigate;
+use leptos::server_fn::ServerFn;
+use leptos_router::hooks::use_query_map;
 
 use crate::api::{CurrentUser, ResendRecipientConfirmation, Role, SaveStore, Viewer};
 use crate::components::{
-    action_error, error_message, field_error, language_options, time_zone_options, CheckboxField,
-    ErrorAlert, Field, SelectField, TextArea,
+    action_error, error_message, field_error, language_options, provide_plain_post_error,
+    reload_at, time_zone_options, CheckboxField, ErrorAlert, Field, PostedAs, SelectField,
+    TextArea,
 };
-use crate::i18n::{t, tr, use_language, T};
+use crate::i18n::{provide_language, t, tr, use_language, T};
 
 #[component]
 pub fn StoresPage() -> impl IntoView {
@@ -44,6 +47,15 @@ pub fn StoresPage() -> impl IntoView {
 #[component]
 pub fn StorePage() -> impl IntoView {
     let id = crate::components::route_id();
+    let language = use_language().get_untracked();
+    let query = use_query_map().get_untracked();
+    let saved = query.get("saved").is_some();
+    let confirmation_sent = query.get("confirmation_sent").is_some();
+    // Where the store's emails and replies go is the owner's to change;
+    // staff see it, disabled (the server refuses a change from them too).
+    let is_owner = use_context::<Viewer>()
+        .and_then(|viewer| viewer.user)
+        .is_some_and(|user: CurrentUser| user.role == Role::Owner);
     let store = Resource::new(id, |id| async move {
         match id {
             Some(id) => crate::api::get_store(id)
@@ -56,7 +68,20 @@ pub fn StorePage() -> impl IntoView {
         <Suspense fallback=move || view! { <p class="muted">{t(T::Loading)}</p> }>
             {move || Suspend::new(async move {
                 match store.await {
-                    Ok((id, input)) => view! { <StoreForm id input /> }.into_any(),
+                    Ok((id, input)) => {
+                        // The certificate card belongs to a store saved as keeping VERI*FACTU records.
+                        let keeps_verifactu = input.verifactu;
+                        view! {
+                            <div class="page-head">
+                                <h1>{if id.is_some() { t(T::StoreSettings) } else { t(T::NewStore) }}</h1>
+                                <a href="/stores">{t(T::BackToStores)}</a>
+                            </div>
+                            <StoreForm language id input is_owner saved />
+                            {id.map(|store_id| view! { <Recipients store_id sent=confirmation_sent /> })}
+                            {id.map(|store_id| view! { <crate::routes::pec::PecMailboxCard store_id /> })}
+                            {id.filter(|_| keeps_verifactu).map(|store_id| view! { <crate::routes::verifactu::VerifactuCard store_id /> })}
+                        }.into_any()
+                    }
                     Err(error) => view! { <ErrorAlert error=Signal::derive(move || Some(error.clone())) /> }.into_any(),
                 }
             })}
@@ -64,12 +89,23 @@ pub fn StorePage() -> impl IntoView {
     }
 }
 
-#[component]
-fn StoreForm(id: Option<i64>, input: StoreInput) -> impl IntoView {
+/// The store's settings form. Without JavaScript it posts to `save_store`,
+/// its fields named after the arguments; a save loads the store's page again
+/// (its recipients and cards follow the saved settings).
+#[island(lazy)]
+fn StoreForm(
+    language: Language,
+    id: Option<i64>,
+    input: StoreInput,
+    is_owner: bool,
+    saved: bool,
+) -> impl IntoView {
+    provide_language(language);
+    provide_plain_post_error();
+    provide_context(PostedAs("input"));
     let language = use_language();
     let save = ServerAction::<SaveStore>::new();
     let error = action_error(save);
-    let navigate = use_navigate();
     let name = RwSignal::new(input.name);
     let address = RwSignal::new(input.address);
     let tax_id = RwSignal::new(input.tax_id);
@@ -112,22 +148,12 @@ fn StoreForm(id: Option<i64>, input: StoreInput) -> impl IntoView {
     let iban = RwSignal::new(input.iban);
     let legal_reference = RwSignal::new(input.legal_reference);
     let verifactu = RwSignal::new(input.verifactu);
-    // The certificate card belongs to a store saved as keeping VERI*FACTU records.
-    let keeps_verifactu = input.verifactu;
     let legal_name = RwSignal::new(input.legal_name);
     let default_tax_rate = RwSignal::new(input.default_tax_rate);
-    let saved = RwSignal::new(false);
-    // Where the store's emails and replies go is the owner's to change;
-    // staff see it, disabled (the server refuses a change from them too).
-    let is_owner = use_context::<Viewer>()
-        .and_then(|viewer| viewer.user)
-        .is_some_and(|user: CurrentUser| user.role == Role::Owner);
+    let saved = RwSignal::new(saved);
     Effect::new(move |_| {
         if let Some(Ok(saved_id)) = save.value().get() {
-            saved.set(true);
-            if id.is_none() {
-                navigate(&format!("/stores/{saved_id}"), Default::default());
-            }
+            reload_at(&format!("/stores/{saved_id}?saved=1"));
         }
     });
     let currency_options = Signal::derive(|| {
@@ -165,11 +191,7 @@ fn StoreForm(id: Option<i64>, input: StoreInput) -> impl IntoView {
         .collect::<Vec<_>>()
     });
     view! {
-        <div class="page-head">
-            <h1>{if id.is_some() { t(T::StoreSettings) } else { t(T::NewStore) }}</h1>
-            <a href="/stores">{t(T::BackToStores)}</a>
-        </div>
-        <form class="card" novalidate on:submit=move |ev| {
+        <form class="card" novalidate method="post" action=SaveStore::url() on:submit=move |ev| {
             ev.prevent_default();
             saved.set(false);
             save.dispatch(SaveStore { id, input: StoreInput {
@@ -189,6 +211,7 @@ fn StoreForm(id: Option<i64>, input: StoreInput) -> impl IntoView {
                 default_tax_rate: default_tax_rate.get(),
             } });
         }>
+            {id.map(|id| view! { <input type="hidden" name="id" value=id /> })}
             <fieldset class="grid">
                 <legend>{t(T::StoreDetails)}</legend>
                 <Field label=T::Name name="name" value=name error=field_error(error, "name") required=true />
@@ -240,24 +263,18 @@ fn StoreForm(id: Option<i64>, input: StoreInput) -> impl IntoView {
                 <button type="submit" class="primary" disabled=move || save.pending().get()>{t(T::Save)}</button>
             </div>
         </form>
-        {id.map(|store_id| view! { <Recipients store_id saves=save.version() /> })}
-        {id.map(|store_id| view! { <crate::routes::pec::PecMailboxCard store_id /> })}
-        {id.filter(|_| keeps_verifactu).map(|store_id| view! { <crate::routes::verifactu::VerifactuCard store_id /> })}
     }
 }
 
 /// The store's copies and failure-list addresses, each confirmed or waiting
 /// for its owner's confirmation (until then it receives nothing), with
-/// "send again" for a waiting one. Read again after each save.
+/// "send again" for a waiting one (a plain post: the server answers with
+/// the page, `sent` when it went).
 #[component]
-fn Recipients(store_id: i64, saves: RwSignal<usize>) -> impl IntoView {
+fn Recipients(store_id: i64, sent: bool) -> impl IntoView {
     let resend = ServerAction::<ResendRecipientConfirmation>::new();
-    let states = Resource::new(
-        move || (saves.get(), resend.version().get()),
-        move |_| crate::api::recipient_states(store_id),
-    );
+    let states = Resource::new(|| (), move |_| crate::api::recipient_states(store_id));
     let error = action_error(resend);
-    let sent = move || matches!(resend.value().get(), Some(Ok(())));
     view! {
         <section class="card" aria-labelledby="recipients-title" data-testid="recipients">
             <h2 id="recipients-title">{t(T::CopiesTo)} " · " {t(T::FailureNotify)}</h2>
@@ -276,9 +293,11 @@ fn Recipients(store_id: i64, saves: RwSignal<usize>) -> impl IntoView {
                                         } else {
                                             view! {
                                                 <span class="badge warning">{t(T::RecipientWaiting)}</span> " "
-                                                <button type="button" class="link" disabled=move || resend.pending().get() on:click=move |_| {
-                                                    resend.dispatch(ResendRecipientConfirmation { store_id, address: address.clone() });
-                                                }>{t(T::SendConfirmationAgain)}</button>
+                                                <ActionForm action=resend attr:class="inline">
+                                                    <input type="hidden" name="store_id" value=store_id />
+                                                    <input type="hidden" name="address" value=address.clone() />
+                                                    <button type="submit" class="link">{t(T::SendConfirmationAgain)}</button>
+                                                </ActionForm>
                                             }.into_any()
                                         }}
                                     </li>
@@ -290,7 +309,7 @@ fn Recipients(store_id: i64, saves: RwSignal<usize>) -> impl IntoView {
                 })}
             </Transition>
             {move || field_error(error, "address").get().map(|message| view! { <p class="alert" role="alert">{message}</p> })}
-            {move || sent().then(|| view! { <p class="notice" role="status">{t(T::ConfirmationSent)}</p> })}
+            {sent.then(|| view! { <p class="notice" role="status">{t(T::ConfirmationSent)}</p> })}
         </section>
     }
 }

@@ -435,6 +435,21 @@ async fn admin_pages_refuse_framing_sniffing_and_scripts_without_their_nonce() {
         let other_policy = header_of(&again, "content-security-policy").expect("a policy");
         assert!(!other_policy.contains(&nonce), "a nonce per response");
 
+        // Pages rendered at once each name their own scripts' nonce.
+        let pages = futures::future::join_all((0..16).map(|_| get(&admin, "/login", None))).await;
+        for page in pages {
+            let policy = header_of(&page, "content-security-policy").expect("a policy");
+            let nonce = policy
+                .split("'nonce-")
+                .nth(1)
+                .and_then(|rest| rest.split('\'').next())
+                .expect("a nonce in every page's policy")
+                .to_owned();
+            assert!(body_text(page)
+                .await
+                .contains(&format!("nonce=\"{nonce}\"")));
+        }
+
         // A PDF or a server function gets a policy too; HSTS over https only.
         let mut secure =
             crate::support::services(world.db.clone(), "http://127.0.0.1:9", world.sink.port);
