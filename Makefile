@@ -116,13 +116,7 @@ e2e: setup build playwright
 playwright:
 	cd end2end && npx playwright test
 
-# The unit suite spends half its time waiting on its servers and databases,
-# so the fuzz round and the build for Playwright run beside it (cargo's lock
-# still lets one build at a time write the shared cache). Playwright starts
-# after both: its journeys, not the builds, get the machine.
-test: setup lint wasm-check
-	$(MAKE) --no-print-directory -j2 --output-sync=target unit fuzz-short build
-	$(MAKE) --no-print-directory playwright
+test: setup lint wasm-check unit fuzz-short e2e
 
 # Fuzzing: a short round of every target in `make test` (a crash fails it),
 # a long one in `make fuzz`. run.sh installs the pinned cargo-fuzz.
