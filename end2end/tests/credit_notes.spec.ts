@@ -121,7 +121,7 @@ test("a merchant corrects an invoice with a partial credit note that the custome
 
   // The invoice owes what the credit note left, and lists it.
   await page.getByTestId("corrects").getByRole("link").click();
-  await expect(page.getByRole("heading", { name: `Invoice ${number}` })).toBeVisible();
+  await expect(page.getByRole("heading", { name: `Invoice ${number}`, exact: true })).toBeVisible();
   await expect(page.getByTestId("credited")).toHaveText("€61.00");
   await expect(page.getByTestId("due")).toHaveText("€549.00");
   await expect(page.getByTestId("credit-notes").getByRole("link", { name: noteNumber })).toBeVisible();

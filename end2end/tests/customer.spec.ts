@@ -28,7 +28,7 @@ test("the customer's page is accessible on a desktop and a phone and asks nothin
   await page.getByRole("link", { name: "Send via email" }).click();
   await waitForHydration(page);
   await page.getByRole("button", { name: "Send", exact: true }).click();
-  await expect(page.getByRole("heading", { name: `Invoice ${number}` })).toBeVisible();
+  await expect(page.getByRole("heading", { name: `Invoice ${number}`, exact: true })).toBeVisible();
   const link = linkIn(await waitForEmailTo(email));
   // The history reaches the edge moments after the email leaves; check it too.
   await expect

@@ -19,7 +19,7 @@ async function sendShownInvoice(page: import("@playwright/test").Page, number: s
   await page.getByRole("link", { name: "Send via email" }).click();
   await waitForHydration(page);
   await page.getByRole("button", { name: "Send", exact: true }).click();
-  await expect(page.getByRole("heading", { name: `Invoice ${number}` })).toBeVisible();
+  await expect(page.getByRole("heading", { name: `Invoice ${number}`, exact: true })).toBeVisible();
 }
 
 // A date `days` from today (UTC), as the date field takes it.

@@ -44,7 +44,7 @@ test("the merchant who chose to be told at once sees a live notice and gets one 
   await page.getByRole("link", { name: "Send via email" }).click();
   await waitForHydration(page);
   await page.getByRole("button", { name: "Send", exact: true }).click();
-  await expect(page.getByRole("heading", { name: `Invoice ${number}` })).toBeVisible();
+  await expect(page.getByRole("heading", { name: `Invoice ${number}`, exact: true })).toBeVisible();
   const link = linkIn(await waitForEmailTo(email));
 
   // The merchant works on another page, with nothing about this invoice on it.

@@ -45,7 +45,7 @@ test("a merchant sends with a personal message, checked as typed, and sees the E
   await expect(preview.getByRole("link", { name: "Visualizza la fattura" })).toBeVisible();
 
   await page.getByRole("button", { name: "Send", exact: true }).click();
-  await expect(page.getByRole("heading", { name: `Invoice ${number}` })).toBeVisible();
+  await expect(page.getByRole("heading", { name: `Invoice ${number}`, exact: true })).toBeVisible();
   await page.getByRole("link", { name: "← Customer invoices" }).click();
   const row = page.locator("tr", { hasText: number });
   await expect(row.locator('[data-column="email-sent"] time')).toHaveText(/\d{2}:\d{2} (GMT|BST)$/, { timeout: 30_000 });
@@ -81,7 +81,7 @@ test("the send form works before the admin has hydrated", async ({ page, browser
   await expect(before.getByLabel("To", { exact: true })).toHaveValue(email);
   await before.getByLabel("Message").fill("Sent before hydration.");
   await before.getByRole("button", { name: "Send", exact: true }).click();
-  await expect(before.getByRole("heading", { name: `Invoice ${number}` })).toBeVisible();
+  await expect(before.getByRole("heading", { name: `Invoice ${number}`, exact: true })).toBeVisible();
   expect(await before.locator("body[data-hydrated]").count()).toBe(0);
   const message = await waitForEmailTo(email);
   expect(message.text).toContain("Sent before hydration.");
@@ -97,7 +97,7 @@ test("a refused address shows as failed and the merchant receives a failure noti
   await page.getByRole("link", { name: "Send via email" }).click();
   await waitForHydration(page);
   await page.getByRole("button", { name: "Send", exact: true }).click();
-  await expect(page.getByRole("heading", { name: `Invoice ${number}` })).toBeVisible();
+  await expect(page.getByRole("heading", { name: `Invoice ${number}`, exact: true })).toBeVisible();
 
   const notice = await waitForEmailTo(owner, /not delivered/);
   expect(notice.subject).toBe(`Email not delivered: invoice ${number} to ${refused}`);
@@ -172,7 +172,7 @@ test("automatic sending, copies, reply-to and reminders arrive as the store is c
   await waitForHydration(page);
   await expect(page.getByLabel("Subject")).toHaveValue(/^Recordatorio: factura/);
   await page.getByRole("button", { name: "Send", exact: true }).click();
-  await expect(page.getByRole("heading", { name: `Invoice ${number}` })).toBeVisible();
+  await expect(page.getByRole("heading", { name: `Invoice ${number}`, exact: true })).toBeVisible();
   const reminder = await waitForEmailTo(email, /^Recordatorio/);
   expect(reminder.subject).toContain("146,40");
   expect(reminder.text).toContain("31/12/2099");
@@ -214,7 +214,7 @@ test("sending again makes a new link; the merchant revokes one, and the links se
     await page.getByRole("link", { name: label }).click();
     await waitForHydration(page);
     await page.getByRole("button", { name: "Send", exact: true }).click();
-    await expect(page.getByRole("heading", { name: `Invoice ${number}` })).toBeVisible();
+    await expect(page.getByRole("heading", { name: `Invoice ${number}`, exact: true })).toBeVisible();
   }
   await expect.poll(async () => (await emailsTo(oldAddress)).length, { timeout: 30_000 }).toBe(2);
   const [first, second] = (await emailsTo(oldAddress)).map(linkIn);

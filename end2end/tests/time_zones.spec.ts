@@ -58,7 +58,7 @@ test("the merchant reads times in the store's zone and the customer in their own
   await page.getByRole("link", { name: "Send via email" }).click();
   await waitForHydration(page);
   await page.getByRole("button", { name: "Send", exact: true }).click();
-  await expect(page.getByRole("heading", { name: `Invoice ${number}` })).toBeVisible();
+  await expect(page.getByRole("heading", { name: `Invoice ${number}`, exact: true })).toBeVisible();
   const link = linkIn(await waitForEmailTo(email));
 
   // New York's time, with its abbreviation (EST in winter, EDT in summer).

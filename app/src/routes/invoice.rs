@@ -21,14 +21,16 @@ use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_router::hooks::use_query_map;
+use serde::{Deserialize, Serialize};
 
 use crate::api::{
     CorrectAeatRecord, DeletePayment, DraftOptions, InvoiceDetail, IssueInvoice, LinkRow,
     RecordPayment, RevokeLink, SaveAndIssueDraft, SaveDraft,
 };
 use crate::components::{
-    action_error, field_error, provide_plain_post_error, provide_store_time_zone, reload_at,
-    use_store_time_zone, ErrorAlert, Field, LastError, PostedAs, SelectField, TextArea,
+    action_error, field_error, plain_post_refusal, provide_plain_post_error,
+    provide_store_time_zone, reload_at, use_store_time_zone, ErrorAlert, Field, LastError,
+    PostedAs, SelectField, TextArea,
 };
 use crate::i18n::{provide_language, t, tr, use_language, T};
 use crate::routes::invoices::{EmailCell, RowActions};
@@ -53,7 +55,7 @@ pub fn NewInvoicePage() -> impl IntoView {
                             lines: vec![LineInput { quantity: "1".into(), tax_rate, ..LineInput::default() }],
                             ..DraftInput::default()
                         };
-                        view! { <DraftEditor language id=None version=0 draft choices /> }.into_any()
+                        view! { <DraftEditor language id=None version=0 draft choices codes=LineCodes::new(language) /> }.into_any()
                     }
                     Err(error) => view! { <ErrorAlert error=Signal::derive(move || Some(error.clone())) /> }.into_any(),
                 }
@@ -136,7 +138,7 @@ pub fn InvoicePage() -> impl IntoView {
                                 <h1>{t(T::EditDraft)}</h1>
                                 <a href="/invoices">{t(T::BackToInvoices)}</a>
                             </div>
-                            <DraftEditor language id=Some(detail.id) version=detail.version draft=detail.draft.clone() choices />
+                            <DraftEditor language id=Some(detail.id) version=detail.version draft=detail.draft.clone() choices codes=LineCodes::new(language) />
                         }
                             .into_any()
                     }
@@ -203,6 +205,33 @@ impl LineFields {
 /// the issued document, as the merchant types. Without JavaScript it posts
 /// to `save_draft` (or `save_and_issue_draft`), its fields named after their
 /// arguments; the lines shown are the lines posted.
+/// The codes a line's selects offer, with their names in the merchant's
+/// language: written on the server, so the names stay out of the wasm.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct LineCodes {
+    /// An Italian line's natura (none first).
+    natura: Vec<(String, String)>,
+    /// A Spanish line's tax treatment, S1 (subject) first.
+    treatment: Vec<(String, String)>,
+}
+
+impl LineCodes {
+    fn new(language: Language) -> Self {
+        let named = |code: &str, name: &str| (code.to_owned(), format!("{code} — {name}"));
+        Self {
+            natura: NATURE
+                .iter()
+                .filter_map(|code| Natura::parse(code).ok())
+                .map(|natura| named(natura.code(), natura.name()))
+                .collect(),
+            treatment: TaxTreatment::ALL
+                .into_iter()
+                .map(|treatment| named(treatment.code(), treatment.name(language)))
+                .collect(),
+        }
+    }
+}
+
 #[island(lazy)]
 fn DraftEditor(
     language: Language,
@@ -210,7 +239,9 @@ fn DraftEditor(
     version: i64,
     draft: DraftInput,
     choices: DraftOptions,
+    codes: LineCodes,
 ) -> impl IntoView {
+    let codes = StoredValue::new(codes);
     provide_language(language);
     provide_plain_post_error();
     provide_context(PostedAs("draft"));
@@ -218,7 +249,7 @@ fn DraftEditor(
     let save = ServerAction::<SaveDraft>::new();
     let issue = ServerAction::<IssueInvoice>::new();
     // Only ever a refusal: with JavaScript the editor saves and issues itself.
-    let saved_and_issued = ServerAction::<SaveAndIssueDraft>::new();
+    let saved_and_issued = plain_post_refusal(SaveAndIssueDraft::PATH);
     let issue_after_save = RwSignal::new(false);
     let store_id = RwSignal::new(draft.store_id.clone());
     let customer_id = RwSignal::new(draft.customer_id.clone());
@@ -322,12 +353,11 @@ fn DraftEditor(
     });
     let save_error = action_error(save);
     let issue_error = action_error(issue);
-    let plain_error = action_error(saved_and_issued);
     let error: LastError = Signal::derive(move || {
         save_error
             .get()
             .or_else(|| issue_error.get())
-            .or_else(|| plain_error.get())
+            .or_else(|| saved_and_issued.clone())
     });
     let store_options = Signal::derive({
         let stores = choices.stores.clone();
@@ -401,7 +431,7 @@ fn DraftEditor(
                     </thead>
                     <tbody>
                         <For each=move || lines.get().into_iter().enumerate() key=|(_, line)| line.key let((index, line))>
-                            <LineRow index line error currency lines e_invoicing verifactu />
+                            <LineRow index line error currency lines e_invoicing verifactu codes />
                         </For>
                     </tbody>
                 </table>
@@ -455,6 +485,7 @@ fn LineRow(
     e_invoicing: Memo<bool>,
     /// The store keeps VERI*FACTU records: each line says how it is taxed.
     verifactu: Memo<bool>,
+    codes: StoredValue<LineCodes>,
 ) -> impl IntoView {
     let language = use_language();
     let field = move |name: &str| field_error(error, format!("lines[{index}].{name}"));
@@ -490,8 +521,8 @@ fn LineRow(
             {cell("quantity", line.quantity, T::Quantity, "decimal")}
             {cell("unit_price", line.unit_price, T::UnitPrice, "decimal")}
             {cell("tax_rate", line.tax_rate, T::TaxRate, "decimal")}
-            {move || e_invoicing.get().then(|| view! { <NaturaCell index value=line.natura error /> })}
-            {move || verifactu.get().then(|| view! { <TreatmentCell index value=line.treatment error /> })}
+            {move || e_invoicing.get().then(|| view! { <NaturaCell index value=line.natura error codes /> })}
+            {move || verifactu.get().then(|| view! { <TreatmentCell index value=line.treatment error codes /> })}
             <td class="num">{amount}</td>
             <td>
                 <button
@@ -507,7 +538,12 @@ fn LineRow(
 
 /// The natura of an Italian line without VAT, chosen from the schema's list.
 #[component]
-fn NaturaCell(index: usize, value: RwSignal<String>, error: LastError) -> impl IntoView {
+fn NaturaCell(
+    index: usize,
+    value: RwSignal<String>,
+    error: LastError,
+    codes: StoredValue<LineCodes>,
+) -> impl IntoView {
     let language = use_language();
     let problem = field_error(error, format!("lines[{index}].natura"));
     let error_id = format!("lines-{index}-natura-error");
@@ -522,10 +558,9 @@ fn NaturaCell(index: usize, value: RwSignal<String>, error: LastError) -> impl I
                 aria-describedby=error_id.clone()
             >
                 <option value="">{t(T::NoNatura)}</option>
-                {NATURE.iter().filter_map(|code| Natura::parse(code).ok()).map(|natura| view! {
-                    <option value=natura.code() selected=move || value.get() == natura.code()>
-                        {format!("{} — {}", natura.code(), natura.name())}
-                    </option>
+                {codes.with_value(|codes| codes.natura.clone()).into_iter().map(|(code, label)| {
+                    let chosen = code.clone();
+                    view! { <option value=code selected=move || value.get() == chosen>{label}</option> }
                 }).collect_view()}
             </select>
             <span class="field-error" id=error_id role="status">{move || problem.get()}</span>
@@ -536,7 +571,24 @@ fn NaturaCell(index: usize, value: RwSignal<String>, error: LastError) -> impl I
 /// How a Spanish store's line is taxed: subject (with its rate), exempt
 /// (E1…E6) or not subject (N1, N2), in the AEAT's words.
 #[component]
-fn TreatmentCell(index: usize, value: RwSignal<String>, error: LastError) -> impl IntoView {
+fn TreatmentCell(
+    index: usize,
+    value: RwSignal<String>,
+    error: LastError,
+    codes: StoredValue<LineCodes>,
+) -> impl IntoView {
+    // A line with none is subject to tax (S1, the first).
+    let subject = codes.with_value(|codes| {
+        codes
+            .treatment
+            .first()
+            .map(|(code, _)| code.clone())
+            .unwrap_or_default()
+    });
+    let shown = move || match value.get() {
+        code if code.is_empty() => subject.clone(),
+        code => code,
+    };
     let language = use_language();
     let problem = field_error(error, format!("lines[{index}].treatment"));
     let error_id = format!("lines-{index}-treatment-error");
@@ -545,15 +597,15 @@ fn TreatmentCell(index: usize, value: RwSignal<String>, error: LastError) -> imp
             <select
                 name=format!("draft[lines][{index}][treatment]")
                 aria-label=move || format!("{} {}", tr(language.get(), T::TaxTreatment), index + 1)
-                prop:value=move || match value.get().as_str() { "" => TaxTreatment::S1.code().to_owned(), code => code.to_owned() }
+                prop:value=shown.clone()
                 on:change=move |ev| value.set(event_target_value(&ev))
                 aria-invalid=move || if problem.get().is_some() { "true" } else { "false" }
                 aria-describedby=error_id.clone()
             >
-                {TaxTreatment::ALL.into_iter().map(|treatment| view! {
-                    <option value=treatment.code() selected=move || TaxTreatment::parse(&value.get()) == Ok(treatment)>
-                        {move || format!("{} — {}", treatment.code(), treatment.name(language.get()))}
-                    </option>
+                {codes.with_value(|codes| codes.treatment.clone()).into_iter().map(|(code, label)| {
+                    let chosen = code.clone();
+                    let shown = shown.clone();
+                    view! { <option value=code selected=move || shown() == chosen>{label}</option> }
                 }).collect_view()}
             </select>
             <span class="field-error" id=error_id role="status">{move || problem.get()}</span>
@@ -1191,5 +1243,32 @@ pub fn history_text(event: &HistoryEvent, language: Language) -> String {
             };
             with_detail(key, link.copy_to.as_deref().unwrap_or_default())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lines_codes_are_named_by_the_server_subject_to_tax_first() {
+        let codes = LineCodes::new(Language::Es);
+        assert_eq!(codes.treatment.len(), TaxTreatment::ALL.len());
+        assert_eq!(codes.treatment[0].0, "S1");
+        assert_eq!(
+            codes.treatment[0].1,
+            format!("S1 — {}", TaxTreatment::S1.name(Language::Es))
+        );
+        assert_eq!(
+            codes.natura.len(),
+            NATURE
+                .iter()
+                .filter(|code| Natura::parse(code).is_ok())
+                .count()
+        );
+        assert!(codes
+            .natura
+            .iter()
+            .all(|(code, label)| label.starts_with(&format!("{code} — "))));
     }
 }

@@ -6,8 +6,8 @@
 use invoice::email::{suggest_address, EmailPurpose};
 use invoice::store::parse_address_list;
 use invoice::Language;
-use leptos::form::ActionForm;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
@@ -215,10 +215,22 @@ fn SendDialog(language: Language, fields: SendFields) -> impl IntoView {
         <div class="send-layout">
             <section class="card" aria-labelledby="send-form-title">
                 <h2 id="send-form-title" class="visually-hidden">{t(T::SendByEmail)}</h2>
-                <ActionForm action=send attr:class="grid" attr:novalidate=true>
+                // Posted from the signals (see the login form for why not
+                // `ActionForm`); without JavaScript the form posts itself.
+                <form class="grid" novalidate method="post" action=SendInvoice::url() on:submit=move |ev| {
+                    ev.prevent_default();
+                    send.dispatch(SendInvoice {
+                        invoice_id,
+                        purpose,
+                        to: to.get(),
+                        subject: subject.get(),
+                        message: message.get(),
+                        idempotency_key: idempotency_key.clone(),
+                    });
+                }>
                     <input type="hidden" name="invoice_id" value=invoice_id />
                     <input type="hidden" name="purpose" value=purpose.code() />
-                    <input type="hidden" name="idempotency_key" value=idempotency_key />
+                    <input type="hidden" name="idempotency_key" value=idempotency_key.clone() />
                     <Field label=T::To name="to" value=to error=to_error hint=T::ToHint kind="text" mode="email" wide=true required=true />
                     {move || {
                         let suggestions = suggestions.get();
@@ -255,7 +267,7 @@ fn SendDialog(language: Language, fields: SendFields) -> impl IntoView {
                         <button type="submit" class="primary" disabled=move || send.pending().get()>{t(T::Send)}</button>
                         <a href=back>{t(T::CancelSend)}</a>
                     </div>
-                </ActionForm>
+                </form>
             </section>
             <section class="card preview" aria-labelledby="preview-title">
                 <h2 id="preview-title">{t(T::Preview)}</h2>
